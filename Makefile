@@ -1,0 +1,137 @@
+# waymark: non-recursive build.
+#
+#   make                 core library and the four binaries in build/bin/
+#   make test            unit and integration tests (tests/run), ends "N passed, N failed"
+#   make bench           benchmarks (figures as ratios, see tests/bench/)
+#   make demo            the whole system on loopback (README)
+#   make install PREFIX=/usr/local DESTDIR=
+#
+# All code under src/core/ builds into build/libwaymark.a; each binary is a
+# thin main() in its own folder linked against it. Unit tests (*_test.cc)
+# sit beside the code they test; integration tests live in tests/.
+
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR      = $(PREFIX)/bin
+SBINDIR     = $(PREFIX)/sbin
+MANDIR      = $(PREFIX)/share/man
+DATADIR     = $(PREFIX)/share/waymark
+SYSCONFDIR ?= /etc
+
+CXX      ?= g++
+CXXFLAGS ?= -O2 -g
+WERROR   ?=
+PKGS      = libpqxx libpq fcgi libmaxminddb libloc libcurl openssl libsystemd
+
+B := build
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ALL_CXXFLAGS = -std=c++17 -Wall -Wextra $(if $(WERROR),-Werror) -Isrc -I$(B)/gen \
+               -DWAYMARK_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP $(CXXFLAGS)
+LIBS         = $(PKG_LIBS) -lboost_program_options -pthread
+TEST_LIBS    = -lgtest -lpthread
+
+# --- sources ---------------------------------------------------------------
+CORE_SRCS  := $(filter-out %_test.cc,$(wildcard src/core/*.cc))
+CORE_GEN   := $(B)/gen/embedded_sql.cc $(B)/gen/countries_data.cc
+CORE_OBJS  := $(CORE_SRCS:%.cc=$(B)/obj/%.o) $(CORE_GEN:$(B)/gen/%.cc=$(B)/obj/gen/%.o)
+CORE_LIB   := $(B)/libwaymark.a
+
+ADMIN_SRCS      := $(filter-out %_test.cc,$(wildcard src/admin/*.cc))
+REDIRECTOR_SRCS := $(filter-out %_test.cc,$(wildcard src/redirector/*.cc))
+SCAN_SRCS       := $(filter-out %_test.cc,$(wildcard src/scan/*.cc))
+TRACE_SRCS      := $(filter-out %_test.cc,$(wildcard src/trace/*.cc))
+
+BINS := $(B)/bin/waymark $(B)/bin/waymark-redirector $(B)/bin/waymark-scan $(B)/bin/waymark-trace
+
+UNIT_SRCS        := $(wildcard src/*/*_test.cc)
+HARNESS_SRCS     := $(wildcard tests/harness/*.cc)
+INTEGRATION_SRCS := $(wildcard tests/integration/*_test.cc)
+XFAIL_SRCS       := $(wildcard tests/xfail/*_test.cc)
+TEST_BINS := $(B)/tests/unit_tests $(B)/tests/integration_tests $(B)/tests/xfail_tests
+
+SQL_FILES := $(sort $(wildcard sql/migrations/*.sql)) sql/roles.sql
+
+.PHONY: all test bench demo install clean deps check-deps
+all: $(BINS)
+
+# --- generated sources -----------------------------------------------------
+$(B)/gen/embedded_sql.cc: scripts/embed-files $(SQL_FILES)
+	@mkdir -p $(@D)
+	scripts/embed-files waymark::kEmbeddedSql $(SQL_FILES) > $@.tmp && mv $@.tmp $@
+
+$(B)/gen/countries_data.cc: scripts/embed-files src/core/data/countries.tsv
+	@mkdir -p $(@D)
+	scripts/embed-files waymark::kEmbeddedCountries src/core/data/countries.tsv > $@.tmp && mv $@.tmp $@
+
+# --- compile and link ------------------------------------------------------
+$(B)/obj/%.o: %.cc
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+
+$(B)/obj/gen/%.o: $(B)/gen/%.cc
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+define link_bin
+$(B)/bin/$(1): $$($(2):%.cc=$(B)/obj/%.o) $(CORE_LIB)
+	@mkdir -p $$(@D)
+	$$(CXX) $$(ALL_CXXFLAGS) -o $$@ $$^ $$(LIBS)
+endef
+$(eval $(call link_bin,waymark,ADMIN_SRCS))
+$(eval $(call link_bin,waymark-redirector,REDIRECTOR_SRCS))
+$(eval $(call link_bin,waymark-scan,SCAN_SRCS))
+$(eval $(call link_bin,waymark-trace,TRACE_SRCS))
+
+# Unit tests also link the binaries' own code (not their main.cc).
+APP_LIB_SRCS := $(filter-out %/main.cc,$(ADMIN_SRCS) $(REDIRECTOR_SRCS) $(SCAN_SRCS) $(TRACE_SRCS))
+
+$(B)/tests/unit_tests: $(UNIT_SRCS:%.cc=$(B)/obj/%.o) $(APP_LIB_SRCS:%.cc=$(B)/obj/%.o) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_CXXFLAGS) -o $@ $^ -lgtest_main $(TEST_LIBS) $(LIBS)
+
+$(B)/tests/integration_tests: $(INTEGRATION_SRCS:%.cc=$(B)/obj/%.o) $(HARNESS_SRCS:%.cc=$(B)/obj/%.o) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
+
+$(B)/tests/xfail_tests: $(XFAIL_SRCS:%.cc=$(B)/obj/%.o) $(HARNESS_SRCS:%.cc=$(B)/obj/%.o) $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
+
+# --- entry points ----------------------------------------------------------
+deps:
+	scripts/install-deps
+
+check-deps:
+	@scripts/install-deps --check
+
+# `make test` installs missing packages first (as root), then builds and runs
+# every test binary through tests/run, which prints the final tally.
+test: deps
+	$(MAKE) $(BINS) $(TEST_BINS)
+	tests/run $(B)
+
+install: $(BINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(DATADIR)/sql/migrations $(DESTDIR)$(DATADIR)/sql/reports $(DESTDIR)$(DATADIR)/examples
+	install -m 755 $(B)/bin/waymark $(DESTDIR)$(BINDIR)/
+	install -m 755 $(B)/bin/waymark-redirector $(B)/bin/waymark-scan $(B)/bin/waymark-trace $(DESTDIR)$(SBINDIR)/
+	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 sql/migrations/*.sql $(DESTDIR)$(DATADIR)/sql/migrations/
+	install -m 644 sql/roles.sql $(DESTDIR)$(DATADIR)/sql/
+	for f in sql/reports/*.sql; do [ -e "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(DATADIR)/sql/reports/; done; true
+	install -m 644 man/waymark.conf.example $(DESTDIR)$(DATADIR)/examples/waymark.conf
+	for f in nginx/*.conf cron/* systemd/*; do [ -e "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(DATADIR)/examples/; done; true
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

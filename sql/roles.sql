@@ -1,0 +1,63 @@
+-- Roles and grants for the waymark inventory.
+--
+-- `waymark db init` and `waymark db upgrade` run this after the migrations,
+-- so grants cover every table; it is safe to run again at any time:
+--     psql -d waymark -f /usr/local/share/waymark/sql/roles.sql
+-- Creating the roles needs CREATEROLE (or a superuser) once per cluster.
+--
+-- The roles cannot log in; give them to the accounts the programs run as:
+--     CREATE ROLE "www-data" LOGIN IN ROLE waymark_redirector;
+--     CREATE ROLE waymark LOGIN IN ROLE waymark_scanner, waymark_trace;
+--
+--   waymark_reader      read everything (reports, `waymark stats`)
+--   waymark_redirector  read the inventory, write download statistics;
+--                       cannot change mirrors or files
+--   waymark_scanner     waymark-scan: files, aliases, mirror listings, scans
+--   waymark_trace       waymark-trace: health, trace freshness, events
+--   waymark_admin       the `waymark` admin tool: everything
+
+DO $$
+DECLARE
+    r text;
+BEGIN
+    FOREACH r IN ARRAY ARRAY['waymark_reader', 'waymark_redirector',
+                             'waymark_scanner', 'waymark_trace', 'waymark_admin']
+    LOOP
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) THEN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+        END IF;
+    END LOOP;
+END
+$$;
+
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO waymark_reader;
+
+-- The redirector: the inventory, read only.
+GRANT SELECT ON waymark_schema, mirrors, mirror_health, files, file_aliases,
+                mirror_files, mirror_file_problems, file_mirrors, mirror_scans
+      TO waymark_redirector;
+-- ...and its download counts.
+GRANT SELECT, INSERT, UPDATE ON download_paths, downloads_daily
+      TO waymark_redirector;
+
+-- The scanner.
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO waymark_scanner;
+GRANT INSERT, UPDATE, DELETE ON files, file_aliases, mirror_files,
+                                mirror_file_problems, mirror_scans
+      TO waymark_scanner;
+GRANT UPDATE (enabled, enabled_changed_at, last_scan_at, last_scan_ok,
+              last_scan_error, last_good_scan_at, updated_at)
+      ON mirrors TO waymark_scanner;
+GRANT INSERT ON mirror_events TO waymark_scanner;
+GRANT USAGE ON SEQUENCE inventory_gen TO waymark_scanner;
+
+-- The trace checker.
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO waymark_trace;
+GRANT INSERT, UPDATE, DELETE ON mirror_health TO waymark_trace;
+GRANT UPDATE (trace_time, trace_lag, trace_checked_at, trace_error, updated_at)
+      ON mirrors TO waymark_trace;
+GRANT INSERT ON mirror_events TO waymark_trace;
+
+-- The admin tool (and the statistics roll-up it runs from cron).
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO waymark_admin;
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO waymark_admin;

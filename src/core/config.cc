@@ -1,0 +1,391 @@
+#include "core/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <boost/program_options/parsers.hpp>
+#include <boost/program_options/value_semantic.hpp>
+
+#include "core/strings.h"
+
+namespace po = boost::program_options;
+
+namespace waymark {
+
+const OptionSpec* FindOption(const std::string& key) {
+  for (const auto& spec : OptionTable()) {
+    if (key == spec.key) return &spec;
+  }
+  return nullptr;
+}
+
+namespace {
+
+const char kDefaultConfigPath[] = "/etc/waymark/waymark.conf";
+
+std::vector<std::string> AllKeys() {
+  std::vector<std::string> keys;
+  for (const auto& spec : OptionTable()) keys.emplace_back(spec.key);
+  return keys;
+}
+
+// A number followed by an optional unit letter from `units` with the given
+// multipliers; used by durations and sizes.
+bool ParseScaled(const std::string& value, const char* units,
+                 const long long* factors, long long* out) {
+  if (value.empty()) return false;
+  std::string digits = value;
+  long long factor = 1;
+  char last = value.back();
+  for (int i = 0; units[i]; ++i) {
+    if (last == units[i] || last == std::tolower(units[i])) {
+      factor = factors[i];
+      digits.pop_back();
+      break;
+    }
+  }
+  long long n;
+  if (!ParseInt64(digits, &n) || n < 0) return false;
+  if (n > (1LL << 62) / factor) return false;
+  *out = n * factor;
+  return true;
+}
+
+bool ValidListen(const std::string& v) {
+  if (StartsWith(v, "unix:")) return v.size() > 5 && v[5] == '/';
+  size_t colon = v.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  std::string host = v.substr(0, colon);
+  long long port;
+  if (!ParseInt64(v.substr(colon + 1), &port) || port < 1 || port > 65535)
+    return false;
+  if (host.front() == '[') return host.back() == ']' && host.size() > 2;
+  return host.find_first_of(" /[]") == std::string::npos;
+}
+
+bool ValidFallback(const std::string& v) {
+  auto parts = SplitWhitespace(v);
+  if (parts.empty() || parts.size() > 3) return false;
+  const std::string& url = parts[0];
+  if (!StartsWith(url, "http://") && !StartsWith(url, "https://")) return false;
+  if (url.find_first_of("\"<>\\^`{|}") != std::string::npos) return false;
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i].size() != 2 || !std::isalpha(static_cast<unsigned char>(parts[i][0])) ||
+        !std::isalpha(static_cast<unsigned char>(parts[i][1])))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+long long ParseDurationSeconds(const std::string& value) {
+  static const long long f[] = {1, 60, 3600, 86400};
+  long long out = 0;
+  ParseScaled(value, "SMHD", f, &out);
+  return out;
+}
+
+long long ParseSizeBytes(const std::string& value) {
+  static const long long f[] = {1LL << 10, 1LL << 20, 1LL << 30, 1LL << 40};
+  long long out = 0;
+  ParseScaled(value, "KMGT", f, &out);
+  return out;
+}
+
+bool ParseBoolValue(const std::string& value) {
+  std::string v = ToLower(value);
+  return v == "true" || v == "yes" || v == "on" || v == "1";
+}
+
+bool ValidateOptionValue(const OptionSpec& spec, const std::string& value,
+                         std::string* why) {
+  long long n;
+  switch (spec.type) {
+    case OptionType::kString:
+      if (value.find_first_of(std::string("\0\r\n", 3)) != std::string::npos) {
+        *why = "control characters are not allowed";
+        return false;
+      }
+      return true;
+    case OptionType::kInt:
+      if (!ParseInt64(value, &n) || n < spec.min || n > spec.max) {
+        *why = "expected an integer from " + std::to_string(spec.min) +
+               " to " + std::to_string(spec.max);
+        return false;
+      }
+      return true;
+    case OptionType::kBool: {
+      std::string v = ToLower(value);
+      for (const char* ok : {"true", "false", "yes", "no", "on", "off", "1", "0"})
+        if (v == ok) return true;
+      *why = "expected true or false";
+      return false;
+    }
+    case OptionType::kDuration: {
+      static const long long f[] = {1, 60, 3600, 86400};
+      if (!ParseScaled(value, "SMHD", f, &n)) {
+        *why = "expected a duration such as 90, 90s, 15m, 2h or 1d";
+        return false;
+      }
+      return true;
+    }
+    case OptionType::kSize: {
+      static const long long f[] = {1LL << 10, 1LL << 20, 1LL << 30, 1LL << 40};
+      if (!ParseScaled(value, "KMGT", f, &n)) {
+        *why = "expected a size in bytes such as 1048576, 512K, 100M or 2G";
+        return false;
+      }
+      return true;
+    }
+    case OptionType::kListen:
+      if (!ValidListen(value)) {
+        *why = "expected unix:/path/to/socket or host:port";
+        return false;
+      }
+      return true;
+    case OptionType::kFallback:
+      if (!ValidFallback(value)) {
+        *why = "expected an http(s) URL, optionally followed by a country and a continent code";
+        return false;
+      }
+      return true;
+    case OptionType::kLogLevel:
+      for (const char* ok : {"error", "warning", "info", "debug"})
+        if (value == ok) return true;
+      *why = "expected error, warning, info or debug";
+      return false;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// Config
+
+const std::vector<std::string>& Config::Values(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) {
+    std::cerr << "waymark: internal error: unknown config key '" << key
+              << "'\n";
+    std::abort();
+  }
+  return it->second;
+}
+
+const std::string& Config::GetString(const std::string& key) const {
+  static const std::string kEmpty;
+  const auto& v = Values(key);
+  return v.empty() ? kEmpty : v.back();
+}
+
+long long Config::GetInt(const std::string& key) const {
+  long long n = 0;
+  ParseInt64(GetString(key), &n);
+  return n;
+}
+
+bool Config::GetBool(const std::string& key) const {
+  return ParseBoolValue(GetString(key));
+}
+
+long long Config::GetDurationSeconds(const std::string& key) const {
+  return ParseDurationSeconds(GetString(key));
+}
+
+long long Config::GetSizeBytes(const std::string& key) const {
+  return ParseSizeBytes(GetString(key));
+}
+
+const std::vector<std::string>& Config::GetList(const std::string& key) const {
+  return Values(key);
+}
+
+Config Config::Defaults() {
+  Config c;
+  for (const auto& spec : OptionTable()) {
+    auto& v = c.values_[spec.key];
+    if (*spec.default_value) v.emplace_back(spec.default_value);
+  }
+  return c;
+}
+
+class ConfigLoader {
+ public:
+  static void Set(Config* c, const std::string& key,
+                  std::vector<std::string> values) {
+    c->values_[key] = std::move(values);
+  }
+  static void SetFile(Config* c, const std::string& file) { c->file_ = file; }
+};
+
+// ---------------------------------------------------------------------------
+// Loading
+
+void AddConfigOptions(po::options_description* desc) {
+  for (const auto& spec : OptionTable()) {
+    std::string help = spec.help;
+    if (*spec.default_value)
+      help += std::string(" [") + spec.default_value + "]";
+    if (spec.multi) help += " (may repeat)";
+    desc->add_options()(spec.key, po::value<std::vector<std::string>>(),
+                        help.c_str());
+  }
+}
+
+ConfigSource ResolveConfigSource(const std::string& cli_path) {
+  if (!cli_path.empty()) return {cli_path, true};
+  const char* env = std::getenv("WAYMARK_CONFIG");
+  if (env && *env) return {env, true};
+  return {kDefaultConfigPath, false};
+}
+
+namespace {
+
+// Where each key occurrence sits in the file. Boost's parser reports no line
+// numbers, so this scan mirrors its rules (sections, '#' comments, key =
+// value) only to point error messages at a line, and to report lines Boost
+// would reject with a line number.
+struct LineIndex {
+  std::map<std::string, std::vector<int>> key_lines;
+};
+
+Status IndexLines(const std::string& text, const std::string& name,
+                  LineIndex* index) {
+  std::istringstream in(text);
+  std::string raw, section;
+  int lineno = 0;
+  while (std::getline(in, raw)) {
+    ++lineno;
+    std::string line(raw);
+    size_t hash = line.find('#');
+    if (hash != std::string::npos) line.erase(hash);
+    std::string_view t = Trim(line);
+    if (t.empty()) continue;
+    if (t.front() == '[') {
+      if (t.back() != ']' || t.size() < 3) {
+        return Status::InvalidArgument(name + ":" + std::to_string(lineno) +
+                                       ": bad section header '" +
+                                       Printable(t) + "'");
+      }
+      section = std::string(Trim(t.substr(1, t.size() - 2)));
+      continue;
+    }
+    size_t eq = t.find('=');
+    if (eq == std::string_view::npos || Trim(t.substr(0, eq)).empty()) {
+      return Status::InvalidArgument(name + ":" + std::to_string(lineno) +
+                                     ": expected 'key = value' or '[section]', got '" +
+                                     Printable(t) + "'");
+    }
+    std::string key(Trim(t.substr(0, eq)));
+    if (!section.empty()) key = section + "." + key;
+    index->key_lines[key].push_back(lineno);
+  }
+  return Status::OK();
+}
+
+std::string UnknownKeyMessage(const std::string& where, const std::string& key,
+                              const std::string& dash) {
+  std::string msg = where + ": unknown key '" + Printable(key) + "'";
+  std::string hint = SuggestClosest(key, AllKeys());
+  if (!hint.empty()) msg += " (did you mean '" + dash + hint + "'?)";
+  return msg;
+}
+
+}  // namespace
+
+Status ParseConfigText(const std::string& text, const std::string& name,
+                       std::map<std::string, std::vector<std::string>>* values) {
+  LineIndex index;
+  Status s = IndexLines(text, name, &index);
+  if (!s.ok()) return s;
+  auto where = [&](const std::string& key, size_t occurrence) {
+    auto it = index.key_lines.find(key);
+    if (it == index.key_lines.end() || it->second.empty()) return name;
+    size_t i = std::min(occurrence, it->second.size() - 1);
+    return name + ":" + std::to_string(it->second[i]);
+  };
+
+  po::options_description desc;
+  for (const auto& spec : OptionTable())
+    desc.add_options()(spec.key, po::value<std::vector<std::string>>());
+  po::parsed_options parsed(&desc);
+  try {
+    std::istringstream in(text);
+    parsed = po::parse_config_file(in, desc, /*allow_unregistered=*/false);
+  } catch (const po::unknown_option& e) {
+    return Status::InvalidArgument(
+        UnknownKeyMessage(where(e.get_option_name(), 0), e.get_option_name(), ""));
+  } catch (const po::error& e) {
+    return Status::InvalidArgument(name + ": " + e.what());
+  }
+
+  std::map<std::string, size_t> seen;
+  for (const auto& opt : parsed.options) {
+    const std::string& key = opt.string_key;
+    const OptionSpec* spec = FindOption(key);
+    size_t occurrence = seen[key]++;
+    if (!spec) return Status::InvalidArgument(UnknownKeyMessage(where(key, occurrence), key, ""));
+    std::string value = opt.value.empty() ? "" : opt.value.front();
+    if (!spec->multi && occurrence > 0) {
+      return Status::InvalidArgument(where(key, occurrence) + ": key '" + key +
+                                     "' is given twice (first at " +
+                                     where(key, 0) + ")");
+    }
+    std::string why;
+    if (!ValidateOptionValue(*spec, value, &why)) {
+      return Status::InvalidArgument(where(key, occurrence) + ": bad value '" +
+                                     Printable(value) + "' for '" + key +
+                                     "': " + why);
+    }
+    (*values)[key].push_back(value);
+  }
+  return Status::OK();
+}
+
+Status LoadConfig(const ConfigSource& source,
+                  const std::map<std::string, std::vector<std::string>>& cli_values,
+                  Config* out) {
+  Config config = Config::Defaults();
+  std::map<std::string, std::vector<std::string>> file_values;
+  std::ifstream in(source.path);
+  if (in) {
+    std::stringstream buf;
+    buf << in.rdbuf();
+    if (in.bad()) return Status::InvalidArgument(source.path + ": cannot read the file");
+    Status s = ParseConfigText(buf.str(), source.path, &file_values);
+    if (!s.ok()) return s;
+    ConfigLoader::SetFile(&config, source.path);
+  } else if (source.required) {
+    return Status::InvalidArgument(source.path + ": cannot open the config file: " +
+                                   std::strerror(errno));
+  }
+  for (auto& [key, values] : file_values) ConfigLoader::Set(&config, key, values);
+
+  for (const auto& [key, values] : cli_values) {
+    const OptionSpec* spec = FindOption(key);
+    if (!spec) return Status::InvalidArgument(UnknownKeyMessage("--" + key, key, "--"));
+    if (!spec->multi && values.size() > 1) {
+      return Status::InvalidArgument("--" + key + ": given " +
+                                     std::to_string(values.size()) +
+                                     " times; it takes one value");
+    }
+    for (const auto& value : values) {
+      std::string why;
+      if (!ValidateOptionValue(*spec, value, &why)) {
+        return Status::InvalidArgument("--" + key + ": bad value '" +
+                                       Printable(value) + "': " + why);
+      }
+    }
+    ConfigLoader::Set(&config, key, values);
+  }
+  *out = std::move(config);
+  return Status::OK();
+}
+
+}  // namespace waymark

@@ -1,0 +1,36 @@
+// The option table: every waymark.conf key, declared once.
+//
+// man/waymark.conf.5 and man/waymark.conf.example document these keys in
+// this order with these defaults; tests/integration/config_docs_test.cc fails
+// when they disagree. A key is added here together with its documentation.
+#include "core/config.h"
+
+namespace waymark {
+
+const std::vector<OptionSpec>& OptionTable() {
+  using T = OptionType;
+  static const std::vector<OptionSpec> kTable = {
+      // key, type, default, multi, reloadable, help, min, max
+      {"database.dsn", T::kString, "dbname=waymark", false, true,
+       "libpq connection string of the inventory database"},
+      {"repository.path", T::kString, "/srv/repository/mirror", false, true,
+       "root of the origin repository that mirrors copy"},
+      {"repository.trace_file", T::kString, "mirrorsync", false, true,
+       "trace file, relative to the repository root, stamped with the time"},
+      {"geoip.mmdb", T::kString, "", true, true,
+       "MaxMind DB file (.mmdb) to geolocate clients and mirrors"},
+      {"geoip.location_db", T::kString, "/var/lib/location/database.db", false,
+       true, "IPFire location database (libloc), used when no .mmdb is set"},
+      {"redirector.listen", T::kListen, "unix:/run/waymark/redirector.sock",
+       false, false, "FastCGI socket the redirector listens on"},
+      {"redirector.workers", T::kInt, "4", false, true,
+       "number of prefork redirector worker processes", 1, 1024},
+      {"redirector.fallback", T::kFallback, "", true, true,
+       "fallback base URL used when no mirror can serve a file"},
+      {"log.level", T::kLogLevel, "info", false, true,
+       "least severe message level that is logged"},
+  };
+  return kTable;
+}
+
+}  // namespace waymark

@@ -1,0 +1,41 @@
+// Mirror base URLs: parsing, validation and normalisation.
+//
+// A base URL is scheme://[user[:password]@]host[:port]/path/ with the path
+// ending in '/'. Credentials are allowed for rsync and FTP only, and are
+// never shown: RedactUrl() hides the password in anything printed.
+#ifndef WAYMARK_CORE_URL_H_
+#define WAYMARK_CORE_URL_H_
+
+#include <string>
+
+#include "core/status.h"
+
+namespace waymark {
+
+struct BaseUrl {
+  std::string scheme;    // "http", "https", "rsync", "ftp"
+  std::string user;      // may be empty
+  std::string password;  // may be empty
+  std::string host;      // lower case; IPv6 without brackets
+  int port = 0;          // 0: the scheme's default
+  std::string path;      // begins and ends with '/'
+
+  // The normalised URL, with credentials.
+  std::string ToString() const;
+};
+
+// Parses `text` as a base URL whose scheme must be `scheme`. `what` names the
+// value in messages ("--http"). Errors are one line, e.g.
+//   --http: 'ftp://example.org/' is not an http:// URL
+Status ParseBaseUrl(const std::string& text, const std::string& scheme,
+                    const std::string& what, BaseUrl* out);
+
+// `url` with any password replaced by "***".
+std::string RedactUrl(const std::string& url);
+
+// True for a DNS name, an IPv4 address or an IPv6 address (no brackets).
+bool IsValidHost(const std::string& host);
+
+}  // namespace waymark
+
+#endif  // WAYMARK_CORE_URL_H_
