@@ -26,6 +26,11 @@ PKGS      = libpqxx libpq fcgi libmaxminddb libloc libcurl openssl libsystemd
 
 B := build
 
+# `make V=1` shows full commands.
+V ?=
+Q  = $(if $(V),,@)
+say = $(if $(V),,@echo "  $(1) $(2)")
+
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -70,20 +75,24 @@ $(B)/gen/countries_data.cc: scripts/embed-files src/core/data/countries.tsv
 # --- compile and link ------------------------------------------------------
 $(B)/obj/%.o: %.cc
 	@mkdir -p $(@D)
-	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+	$(call say,CXX,$<)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
 $(B)/obj/gen/%.o: $(B)/gen/%.cc
 	@mkdir -p $(@D)
-	$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
+	$(call say,CXX,$<)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
 $(CORE_LIB): $(CORE_OBJS)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 define link_bin
 $(B)/bin/$(1): $$($(2):%.cc=$(B)/obj/%.o) $(CORE_LIB)
 	@mkdir -p $$(@D)
-	$$(CXX) $$(ALL_CXXFLAGS) -o $$@ $$^ $$(LIBS)
+	$$(call say,LINK,$$@)
+	$$(Q)$$(CXX) $$(ALL_CXXFLAGS) -o $$@ $$^ $$(LIBS)
 endef
 $(eval $(call link_bin,waymark,ADMIN_SRCS))
 $(eval $(call link_bin,waymark-redirector,REDIRECTOR_SRCS))
@@ -95,15 +104,18 @@ APP_LIB_SRCS := $(filter-out %/main.cc,$(ADMIN_SRCS) $(REDIRECTOR_SRCS) $(SCAN_S
 
 $(B)/tests/unit_tests: $(UNIT_SRCS:%.cc=$(B)/obj/%.o) $(APP_LIB_SRCS:%.cc=$(B)/obj/%.o) $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(ALL_CXXFLAGS) -o $@ $^ -lgtest_main $(TEST_LIBS) $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ -lgtest_main $(TEST_LIBS) $(LIBS)
 
 $(B)/tests/integration_tests: $(INTEGRATION_SRCS:%.cc=$(B)/obj/%.o) $(HARNESS_SRCS:%.cc=$(B)/obj/%.o) $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
 
 $(B)/tests/xfail_tests: $(XFAIL_SRCS:%.cc=$(B)/obj/%.o) $(HARNESS_SRCS:%.cc=$(B)/obj/%.o) $(CORE_LIB)
 	@mkdir -p $(@D)
-	$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
 
 # --- entry points ----------------------------------------------------------
 deps:

@@ -51,6 +51,11 @@ std::string OneLine(const std::string& what) {
 }  // namespace
 
 Status DatabaseError(const std::exception& e, const std::string& doing) {
+  // undefined_table: the database exists but holds no waymark schema.
+  if (SqlState(e) == "42P01") {
+    return Status::FailedPrecondition(
+        doing + ": the database has no waymark schema; run 'waymark db init'");
+  }
   std::string msg = OneLine(e.what());
   if (msg.empty()) msg = "unknown database error";
   return Status::Database(doing + ": " + msg);

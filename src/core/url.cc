@@ -61,7 +61,7 @@ Status ParseBaseUrl(const std::string& text, const std::string& scheme,
   }
   size_t sep = text.find("://");
   if (sep == std::string::npos || ToLower(text.substr(0, sep)) != scheme)
-    return fail("is not a " + scheme + ":// URL");
+    return fail("is not an " + scheme + ":// URL");
   BaseUrl url;
   url.scheme = scheme;
   std::string rest = text.substr(sep + 3);

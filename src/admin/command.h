@@ -1,0 +1,57 @@
+// The admin tool's command table: every `waymark` subcommand with its
+// arguments, summary, options and handler. `waymark help` and the "did you
+// mean" hint come from this table (like ninja's ChooseTool()).
+#ifndef WAYMARK_ADMIN_COMMAND_H_
+#define WAYMARK_ADMIN_COMMAND_H_
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <boost/program_options/options_description.hpp>
+
+#include "core/command_line.h"
+#include "core/config.h"
+#include "core/status.h"
+
+namespace waymark {
+
+// What a handler gets: parsed arguments, the effective configuration and
+// where to print.
+struct AdminContext {
+  CommandLine cl;
+  Config config;
+  std::ostream* out;
+  std::ostream* err;
+  // Exit code for a successful run that wants to say something (db status).
+  int success_exit_code = 0;
+
+  bool json() const { return cl.Has("json"); }
+  const std::string& arg(size_t i) const { return cl.positional.at(i); }
+};
+
+struct Command {
+  const char* name;     // "mirror add"
+  const char* args;     // "NAME (--http URL | --https URL) [OPTIONS]"
+  const char* summary;  // one line for `waymark help`
+  int min_args;         // positional arguments after the command words
+  int max_args;         // -1: any number
+  void (*add_options)(boost::program_options::options_description*);
+  Status (*run)(AdminContext* ctx);
+};
+
+// Registered by each command group's file.
+std::vector<Command> DbCommands();
+std::vector<Command> MirrorCommands();
+
+// Runs the admin tool; returns the exit status (see waymark(8)).
+int RunAdmin(const std::vector<std::string>& args, std::ostream& out,
+             std::ostream& err);
+
+// The login name to record as the actor of a change: $SUDO_USER when run
+// through sudo, else the user's name.
+std::string CurrentActor();
+
+}  // namespace waymark
+
+#endif  // WAYMARK_ADMIN_COMMAND_H_

@@ -1,0 +1,517 @@
+// `waymark mirror ...`: add, edit, remove, list, show, enable, disable, log.
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include <boost/program_options/value_semantic.hpp>
+#include <nlohmann/json.hpp>
+
+#include "admin/command.h"
+#include "core/country.h"
+#include "core/db.h"
+#include "core/mirror_store.h"
+#include "core/strings.h"
+#include "core/text_table.h"
+#include "core/url.h"
+
+namespace po = boost::program_options;
+
+namespace waymark {
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Field options, shared by `add` and `edit`. An empty value clears an
+// optional field in `edit` ("--https ''").
+
+using ApplyFn = Status (*)(const std::string& what, const std::string& value, Mirror* m);
+
+struct FieldOption {
+  const char* name;        // option name without "--"
+  const char* value_name;  // for --help
+  const char* help;
+  ApplyFn apply;
+};
+
+template <std::string Mirror::*Field>
+Status ApplyUrl(const std::string& what, const std::string& value, Mirror* m,
+                const char* scheme) {
+  if (value.empty()) {
+    m->*Field = "";
+    return Status::OK();
+  }
+  BaseUrl url;
+  Status s = ParseBaseUrl(value, scheme, what, &url);
+  if (!s.ok()) return s;
+  m->*Field = url.ToString();
+  return Status::OK();
+}
+
+const std::vector<FieldOption>& FieldOptions() {
+  static const std::vector<FieldOption> kFields = {
+      {"http", "URL", "base URL over HTTP",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         return ApplyUrl<&Mirror::http_url>(w, v, m, "http");
+       }},
+      {"https", "URL", "base URL over HTTPS",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         return ApplyUrl<&Mirror::https_url>(w, v, m, "https");
+       }},
+      {"rsync", "URL", "rsync URL the scanner lists (may hold user:password@)",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         return ApplyUrl<&Mirror::rsync_url>(w, v, m, "rsync");
+       }},
+      {"ftp", "URL", "FTP URL the scanner lists (may hold user:password@)",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         return ApplyUrl<&Mirror::ftp_url>(w, v, m, "ftp");
+       }},
+      {"country", "CC", "ISO 3166-1 country code; also sets the continent",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         if (v.empty()) {
+           m->country.clear();
+           return Status::OK();
+         }
+         Status s = ParseCountry(w, v, &m->country);
+         if (s.ok()) m->continent = ContinentOfCountry(m->country);
+         return s;
+       }},
+      {"continent", "CC", "continent code: AF AN AS EU NA OC SA",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         if (v.empty()) {
+           m->continent.clear();
+           return Status::OK();
+         }
+         return ParseContinent(w, v, &m->continent);
+       }},
+      {"asn", "N", "autonomous system number of the mirror's network",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         if (v.empty()) {
+           m->asn.reset();
+           return Status::OK();
+         }
+         long long n;
+         Status s = ParseAsn(w, v, &n);
+         if (s.ok()) m->asn = n;
+         return s;
+       }},
+      {"lat", "DEG", "latitude in decimal degrees (with --lon)",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         if (v.empty()) {
+           m->latitude.reset();
+           return Status::OK();
+         }
+         double d;
+         Status s = ParseLatitude(w, v, &d);
+         if (s.ok()) m->latitude = d;
+         return s;
+       }},
+      {"lon", "DEG", "longitude in decimal degrees (with --lat)",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         if (v.empty()) {
+           m->longitude.reset();
+           return Status::OK();
+         }
+         double d;
+         Status s = ParseLongitude(w, v, &d);
+         if (s.ok()) m->longitude = d;
+         return s;
+       }},
+      {"weight", "N", "share of traffic among near-equal mirrors (1 to 1000000, default 100)",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         return ParseWeight(w, v, &m->weight);
+       }},
+      {"also-countries", "CC,..", "other countries served as if local",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         return ParseCountryList(w, v, &m->also_countries);
+       }},
+      {"exclude-countries", "CC,..", "countries this mirror never serves",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         return ParseCountryList(w, v, &m->exclude_countries);
+       }},
+      {"max-size", "BYTES", "largest file the mirror takes (K, M, G, T suffixes)",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         if (v.empty()) {
+           m->max_size.reset();
+           return Status::OK();
+         }
+         long long n;
+         Status s = ParseMaxSize(w, v, &n);
+         if (s.ok()) m->max_size = n;
+         return s;
+       }},
+      {"sponsor", "TEXT", "who sponsors the mirror",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         return ParseText(w, v, &m->sponsor_name);
+       }},
+      {"sponsor-url", "URL", "the sponsor's web page",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         return ParseWebUrl(w, v, &m->sponsor_url);
+       }},
+      {"admin-name", "TEXT", "the mirror admin's name",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         return ParseText(w, v, &m->admin_name);
+       }},
+      {"admin-email", "ADDR", "the mirror admin's e-mail (never published)",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         return ParseEmail(w, v, &m->admin_email);
+       }},
+      {"comment", "TEXT", "free text for operators",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         return ParseText(w, v, &m->comment);
+       }},
+  };
+  return kFields;
+}
+
+struct FlagOption {
+  const char* name;
+  const char* help;
+  bool Mirror::*field;
+};
+
+const std::vector<FlagOption>& FlagOptions() {
+  static const std::vector<FlagOption> kFlags = {
+      {"country-only", "serve only clients in its country (and --also-countries)",
+       &Mirror::country_only},
+      {"continent-only", "serve only clients on its continent", &Mirror::continent_only},
+      {"asn-only", "serve only clients in its autonomous system", &Mirror::asn_only},
+  };
+  return kFlags;
+}
+
+void AddFieldOptions(po::options_description* d, bool editing) {
+  for (const auto& f : FieldOptions()) {
+    d->add_options()(f.name, po::value<std::string>()->value_name(f.value_name), f.help);
+  }
+  for (const auto& f : FlagOptions()) {
+    d->add_options()(f.name, f.help);
+    if (editing)
+      d->add_options()((std::string("no-") + f.name).c_str(), "lift that restriction");
+  }
+}
+
+// Applies the field and flag options given on the command line to `m`, in
+// table order. `changes` lists them for the event log (URLs redacted).
+Status ApplyFieldOptions(const CommandLine& cl, bool editing, Mirror* m,
+                         std::vector<std::string>* changes) {
+  for (const auto& f : FieldOptions()) {
+    if (!cl.Has(f.name)) continue;
+    std::string what = std::string("--") + f.name;
+    std::string value = cl.Get(f.name);
+    Status s = f.apply(what, value, m);
+    if (!s.ok()) return s;
+    changes->push_back(what + "=" + RedactUrl(value));
+  }
+  for (const auto& f : FlagOptions()) {
+    std::string no = std::string("no-") + f.name;
+    bool on = cl.Has(f.name), off = editing && cl.Has(no);
+    if (on && off)
+      return Status::InvalidArgument(std::string("--") + f.name + " and --" + no +
+                                     " contradict each other");
+    if (on) m->*f.field = true;
+    if (off) m->*f.field = false;
+    if (on || off) changes->push_back("--" + (on ? std::string(f.name) : no));
+  }
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------
+// Output
+
+std::string OrDash(const std::string& s) { return s.empty() ? "-" : s; }
+
+std::string FormatCoord(double d) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(4) << d;
+  return o.str();
+}
+
+nlohmann::json ToJson(const Mirror& m) {
+  auto str_or_null = [](const std::string& s) {
+    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+  };
+  nlohmann::json j;
+  j["name"] = m.name;
+  j["enabled"] = m.enabled;
+  j["state"] = m.state;
+  j["state_since"] = m.state_since;
+  j["http_url"] = str_or_null(m.http_url);
+  j["https_url"] = str_or_null(m.https_url);
+  j["rsync_url"] = str_or_null(RedactUrl(m.rsync_url));
+  j["ftp_url"] = str_or_null(RedactUrl(m.ftp_url));
+  j["country"] = str_or_null(m.country);
+  j["continent"] = str_or_null(m.continent);
+  j["asn"] = m.asn ? nlohmann::json(*m.asn) : nlohmann::json(nullptr);
+  j["latitude"] = m.latitude ? nlohmann::json(*m.latitude) : nlohmann::json(nullptr);
+  j["longitude"] = m.longitude ? nlohmann::json(*m.longitude) : nlohmann::json(nullptr);
+  j["weight"] = m.weight;
+  j["country_only"] = m.country_only;
+  j["continent_only"] = m.continent_only;
+  j["asn_only"] = m.asn_only;
+  j["also_countries"] = m.also_countries;
+  j["exclude_countries"] = m.exclude_countries;
+  j["max_size"] = m.max_size ? nlohmann::json(*m.max_size) : nlohmann::json(nullptr);
+  j["sponsor_name"] = str_or_null(m.sponsor_name);
+  j["sponsor_url"] = str_or_null(m.sponsor_url);
+  j["admin_name"] = str_or_null(m.admin_name);
+  j["admin_email"] = str_or_null(m.admin_email);
+  j["comment"] = m.comment;
+  j["created_at"] = m.created_at;
+  j["updated_at"] = m.updated_at;
+  return j;
+}
+
+std::string Restrictions(const Mirror& m) {
+  std::vector<std::string> r;
+  if (m.asn_only) r.push_back("only its AS");
+  if (m.country_only) r.push_back("only its country");
+  if (m.continent_only) r.push_back("only its continent");
+  if (!m.also_countries.empty()) r.push_back("also serves " + Join(m.also_countries, ","));
+  if (!m.exclude_countries.empty()) r.push_back("excludes " + Join(m.exclude_countries, ","));
+  if (m.max_size) r.push_back("files up to " + std::to_string(*m.max_size) + " bytes");
+  return r.empty() ? "none" : Join(r, "; ");
+}
+
+void PrintShow(const Mirror& m, std::ostream& out) {
+  std::string country = m.country;
+  if (!country.empty()) country += " (" + CountryName(m.country) + ")";
+  std::string admin = m.admin_name;
+  if (!m.admin_email.empty())
+    admin += admin.empty() ? m.admin_email : " <" + m.admin_email + ">";
+  std::string sponsor = m.sponsor_name;
+  if (!m.sponsor_url.empty()) sponsor += sponsor.empty() ? m.sponsor_url : " " + m.sponsor_url;
+  const std::vector<std::pair<std::string, std::string>> rows = {
+      {"name", m.name},
+      {"state", m.state + " since " + m.state_since + " UTC"},
+      {"http", OrDash(m.http_url)},
+      {"https", OrDash(m.https_url)},
+      {"rsync", OrDash(RedactUrl(m.rsync_url))},
+      {"ftp", OrDash(RedactUrl(m.ftp_url))},
+      {"country", OrDash(country)},
+      {"continent", OrDash(m.continent)},
+      {"asn", m.asn ? std::to_string(*m.asn) : "-"},
+      {"location", m.latitude ? FormatCoord(*m.latitude) + ", " + FormatCoord(*m.longitude) : "-"},
+      {"weight", std::to_string(m.weight)},
+      {"restrictions", Restrictions(m)},
+      {"sponsor", OrDash(sponsor)},
+      {"admin", OrDash(admin)},
+      {"comment", OrDash(m.comment)},
+      {"created", m.created_at + " UTC"},
+      {"updated", m.updated_at + " UTC"},
+  };
+  for (const auto& [k, v] : rows) {
+    out << k << ":" << std::string(14 - k.size(), ' ') << Printable(v) << "\n";
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Handlers
+
+Status Open(const AdminContext& ctx, std::unique_ptr<Database>* db) {
+  return Database::Connect(ctx.config.GetString("database.dsn"), db);
+}
+
+Status RunAdd(AdminContext* ctx) {
+  Mirror m;
+  m.name = ctx->arg(0);
+  Status s = ValidateMirrorName(m.name);
+  if (!s.ok()) return s;
+  std::vector<std::string> changes;
+  s = ApplyFieldOptions(ctx->cl, false, &m, &changes);
+  if (!s.ok()) return s;
+  s = ValidateMirror(m);
+  if (!s.ok()) return s;
+  std::unique_ptr<Database> db;
+  s = Open(*ctx, &db);
+  if (!s.ok()) return s;
+  Mirror added;
+  s = MirrorStore(db.get()).Add(m, CurrentActor(), &added);
+  if (!s.ok()) return s;
+  if (ctx->json()) {
+    *ctx->out << ToJson(added).dump(2) << "\n";
+  } else {
+    *ctx->out << "added mirror '" << added.name
+              << "' (disabled; enable it with 'waymark mirror enable " << added.name
+              << "' once it is scanned)\n";
+  }
+  return Status::OK();
+}
+
+Status RunEdit(AdminContext* ctx) {
+  const std::string& name = ctx->arg(0);
+  std::unique_ptr<Database> db;
+  Status s = Open(*ctx, &db);
+  if (!s.ok()) return s;
+  MirrorStore store(db.get());
+  Mirror m;
+  s = store.Get(name, &m);
+  if (!s.ok()) return s;
+  std::vector<std::string> changes;
+  if (ctx->cl.Has("name")) {
+    std::string new_name = ctx->cl.Get("name");
+    s = ValidateMirrorName(new_name);
+    if (!s.ok()) return s;
+    changes.push_back("--name=" + new_name);
+    m.name = new_name;
+  }
+  s = ApplyFieldOptions(ctx->cl, true, &m, &changes);
+  if (!s.ok()) return s;
+  if (changes.empty())
+    return Status::InvalidArgument("mirror edit: nothing to change; give at least one --FIELD VALUE");
+  s = ValidateMirror(m);
+  if (!s.ok()) return s;
+  s = store.Update(name, m, CurrentActor(), "set " + Join(changes, " "));
+  if (!s.ok()) return s;
+  *ctx->out << "updated mirror '" << m.name << "': " << Printable(Join(changes, " ")) << "\n";
+  return Status::OK();
+}
+
+Status RunRemove(AdminContext* ctx) {
+  std::unique_ptr<Database> db;
+  Status s = Open(*ctx, &db);
+  if (!s.ok()) return s;
+  s = MirrorStore(db.get()).Remove(ctx->arg(0));
+  if (!s.ok()) return s;
+  *ctx->out << "removed mirror '" << ctx->arg(0) << "'\n";
+  return Status::OK();
+}
+
+Status RunList(AdminContext* ctx) {
+  std::unique_ptr<Database> db;
+  Status s = Open(*ctx, &db);
+  if (!s.ok()) return s;
+  std::vector<Mirror> mirrors;
+  s = MirrorStore(db.get()).List(&mirrors);
+  if (!s.ok()) return s;
+  if (ctx->json()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& m : mirrors) j.push_back(ToJson(m));
+    *ctx->out << j.dump(2) << "\n";
+    return Status::OK();
+  }
+  if (mirrors.empty()) {
+    *ctx->out << "no mirrors; add one with 'waymark mirror add NAME --https URL'\n";
+    return Status::OK();
+  }
+  TextTable t({"NAME", "STATE", "SINCE", "COUNTRY", "ASN", "WEIGHT", "URL"});
+  for (const auto& m : mirrors) {
+    std::string where = m.country.empty() ? "-" : m.country;
+    if (!m.continent.empty()) where += "/" + m.continent;
+    t.AddRow({m.name, m.state, m.state_since, where,
+              m.asn ? std::to_string(*m.asn) : "-", std::to_string(m.weight),
+              PreferredUrl(m)});
+  }
+  t.Print(*ctx->out);
+  return Status::OK();
+}
+
+Status RunShow(AdminContext* ctx) {
+  std::unique_ptr<Database> db;
+  Status s = Open(*ctx, &db);
+  if (!s.ok()) return s;
+  Mirror m;
+  s = MirrorStore(db.get()).Get(ctx->arg(0), &m);
+  if (!s.ok()) return s;
+  if (ctx->json()) {
+    *ctx->out << ToJson(m).dump(2) << "\n";
+  } else {
+    PrintShow(m, *ctx->out);
+  }
+  return Status::OK();
+}
+
+Status SetEnabled(AdminContext* ctx, bool enabled) {
+  std::unique_ptr<Database> db;
+  Status s = Open(*ctx, &db);
+  if (!s.ok()) return s;
+  std::string reason;
+  if (ctx->cl.Has("reason")) {
+    s = ParseText("--reason", ctx->cl.Get("reason"), &reason);
+    if (!s.ok()) return s;
+  }
+  bool changed = false;
+  const std::string& name = ctx->arg(0);
+  s = MirrorStore(db.get()).SetEnabled(name, enabled, CurrentActor(), reason, &changed);
+  if (!s.ok()) return s;
+  const char* word = enabled ? "enabled" : "disabled";
+  if (changed) {
+    *ctx->out << word << " mirror '" << name << "'\n";
+  } else {
+    *ctx->out << "mirror '" << name << "' was already " << word << "\n";
+  }
+  return Status::OK();
+}
+
+Status RunEnable(AdminContext* ctx) { return SetEnabled(ctx, true); }
+Status RunDisable(AdminContext* ctx) { return SetEnabled(ctx, false); }
+
+Status RunLog(AdminContext* ctx) {
+  long long limit = 50;
+  if (ctx->cl.Has("limit") &&
+      (!ParseInt64(ctx->cl.Get("limit"), &limit) || limit < 1 || limit > 100000)) {
+    return Status::InvalidArgument("--limit: '" + Printable(ctx->cl.Get("limit")) +
+                                   "' is not a number from 1 to 100000");
+  }
+  std::unique_ptr<Database> db;
+  Status s = Open(*ctx, &db);
+  if (!s.ok()) return s;
+  std::vector<MirrorEvent> events;
+  s = MirrorStore(db.get()).Events(ctx->arg(0), static_cast<int>(limit), &events);
+  if (!s.ok()) return s;
+  if (ctx->json()) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& e : events)
+      j.push_back({{"at", e.at}, {"kind", e.kind}, {"message", e.message}, {"actor", e.actor}});
+    *ctx->out << j.dump(2) << "\n";
+    return Status::OK();
+  }
+  TextTable t({"TIME (UTC)", "EVENT", "BY", "DETAILS"});
+  for (const auto& e : events) t.AddRow({e.at, e.kind, OrDash(e.actor), e.message});
+  t.Print(*ctx->out);
+  return Status::OK();
+}
+
+void AddOptionsAdd(po::options_description* d) {
+  AddFieldOptions(d, false);
+  d->add_options()("json", "print the new mirror as JSON");
+}
+void AddOptionsEdit(po::options_description* d) {
+  d->add_options()("name", po::value<std::string>()->value_name("NEW"), "rename the mirror");
+  AddFieldOptions(d, true);
+}
+void AddOptionsJson(po::options_description* d) {
+  d->add_options()("json", "print JSON for scripts");
+}
+void AddOptionsReason(po::options_description* d) {
+  d->add_options()("reason", po::value<std::string>()->value_name("TEXT"),
+                   "why, for the mirror's log");
+}
+void AddOptionsLog(po::options_description* d) {
+  d->add_options()("limit", po::value<std::string>()->value_name("N"),
+                   "show the newest N events [50]")("json", "print JSON for scripts");
+}
+
+}  // namespace
+
+std::vector<Command> MirrorCommands() {
+  return {
+      {"mirror add", "NAME (--http URL | --https URL) [OPTIONS]",
+       "register a mirror (it starts disabled)", 1, 1, AddOptionsAdd, RunAdd},
+      {"mirror edit", "NAME --FIELD VALUE...", "change a mirror's fields", 1, 1,
+       AddOptionsEdit, RunEdit},
+      {"mirror remove", "NAME", "delete a mirror with its listings and log", 1, 1,
+       nullptr, RunRemove},
+      {"mirror list", "[--json]", "list the mirrors with their state", 0, 0,
+       AddOptionsJson, RunList},
+      {"mirror show", "NAME [--json]", "show every field of a mirror", 1, 1,
+       AddOptionsJson, RunShow},
+      {"mirror enable", "NAME [--reason TEXT]", "let the redirector use a mirror", 1,
+       1, AddOptionsReason, RunEnable},
+      {"mirror disable", "NAME [--reason TEXT]", "stop sending clients to a mirror",
+       1, 1, AddOptionsReason, RunDisable},
+      {"mirror log", "NAME [--limit N] [--json]", "show a mirror's event log", 1, 1,
+       AddOptionsLog, RunLog},
+  };
+}
+
+}  // namespace waymark
