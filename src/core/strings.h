@@ -19,7 +19,7 @@ std::string ToLower(std::string_view s);
 bool StartsWith(std::string_view s, std::string_view prefix);
 bool EndsWith(std::string_view s, std::string_view suffix);
 
-// Levenshtein distance, for suggestions.
+// Edit distance counting swapped neighbours as one edit, for suggestions.
 size_t EditDistance(std::string_view a, std::string_view b);
 
 // The candidate closest to `word` if it is close enough to be a plausible

@@ -83,6 +83,7 @@ Status ParseBaseUrl(const std::string& text, const std::string& scheme,
     if (url.user.empty()) return fail("has credentials without a user name");
   }
   std::string host = authority, port;
+  bool has_port = false;
   if (!authority.empty() && authority[0] == '[') {
     size_t close = authority.find(']');
     if (close == std::string::npos) return fail("has an unclosed '[' in its host");
@@ -91,6 +92,7 @@ Status ParseBaseUrl(const std::string& text, const std::string& scheme,
     if (!after.empty()) {
       if (after[0] != ':') return fail("has junk after its IPv6 address");
       port = after.substr(1);
+      has_port = true;
     }
     unsigned char buf[16];
     if (inet_pton(AF_INET6, host.c_str(), buf) != 1)
@@ -100,13 +102,14 @@ Status ParseBaseUrl(const std::string& text, const std::string& scheme,
     if (colon != std::string::npos) {
       host = authority.substr(0, colon);
       port = authority.substr(colon + 1);
+      has_port = true;
     }
     if (host.empty()) return fail("has no host");
     if (!IsValidHost(host))
       return fail("has an invalid host '" + Printable(host) + "'");
   }
   url.host = ToLower(host);
-  if (authority.find(':') != std::string::npos || !port.empty()) {
+  if (has_port) {
     long long p = 0;
     if (!ParseInt64(port, &p) || p < 1 || p > 65535)
       return fail("has an invalid port '" + Printable(port) + "'");
