@@ -130,6 +130,15 @@ test: deps
 	$(MAKE) $(BINS) $(TEST_BINS)
 	tests/run $(B)
 
+# The benchmarks print their figures as ratios measured in the same run.
+bench: $(BINS)
+	tests/bench/inventory-size $(B)
+
+# README's first command: the whole system on loopback, in run/demo/.
+demo: deps
+	$(MAKE) $(BINS)
+	scripts/demo
+
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(DATADIR)/sql/migrations $(DESTDIR)$(DATADIR)/sql/reports $(DESTDIR)$(DATADIR)/examples
