@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <sys/stat.h>
+
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -13,6 +15,7 @@
 #include <boost/program_options/value_semantic.hpp>
 
 #include "core/strings.h"
+#include "core/url.h"
 
 namespace po = boost::program_options;
 
@@ -65,16 +68,19 @@ bool ValidListen(const std::string& v) {
   long long port;
   if (!ParseInt64(v.substr(colon + 1), &port) || port < 1 || port > 65535)
     return false;
-  if (host.front() == '[') return host.back() == ']' && host.size() > 2;
-  return host.find_first_of(" /[]") == std::string::npos;
+  if (host.front() == '[') {
+    return host.back() == ']' && IsValidHost(host.substr(1, host.size() - 2)) &&
+           host.find(':') != std::string::npos;
+  }
+  return host.find(':') == std::string::npos && IsValidHost(host);
 }
 
 bool ValidFallback(const std::string& v) {
   auto parts = SplitWhitespace(v);
   if (parts.empty() || parts.size() > 3) return false;
-  const std::string& url = parts[0];
-  if (!StartsWith(url, "http://") && !StartsWith(url, "https://")) return false;
-  if (url.find_first_of("\"<>\\^`{|}") != std::string::npos) return false;
+  BaseUrl url;
+  std::string scheme = StartsWith(parts[0], "https://") ? "https" : "http";
+  if (!ParseBaseUrl(parts[0], scheme, "", &url).ok()) return false;
   for (size_t i = 1; i < parts.size(); ++i) {
     if (parts[i].size() != 2 || !std::isalpha(static_cast<unsigned char>(parts[i][0])) ||
         !std::isalpha(static_cast<unsigned char>(parts[i][1])))
@@ -253,7 +259,18 @@ namespace {
 // would reject with a line number.
 struct LineIndex {
   std::map<std::string, std::vector<int>> key_lines;
+  // The text handed to Boost: section headers trimmed ("[ log ]" -> "[log]"),
+  // which Boost would otherwise take literally.
+  std::string normalised;
 };
+
+bool ValidSectionName(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
 
 Status IndexLines(const std::string& text, const std::string& name,
                   LineIndex* index) {
@@ -266,14 +283,20 @@ Status IndexLines(const std::string& text, const std::string& name,
     size_t hash = line.find('#');
     if (hash != std::string::npos) line.erase(hash);
     std::string_view t = Trim(line);
-    if (t.empty()) continue;
+    if (t.empty()) {
+      index->normalised += "\n";
+      continue;
+    }
     if (t.front() == '[') {
-      if (t.back() != ']' || t.size() < 3) {
+      std::string_view inner =
+          t.back() == ']' && t.size() >= 2 ? Trim(t.substr(1, t.size() - 2)) : "";
+      if (!ValidSectionName(inner)) {
         return Status::InvalidArgument(name + ":" + std::to_string(lineno) +
                                        ": bad section header '" +
                                        Printable(t) + "'");
       }
-      section = std::string(Trim(t.substr(1, t.size() - 2)));
+      section = std::string(inner);
+      index->normalised += "[" + section + "]\n";
       continue;
     }
     size_t eq = t.find('=');
@@ -285,6 +308,7 @@ Status IndexLines(const std::string& text, const std::string& name,
     std::string key(Trim(t.substr(0, eq)));
     if (!section.empty()) key = section + "." + key;
     index->key_lines[key].push_back(lineno);
+    index->normalised += raw + "\n";
   }
   return Status::OK();
 }
@@ -292,7 +316,14 @@ Status IndexLines(const std::string& text, const std::string& name,
 std::string UnknownKeyMessage(const std::string& where, const std::string& key,
                               const std::string& dash) {
   std::string msg = where + ": unknown key '" + Printable(key) + "'";
-  std::string hint = SuggestClosest(key, AllKeys());
+  // A known name in the wrong section ("workers" before any section,
+  // "redirector.level") points at where it lives; else the closest spelling.
+  std::string hint;
+  std::string leaf = key.substr(key.rfind('.') + 1);
+  for (const auto& k : AllKeys()) {
+    if (k.substr(k.find('.') + 1) == leaf) hint = k;
+  }
+  if (hint.empty()) hint = SuggestClosest(key, AllKeys());
   if (!hint.empty()) msg += " (did you mean '" + dash + hint + "'?)";
   return msg;
 }
@@ -316,7 +347,7 @@ Status ParseConfigText(const std::string& text, const std::string& name,
     desc.add_options()(spec.key, po::value<std::vector<std::string>>());
   po::parsed_options parsed(&desc);
   try {
-    std::istringstream in(text);
+    std::istringstream in(index.normalised);
     parsed = po::parse_config_file(in, desc, /*allow_unregistered=*/false);
   } catch (const po::unknown_option& e) {
     return Status::InvalidArgument(
@@ -353,17 +384,29 @@ Status LoadConfig(const ConfigSource& source,
                   Config* out) {
   Config config = Config::Defaults();
   std::map<std::string, std::vector<std::string>> file_values;
+  struct stat st;
+  bool exists = stat(source.path.c_str(), &st) == 0;
+  int stat_errno = errno;
+  if (exists && S_ISDIR(st.st_mode))
+    return Status::InvalidArgument(source.path + ": cannot read the config file: Is a directory");
+  // Only the built-in default path may be absent; anything else that cannot
+  // be read is an error, so a typo never silently runs on defaults.
+  if (!exists && (source.required || stat_errno != ENOENT)) {
+    return Status::InvalidArgument(source.path + ": cannot open the config file: " +
+                                   std::strerror(stat_errno));
+  }
   std::ifstream in(source.path);
-  if (in) {
+  if (exists && !in) {
+    return Status::InvalidArgument(source.path + ": cannot open the config file: " +
+                                   std::strerror(errno));
+  }
+  if (exists) {
     std::stringstream buf;
     buf << in.rdbuf();
     if (in.bad()) return Status::InvalidArgument(source.path + ": cannot read the file");
     Status s = ParseConfigText(buf.str(), source.path, &file_values);
     if (!s.ok()) return s;
     ConfigLoader::SetFile(&config, source.path);
-  } else if (source.required) {
-    return Status::InvalidArgument(source.path + ": cannot open the config file: " +
-                                   std::strerror(errno));
   }
   for (auto& [key, values] : file_values) ConfigLoader::Set(&config, key, values);
 

@@ -1,7 +1,7 @@
 // The option table: every waymark.conf key, declared once.
 //
 // man/waymark.conf.5 and man/waymark.conf.example document these keys in
-// this order with these defaults; tests/integration/config_docs_test.cc fails
+// this order with these defaults; src/core/config_docs_test.cc fails
 // when they disagree. A key is added here together with its documentation.
 #include "core/config.h"
 
