@@ -47,6 +47,20 @@ Status ApplyUrl(const std::string& what, const std::string& value, Mirror* m,
   return Status::OK();
 }
 
+// An optional field: "" clears it, anything else goes through Parse.
+template <typename T, std::optional<T> Mirror::*Field,
+          Status (*Parse)(const std::string&, const std::string&, T*)>
+Status ApplyOptional(const std::string& what, const std::string& value, Mirror* m) {
+  if (value.empty()) {
+    (m->*Field).reset();
+    return Status::OK();
+  }
+  T parsed;
+  Status s = Parse(what, value, &parsed);
+  if (s.ok()) m->*Field = parsed;
+  return s;
+}
+
 const std::vector<FieldOption>& FieldOptions() {
   static const std::vector<FieldOption> kFields = {
       {"http", "URL", "base URL over HTTP",
@@ -84,38 +98,11 @@ const std::vector<FieldOption>& FieldOptions() {
          return ParseContinent(w, v, &m->continent);
        }},
       {"asn", "N", "autonomous system number of the mirror's network",
-       [](const std::string& w, const std::string& v, Mirror* m) {
-         if (v.empty()) {
-           m->asn.reset();
-           return Status::OK();
-         }
-         long long n;
-         Status s = ParseAsn(w, v, &n);
-         if (s.ok()) m->asn = n;
-         return s;
-       }},
+       ApplyOptional<long long, &Mirror::asn, ParseAsn>},
       {"lat", "DEG", "latitude in decimal degrees (with --lon)",
-       [](const std::string& w, const std::string& v, Mirror* m) {
-         if (v.empty()) {
-           m->latitude.reset();
-           return Status::OK();
-         }
-         double d;
-         Status s = ParseLatitude(w, v, &d);
-         if (s.ok()) m->latitude = d;
-         return s;
-       }},
+       ApplyOptional<double, &Mirror::latitude, ParseLatitude>},
       {"lon", "DEG", "longitude in decimal degrees (with --lat)",
-       [](const std::string& w, const std::string& v, Mirror* m) {
-         if (v.empty()) {
-           m->longitude.reset();
-           return Status::OK();
-         }
-         double d;
-         Status s = ParseLongitude(w, v, &d);
-         if (s.ok()) m->longitude = d;
-         return s;
-       }},
+       ApplyOptional<double, &Mirror::longitude, ParseLongitude>},
       {"weight", "N", "share of traffic among near-equal mirrors (1 to 1000000, default 100)",
        [](const std::string& w, const std::string& v, Mirror* m) {
          return ParseWeight(w, v, &m->weight);
@@ -129,16 +116,7 @@ const std::vector<FieldOption>& FieldOptions() {
          return ParseCountryList(w, v, &m->exclude_countries);
        }},
       {"max-size", "BYTES", "largest file the mirror takes (K, M, G, T suffixes)",
-       [](const std::string& w, const std::string& v, Mirror* m) {
-         if (v.empty()) {
-           m->max_size.reset();
-           return Status::OK();
-         }
-         long long n;
-         Status s = ParseMaxSize(w, v, &n);
-         if (s.ok()) m->max_size = n;
-         return s;
-       }},
+       ApplyOptional<long long, &Mirror::max_size, ParseMaxSize>},
       {"sponsor", "TEXT", "who sponsors the mirror",
        [](const std::string& w, const std::string& v, Mirror* m) {
          return ParseText(w, v, &m->sponsor_name);
