@@ -34,7 +34,7 @@ say = $(if $(V),,@echo "  $(1) $(2)")
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-ALL_CXXFLAGS = -std=c++17 -Wall -Wextra $(if $(WERROR),-Werror) -Isrc -I$(B)/gen \
+ALL_CXXFLAGS = -std=c++17 -Wall -Wextra $(if $(WERROR),-Werror) -Isrc -I. -I$(B)/gen \
                -DWAYMARK_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP $(CXXFLAGS)
 LIBS         = $(PKG_LIBS) -lboost_program_options -pthread
 TEST_LIBS    = -lgtest -lpthread

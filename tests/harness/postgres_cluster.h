@@ -1,0 +1,59 @@
+// A real, private PostgreSQL cluster for integration tests: initdb into a
+// fresh temporary directory, the server on a unix socket in that directory
+// only (no TCP), run as user postgres when the tests run as root. It is torn
+// down (server stopped, directory removed) when the test binary exits, and
+// the server dies with the test binary if that crashes.
+#ifndef WAYMARK_TESTS_HARNESS_POSTGRES_CLUSTER_H_
+#define WAYMARK_TESTS_HARNESS_POSTGRES_CLUSTER_H_
+
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+#include "core/subprocess.h"
+
+namespace waymark {
+namespace testing {
+
+class PostgresCluster {
+ public:
+  PostgresCluster() = default;
+  PostgresCluster(const PostgresCluster&) = delete;
+  PostgresCluster& operator=(const PostgresCluster&) = delete;
+  ~PostgresCluster();
+
+  // initdb (first time) and start; waits until connections work.
+  Status Start();
+  // Fast shutdown; the data stays for Start() (outage tests).
+  void Stop();
+  bool running() const { return server_ != nullptr; }
+
+  // A new empty database with a unique name; returns its DSN.
+  std::string CreateDatabase();
+  // "host=<dir> dbname=<db> user=<user>"
+  std::string Dsn(const std::string& db, const std::string& user = "postgres") const;
+  const std::string& socket_dir() const { return dir_; }
+  // Runs SQL as the superuser on the database of `dsn`.
+  Status ExecSql(const std::string& dsn, const std::string& sql);
+
+ private:
+  Status InitDb();
+  std::string Log(int lines) const;
+
+  std::string bindir_;
+  std::string dir_;  // temp dir: data/, the socket, postgres.log
+  std::unique_ptr<Subprocess> server_;
+  int next_db_ = 0;
+};
+
+// The cluster shared by all tests of this binary, started on first use
+// (aborting the program with the server's log if it cannot start) and
+// stopped at exit.
+PostgresCluster* SharedCluster();
+// Stops and removes the shared cluster; called by the harness main().
+void ShutdownSharedCluster();
+
+}  // namespace testing
+}  // namespace waymark
+
+#endif  // WAYMARK_TESTS_HARNESS_POSTGRES_CLUSTER_H_

@@ -1,0 +1,437 @@
+// The `waymark` admin tool against a real PostgreSQL cluster: schema, mirror
+// administration, validation errors with their exact texts and exit
+// statuses, configuration errors, and the database roles.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <future>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include "tests/harness/commands.h"
+#include "tests/harness/postgres_cluster.h"
+
+namespace waymark {
+namespace {
+
+using testing::RunWaymark;
+using testing::SharedCluster;
+
+class AdminTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dsn_ = SharedCluster()->CreateDatabase();
+    dsn_opt_ = "--database.dsn=" + dsn_;
+  }
+
+  // Runs `waymark --database.dsn=<test database> ARGS` (config keys may
+  // come before the command in --key=value form).
+  CommandResult Waymark(std::vector<std::string> args) {
+    args.insert(args.begin(), dsn_opt_);
+    return RunWaymark(args);
+  }
+
+  void Init() {
+    CommandResult r = Waymark({"db", "init"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  long long Count(const std::string& sql) {
+    pqxx::connection c(dsn_);
+    pqxx::read_transaction tx(c);
+    return tx.exec(sql)[0][0].as<long long>();
+  }
+
+  std::string dsn_;
+  std::string dsn_opt_;
+};
+
+TEST_F(AdminTest, DbInitTwiceIsHarmless) {
+  CommandResult r = Waymark({"db", "status"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.out, "schema: none (run 'waymark db init')\n");
+
+  r = Waymark({"mirror", "list"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "waymark: cannot list mirrors: the database has no waymark schema; run "
+            "'waymark db init'\n");
+
+  r = Waymark({"db", "upgrade"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "waymark: the database has no waymark schema; run 'waymark db init' first\n");
+
+  r = Waymark({"db", "init"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "created the waymark schema at version 1 (1 migration applied, roles granted)\n");
+  ASSERT_EQ(Waymark({"mirror", "add", "fra1", "--https", "https://fra1.example.org/"}).exit_code, 0);
+
+  r = Waymark({"db", "init"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "the database already has the waymark schema (version 1); nothing changed\n");
+  EXPECT_EQ(Count("SELECT count(*) FROM mirrors"), 1) << "a second init must keep the data";
+  EXPECT_EQ(Count("SELECT count(*) FROM waymark_schema"), 1);
+
+  r = Waymark({"db", "upgrade"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "the schema is up to date (version 1)\n");
+
+  r = Waymark({"db", "status", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["version"], 1);
+  EXPECT_EQ(j["up_to_date"], true);
+  EXPECT_EQ(j["mirrors"], 1);
+  EXPECT_EQ(j["mirrors_enabled"], 0);
+  EXPECT_EQ(j["applied"][0]["name"], "initial");
+}
+
+TEST_F(AdminTest, ConcurrentInitsApplyTheSchemaOnce) {
+  auto a = std::async(std::launch::async, [&] { return Waymark({"db", "init"}); });
+  auto b = std::async(std::launch::async, [&] { return Waymark({"db", "init"}); });
+  CommandResult ra = a.get(), rb = b.get();
+  EXPECT_EQ(ra.exit_code, 0) << ra.err;
+  EXPECT_EQ(rb.exit_code, 0) << rb.err;
+  EXPECT_EQ(Count("SELECT count(*) FROM waymark_schema"), 1);
+}
+
+TEST_F(AdminTest, MirrorLifecycle) {
+  Init();
+  CommandResult r = Waymark({"mirror", "add", "fra1", "--https", "https://FRA1.mirror.example.org",
+                             "--http", "http://fra1.mirror.example.org/", "--rsync",
+                             "rsync://sync:s3cret@fra1.mirror.example.org/mirror", "--country", "de",
+                             "--asn", "14061", "--lat", "50.1109", "--lon", "8.6821", "--weight", "150",
+                             "--also-countries", "at,ch", "--exclude-countries", "RU", "--max-size", "4G",
+                             "--admin-email", "ops@example.org", "--comment", "Frankfurt"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "added mirror 'fra1' (disabled; enable it with 'waymark mirror enable fra1' once it "
+            "is scanned)\n");
+  ASSERT_EQ(Waymark({"mirror", "add", "sgp1", "--http", "http://sgp1.example.org/pub", "--country",
+                     "SG", "--continent-only"})
+                .exit_code,
+            0);
+
+  r = Waymark({"mirror", "add", "fra1", "--https", "https://other.example.org/"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "waymark: mirror 'fra1' already exists\n");
+
+  r = Waymark({"mirror", "list"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string header, row1, row2, extra;
+  std::getline(lines, header);
+  std::getline(lines, row1);
+  std::getline(lines, row2);
+  EXPECT_FALSE(std::getline(lines, extra));
+  EXPECT_EQ(header.substr(0, 16), "NAME  STATE     ");
+  EXPECT_NE(header.find("COUNTRY  ASN    WEIGHT  URL"), std::string::npos) << header;
+  EXPECT_EQ(row1.substr(0, 16), "fra1  disabled  ");
+  EXPECT_NE(row1.find("DE/EU    14061  150     https://fra1.mirror.example.org/"), std::string::npos)
+      << row1;
+  EXPECT_NE(row2.find("SG/AS    -      100     http://sgp1.example.org/pub/"), std::string::npos)
+      << row2;
+
+  r = Waymark({"mirror", "list", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["name"], "fra1");
+  EXPECT_EQ(j[0]["enabled"], false);
+  EXPECT_EQ(j[0]["state"], "disabled");
+  EXPECT_EQ(j[0]["https_url"], "https://fra1.mirror.example.org/");
+  EXPECT_EQ(j[0]["rsync_url"], "rsync://sync:***@fra1.mirror.example.org/mirror/");
+  EXPECT_EQ(j[0]["country"], "DE");
+  EXPECT_EQ(j[0]["continent"], "EU");
+  EXPECT_EQ(j[0]["asn"], 14061);
+  EXPECT_DOUBLE_EQ(j[0]["latitude"].get<double>(), 50.1109);
+  EXPECT_EQ(j[0]["weight"], 150);
+  EXPECT_EQ(j[0]["also_countries"], nlohmann::json({"AT", "CH"}));
+  EXPECT_EQ(j[0]["exclude_countries"], nlohmann::json({"RU"}));
+  EXPECT_EQ(j[0]["max_size"], 4LL << 30);
+  EXPECT_EQ(j[1]["continent_only"], true);
+  EXPECT_EQ(r.out.find("s3cret"), std::string::npos) << "rsync password leaked";
+
+  r = Waymark({"mirror", "show", "fra1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("rsync:         rsync://sync:***@fra1.mirror.example.org/mirror/\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("country:       DE (Germany)\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("restrictions:  also serves AT,CH; excludes RU; files up to 4294967296 bytes\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(r.out.find("s3cret"), std::string::npos);
+
+  r = Waymark({"mirror", "edit", "fra1", "--weight", "50", "--https", "", "--name", "fra2",
+               "--country-only"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "updated mirror 'fra2': --name=fra2 --https= --weight=50 --country-only\n");
+  r = Waymark({"mirror", "show", "fra2", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["weight"], 50);
+  EXPECT_TRUE(j["https_url"].is_null());
+  EXPECT_EQ(j["http_url"], "http://fra1.mirror.example.org/");
+  EXPECT_EQ(j["country_only"], true);
+
+  r = Waymark({"mirror", "edit", "fra2", "--http", ""});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark: mirror 'fra2' needs an --http or --https URL\n");
+  r = Waymark({"mirror", "edit", "fra2"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark: mirror edit: nothing to change; give at least one --FIELD VALUE\n");
+  r = Waymark({"mirror", "edit", "fra2", "--name", "sgp1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "waymark: mirror 'sgp1' already exists\n");
+
+  r = Waymark({"mirror", "enable", "fra2"});
+  EXPECT_EQ(r.out, "enabled mirror 'fra2'\n");
+  r = Waymark({"mirror", "enable", "fra2"});
+  EXPECT_EQ(r.out, "mirror 'fra2' was already enabled\n");
+  EXPECT_EQ(Count("SELECT count(*) FROM mirrors WHERE enabled"), 1);
+  r = Waymark({"mirror", "disable", "fra2", "--reason", "maintenance until Monday"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "disabled mirror 'fra2'\n");
+
+  r = Waymark({"mirror", "log", "fra2", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  std::vector<std::string> kinds;
+  for (const auto& e : j) kinds.push_back(e["kind"]);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"added", "edited", "enabled", "disabled"}));
+  EXPECT_EQ(j[3]["message"], "maintenance until Monday");
+  r = Waymark({"mirror", "log", "fra2", "--limit", "1"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out.find("enabled "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("disabled"), std::string::npos) << r.out;
+
+  r = Waymark({"mirror", "remove", "fra2"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "removed mirror 'fra2'\n");
+  r = Waymark({"mirror", "show", "fra2"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "waymark: mirror 'fra2' not found\n");
+  EXPECT_EQ(r.out, "");
+  for (const char* cmd : {"remove", "enable", "disable", "log"}) {
+    r = Waymark({"mirror", cmd, "fra1"});
+    EXPECT_EQ(r.exit_code, 1) << cmd;
+    EXPECT_EQ(r.err, "waymark: mirror 'fra1' not found\n") << cmd;
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM mirror_events"), 1) << "the removed mirror's log goes too";
+}
+
+struct BadAdd {
+  std::vector<std::string> args;
+  std::string error;
+};
+
+TEST_F(AdminTest, InvalidFieldsAreRejectedWithExactMessages) {
+  Init();
+  const BadAdd cases[] = {
+      {{"--http", "ftp://x.org/"}, "--http: 'ftp://x.org/' is not an http:// URL"},
+      {{"--https", "http://x.org/"}, "--https: 'http://x.org/' is not an https:// URL"},
+      {{"--http", "http:///pub/"}, "--http: 'http:///pub/' has no host"},
+      {{"--http", "http://bad_host/"}, "--http: 'http://bad_host/' has an invalid host 'bad_host'"},
+      {{"--http", "http://x.org:70000/"}, "--http: 'http://x.org:70000/' has an invalid port '70000'"},
+      {{"--http", "http://u:pw@x.org/"}, "--http: 'http://u:***@x.org/' must not contain credentials"},
+      {{"--https", "https://x.org/a?b=c"}, "--https: 'https://x.org/a?b=c' must not have a query or fragment"},
+      {{"--http", "http://x.org/", "--rsync", "rsync://x.org"}, "--rsync: 'rsync://x.org' names no rsync module"},
+      {{"--http", "http://x.org/", "--ftp", "http://x.org/"}, "--ftp: 'http://x.org/' is not an ftp:// URL"},
+      {{"--http", "http://x.org/", "--country", "XX"}, "--country: 'XX' is not an ISO 3166-1 country code"},
+      {{"--http", "http://x.org/", "--continent", "EA"},
+       "--continent: 'EA' is not a continent code (AF AN AS EU NA OC SA)"},
+      {{"--http", "http://x.org/", "--asn", "AS-1"}, "--asn: 'AS-1' is not an AS number (0 to 4294967295)"},
+      {{"--http", "http://x.org/", "--lat", "91", "--lon", "0"},
+       "--lat: '91' is not a latitude (decimal degrees from -90 to 90)"},
+      {{"--http", "http://x.org/", "--lat", "45"}, "mirror 'bad' needs both --lat and --lon, or neither"},
+      {{"--http", "http://x.org/", "--weight", "0"},
+       "--weight: '0' is not a weight (an integer from 1 to 1000000)"},
+      {{"--http", "http://x.org/", "--max-size", "lots"},
+       "--max-size: 'lots' is not a size (bytes, or a number with K, M, G or T)"},
+      {{"--http", "http://x.org/", "--also-countries", "AT,XX"},
+       "--also-countries: 'XX' is not an ISO 3166-1 country code"},
+      {{"--http", "http://x.org/", "--asn-only"}, "mirror 'bad' is --asn-only but has no --asn"},
+      {{"--http", "http://x.org/", "--admin-email", "nobody"},
+       "--admin-email: 'nobody' is not an e-mail address"},
+      {{"--country", "DE"}, "mirror 'bad' needs an --http or --https URL"},
+      {{"--http", "http://x.org/", "--wieght", "5"},
+       "mirror add: unknown option '--wieght' (did you mean '--weight'?)"},
+      {{"--http", "http://x.org/", "--weight"},
+       "mirror add: the required argument for option '--weight' is missing"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = {"mirror", "add", "bad"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    CommandResult r = Waymark(args);
+    EXPECT_EQ(r.exit_code, 2) << c.error;
+    EXPECT_EQ(r.err, "waymark: " + c.error + "\n");
+    EXPECT_EQ(r.out, "");
+  }
+  CommandResult r = Waymark({"mirror", "add", "bad mirror", "--http", "http://x.org/"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "waymark: mirror name 'bad mirror' is invalid: use up to 63 letters, digits, '.', '_' "
+            "or '-', starting with a letter or digit\n");
+  r = Waymark({"mirror", "add", "x'); DROP TABLE mirrors; --", "--http", "http://x.org/"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM mirrors"), 0) << "nothing invalid may be stored";
+
+  // Values reach the database as parameters, never as SQL text.
+  r = Waymark({"mirror", "add", "quote", "--http", "http://x.org/", "--comment",
+               "it's'); DROP TABLE mirrors; --"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Waymark({"mirror", "show", "quote", "--json"});
+  EXPECT_EQ(nlohmann::json::parse(r.out)["comment"], "it's'); DROP TABLE mirrors; --");
+}
+
+TEST_F(AdminTest, CommandLineMistakes) {
+  CommandResult r = Waymark({"mirorr", "list"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark: unknown command 'mirorr' (did you mean 'mirror'?); see 'waymark help'\n");
+  r = Waymark({"mirror", "lst"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "waymark: unknown command 'mirror lst' (did you mean 'mirror list'?); see 'waymark help'\n");
+  r = Waymark({"mirror", "show"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark: missing arguments; usage: waymark mirror show NAME [--json]\n");
+  r = Waymark({"mirror", "show", "a", "b"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark: too many arguments; usage: waymark mirror show NAME [--json]\n");
+}
+
+class ConfigErrorTest : public ::testing::Test {
+ protected:
+  std::string WriteConfig(const std::string& text) {
+    char path[] = "/tmp/waymark-conf-XXXXXX";
+    int fd = mkstemp(path);
+    EXPECT_GE(fd, 0);
+    close(fd);
+    std::ofstream(path) << text;
+    files_.push_back(path);
+    return path;
+  }
+  void TearDown() override {
+    for (const auto& f : files_) std::remove(f.c_str());
+  }
+  std::vector<std::string> files_;
+};
+
+TEST_F(ConfigErrorTest, BadConfigFileGivesOneLineAndExit2) {
+  std::string path = WriteConfig(
+      "# test\n[database]\ndsn = dbname=x\n\n[redirector]\nworkers = 4\nwrokers = 5\n");
+  CommandResult r = RunWaymark({"-c", path, "mirror", "list"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark: " + path +
+                       ":7: unknown key 'redirector.wrokers' (did you mean 'redirector.workers'?)\n");
+
+  path = WriteConfig("[redirector]\nworkers = many\n");
+  r = RunWaymark({"mirror", "list", "--config", path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark: " + path +
+                       ":2: bad value 'many' for 'redirector.workers': expected an integer from 1 "
+                       "to 1024\n");
+
+  // $WAYMARK_CONFIG is read when -c is not given.
+  r = RunWaymark({"mirror", "list"}, {"WAYMARK_CONFIG=" + path});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.substr(0, 9 + path.size() + 3), "waymark: " + path + ":2:");
+
+  r = RunWaymark({"-c", "/nonexistent/waymark.conf", "mirror", "list"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "waymark: /nonexistent/waymark.conf: cannot open the config file: No such file or "
+            "directory\n");
+}
+
+TEST_F(ConfigErrorTest, BadCommandLineValueGivesOneLineAndExit2) {
+  CommandResult r = RunWaymark({"mirror", "list", "--redirector.workers=0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "waymark: --redirector.workers: bad value '0': expected an integer from 1 to 1024\n");
+  r = RunWaymark({"mirror", "list", "--redirector.listen=nowhere"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "waymark: --redirector.listen: bad value 'nowhere': expected unix:/path/to/socket or "
+            "host:port\n");
+  r = RunWaymark({"mirror", "list", "--database.dsm=x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "waymark: mirror list: unknown option '--database.dsm' (did you mean "
+            "'--database.dsn'?)\n");
+}
+
+TEST_F(ConfigErrorTest, CommandLineBeatsConfigFile) {
+  std::string dsn = SharedCluster()->CreateDatabase();
+  std::string path = WriteConfig("[database]\ndsn = host=/nonexistent dbname=nothing\n");
+  CommandResult r = RunWaymark({"-c", path, "db", "init", "--database.dsn=" + dsn});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = RunWaymark({"-c", path, "db", "status"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("waymark: cannot connect to PostgreSQL: ", 0), 0u) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+}
+
+// The redirector's role reads the inventory and writes statistics, and can
+// change neither mirrors nor files.
+TEST_F(AdminTest, RedirectorRoleCannotChangeMirrors) {
+  Init();
+  ASSERT_EQ(Waymark({"mirror", "add", "fra1", "--https", "https://fra1.example.org/"}).exit_code, 0);
+  {
+    pqxx::connection c(dsn_);
+    pqxx::work tx(c);
+    tx.exec(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'wm_test_redirector') "
+        "THEN CREATE ROLE wm_test_redirector LOGIN IN ROLE waymark_redirector; END IF; END $$");
+    tx.commit();
+  }
+  std::string as_redirector = dsn_;
+  size_t user = as_redirector.find("user=postgres");
+  ASSERT_NE(user, std::string::npos) << dsn_;
+  as_redirector.replace(user, 13, "user=wm_test_redirector");
+  pqxx::connection c(as_redirector);
+  {
+    pqxx::read_transaction tx(c);
+    EXPECT_EQ(tx.exec("SELECT count(*) FROM mirrors")[0][0].as<int>(), 1);
+    EXPECT_EQ(tx.exec("SELECT count(*) FROM file_mirrors")[0][0].as<int>(), 0);
+  }
+  auto must_fail = [&](const std::string& sql) {
+    pqxx::work tx(c);
+    try {
+      tx.exec(sql);
+      ADD_FAILURE() << "the redirector role may not run: " << sql;
+    } catch (const pqxx::insufficient_privilege&) {
+    }
+  };
+  must_fail("UPDATE mirrors SET enabled = true");
+  must_fail("DELETE FROM mirrors");
+  must_fail("INSERT INTO files (id, path, size, mtime) VALUES (1, 'a', 1, now())");
+  must_fail("DELETE FROM mirror_files");
+  {
+    pqxx::work tx(c);
+    tx.exec("INSERT INTO download_paths (path) VALUES ('releases/a.deb')");
+    tx.exec(
+        "INSERT INTO downloads_daily (day, path_id, mirror_id, country, downloads) "
+        "SELECT current_date, id, 1, 'DE', 1 FROM download_paths");
+    tx.exec("UPDATE downloads_daily SET downloads = downloads + 1");
+    tx.commit();
+  }
+  EXPECT_EQ(Count("SELECT sum(downloads) FROM downloads_daily"), 2);
+}
+
+TEST_F(AdminTest, UnreachableDatabaseIsOneLineExit1) {
+  CommandResult r = RunWaymark({"mirror", "list", "--database.dsn=host=/nonexistent dbname=x"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.rfind("waymark: cannot connect to PostgreSQL: ", 0), 0u) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
+}
+
+}  // namespace
+}  // namespace waymark
