@@ -33,15 +33,20 @@ struct FieldOption {
   ApplyFn apply;
 };
 
-template <std::string Mirror::*Field>
-Status ApplyUrl(const std::string& what, const std::string& value, Mirror* m,
-                const char* scheme) {
+constexpr char kHttp[] = "http";
+constexpr char kHttps[] = "https";
+constexpr char kRsync[] = "rsync";
+constexpr char kFtp[] = "ftp";
+
+// A base URL of the given scheme, normalised; "" removes it.
+template <std::string Mirror::*Field, const char* Scheme>
+Status ApplyUrl(const std::string& what, const std::string& value, Mirror* m) {
   if (value.empty()) {
     m->*Field = "";
     return Status::OK();
   }
   BaseUrl url;
-  Status s = ParseBaseUrl(value, scheme, what, &url);
+  Status s = ParseBaseUrl(value, Scheme, what, &url);
   if (!s.ok()) return s;
   m->*Field = url.ToString();
   return Status::OK();
@@ -64,21 +69,13 @@ Status ApplyOptional(const std::string& what, const std::string& value, Mirror* 
 const std::vector<FieldOption>& FieldOptions() {
   static const std::vector<FieldOption> kFields = {
       {"http", "URL", "base URL over HTTP",
-       [](const std::string& w, const std::string& v, Mirror* m) {
-         return ApplyUrl<&Mirror::http_url>(w, v, m, "http");
-       }},
+       ApplyUrl<&Mirror::http_url, kHttp>},
       {"https", "URL", "base URL over HTTPS",
-       [](const std::string& w, const std::string& v, Mirror* m) {
-         return ApplyUrl<&Mirror::https_url>(w, v, m, "https");
-       }},
+       ApplyUrl<&Mirror::https_url, kHttps>},
       {"rsync", "URL", "rsync URL the scanner lists (may hold user:password@)",
-       [](const std::string& w, const std::string& v, Mirror* m) {
-         return ApplyUrl<&Mirror::rsync_url>(w, v, m, "rsync");
-       }},
+       ApplyUrl<&Mirror::rsync_url, kRsync>},
       {"ftp", "URL", "FTP URL the scanner lists (may hold user:password@)",
-       [](const std::string& w, const std::string& v, Mirror* m) {
-         return ApplyUrl<&Mirror::ftp_url>(w, v, m, "ftp");
-       }},
+       ApplyUrl<&Mirror::ftp_url, kFtp>},
       {"country", "CC", "ISO 3166-1 country code; also sets the continent",
        [](const std::string& w, const std::string& v, Mirror* m) {
          if (v.empty()) {
