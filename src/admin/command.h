@@ -43,6 +43,7 @@ struct Command {
 // Registered by each command group's file.
 std::vector<Command> DbCommands();
 std::vector<Command> MirrorCommands();
+std::vector<Command> GeoipCommands();
 
 // Runs the admin tool; returns the exit status (see waymark(8)).
 int RunAdmin(const std::vector<std::string>& args, std::ostream& out,

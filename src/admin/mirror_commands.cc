@@ -9,6 +9,8 @@
 #include "admin/command.h"
 #include "core/country.h"
 #include "core/db.h"
+#include "core/geoip.h"
+#include "core/mirror_geo.h"
 #include "core/mirror_store.h"
 #include "core/strings.h"
 #include "core/text_table.h"
@@ -286,6 +288,45 @@ Status Open(const AdminContext& ctx, std::unique_ptr<Database>* db) {
   return Database::Connect(ctx.config.GetString("database.dsn"), db);
 }
 
+// Fills the location fields the operator did not give from GeoIP, via the
+// addresses of the mirror's web host. Problems are warnings: a mirror can be
+// added without a location and edited later.
+void FillFromGeoIp(const AdminContext& ctx, Mirror* m, std::vector<std::string>* notes) {
+  const CommandLine& cl = ctx.cl;
+  bool want_place = !cl.Has("country") && !cl.Has("continent");
+  bool want_asn = !cl.Has("asn");
+  bool want_coords = !cl.Has("lat") && !cl.Has("lon");
+  if (!want_place && !want_asn && !want_coords) return;
+  auto warn = [&](const std::string& w) { *ctx.err << "waymark: warning: " << w << "\n"; };
+  BaseUrl url;
+  const std::string& base = PreferredUrl(*m);
+  if (!ParseBaseUrl(base, base.rfind("https", 0) == 0 ? "https" : "http", "", &url).ok()) return;
+  std::unique_ptr<GeoIp> geoip;
+  Status s = GeoIp::Open(ctx.config, &geoip);
+  if (!s.ok()) return warn(s.message() + "; the mirror's location stays unknown");
+  std::vector<IpAddress> addrs;
+  s = ResolveHost(url.host, &addrs);
+  if (!s.ok()) return warn(s.message() + "; the mirror's location stays unknown");
+  MirrorPlace place = LocateAddresses(*geoip, url.host, addrs);
+  for (const auto& w : place.warnings) warn(w);
+  const GeoLocation& l = place.location;
+  if (want_place && !l.country.empty()) {
+    m->country = l.country;
+    m->continent = l.continent.empty() ? ContinentOfCountry(l.country) : l.continent;
+    notes->push_back(m->country + "/" + m->continent);
+  }
+  if (want_asn && l.asn) {
+    m->asn = l.asn;
+    notes->push_back("AS" + std::to_string(*l.asn));
+  }
+  // A country's centroid is not the mirror's place; leave it unknown.
+  if (want_coords && l.latitude && !l.centroid) {
+    m->latitude = l.latitude;
+    m->longitude = l.longitude;
+    notes->push_back(FormatCoord(*l.latitude) + ", " + FormatCoord(*l.longitude));
+  }
+}
+
 Status RunAdd(AdminContext* ctx) {
   Mirror m;
   m.name = ctx->arg(0);
@@ -296,6 +337,8 @@ Status RunAdd(AdminContext* ctx) {
   if (!s.ok()) return s;
   s = ValidateMirror(m);
   if (!s.ok()) return s;
+  std::vector<std::string> located;
+  if (!ctx->cl.Has("no-geoip")) FillFromGeoIp(*ctx, &m, &located);
   std::unique_ptr<Database> db;
   s = Open(*ctx, &db);
   if (!s.ok()) return s;
@@ -305,6 +348,8 @@ Status RunAdd(AdminContext* ctx) {
   if (ctx->json()) {
     *ctx->out << ToJson(added).dump(2) << "\n";
   } else {
+    if (!located.empty())
+      *ctx->out << "located '" << added.name << "' by GeoIP: " << Join(located, ", ") << "\n";
     *ctx->out << "added mirror '" << added.name
               << "' (disabled; enable it with 'waymark mirror enable " << added.name
               << "' once it is scanned)\n";
@@ -448,6 +493,7 @@ Status RunLog(AdminContext* ctx) {
 
 void AddOptionsAdd(po::options_description* d) {
   AddFieldOptions(d, false);
+  d->add_options()("no-geoip", "do not fill the location from GeoIP");
   d->add_options()("json", "print the new mirror as JSON");
 }
 void AddOptionsEdit(po::options_description* d) {

@@ -1,5 +1,6 @@
 #include "core/country.h"
 
+#include <cstdlib>
 #include <map>
 
 #include "core/embedded_files.h"
@@ -12,6 +13,8 @@ namespace {
 struct CountryInfo {
   std::string continent;
   std::string name;
+  bool has_centroid = false;
+  double latitude = 0, longitude = 0;
 };
 
 const std::map<std::string, CountryInfo>& Countries() {
@@ -21,7 +24,13 @@ const std::map<std::string, CountryInfo>& Countries() {
       if (line.empty() || line[0] == '#') continue;
       auto cols = Split(line, '\t');
       if (cols.size() < 3) continue;
-      m[cols[0]] = CountryInfo{cols[1], cols[2]};
+      CountryInfo info{cols[1], cols[2]};
+      if (cols.size() >= 5 && !cols[3].empty() && !cols[4].empty()) {
+        info.has_centroid = true;
+        info.latitude = std::strtod(cols[3].c_str(), nullptr);
+        info.longitude = std::strtod(cols[4].c_str(), nullptr);
+      }
+      m[cols[0]] = info;
     }
     return m;
   }();
@@ -43,6 +52,14 @@ bool IsContinentCode(const std::string& code) {
 std::string ContinentOfCountry(const std::string& code) {
   auto it = Countries().find(code);
   return it == Countries().end() ? "" : it->second.continent;
+}
+
+bool CountryCentroid(const std::string& code, double* latitude, double* longitude) {
+  auto it = Countries().find(code);
+  if (it == Countries().end() || !it->second.has_centroid) return false;
+  *latitude = it->second.latitude;
+  *longitude = it->second.longitude;
+  return true;
 }
 
 std::string CountryName(const std::string& code) {

@@ -15,6 +15,9 @@ bool IsContinentCode(const std::string& code);
 std::string ContinentOfCountry(const std::string& code);
 // English name of a known country, "" if unknown.
 std::string CountryName(const std::string& code);
+// The country's centroid in decimal degrees; false when unknown. Used for
+// distances when a GeoIP database gives a country but no coordinates.
+bool CountryCentroid(const std::string& code, double* latitude, double* longitude);
 
 }  // namespace waymark
 

@@ -1,0 +1,316 @@
+#include "core/geoip.h"
+
+#include <arpa/inet.h>
+// libloc 0.9's headers declare C functions without extern "C".
+extern "C" {
+#include <libloc/country.h>
+#include <libloc/database.h>
+#include <libloc/libloc.h>
+#include <libloc/network.h>
+}
+#include <maxminddb.h>
+#include <sys/stat.h>
+#include <syslog.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "core/country.h"
+#include "core/strings.h"
+
+namespace waymark {
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// MaxMind DB
+
+// Reads the fields that GeoLite2/GeoIP2, DB-IP lite and IPinfo lite files
+// use for the same facts.
+class MmdbReader : public GeoReader {
+ public:
+  MmdbReader() { std::memset(&mmdb_, 0, sizeof mmdb_); }
+  ~MmdbReader() override {
+    if (open_) MMDB_close(&mmdb_);
+  }
+  MmdbReader(const MmdbReader&) = delete;
+  MmdbReader& operator=(const MmdbReader&) = delete;
+
+  Status Open(const std::string& path) {
+    path_ = path;
+    int rc = MMDB_open(path.c_str(), MMDB_MODE_MMAP, &mmdb_);
+    if (rc != MMDB_SUCCESS) {
+      std::string why = MMDB_strerror(rc);
+      if (rc == MMDB_IO_ERROR) why = std::strerror(errno);
+      return Status::InvalidArgument(path + ": cannot open MaxMind DB file: " + why);
+    }
+    open_ = true;
+    description_ = mmdb_.metadata.database_type ? mmdb_.metadata.database_type : "";
+    return Status::OK();
+  }
+
+  const char* kind() const override { return "mmdb"; }
+  const std::string& path() const override { return path_; }
+  const std::string& description() const override { return description_; }
+
+  GeoLocation Lookup(const IpAddress& addr) const override {
+    GeoLocation loc;
+    int mmdb_error = 0;
+    MMDB_lookup_result_s r;
+    if (addr.is_v4()) {
+      sockaddr_in sa{};
+      sa.sin_family = AF_INET;
+      std::memcpy(&sa.sin_addr, addr.bytes() + 12, 4);
+      r = MMDB_lookup_sockaddr(&mmdb_, reinterpret_cast<const sockaddr*>(&sa), &mmdb_error);
+    } else {
+      if (mmdb_.metadata.ip_version == 4) return loc;
+      sockaddr_in6 sa{};
+      sa.sin6_family = AF_INET6;
+      sa.sin6_addr = addr.ToIn6();
+      r = MMDB_lookup_sockaddr(&mmdb_, reinterpret_cast<const sockaddr*>(&sa), &mmdb_error);
+    }
+    if (mmdb_error != MMDB_SUCCESS || !r.found_entry) return loc;
+    MMDB_entry_s* e = &r.entry;
+
+    loc.country = Code(e, {"country", "iso_code"});
+    if (loc.country.empty()) loc.country = Code(e, {"country_code"});  // IPinfo lite
+    if (loc.country.empty()) loc.country = Code(e, {"registered_country", "iso_code"});
+    loc.continent = Code(e, {"continent", "code"});
+    if (loc.continent.empty()) loc.continent = Code(e, {"continent_code"});
+    double lat, lon;
+    if (Double(e, {"location", "latitude"}, &lat) && Double(e, {"location", "longitude"}, &lon) &&
+        std::fabs(lat) <= 90 && std::fabs(lon) <= 180) {
+      loc.latitude = lat;
+      loc.longitude = lon;
+    }
+    long long asn;
+    if (Unsigned(e, {"autonomous_system_number"}, &asn)) {
+      loc.asn = asn;
+    } else {
+      std::string as = String(e, {"asn"});  // IPinfo lite: "AS13335"
+      if (StartsWith(as, "AS") && ParseInt64(as.substr(2), &asn) && asn >= 0) loc.asn = asn;
+    }
+    return loc;
+  }
+
+ private:
+  // MMDB_aget_value wants a NULL-terminated char* array.
+  static bool Get(MMDB_entry_s* e, std::initializer_list<const char*> path, MMDB_entry_data_s* d) {
+    const char* p[4] = {nullptr, nullptr, nullptr, nullptr};
+    size_t i = 0;
+    for (const char* s : path) p[i++] = s;
+    return MMDB_aget_value(e, d, p) == MMDB_SUCCESS && d->has_data;
+  }
+  static std::string String(MMDB_entry_s* e, std::initializer_list<const char*> path) {
+    MMDB_entry_data_s d;
+    if (!Get(e, path, &d) || d.type != MMDB_DATA_TYPE_UTF8_STRING) return "";
+    return std::string(d.utf8_string, d.data_size);
+  }
+  // A two-letter code, upper case; anything else reads as unknown.
+  static std::string Code(MMDB_entry_s* e, std::initializer_list<const char*> path) {
+    std::string s = ToUpper(String(e, path));
+    if (s.size() != 2 || !std::isalpha(static_cast<unsigned char>(s[0])) ||
+        !std::isalpha(static_cast<unsigned char>(s[1])))
+      return "";
+    return s;
+  }
+  static bool Double(MMDB_entry_s* e, std::initializer_list<const char*> path, double* out) {
+    MMDB_entry_data_s d;
+    if (!Get(e, path, &d)) return false;
+    if (d.type == MMDB_DATA_TYPE_DOUBLE) {
+      *out = d.double_value;
+    } else if (d.type == MMDB_DATA_TYPE_FLOAT) {
+      *out = d.float_value;
+    } else {
+      return false;
+    }
+    return std::isfinite(*out);
+  }
+  static bool Unsigned(MMDB_entry_s* e, std::initializer_list<const char*> path, long long* out) {
+    MMDB_entry_data_s d;
+    if (!Get(e, path, &d)) return false;
+    switch (d.type) {
+      case MMDB_DATA_TYPE_UINT16: *out = d.uint16; return true;
+      case MMDB_DATA_TYPE_UINT32: *out = d.uint32; return true;
+      case MMDB_DATA_TYPE_UINT64:
+        if (d.uint64 > 4294967295ULL) return false;
+        *out = static_cast<long long>(d.uint64);
+        return true;
+      case MMDB_DATA_TYPE_INT32:
+        if (d.int32 < 0) return false;
+        *out = d.int32;
+        return true;
+      default: return false;
+    }
+  }
+
+  mutable MMDB_s mmdb_;
+  bool open_ = false;
+  std::string path_, description_;
+};
+
+// ---------------------------------------------------------------------------
+// IPFire location database
+
+class LocReader : public GeoReader {
+ public:
+  LocReader() = default;
+  ~LocReader() override {
+    if (db_) loc_database_unref(db_);
+    if (ctx_) loc_unref(ctx_);
+  }
+  LocReader(const LocReader&) = delete;
+  LocReader& operator=(const LocReader&) = delete;
+
+  Status Open(const std::string& path) {
+    path_ = path;
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) {
+      return Status::InvalidArgument(path + ": cannot open location database: " +
+                                     std::strerror(errno));
+    }
+    if (loc_new(&ctx_) != 0) return Status::IOError("libloc: cannot create a context");
+    // libloc logs to stderr by default; waymark reports errors itself.
+    loc_set_log_priority(ctx_, LOG_EMERG);
+    FILE* f = std::fopen(path.c_str(), "r");
+    if (!f) {
+      return Status::InvalidArgument(path + ": cannot open location database: " +
+                                     std::strerror(errno));
+    }
+    int rc = loc_database_new(ctx_, &db_, f);
+    std::fclose(f);
+    if (rc != 0 || !db_) {
+      db_ = nullptr;
+      return Status::InvalidArgument(path + ": not a valid location database (libloc)");
+    }
+    const char* vendor = loc_database_get_vendor(db_);
+    const char* descr = loc_database_get_description(db_);
+    std::string first_line = descr ? std::string(descr).substr(0, std::string(descr).find('\n')) : "";
+    description_ = std::string("libloc") + (vendor && *vendor ? ", " + std::string(vendor) : "") +
+                   (first_line.empty() ? "" : ": " + first_line);
+    return Status::OK();
+  }
+
+  const char* kind() const override { return "libloc"; }
+  const std::string& path() const override { return path_; }
+  const std::string& description() const override { return description_; }
+
+  GeoLocation Lookup(const IpAddress& addr) const override {
+    GeoLocation loc;
+    in6_addr a = addr.ToIn6();
+    loc_network* net = nullptr;
+    if (loc_database_lookup(db_, &a, &net) != 0 || !net) return loc;
+    const char* cc = loc_network_get_country_code(net);
+    // libloc uses special codes (A1, A2, A3, XD...) for flagged networks.
+    if (cc && IsCountryCode(cc)) loc.country = cc;
+    uint32_t asn = loc_network_get_asn(net);
+    if (asn) loc.asn = asn;
+    loc_network_unref(net);
+    if (!loc.country.empty()) {
+      loc_country* country = nullptr;
+      if (loc_database_get_country(db_, &country, loc.country.c_str()) == 0 && country) {
+        const char* cont = loc_country_get_continent_code(country);
+        if (cont && IsContinentCode(cont)) loc.continent = cont;
+        loc_country_unref(country);
+      }
+    }
+    return loc;
+  }
+
+ private:
+  loc_ctx* ctx_ = nullptr;
+  loc_database* db_ = nullptr;
+  std::string path_, description_;
+};
+
+}  // namespace
+
+Status OpenMmdb(const std::string& path, std::unique_ptr<GeoReader>* out) {
+  auto r = std::make_unique<MmdbReader>();
+  Status s = r->Open(path);
+  if (!s.ok()) return s;
+  *out = std::move(r);
+  return Status::OK();
+}
+
+Status OpenLocationDb(const std::string& path, std::unique_ptr<GeoReader>* out) {
+  auto r = std::make_unique<LocReader>();
+  Status s = r->Open(path);
+  if (!s.ok()) return s;
+  *out = std::move(r);
+  return Status::OK();
+}
+
+Status GeoIp::Open(const Config& config, std::unique_ptr<GeoIp>* out) {
+  return Open(config.GetList("geoip.mmdb"), config.GetString("geoip.location_db"), out);
+}
+
+Status GeoIp::Open(const std::vector<std::string>& mmdb_paths, const std::string& location_db,
+                   std::unique_ptr<GeoIp>* out) {
+  auto g = std::make_unique<GeoIp>();
+  for (const auto& path : mmdb_paths) {
+    std::unique_ptr<GeoReader> r;
+    Status s = OpenMmdb(path, &r);
+    if (!s.ok()) return s;
+    g->readers_.push_back(std::move(r));
+  }
+  if (mmdb_paths.empty()) {
+    if (location_db.empty())
+      return Status::InvalidArgument("no GeoIP database: set geoip.mmdb or geoip.location_db");
+    std::unique_ptr<GeoReader> r;
+    Status s = OpenLocationDb(location_db, &r);
+    if (!s.ok()) return s;
+    g->readers_.push_back(std::move(r));
+  }
+  *out = std::move(g);
+  return Status::OK();
+}
+
+GeoLocation GeoIp::Lookup(const IpAddress& addr) const {
+  GeoLocation merged;
+  if (!addr.IsGlobal()) return merged;
+  for (const auto& reader : readers_) {
+    GeoLocation l = reader->Lookup(addr);
+    if (merged.country.empty() && !l.country.empty()) {
+      merged.country = l.country;
+      if (merged.continent.empty()) merged.continent = l.continent;
+    }
+    if (merged.continent.empty() && merged.country == l.country) merged.continent = l.continent;
+    if (!merged.asn && l.asn) merged.asn = l.asn;
+    if (!merged.latitude && l.latitude) {
+      merged.latitude = l.latitude;
+      merged.longitude = l.longitude;
+    }
+  }
+  if (merged.continent.empty() && !merged.country.empty())
+    merged.continent = ContinentOfCountry(merged.country);
+  double lat, lon;
+  if (!merged.latitude && !merged.country.empty() && CountryCentroid(merged.country, &lat, &lon)) {
+    merged.latitude = lat;
+    merged.longitude = lon;
+    merged.centroid = true;
+  }
+  return merged;
+}
+
+std::vector<std::pair<const GeoReader*, GeoLocation>> GeoIp::LookupEach(
+    const IpAddress& addr) const {
+  std::vector<std::pair<const GeoReader*, GeoLocation>> out;
+  for (const auto& reader : readers_) {
+    out.emplace_back(reader.get(), addr.IsGlobal() ? reader->Lookup(addr) : GeoLocation());
+  }
+  return out;
+}
+
+double DistanceKm(double lat1, double lon1, double lat2, double lon2) {
+  constexpr double kEarthRadiusKm = 6371.0088;
+  constexpr double kRad = M_PI / 180.0;
+  double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
+  double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
+             std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
+  return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(a)));
+}
+
+}  // namespace waymark
