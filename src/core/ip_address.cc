@@ -85,7 +85,7 @@ bool IpAddress::IsGlobal() const {
       {{0x20, 0x01, 0x0d, 0xb8}, 32},  // documentation
       {{0x20, 0x01, 0x00, 0x00}, 23},  // IETF protocol assignments
       {{0x20, 0x02}, 16},              // 6to4
-      {{0x3f, 0xff, 0xf0}, 20},        // documentation (RFC 9637)
+      {{0x3f, 0xff, 0x00}, 20},        // documentation (RFC 9637)
   };
   static const uint8_t kGlobal[16] = {0x20};
   if (!InRange(bytes_, kGlobal, 3)) return false;
