@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 // libloc 0.9's headers declare C functions without extern "C".
 extern "C" {
-#include <libloc/country.h>
 #include <libloc/database.h>
 #include <libloc/libloc.h>
 #include <libloc/network.h>
@@ -208,14 +207,9 @@ class LocReader : public GeoReader {
     uint32_t asn = loc_network_get_asn(net);
     if (asn) loc.asn = asn;
     loc_network_unref(net);
-    if (!loc.country.empty()) {
-      loc_country* country = nullptr;
-      if (loc_database_get_country(db_, &country, loc.country.c_str()) == 0 && country) {
-        const char* cont = loc_country_get_continent_code(country);
-        if (cont && IsContinentCode(cont)) loc.continent = cont;
-        loc_country_unref(country);
-      }
-    }
+    // The continent from waymark's country table (generated from libloc's
+    // own): asking libloc costs an allocation and a search per look-up.
+    loc.continent = ContinentOfCountry(loc.country);
     return loc;
   }
 
