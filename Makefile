@@ -56,7 +56,9 @@ UNIT_SRCS        := $(wildcard src/*/*_test.cc)
 HARNESS_SRCS     := $(wildcard tests/harness/*.cc)
 INTEGRATION_SRCS := $(wildcard tests/integration/*_test.cc)
 XFAIL_SRCS       := $(wildcard tests/xfail/*_test.cc)
-TEST_BINS := $(B)/tests/unit_tests $(B)/tests/integration_tests $(B)/tests/xfail_tests
+TEST_BINS := $(B)/tests/unit_tests $(B)/tests/integration_tests $(B)/tests/xfail_tests \
+             $(B)/tests/make-test-locdb
+BENCH_BINS := $(B)/bench/geoip_bench
 
 SQL_FILES := $(sort $(wildcard sql/migrations/*.sql)) sql/roles.sql
 
@@ -117,6 +119,17 @@ $(B)/tests/xfail_tests: $(XFAIL_SRCS:%.cc=$(B)/obj/%.o) $(HARNESS_SRCS:%.cc=$(B)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
 
+# Writes the libloc test database (tests/fixtures/geoip-networks.tsv).
+$(B)/tests/make-test-locdb: $(B)/obj/tests/fixtures/make-test-locdb.o
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/bench/%: $(B)/obj/tests/bench/%.o $(CORE_LIB)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LIBS)
+
 # --- entry points ----------------------------------------------------------
 deps:
 	scripts/install-deps
@@ -131,8 +144,8 @@ test: deps
 	tests/run $(B)
 
 # The benchmarks print their figures as ratios measured in the same run.
-bench: $(BINS)
-	tests/bench/inventory-size $(B)
+bench: $(BINS) $(BENCH_BINS)
+	tests/bench/run $(B)
 
 # README's first command: the whole system on loopback, in run/demo/.
 demo: deps

@@ -39,11 +39,15 @@ class MmdbReader : public GeoReader {
 
   Status Open(const std::string& path) {
     path_ = path;
+    // libmaxminddb reports a missing file only as an "I/O error".
+    struct stat st;
+    int err = stat(path.c_str(), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (err) {
+      return Status::InvalidArgument(path + ": cannot open MaxMind DB file: " + std::strerror(err));
+    }
     int rc = MMDB_open(path.c_str(), MMDB_MODE_MMAP, &mmdb_);
     if (rc != MMDB_SUCCESS) {
-      std::string why = MMDB_strerror(rc);
-      if (rc == MMDB_IO_ERROR) why = std::strerror(errno);
-      return Status::InvalidArgument(path + ": cannot open MaxMind DB file: " + why);
+      return Status::InvalidArgument(path + ": cannot open MaxMind DB file: " + MMDB_strerror(rc));
     }
     open_ = true;
     description_ = mmdb_.metadata.database_type ? mmdb_.metadata.database_type : "";

@@ -26,7 +26,7 @@ std::vector<std::string> RandomPublicAddresses(size_t n) {
       // Global unicast IPv6 lives in 2000::/3; most allocations in 2a00::/8
       // (RIPE), 2600::/8 (ARIN), 2400::/8 (APNIC).
       static const unsigned kFirst[] = {0x2a00, 0x2600, 0x2400, 0x2800, 0x2001};
-      std::snprintf(buf, sizeof buf, "%x:%x:%x::%x", kFirst[rng() % 5] | (rng() % 0x100),
+      std::snprintf(buf, sizeof buf, "%x:%x:%x::%x", static_cast<unsigned>(kFirst[rng() % 5] | (rng() % 0x100)),
                     static_cast<unsigned>(rng() % 0x10000), static_cast<unsigned>(rng() % 0x10000),
                     static_cast<unsigned>(rng() % 0x10000));
     } else {
