@@ -1,0 +1,95 @@
+// Mirror selection: which mirrors may serve a file to a client, and in what
+// order. Pure code: no database, no clock, no network; the randomness of the
+// weighted choice comes from the caller. The redirector, `waymark pick` and
+// the mirror list page all call Select(), so every answer can be explained
+// with the same reasons.
+//
+// A mirror is a candidate only when all hold: enabled; up for the scheme the
+// client needs (HTTPS -> HTTPS unless the policy allows falling back to
+// HTTP) over the client's IP family; fresh (trace lag within its limit);
+// holds the file at the inventory's size; the client passes its
+// restrictions. Candidates are ranked by tier (same AS, same country or a
+// country it also serves, same continent, world), then by distance; among
+// the near-equal mirrors at the top of the best tier one is drawn at random
+// in proportion to weight, so load spreads.
+#ifndef WAYMARK_CORE_SELECTION_H_
+#define WAYMARK_CORE_SELECTION_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/geoip.h"
+#include "core/mirror.h"
+
+namespace waymark {
+
+enum class Health { kUnknown, kUp, kDown };
+
+// What the selection needs to know about a mirror beyond its fields.
+struct MirrorStatus {
+  Mirror mirror;
+  // Per scheme and IP family, from waymark-trace; kUnknown: never checked.
+  Health http_v4 = Health::kUnknown, http_v6 = Health::kUnknown;
+  Health https_v4 = Health::kUnknown, https_v6 = Health::kUnknown;
+  std::optional<long long> trace_lag;  // seconds behind the origin
+  std::optional<long long> max_lag;    // per-mirror limit, else the policy's
+
+  Health Get(bool https, int family) const;
+};
+
+struct FileFacts {
+  long long size = 0;
+  std::unordered_set<int> holders;  // ids of mirrors whose scan matched it
+  // Mirrors that list it but do not count: id -> "wrong_size" or "too_old".
+  std::unordered_map<int, std::string> problems;
+};
+
+struct Client {
+  GeoLocation location;
+  int family = 4;  // 4 or 6
+  bool https = false;
+};
+
+struct SelectionPolicy {
+  long long max_lag = 3600;             // seconds; redirector.max_lag
+  bool https_fallback_to_http = false;  // redirector.https_fallback_to_http
+  // Mirrors within this distance of the nearest one in the top tier share
+  // the load by weight (km), or within this share of its distance.
+  double near_km = 500;
+  double near_ratio = 0.25;
+};
+
+enum class Tier { kAsn = 0, kCountry = 1, kContinent = 2, kWorld = 3 };
+const char* TierName(Tier t);  // "asn", "country", "continent", "world"
+
+struct Candidate {
+  const MirrorStatus* status;
+  Tier tier;
+  std::optional<double> distance_km;  // unknown without coordinates
+  std::string url;                    // base URL for the client's scheme
+  bool http_fallback = false;         // an HTTPS client sent to HTTP
+};
+
+struct Exclusion {
+  const MirrorStatus* status;
+  std::string reason;  // one line for people: "down over HTTPS (IPv6)"
+};
+
+struct Selection {
+  std::vector<Candidate> ranked;  // best first; ranked[0] is the choice
+  std::vector<Exclusion> excluded;
+  size_t near_equal = 0;  // how many of the first entries shared the draw
+};
+
+// `uniform01` returns numbers in [0, 1); tests pass a fixed sequence.
+Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file,
+                 const Client& client, const SelectionPolicy& policy,
+                 const std::function<double()>& uniform01);
+
+}  // namespace waymark
+
+#endif  // WAYMARK_CORE_SELECTION_H_

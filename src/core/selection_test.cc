@@ -1,0 +1,287 @@
+#include "core/selection.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+namespace waymark {
+namespace {
+
+MirrorStatus Make(int id, const std::string& name, const std::string& cc, const std::string& cont,
+                  long long asn, double lat, double lon) {
+  MirrorStatus s;
+  Mirror& m = s.mirror;
+  m.id = id;
+  m.name = name;
+  m.http_url = "http://" + name + ".example.org/";
+  m.https_url = "https://" + name + ".example.org/";
+  m.country = cc;
+  m.continent = cont;
+  m.asn = asn;
+  m.latitude = lat;
+  m.longitude = lon;
+  m.enabled = true;
+  s.http_v4 = s.http_v6 = s.https_v4 = s.https_v6 = Health::kUp;
+  s.trace_lag = 60;
+  return s;
+}
+
+std::vector<MirrorStatus> World() {
+  return {
+      Make(1, "fra1", "DE", "EU", 64500, 50.1109, 8.6821),
+      Make(2, "par1", "FR", "EU", 64501, 48.8566, 2.3522),
+      Make(3, "sfo1", "US", "NA", 64510, 37.7749, -122.4194),
+      Make(4, "tor1", "CA", "NA", 64511, 43.6532, -79.3832),
+      Make(5, "sgp1", "SG", "AS", 64520, 1.3521, 103.8198),
+  };
+}
+
+FileFacts AllHold(const std::vector<MirrorStatus>& mirrors, long long size = 1000) {
+  FileFacts f;
+  f.size = size;
+  for (const auto& m : mirrors) f.holders.insert(m.mirror.id);
+  return f;
+}
+
+Client At(const std::string& cc, const std::string& cont, long long asn, double lat, double lon,
+          int family = 4, bool https = false) {
+  Client c;
+  c.location.country = cc;
+  c.location.continent = cont;
+  if (asn) c.location.asn = asn;
+  c.location.latitude = lat;
+  c.location.longitude = lon;
+  c.family = family;
+  c.https = https;
+  return c;
+}
+
+std::function<double()> Fixed(double v) {
+  return [v] { return v; };
+}
+
+std::vector<std::string> Names(const Selection& s) {
+  std::vector<std::string> out;
+  for (const auto& c : s.ranked) out.push_back(c.status->mirror.name);
+  return out;
+}
+
+std::map<std::string, std::string> Reasons(const Selection& s) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : s.excluded) out[e.status->mirror.name] = e.reason;
+  return out;
+}
+
+struct TierCase {
+  const char* what;
+  Client client;
+  const char* first;
+  Tier tier;
+};
+
+TEST(SelectionTest, TiersAndDistance) {
+  auto mirrors = World();
+  FileFacts file = AllHold(mirrors);
+  const TierCase cases[] = {
+      {"same AS", At("DE", "EU", 64500, 48.1351, 11.5820), "fra1", Tier::kAsn},
+      {"same AS beats a nearer country", At("FR", "EU", 64510, 48.85, 2.35), "sfo1", Tier::kAsn},
+      {"same country", At("DE", "EU", 3320, 52.52, 13.405), "fra1", Tier::kCountry},
+      {"same country, far away", At("US", "NA", 7018, 40.7128, -74.006), "sfo1", Tier::kCountry},
+      {"same continent: nearest", At("ES", "EU", 3352, 40.4168, -3.7038), "par1", Tier::kContinent},
+      {"same continent", At("MX", "NA", 8151, 19.4326, -99.1332), "sfo1", Tier::kContinent},
+      {"world: nearest", At("JP", "AS", 2516, 35.6762, 139.6503), "sgp1", Tier::kContinent},
+      {"world", At("AU", "OC", 1221, -33.8688, 151.2093), "sgp1", Tier::kWorld},
+      {"world, other side", At("BR", "SA", 28573, -23.5505, -46.6333), "tor1", Tier::kWorld},
+  };
+  for (const auto& c : cases) {
+    Selection s = Select(mirrors, file, c.client, SelectionPolicy(), Fixed(0));
+    ASSERT_EQ(s.ranked.size(), 5u) << c.what;
+    EXPECT_EQ(s.ranked[0].status->mirror.name, c.first) << c.what;
+    EXPECT_EQ(s.ranked[0].tier, c.tier) << c.what;
+    EXPECT_TRUE(s.excluded.empty()) << c.what;
+    for (size_t i = 1; i < s.ranked.size(); ++i) {
+      EXPECT_GE(s.ranked[i].tier, s.ranked[i - 1].tier) << c.what;
+    }
+  }
+  // The full order for a client in Madrid: EU by distance, then the world.
+  Selection s = Select(mirrors, file, At("ES", "EU", 3352, 40.4168, -3.7038), SelectionPolicy(),
+                       Fixed(0));
+  EXPECT_EQ(Names(s), (std::vector<std::string>{"par1", "fra1", "tor1", "sfo1", "sgp1"}));
+  EXPECT_EQ(s.ranked[0].url, "http://par1.example.org/");
+  EXPECT_NEAR(*s.ranked[0].distance_km, 1053, 10);
+}
+
+TEST(SelectionTest, NearEqualMirrorsShareByWeight) {
+  auto mirrors = World();
+  mirrors[0].mirror.weight = 100;  // fra1
+  mirrors[1].mirror.weight = 300;  // par1
+  FileFacts file = AllHold(mirrors);
+  // From Luxembourg both are within 500 km: one draw decides.
+  Client lux = At("LU", "EU", 6661, 49.6116, 6.1319);
+  Selection s = Select(mirrors, file, lux, SelectionPolicy(), Fixed(0.0));
+  EXPECT_EQ(s.near_equal, 2u);
+  EXPECT_EQ(Names(s)[0], "fra1");
+  EXPECT_EQ(Names(Select(mirrors, file, lux, SelectionPolicy(), Fixed(0.24)))[0], "fra1");
+  EXPECT_EQ(Names(Select(mirrors, file, lux, SelectionPolicy(), Fixed(0.26)))[0], "par1");
+  EXPECT_EQ(Names(Select(mirrors, file, lux, SelectionPolicy(), Fixed(0.999)))[0], "par1");
+  // The loser keeps its place right after the winner.
+  EXPECT_EQ(Names(Select(mirrors, file, lux, SelectionPolicy(), Fixed(0.5))),
+            (std::vector<std::string>{"par1", "fra1", "tor1", "sfo1", "sgp1"}));
+
+  // Statistically: 100k draws split 1:3 within half a percentage point.
+  std::mt19937_64 rng(7);
+  std::uniform_real_distribution<double> u(0, 1);
+  auto draw = [&] { return u(rng); };
+  int fra = 0;
+  const int kDraws = 100000;
+  for (int i = 0; i < kDraws; ++i) {
+    fra += Names(Select(mirrors, file, lux, SelectionPolicy(), draw))[0] == "fra1";
+  }
+  EXPECT_NEAR(static_cast<double>(fra) / kDraws, 0.25, 0.005);
+
+  // From Munich fra1 is much nearer than par1: no draw.
+  s = Select(mirrors, file, At("DE", "EU", 0, 48.1351, 11.582), SelectionPolicy(), Fixed(0.99));
+  EXPECT_EQ(s.near_equal, 1u);
+  EXPECT_EQ(Names(s)[0], "fra1");
+}
+
+TEST(SelectionTest, UnknownClientLocationSharesTheWorldByWeight) {
+  auto mirrors = World();
+  FileFacts file = AllHold(mirrors);
+  Client nowhere;
+  Selection s = Select(mirrors, file, nowhere, SelectionPolicy(), Fixed(0.99));
+  EXPECT_EQ(s.near_equal, 5u);
+  EXPECT_EQ(s.ranked[0].tier, Tier::kWorld);
+  // Equal weights, unknown distances: 0.99 draws the last by name.
+  EXPECT_EQ(Names(s)[0], "tor1");
+  EXPECT_FALSE(s.ranked[0].distance_km.has_value());
+}
+
+struct ExcludeCase {
+  const char* what;
+  std::function<void(std::vector<MirrorStatus>*, FileFacts*)> change;
+  Client client;
+  SelectionPolicy policy;
+  const char* reason;  // fra1's, or "" when fra1 stays a candidate
+};
+
+TEST(SelectionTest, CandidateRulesWithReasons) {
+  Client de = At("DE", "EU", 3320, 52.52, 13.405);
+  Client de6 = At("DE", "EU", 3320, 52.52, 13.405, 6);
+  Client de_tls = At("DE", "EU", 3320, 52.52, 13.405, 4, true);
+  SelectionPolicy strict;
+  SelectionPolicy lenient;
+  lenient.https_fallback_to_http = true;
+  auto fra = [](std::vector<MirrorStatus>* m) -> MirrorStatus& { return (*m)[0]; };
+  const ExcludeCase cases[] = {
+      {"disabled", [&](auto* m, auto*) { fra(m).mirror.enabled = false; }, de, strict, "disabled"},
+      {"missing file", [&](auto*, auto* f) { f->holders.erase(1); }, de, strict,
+       "does not have the file"},
+      {"wrong size", [&](auto*, auto* f) { f->holders.erase(1); f->problems[1] = "wrong_size"; },
+       de, strict, "has the file at another size"},
+      {"too old", [&](auto*, auto* f) { f->holders.erase(1); f->problems[1] = "too_old"; }, de,
+       strict, "has an older copy of the file"},
+      {"never traced", [&](auto* m, auto*) { fra(m).trace_lag.reset(); }, de, strict,
+       "freshness not checked yet"},
+      {"stale", [&](auto* m, auto*) { fra(m).trace_lag = 7200; }, de, strict,
+       "stale: 7200 s behind (limit 3600 s)"},
+      {"stale by its own limit", [&](auto* m, auto*) { fra(m).trace_lag = 700; fra(m).max_lag = 600; },
+       de, strict, "stale: 700 s behind (limit 600 s)"},
+      {"lag allowed by its own limit", [&](auto* m, auto*) { fra(m).trace_lag = 7200; fra(m).max_lag = 9000; },
+       de, strict, ""},
+      {"down over HTTP", [&](auto* m, auto*) { fra(m).http_v4 = Health::kDown; }, de, strict,
+       "down over HTTP (IPv4)"},
+      {"IPv6 client, IPv4-only mirror", [&](auto* m, auto*) { fra(m).http_v6 = Health::kUnknown; },
+       de6, strict, "not checked over HTTP (IPv6) yet"},
+      {"IPv6 down", [&](auto* m, auto*) { fra(m).http_v6 = Health::kDown; }, de6, strict,
+       "down over HTTP (IPv6)"},
+      {"IPv4 down does not matter to IPv6", [&](auto* m, auto*) { fra(m).http_v4 = Health::kDown; },
+       de6, strict, ""},
+      {"no HTTPS URL", [&](auto* m, auto*) { fra(m).mirror.https_url = ""; }, de_tls, strict,
+       "has no HTTPS URL"},
+      {"HTTPS down", [&](auto* m, auto*) { fra(m).https_v4 = Health::kDown; }, de_tls, strict,
+       "down over HTTPS (IPv4)"},
+      {"HTTP only mirror for HTTP client", [&](auto* m, auto*) { fra(m).mirror.https_url = ""; }, de,
+       strict, ""},
+      {"excluded country", [&](auto* m, auto*) { fra(m).mirror.exclude_countries = {"DE"}; }, de,
+       strict, "does not serve country DE"},
+      {"file too large", [&](auto* m, auto*) { fra(m).mirror.max_size = 999; }, de, strict,
+       "takes files up to 999 bytes"},
+      {"file at the size limit", [&](auto* m, auto*) { fra(m).mirror.max_size = 1000; }, de, strict, ""},
+      {"AS only", [&](auto* m, auto*) { fra(m).mirror.asn_only = true; }, de, strict,
+       "serves only AS64500"},
+      {"AS only, same AS", [&](auto* m, auto*) { fra(m).mirror.asn_only = true; },
+       At("DE", "EU", 64500, 52.52, 13.405), strict, ""},
+      {"country only", [&](auto* m, auto*) { fra(m).mirror.country_only = true; },
+       At("AT", "EU", 1, 48.2, 16.37), strict, "serves only country DE"},
+      {"country only, also-country",
+       [&](auto* m, auto*) { fra(m).mirror.country_only = true; fra(m).mirror.also_countries = {"AT"}; },
+       At("AT", "EU", 1, 48.2, 16.37), strict, ""},
+      {"country only, other country",
+       [&](auto* m, auto*) { fra(m).mirror.country_only = true; fra(m).mirror.also_countries = {"AT", "CH"}; },
+       At("PL", "EU", 1, 52.23, 21.01), strict, "serves only country DE and AT,CH"},
+      {"country only, unknown client",
+       [&](auto* m, auto*) { fra(m).mirror.country_only = true; }, Client(), strict,
+       "serves only country DE"},
+      {"continent only", [&](auto* m, auto*) { fra(m).mirror.continent_only = true; },
+       At("US", "NA", 1, 40.7, -74), strict, "serves only continent EU"},
+      {"continent only, same continent", [&](auto* m, auto*) { fra(m).mirror.continent_only = true; },
+       At("PL", "EU", 1, 52.23, 21.01), strict, ""},
+  };
+  for (const auto& c : cases) {
+    auto mirrors = World();
+    FileFacts file = AllHold(mirrors);
+    c.change(&mirrors, &file);
+    Selection s = Select(mirrors, file, c.client, c.policy, Fixed(0));
+    auto reasons = Reasons(s);
+    if (*c.reason) {
+      EXPECT_EQ(reasons["fra1"], c.reason) << c.what;
+      for (const auto& r : s.ranked) EXPECT_NE(r.status->mirror.name, "fra1") << c.what;
+    } else {
+      EXPECT_EQ(reasons.count("fra1"), 0u) << c.what << ": " << reasons["fra1"];
+    }
+    EXPECT_EQ(s.ranked.size() + s.excluded.size(), mirrors.size()) << c.what;
+  }
+}
+
+TEST(SelectionTest, HttpsClientsGoToHttpOnlyWhenAllowedAndNeeded) {
+  auto mirrors = World();
+  FileFacts file = AllHold(mirrors);
+  Client tls = At("DE", "EU", 3320, 52.52, 13.405, 4, true);
+  Selection s = Select(mirrors, file, tls, SelectionPolicy(), Fixed(0));
+  EXPECT_EQ(s.ranked[0].url, "https://fra1.example.org/");
+  EXPECT_FALSE(s.ranked[0].http_fallback);
+
+  for (auto& m : mirrors) m.https_v4 = Health::kDown;
+  mirrors[4].https_v4 = Health::kUp;  // only sgp1 is up over HTTPS
+  SelectionPolicy lenient;
+  lenient.https_fallback_to_http = true;
+  s = Select(mirrors, file, tls, lenient, Fixed(0));
+  EXPECT_EQ(Names(s), std::vector<std::string>{"sgp1"}) << "HTTPS first, however far";
+  EXPECT_EQ(Reasons(s)["fra1"], "down over HTTPS (IPv4)");
+
+  mirrors[4].https_v4 = Health::kDown;
+  s = Select(mirrors, file, tls, SelectionPolicy(), Fixed(0));
+  EXPECT_TRUE(s.ranked.empty()) << "no HTTP for HTTPS clients unless allowed";
+  s = Select(mirrors, file, tls, lenient, Fixed(0));
+  ASSERT_EQ(s.ranked.size(), 5u);
+  EXPECT_EQ(s.ranked[0].url, "http://fra1.example.org/");
+  EXPECT_TRUE(s.ranked[0].http_fallback);
+}
+
+TEST(SelectionTest, NoCandidates) {
+  auto mirrors = World();
+  FileFacts file;
+  file.size = 5;
+  Selection s = Select(mirrors, file, Client(), SelectionPolicy(), Fixed(0));
+  EXPECT_TRUE(s.ranked.empty());
+  EXPECT_EQ(s.near_equal, 0u);
+  ASSERT_EQ(s.excluded.size(), 5u);
+  EXPECT_EQ(s.excluded[0].status->mirror.name, "fra1") << "sorted by name";
+  EXPECT_EQ(s.excluded[0].reason, "does not have the file");
+  EXPECT_TRUE(Select({}, file, Client(), SelectionPolicy(), Fixed(0)).ranked.empty());
+}
+
+}  // namespace
+}  // namespace waymark
