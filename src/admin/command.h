@@ -5,6 +5,7 @@
 #define WAYMARK_ADMIN_COMMAND_H_
 
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 
 #include "core/command_line.h"
 #include "core/config.h"
+#include "core/db.h"
 #include "core/status.h"
 
 namespace waymark {
@@ -27,6 +29,10 @@ struct AdminContext {
   int success_exit_code = 0;
 
   bool json() const { return cl.Has("json"); }
+  // Connects to database.dsn.
+  Status Connect(std::unique_ptr<Database>* db) const {
+    return Database::Connect(config.GetString("database.dsn"), db);
+  }
   const std::string& arg(size_t i) const { return cl.positional.at(i); }
 };
 

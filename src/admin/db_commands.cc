@@ -16,17 +16,13 @@ namespace {
 // Exit status of `db status` when the schema is missing or behind.
 constexpr int kExitSchemaNotCurrent = 3;
 
-Status Connect(const AdminContext& ctx, std::unique_ptr<Database>* db) {
-  return Database::Connect(ctx.config.GetString("database.dsn"), db);
-}
-
 std::string Plural(size_t n, const std::string& word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
 Status RunInit(AdminContext* ctx) {
   std::unique_ptr<Database> db;
-  Status s = Connect(*ctx, &db);
+  Status s = ctx->Connect(&db);
   if (!s.ok()) return s;
   bool already = false;
   std::vector<Migration> applied;
@@ -50,7 +46,7 @@ Status RunInit(AdminContext* ctx) {
 
 Status RunUpgrade(AdminContext* ctx) {
   std::unique_ptr<Database> db;
-  Status s = Connect(*ctx, &db);
+  Status s = ctx->Connect(&db);
   if (!s.ok()) return s;
   SchemaStatus before;
   s = GetSchemaStatus(db.get(), &before);
@@ -70,7 +66,7 @@ Status RunUpgrade(AdminContext* ctx) {
 
 Status RunStatus(AdminContext* ctx) {
   std::unique_ptr<Database> db;
-  Status s = Connect(*ctx, &db);
+  Status s = ctx->Connect(&db);
   if (!s.ok()) return s;
   SchemaStatus st;
   s = GetSchemaStatus(db.get(), &st);

@@ -284,10 +284,6 @@ void PrintShow(const Mirror& m, std::ostream& out) {
 // ---------------------------------------------------------------------------
 // Handlers
 
-Status Open(const AdminContext& ctx, std::unique_ptr<Database>* db) {
-  return Database::Connect(ctx.config.GetString("database.dsn"), db);
-}
-
 // Fills the location fields the operator did not give from GeoIP, via the
 // addresses of the mirror's web host. Problems are warnings: a mirror can be
 // added without a location and edited later.
@@ -340,7 +336,7 @@ Status RunAdd(AdminContext* ctx) {
   std::vector<std::string> located;
   if (!ctx->cl.Has("no-geoip")) FillFromGeoIp(*ctx, &m, &located);
   std::unique_ptr<Database> db;
-  s = Open(*ctx, &db);
+  s = ctx->Connect(&db);
   if (!s.ok()) return s;
   Mirror added;
   s = MirrorStore(db.get()).Add(m, CurrentActor(), &added);
@@ -360,7 +356,7 @@ Status RunAdd(AdminContext* ctx) {
 Status RunEdit(AdminContext* ctx) {
   const std::string& name = ctx->arg(0);
   std::unique_ptr<Database> db;
-  Status s = Open(*ctx, &db);
+  Status s = ctx->Connect(&db);
   if (!s.ok()) return s;
   MirrorStore store(db.get());
   Mirror m;
@@ -388,7 +384,7 @@ Status RunEdit(AdminContext* ctx) {
 
 Status RunRemove(AdminContext* ctx) {
   std::unique_ptr<Database> db;
-  Status s = Open(*ctx, &db);
+  Status s = ctx->Connect(&db);
   if (!s.ok()) return s;
   s = MirrorStore(db.get()).Remove(ctx->arg(0));
   if (!s.ok()) return s;
@@ -398,7 +394,7 @@ Status RunRemove(AdminContext* ctx) {
 
 Status RunList(AdminContext* ctx) {
   std::unique_ptr<Database> db;
-  Status s = Open(*ctx, &db);
+  Status s = ctx->Connect(&db);
   if (!s.ok()) return s;
   std::vector<Mirror> mirrors;
   s = MirrorStore(db.get()).List(&mirrors);
@@ -427,7 +423,7 @@ Status RunList(AdminContext* ctx) {
 
 Status RunShow(AdminContext* ctx) {
   std::unique_ptr<Database> db;
-  Status s = Open(*ctx, &db);
+  Status s = ctx->Connect(&db);
   if (!s.ok()) return s;
   Mirror m;
   s = MirrorStore(db.get()).Get(ctx->arg(0), &m);
@@ -442,7 +438,7 @@ Status RunShow(AdminContext* ctx) {
 
 Status SetEnabled(AdminContext* ctx, bool enabled) {
   std::unique_ptr<Database> db;
-  Status s = Open(*ctx, &db);
+  Status s = ctx->Connect(&db);
   if (!s.ok()) return s;
   std::string reason;
   if (ctx->cl.Has("reason")) {
@@ -473,7 +469,7 @@ Status RunLog(AdminContext* ctx) {
                                    "' is not a number from 1 to 100000");
   }
   std::unique_ptr<Database> db;
-  Status s = Open(*ctx, &db);
+  Status s = ctx->Connect(&db);
   if (!s.ok()) return s;
   std::vector<MirrorEvent> events;
   s = MirrorStore(db.get()).Events(ctx->arg(0), static_cast<int>(limit), &events);
