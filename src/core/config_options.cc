@@ -27,6 +27,10 @@ const std::vector<OptionSpec>& OptionTable() {
        "number of prefork redirector worker processes", 1, 1024},
       {"redirector.fallback", T::kFallback, "", true, true,
        "fallback base URL used when no mirror can serve a file"},
+      {"redirector.max_lag", T::kDuration, "1h", false, true,
+       "how far a mirror's trace may lag the origin's before it is skipped"},
+      {"redirector.https_fallback_to_http", T::kBool, "false", false, true,
+       "send HTTPS clients to HTTP mirrors when no HTTPS mirror can serve"},
       {"log.level", T::kLogLevel, "info", false, true,
        "least severe message level that is logged"},
   };
