@@ -50,6 +50,7 @@ struct Command {
 std::vector<Command> DbCommands();
 std::vector<Command> MirrorCommands();
 std::vector<Command> GeoipCommands();
+std::vector<Command> PickCommands();
 
 // Runs the admin tool; returns the exit status (see waymark(8)).
 int RunAdmin(const std::vector<std::string>& args, std::ostream& out,

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <cctype>
+#include <cstring>
 
 #include "core/strings.h"
 
@@ -131,6 +132,21 @@ Status ParseBaseUrl(const std::string& text, const std::string& scheme,
   if (scheme == "rsync" && url.path == "/") return fail("names no rsync module");
   *out = std::move(url);
   return Status::OK();
+}
+
+std::string EncodePath(const std::string& path) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || std::strchr("-._~/!$&'()*+,;=:@", c)) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
 }
 
 std::string RedactUrl(const std::string& url) {

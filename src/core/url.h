@@ -33,6 +33,10 @@ Status ParseBaseUrl(const std::string& text, const std::string& scheme,
 // `url` with any password replaced by "***".
 std::string RedactUrl(const std::string& url);
 
+// A repository path made safe for a URL: bytes outside RFC 3986's pchar set
+// (and '/') are percent-encoded.
+std::string EncodePath(const std::string& path);
+
 // True for a DNS name, an IPv4 address or an IPv6 address (no brackets).
 bool IsValidHost(const std::string& host);
 

@@ -78,6 +78,13 @@ TEST(BaseUrlTest, RejectsWithExactMessages) {
   }
 }
 
+TEST(BaseUrlTest, EncodesPaths) {
+  EXPECT_EQ(EncodePath("releases/server/jellyfin_10.7.2-1_all.deb"),
+            "releases/server/jellyfin_10.7.2-1_all.deb");
+  EXPECT_EQ(EncodePath("a b/c%d?e#f\"\n"), "a%20b/c%25d%3Fe%23f%22%0A");
+  EXPECT_EQ(EncodePath("caf\xc3\xa9"), "caf%C3%A9");
+}
+
 TEST(BaseUrlTest, RedactsPasswordsOnly) {
   EXPECT_EQ(RedactUrl("rsync://user:s3cret@h.org/m/"), "rsync://user:***@h.org/m/");
   EXPECT_EQ(RedactUrl("ftp://anonymous@h.org/pub/"), "ftp://anonymous@h.org/pub/");

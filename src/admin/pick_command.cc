@@ -1,0 +1,148 @@
+// `waymark pick PATH --ip ADDR [--https]`: the redirector's choice for one
+// client, explained: every candidate with its tier, distance and weight, and
+// why each other mirror was left out. Runs the same Select() as the
+// redirector, on the same inventory.
+#include <iomanip>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+#include <boost/program_options/value_semantic.hpp>
+#include <nlohmann/json.hpp>
+
+#include "admin/command.h"
+#include "core/geoip.h"
+#include "core/inventory.h"
+#include "core/selection.h"
+#include "core/strings.h"
+#include "core/text_table.h"
+#include "core/url.h"
+
+namespace po = boost::program_options;
+
+namespace waymark {
+
+namespace {
+
+std::string Km(const std::optional<double>& d) {
+  if (!d) return "-";
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(0) << *d << " km";
+  return o.str();
+}
+
+std::string Where(const GeoLocation& l) {
+  if (!l.known()) return "unknown location";
+  std::string s = l.country.empty() ? "-" : l.country;
+  if (!l.continent.empty()) s += "/" + l.continent;
+  if (l.asn) s += " AS" + std::to_string(*l.asn);
+  return s;
+}
+
+Status RunPick(AdminContext* ctx) {
+  std::string path = ctx->arg(0);
+  while (StartsWith(path, "/")) path.erase(0, 1);
+  if (!ctx->cl.Has("ip")) return Status::InvalidArgument("pick: --ip ADDR is required");
+  IpAddress ip;
+  std::string ip_text = ctx->cl.Get("ip");
+  if (!IpAddress::Parse(ip_text, &ip))
+    return Status::InvalidArgument("--ip: '" + Printable(ip_text) + "' is not an IP address");
+  std::unique_ptr<GeoIp> geoip;
+  Status s = GeoIp::Open(ctx->config, &geoip);
+  if (!s.ok()) return s;
+  std::unique_ptr<Database> db;
+  s = ctx->Connect(&db);
+  if (!s.ok()) return s;
+  FileRecord file;
+  FileFacts facts;
+  s = LoadFileFacts(db.get(), path, &file, &facts);
+  if (!s.ok()) return s;
+  std::vector<MirrorStatus> mirrors;
+  s = LoadMirrorStatuses(db.get(), &mirrors);
+  if (!s.ok()) return s;
+
+  Client client;
+  client.location = geoip->Lookup(ip);
+  client.family = ip.family();
+  client.https = ctx->cl.Has("https");
+  SelectionPolicy policy;
+  policy.max_lag = ctx->config.GetDurationSeconds("redirector.max_lag");
+  policy.https_fallback_to_http = ctx->config.GetBool("redirector.https_fallback_to_http");
+  std::mt19937_64 rng(std::random_device{}());
+  std::uniform_real_distribution<double> u(0, 1);
+  Selection sel = Select(mirrors, facts, client, policy, [&] { return u(rng); });
+  const std::string encoded = EncodePath(file.path);
+
+  if (ctx->json()) {
+    nlohmann::json j;
+    j["path"] = file.path;
+    j["size"] = file.size;
+    j["client"] = {{"address", ip.ToString()},
+                   {"family", ip.family()},
+                   {"https", client.https},
+                   {"country", client.location.country},
+                   {"continent", client.location.continent},
+                   {"asn", client.location.asn ? nlohmann::json(*client.location.asn) : nlohmann::json(nullptr)}};
+    j["near_equal"] = sel.near_equal;
+    j["ranked"] = nlohmann::json::array();
+    for (const auto& c : sel.ranked) {
+      j["ranked"].push_back({{"mirror", c.status->mirror.name},
+                             {"tier", TierName(c.tier)},
+                             {"distance_km", c.distance_km ? nlohmann::json(*c.distance_km) : nlohmann::json(nullptr)},
+                             {"weight", c.status->mirror.weight},
+                             {"http_fallback", c.http_fallback},
+                             {"url", c.url + encoded}});
+    }
+    j["excluded"] = nlohmann::json::array();
+    for (const auto& e : sel.excluded)
+      j["excluded"].push_back({{"mirror", e.status->mirror.name}, {"reason", e.reason}});
+    *ctx->out << j.dump(2) << "\n";
+    return Status::OK();
+  }
+  std::ostream& out = *ctx->out;
+  out << "file:    " << Printable(file.path) << ", " << file.size << " bytes, " << file.mtime
+      << " UTC\n";
+  out << "client:  " << ip.ToString() << ", " << Where(client.location) << " (IPv" << ip.family()
+      << ", " << (client.https ? "HTTPS" : "HTTP") << ")\n\n";
+  if (sel.ranked.empty()) {
+    out << "No mirror can serve this file to this client: the redirector sends it to a "
+           "fallback.\n";
+  } else {
+    TextTable t({"RANK", "MIRROR", "TIER", "DISTANCE", "WEIGHT", "URL"});
+    for (size_t i = 0; i < sel.ranked.size(); ++i) {
+      const Candidate& c = sel.ranked[i];
+      t.AddRow({std::to_string(i + 1), c.status->mirror.name,
+                std::string(TierName(c.tier)) + (c.http_fallback ? " (http)" : ""),
+                Km(c.distance_km), std::to_string(c.status->mirror.weight), c.url + encoded});
+    }
+    t.Print(out);
+    if (sel.near_equal > 1) {
+      out << "The first " << sel.near_equal
+          << " are near-equal: each request draws among them by weight.\n";
+    }
+  }
+  if (!sel.excluded.empty()) {
+    out << "\n";
+    TextTable t({"EXCLUDED", "REASON"});
+    for (const auto& e : sel.excluded) t.AddRow({e.status->mirror.name, e.reason});
+    t.Print(out);
+  }
+  return Status::OK();
+}
+
+void AddOptions(po::options_description* d) {
+  d->add_options()("ip", po::value<std::string>()->value_name("ADDR"), "the client's address")(
+      "https", "the client asks over HTTPS")("json", "print JSON for scripts");
+}
+
+}  // namespace
+
+std::vector<Command> PickCommands() {
+  return {
+      {"pick", "PATH --ip ADDR [--https] [--json]",
+       "explain which mirrors the redirector would choose for a client, and why", 1, 1,
+       AddOptions, RunPick},
+  };
+}
+
+}  // namespace waymark

@@ -1,0 +1,90 @@
+#include "core/inventory.h"
+
+#include <algorithm>
+#include <map>
+
+#include "core/mirror_store.h"
+#include "core/strings.h"
+
+namespace waymark {
+
+Status LoadMirrorStatuses(Database* db, std::vector<MirrorStatus>* out) {
+  std::vector<Mirror> mirrors;
+  Status s = MirrorStore(db).List(&mirrors);
+  if (!s.ok()) return s;
+  std::map<int, MirrorStatus> by_id;
+  for (auto& m : mirrors) {
+    MirrorStatus st;
+    st.mirror = std::move(m);
+    by_id[st.mirror.id] = std::move(st);
+  }
+  try {
+    pqxx::read_transaction tx(db->conn());
+    for (const auto& row : tx.exec("SELECT id, trace_lag, max_lag FROM mirrors")) {
+      auto it = by_id.find(row[0].as<int>());
+      if (it == by_id.end()) continue;  // added since List()
+      if (!row[1].is_null()) it->second.trace_lag = row[1].as<long long>();
+      if (!row[2].is_null()) it->second.max_lag = row[2].as<long long>();
+    }
+    for (const auto& row : tx.exec("SELECT mirror_id, scheme, family, up FROM mirror_health")) {
+      auto it = by_id.find(row[0].as<int>());
+      if (it == by_id.end()) continue;
+      Health h = row[3].as<bool>() ? Health::kUp : Health::kDown;
+      bool https = row[1].as<std::string>() == "https";
+      bool v6 = row[2].as<int>() == 6;
+      MirrorStatus& st = it->second;
+      (https ? (v6 ? st.https_v6 : st.https_v4) : (v6 ? st.http_v6 : st.http_v4)) = h;
+    }
+  } catch (const std::exception& e) {
+    return DatabaseError(e, "cannot read mirror health");
+  }
+  out->clear();
+  for (auto& [id, st] : by_id) out->push_back(std::move(st));
+  std::sort(out->begin(), out->end(), [](const MirrorStatus& a, const MirrorStatus& b) {
+    return a.mirror.name < b.mirror.name;
+  });
+  return Status::OK();
+}
+
+Status LoadFileFacts(Database* db, const std::string& path, FileRecord* record, FileFacts* facts) {
+  try {
+    pqxx::read_transaction tx(db->conn());
+    auto r = tx.exec_params(
+        "SELECT f.id, f.path, f.size, "
+        "to_char(f.mtime AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
+        "coalesce(encode(f.sha256, 'hex'), '') "
+        "FROM files f WHERE f.path = $1 "
+        "UNION ALL "
+        "SELECT f.id, f.path, f.size, "
+        "to_char(f.mtime AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
+        "coalesce(encode(f.sha256, 'hex'), '') "
+        "FROM file_aliases a JOIN files f ON f.id = a.file_id WHERE a.path = $1 "
+        "LIMIT 1",
+        path);
+    if (r.empty()) return Status::NotFound("file '" + Printable(path) + "' is not in the inventory");
+    FileRecord rec;
+    rec.id = r[0][0].as<int>();
+    rec.path = r[0][1].as<std::string>();
+    rec.size = r[0][2].as<long long>();
+    rec.mtime = r[0][3].as<std::string>();
+    rec.sha256_hex = r[0][4].as<std::string>();
+    FileFacts f;
+    f.size = rec.size;
+    for (const auto& row : tx.exec_params(
+             "SELECT mirror_id FROM mirror_files WHERE chunk = $1 AND get_bit(bits, $2) = 1",
+             rec.id / kFilesPerChunk, rec.id % kFilesPerChunk)) {
+      f.holders.insert(row[0].as<int>());
+    }
+    for (const auto& row : tx.exec_params(
+             "SELECT mirror_id, problem FROM mirror_file_problems WHERE file_id = $1", rec.id)) {
+      f.problems[row[0].as<int>()] = row[1].as<std::string>();
+    }
+    *record = std::move(rec);
+    *facts = std::move(f);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return DatabaseError(e, "cannot read file '" + Printable(path) + "'");
+  }
+}
+
+}  // namespace waymark
