@@ -13,6 +13,7 @@
 #include "admin/command.h"
 #include "core/geoip.h"
 #include "core/inventory.h"
+#include "core/request_path.h"
 #include "core/selection.h"
 #include "core/strings.h"
 #include "core/text_table.h"
@@ -40,15 +41,16 @@ std::string Where(const GeoLocation& l) {
 }
 
 Status RunPick(AdminContext* ctx) {
-  std::string path = ctx->arg(0);
-  while (StartsWith(path, "/")) path.erase(0, 1);
+  std::string path;
+  Status s = ParseRequestPath(ctx->arg(0), &path);
+  if (!s.ok()) return Status::InvalidArgument("'" + Printable(ctx->arg(0)) + "': " + s.message());
   if (!ctx->cl.Has("ip")) return Status::InvalidArgument("pick: --ip ADDR is required");
   IpAddress ip;
   std::string ip_text = ctx->cl.Get("ip");
   if (!IpAddress::Parse(ip_text, &ip))
     return Status::InvalidArgument("--ip: '" + Printable(ip_text) + "' is not an IP address");
   std::unique_ptr<GeoIp> geoip;
-  Status s = GeoIp::Open(ctx->config, &geoip);
+  s = GeoIp::Open(ctx->config, &geoip);
   if (!s.ok()) return s;
   std::unique_ptr<Database> db;
   s = ctx->Connect(&db);

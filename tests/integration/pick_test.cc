@@ -143,6 +143,9 @@ TEST_F(PickTest, TableOutputAndErrors) {
   r = Waymark({"pick", "releases/latest.deb", "--ip", "300.1.1.1"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "waymark: --ip: '300.1.1.1' is not an IP address\n");
+  r = Waymark({"pick", "/releases/../etc/passwd", "--ip", "40.10.1.1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark: '/releases/../etc/passwd': '.' or '..' segment in path\n");
   r = Waymark({"pick", "releases/latest.deb"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "waymark: pick: --ip ADDR is required\n");
