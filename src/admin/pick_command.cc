@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
+#include "core/fallback.h"
 #include "core/geoip.h"
 #include "core/inventory.h"
 #include "core/request_path.h"
@@ -70,6 +71,10 @@ Status RunPick(AdminContext* ctx) {
   SelectionPolicy policy;
   policy.max_lag = ctx->config.GetDurationSeconds("redirector.max_lag");
   policy.https_fallback_to_http = ctx->config.GetBool("redirector.https_fallback_to_http");
+  std::vector<Fallback> fallbacks;
+  s = ParseFallbacks(ctx->config.GetList("redirector.fallback"), &fallbacks);
+  if (!s.ok()) return s;
+  const Fallback* fallback = ChooseFallback(fallbacks, client.location);
   std::mt19937_64 rng(std::random_device{}());
   std::uniform_real_distribution<double> u(0, 1);
   Selection sel = Select(mirrors, facts, client, policy, [&] { return u(rng); });
@@ -86,6 +91,8 @@ Status RunPick(AdminContext* ctx) {
                    {"continent", client.location.continent},
                    {"asn", client.location.asn ? nlohmann::json(*client.location.asn) : nlohmann::json(nullptr)}};
     j["near_equal"] = sel.near_equal;
+    j["fallback"] = sel.ranked.empty() && fallback ? nlohmann::json(fallback->url + encoded)
+                                                    : nlohmann::json(nullptr);
     j["ranked"] = nlohmann::json::array();
     for (const auto& c : sel.ranked) {
       j["ranked"].push_back({{"mirror", c.status->mirror.name},
@@ -107,8 +114,12 @@ Status RunPick(AdminContext* ctx) {
   out << "client:  " << ip.ToString() << ", " << Where(client.location) << " (IPv" << ip.family()
       << ", " << (client.https ? "HTTPS" : "HTTP") << ")\n\n";
   if (sel.ranked.empty()) {
-    out << "No mirror can serve this file to this client: the redirector sends it to a "
-           "fallback.\n";
+    out << "No mirror can serve this file to this client: the redirector sends it to ";
+    if (fallback) {
+      out << "the fallback " << fallback->url + encoded << "\n";
+    } else {
+      out << "the origin, if an internal location is configured, else answers 503.\n";
+    }
   } else {
     TextTable t({"RANK", "MIRROR", "TIER", "DISTANCE", "WEIGHT", "URL"});
     for (size_t i = 0; i < sel.ranked.size(); ++i) {

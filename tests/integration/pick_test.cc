@@ -152,7 +152,16 @@ TEST_F(PickTest, TableOutputAndErrors) {
   Sql("UPDATE mirrors SET enabled = false");
   r = Waymark({"pick", "releases/latest.deb", "--ip", "40.10.1.1"});
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.out.find("No mirror can serve this file to this client"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("No mirror can serve this file to this client: the redirector sends it to "
+                       "the origin, if an internal location is configured, else answers 503.\n"),
+            std::string::npos)
+      << r.out;
+  r = Waymark({"pick", "releases/latest.deb", "--ip", "40.10.1.1", "--redirector.fallback",
+               "https://ca.example.org/master/ CA", "--redirector.fallback",
+               "https://sg.example.org/master/ SG", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["fallback"],
+            "https://sg.example.org/master/releases/server/jellyfin%2010.9.deb");
 }
 
 }  // namespace
