@@ -1,0 +1,100 @@
+#include "redirector/response.h"
+
+#include <openssl/evp.h>
+
+#include "core/strings.h"
+#include "core/url.h"
+
+namespace waymark {
+
+namespace {
+
+const char* Reason(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 302: return "Found";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 503: return "Service Unavailable";
+    default: return "Error";
+  }
+}
+
+}  // namespace
+
+std::string Response::Header(const std::string& name) const {
+  for (const auto& [k, v] : headers) {
+    if (ToLower(k) == ToLower(name)) return v;
+  }
+  return "";
+}
+
+std::string Response::Serialize(bool head) const {
+  std::string out = "Status: " + std::to_string(status) + " " + Reason(status) + "\r\n";
+  for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";
+  out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  if (!head) out += body;
+  return out;
+}
+
+Response ErrorResponse(int status, const std::string& message) {
+  Response r;
+  r.status = status;
+  r.headers = {{"Content-Type", "text/plain; charset=utf-8"},
+               {"Cache-Control", "private, no-store"}};
+  if (status == 405) r.headers.emplace_back("Allow", "GET, HEAD");
+  if (status == 503) r.headers.emplace_back("Retry-After", "60");
+  // The message never carries request bytes unescaped.
+  r.body = Printable(message) + "\n";
+  return r;
+}
+
+std::string Sha256HexToBase64(const std::string& hex) {
+  if (hex.size() != 64) return "";
+  unsigned char raw[32];
+  for (size_t i = 0; i < 32; ++i) {
+    int v = 0;
+    for (int k = 0; k < 2; ++k) {
+      char c = hex[2 * i + k];
+      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      if (d < 0) return "";
+      v = v * 16 + d;
+    }
+    raw[i] = static_cast<unsigned char>(v);
+  }
+  unsigned char out[45];
+  int n = EVP_EncodeBlock(out, raw, 32);
+  return std::string(reinterpret_cast<char*>(out), n);
+}
+
+Response RedirectResponse(const Selection& sel, const FileRecord& file,
+                          const std::string& origin_url, int max_links) {
+  const std::string path = EncodePath(file.path);
+  const Candidate& best = sel.ranked.front();
+  Response r;
+  r.status = 302;
+  r.headers.emplace_back("Location", best.url + path);
+  for (size_t i = 1; i < sel.ranked.size() && static_cast<int>(i) <= max_links; ++i) {
+    const Candidate& c = sel.ranked[i];
+    std::string link = "<" + c.url + path + ">; rel=duplicate; pri=" + std::to_string(i);
+    if (!c.status->mirror.country.empty()) link += "; geo=" + ToLower(c.status->mirror.country);
+    r.headers.emplace_back("Link", link);
+  }
+  r.headers.emplace_back("Link", "<" + origin_url + path +
+                                     ".meta4>; rel=describedby; type=\"application/metalink4+xml\"");
+  std::string b64 = Sha256HexToBase64(file.sha256_hex);
+  if (!b64.empty()) {
+    r.headers.emplace_back("Digest", "SHA-256=" + b64);
+    r.headers.emplace_back("Repr-Digest", "sha-256=:" + b64 + ":");
+  }
+  r.headers.emplace_back("Cache-Control", "private, no-store");
+  r.headers.emplace_back("X-Waymark-Mirror",
+                         best.status->mirror.name + "; tier=" + TierName(best.tier));
+  r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  r.body = "Found: " + best.url + path + "\n";
+  return r;
+}
+
+}  // namespace waymark

@@ -1,0 +1,47 @@
+// What the redirector answers, as plain data: built by pure functions from
+// the request, the file and the selection, written out by the FastCGI layer.
+// Every output (redirect, mirror list, JSON, Metalink, checksums) is one of
+// these, so each can be tested without a server.
+#ifndef WAYMARK_REDIRECTOR_RESPONSE_H_
+#define WAYMARK_REDIRECTOR_RESPONSE_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/inventory.h"
+#include "core/selection.h"
+
+namespace waymark {
+
+struct Response {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  // The header's value, "" when absent (the first one when repeated).
+  std::string Header(const std::string& name) const;
+  // "Status: 302 Found\r\nLocation: ...\r\n...\r\n\r\nbody" for FastCGI;
+  // no body for HEAD.
+  std::string Serialize(bool head) const;
+};
+
+// A short text/plain answer for errors: 400, 404, 405 (with Allow), 503
+// (with Retry-After).
+Response ErrorResponse(int status, const std::string& message);
+
+// The 302 to sel.ranked[0]: Location; RFC 6249 Link rel=duplicate for the
+// next `max_links` mirrors (pri 1..n, geo=country); Link rel=describedby to
+// the Metalink at `origin_url` + path + ".meta4"; RFC 3230 Digest and RFC
+// 9530 Repr-Digest when the SHA-256 is known; Cache-Control: private,
+// no-store; X-Waymark-Mirror naming the mirror and its tier.
+// `sel.ranked` must not be empty.
+Response RedirectResponse(const Selection& sel, const FileRecord& file,
+                          const std::string& origin_url, int max_links);
+
+// "SHA-256 as base64" from a hex digest; "" if `hex` is not 64 hex digits.
+std::string Sha256HexToBase64(const std::string& hex);
+
+}  // namespace waymark
+
+#endif  // WAYMARK_REDIRECTOR_RESPONSE_H_

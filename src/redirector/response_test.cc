@@ -1,0 +1,85 @@
+#include "redirector/response.h"
+
+#include <gtest/gtest.h>
+
+namespace waymark {
+namespace {
+
+MirrorStatus M(int id, const std::string& name, const std::string& cc) {
+  MirrorStatus s;
+  s.mirror.id = id;
+  s.mirror.name = name;
+  s.mirror.country = cc;
+  return s;
+}
+
+TEST(ResponseTest, RedirectHeaders) {
+  std::vector<MirrorStatus> ms = {M(1, "fra1", "DE"), M(2, "par1", "FR"), M(3, "sgp1", "SG"),
+                                  M(4, "nowhere", "")};
+  Selection sel;
+  sel.ranked = {{&ms[0], Tier::kAsn, 12.0, "https://fra1.example.org/pub/", false},
+                {&ms[1], Tier::kContinent, 450.0, "https://par1.example.org/", false},
+                {&ms[2], Tier::kWorld, 9000.0, "https://sgp1.example.org/m/", false},
+                {&ms[3], Tier::kWorld, std::nullopt, "https://nowhere.example.org/", false}};
+  FileRecord f;
+  f.path = "releases/a b.deb";
+  // SHA-256 of "abc".
+  f.sha256_hex = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  Response r = RedirectResponse(sel, f, "https://repo.example.org/", 2);
+  EXPECT_EQ(r.status, 302);
+  std::vector<std::pair<std::string, std::string>> want = {
+      {"Location", "https://fra1.example.org/pub/releases/a%20b.deb"},
+      {"Link", "<https://par1.example.org/releases/a%20b.deb>; rel=duplicate; pri=1; geo=fr"},
+      {"Link", "<https://sgp1.example.org/m/releases/a%20b.deb>; rel=duplicate; pri=2; geo=sg"},
+      {"Link",
+       "<https://repo.example.org/releases/a%20b.deb.meta4>; rel=describedby; "
+       "type=\"application/metalink4+xml\""},
+      {"Digest", "SHA-256=ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="},
+      {"Repr-Digest", "sha-256=:ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=:"},
+      {"Cache-Control", "private, no-store"},
+      {"X-Waymark-Mirror", "fra1; tier=asn"},
+      {"Content-Type", "text/plain; charset=utf-8"},
+  };
+  EXPECT_EQ(r.headers, want);
+
+  // More links allowed than mirrors; a mirror without a country has no geo;
+  // no hash, no digest headers.
+  f.sha256_hex = "";
+  r = RedirectResponse(sel, f, "https://repo.example.org/", 5);
+  int links = 0;
+  for (const auto& [k, v] : r.headers) links += k == "Link";
+  EXPECT_EQ(links, 4);
+  EXPECT_EQ(r.Header("digest"), "");
+  EXPECT_EQ(r.Header("Repr-Digest"), "");
+  bool found = false;
+  for (const auto& [k, v] : r.headers) {
+    found |= v == "<https://nowhere.example.org/releases/a%20b.deb>; rel=duplicate; pri=3";
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST(ResponseTest, SerializeForFastCgi) {
+  Response r = ErrorResponse(405, "method not allowed");
+  EXPECT_EQ(r.Serialize(false),
+            "Status: 405 Method Not Allowed\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "Cache-Control: private, no-store\r\n"
+            "Allow: GET, HEAD\r\n"
+            "Content-Length: 19\r\n\r\n"
+            "method not allowed\n");
+  r = ErrorResponse(503, "no mirror\r\nX-Evil: 1");
+  EXPECT_EQ(r.Header("Retry-After"), "60");
+  EXPECT_EQ(r.body, "no mirror\\x0D\\x0AX-Evil: 1\n") << "request bytes cannot make headers";
+  std::string head = r.Serialize(true);
+  EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n") << "HEAD: headers only";
+}
+
+TEST(ResponseTest, DigestEncoding) {
+  EXPECT_EQ(Sha256HexToBase64("E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"),
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+  EXPECT_EQ(Sha256HexToBase64("abc"), "");
+  EXPECT_EQ(Sha256HexToBase64(std::string(64, 'g')), "");
+}
+
+}  // namespace
+}  // namespace waymark
