@@ -1,0 +1,147 @@
+#include "redirector/handler.h"
+
+#include "core/db.h"
+#include "core/request_path.h"
+#include "core/strings.h"
+#include "core/url.h"
+
+namespace waymark {
+
+namespace {
+
+class PostgresInventory : public InventorySource {
+ public:
+  explicit PostgresInventory(std::string dsn) : dsn_(std::move(dsn)) {}
+
+  Status LoadMirrors(std::vector<MirrorStatus>* out) override {
+    return WithDb([&](Database* db) { return LoadMirrorStatuses(db, out); });
+  }
+  Status LoadFile(const std::string& path, FileRecord* record, FileFacts* facts) override {
+    return WithDb([&](Database* db) { return LoadFileFacts(db, path, record, facts); });
+  }
+
+ private:
+  // Connects when needed; a failed query drops the connection so the next
+  // call reconnects.
+  template <typename Fn>
+  Status WithDb(Fn fn) {
+    if (!db_) {
+      Status s = Database::Connect(dsn_, &db_);
+      if (!s.ok()) return s;
+    }
+    Status s = fn(db_.get());
+    if (s.code() == Status::Code::kDatabase) db_.reset();
+    return s;
+  }
+
+  std::string dsn_;
+  std::unique_ptr<Database> db_;
+};
+
+}  // namespace
+
+std::unique_ptr<InventorySource> NewPostgresInventory(const std::string& dsn) {
+  return std::make_unique<PostgresInventory>(dsn);
+}
+
+Handler::Handler(HandlerOptions options, const GeoIp* geoip, InventorySource* source,
+                 std::function<double()> uniform01, std::function<time_t()> clock)
+    : options_(std::move(options)),
+      geoip_(geoip),
+      source_(source),
+      uniform01_(std::move(uniform01)),
+      clock_(std::move(clock)) {}
+
+void Handler::RefreshMirrors() {
+  time_t now = clock_();
+  if (have_mirrors_ && now - mirrors_loaded_ < options_.refresh_seconds) return;
+  std::vector<MirrorStatus> fresh;
+  if (source_->LoadMirrors(&fresh).ok()) {
+    mirrors_ = std::move(fresh);
+    have_mirrors_ = true;
+  }
+  // On failure the last snapshot stays; try again after the same interval.
+  mirrors_loaded_ = now;
+}
+
+const Handler::CachedFile* Handler::Lookup(const std::string& path, bool* database_down) {
+  *database_down = false;
+  time_t now = clock_();
+  auto it = files_.find(path);
+  if (it != files_.end() && now - it->second.loaded < options_.refresh_seconds) {
+    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    return it->second.found ? &it->second : nullptr;
+  }
+  CachedFile fresh;
+  Status s = source_->LoadFile(path, &fresh.record, &fresh.facts);
+  if (!s.ok() && !s.IsNotFound()) {
+    // The database is away: answer from what is cached, however old.
+    *database_down = true;
+    if (it != files_.end() && it->second.found) return &it->second;
+    return nullptr;
+  }
+  fresh.found = s.ok();
+  fresh.loaded = now;
+  if (it != files_.end()) {
+    fresh.lru = it->second.lru;
+    lru_.splice(lru_.begin(), lru_, fresh.lru);
+    it->second = std::move(fresh);
+  } else {
+    if (files_.size() >= options_.file_cache_entries && !lru_.empty()) {
+      files_.erase(lru_.back());
+      lru_.pop_back();
+    }
+    lru_.push_front(path);
+    fresh.lru = lru_.begin();
+    it = files_.emplace(path, std::move(fresh)).first;
+  }
+  return it->second.found ? &it->second : nullptr;
+}
+
+Response Handler::Fallback(const std::string& path, const Client& client, const std::string& why) {
+  const waymark::Fallback* f = ChooseFallback(options_.fallbacks, client.location);
+  if (!f) return ErrorResponse(503, "no mirror can serve this file now (" + why + ")");
+  Response r;
+  r.status = 302;
+  r.headers = {{"Location", f->url + EncodePath(path)},
+               {"Cache-Control", "private, no-store"},
+               {"X-Waymark-Mirror", "fallback; reason=" + why},
+               {"Content-Type", "text/plain; charset=utf-8"}};
+  r.body = "Found: " + f->url + EncodePath(path) + "\n";
+  return r;
+}
+
+Response Handler::Handle(const RequestInfo& req) {
+  if (req.method != "GET" && req.method != "HEAD")
+    return ErrorResponse(405, "only GET and HEAD are allowed");
+  std::string path;
+  Status s = ParseRequestPath(req.uri, &path);
+  if (!s.ok()) return ErrorResponse(400, "bad path: " + s.message());
+
+  Client client;
+  IpAddress ip;
+  if (IpAddress::Parse(req.remote_addr, &ip)) {
+    client.location = geoip_->Lookup(ip);
+    client.family = ip.family();
+  }
+  client.https = req.https;
+
+  RefreshMirrors();
+  bool database_down = false;
+  const CachedFile* file = Lookup(path, &database_down);
+  if (!file) {
+    if (database_down) return Fallback(path, client, "inventory unavailable");
+    return ErrorResponse(404, "not in the inventory: " + path);
+  }
+  Selection sel = Select(mirrors_, file->facts, client, options_.policy, uniform01_);
+  if (sel.ranked.empty()) return Fallback(path, client, "no candidate mirror");
+  // Host names only: a hostile Host header cannot shape the Link header.
+  bool host_ok = !req.host.empty() &&
+                 req.host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789.-:[]") == std::string::npos;
+  std::string origin = std::string(req.https ? "https://" : "http://") +
+                       (host_ok ? req.host : "localhost") + "/";
+  return RedirectResponse(sel, file->record, origin, options_.max_link_headers);
+}
+
+}  // namespace waymark
