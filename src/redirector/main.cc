@@ -1,9 +1,55 @@
-// waymark-redirector: the prefork FastCGI redirector (not yet built).
+// waymark-redirector: the prefork FastCGI redirector behind nginx.
+#include <exception>
+#include <iostream>
+
+#include <boost/program_options/value_semantic.hpp>
+
+#include "core/command_line.h"
 #include "core/program.h"
+#include "redirector/server.h"
+
+namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
-  return waymark::RunUnavailableProgram(
-      "waymark-redirector", "waymark-redirector [OPTIONS]",
-      "Prefork FastCGI daemon that redirects each download to the best mirror.",
-      argc, argv);
+  const std::string kName = "waymark-redirector";
+  try {
+    po::options_description own;
+    own.add_options()("help,h", "show this help and exit")("version,V", "show the version and exit")(
+        "foreground,f", "stay in the foreground (as under systemd)")(
+        "test-config,t", "check the configuration, database and GeoIP files, then exit");
+    waymark::CommandLine cl;
+    waymark::Status s = waymark::ParseCommandLine(
+        std::vector<std::string>(argv + 1, argv + argc), own, 0, &cl);
+    if (!s.ok()) return waymark::ReportError(kName, s);
+    if (cl.Has("help")) {
+      std::cout << waymark::HelpText("Usage: waymark-redirector [-c FILE] [-f] [-t]\n"
+                                     "Prefork FastCGI daemon that redirects each download to the "
+                                     "best mirror.",
+                                     own);
+      return 0;
+    }
+    if (cl.Has("version")) {
+      std::cout << waymark::VersionLine(kName) << "\n";
+      return 0;
+    }
+    waymark::Config config;
+    s = waymark::LoadConfigFor(cl, &config);
+    if (!s.ok()) return waymark::ReportError(kName, s);
+    if (cl.Has("test-config")) {
+      std::string report;
+      s = waymark::TestConfig(config, &report);
+      std::cout << report;
+      if (!s.ok()) return waymark::ReportError(kName, s);
+      std::cout << kName << ": the configuration is ok\n";
+      return 0;
+    }
+    waymark::ServerOptions options;
+    options.command_line = cl;
+    options.foreground = cl.Has("foreground");
+    options.pidfile = config.GetString("redirector.pidfile");
+    return waymark::RunServer(options, config);
+  } catch (const std::exception& e) {
+    std::cerr << kName << ": internal error: " << e.what() << "\n";
+    return 1;
+  }
 }

@@ -65,8 +65,10 @@ Status PostgresCluster::InitDb() {
   bindir_ = FindBinDir();
   if (bindir_.empty())
     return Status::FailedPrecondition("no PostgreSQL server binaries (install package postgresql)");
-  char tmpl[] = "/tmp/waymark-pg-XXXXXX";
-  if (!mkdtemp(tmpl)) return Status::IOError("mkdtemp failed");
+  // The owner's pid is in the name so that tests/run removes only what its
+  // own dead test processes left behind, never a concurrent run's cluster.
+  std::string tmpl = "/tmp/waymark-pg-" + std::to_string(getpid()) + "-XXXXXX";
+  if (!mkdtemp(&tmpl[0])) return Status::IOError("mkdtemp failed");
   dir_ = tmpl;
   if (RunningAsRoot()) {
     passwd* pw = getpwnam("postgres");
