@@ -129,6 +129,10 @@ HandlerOptions OptionsFrom(const Config& config, Status* status) {
 
 // One worker: accept, answer, repeat, until told to stop.
 [[noreturn]] void RunWorker(int listen_fd, const Config& config, const GeoIp* geoip) {
+  // FCGX_Accept_r refuses to work (-9998) until the library is initialised,
+  // and FCGX_Init installs its own SIGTERM/SIGUSR1/SIGPIPE handlers: call it
+  // first so that ours below replace them.
+  FCGX_Init();
   InstallHandlers({SIGQUIT, SIGUSR1});
   signal(SIGHUP, SIG_IGN);
   signal(SIGTERM, SIG_DFL);
@@ -147,8 +151,6 @@ HandlerOptions OptionsFrom(const Config& config, Status* status) {
   Handler handler(options, geoip, inventory.get(), [&] { return u(rng); },
                   [] { return time(nullptr); });
 
-  // FCGX_Accept_r refuses to work (-9998) until the library is initialised.
-  FCGX_Init();
   FCGX_Request req;
   FCGX_InitRequest(&req, listen_fd, 0);
   while (!g_stop_graceful) {
