@@ -35,6 +35,10 @@ const std::vector<OptionSpec>& OptionTable() {
        "how far a mirror's trace may lag the origin's before it is skipped"},
       {"redirector.https_fallback_to_http", T::kBool, "false", false, true,
        "send HTTPS clients to HTTP mirrors when no HTTPS mirror can serve"},
+      {"redirector.local_location", T::kString, "", false, true,
+       "internal nginx location serving the repository, for X-Accel-Redirect"},
+      {"redirector.min_size", T::kSize, "0", false, true,
+       "files smaller than this are served by the origin, not redirected"},
       {"log.level", T::kLogLevel, "info", false, true,
        "least severe message level that is logged"},
   };

@@ -98,8 +98,19 @@ const Handler::CachedFile* Handler::Lookup(const std::string& path, bool* databa
   return it->second.found ? &it->second : nullptr;
 }
 
+Response Handler::ServeLocally(const std::string& path, const std::string& why) {
+  Response r;
+  r.status = 200;
+  // nginx replaces this answer with the internal location's; the path is
+  // sent encoded, as nginx decodes an X-Accel-Redirect URI.
+  r.headers = {{"X-Accel-Redirect", options_.local_location + EncodePath(path)},
+               {"X-Waymark-Mirror", "origin; reason=" + why}};
+  return r;
+}
+
 Response Handler::Fallback(const std::string& path, const Client& client, const std::string& why) {
   const waymark::Fallback* f = ChooseFallback(options_.fallbacks, client.location);
+  if (!f && !options_.local_location.empty()) return ServeLocally(path, why);
   if (!f) return ErrorResponse(503, "no mirror can serve this file now (" + why + ")");
   Response r;
   r.status = 302;
@@ -133,6 +144,8 @@ Response Handler::Handle(const RequestInfo& req) {
     if (database_down) return Fallback(path, client, "inventory unavailable");
     return ErrorResponse(404, "not in the inventory: " + path);
   }
+  if (file->record.size < options_.min_size && !options_.local_location.empty())
+    return ServeLocally(file->record.path, "small file");
   Selection sel = Select(mirrors_, file->facts, client, options_.policy, uniform01_);
   if (sel.ranked.empty()) return Fallback(path, client, "no candidate mirror");
   // Host names only: a hostile Host header cannot shape the Link header.

@@ -41,7 +41,11 @@ std::unique_ptr<InventorySource> NewPostgresInventory(const std::string& dsn);
 
 struct RequestInfo {
   std::string method;       // REQUEST_METHOD
-  std::string uri;          // DOCUMENT_URI
+  // The path as the client sent it, still percent-encoded: REQUEST_URI
+  // without its query. (nginx's DOCUMENT_URI is already decoded, and
+  // decoding twice would misread a file named "100%25.iso".)
+  std::string uri;
+  std::string query;        // QUERY_STRING
   std::string remote_addr;  // REMOTE_ADDR
   bool https = false;       // HTTPS=on
   std::string host;         // HTTP_HOST, for links back to the origin
@@ -51,6 +55,10 @@ struct HandlerOptions {
   SelectionPolicy policy;
   std::vector<Fallback> fallbacks;
   int max_link_headers = 5;
+  // redirector.local_location: internal nginx prefix for X-Accel-Redirect
+  // ("" = none); redirector.min_size: smaller files are served there.
+  std::string local_location;
+  long long min_size = 0;
   int refresh_seconds = 5;
   size_t file_cache_entries = 100000;
 };
@@ -75,7 +83,10 @@ class Handler {
   // The file, from the cache when fresh; nullptr when unknown (or when the
   // database is away and it is not cached).
   const CachedFile* Lookup(const std::string& path, bool* database_down);
+  // No mirror can serve: a fallback URL, else the origin itself through
+  // X-Accel-Redirect, else 503.
   Response Fallback(const std::string& path, const Client& client, const std::string& why);
+  Response ServeLocally(const std::string& path, const std::string& why);
 
   HandlerOptions options_;
   const GeoIp* geoip_;

@@ -142,5 +142,38 @@ TEST_F(HandlerTest, NoFallbackMeans503AndTheCacheIsBounded) {
   EXPECT_EQ(inv_.file_loads, before + 1) << "recent entries stay";
 }
 
+TEST_F(HandlerTest, TheOriginServesSmallFilesAndWhatNoMirrorCan) {
+  HandlerOptions o;
+  o.local_location = "/_origin/";
+  o.min_size = 101;
+  Handler h(o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+  RequestInfo req;
+  req.method = "GET";
+  req.uri = "/releases/a.deb";
+  Response r = h.Handle(req);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("X-Accel-Redirect"), "/_origin/releases/a.deb");
+  EXPECT_EQ(r.Header("X-Waymark-Mirror"), "origin; reason=small file");
+
+  // At or above the size the mirror is chosen...
+  o.min_size = 100;
+  Handler big(o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+  EXPECT_EQ(big.Handle(req).status, 302);
+  // ... unless none can serve and there is no fallback: then the origin.
+  inv_.mirrors[0].mirror.enabled = false;
+  Handler none(o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+  r = none.Handle(req);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("X-Accel-Redirect"), "/_origin/releases/a.deb");
+  EXPECT_EQ(r.Header("X-Waymark-Mirror"), "origin; reason=no candidate mirror");
+}
+
+TEST_F(HandlerTest, AliasesAreServedUnderTheirTargetsName) {
+  FileRecord r = inv_.files["releases/a.deb"].first;
+  inv_.files["releases/latest.deb"] = {r, inv_.files["releases/a.deb"].second};
+  EXPECT_EQ(Get("/releases/latest.deb").Header("Location"), "http://fra1.example.org/releases/a.deb");
+  EXPECT_EQ(Get("/releases/a%20b.deb").status, 404);
+}
+
 }  // namespace
 }  // namespace waymark

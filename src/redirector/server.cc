@@ -27,6 +27,7 @@
 #include "core/geoip.h"
 #include "core/program.h"
 #include "core/strings.h"
+#include "core/url.h"
 #include "redirector/handler.h"
 
 namespace waymark {
@@ -123,6 +124,8 @@ HandlerOptions OptionsFrom(const Config& config, Status* status) {
   o.policy.max_lag = config.GetDurationSeconds("redirector.max_lag");
   o.policy.https_fallback_to_http = config.GetBool("redirector.https_fallback_to_http");
   o.max_link_headers = static_cast<int>(config.GetInt("redirector.max_link_headers"));
+  o.local_location = config.GetString("redirector.local_location");
+  o.min_size = config.GetSizeBytes("redirector.min_size");
   *status = ParseFallbacks(config.GetList("redirector.fallback"), &o.fallbacks);
   return o;
 }
@@ -163,8 +166,10 @@ HandlerOptions OptionsFrom(const Config& config, Status* status) {
     };
     RequestInfo info;
     info.method = param("REQUEST_METHOD");
-    info.uri = param("DOCUMENT_URI");
-    if (info.uri.empty()) info.uri = param("SCRIPT_NAME");
+    info.uri = param("REQUEST_URI");
+    info.uri = info.uri.substr(0, info.uri.find('?'));
+    if (info.uri.empty()) info.uri = EncodePath(param("DOCUMENT_URI"));
+    info.query = param("QUERY_STRING");
     info.remote_addr = param("REMOTE_ADDR");
     info.https = param("HTTPS") == "on";
     info.host = param("HTTP_HOST");
