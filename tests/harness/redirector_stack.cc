@@ -1,0 +1,172 @@
+#include "tests/harness/redirector_stack.h"
+
+#include <signal.h>
+
+#include <sstream>
+
+#include "tests/harness/commands.h"
+#include "tests/harness/geoip_fixtures.h"
+#include "tests/harness/postgres_cluster.h"
+
+namespace waymark {
+namespace testing {
+
+namespace {
+
+void ReplaceAll(std::string* text, const std::string& from, const std::string& to) {
+  size_t pos = 0;
+  while ((pos = text->find(from, pos)) != std::string::npos) {
+    text->replace(pos, from.size(), to);
+    pos += to.size();
+  }
+}
+
+}  // namespace
+
+std::string OriginConfForTest(const std::string& listen_lines, const std::string& root,
+                              const std::string& socket) {
+  std::string conf = ReadFile(SourceDir() + "/nginx/origin.conf");
+  ReplaceAll(&conf, "listen 80;", listen_lines);
+  ReplaceAll(&conf, "listen [::]:80;", "");
+  ReplaceAll(&conf, "/srv/repository/mirror", root);
+  ReplaceAll(&conf, "unix:/run/waymark/redirector.sock", "unix:" + socket);
+  // Logs and threads as the test harness wants them.
+  ReplaceAll(&conf, "aio threads;", "");
+  return conf;
+}
+
+Status RedirectorStack::Start(const StackOptions& options, std::unique_ptr<RedirectorStack>* out) {
+  std::unique_ptr<RedirectorStack> st(new RedirectorStack());
+  st->options_ = options;
+  st->dsn_ = SharedCluster()->CreateDatabase();
+  WriteFile(st->repository() + "/.keep", "");
+  st->RewriteConfig(options.redirector_config);
+  CommandResult r = st->Waymark({"db", "init"});
+  if (r.exit_code != 0) return Status::IOError("waymark db init: " + r.err);
+
+  std::string tls;
+  st->http_port_ = FreePort();
+  std::string listen = "listen 127.0.0.1:" + std::to_string(st->http_port_) + ";";
+  if (options.https) {
+    st->https_port_ = FreePort();
+    SubprocessOptions o;
+    o.argv = {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+              "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+              "-keyout", st->dir_ / "tls/key.pem", "-out", st->dir_ / "tls/cert.pem"};
+    WriteFile(st->dir_ / "tls/.keep", "");
+    CommandResult c;
+    Status s = RunCommand(o, "", 60000, &c);
+    if (!s.ok() || c.exit_code != 0) return Status::IOError("openssl req: " + c.err);
+    listen += "\n    listen 127.0.0.1:" + std::to_string(st->https_port_) +
+              " ssl;\n    ssl_certificate " + (st->dir_ / "tls/cert.pem") +
+              ";\n    ssl_certificate_key " + (st->dir_ / "tls/key.pem") + ";";
+  }
+  Status s = st->StartRedirector();
+  if (!s.ok()) return s;
+  std::string http =
+      "set_real_ip_from 127.0.0.1;\nreal_ip_header X-Forwarded-For;\n" +
+      OriginConfForTest(listen, st->repository(), st->dir_ / "redirector.sock");
+  s = NginxServer::Start(http, &st->nginx_);
+  if (!s.ok()) return s;
+  *out = std::move(st);
+  return Status::OK();
+}
+
+void RedirectorStack::RewriteConfig(const std::vector<std::string>& redirector_config) {
+  const GeoFixtures& geo = SharedGeoFixtures();
+  std::ostringstream c;
+  c << "[database]\ndsn = " << dsn_ << "\n"
+    << "[repository]\npath = " << repository() << "\n"
+    << "[geoip]\nmmdb = " << geo.city_mmdb << "\nmmdb = " << geo.asn_mmdb << "\n"
+    << "[redirector]\nlisten = unix:" << (dir_ / "redirector.sock") << "\n"
+    << "workers = " << options_.workers << "\n"
+    << "pidfile = " << (dir_ / "redirector.pid") << "\n";
+  for (const auto& line : redirector_config) c << line << "\n";
+  WriteFile(config_path(), c.str());
+}
+
+Status RedirectorStack::StartRedirector() {
+  SubprocessOptions o;
+  o.argv = {"sh", "-c", "exec \"$0\" -f -c \"$1\" 2>>\"$2\"", BinaryPath("waymark-redirector"),
+            config_path(), dir_ / "redirector.log"};
+  o.env = {"WAYMARK_CONFIG="};
+  Status s = Subprocess::Start(o, &redirector_);
+  if (!s.ok()) return s;
+  if (!WaitForUnixSocket(dir_ / "redirector.sock", 10000))
+    return Status::IOError("the redirector did not start: " + redirector_log());
+  return Status::OK();
+}
+
+RedirectorStack::~RedirectorStack() {
+  nginx_.reset();
+  if (redirector_ && redirector_->Running()) {
+    redirector_->Signal(SIGTERM);
+    int code;
+    redirector_->Wait(10000, &code);
+  }
+  redirector_.reset();
+  // Workers left by a killed master notice the socket is gone only on
+  // their next poll; kill any still around.
+  for (pid_t p : WorkerPids()) kill(p, SIGKILL);
+}
+
+std::string RedirectorStack::Url(const std::string& path) const {
+  return "http://127.0.0.1:" + std::to_string(http_port_) + path;
+}
+
+std::string RedirectorStack::HttpsUrl(const std::string& path) const {
+  return "https://127.0.0.1:" + std::to_string(https_port_) + path;
+}
+
+HttpResponse RedirectorStack::Request(const std::string& path, const std::string& client_ip,
+                                      const std::string& method, bool https,
+                                      std::vector<std::string> headers) {
+  HttpRequest req;
+  req.url = https ? HttpsUrl(path) : Url(path);
+  req.method = method;
+  if (!client_ip.empty()) headers.push_back("X-Forwarded-For: " + client_ip);
+  req.headers = headers;
+  if (https) req.ca_file = ca_file();
+  HttpResponse resp;
+  Status s = HttpFetch(req, &resp);
+  if (!s.ok()) {
+    resp.status = 0;
+    resp.body = s.message();
+  }
+  return resp;
+}
+
+CommandResult RedirectorStack::Waymark(const std::vector<std::string>& args) {
+  std::vector<std::string> all = {"-c", config_path()};
+  all.insert(all.end(), args.begin(), args.end());
+  return RunWaymark(all);
+}
+
+Status RedirectorStack::Sql(const std::string& sql) { return SharedCluster()->ExecSql(dsn_, sql); }
+
+pid_t RedirectorStack::master_pid() const { return redirector_ ? redirector_->pid() : -1; }
+
+std::vector<pid_t> RedirectorStack::WorkerPids() const {
+  std::vector<pid_t> out;
+  if (!redirector_) return out;
+  std::string children =
+      ReadFile("/proc/" + std::to_string(redirector_->pid()) + "/task/" +
+               std::to_string(redirector_->pid()) + "/children");
+  std::istringstream in(children);
+  pid_t p;
+  while (in >> p) out.push_back(p);
+  return out;
+}
+
+Status RedirectorStack::SignalRedirector(int sig) {
+  if (!redirector_) return Status::FailedPrecondition("no redirector");
+  return redirector_->Signal(sig);
+}
+
+Status RedirectorStack::WaitRedirector(int timeout_ms, int* exit_code) {
+  if (!redirector_) return Status::FailedPrecondition("no redirector");
+  return redirector_->Wait(timeout_ms, exit_code);
+}
+
+}  // namespace testing
+}  // namespace waymark

@@ -1,0 +1,85 @@
+// The whole request path for integration tests: a database in the shared
+// PostgreSQL cluster with the schema, the GeoIP test databases, a real
+// waymark-redirector (master + workers) on a unix socket, and a real nginx
+// running the shipped nginx/origin.conf in front of it, with nginx's realip
+// module trusting X-Forwarded-For from 127.0.0.1 so that tests can speak as
+// clients anywhere in tests/fixtures/geoip-networks.tsv.
+#ifndef WAYMARK_TESTS_HARNESS_REDIRECTOR_STACK_H_
+#define WAYMARK_TESTS_HARNESS_REDIRECTOR_STACK_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/subprocess.h"
+#include "tests/harness/http_client.h"
+#include "tests/harness/nginx_server.h"
+#include "tests/harness/temp_dir.h"
+
+namespace waymark {
+namespace testing {
+
+struct StackOptions {
+  int workers = 2;
+  // Extra lines for waymark.conf's [redirector] section ("key = value").
+  std::vector<std::string> redirector_config;
+  bool https = true;  // an HTTPS listener too, with a self-signed certificate
+};
+
+class RedirectorStack {
+ public:
+  // Creates the database, writes the config, starts both servers.
+  static Status Start(const StackOptions& options, std::unique_ptr<RedirectorStack>* out);
+  RedirectorStack(const RedirectorStack&) = delete;
+  RedirectorStack& operator=(const RedirectorStack&) = delete;
+  ~RedirectorStack();
+
+  const std::string& dsn() const { return dsn_; }
+  std::string config_path() const { return dir_ / "waymark.conf"; }
+  std::string repository() const { return dir_ / "repo"; }
+  std::string redirector_log() const { return ReadFile(dir_ / "redirector.log"); }
+  std::string ca_file() const { return dir_ / "tls/cert.pem"; }
+
+  // http://127.0.0.1:PORT + path (path starts with '/').
+  std::string Url(const std::string& path) const;
+  std::string HttpsUrl(const std::string& path) const;
+  // A request as a client at `client_ip` (sent as X-Forwarded-For).
+  HttpResponse Request(const std::string& path, const std::string& client_ip,
+                       const std::string& method = "GET", bool https = false,
+                       std::vector<std::string> headers = {});
+
+  // `waymark -c CONFIG ARGS`.
+  CommandResult Waymark(const std::vector<std::string>& args);
+  Status Sql(const std::string& sql);
+
+  // The redirector's master; its workers (children) right now.
+  pid_t master_pid() const;
+  std::vector<pid_t> WorkerPids() const;
+  Status SignalRedirector(int sig);
+  // Waits for the master to exit; its exit code.
+  Status WaitRedirector(int timeout_ms, int* exit_code);
+  // Rewrites the [redirector] extra lines of waymark.conf.
+  void RewriteConfig(const std::vector<std::string>& redirector_config);
+
+ private:
+  RedirectorStack() = default;
+  Status StartRedirector();
+
+  StackOptions options_;
+  TempDir dir_;
+  std::string dsn_;
+  int http_port_ = 0, https_port_ = 0;
+  std::unique_ptr<Subprocess> redirector_;
+  std::unique_ptr<NginxServer> nginx_;
+};
+
+// nginx/origin.conf from the source tree with its addresses, paths and
+// socket replaced for a test.
+std::string OriginConfForTest(const std::string& listen_lines, const std::string& root,
+                              const std::string& socket);
+
+}  // namespace testing
+}  // namespace waymark
+
+#endif  // WAYMARK_TESTS_HARNESS_REDIRECTOR_STACK_H_

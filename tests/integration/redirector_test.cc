@@ -1,0 +1,408 @@
+// waymark-redirector end to end: real clients (libcurl) -> real nginx running
+// the shipped nginx/origin.conf -> the real prefork redirector -> the real
+// inventory in PostgreSQL. Clients speak from the networks of
+// tests/fixtures/geoip-networks.tsv through X-Forwarded-For.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/harness/commands.h"
+#include "tests/harness/postgres_cluster.h"
+#include "tests/harness/redirector_stack.h"
+
+namespace waymark {
+namespace {
+
+using testing::HttpResponse;
+using testing::RedirectorStack;
+
+constexpr char kDe[] = "20.10.0.5", kFr[] = "20.20.0.5", kUs[] = "30.10.0.5",
+               kSg[] = "40.10.0.5", kDe6[] = "2a01:1000::5", kUs6[] = "2600:1000::5";
+constexpr char kFile[] = "/releases/server/jellyfin%2010.9.deb";
+// sha256("x") in base64
+constexpr char kDigest[] = "LXEWQrcmsEQBYnyp+6wy9chTD7GQPMTbAiWHF5IaSIE=";
+
+std::string Host(const std::string& url) {
+  size_t b = url.find("://");
+  if (b == std::string::npos) return "";
+  b += 3;
+  return url.substr(b, url.find('/', b) - b);
+}
+
+class RedirectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start({}); }
+
+  void Start(testing::StackOptions options) {
+    stack_.reset();
+    if (options.redirector_config.empty())
+      options.redirector_config = {"fallback = https://origin.example.org/master/ CA NA"};
+    Status s = RedirectorStack::Start(options, &stack_);
+    ASSERT_TRUE(s.ok()) << s.message();
+    struct M {
+      const char* name;
+      const char* cc;
+      const char* asn;
+      const char* lat;
+      const char* lon;
+    };
+    for (const M& m : {M{"fra1", "DE", "64500", "50.1109", "8.6821"},
+                       M{"par1", "FR", "64501", "48.8566", "2.3522"},
+                       M{"sfo1", "US", "64510", "37.7749", "-122.4194"},
+                       M{"sgp1", "SG", "64520", "1.3521", "103.8198"},
+                       M{"old1", "DE", "64599", "52.52", "13.405"},
+                       M{"off1", "DE", "64500", "50.1", "8.7"},
+                       M{"bad1", "FR", "64501", "48.8", "2.3"}}) {
+      AddMirror(m.name, m.cc, m.asn, m.lat, m.lon, std::string(m.name) != "off1");
+    }
+    // File 9000 (chunk 1, bit 808): held by all but sgp1 and bad1; bad1 has
+    // it at another size; sfo1 is down over HTTPS; old1 lags an hour+;
+    // sgp1 is reachable over IPv4 only.
+    Sql(R"SQL(
+      INSERT INTO files (id, path, size, mtime, sha256)
+        VALUES (9000, 'releases/server/jellyfin 10.9.deb', 4096, '2026-11-01 10:00:00+00',
+                sha256('x')),
+               (9001, 'debian/dists/stable/Release', 10, '2026-11-01 10:00:00+00', NULL);
+      INSERT INTO file_aliases (path, file_id) VALUES ('releases/latest.deb', 9000);
+      INSERT INTO mirror_files (chunk, mirror_id, bits)
+        SELECT 1, id, set_bit(set_bit(decode(repeat('00', 1024), 'hex'), 808, 1), 809, 1)
+          FROM mirrors WHERE name NOT IN ('sgp1', 'bad1');
+      INSERT INTO mirror_file_problems (mirror_id, file_id, problem, mirror_size)
+        SELECT id, 9000, 'wrong_size', 10 FROM mirrors WHERE name = 'bad1';
+      UPDATE mirrors SET trace_lag = CASE name WHEN 'old1' THEN 99999 ELSE 30 END;
+      INSERT INTO mirror_health (mirror_id, scheme, family, up)
+        SELECT m.id, s.scheme, f.family,
+               NOT (m.name = 'sfo1' AND s.scheme = 'https') AND NOT (m.name = 'sgp1' AND f.family = 6)
+          FROM mirrors m, (VALUES ('http'), ('https')) s(scheme), (VALUES (4), (6)) f(family);
+    )SQL");
+    testing::WriteFile(stack_->repository() + "/releases/server/jellyfin 10.9.deb",
+                       std::string(4096, 'j'));
+    testing::WriteFile(stack_->repository() + "/debian/dists/stable/Release", "Suite: x\n");
+  }
+
+  void AddMirror(const std::string& name, const std::string& cc, const std::string& asn,
+                 const std::string& lat, const std::string& lon, bool enable,
+                 std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"mirror", "add", name, "--no-geoip",
+                                     "--https", "https://" + name + ".example.org/pub/",
+                                     "--http", "http://" + name + ".example.org/pub/",
+                                     "--country", cc, "--asn", asn, "--lat", lat, "--lon", lon};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CommandResult r = stack_->Waymark(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    if (enable) {
+      ASSERT_EQ(stack_->Waymark({"mirror", "enable", name}).exit_code, 0);
+    }
+  }
+
+  void Sql(const std::string& sql) {
+    Status s = stack_->Sql(sql);
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+
+  HttpResponse Get(const std::string& path, const std::string& ip, bool https = false) {
+    return stack_->Request(path, ip, "GET", https);
+  }
+
+  // Waits (up to 8 s: the 5 s snapshot interval and some) for `ok`.
+  template <typename F>
+  bool Eventually(F ok) {
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+    while (std::chrono::steady_clock::now() < end) {
+      if (ok()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return ok();
+  }
+
+  std::unique_ptr<RedirectorStack> stack_;
+};
+
+TEST_F(RedirectorTest, SendsEachClientToTheBestMirrorWithHeaders) {
+  HttpResponse r = Get(kFile, kDe);
+  ASSERT_EQ(r.status, 302) << r.body;
+  EXPECT_EQ(r.Header("Location"), "http://fra1.example.org/pub/releases/server/jellyfin%2010.9.deb");
+  EXPECT_EQ(r.Header("X-Waymark-Mirror"), "fra1; tier=asn");
+  EXPECT_EQ(r.Header("Cache-Control"), "private, no-store");
+  EXPECT_EQ(r.Header("Digest"), std::string("SHA-256=") + kDigest);
+  EXPECT_EQ(r.Header("Repr-Digest"), std::string("sha-256=:") + kDigest + ":");
+  std::vector<std::string> links = r.Headers("Link");
+  ASSERT_GE(links.size(), 2u);
+  EXPECT_EQ(links[0], "<http://par1.example.org/pub/releases/server/jellyfin%2010.9.deb>; "
+                      "rel=duplicate; pri=1; geo=fr");
+  EXPECT_NE(links.back().find(".deb.meta4>; rel=describedby; type=\"application/metalink4+xml\""),
+            std::string::npos)
+      << links.back();
+
+  EXPECT_EQ(Host(Get(kFile, kFr).Header("Location")), "par1.example.org");
+  EXPECT_EQ(Get(kFile, kFr).Header("X-Waymark-Mirror"), "par1; tier=asn");
+  EXPECT_EQ(Host(Get(kFile, kUs).Header("Location")), "sfo1.example.org");
+  // sgp1 does not hold the file: an Asian client goes to the nearest holder.
+  r = Get(kFile, kSg);
+  EXPECT_NE(Host(r.Header("Location")), "sgp1.example.org");
+  EXPECT_NE(r.Header("X-Waymark-Mirror").find("tier=world"), std::string::npos);
+  // An alias redirects to its target's path.
+  EXPECT_EQ(Get("/releases/latest.deb", kDe).Header("Location"),
+            "http://fra1.example.org/pub/releases/server/jellyfin%2010.9.deb");
+  // HEAD answers the same, without a body.
+  r = stack_->Request(kFile, kDe, "HEAD");
+  EXPECT_EQ(r.status, 302);
+  EXPECT_EQ(Host(r.Header("Location")), "fra1.example.org");
+  EXPECT_EQ(r.body, "");
+}
+
+TEST_F(RedirectorTest, TheRedirectorAgreesWithWaymarkPick) {
+  for (const char* ip : {kDe, kFr, kUs, kSg, kDe6}) {
+    CommandResult p = stack_->Waymark({"pick", "releases/server/jellyfin 10.9.deb", "--ip", ip, "--json"});
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+    nlohmann::json j = nlohmann::json::parse(p.out);
+    ASSERT_FALSE(j["ranked"].empty()) << p.out;
+    // The redirect is one of the near-equal mirrors at the top of pick's
+    // ranking (drawn by weight), named with its tier.
+    std::set<std::string> allowed;
+    size_t near = std::max<size_t>(1, j["near_equal"].get<size_t>());
+    for (size_t i = 0; i < near; ++i)
+      allowed.insert(j["ranked"][i]["mirror"].get<std::string>() + "; tier=" +
+                     j["ranked"][i]["tier"].get<std::string>());
+    for (int i = 0; i < 5; ++i) {
+      std::string got = Get(kFile, ip).Header("X-Waymark-Mirror");
+      EXPECT_EQ(allowed.count(got), 1u) << ip << ": " << got << "\n" << p.out;
+    }
+  }
+}
+
+TEST_F(RedirectorTest, NeverSendsAClientToAMirrorThatMustNotServe) {
+  // off1 disabled, old1 stale, bad1 wrong size, sgp1 missing the file;
+  // sfo1 down over HTTPS; sgp1 unreachable over IPv6.
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 10; ++i) {
+    for (const char* ip : {kDe, kFr, kUs, kSg, kDe6, kUs6}) {
+      for (bool https : {false, true}) {
+        HttpResponse r = Get(kFile, ip, https);
+        ASSERT_EQ(r.status, 302) << ip << " " << r.body;
+        std::string host = Host(r.Header("Location"));
+        ++seen[host];
+        EXPECT_NE(host, "off1.example.org");
+        EXPECT_NE(host, "old1.example.org");
+        EXPECT_NE(host, "bad1.example.org");
+        EXPECT_NE(host, "sgp1.example.org");
+        if (https) {
+          EXPECT_EQ(r.Header("Location").rfind("https://", 0), 0u) << r.Header("Location");
+          EXPECT_NE(host, "sfo1.example.org");
+        }
+        for (const std::string& link : r.Headers("Link")) {
+          EXPECT_EQ(link.find("off1."), std::string::npos) << link;
+          EXPECT_EQ(link.find("bad1."), std::string::npos) << link;
+        }
+      }
+    }
+  }
+  EXPECT_GT(seen["fra1.example.org"], 0);
+  EXPECT_GT(seen["sfo1.example.org"], 0);
+
+  // The same file over IPv6 for sgp1 once it holds the file: still never.
+  Sql("INSERT INTO mirror_files (chunk, mirror_id, bits) SELECT 1, id, "
+      "set_bit(decode(repeat('00', 1024), 'hex'), 808, 1) FROM mirrors WHERE name = 'sgp1'");
+  EXPECT_TRUE(Eventually([&] { return Host(Get(kFile, kSg).Header("Location")) == "sgp1.example.org"; }));
+  EXPECT_NE(Host(Get(kFile, "2400:1000::5").Header("Location")), "sgp1.example.org");
+}
+
+TEST_F(RedirectorTest, RestrictionsAndStateChangesTakeEffectWithinFiveSeconds) {
+  // fra1 becomes country-only: a French client never gets it; then it is
+  // disabled and nobody does.
+  Sql("UPDATE mirrors SET country_only = true WHERE name = 'par1'");
+  EXPECT_TRUE(Eventually([&] { return Host(Get(kFile, kSg).Header("Location")) != "par1.example.org"; }));
+  for (int i = 0; i < 20; ++i) EXPECT_NE(Host(Get(kFile, kSg).Header("Location")), "par1.example.org");
+  EXPECT_EQ(Host(Get(kFile, kFr).Header("Location")), "par1.example.org");
+
+  auto before = std::chrono::steady_clock::now();
+  ASSERT_EQ(stack_->Waymark({"mirror", "disable", "fra1"}).exit_code, 0);
+  EXPECT_TRUE(Eventually([&] { return Host(Get(kFile, kDe).Header("Location")) != "fra1.example.org"; }));
+  EXPECT_LE(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(6500));
+  for (int i = 0; i < 20; ++i) EXPECT_NE(Host(Get(kFile, kDe).Header("Location")), "fra1.example.org");
+}
+
+TEST_F(RedirectorTest, WeightsShareTheLoadAmongNearEqualMirrors) {
+  AddMirror("fra2", "DE", "64500", "50.12", "8.69", true, {"--weight", "300"});
+  Sql("INSERT INTO mirror_files (chunk, mirror_id, bits) SELECT 1, id, "
+      "set_bit(decode(repeat('00', 1024), 'hex'), 808, 1) FROM mirrors WHERE name = 'fra2';"
+      "INSERT INTO mirror_health (mirror_id, scheme, family, up) SELECT id, 'http', 4, true "
+      "FROM mirrors WHERE name = 'fra2'; UPDATE mirrors SET trace_lag = 5 WHERE name = 'fra2';");
+  ASSERT_TRUE(Eventually([&] { return Host(Get(kFile, kDe).Header("Location")) == "fra2.example.org"; }));
+  // fra1 has weight 100, fra2 300: fra2 should get 3/4. With 400 draws the
+  // count has a standard deviation of 8.7; allow 4 of them.
+  int fra2 = 0, n = 400;
+  for (int i = 0; i < n; ++i) {
+    std::string host = Host(Get(kFile, kDe).Header("Location"));
+    ASSERT_TRUE(host == "fra1.example.org" || host == "fra2.example.org") << host;
+    fra2 += host == "fra2.example.org";
+  }
+  EXPECT_NEAR(fra2, 300, 35) << "fra2 got " << fra2 << " of " << n;
+}
+
+TEST_F(RedirectorTest, BadRequestsGetClearAnswers) {
+  HttpResponse r = stack_->Request(kFile, kDe, "POST");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.Header("Allow"), "GET, HEAD");
+  EXPECT_EQ(Get("/releases/a%01b.deb", kDe).status, 400);
+  EXPECT_EQ(Get("/releases/a%7fb.deb", kDe).status, 400);
+  EXPECT_EQ(Get("/releases/" + std::string(4100, 'a') + ".deb", kDe).status, 400);
+  EXPECT_EQ(Get("/releases/%2e%2e/%2e%2e/etc/passwd", kDe).status, 400);
+  r = Get("/releases/unknown.deb", kDe);
+  EXPECT_EQ(r.status, 404);
+  EXPECT_NE(r.body.find("not in the inventory"), std::string::npos) << r.body;
+  // nginx rejects some on its own; whatever answers, it is a 4xx and the
+  // workers are all still there.
+  for (const char* bad : {"/a%00b.deb", "/a%zz.deb", "/%", "/releases/../../x"}) {
+    long st = Get(bad, kDe).status;
+    EXPECT_TRUE(st >= 400 && st < 500) << bad << " " << st;
+  }
+  EXPECT_EQ(Get(kFile, kDe).status, 302);
+  EXPECT_EQ(stack_->redirector_log().find("died"), std::string::npos) << stack_->redirector_log();
+}
+
+TEST_F(RedirectorTest, DirectoriesAreListedByNginxNotRedirected) {
+  HttpResponse r = Get("/releases/server/", kDe);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("jellyfin%2010.9.deb"), std::string::npos) << r.body;
+}
+
+TEST_F(RedirectorTest, FallbackThenOriginThen503) {
+  ASSERT_EQ(stack_->Waymark({"mirror", "disable", "fra1"}).exit_code, 0);
+  for (const char* m : {"par1", "sfo1", "old1", "sgp1", "bad1"})
+    ASSERT_EQ(stack_->Waymark({"mirror", "disable", m}).exit_code, 0);
+  EXPECT_TRUE(Eventually([&] {
+    return Get(kFile, kDe).Header("Location") ==
+           "https://origin.example.org/master/releases/server/jellyfin%2010.9.deb";
+  }));
+  EXPECT_EQ(Get(kFile, kDe).Header("X-Waymark-Mirror"), "fallback; reason=no candidate mirror");
+
+  // No fallback, an internal location: nginx serves the file itself.
+  Start({2, {"local_location = /_origin/", "min_size = 100"}});
+  for (const char* m : {"fra1", "par1", "sfo1", "old1", "sgp1", "bad1"})
+    ASSERT_EQ(stack_->Waymark({"mirror", "disable", m}).exit_code, 0);
+  HttpResponse r = Get(kFile, kDe);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, std::string(4096, 'j'));
+  // A small file is served by the origin even when mirrors have it.
+  Start({2, {"local_location = /_origin/", "min_size = 100"}});
+  r = Get("/debian/dists/stable/Release", kDe);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "Suite: x\n");
+  EXPECT_EQ(Get(kFile, kDe).status, 302);
+  // The internal location cannot be asked for directly.
+  EXPECT_EQ(Get("/_origin/debian/dists/stable/Release", kDe).status, 404);
+
+  // Neither: 503 with Retry-After.
+  Start({2, {"max_link_headers = 5"}});
+  for (const char* m : {"fra1", "par1", "sfo1", "old1", "sgp1", "bad1"})
+    ASSERT_EQ(stack_->Waymark({"mirror", "disable", m}).exit_code, 0);
+  r = Get(kFile, kDe);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.Header("Retry-After"), "60");
+}
+
+TEST_F(RedirectorTest, AWorkerThatDiesIsReplaced) {
+  std::vector<pid_t> workers = stack_->WorkerPids();
+  ASSERT_EQ(workers.size(), 2u);
+  kill(workers[0], SIGKILL);
+  EXPECT_TRUE(Eventually([&] {
+    auto now = stack_->WorkerPids();
+    return now.size() == 2 && now[0] != workers[0] && now[1] != workers[0];
+  }));
+  for (int i = 0; i < 20; ++i) ASSERT_EQ(Get(kFile, kDe).status, 302);
+  EXPECT_NE(stack_->redirector_log().find("died (signal 9); restarting it"), std::string::npos)
+      << stack_->redirector_log();
+}
+
+TEST_F(RedirectorTest, ReloadOnHupLosesNoRequest) {
+  EXPECT_EQ(Get(kFile, kDe).Headers("Link").size(), 3u);  // par1, sfo1, describedby
+  stack_->RewriteConfig({"max_link_headers = 1"});
+  std::vector<pid_t> before = stack_->WorkerPids();
+  int failures = 0, total = 0;
+  std::thread load([&] {
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (std::chrono::steady_clock::now() < end) {
+      ++total;
+      if (Get(kFile, kDe).status != 302) ++failures;
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(stack_->SignalRedirector(SIGHUP).ok());
+  load.join();
+  EXPECT_EQ(failures, 0) << "of " << total;
+  EXPECT_GT(total, 20);
+  EXPECT_EQ(Get(kFile, kDe).Headers("Link").size(), 2u) << "the new setting applies";
+  std::vector<pid_t> after = stack_->WorkerPids();
+  for (pid_t p : before) EXPECT_EQ(std::count(after.begin(), after.end(), p), 0);
+
+  // A broken file on reload: reported, and the running configuration stays.
+  testing::WriteFile(stack_->config_path(), "[redirector]\nworkers = lots\n");
+  ASSERT_TRUE(stack_->SignalRedirector(SIGHUP).ok());
+  EXPECT_TRUE(Eventually([&] { return stack_->redirector_log().find("reload failed") != std::string::npos; }));
+  EXPECT_EQ(Get(kFile, kDe).status, 302);
+}
+
+TEST_F(RedirectorTest, GracefulStopRemovesSocketAndPidfile) {
+  std::string pidfile = testing::ReadFile(stack_->config_path());
+  ASSERT_TRUE(stack_->SignalRedirector(SIGQUIT).ok());
+  int code = -1;
+  ASSERT_TRUE(stack_->WaitRedirector(10000, &code).ok());
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(stack_->redirector_log().find("graceful stop"), std::string::npos);
+  EXPECT_EQ(access((stack_->repository() + "/../redirector.sock").c_str(), F_OK), -1);
+  EXPECT_EQ(access((stack_->repository() + "/../redirector.pid").c_str(), F_OK), -1);
+  // nginx now serves the file itself rather than fail (error_page 502).
+  HttpResponse r = Get(kFile, kDe);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body.size(), 4096u);
+}
+
+TEST_F(RedirectorTest, KeepsAnsweringWhilePostgresIsAway) {
+  ASSERT_EQ(Get(kFile, kDe).status, 302);  // cached now in some worker
+  ASSERT_EQ(Get(kFile, kDe).status, 302);
+  testing::SharedCluster()->Stop();
+  int redirects = 0;
+  for (int i = 0; i < 20; ++i) {
+    HttpResponse r = Get(kFile, kDe);
+    ASSERT_NE(r.status, 500);
+    ASSERT_EQ(r.status, 302) << r.body;
+    redirects += Host(r.Header("Location")) == "fra1.example.org";
+  }
+  // A worker that had not cached the file sends the client to the fallback.
+  EXPECT_GT(redirects, 0);
+  HttpResponse r = Get("/releases/never-seen.deb", kDe);
+  EXPECT_EQ(r.status, 302);
+  EXPECT_EQ(r.Header("X-Waymark-Mirror"), "fallback; reason=inventory unavailable");
+  Status s = testing::SharedCluster()->Start();
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(Eventually([&] { return Get("/releases/never-seen.deb", kDe).status == 404; }))
+      << "workers reconnect by themselves";
+  EXPECT_EQ(Host(Get(kFile, kDe).Header("Location")), "fra1.example.org");
+}
+
+TEST(RedirectorCommandLine, TestConfigReportsProblems) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "bad.conf", "[redirector]\nworkers = 0\n");
+  CommandResult r = testing::RunBinary("waymark-redirector", {"-t", "-c", dir / "bad.conf"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("bad.conf:2"), std::string::npos) << r.err;
+  testing::WriteFile(dir / "nodb.conf",
+                     "[database]\ndsn = host=" + dir.path() + " dbname=nothing connect_timeout=2\n");
+  r = testing::RunBinary("waymark-redirector", {"--test-config", "-c", dir / "nodb.conf"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("cannot connect to PostgreSQL"), std::string::npos) << r.err;
+  r = testing::RunBinary("waymark-redirector", {"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--test-config"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace waymark
