@@ -39,6 +39,8 @@ const std::vector<OptionSpec>& OptionTable() {
        "internal nginx location serving the repository, for X-Accel-Redirect"},
       {"redirector.min_size", T::kSize, "0", false, true,
        "files smaller than this are served by the origin, not redirected"},
+      {"log.file", T::kString, "", false, false,
+       "file the redirector logs to (empty: standard error); SIGUSR1 reopens it"},
       {"log.level", T::kLogLevel, "info", false, true,
        "least severe message level that is logged"},
   };

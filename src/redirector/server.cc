@@ -130,6 +130,53 @@ HandlerOptions OptionsFrom(const Config& config, Status* status) {
   return o;
 }
 
+// One FastCGI connection and the request being read from it. The
+// destructor closes the connection.
+struct FcgiConnection {
+  explicit FcgiConnection(int listen_fd) { FCGX_InitRequest(&request, listen_fd, 0); }
+  FcgiConnection(const FcgiConnection&) = delete;
+  FcgiConnection& operator=(const FcgiConnection&) = delete;
+  ~FcgiConnection() {
+    FCGX_Free(&request, 1);
+  }
+  FCGX_Request request;
+};
+
+// Answers the request just read, then finishes it (the connection stays
+// open when nginx asked to keep it).
+void Answer(FCGX_Request* req, Handler* handler) {
+  auto param = [&](const char* name) {
+    const char* v = FCGX_GetParam(name, req->envp);
+    return std::string(v ? v : "");
+  };
+  RequestInfo info;
+  info.method = param("REQUEST_METHOD");
+  info.uri = param("REQUEST_URI");
+  info.uri = info.uri.substr(0, info.uri.find('?'));
+  if (info.uri.empty()) info.uri = EncodePath(param("DOCUMENT_URI"));
+  info.query = param("QUERY_STRING");
+  info.remote_addr = param("REMOTE_ADDR");
+  info.https = param("HTTPS") == "on";
+  info.host = param("HTTP_HOST");
+  Response r = handler->Handle(info);
+  std::string out = r.Serialize(info.method == "HEAD");
+  FCGX_PutStr(out.data(), static_cast<int>(out.size()), req->out);
+  FCGX_Finish_r(req);
+}
+
+// Points stderr (the log) at `path` again, so that logrotate can move the
+// old file away; "" keeps stderr as it is (the journal under systemd).
+void ReopenLog(const std::string& path) {
+  if (path.empty()) return;
+  int fd = open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    Log("cannot reopen " + path + ": " + std::strerror(errno));
+    return;
+  }
+  dup2(fd, STDERR_FILENO);
+  close(fd);
+}
+
 // One worker: accept, answer, repeat, until told to stop.
 [[noreturn]] void RunWorker(int listen_fd, const Config& config, const GeoIp* geoip) {
   // FCGX_Accept_r refuses to work (-9998) until the library is initialised,
@@ -154,30 +201,51 @@ HandlerOptions OptionsFrom(const Config& config, Status* status) {
   Handler handler(options, geoip, inventory.get(), [&] { return u(rng); },
                   [] { return time(nullptr); });
 
-  FCGX_Request req;
-  FCGX_InitRequest(&req, listen_fd, 0);
+  // Connections nginx keeps open (fastcgi_keep_conn on) carry many
+  // requests each. A worker that blocked reading one idle kept connection
+  // would starve requests queued on others, so each worker polls the listen
+  // socket and all its open connections together and answers whichever is
+  // ready; requests are short (no I/O but a cached lookup), so answering
+  // them one after another is fair. At kMaxConnections a worker stops
+  // accepting and leaves new connections to the others.
+  constexpr size_t kMaxConnections = 256;
+  std::vector<std::unique_ptr<FcgiConnection>> conns;
+  std::vector<pollfd> fds;
   while (!g_stop_graceful) {
-    pollfd p{listen_fd, POLLIN, 0};
-    if (poll(&p, 1, 500) <= 0) continue;
-    if (FCGX_Accept_r(&req) < 0) continue;
-    auto param = [&](const char* name) {
-      const char* v = FCGX_GetParam(name, req.envp);
-      return std::string(v ? v : "");
-    };
-    RequestInfo info;
-    info.method = param("REQUEST_METHOD");
-    info.uri = param("REQUEST_URI");
-    info.uri = info.uri.substr(0, info.uri.find('?'));
-    if (info.uri.empty()) info.uri = EncodePath(param("DOCUMENT_URI"));
-    info.query = param("QUERY_STRING");
-    info.remote_addr = param("REMOTE_ADDR");
-    info.https = param("HTTPS") == "on";
-    info.host = param("HTTP_HOST");
-    Response r = handler.Handle(info);
-    std::string out = r.Serialize(info.method == "HEAD");
-    FCGX_PutStr(out.data(), static_cast<int>(out.size()), req.out);
-    FCGX_Finish_r(&req);
+    if (g_reopen) {
+      g_reopen = 0;
+      ReopenLog(config.GetString("log.file"));
+    }
+    fds.clear();
+    if (conns.size() < kMaxConnections) fds.push_back({listen_fd, POLLIN, 0});
+    for (auto& c : conns) fds.push_back({c->request.ipcFd, POLLIN, 0});
+    if (poll(fds.data(), fds.size(), 500) <= 0) continue;
+    size_t first_conn = conns.size() < kMaxConnections ? 1 : 0;
+    std::vector<std::unique_ptr<FcgiConnection>> next;
+    for (size_t i = 0; i < conns.size(); ++i) {
+      auto& c = conns[i];
+      if (fds[first_conn + i].revents == 0) {
+        next.push_back(std::move(c));
+        continue;
+      }
+      // Readable: the next request, or the end of the connection (then
+      // libfcgi closes it and tries the listen socket, which does not block).
+      if (FCGX_Accept_r(&c->request) >= 0) {
+        Answer(&c->request, &handler);
+        if (c->request.ipcFd >= 0) next.push_back(std::move(c));
+      }
+    }
+    if (first_conn == 1 && fds[0].revents != 0) {
+      auto c = std::make_unique<FcgiConnection>(listen_fd);
+      // EAGAIN when another worker took the connection first.
+      if (FCGX_Accept_r(&c->request) >= 0) {
+        Answer(&c->request, &handler);
+        if (c->request.ipcFd >= 0) next.push_back(std::move(c));
+      }
+    }
+    conns = std::move(next);
   }
+  conns.clear();  // closes the kept connections; nginx retries on a new one
   _exit(0);
 }
 
@@ -224,6 +292,7 @@ int RunServer(const ServerOptions& options, const Config& initial) {
     if (pid > 0) _exit(0);
     setsid();
   }
+  ReopenLog(gen->config.GetString("log.file"));
   if (!options.pidfile.empty()) {
     std::ofstream(options.pidfile) << getpid() << "\n";
   }
@@ -297,6 +366,8 @@ int RunServer(const ServerOptions& options, const Config& initial) {
     }
     if (g_reopen) {
       g_reopen = 0;
+      ReopenLog(gen->config.GetString("log.file"));
+      Log("log reopened");
       for (auto& [pid, slot] : current) kill(pid, SIGUSR1);
     }
     if (g_child) {

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <set>
@@ -69,7 +70,7 @@ class RedirectorTest : public ::testing::Test {
       INSERT INTO files (id, path, size, mtime, sha256)
         VALUES (9000, 'releases/server/jellyfin 10.9.deb', 4096, '2026-11-01 10:00:00+00',
                 sha256('x')),
-               (9001, 'debian/dists/stable/Release', 10, '2026-11-01 10:00:00+00', NULL);
+               (9001, 'debian/pool/main/t/tiny_1.0.deb', 10, '2026-11-01 10:00:00+00', NULL);
       INSERT INTO file_aliases (path, file_id) VALUES ('releases/latest.deb', 9000);
       INSERT INTO mirror_files (chunk, mirror_id, bits)
         SELECT 1, id, set_bit(set_bit(decode(repeat('00', 1024), 'hex'), 808, 1), 809, 1)
@@ -84,7 +85,8 @@ class RedirectorTest : public ::testing::Test {
     )SQL");
     testing::WriteFile(stack_->repository() + "/releases/server/jellyfin 10.9.deb",
                        std::string(4096, 'j'));
-    testing::WriteFile(stack_->repository() + "/debian/dists/stable/Release", "Suite: x\n");
+    testing::WriteFile(stack_->repository() + "/debian/pool/main/t/tiny_1.0.deb", "tiny file\n");
+    testing::WriteFile(stack_->repository() + "/debian/dists/stable/Release", "Suite: stable\n");
   }
 
   void AddMirror(const std::string& name, const std::string& cc, const std::string& asn,
@@ -274,6 +276,27 @@ TEST_F(RedirectorTest, DirectoriesAreListedByNginxNotRedirected) {
   EXPECT_NE(r.body.find("jellyfin%2010.9.deb"), std::string::npos) << r.body;
 }
 
+TEST_F(RedirectorTest, OneWorkerServesManyKeptAliveConnections) {
+  // nginx keeps up to 32 FastCGI connections open per nginx worker; one
+  // redirector worker must answer all of them without starving any.
+  Start({1, {}});
+  std::atomic<int> ok{0}, bad{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 6; ++t) {
+    clients.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) (Get(kFile, kDe).status == 302 ? ok : bad)++;
+    });
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(ok, 300);
+  EXPECT_EQ(bad, 0);
+  ASSERT_EQ(stack_->WorkerPids().size(), 1u);
+  // Only large types reach the redirector; metadata is served by nginx.
+  HttpResponse r = Get("/debian/dists/stable/Release", kDe);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "Suite: stable\n");
+}
+
 TEST_F(RedirectorTest, FallbackThenOriginThen503) {
   ASSERT_EQ(stack_->Waymark({"mirror", "disable", "fra1"}).exit_code, 0);
   for (const char* m : {"par1", "sfo1", "old1", "sgp1", "bad1"})
@@ -293,12 +316,12 @@ TEST_F(RedirectorTest, FallbackThenOriginThen503) {
   EXPECT_EQ(r.body, std::string(4096, 'j'));
   // A small file is served by the origin even when mirrors have it.
   Start({2, {"local_location = /_origin/", "min_size = 100"}});
-  r = Get("/debian/dists/stable/Release", kDe);
+  r = Get("/debian/pool/main/t/tiny_1.0.deb", kDe);
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, "Suite: x\n");
+  EXPECT_EQ(r.body, "tiny file\n");
   EXPECT_EQ(Get(kFile, kDe).status, 302);
   // The internal location cannot be asked for directly.
-  EXPECT_EQ(Get("/_origin/debian/dists/stable/Release", kDe).status, 404);
+  EXPECT_EQ(Get("/_origin/debian/pool/main/t/tiny_1.0.deb", kDe).status, 404);
 
   // Neither: 503 with Retry-After.
   Start({2, {"max_link_headers = 5"}});
@@ -363,6 +386,19 @@ TEST_F(RedirectorTest, GracefulStopRemovesSocketAndPidfile) {
   HttpResponse r = Get(kFile, kDe);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body.size(), 4096u);
+}
+
+TEST_F(RedirectorTest, Usr1ReopensTheLogAfterRotation) {
+  testing::TempDir logs;
+  Start({2, {"[log]", "file = " + (logs / "redirector.log")}});
+  EXPECT_TRUE(Eventually([&] { return testing::ReadFile(logs / "redirector.log").find("ready") != std::string::npos; }));
+  ASSERT_EQ(rename((logs / "redirector.log").c_str(), (logs / "redirector.log.1").c_str()), 0);
+  ASSERT_TRUE(stack_->SignalRedirector(SIGUSR1).ok());
+  EXPECT_TRUE(Eventually([&] { return testing::ReadFile(logs / "redirector.log").find("log reopened") != std::string::npos; }));
+  kill(stack_->WorkerPids().at(0), SIGKILL);  // the master logs the restart to the new file
+  EXPECT_TRUE(Eventually([&] { return testing::ReadFile(logs / "redirector.log").find("restarting it") != std::string::npos; }));
+  EXPECT_EQ(testing::ReadFile(logs / "redirector.log.1").find("restarting it"), std::string::npos);
+  EXPECT_EQ(Get(kFile, kDe).status, 302);
 }
 
 TEST_F(RedirectorTest, KeepsAnsweringWhilePostgresIsAway) {
