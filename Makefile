@@ -58,7 +58,7 @@ INTEGRATION_SRCS := $(wildcard tests/integration/*_test.cc)
 XFAIL_SRCS       := $(wildcard tests/xfail/*_test.cc)
 TEST_BINS := $(B)/tests/unit_tests $(B)/tests/integration_tests $(B)/tests/xfail_tests \
              $(B)/tests/make-test-locdb
-BENCH_BINS := $(B)/bench/geoip_bench
+BENCH_BINS := $(B)/bench/geoip_bench $(B)/bench/fcgi_null
 
 SQL_FILES := $(sort $(wildcard sql/migrations/*.sql)) sql/roles.sql
 
@@ -145,6 +145,7 @@ test: deps
 
 # The benchmarks print their figures as ratios measured in the same run.
 bench: $(BINS) $(BENCH_BINS)
+	scripts/install-deps --bench
 	tests/bench/run $(B)
 
 # README's first command: the whole system on loopback, in run/demo/.

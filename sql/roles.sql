@@ -34,7 +34,8 @@ GRANT SELECT ON ALL TABLES IN SCHEMA public TO waymark_reader;
 
 -- The redirector: the inventory, read only.
 GRANT SELECT ON waymark_schema, mirrors, mirror_health, files, file_aliases,
-                mirror_files, mirror_file_problems, file_mirrors, mirror_scans
+                mirror_files, mirror_file_problems, file_mirrors, mirror_scans,
+                inventory_state
       TO waymark_redirector;
 -- ...and its download counts.
 GRANT SELECT, INSERT, UPDATE ON download_paths, downloads_daily

@@ -46,7 +46,7 @@ Status LoadMirrorStatuses(Database* db, std::vector<MirrorStatus>* out) {
   return Status::OK();
 }
 
-Status LoadFileFacts(Database* db, const std::string& path, FileRecord* record, FileFacts* facts) {
+Status LoadFileRecord(Database* db, const std::string& path, FileRecord* record) {
   try {
     pqxx::read_transaction tx(db->conn());
     auto r = tx.exec_params(
@@ -68,6 +68,19 @@ Status LoadFileFacts(Database* db, const std::string& path, FileRecord* record, 
     rec.size = r[0][2].as<long long>();
     rec.mtime = r[0][3].as<std::string>();
     rec.sha256_hex = r[0][4].as<std::string>();
+    *record = std::move(rec);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return DatabaseError(e, "cannot read file '" + Printable(path) + "'");
+  }
+}
+
+Status LoadFileFacts(Database* db, const std::string& path, FileRecord* record, FileFacts* facts) {
+  FileRecord rec;
+  Status s = LoadFileRecord(db, path, &rec);
+  if (!s.ok()) return s;
+  try {
+    pqxx::read_transaction tx(db->conn());
     FileFacts f;
     f.size = rec.size;
     for (const auto& row : tx.exec_params(
@@ -85,6 +98,60 @@ Status LoadFileFacts(Database* db, const std::string& path, FileRecord* record, 
   } catch (const std::exception& e) {
     return DatabaseError(e, "cannot read file '" + Printable(path) + "'");
   }
+}
+
+Status LoadInventoryGens(Database* db, InventoryGens* gens) {
+  try {
+    pqxx::read_transaction tx(db->conn());
+    InventoryGens g;
+    g.files = tx.exec1("SELECT files_gen FROM inventory_state")[0].as<long long>();
+    for (const auto& row : tx.exec("SELECT id, files_gen FROM mirrors"))
+      g.mirrors[row[0].as<int>()] = row[1].as<long long>();
+    *gens = std::move(g);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return DatabaseError(e, "cannot read the inventory's change counters");
+  }
+}
+
+Status LoadMirrorBitmaps(Database* db, int mirror_id, std::vector<std::string>* chunks) {
+  try {
+    pqxx::read_transaction tx(db->conn());
+    std::vector<std::string> out;
+    for (const auto& row :
+         tx.exec_params("SELECT chunk, bits FROM mirror_files WHERE mirror_id = $1", mirror_id)) {
+      size_t chunk = row[0].as<size_t>();
+      pqxx::binarystring bits(row[1]);
+      if (bits.size() != kFilesPerChunk / 8) continue;  // the schema forbids it
+      if (out.size() <= chunk) out.resize(chunk + 1);
+      out[chunk] = bits.str();
+    }
+    *chunks = std::move(out);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return DatabaseError(e, "cannot read the file bitmaps of mirror " + std::to_string(mirror_id));
+  }
+}
+
+void FileBitmaps::Set(int mirror_id, std::vector<std::string> chunks) {
+  by_mirror_[mirror_id] = std::move(chunks);
+}
+
+bool FileBitmaps::Holds(int mirror_id, int file_id) const {
+  if (file_id < 0) return false;
+  auto it = by_mirror_.find(mirror_id);
+  if (it == by_mirror_.end()) return false;
+  size_t chunk = static_cast<size_t>(file_id) / kFilesPerChunk;
+  if (chunk >= it->second.size() || it->second[chunk].empty()) return false;
+  int bit = file_id % kFilesPerChunk;
+  return (static_cast<unsigned char>(it->second[chunk][bit >> 3]) >> (bit & 7)) & 1;
+}
+
+size_t FileBitmaps::bytes() const {
+  size_t n = 0;
+  for (const auto& [id, chunks] : by_mirror_)
+    for (const auto& c : chunks) n += c.size();
+  return n;
 }
 
 }  // namespace waymark

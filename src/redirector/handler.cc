@@ -13,11 +13,19 @@ class PostgresInventory : public InventorySource {
  public:
   explicit PostgresInventory(std::string dsn) : dsn_(std::move(dsn)) {}
 
-  Status LoadMirrors(std::vector<MirrorStatus>* out) override {
-    return WithDb([&](Database* db) { return LoadMirrorStatuses(db, out); });
+  Status LoadMirrors(std::vector<MirrorStatus>* out, InventoryGens* gens) override {
+    return WithDb([&](Database* db) {
+      // Counters first: a change racing with the mirror query is then seen
+      // again on the next round rather than missed.
+      Status s = LoadInventoryGens(db, gens);
+      return s.ok() ? LoadMirrorStatuses(db, out) : s;
+    });
   }
-  Status LoadFile(const std::string& path, FileRecord* record, FileFacts* facts) override {
-    return WithDb([&](Database* db) { return LoadFileFacts(db, path, record, facts); });
+  Status LoadBitmaps(int mirror_id, std::vector<std::string>* chunks) override {
+    return WithDb([&](Database* db) { return LoadMirrorBitmaps(db, mirror_id, chunks); });
+  }
+  Status LoadFile(const std::string& path, FileRecord* record) override {
+    return WithDb([&](Database* db) { return LoadFileRecord(db, path, record); });
   }
 
  private:
@@ -52,28 +60,49 @@ Handler::Handler(HandlerOptions options, const GeoIp* geoip, InventorySource* so
       uniform01_(std::move(uniform01)),
       clock_(std::move(clock)) {}
 
-void Handler::RefreshMirrors() {
+void Handler::Refresh() {
   time_t now = clock_();
   if (have_mirrors_ && now - mirrors_loaded_ < options_.refresh_seconds) return;
+  mirrors_loaded_ = now;  // on failure, try again after the same interval
   std::vector<MirrorStatus> fresh;
-  if (source_->LoadMirrors(&fresh).ok()) {
-    mirrors_ = std::move(fresh);
-    have_mirrors_ = true;
+  InventoryGens gens;
+  if (!source_->LoadMirrors(&fresh, &gens).ok()) return;  // keep the last snapshot
+  // Bitmaps of mirrors that were rescanned; forget removed mirrors.
+  for (const auto& [id, gen] : gens.mirrors) {
+    auto known = bitmap_gens_.find(id);
+    if (known != bitmap_gens_.end() && known->second == gen) continue;
+    std::vector<std::string> chunks;
+    if (!source_->LoadBitmaps(id, &chunks).ok()) return;  // all or nothing: retry next round
+    bitmaps_.Set(id, std::move(chunks));
+    bitmap_gens_[id] = gen;
   }
-  // On failure the last snapshot stays; try again after the same interval.
-  mirrors_loaded_ = now;
+  for (auto it = bitmap_gens_.begin(); it != bitmap_gens_.end();) {
+    if (gens.mirrors.count(it->first)) {
+      ++it;
+    } else {
+      bitmaps_.Erase(it->first);
+      it = bitmap_gens_.erase(it);
+    }
+  }
+  if (!have_mirrors_ || gens.files != gens_.files) {
+    files_.clear();
+    lru_.clear();
+  }
+  gens_ = std::move(gens);
+  mirrors_ = std::move(fresh);
+  have_mirrors_ = true;
 }
 
 const Handler::CachedFile* Handler::Lookup(const std::string& path, bool* database_down) {
   *database_down = false;
   time_t now = clock_();
   auto it = files_.find(path);
-  if (it != files_.end() && now - it->second.loaded < options_.refresh_seconds) {
+  if (it != files_.end() && now - it->second.loaded < options_.file_max_age) {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
     return it->second.found ? &it->second : nullptr;
   }
   CachedFile fresh;
-  Status s = source_->LoadFile(path, &fresh.record, &fresh.facts);
+  Status s = source_->LoadFile(path, &fresh.record);
   if (!s.ok() && !s.IsNotFound()) {
     // The database is away: answer from what is cached, however old.
     *database_down = true;
@@ -137,7 +166,7 @@ Response Handler::Handle(const RequestInfo& req) {
   }
   client.https = req.https;
 
-  RefreshMirrors();
+  Refresh();
   bool database_down = false;
   const CachedFile* file = Lookup(path, &database_down);
   if (!file) {
@@ -146,7 +175,11 @@ Response Handler::Handle(const RequestInfo& req) {
   }
   if (file->record.size < options_.min_size && !options_.local_location.empty())
     return ServeLocally(file->record.path, "small file");
-  Selection sel = Select(mirrors_, file->facts, client, options_.policy, uniform01_);
+  FileFacts facts;
+  facts.size = file->record.size;
+  for (const MirrorStatus& m : mirrors_)
+    if (bitmaps_.Holds(m.mirror.id, file->record.id)) facts.holders.insert(m.mirror.id);
+  Selection sel = Select(mirrors_, facts, client, options_.policy, uniform01_);
   if (sel.ranked.empty()) return Fallback(path, client, "no candidate mirror");
   // Host names only: a hostile Host header cannot shape the Link header.
   bool host_ok = !req.host.empty() &&

@@ -8,27 +8,46 @@ namespace waymark {
 namespace {
 
 // An inventory in memory that can be told to fail like a lost database.
+// Tests that change `holders` or `files` bump the counters as the
+// database's triggers would.
 class FakeInventory : public InventorySource {
  public:
-  Status LoadMirrors(std::vector<MirrorStatus>* out) override {
+  Status LoadMirrors(std::vector<MirrorStatus>* out, InventoryGens* gens) override {
     ++mirror_loads;
     if (down) return Status::Database("connection lost");
     *out = mirrors;
+    gens->files = files_gen;
+    gens->mirrors.clear();
+    for (const auto& m : mirrors) gens->mirrors[m.mirror.id] = mirror_gen;
     return Status::OK();
   }
-  Status LoadFile(const std::string& path, FileRecord* record, FileFacts* facts) override {
+  Status LoadBitmaps(int mirror_id, std::vector<std::string>* chunks) override {
+    ++bitmap_loads;
+    if (down) return Status::Database("connection lost");
+    chunks->clear();
+    for (int file_id : holders[mirror_id]) {
+      size_t chunk = file_id / kFilesPerChunk;
+      if (chunks->size() <= chunk) chunks->resize(chunk + 1);
+      if ((*chunks)[chunk].empty()) (*chunks)[chunk].assign(kFilesPerChunk / 8, '\0');
+      int bit = file_id % kFilesPerChunk;
+      (*chunks)[chunk][bit >> 3] = static_cast<char>((*chunks)[chunk][bit >> 3] | (1 << (bit & 7)));
+    }
+    return Status::OK();
+  }
+  Status LoadFile(const std::string& path, FileRecord* record) override {
     ++file_loads;
     if (down) return Status::Database("connection lost");
     auto it = files.find(path);
     if (it == files.end()) return Status::NotFound("no");
-    *record = it->second.first;
-    *facts = it->second.second;
+    *record = it->second;
     return Status::OK();
   }
   std::vector<MirrorStatus> mirrors;
-  std::map<std::string, std::pair<FileRecord, FileFacts>> files;
+  std::map<std::string, FileRecord> files;
+  std::map<int, std::vector<int>> holders;  // mirror id -> file ids
+  long long files_gen = 1, mirror_gen = 1;
   bool down = false;
-  int mirror_loads = 0, file_loads = 0;
+  int mirror_loads = 0, file_loads = 0, bitmap_loads = 0;
 };
 
 class HandlerTest : public ::testing::Test {
@@ -47,13 +66,11 @@ class HandlerTest : public ::testing::Test {
     m.trace_lag = 10;
     inv_.mirrors = {m};
     FileRecord r;
-    r.id = 7;
+    r.id = 9007;  // chunk 1
     r.path = "releases/a.deb";
     r.size = 100;
-    FileFacts f;
-    f.size = 100;
-    f.holders = {1};
-    inv_.files["releases/a.deb"] = {r, f};
+    inv_.files["releases/a.deb"] = r;
+    inv_.holders[1] = {9007};
     HandlerOptions o;
     ASSERT_TRUE(ParseFallbacks({"https://origin.example.org/master/"}, &o.fallbacks).ok());
     o.file_cache_entries = 2;
@@ -169,10 +186,71 @@ TEST_F(HandlerTest, TheOriginServesSmallFilesAndWhatNoMirrorCan) {
 }
 
 TEST_F(HandlerTest, AliasesAreServedUnderTheirTargetsName) {
-  FileRecord r = inv_.files["releases/a.deb"].first;
-  inv_.files["releases/latest.deb"] = {r, inv_.files["releases/a.deb"].second};
+  inv_.files["releases/latest.deb"] = inv_.files["releases/a.deb"];
   EXPECT_EQ(Get("/releases/latest.deb").Header("Location"), "http://fra1.example.org/releases/a.deb");
   EXPECT_EQ(Get("/releases/a%20b.deb").status, 404);
+}
+
+TEST_F(HandlerTest, RescansAndRepositoryChangesArriveByCounters) {
+  EXPECT_EQ(Get("/releases/a.deb").status, 302);
+  int files = inv_.file_loads, bitmaps = inv_.bitmap_loads;
+  for (int i = 0; i < 3; ++i) {
+    now_ += 60;  // rounds of refresh with nothing changed: no reloads
+    EXPECT_EQ(Get("/releases/a.deb").status, 302);
+  }
+  EXPECT_EQ(inv_.file_loads, files);
+  EXPECT_EQ(inv_.bitmap_loads, bitmaps);
+
+  // fra1 is rescanned and lost the file: its bitmaps are reloaded.
+  inv_.holders[1] = {};
+  inv_.mirror_gen++;
+  now_ += 5;
+  EXPECT_EQ(Get("/releases/a.deb").Header("X-Waymark-Mirror"), "fallback; reason=no candidate mirror");
+  EXPECT_GT(inv_.bitmap_loads, bitmaps);
+
+  // A new file appears: the cached "not found" is dropped with the counter.
+  EXPECT_EQ(Get("/releases/b.deb").status, 404);
+  FileRecord b;
+  b.id = 3;
+  b.path = "releases/b.deb";
+  b.size = 5;
+  inv_.files["releases/b.deb"] = b;
+  inv_.holders[1] = {3};
+  inv_.mirror_gen++;
+  now_ += 4;
+  EXPECT_EQ(Get("/releases/b.deb").status, 404) << "not yet: the counters are read every 5 s";
+  inv_.files_gen++;
+  now_ += 1;
+  Response r = Get("/releases/b.deb");
+  EXPECT_EQ(r.status, 302);
+  EXPECT_EQ(r.Header("Location"), "http://fra1.example.org/releases/b.deb");
+
+  // Without counters moving, a cached record still expires after 300 s.
+  files = inv_.file_loads;
+  now_ += 299;
+  Get("/releases/b.deb");
+  EXPECT_EQ(inv_.file_loads, files);
+  now_ += 2;
+  Get("/releases/b.deb");
+  EXPECT_EQ(inv_.file_loads, files + 1);
+}
+
+TEST(FileBitmaps, BitsAreNumberedLikeGetBit) {
+  FileBitmaps b;
+  std::string chunk(1024, '\0');
+  chunk[101] = 0x01;  // bit 808 = byte 101, least significant bit
+  chunk[0] = static_cast<char>(0x80);  // bit 7
+  b.Set(4, {std::string(), chunk});
+  EXPECT_TRUE(b.Holds(4, 8192 + 808));
+  EXPECT_TRUE(b.Holds(4, 8192 + 7));
+  EXPECT_FALSE(b.Holds(4, 8192 + 809));
+  EXPECT_FALSE(b.Holds(4, 808)) << "chunk 0 has no row";
+  EXPECT_FALSE(b.Holds(4, 3 * 8192)) << "past the last chunk";
+  EXPECT_FALSE(b.Holds(5, 8192 + 808)) << "unknown mirror";
+  EXPECT_FALSE(b.Holds(4, -1));
+  EXPECT_EQ(b.bytes(), 1024u);
+  b.Erase(4);
+  EXPECT_FALSE(b.Holds(4, 8192 + 808));
 }
 
 }  // namespace

@@ -231,6 +231,24 @@ TEST_F(RedirectorTest, RestrictionsAndStateChangesTakeEffectWithinFiveSeconds) {
   for (int i = 0; i < 20; ++i) EXPECT_NE(Host(Get(kFile, kDe).Header("Location")), "fra1.example.org");
 }
 
+TEST_F(RedirectorTest, NewFilesAndRescansArriveWithinFiveSeconds) {
+  // Every worker has cached "not found" for the new path.
+  for (int i = 0; i < 6; ++i) ASSERT_EQ(Get("/releases/new.iso", kDe).status, 404);
+  Sql("INSERT INTO files (id, path, size, mtime) VALUES (9002, 'releases/new.iso', 7, now());"
+      "UPDATE mirror_files SET bits = set_bit(bits, 810, 1) WHERE chunk = 1 AND mirror_id = "
+      "(SELECT id FROM mirrors WHERE name = 'par1')");
+  EXPECT_TRUE(Eventually([&] { return Get("/releases/new.iso", kDe).status == 302; }));
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(Host(Get("/releases/new.iso", kDe).Header("Location")), "par1.example.org");
+  // fra1 is rescanned and now has it too: as the better mirror it takes over.
+  Sql("UPDATE mirror_files SET bits = set_bit(bits, 810, 1) WHERE chunk = 1 AND mirror_id = "
+      "(SELECT id FROM mirrors WHERE name = 'fra1')");
+  EXPECT_TRUE(Eventually([&] { return Host(Get("/releases/new.iso", kDe).Header("Location")) == "fra1.example.org"; }));
+  // The file is removed from the repository: 404 again.
+  Sql("DELETE FROM files WHERE id = 9002");
+  EXPECT_TRUE(Eventually([&] { return Get("/releases/new.iso", kDe).status == 404; }));
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(Get("/releases/new.iso", kDe).status, 404);
+}
+
 TEST_F(RedirectorTest, WeightsShareTheLoadAmongNearEqualMirrors) {
   AddMirror("fra2", "DE", "64500", "50.12", "8.69", true, {"--weight", "300"});
   Sql("INSERT INTO mirror_files (chunk, mirror_id, bits) SELECT 1, id, "
