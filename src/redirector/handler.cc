@@ -66,7 +66,8 @@ void Handler::Refresh() {
   mirrors_loaded_ = now;  // on failure, try again after the same interval
   std::vector<MirrorStatus> fresh;
   InventoryGens gens;
-  if (!source_->LoadMirrors(&fresh, &gens).ok()) return;  // keep the last snapshot
+  database_away_ = !source_->LoadMirrors(&fresh, &gens).ok();
+  if (database_away_) return;  // keep the last snapshot
   // Bitmaps of mirrors that were rescanned; forget removed mirrors.
   for (const auto& [id, gen] : gens.mirrors) {
     auto known = bitmap_gens_.find(id);
@@ -95,6 +96,13 @@ void Handler::Refresh() {
 
 const Handler::CachedFile* Handler::Lookup(const std::string& path, bool* database_down) {
   *database_down = false;
+  if (options_.index && have_mirrors_ && gens_.files == options_.index->gen) {
+    index_hit_.found = options_.index->Find(path, &index_hit_.record);
+    // A file the index does not know may have been added since the database
+    // went away: the fallback, not a 404, while it is away.
+    *database_down = !index_hit_.found && database_away_;
+    return index_hit_.found ? &index_hit_ : nullptr;
+  }
   time_t now = clock_();
   auto it = files_.find(path);
   if (it != files_.end() && now - it->second.loaded < options_.file_max_age) {

@@ -9,9 +9,13 @@
 // - every mirror's file bitmaps live in the worker (1 KiB per 8192 files per
 //   mirror: 6 MB at 1M files x 50 mirrors) and are reloaded only for a
 //   mirror whose counter moved (it was rescanned);
-// - file records (path -> id, size, hash; also "not found") are cached in an
-//   LRU bounded by entries, dropped as a whole when the files counter moves
-//   (the repository changed), and at most `file_max_age` old in any case.
+// - file records come from the FileIndex the master built before forking
+//   (core/file_index.h), shared by all workers: no SQL, no per-worker
+//   memory. While the files counter says the repository changed since the
+//   index was built (the master is building the next one), or when there is
+//   no index (PostgreSQL was away at start), records are read from the
+//   database and cached in an LRU bounded by entries, dropped as a whole
+//   when the files counter moves, and at most `file_max_age` old.
 // We poll counters rather than LISTEN/NOTIFY: polling needs no extra
 // connection state, cannot miss a notification across a reconnect, and
 // costs one tiny query per worker every 5 s.
@@ -29,6 +33,7 @@
 #include <vector>
 
 #include "core/fallback.h"
+#include "core/file_index.h"
 #include "core/geoip.h"
 #include "core/inventory.h"
 #include "core/selection.h"
@@ -74,6 +79,8 @@ struct HandlerOptions {
   int refresh_seconds = 5;
   int file_max_age = 300;
   size_t file_cache_entries = 100000;
+  // Built by the master; nullptr when there is none.
+  std::shared_ptr<const FileIndex> index;
 };
 
 class Handler {
@@ -109,9 +116,11 @@ class Handler {
   std::vector<MirrorStatus> mirrors_;
   time_t mirrors_loaded_ = 0;
   bool have_mirrors_ = false;
+  bool database_away_ = false;  // the last refresh failed
   InventoryGens gens_;
   FileBitmaps bitmaps_;
   std::map<int, long long> bitmap_gens_;  // the counter each mirror's bitmaps were read at
+  CachedFile index_hit_;  // the last record found in the index
   std::unordered_map<std::string, CachedFile> files_;
   std::list<std::string> lru_;  // most recent first
 };

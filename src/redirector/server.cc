@@ -35,21 +35,13 @@ namespace waymark {
 namespace {
 
 // Set by signal handlers, read by the loops (the only process-wide state).
-volatile sig_atomic_t g_stop_fast = 0;
 volatile sig_atomic_t g_stop_graceful = 0;
-volatile sig_atomic_t g_reload = 0;
 volatile sig_atomic_t g_reopen = 0;
-volatile sig_atomic_t g_child = 0;
-volatile sig_atomic_t g_alarm = 0;
 
 void OnSignal(int sig) {
   switch (sig) {
-    case SIGTERM: case SIGINT: g_stop_fast = 1; break;
     case SIGQUIT: g_stop_graceful = 1; break;
-    case SIGHUP: g_reload = 1; break;
     case SIGUSR1: g_reopen = 1; break;
-    case SIGCHLD: g_child = 1; break;
-    case SIGALRM: g_alarm = 1; break;
   }
 }
 
@@ -178,7 +170,14 @@ void ReopenLog(const std::string& path) {
 }
 
 // One worker: accept, answer, repeat, until told to stop.
-[[noreturn]] void RunWorker(int listen_fd, const Config& config, const GeoIp* geoip) {
+struct Generation {
+  Config config;
+  std::shared_ptr<const GeoIp> geoip;
+  std::shared_ptr<const FileIndex> index;
+};
+
+[[noreturn]] void RunWorker(int listen_fd, const Generation& gen) {
+  const Config& config = gen.config;
   // FCGX_Accept_r refuses to work (-9998) until the library is initialised,
   // and FCGX_Init installs its own SIGTERM/SIGUSR1/SIGPIPE handlers: call it
   // first so that ours below replace them.
@@ -195,10 +194,11 @@ void ReopenLog(const std::string& path) {
 
   Status s;
   HandlerOptions options = OptionsFrom(config, &s);
+  options.index = gen.index;
   auto inventory = NewPostgresInventory(config.GetString("database.dsn"));
   std::mt19937_64 rng(std::random_device{}() ^ static_cast<unsigned>(getpid()));
   std::uniform_real_distribution<double> u(0, 1);
-  Handler handler(options, geoip, inventory.get(), [&] { return u(rng); },
+  Handler handler(options, gen.geoip.get(), inventory.get(), [&] { return u(rng); },
                   [] { return time(nullptr); });
 
   // Connections nginx keeps open (fastcgi_keep_conn on) carry many
@@ -249,10 +249,21 @@ void ReopenLog(const std::string& path) {
   _exit(0);
 }
 
-struct Generation {
-  std::unique_ptr<GeoIp> geoip;
-  Config config;
-};
+// Builds the file index the workers will share; logs what it built.
+std::shared_ptr<const FileIndex> BuildIndex(Database* db) {
+  auto index = std::make_shared<FileIndex>();
+  time_t start = time(nullptr);
+  Status s = LoadFileIndex(db, index.get());
+  if (!s.ok()) {
+    Log("no file index (" + s.message() + "); workers look files up in the database");
+    return nullptr;
+  }
+  Log("file index: " + std::to_string(index->files()) + " files, " +
+      std::to_string(index->aliases()) + " aliases, " +
+      std::to_string(index->bytes() / 1024) + " KiB, built in " +
+      std::to_string(time(nullptr) - start) + " s");
+  return index;
+}
 
 }  // namespace
 
@@ -274,10 +285,192 @@ Status TestConfig(const Config& config, std::string* report) {
   return Status::OK();
 }
 
+namespace {
+
+Status OpenGeoIp(const Config& config, std::shared_ptr<const GeoIp>* out) {
+  std::unique_ptr<GeoIp> g;
+  Status s = GeoIp::Open(config, &g);
+  if (s.ok()) *out = std::move(g);
+  return s;
+}
+
+// The master: forks and replaces workers, reacts to signals, and rebuilds
+// the file index when the repository changes.
+class Master {
+ public:
+  Master(const ServerOptions& options, int listen_fd) : options_(options), listen_fd_(listen_fd) {}
+
+  void Start(std::unique_ptr<Generation> gen) {
+    gen_ = std::move(gen);
+    workers_ = static_cast<int>(gen_->config.GetInt("redirector.workers"));
+    last_start_.assign(workers_, 0);
+    for (int i = 0; i < workers_; ++i) Spawn(i);
+  }
+
+  // Runs until every worker is gone after a stop.
+  void Loop() {
+    sigset_t handled;
+    sigemptyset(&handled);
+    for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGCHLD}) sigaddset(&handled, sig);
+    time_t next_check = time(nullptr) + kCheckSeconds;
+    while (true) {
+      timespec one_second{1, 0};
+      int sig = sigtimedwait(&handled, nullptr, &one_second);
+      if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) Stop(sig == SIGQUIT ? SIGQUIT : SIGTERM);
+      if (sig == SIGHUP && !stopping_) Reload();
+      if (sig == SIGUSR1) {
+        ReopenLog(gen_->config.GetString("log.file"));
+        Log("log reopened");
+        for (auto& [pid, slot] : current_) kill(pid, SIGUSR1);
+      }
+      Reap();
+      if (stopping_ && current_.empty() && retiring_.empty()) return;
+      if (stopping_) continue;
+      time_t now = time(nullptr);
+      // Restarts that had to wait (at most one per slot per second).
+      for (auto it = waiting_slots_.begin(); it != waiting_slots_.end();) {
+        if (now - last_start_[*it] >= 1) {
+          Spawn(*it);
+          it = waiting_slots_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (now >= next_check) {
+        next_check = now + kCheckSeconds;
+        CheckRepository();
+      }
+    }
+  }
+
+ private:
+  static constexpr int kCheckSeconds = 5;
+
+  void Spawn(int slot) {
+    pid_t pid = fork();
+    if (pid == 0) RunWorker(listen_fd_, *gen_);
+    if (pid < 0) {
+      Log("cannot fork a worker: " + std::string(std::strerror(errno)));
+      waiting_slots_.push_back(slot);
+      return;
+    }
+    current_[pid] = slot;
+    if (slot < static_cast<int>(last_start_.size())) last_start_[slot] = time(nullptr);
+  }
+
+  // New workers first, then the old ones finish what they are doing: no
+  // request fails.
+  void Replace(std::unique_ptr<Generation> next) {
+    for (auto& [pid, slot] : current_) {
+      retiring_[pid] = slot;
+      kill(pid, SIGQUIT);
+    }
+    current_.clear();
+    waiting_slots_.clear();
+    Start(std::move(next));
+  }
+
+  void Stop(int sig) {
+    if (stopping_) return;
+    stopping_ = true;
+    sd_notify(0, "STOPPING=1");
+    Log(std::string(sig == SIGTERM ? "fast" : "graceful") + " stop");
+    for (auto& [pid, slot] : current_) kill(pid, sig);
+    for (auto& [pid, slot] : retiring_) kill(pid, sig);
+  }
+
+  void Reload() {
+    sd_notify(0, "RELOADING=1");
+    auto next = std::make_unique<Generation>();
+    Status rs = LoadConfigFor(options_.command_line, &next->config);
+    if (rs.ok()) rs = OpenGeoIp(next->config, &next->geoip);
+    if (rs.ok()) OptionsFrom(next->config, &rs);
+    if (!rs.ok()) {
+      Log("reload failed, keeping the running configuration: " + rs.message());
+    } else {
+      // A new database may be another inventory: rebuild the index.
+      if (next->config.GetString("database.dsn") != gen_->config.GetString("database.dsn")) {
+        db_.reset();
+        next->index = nullptr;
+      } else {
+        next->index = gen_->index;
+      }
+      Replace(std::move(next));
+      Log("reloaded: " + std::to_string(workers_) + " workers");
+      CheckRepository();
+    }
+    sd_notify(0, "READY=1");
+  }
+
+  // Rebuilds the index and replaces the workers when the repository's
+  // counter moved (or when there is no index yet).
+  void CheckRepository() {
+    if (!db_) {
+      Status s = Database::Connect(gen_->config.GetString("database.dsn"), &db_);
+      if (!s.ok()) {
+        db_.reset();
+        return;  // the workers say the same in their own way; retry later
+      }
+    }
+    InventoryGens gens;
+    Status s = LoadInventoryGens(db_.get(), &gens);
+    if (!s.ok()) {
+      db_.reset();
+      return;
+    }
+    if (gen_->index && gen_->index->gen == gens.files) return;
+    auto index = BuildIndex(db_.get());
+    if (!index) {
+      db_.reset();
+      return;
+    }
+    auto next = std::make_unique<Generation>();
+    next->config = gen_->config;
+    next->geoip = gen_->geoip;
+    next->index = index;
+    Replace(std::move(next));
+  }
+
+  void Reap() {
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      if (retiring_.erase(pid)) continue;
+      auto it = current_.find(pid);
+      if (it == current_.end()) continue;
+      int slot = it->second;
+      current_.erase(it);
+      if (stopping_) continue;
+      Log("worker " + std::to_string(pid) + " died (" +
+          (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                               : "exit " + std::to_string(WEXITSTATUS(status))) +
+          "); restarting it");
+      if (slot < static_cast<int>(last_start_.size()) && time(nullptr) - last_start_[slot] < 1) {
+        waiting_slots_.push_back(slot);
+      } else {
+        Spawn(slot);
+      }
+    }
+  }
+
+  const ServerOptions& options_;
+  int listen_fd_;
+  std::unique_ptr<Generation> gen_;
+  std::unique_ptr<Database> db_;
+  int workers_ = 0;
+  std::map<pid_t, int> current_;   // pid -> slot
+  std::map<pid_t, int> retiring_;  // an older generation, finishing
+  std::vector<time_t> last_start_;
+  std::vector<int> waiting_slots_;
+  bool stopping_ = false;
+};
+
+}  // namespace
+
 int RunServer(const ServerOptions& options, const Config& initial) {
   auto gen = std::make_unique<Generation>();
   gen->config = initial;
-  Status s = GeoIp::Open(gen->config, &gen->geoip);
+  Status s = OpenGeoIp(gen->config, &gen->geoip);
   if (!s.ok()) return ReportError("waymark-redirector", s);
   OptionsFrom(gen->config, &s);
   if (!s.ok()) return ReportError("waymark-redirector", s);
@@ -297,111 +490,26 @@ int RunServer(const ServerOptions& options, const Config& initial) {
     std::ofstream(options.pidfile) << getpid() << "\n";
   }
 
-  // Signals are blocked except inside sigsuspend(), so no flag is missed.
-  sigset_t handled, old;
+  // Signals are blocked and taken with sigtimedwait() in the master's loop;
+  // workers unblock what they handle.
+  sigset_t handled;
   sigemptyset(&handled);
-  for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGCHLD, SIGALRM}) sigaddset(&handled, sig);
-  sigprocmask(SIG_BLOCK, &handled, &old);
-  InstallHandlers({SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGCHLD, SIGALRM});
+  for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGCHLD}) sigaddset(&handled, sig);
+  sigprocmask(SIG_BLOCK, &handled, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // The index before the first workers, so they start with it; without the
+  // database they start without and the master retries every 5 s.
+  {
+    std::unique_ptr<Database> db;
+    if (Database::Connect(gen->config.GetString("database.dsn"), &db).ok()) gen->index = BuildIndex(db.get());
+  }
+  Master master(options, listen_fd);
   int workers = static_cast<int>(gen->config.GetInt("redirector.workers"));
-  std::map<pid_t, int> current;        // pid -> slot
-  std::map<pid_t, int> retiring;       // old generation, finishing
-  std::vector<time_t> last_start(workers, 0);
-  auto spawn = [&](int slot) {
-    pid_t pid = fork();
-    if (pid == 0) {
-      RunWorker(listen_fd, gen->config, gen->geoip.get());
-    }
-    if (pid > 0) {
-      current[pid] = slot;
-      if (slot < static_cast<int>(last_start.size())) last_start[slot] = time(nullptr);
-    } else {
-      Log("cannot fork a worker: " + std::string(std::strerror(errno)));
-    }
-  };
-  for (int i = 0; i < workers; ++i) spawn(i);
+  master.Start(std::move(gen));
   Log("ready: " + std::to_string(workers) + " workers on " + listen);
   sd_notify(0, "READY=1");
-
-  std::vector<int> waiting_slots;
-  bool stopping = false;
-  while (true) {
-    sigset_t wait = old;
-    sigsuspend(&wait);
-    if (g_stop_fast || g_stop_graceful) {
-      if (!stopping) {
-        stopping = true;
-        int sig = g_stop_fast ? SIGTERM : SIGQUIT;
-        sd_notify(0, "STOPPING=1");
-        Log(std::string(g_stop_fast ? "fast" : "graceful") + " stop");
-        for (auto& [pid, slot] : current) kill(pid, sig);
-        for (auto& [pid, slot] : retiring) kill(pid, sig);
-      }
-    }
-    if (g_reload && !stopping) {
-      g_reload = 0;
-      Config fresh;
-      Status rs = LoadConfigFor(options.command_line, &fresh);
-      auto next = std::make_unique<Generation>();
-      next->config = fresh;
-      if (rs.ok()) rs = GeoIp::Open(next->config, &next->geoip);
-      if (rs.ok()) OptionsFrom(next->config, &rs);
-      if (!rs.ok()) {
-        Log("reload failed, keeping the running configuration: " + rs.message());
-      } else {
-        // New workers first, then the old ones finish what they are doing.
-        for (auto& [pid, slot] : current) {
-          retiring[pid] = slot;
-          kill(pid, SIGQUIT);
-        }
-        current.clear();
-        gen = std::move(next);
-        workers = static_cast<int>(gen->config.GetInt("redirector.workers"));
-        last_start.assign(workers, 0);
-        for (int i = 0; i < workers; ++i) spawn(i);
-        Log("reloaded: " + std::to_string(workers) + " workers");
-      }
-    }
-    if (g_reopen) {
-      g_reopen = 0;
-      ReopenLog(gen->config.GetString("log.file"));
-      Log("log reopened");
-      for (auto& [pid, slot] : current) kill(pid, SIGUSR1);
-    }
-    if (g_child) {
-      g_child = 0;
-      int status;
-      pid_t pid;
-      while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        if (retiring.erase(pid)) continue;
-        auto it = current.find(pid);
-        if (it == current.end()) continue;
-        int slot = it->second;
-        current.erase(it);
-        if (stopping) continue;
-        Log("worker " + std::to_string(pid) + " died (" +
-            (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
-                                 : "exit " + std::to_string(WEXITSTATUS(status))) +
-            "); restarting it");
-        if (slot < static_cast<int>(last_start.size()) && time(nullptr) - last_start[slot] < 1) {
-          waiting_slots.push_back(slot);  // at most one restart per slot per second
-          alarm(1);
-        } else {
-          spawn(slot);
-        }
-      }
-    }
-    if (g_alarm) {
-      g_alarm = 0;
-      if (!stopping) {
-        for (int slot : waiting_slots) spawn(slot);
-      }
-      waiting_slots.clear();
-    }
-    if (stopping && current.empty() && retiring.empty()) break;
-  }
+  master.Loop();
   if (StartsWith(listen, "unix:")) unlink(listen.substr(5).c_str());
   if (!options.pidfile.empty()) unlink(options.pidfile.c_str());
   Log("stopped");

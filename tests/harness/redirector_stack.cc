@@ -35,7 +35,7 @@ std::string OriginConfForTest(const std::string& listen_lines, const std::string
   return conf;
 }
 
-Status RedirectorStack::Start(const StackOptions& options, std::unique_ptr<RedirectorStack>* out) {
+Status RedirectorStack::Create(const StackOptions& options, std::unique_ptr<RedirectorStack>* out) {
   std::unique_ptr<RedirectorStack> st(new RedirectorStack());
   st->options_ = options;
   st->dsn_ = SharedCluster()->CreateDatabase();
@@ -43,9 +43,14 @@ Status RedirectorStack::Start(const StackOptions& options, std::unique_ptr<Redir
   st->RewriteConfig(options.redirector_config);
   CommandResult r = st->Waymark({"db", "init"});
   if (r.exit_code != 0) return Status::IOError("waymark db init: " + r.err);
+  *out = std::move(st);
+  return Status::OK();
+}
 
-  std::string tls;
-  st->http_port_ = FreePort();
+Status RedirectorStack::Serve() {
+  RedirectorStack* st = this;
+  const StackOptions& options = options_;
+  http_port_ = FreePort();
   std::string listen = "listen 127.0.0.1:" + std::to_string(st->http_port_) + ";";
   if (options.https) {
     st->https_port_ = FreePort();
@@ -66,10 +71,7 @@ Status RedirectorStack::Start(const StackOptions& options, std::unique_ptr<Redir
   std::string http =
       "set_real_ip_from 127.0.0.1;\nreal_ip_header X-Forwarded-For;\n" +
       OriginConfForTest(listen, st->repository(), st->dir_ / "redirector.sock");
-  s = NginxServer::Start(http, &st->nginx_);
-  if (!s.ok()) return s;
-  *out = std::move(st);
-  return Status::OK();
+  return NginxServer::Start(http, &st->nginx_);
 }
 
 void RedirectorStack::RewriteConfig(const std::vector<std::string>& redirector_config) {

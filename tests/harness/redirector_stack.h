@@ -29,8 +29,11 @@ struct StackOptions {
 
 class RedirectorStack {
  public:
-  // Creates the database, writes the config, starts both servers.
-  static Status Start(const StackOptions& options, std::unique_ptr<RedirectorStack>* out);
+  // Creates the database with the schema and writes the config; Serve()
+  // then starts both servers (after the test has put its inventory in, so
+  // the redirector starts with it in its file index).
+  static Status Create(const StackOptions& options, std::unique_ptr<RedirectorStack>* out);
+  Status Serve();
   RedirectorStack(const RedirectorStack&) = delete;
   RedirectorStack& operator=(const RedirectorStack&) = delete;
   ~RedirectorStack();
