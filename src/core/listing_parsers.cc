@@ -365,7 +365,7 @@ std::string StripTags(std::string_view s) {
   for (char c : s) {
     if (c == '<') in_tag = true;
     else if (c == '>') { in_tag = false; out += ' '; }
-    else if (!in_tag) out += c;
+    else if (!in_tag) out += (c == '\r' || c == '\n') ? ' ' : c;
   }
   return DecodeEntities(out);
 }

@@ -1,0 +1,259 @@
+// waymark-scan NAME... against real mirrors on loopback: a real rsync
+// daemon (open and password-protected modules), and the inventory in a
+// real PostgreSQL. Full and partial mirrors, wrong sizes, old copies and
+// the allowed lag of fast-changing metadata, removed files, a mirror that
+// is down (its last listing stays), concurrent scans of one mirror, --enable,
+// and no bitmap writes when a listing did not change.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <pqxx/pqxx>
+
+#include "tests/harness/commands.h"
+#include "tests/harness/postgres_cluster.h"
+#include "tests/harness/rsync_daemon.h"
+#include "tests/harness/temp_dir.h"
+
+namespace waymark {
+namespace {
+
+using testing::RunBinary;
+using testing::SharedCluster;
+using testing::WriteFile;
+
+constexpr long long kT = 1767225600;  // 2026-01-01 00:00:00 UTC
+
+void SetMtime(const std::string& path, long long t) {
+  struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(t), 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW), 0) << path;
+}
+
+class ScanMirrorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dsn_ = SharedCluster()->CreateDatabase();
+    repo_ = dir_ / "repo";
+    WriteConfig("");
+    CommandResult r = testing::RunWaymark({"-c", config_, "db", "init"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    // The origin: three files, one of them fast-changing metadata.
+    Put(repo_, "pub/app-1.0.tar.gz", std::string(3000, 'a'), kT);
+    Put(repo_, "pub/app-1.1.tar.gz", std::string(4000, 'b'), kT);
+    Put(repo_, "dists/stable/Release", "Suite: stable\n", kT);
+    r = RunBinary("waymark-scan", {"-c", config_, "--repository"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  void WriteConfig(const std::string& extra) {
+    config_ = dir_ / "waymark.conf";
+    WriteFile(config_, "[database]\ndsn = " + dsn_ + "\n[repository]\npath = " + repo_ +
+                           "\n[scan]\nmtime_tolerance = 5m\nio_timeout = 10s\n"
+                           "connect_timeout = 5s\n" + extra);
+  }
+
+  static void Put(const std::string& root, const std::string& path, const std::string& data,
+                  long long mtime) {
+    WriteFile(root + "/" + path, data);
+    SetMtime(root + "/" + path, mtime);
+  }
+
+  // A mirror directory that is an exact copy of the origin.
+  std::string CopyOfRepo(const std::string& name) {
+    std::string d = dir_ / name;
+    SubprocessOptions o;
+    o.argv = {"cp", "-a", repo_, d};
+    CommandResult r;
+    EXPECT_TRUE(RunCommand(o, "", 30000, &r).ok());
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return d;
+  }
+
+  void AddMirror(const std::string& name, const std::string& rsync_url,
+                 std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"-c", config_, "mirror", "add", name, "--no-geoip",
+                                     "--http", "http://" + name + ".example.org/"};
+    if (!rsync_url.empty()) {
+      args.push_back("--rsync");
+      args.push_back(rsync_url);
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    CommandResult r = testing::RunWaymark(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  CommandResult Scan(std::vector<std::string> args) {
+    args.insert(args.begin(), {"-c", config_});
+    return RunBinary("waymark-scan", args);
+  }
+
+  std::string Query(const std::string& sql) {
+    pqxx::connection c(dsn_);
+    pqxx::read_transaction tx(c);
+    std::string out;
+    for (const auto& row : tx.exec(sql)) {
+      for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
+        if (i) out += "|";
+        out += row[i].is_null() ? "NULL" : row[i].c_str();
+      }
+      out += "\n";
+    }
+    return out;
+  }
+
+  // Paths the mirror holds, by the bitmaps, sorted.
+  std::string Holds(const std::string& mirror) {
+    return Query("SELECT coalesce(string_agg(f.path, ',' ORDER BY f.path), '') FROM file_mirrors fm "
+                 "JOIN files f ON f.id = fm.file_id JOIN mirrors m ON m.id = fm.mirror_id "
+                 "WHERE m.name = '" + mirror + "'");
+  }
+
+  testing::TempDir dir_;
+  std::string dsn_, repo_, config_;
+};
+
+TEST_F(ScanMirrorTest, FullAndPartialMirrorsOverRsync) {
+  std::string full = CopyOfRepo("full");
+  std::string part = dir_ / "part";
+  Put(part, "pub/app-1.0.tar.gz", std::string(2999, 'a'), kT);         // wrong size
+  Put(part, "pub/app-1.1.tar.gz", std::string(4000, 'b'), kT - 86400);  // a day older
+  Put(part, "dists/stable/Release", "Suite: stable\n", kT - 3600);      // an hour older
+  Put(part, "pub/extra.txt", "not in the inventory", kT);
+  std::unique_ptr<testing::RsyncDaemon> rsyncd;
+  Status s = testing::RsyncDaemon::Start({{"full", full, "", ""}, {"part", part, "", ""}}, &rsyncd);
+  ASSERT_TRUE(s.ok()) << s.message();
+  AddMirror("full1", rsyncd->Url("full"));
+  AddMirror("part1", rsyncd->Url("part"));
+
+  CommandResult r = Scan({"--all", "--jobs", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("full1: ok over rsync in "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": 6 entries, holds 3 of 3 files (7014 bytes)\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(": 7 entries, holds 0 of 3 files (0 bytes)\n"), std::string::npos) << r.out;
+  EXPECT_EQ(Holds("full1"), "dists/stable/Release,pub/app-1.0.tar.gz,pub/app-1.1.tar.gz\n");
+  EXPECT_EQ(Holds("part1"), "\n");
+  EXPECT_EQ(Query("SELECT f.path, p.problem, p.mirror_size, extract(epoch FROM p.mirror_mtime)::bigint "
+                  "FROM mirror_file_problems p JOIN files f ON f.id = p.file_id "
+                  "JOIN mirrors m ON m.id = p.mirror_id WHERE m.name = 'part1' ORDER BY f.path"),
+            "dists/stable/Release|too_old|14|1767222000\n"
+            "pub/app-1.0.tar.gz|wrong_size|2999|1767225600\n"
+            "pub/app-1.1.tar.gz|too_old|4000|1767139200\n");
+  EXPECT_EQ(Query("SELECT m.name, s.protocol, s.ok, s.error, s.entries_seen, s.files_matched, "
+                  "s.bytes_matched FROM mirror_scans s JOIN mirrors m ON m.id = s.mirror_id "
+                  "ORDER BY m.name"),
+            "full1|rsync|t|NULL|6|3|7014\npart1|rsync|t|NULL|7|0|0\n");
+  EXPECT_EQ(Query("SELECT name, last_scan_ok, last_scan_error, last_good_scan_at = last_scan_at, "
+                  "enabled FROM mirrors ORDER BY name"),
+            "full1|t|NULL|t|f\npart1|t|NULL|t|f\n");
+
+  // Metadata may lag: with dists/ allowed two hours, the Release file counts.
+  WriteConfig("allowed_lag = dists/=2h\n");
+  r = Scan({"part1", "--enable"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(Holds("part1"), "dists/stable/Release\n");
+  EXPECT_NE(r.out.find("holds 1 of 3 files (14 bytes), enabled\n"), std::string::npos) << r.out;
+  EXPECT_EQ(Query("SELECT enabled FROM mirrors WHERE name = 'part1'"), "t\n");
+  EXPECT_EQ(Query("SELECT kind, actor FROM mirror_events e JOIN mirrors m ON m.id = e.mirror_id "
+                  "WHERE m.name = 'part1' ORDER BY e.id DESC LIMIT 1"),
+            "enabled|waymark-scan\n");
+}
+
+TEST_F(ScanMirrorTest, RemovedFileAndUnchangedListing) {
+  std::string m = CopyOfRepo("m");
+  std::unique_ptr<testing::RsyncDaemon> rsyncd;
+  ASSERT_TRUE(testing::RsyncDaemon::Start({{"pub", m, "", ""}}, &rsyncd).ok());
+  AddMirror("m1", rsyncd->Url("pub"));
+  ASSERT_EQ(Scan({"m1"}).exit_code, 0);
+  EXPECT_EQ(Holds("m1"), "dists/stable/Release,pub/app-1.0.tar.gz,pub/app-1.1.tar.gz\n");
+  // The same listing again: no bitmap row is written, so the redirectors
+  // have nothing to reload.
+  std::string gen = Query("SELECT files_gen FROM mirrors WHERE name = 'm1'");
+  ASSERT_EQ(Scan({"m1"}).exit_code, 0);
+  EXPECT_EQ(Query("SELECT files_gen FROM mirrors WHERE name = 'm1'"), gen);
+  // The mirror loses a file.
+  unlink((m + "/pub/app-1.0.tar.gz").c_str());
+  CommandResult r = Scan({"m1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Holds("m1"), "dists/stable/Release,pub/app-1.1.tar.gz\n");
+  EXPECT_NE(Query("SELECT files_gen FROM mirrors WHERE name = 'm1'"), gen);
+  // The origin changes a file: the mirror no longer holds it, before any
+  // mirror scan, and after one that finds the old size.
+  Put(repo_, "pub/app-1.1.tar.gz", std::string(4100, 'c'), kT + 60);
+  ASSERT_EQ(RunBinary("waymark-scan", {"-c", config_, "--repository"}).exit_code, 0);
+  EXPECT_EQ(Holds("m1"), "dists/stable/Release\n");
+  ASSERT_EQ(Scan({"m1"}).exit_code, 0);
+  EXPECT_EQ(Holds("m1"), "dists/stable/Release\n");
+  EXPECT_EQ(Query("SELECT problem, mirror_size FROM mirror_file_problems"), "wrong_size|4000\n");
+}
+
+TEST_F(ScanMirrorTest, MirrorThatIsDownKeepsItsLastListing) {
+  std::string m = CopyOfRepo("m");
+  std::unique_ptr<testing::RsyncDaemon> rsyncd;
+  ASSERT_TRUE(testing::RsyncDaemon::Start({{"pub", m, "", ""}}, &rsyncd).ok());
+  AddMirror("m1", rsyncd->Url("pub"));
+  AddMirror("nourl", "");
+  ASSERT_EQ(Scan({"m1"}).exit_code, 0);
+  std::string good = Query("SELECT last_good_scan_at FROM mirrors WHERE name = 'm1'");
+  rsyncd->Stop();
+  CommandResult r = Scan({"m1", "nourl", "--protocol", "rsync"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("m1: FAILED over rsync after "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(last listing kept)\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("nourl: FAILED after 0.0 s: no URL to scan for the protocols tried (rsync) "
+                       "(last listing kept)\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(Holds("m1"), "dists/stable/Release,pub/app-1.0.tar.gz,pub/app-1.1.tar.gz\n");
+  EXPECT_EQ(Query("SELECT last_scan_ok, last_scan_error LIKE 'rsync: rsync exited with status %', "
+                  "last_good_scan_at FROM mirrors WHERE name = 'm1'"),
+            "f|t|" + good);
+  EXPECT_EQ(Query("SELECT ok, protocol, error IS NOT NULL FROM mirror_scans s JOIN mirrors m ON "
+                  "m.id = s.mirror_id WHERE m.name = 'm1' ORDER BY s.id"),
+            "t|rsync|f\nf|rsync|t\n");
+  // An unknown name is an error before anything is scanned.
+  r = Scan({"m1", "nosuch"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "waymark-scan: mirror 'nosuch' not found\n");
+}
+
+TEST_F(ScanMirrorTest, PasswordProtectedModule) {
+  std::string m = CopyOfRepo("m");
+  std::unique_ptr<testing::RsyncDaemon> rsyncd;
+  ASSERT_TRUE(testing::RsyncDaemon::Start({{"sec", m, "mirror", "s3cr3t-pw"}}, &rsyncd).ok());
+  std::string url = rsyncd->Url("sec");
+  AddMirror("good", "rsync://mirror:s3cr3t-pw@" + url.substr(8));
+  AddMirror("bad", "rsync://mirror:wr0ng-pw@" + url.substr(8));
+  CommandResult r = Scan({"good", "bad", "--protocol", "rsync"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(Holds("good"), "dists/stable/Release,pub/app-1.0.tar.gz,pub/app-1.1.tar.gz\n");
+  EXPECT_EQ(Holds("bad"), "\n");
+  EXPECT_NE(r.out.find("bad: FAILED over rsync"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("auth failed on module sec"), std::string::npos) << r.out;
+  for (const std::string& text : {r.out, r.err, Query("SELECT string_agg(coalesce(error, ''), ' ') "
+                                                      "FROM mirror_scans")}) {
+    EXPECT_EQ(text.find("s3cr3t"), std::string::npos) << text;
+    EXPECT_EQ(text.find("wr0ng"), std::string::npos) << text;
+  }
+}
+
+TEST_F(ScanMirrorTest, ConcurrentScanOfOneMirrorIsRefused) {
+  std::string m = CopyOfRepo("m");
+  std::unique_ptr<testing::RsyncDaemon> rsyncd;
+  ASSERT_TRUE(testing::RsyncDaemon::Start({{"pub", m, "", ""}}, &rsyncd).ok());
+  AddMirror("m1", rsyncd->Url("pub"));
+  int id = std::stoi(Query("SELECT id FROM mirrors WHERE name = 'm1'"));
+  pqxx::connection holder(dsn_);
+  pqxx::nontransaction tx(holder);
+  ASSERT_TRUE(tx.exec_params1("SELECT pg_try_advisory_lock(1465470257, $1)", id)[0].as<bool>());
+  CommandResult r = Scan({"m1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "m1: FAILED after 0.0 s: another scan of this mirror is running (last listing kept)\n");
+  EXPECT_EQ(Query("SELECT count(*) FROM mirror_scans"), "0\n");
+  tx.exec_params("SELECT pg_advisory_unlock(1465470257, $1)", id);
+  EXPECT_EQ(Scan({"m1"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace waymark
