@@ -12,6 +12,7 @@
 #include <pqxx/pqxx>
 
 #include "tests/harness/commands.h"
+#include "tests/harness/ftp_server.h"
 #include "tests/harness/postgres_cluster.h"
 #include "tests/harness/rsync_daemon.h"
 #include "tests/harness/temp_dir.h"
@@ -253,6 +254,38 @@ TEST_F(ScanMirrorTest, ConcurrentScanOfOneMirrorIsRefused) {
   EXPECT_EQ(Query("SELECT count(*) FROM mirror_scans"), "0\n");
   tx.exec_params("SELECT pg_advisory_unlock(1465470257, $1)", id);
   EXPECT_EQ(Scan({"m1"}).exit_code, 0);
+}
+
+}  // namespace
+}  // namespace waymark
+
+namespace waymark {
+namespace {
+
+TEST_F(ScanMirrorTest, FtpMirrorAndProtocolOrder) {
+  std::string m = CopyOfRepo("m");
+  Put(m, "pub/app-1.0.tar.gz", std::string(2000, 'a'), kT);  // wrong size
+  std::unique_ptr<testing::FtpServer> ftpd;
+  Status s = testing::FtpServer::Start(m, &ftpd);
+  ASSERT_TRUE(s.ok()) << s.message();
+  // rsync first, but nothing listens there: FTP lists instead.
+  int dead = testing::FreePort();
+  AddMirror("f1", "rsync://127.0.0.1:" + std::to_string(dead) + "/pub/",
+            {"--ftp", ftpd->Url("")});
+  CommandResult r = Scan({"f1"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("f1: ok over ftp in "), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("waymark-scan: f1: rsync listing failed: rsync exited with status "),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(Holds("f1"), "dists/stable/Release,pub/app-1.1.tar.gz\n");
+  EXPECT_EQ(Query("SELECT problem, mirror_size FROM mirror_file_problems"), "wrong_size|2000\n");
+  EXPECT_EQ(Query("SELECT protocol, ok, entries_seen, files_matched FROM mirror_scans"),
+            "ftp|t|6|2\n");
+  // --protocol rsync alone fails, and keeps the FTP listing.
+  r = Scan({"f1", "--protocol", "rsync"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(Holds("f1"), "dists/stable/Release,pub/app-1.1.tar.gz\n");
 }
 
 }  // namespace
