@@ -290,3 +290,54 @@ TEST_F(ScanMirrorTest, FtpMirrorAndProtocolOrder) {
 
 }  // namespace
 }  // namespace waymark
+
+namespace waymark {
+namespace {
+
+TEST_F(ScanMirrorTest, FileListAndShowSayWhoHoldsAFileAndWhyNot) {
+  std::string full = CopyOfRepo("full");
+  std::string part = dir_ / "part";
+  Put(part, "pub/app-1.0.tar.gz", std::string(2999, 'a'), kT);
+  Put(part, "pub/app-1.1.tar.gz", std::string(4000, 'b'), kT - 86400);
+  ASSERT_EQ(symlink("app-1.1.tar.gz", (repo_ + "/pub/latest.tar.gz").c_str()), 0);
+  ASSERT_EQ(RunBinary("waymark-scan", {"-c", config_, "--repository"}).exit_code, 0);
+  std::unique_ptr<testing::RsyncDaemon> rsyncd;
+  ASSERT_TRUE(
+      testing::RsyncDaemon::Start({{"full", full, "", ""}, {"part", part, "", ""}}, &rsyncd).ok());
+  AddMirror("full1", rsyncd->Url("full"));
+  AddMirror("part1", rsyncd->Url("part"));
+  AddMirror("zzz-new", rsyncd->Url("part"));
+  ASSERT_EQ(Scan({"full1", "part1"}).exit_code, 0);
+
+  CommandResult r = testing::RunWaymark({"-c", config_, "file", "list", "pub/"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "PATH                SIZE  MTIME (UTC)          MIRRORS\n"
+            "pub/app-1.0.tar.gz  3000  2026-01-01 00:00:00  1\n"
+            "pub/app-1.1.tar.gz  4000  2026-01-01 00:00:00  1\n");
+  r = testing::RunWaymark({"-c", config_, "file", "show", "/pub/latest.tar.gz"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("path:      pub/app-1.1.tar.gz\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("aliases:   pub/latest.tar.gz\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mirrors:   1 of 3 hold it\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nsha256:    488c3c0aa47c6eb3e4f0154f6d0ff747ceaa57d0a6ebaaf00c0a03ce5cadbb0b\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("MIRROR   ENABLED  STATE          MIRROR SIZE  MIRROR MTIME (UTC)\n"
+                       "full1    no       holds          -            -\n"
+                       "part1    no       too old        4000         2025-12-31 00:00:00\n"
+                       "zzz-new  no       never scanned  -            -\n"),
+            std::string::npos)
+      << r.out;
+  r = testing::RunWaymark({"-c", config_, "file", "show", "pub/app-1.0.tar.gz", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"state\": \"wrong size\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"mirror_size\": 2999"), std::string::npos) << r.out;
+  // A file the part mirror simply lacks.
+  r = testing::RunWaymark({"-c", config_, "file", "show", "dists/stable/Release"});
+  EXPECT_NE(r.out.find("part1    no       missing"), std::string::npos) << r.out;
+  r = testing::RunWaymark({"-c", config_, "file", "show", "nope"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "waymark: file 'nope' is not in the inventory\n");
+}
+
+}  // namespace
+}  // namespace waymark
