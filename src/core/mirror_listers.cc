@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <memory>
@@ -38,6 +39,68 @@ void InitListers() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 // ---------------------------------------------------------------------------
 // rsync
 
+namespace {
+
+// Splits rsync --list-only output into lines (bounded length), parses each
+// and feeds the sink; shared by the live listing and --listing FILE.
+class RsyncLineReader {
+ public:
+  RsyncLineReader(const ListLimits& limits, const ListSink& sink, ListStats* stats)
+      : limits_(limits), sink_(sink), stats_(stats) {}
+
+  Status Feed(const char* buf, size_t got) {
+    for (size_t k = 0; k < got; ++k) {
+      char c = buf[k];
+      if (c != '\n') {
+        if (skipping_) continue;
+        line_ += c;
+        if (line_.size() > kMaxLine) {
+          stats_->Reject("line longer than 16 KiB");
+          line_.clear();
+          skipping_ = true;
+        }
+        continue;
+      }
+      if (skipping_) {
+        skipping_ = false;
+        continue;
+      }
+      Status s = Line();
+      if (!s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+  // The last line may lack its newline.
+  Status Finish() { return line_.empty() ? Status::OK() : Line(); }
+
+ private:
+  Status Line() {
+    ListingEntry e;
+    std::string why;
+    ParseResult pr = ParseRsyncLine(line_, &e, &why);
+    line_.clear();
+    if (pr == ParseResult::kReject) {
+      stats_->Reject(why);
+    } else if (pr == ParseResult::kEntry) {
+      if (++stats_->entries > limits_.max_entries)
+        return Status::IOError("listing has more than scan.max_entries (" +
+                               std::to_string(limits_.max_entries) + ") entries");
+      if (sink_.entry) sink_.entry(e);
+      if (sink_.progress && stats_->entries % 10000 == 0) sink_.progress(*stats_);
+    }
+    return Status::OK();
+  }
+
+  const ListLimits& limits_;
+  const ListSink& sink_;
+  ListStats* stats_;
+  std::string line_;
+  bool skipping_ = false;
+};
+
+}  // namespace
+
 // The child's output is read as it comes, line by line, so memory stays
 // bounded whatever the listing's size; the child is killed (Subprocess's
 // destructor) when a limit is hit.
@@ -65,8 +128,8 @@ Status ListRsync(const std::string& url, const ListLimits& limits, const ListSin
   s = Subprocess::Start(o, &child);
   if (!s.ok()) return Status::IOError("cannot run rsync: " + s.message());
 
-  std::string line, err_tail;
-  bool skipping = false;  // inside an overlong line
+  std::string err_tail;
+  RsyncLineReader reader(limits, sink, stats);
   Status failure;
   auto last_data = Clock::now();
   int out_fd = child->stdout_fd(), err_fd = child->stderr_fd();
@@ -105,42 +168,12 @@ Status ListRsync(const std::string& url, const ListLimits& limits, const ListSin
         if (err_tail.size() > 4096) err_tail.erase(0, err_tail.size() - 4096);
         continue;
       }
-      for (ssize_t k = 0; k < got; ++k) {
-        char c = buf[k];
-        if (c != '\n') {
-          if (skipping) continue;
-          line += c;
-          if (line.size() > kMaxLine) {
-            stats->Reject("line longer than 16 KiB");
-            line.clear();
-            skipping = true;
-          }
-          continue;
-        }
-        if (skipping) {
-          skipping = false;
-          continue;
-        }
-        ListingEntry e;
-        std::string why;
-        ParseResult pr = ParseRsyncLine(line, &e, &why);
-        line.clear();
-        if (pr == ParseResult::kReject) {
-          stats->Reject(why);
-        } else if (pr == ParseResult::kEntry) {
-          if (++stats->entries > limits.max_entries) {
-            failure = Status::IOError("listing has more than scan.max_entries (" +
-                                      std::to_string(limits.max_entries) + ") entries");
-            break;
-          }
-          if (sink.entry) sink.entry(e);
-          if (sink.progress && stats->entries % 10000 == 0) sink.progress(*stats);
-        }
-      }
+      failure = reader.Feed(buf, static_cast<size_t>(got));
       if (!failure.ok()) break;
     }
     if (!failure.ok()) break;
   }
+  if (failure.ok()) failure = reader.Finish();
   if (!failure.ok()) return failure;  // the child is killed with `child`
   int code = -1;
   s = child->Wait(std::max<long long>(1000, std::min<long long>(MsLeft(limits), 30000)), &code);
@@ -170,6 +203,22 @@ Status ListRsync(const std::string& url, const ListLimits& limits, const ListSin
                            (why.empty() ? "" : ": " + Printable(why)));
   }
   return Status::OK();
+}
+
+Status ListRsyncFile(const std::string& path, const ListLimits& limits, const ListSink& sink,
+                     ListStats* stats) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(fopen(path.c_str(), "rb"), fclose);
+  if (!f) return Status::IOError("cannot open '" + Printable(path) + "': " + strerror(errno));
+  RsyncLineReader reader(limits, sink, stats);
+  char buf[65536];
+  size_t got;
+  while ((got = fread(buf, 1, sizeof buf, f.get())) > 0) {
+    if (MsLeft(limits) <= 0) return Status::IOError("listing took longer than scan.timeout");
+    Status s = reader.Feed(buf, got);
+    if (!s.ok()) return s;
+  }
+  if (ferror(f.get())) return Status::IOError("cannot read '" + Printable(path) + "'");
+  return reader.Finish();
 }
 
 // ---------------------------------------------------------------------------

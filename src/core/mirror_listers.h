@@ -51,6 +51,10 @@ struct ListSink {
 // `url` is a base URL (core/url.h) of the matching scheme.
 Status ListRsync(const std::string& url, const ListLimits& limits, const ListSink& sink,
                  ListStats* stats);
+// The same parser on saved `rsync --list-only --no-human-readable` output
+// (times in UTC), e.g. a listing a mirror publishes.
+Status ListRsyncFile(const std::string& path, const ListLimits& limits, const ListSink& sink,
+                     ListStats* stats);
 Status ListFtp(const std::string& url, const ListLimits& limits, const ListSink& sink,
                ListStats* stats);
 Status ListHttp(const std::string& url, const ListLimits& limits, const ListSink& sink,

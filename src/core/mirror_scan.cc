@@ -177,8 +177,9 @@ class Scanner {
     ListStats stats;
     std::vector<std::string> errors;
     bool listed = false;
+    if (!o_->listing_file.empty()) order = {"rsync"};
     for (const auto& proto : order) {
-      std::string url = UrlFor(m, proto);
+      std::string url = o_->listing_file.empty() ? UrlFor(m, proto) : o_->listing_file;
       if (url.empty()) continue;
       r.protocol = proto;
       matcher = std::make_unique<ListingMatcher>(snap_, &o_->policy);
@@ -203,7 +204,8 @@ class Scanner {
                                              st.entries / std::max(secs, 0.001))) +
                                          "/s");
       };
-      if (proto == "rsync") s = ListRsync(url, limits, sink, &stats);
+      if (!o_->listing_file.empty()) s = ListRsyncFile(url, limits, sink, &stats);
+      else if (proto == "rsync") s = ListRsync(url, limits, sink, &stats);
       else if (proto == "ftp") s = ListFtp(url, limits, sink, &stats);
       else s = ListHttp(url, limits, sink, &stats);
       if (o_->output) o_->output->Done(m.name);

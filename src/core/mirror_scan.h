@@ -38,6 +38,9 @@ struct MirrorScanOptions {
   std::vector<std::string> protocols = {"rsync", "ftp", "http"};
   std::string only_protocol;  // --protocol
   bool enable = false;        // --enable: enable a mirror after a good scan
+  // --listing FILE: read saved rsync --list-only output instead of the
+  // network (one mirror; recorded as an rsync scan).
+  std::string listing_file;
   MatchPolicy policy;
   ScanOutput* output = nullptr;  // may be null
 };

@@ -67,6 +67,11 @@ int RunMirrors(const Config& config, const CommandLine& cl, ScanOutput* out) {
     o.only_protocol = p;
   }
   o.enable = cl.Has("enable");
+  if (cl.Has("listing")) {
+    if (cl.Has("all") || cl.positional.size() != 1)
+      return ReportError(kProgram, Status::InvalidArgument("--listing FILE goes with one mirror NAME"));
+    o.listing_file = cl.Get("listing");
+  }
   o.output = out;
   std::vector<MirrorScanReport> reports;
   s = ScanMirrors(config.GetString("database.dsn"), cl.Has("all") ? std::vector<std::string>{}
@@ -88,7 +93,8 @@ int Run(int argc, char** argv) {
       "rehash", "with --repository: hash every file again")(
       "all", "scan every mirror")("jobs,j", po::value<std::string>(), "scans (or hashing threads) in parallel; default scan.jobs")(
       "protocol", po::value<std::string>(), "scan mirrors over this protocol only: rsync, ftp or http")(
-      "enable", "enable each mirror whose scan succeeded");
+      "enable", "enable each mirror whose scan succeeded")(
+      "listing", po::value<std::string>(), "with one NAME: read saved 'rsync --list-only' output from FILE");
   CommandLine cl;
   std::vector<std::string> args(argv + 1, argv + argc);
   Status s = ParseCommandLine(args, own, -1, &cl);
@@ -117,9 +123,9 @@ int Run(int argc, char** argv) {
                                      "see 'waymark-scan --help'"));
   if (cl.Has("rehash") && !repo)
     return ReportError(kProgram, Status::InvalidArgument("--rehash goes with --repository"));
-  if ((cl.Has("protocol") || cl.Has("enable")) && repo)
+  if ((cl.Has("protocol") || cl.Has("enable") || cl.Has("listing")) && repo)
     return ReportError(kProgram, Status::InvalidArgument(
-                                     "--protocol and --enable go with mirror scans"));
+                                     "--protocol, --enable and --listing go with mirror scans"));
   Config config;
   s = LoadConfigFor(cl, &config);
   if (!s.ok()) return ReportError(kProgram, s);

@@ -341,3 +341,28 @@ TEST_F(ScanMirrorTest, FileListAndShowSayWhoHoldsAFileAndWhyNot) {
 
 }  // namespace
 }  // namespace waymark
+
+namespace waymark {
+namespace {
+
+TEST_F(ScanMirrorTest, SavedListingFile) {
+  AddMirror("saved", "");
+  WriteFile(dir_ / "listing.txt",
+            "drwxr-xr-x          4096 2026/01/01 00:00:00 .\n"
+            "-rw-r--r--          3000 2026/01/01 00:00:00 pub/app-1.0.tar.gz\n"
+            "-rw-r--r--          4000 2026/01/01 00:00:00 pub/../../etc/shadow\n"
+            "-rw-r--r--            14 2026/01/01 00:00:00 dists/stable/Release");
+  CommandResult r = Scan({"saved", "--listing", dir_ / "listing.txt"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(Holds("saved"), "dists/stable/Release,pub/app-1.0.tar.gz\n");
+  EXPECT_NE(r.out.find("saved: ok over rsync in "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": 2 entries, holds 2 of 3 files (3014 bytes), 1 entries rejected\n"),
+            std::string::npos)
+      << r.out;
+  r = Scan({"--all", "--listing", dir_ / "listing.txt"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark-scan: --listing FILE goes with one mirror NAME\n");
+}
+
+}  // namespace
+}  // namespace waymark
