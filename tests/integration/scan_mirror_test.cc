@@ -366,3 +366,48 @@ TEST_F(ScanMirrorTest, SavedListingFile) {
 
 }  // namespace
 }  // namespace waymark
+
+namespace waymark {
+namespace {
+
+// Everything the scans write is allowed to the waymark_scanner role of
+// sql/roles.sql, and needs nothing more.
+TEST_F(ScanMirrorTest, ScansRunAsTheScannerRole) {
+  ASSERT_TRUE(SharedCluster()
+                  ->ExecSql(dsn_,
+                            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = "
+                            "'wm_test_scanner') THEN CREATE ROLE wm_test_scanner LOGIN IN ROLE "
+                            "waymark_scanner; END IF; END $$")
+                  .ok());
+  std::string m = CopyOfRepo("m");
+  std::unique_ptr<testing::RsyncDaemon> rsyncd;
+  ASSERT_TRUE(testing::RsyncDaemon::Start({{"pub", m, "", ""}}, &rsyncd).ok());
+  AddMirror("m1", rsyncd->Url("pub"));
+  AddMirror("m2", "rsync://127.0.0.1:" + std::to_string(testing::FreePort()) + "/none/");
+  std::string as_scanner = dsn_;
+  size_t user = as_scanner.find("user=postgres");
+  ASSERT_NE(user, std::string::npos) << dsn_;
+  as_scanner.replace(user, 13, "user=wm_test_scanner");
+  std::string dsn_opt = "--database.dsn=" + as_scanner;
+  // A repository scan that adds, changes and removes files and aliases.
+  Put(repo_, "pub/new.txt", "new", kT);
+  Put(repo_, "pub/app-1.1.tar.gz", std::string(10, 'z'), kT + 5);
+  unlink((repo_ + "/dists/stable/Release").c_str());
+  ASSERT_EQ(symlink("new.txt", (repo_ + "/pub/latest.txt").c_str()), 0);
+  CommandResult r = RunBinary("waymark-scan", {"-c", config_, dsn_opt, "--repository"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "repository: 3 files (1 new, 1 changed, 1 removed), 1 aliases (1 changed), 2 hashed "
+            "(0 MiB)\n");
+  r = RunBinary("waymark-scan", {"-c", config_, dsn_opt, "--all", "--enable", "--protocol", "rsync"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;  // m2 is down
+  EXPECT_NE(r.out.find("m1: ok over rsync"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.out.find("m2: FAILED over rsync"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(r.err.find("cannot record"), std::string::npos) << r.err;
+  EXPECT_EQ(Holds("m1"), "pub/app-1.0.tar.gz\n");
+  EXPECT_EQ(Query("SELECT name, enabled, last_scan_ok FROM mirrors ORDER BY name"),
+            "m1|t|t\nm2|f|f\n");
+}
+
+}  // namespace
+}  // namespace waymark
