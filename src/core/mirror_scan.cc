@@ -118,11 +118,14 @@ void RecordFailure(Database* db, const MirrorRow& m, const MirrorScanReport& r,
                    const std::string& started, MirrorScanOptions const& o) {
   try {
     pqxx::work tx(db->conn());
-    tx.exec_params(
-        "INSERT INTO mirror_scans (mirror_id, started_at, duration_ms, protocol, ok, error, "
-        "entries_seen) VALUES ($1, $2::timestamptz, $3, $4, false, $5, $6)",
-        m.id, started, static_cast<int>(r.duration_ms), r.protocol.empty() ? "http" : r.protocol,
-        r.error, r.entries);
+    // A mirror with no URL for the protocols asked for was not scanned over
+    // any protocol: no scan row, only its last scan's result.
+    if (!r.protocol.empty()) {
+      tx.exec_params(
+          "INSERT INTO mirror_scans (mirror_id, started_at, duration_ms, protocol, ok, error, "
+          "entries_seen) VALUES ($1, $2::timestamptz, $3, $4, false, $5, $6)",
+          m.id, started, static_cast<int>(r.duration_ms), r.protocol, r.error, r.entries);
+    }
     tx.exec_params(
         "UPDATE mirrors SET last_scan_at = $2::timestamptz, last_scan_ok = false, "
         "last_scan_error = $3 WHERE id = $1",
@@ -194,11 +197,9 @@ class Scanner {
       ListingMatcher* mp = matcher.get();
       sink.entry = [mp](const ListingEntry& e) { mp->Add(e); };
       sink.wants_exact_size = [mp](const ListingEntry& e) { return mp->WantsExactSize(e); };
-      auto last = Clock::now();
       sink.progress = [&, this](const ListStats& st) {
         if (!o_->output) return;
         double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-        (void)last;
         o_->output->Progress(m.name, std::to_string(st.entries) + " entries, " +
                                          std::to_string(static_cast<long long>(
                                              st.entries / std::max(secs, 0.001))) +

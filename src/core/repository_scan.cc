@@ -132,6 +132,14 @@ Status ScanRepository(Database* db, const RepositoryScanOptions& o, RepositorySc
     return DatabaseError(e, "cannot read the inventory");
   }
 
+  // An empty tree over a full inventory is far more likely an unmounted
+  // disk than a deliberate wipe: refuse rather than remove every file.
+  if (tree.files.empty() && !db_files.empty() && tree.unreadable_dirs.empty())
+    return Status::FailedPrecondition(
+        "repository.path '" + Printable(o.root) + "' has no files but the inventory has " +
+        std::to_string(db_files.size()) +
+        "; not removing them all (is the repository mounted?)");
+
   // What changed.
   std::vector<Pending> pending;
   std::vector<bool> used(static_cast<size_t>(max_id + 1), false);

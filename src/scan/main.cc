@@ -29,8 +29,9 @@ int RunRepository(const Config& config, const CommandLine& cl, ScanOutput* out) 
   o.hashes.piece_size = config.GetSizeBytes("repository.piece_size");
   Status s = ParseHashList(config.GetString("repository.hashes"), &o.hashes);
   if (!s.ok()) return ReportError(kProgram, s);
-  if (o.hashes.piece_size <= 0 || o.hashes.piece_size > (1LL << 30))
-    o.hashes.piece_size = o.hashes.piece_size <= 0 ? 0 : o.hashes.piece_size;
+  if (o.hashes.piece_size > 0 && (o.hashes.piece_size < 1024 || o.hashes.piece_size > (1LL << 30)))
+    return ReportError(kProgram, Status::InvalidArgument(
+                                     "repository.piece_size: expected a size from 1K to 1G"));
   o.rehash = cl.Has("rehash");
   o.jobs = cl.Has("jobs") ? std::stoi(cl.Get("jobs")) : static_cast<int>(config.GetInt("scan.jobs"));
   o.log = [out](const std::string& line) { out->Log(line); };

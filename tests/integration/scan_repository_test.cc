@@ -237,3 +237,27 @@ TEST_F(ScanRepositoryTest, BadUsageAndMissingRepository) {
 
 }  // namespace
 }  // namespace waymark
+
+namespace waymark {
+namespace {
+
+TEST_F(ScanRepositoryTest, AnEmptyRepositoryDoesNotWipeTheInventory) {
+  WriteFile(repo_ + "/a", "1");
+  WriteFile(repo_ + "/b", "2");
+  ASSERT_EQ(Scan().exit_code, 0);
+  unlink((repo_ + "/a").c_str());
+  unlink((repo_ + "/b").c_str());
+  CommandResult r = Scan();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "waymark-scan: repository.path '" + repo_ +
+                       "' has no files but the inventory has 2; not removing them all (is the "
+                       "repository mounted?)\n");
+  EXPECT_EQ(Query("SELECT count(*) FROM files"), "2\n");
+  WriteFile(repo_ + "/c", "3");
+  r = Scan({"--repository.piece_size=100"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark-scan: repository.piece_size: expected a size from 1K to 1G\n");
+}
+
+}  // namespace
+}  // namespace waymark
