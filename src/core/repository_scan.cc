@@ -1,6 +1,7 @@
 #include "core/repository_scan.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -25,7 +26,7 @@ struct DbFile {
   long long inode = -1;
   bool has_sha256 = false, has_sha1 = false, has_md5 = false;
   long long piece_size = 0;
-  std::string sha256;
+  std::array<unsigned char, 32> sha256{};  // raw, when has_sha256
 };
 
 // A file to write: new, or changed (existing id).
@@ -108,26 +109,37 @@ Status ScanRepository(Database* db, const RepositoryScanOptions& o, RepositorySc
   std::map<std::string, int> db_aliases;
   int max_id = -1;
   try {
-    pqxx::read_transaction tx(db->conn());
-    for (const auto& row : tx.exec(
-             "SELECT id, path, size, (extract(epoch FROM mtime) * 1000000)::bigint, "
-             "coalesce(inode, -1), sha256 IS NOT NULL, sha1 IS NOT NULL, md5 IS NOT NULL, "
-             "coalesce(piece_size, 0), coalesce(encode(sha256, 'hex'), '') FROM files")) {
-      DbFile f;
-      f.id = row[0].as<int>();
-      f.size = row[2].as<long long>();
-      f.mtime_us = row[3].as<long long>();
-      f.inode = row[4].as<long long>();
-      f.has_sha256 = row[5].as<bool>();
-      f.has_sha1 = row[6].as<bool>();
-      f.has_md5 = row[7].as<bool>();
-      f.piece_size = row[8].as<long long>();
-      f.sha256 = row[9].as<std::string>();
-      max_id = std::max(max_id, f.id);
-      db_files.emplace(row[1].as<std::string>(), std::move(f));
+    // One snapshot, read in batches of ids so that a million files never
+    // sit in one result.
+    constexpr int kBatch = 100000;
+    pqxx::transaction<pqxx::repeatable_read, pqxx::readwrite_policy::read_only> tx(db->conn());
+    long long last_id = tx.exec1("SELECT coalesce(max(id), -1) FROM files")[0].as<long long>();
+    for (long long from = 0; from <= last_id; from += kBatch) {
+      for (const auto& row : tx.exec_params(
+               "SELECT id, path, size, (extract(epoch FROM mtime) * 1000000)::bigint, "
+               "coalesce(inode, -1), sha256 IS NOT NULL, sha1 IS NOT NULL, md5 IS NOT NULL, "
+               "coalesce(piece_size, 0), sha256 FROM files WHERE id >= $1 AND id < $2",
+               from, from + kBatch)) {
+        DbFile f;
+        f.id = row[0].as<int>();
+        f.size = row[2].as<long long>();
+        f.mtime_us = row[3].as<long long>();
+        f.inode = row[4].as<long long>();
+        f.has_sha256 = row[5].as<bool>();
+        f.has_sha1 = row[6].as<bool>();
+        f.has_md5 = row[7].as<bool>();
+        f.piece_size = row[8].as<long long>();
+        if (f.has_sha256) {
+          pqxx::binarystring raw(row[9]);
+          if (raw.size() == f.sha256.size()) std::copy(raw.begin(), raw.end(), f.sha256.begin());
+        }
+        max_id = std::max(max_id, f.id);
+        db_files.emplace(row[1].as<std::string>(), std::move(f));
+      }
     }
     for (const auto& row : tx.exec("SELECT path, file_id FROM file_aliases"))
       db_aliases[row[0].as<std::string>()] = row[1].as<int>();
+    tx.commit();
   } catch (const std::exception& e) {
     return DatabaseError(e, "cannot read the inventory");
   }
@@ -189,7 +201,8 @@ Status ScanRepository(Database* db, const RepositoryScanOptions& o, RepositorySc
     if (p.id >= 0) {
       const DbFile& f = db_files.at(p.walked->path);
       bool content = f.size != p.hashes.size || f.mtime_us != p.hashes.mtime_us ||
-                     f.sha256 != Hex(p.hashes.sha256);
+                     !f.has_sha256 ||
+                     std::string(f.sha256.begin(), f.sha256.end()) != p.hashes.sha256;
       bool anything = content || f.inode != p.hashes.inode || o.hashes.sha1 != f.has_sha1 ||
                       o.hashes.md5 != f.has_md5 ||
                       (f.size > 0 && f.piece_size != o.hashes.piece_size);
