@@ -136,6 +136,11 @@ const std::vector<FieldOption>& FieldOptions() {
        [](const std::string& w, const std::string& v, Mirror* m) {
          return ParseText(w, v, &m->comment);
        }},
+      {"scan-protocols", "LIST",
+       "order in which waymark-scan tries rsync, ftp, http (default scan.protocols)",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         return ParseScanProtocols(w, v, &m->scan_protocols);
+       }},
   };
   return kFields;
 }
@@ -233,6 +238,7 @@ nlohmann::json ToJson(const Mirror& m) {
   j["admin_name"] = str_or_null(m.admin_name);
   j["admin_email"] = str_or_null(m.admin_email);
   j["comment"] = m.comment;
+  j["scan_protocols"] = str_or_null(m.scan_protocols);
   j["created_at"] = m.created_at;
   j["updated_at"] = m.updated_at;
   return j;
@@ -273,6 +279,7 @@ void PrintShow(const Mirror& m, std::ostream& out) {
       {"sponsor", OrDash(sponsor)},
       {"admin", OrDash(admin)},
       {"comment", OrDash(m.comment)},
+      {"scan", m.scan_protocols.empty() ? "default order (scan.protocols)" : m.scan_protocols},
       {"created", m.created_at + " UTC"},
       {"updated", m.updated_at + " UTC"},
   };

@@ -30,6 +30,9 @@ struct Mirror {
   std::optional<long long> max_size;           // largest file, bytes
   bool enabled = false;
   std::string sponsor_name, sponsor_url, admin_name, admin_email, comment;
+  // The order in which waymark-scan tries the mirror's protocols
+  // ("http,rsync"); "" for scan.protocols.
+  std::string scan_protocols;
 
   // Read-only, filled by the store (UTC, "YYYY-MM-DD HH:MM:SS").
   std::string created_at, updated_at, enabled_changed_at;
@@ -61,6 +64,9 @@ Status ParseWebUrl(const std::string& what, const std::string& value, std::strin
 Status ParseEmail(const std::string& what, const std::string& value, std::string* out);
 // Free text: one line, no control characters.
 Status ParseText(const std::string& what, const std::string& value, std::string* out);
+
+// "rsync,ftp,http" in any order, each at most once; "" for the default.
+Status ParseScanProtocols(const std::string& what, const std::string& value, std::string* out);
 
 // Rules across fields: an http or https URL; latitude with longitude;
 // each *-only restriction needs the field it restricts on.

@@ -411,3 +411,35 @@ TEST_F(ScanMirrorTest, ScansRunAsTheScannerRole) {
 
 }  // namespace
 }  // namespace waymark
+
+namespace waymark {
+namespace {
+
+TEST_F(ScanMirrorTest, PerMirrorProtocolOrder) {
+  std::string m = CopyOfRepo("m");
+  std::unique_ptr<testing::FtpServer> ftpd;
+  ASSERT_TRUE(testing::FtpServer::Start(m, &ftpd).ok());
+  int dead = testing::FreePort();
+  std::string rsync = "rsync://127.0.0.1:" + std::to_string(dead) + "/pub/";
+  CommandResult r = testing::RunWaymark({"-c", config_, "mirror", "add", "f1", "--no-geoip",
+                                         "--http", "http://f1.example.org/", "--rsync", rsync,
+                                         "--ftp", ftpd->Url(""), "--scan-protocols", "rsync,rsync"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "waymark: --scan-protocols: 'rsync,rsync' is not a list of rsync, ftp and http, each "
+            "at most once\n");
+  AddMirror("f1", rsync, {"--ftp", ftpd->Url(""), "--scan-protocols", "FTP,rsync"});
+  r = testing::RunWaymark({"-c", config_, "mirror", "show", "f1"});
+  EXPECT_NE(r.out.find("\nscan:          ftp,rsync\n"), std::string::npos) << r.out;
+  r = Scan({"f1"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("f1: ok over ftp"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err, "");  // rsync, first by default, was not tried
+  ASSERT_EQ(testing::RunWaymark({"-c", config_, "mirror", "edit", "f1", "--scan-protocols", ""})
+                .exit_code,
+            0);
+  EXPECT_EQ(Query("SELECT scan_protocols IS NULL FROM mirrors"), "t\n");
+}
+
+}  // namespace
+}  // namespace waymark
