@@ -5,9 +5,15 @@
 // is down (its last listing stays), concurrent scans of one mirror, --enable,
 // and no bitmap writes when a listing did not change.
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <future>
 
 #include <pqxx/pqxx>
 
@@ -439,6 +445,67 @@ TEST_F(ScanMirrorTest, PerMirrorProtocolOrder) {
                 .exit_code,
             0);
   EXPECT_EQ(Query("SELECT scan_protocols IS NULL FROM mirrors"), "t\n");
+}
+
+}  // namespace
+}  // namespace waymark
+
+namespace waymark {
+namespace {
+
+std::string ReadProcFile(const std::string& path) {
+  std::string s = testing::ReadFile(path);
+  for (char& c : s)
+    if (c == '\0') c = ' ';
+  return s;
+}
+
+// The password of an rsync URL goes to the client in RSYNC_PASSWORD, never
+// on its command line (which every local user can read in /proc); and a
+// server that accepts the connection but never speaks fails the scan after
+// scan.io_timeout.
+TEST_F(ScanMirrorTest, RsyncPasswordStaysOffTheProcessList) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 8), 0);  // never accepted: the client waits for a greeting
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  AddMirror("silent", "rsync://mirror:pr0cl1st-secret@127.0.0.1:" +
+                          std::to_string(ntohs(addr.sin_port)) + "/pub/");
+  auto scan = std::async(std::launch::async, [&] {
+    return Scan({"silent", "--protocol", "rsync", "--scan.io_timeout=3s"});
+  });
+  bool seen = false;
+  for (int i = 0; i < 100 && !seen; ++i) {
+    usleep(50000);
+    DIR* proc = opendir("/proc");
+    ASSERT_NE(proc, nullptr);
+    while (dirent* e = readdir(proc)) {
+      std::string pid = e->d_name;
+      if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::string cmdline = ReadProcFile("/proc/" + pid + "/cmdline");
+      if (cmdline.find("--list-only") == std::string::npos ||
+          cmdline.find("127.0.0.1:" + std::to_string(ntohs(addr.sin_port))) == std::string::npos)
+        continue;
+      seen = true;
+      EXPECT_EQ(cmdline.find("pr0cl1st-secret"), std::string::npos) << cmdline;
+      EXPECT_NE(cmdline.find("rsync://mirror@127.0.0.1:"), std::string::npos) << cmdline;
+      EXPECT_NE(ReadProcFile("/proc/" + pid + "/environ").find("RSYNC_PASSWORD=pr0cl1st-secret"),
+                std::string::npos);
+    }
+    closedir(proc);
+  }
+  EXPECT_TRUE(seen) << "the rsync client was never seen running";
+  CommandResult r = scan.get();
+  close(fd);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("silent: FAILED over rsync after "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("pr0cl1st"), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find("pr0cl1st"), std::string::npos) << r.err;
 }
 
 }  // namespace
