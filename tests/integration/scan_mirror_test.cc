@@ -510,3 +510,45 @@ TEST_F(ScanMirrorTest, RsyncPasswordStaysOffTheProcessList) {
 
 }  // namespace
 }  // namespace waymark
+
+namespace waymark {
+namespace {
+
+// The repository changes while a mirror is being listed: the listing was
+// matched against the old inventory, so the files that changed since (and
+// an id handed to a new file) must not count as held after the swap.
+TEST_F(ScanMirrorTest, RepositoryChangeDuringAListingIsNotMisattributed) {
+  AddMirror("slow", "");
+  std::string fifo = dir_ / "listing.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  ASSERT_EQ(Query("SELECT string_agg(path || '=' || id, ',' ORDER BY id) FROM files"),
+            "dists/stable/Release=0,pub/app-1.0.tar.gz=1,pub/app-1.1.tar.gz=2\n");
+  auto scan = std::async(std::launch::async, [&] { return Scan({"slow", "--listing", fifo}); });
+  // Opening the FIFO waits for the scanner, which opens it after it read
+  // the inventory.
+  int fd = open(fifo.c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  // Now the origin changes: app-1.1 grows, app-1.0 goes and a new file
+  // takes its id 1.
+  Put(repo_, "pub/app-1.1.tar.gz", std::string(4500, 'b'), kT + 60);
+  unlink((repo_ + "/pub/app-1.0.tar.gz").c_str());
+  Put(repo_, "pub/app-2.0.tar.gz", std::string(3000, 'n'), kT);
+  CommandResult rr = RunBinary("waymark-scan", {"-c", config_, "--repository"});
+  ASSERT_EQ(rr.exit_code, 0) << rr.err;
+  ASSERT_EQ(Query("SELECT string_agg(path || '=' || id, ',' ORDER BY id) FROM files"),
+            "dists/stable/Release=0,pub/app-2.0.tar.gz=1,pub/app-1.1.tar.gz=2\n");
+  // The mirror still has the old files, as the inventory had them.
+  std::string listing =
+      "-rw-r--r--          3000 2026/01/01 00:00:00 pub/app-1.0.tar.gz\n"
+      "-rw-r--r--          4000 2026/01/01 00:00:00 pub/app-1.1.tar.gz\n"
+      "-rw-r--r--            14 2026/01/01 00:00:00 dists/stable/Release\n";
+  ASSERT_EQ(write(fd, listing.data(), listing.size()), static_cast<ssize_t>(listing.size()));
+  close(fd);
+  CommandResult r = scan.get();
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(Holds("slow"), "dists/stable/Release\n");
+  EXPECT_NE(r.out.find("holds 1 of 3 files"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace waymark
