@@ -179,15 +179,10 @@ Status ListRsync(const std::string& url, const ListLimits& limits, const ListSin
   s = child->Wait(std::max<long long>(1000, std::min<long long>(MsLeft(limits), 30000)), &code);
   if (!s.ok()) return Status::IOError("rsync did not exit: " + s.message());
   if (code != 0) {
-    // rsync's last error line says why ("@ERROR: auth failed on module x").
+    // The most telling line of rsync's stderr: the daemon's own "@ERROR:"
+    // (auth failed, unknown module) or a connection failure, else the
+    // last line rsync printed.
     std::string why;
-    for (const auto& l : Split(err_tail, '\n')) {
-      std::string_view t = Trim(l);
-      if (!t.empty() && (StartsWith(t, "@ERROR") || StartsWith(t, "rsync:") ||
-                         StartsWith(t, "rsync error")))
-        why = std::string(t);
-      if (why.empty() && !t.empty()) why = std::string(t);
-    }
     for (const auto& l : Split(err_tail, '\n')) {
       std::string_view t = Trim(l);
       if (StartsWith(t, "@ERROR") || StartsWith(t, "rsync: [Receiver] failed to connect") ||
@@ -195,9 +190,11 @@ Status ListRsync(const std::string& url, const ListLimits& limits, const ListSin
         why = std::string(t);
         break;
       }
+      if (!t.empty()) why = std::string(t);
     }
     if (!password.empty()) {
-      for (size_t p; (p = why.find(password)) != std::string::npos;) why.replace(p, password.size(), "***");
+      for (size_t p; (p = why.find(password)) != std::string::npos;)
+        why.replace(p, password.size(), "***");
     }
     return Status::IOError("rsync exited with status " + std::to_string(code) +
                            (why.empty() ? "" : ": " + Printable(why)));
