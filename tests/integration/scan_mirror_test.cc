@@ -552,3 +552,28 @@ TEST_F(ScanMirrorTest, RepositoryChangeDuringAListingIsNotMisattributed) {
 
 }  // namespace
 }  // namespace waymark
+
+namespace waymark {
+namespace {
+
+// vsftpd lists names as they are: a name with a newline splits its LIST
+// line in two. The halves are rejected or name no file of the inventory;
+// nothing of them reaches the database.
+TEST_F(ScanMirrorTest, FtpNamesWithControlBytes) {
+  std::string m = CopyOfRepo("m");
+  Put(m, "pub/evil\nname", "x", kT);
+  Put(m, "pub/bell\x07", "x", kT);
+  std::unique_ptr<testing::FtpServer> ftpd;
+  ASSERT_TRUE(testing::FtpServer::Start(m, &ftpd).ok());
+  AddMirror("f1", "", {"--ftp", ftpd->Url("")});
+  CommandResult r = Scan({"f1"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(Holds("f1"), "dists/stable/Release,pub/app-1.0.tar.gz,pub/app-1.1.tar.gz\n");
+  EXPECT_NE(r.err.find("waymark-scan: f1: rejected "), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\x07'), std::string::npos);
+  EXPECT_EQ(Query("SELECT count(*) FROM mirror_file_problems"), "0\n");
+  EXPECT_EQ(Query("SELECT count(*) FROM files"), "3\n");
+}
+
+}  // namespace
+}  // namespace waymark
