@@ -43,6 +43,24 @@ const std::vector<OptionSpec>& OptionTable() {
        "file the redirector logs to (empty: standard error); SIGUSR1 reopens it"},
       {"log.level", T::kLogLevel, "info", false, true,
        "least severe message level that is logged"},
+
+      // --- waymark-trace: mirror freshness and health (issue #7). A mirror
+      // is stale past redirector.max_lag (or its own max_lag): one limit,
+      // shared with the redirector, so there is no trace.max_lag.
+      {"trace.fail_after", T::kInt, "3", false, true,
+       "consecutive failed checks before a mirror is marked down", 1, 1000},
+      {"trace.recover_after", T::kInt, "2", false, true,
+       "consecutive good checks before a down mirror is marked up", 1, 1000},
+      {"trace.connect_timeout", T::kDuration, "10s", false, true,
+       "how long waymark-trace waits for a mirror to accept a connection"},
+      {"trace.timeout", T::kDuration, "30s", false, true,
+       "how long one trace fetch or probe may take in all"},
+      {"trace.parallel", T::kInt, "64", false, true,
+       "how many checks waymark-trace runs at once", 1, 4096},
+      {"trace.probe_files", T::kInt, "0", false, true,
+       "files per mirror checked with HEAD against the inventory (0: none)", 0, 100},
+      {"trace.ca_file", T::kString, "", false, true,
+       "CA certificates (PEM) for HTTPS mirrors; empty: the system's"},
   };
   return kTable;
 }

@@ -1,0 +1,90 @@
+// waymark-trace's check of the mirrors: fetches each mirror's trace file
+// over every scheme it offers (http, https) and every IP family (4, 6), all
+// at once through libcurl multi (http_fetch.h); optionally probes a few of
+// the files the inventory says it holds; then applies the pure rules of
+// health_rules.h and writes, per mirror in one transaction, its trace_*
+// columns, its mirror_health rows and an event for each change of state.
+//
+// Failures of a check (timeout, refused, TLS, HTTP status, redirect, bad
+// trace, lying mirror) are results, recorded with their reason; only
+// database errors and bad arguments are a failed Status.
+#ifndef WAYMARK_CORE_TRACE_CHECKER_H_
+#define WAYMARK_CORE_TRACE_CHECKER_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/db.h"
+#include "core/health_rules.h"
+#include "core/status.h"
+
+namespace waymark {
+
+struct TraceOptions {
+  std::string trace_path;  // the origin's trace file (repository.path/trace_file)
+  std::string trace_file;  // relative to a mirror's base URL
+  long long max_lag = 3600;  // redirector.max_lag
+  HealthPolicy policy;
+  long long connect_timeout_ms = 10000;
+  long long timeout_ms = 30000;
+  int parallel = 64;
+  int probe_files = 0;
+  std::string ca_file;
+
+  static TraceOptions FromConfig(const Config& config);
+};
+
+// One scheme and family of one mirror.
+struct CheckReport {
+  std::string scheme;  // "http" or "https"
+  int family = 4;
+  std::string url;     // the trace file's URL
+  CheckResult result;
+  std::optional<long long> trace_time;  // read this time
+  bool up = false;                      // state after the check
+};
+
+struct MirrorReport {
+  int id = 0;
+  std::string name;
+  std::vector<CheckReport> checks;
+  Freshness freshness;  // after the run
+  long long max_lag = 0;  // the limit that applies to it
+  std::vector<EventRecord> events;
+
+  bool stale() const { return IsStale(freshness.lag, max_lag); }
+  // A check failed, or the mirror is stale or its freshness unknown.
+  bool failed() const;
+};
+
+struct TraceReport {
+  long long checked_at = 0;
+  std::optional<long long> origin_time;
+  std::string origin_error;  // why the origin's trace could not be read
+  std::vector<MirrorReport> mirrors;
+
+  bool AnyFailed() const;
+};
+
+class TraceChecker {
+ public:
+  TraceChecker(Database* db, TraceOptions options, const Clock* clock)
+      : db_(db), options_(std::move(options)), clock_(clock) {}
+
+  // Checks the named mirrors (even disabled ones), or every enabled mirror
+  // when `names` is empty. kNotFound for an unknown name; kFailedPrecondition
+  // when another waymark-trace holds the check lock.
+  Status Run(const std::vector<std::string>& names, TraceReport* report);
+
+ private:
+  Database* db_;
+  TraceOptions options_;
+  const Clock* clock_;
+};
+
+}  // namespace waymark
+
+#endif  // WAYMARK_CORE_TRACE_CHECKER_H_
