@@ -92,16 +92,11 @@ Freshness NextFreshness(const Freshness& prev, const std::vector<long long>& tim
 
 bool IsStale(std::optional<long long> lag, long long limit) { return lag && *lag > limit; }
 
-std::optional<EventRecord> FreshnessEvent(std::optional<long long> prev_lag,
-                                          std::optional<long long> lag, long long limit) {
+std::optional<EventRecord> FreshnessEvent(bool was_stale, std::optional<long long> lag,
+                                          long long limit) {
   if (!lag) return std::nullopt;
   std::string where = Seconds(*lag) + " behind the origin (limit " + Seconds(limit) + ")";
   bool now_stale = IsStale(lag, limit);
-  if (!prev_lag) {
-    if (now_stale) return EventRecord{"stale", "stale: " + where};
-    return std::nullopt;
-  }
-  bool was_stale = IsStale(prev_lag, limit);
   if (now_stale && !was_stale) return EventRecord{"stale", "stale: " + where};
   if (!now_stale && was_stale) return EventRecord{"fresh", "fresh again: " + where};
   return std::nullopt;

@@ -93,10 +93,11 @@ struct Freshness {
 Freshness NextFreshness(const Freshness& prev, const std::vector<long long>& times_read,
                         const std::string& error, std::optional<long long> origin_time);
 
-// An event when the mirror crossed its lag limit either way; none on the
-// first measurement of a fresh mirror.
-std::optional<EventRecord> FreshnessEvent(std::optional<long long> prev_lag,
-                                          std::optional<long long> lag, long long limit);
+// An event when the mirror crossed its lag limit either way. `was_stale`
+// comes from the mirror's last stale/fresh event (false when it has none),
+// not from its previous lag, so that a changed limit counts too.
+std::optional<EventRecord> FreshnessEvent(bool was_stale, std::optional<long long> lag,
+                                          long long limit);
 
 bool IsStale(std::optional<long long> lag, long long limit);
 

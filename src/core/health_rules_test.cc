@@ -143,22 +143,24 @@ TEST(HealthRulesTest, Freshness) {
 
 TEST(HealthRulesTest, FreshnessEvents) {
   struct Case {
-    std::optional<long long> prev, lag;
+    bool was_stale;
+    std::optional<long long> lag;
     long long limit;
     std::string want;  // "kind: message" or ""
   };
   const Case cases[] = {
-      {std::nullopt, 10, 3600, ""},
-      {std::nullopt, 4000, 3600, "stale: stale: 4000 s behind the origin (limit 3600 s)"},
-      {10, 20, 3600, ""},
-      {10, 3600, 3600, ""},
-      {10, 3601, 3600, "stale: stale: 3601 s behind the origin (limit 3600 s)"},
-      {4000, 5000, 3600, ""},
-      {4000, 30, 3600, "fresh: fresh again: 30 s behind the origin (limit 3600 s)"},
-      {4000, std::nullopt, 3600, ""},
+      {false, 10, 3600, ""},
+      {false, 3600, 3600, ""},
+      {false, 3601, 3600, "stale: stale: 3601 s behind the origin (limit 3600 s)"},
+      {true, 5000, 3600, ""},
+      {true, 30, 3600, "fresh: fresh again: 30 s behind the origin (limit 3600 s)"},
+      // The operator raised the limit above the lag.
+      {true, 7200, 86400, "fresh: fresh again: 7200 s behind the origin (limit 86400 s)"},
+      {false, std::nullopt, 3600, ""},
+      {true, std::nullopt, 3600, ""},
   };
   for (const Case& c : cases) {
-    auto ev = FreshnessEvent(c.prev, c.lag, c.limit);
+    auto ev = FreshnessEvent(c.was_stale, c.lag, c.limit);
     EXPECT_EQ(ev ? ev->kind + ": " + ev->message : "", c.want);
   }
   EXPECT_TRUE(IsStale(3601, 3600));

@@ -32,6 +32,7 @@ struct Target {
   std::optional<long long> max_lag;
   bool allow_redirects = false;
   Freshness prev;
+  bool was_stale = false;  // its last stale/fresh event said stale
   std::map<std::pair<std::string, int>, HealthRow> health;
   std::vector<ProbeFile> probes;
 };
@@ -152,6 +153,12 @@ Status LoadTargets(Database* db, const std::vector<std::string>& names,
       if (!row[8].is_null()) h.latency_ms = row[8].as<long long>();
       h.checked_at = row[9].as<long long>();
       it->second->health[{row[1].as<std::string>(), row[2].as<int>()}] = h;
+    }
+    for (const auto& row : tx.exec(
+             "SELECT DISTINCT ON (mirror_id) mirror_id, kind FROM mirror_events "
+             "WHERE kind IN ('stale', 'fresh') ORDER BY mirror_id, id DESC")) {
+      auto it = by_id.find(row[0].as<int>());
+      if (it != by_id.end()) it->second->was_stale = row[1].as<std::string>() == "stale";
     }
     *out = std::move(targets);
     return Status::OK();
@@ -405,7 +412,7 @@ Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* rep
     }
     if (times.empty() && error.empty()) error = "no scheme or IP family to check";
     m.freshness = NextFreshness(t.prev, times, error, rep.origin_time);
-    if (auto ev = FreshnessEvent(t.prev.lag, m.freshness.lag, m.max_lag)) m.events.push_back(*ev);
+    if (auto ev = FreshnessEvent(t.was_stale, m.freshness.lag, m.max_lag)) m.events.push_back(*ev);
     s = WriteMirror(db_, t, m, now);
     if (!s.ok()) return s;
   }
