@@ -427,5 +427,50 @@ TEST_F(TraceTest, StampAndCommandLine) {
   EXPECT_EQ(r.err.rfind("waymark-trace: cannot connect to PostgreSQL: ", 0), 0u) << r.err;
 }
 
+TEST_F(TraceTest, ExportMirmonAndJsonWithoutSecrets) {
+  int port = testing::FreePort();
+  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www; }");
+  std::string base = "http://127.0.0.1:" + std::to_string(port) + "/";
+  WriteTrace("pub", 42);
+  AddMirror("pub", {"--http", base + "pub/", "--country", "DE", "--rsync",
+                    "rsync://user:s3cret@rsync.example.org/pub/", "--ftp",
+                    "ftp://ftp.example.org/pub/", "--admin-email", "root@example.org",
+                    "--admin-name", "Jane Admin"});
+  AddMirror("gone", {"--https", "https://gone.example.org/x/"});
+  ASSERT_EQ(stack_->Waymark({"mirror", "disable", "gone"}).exit_code, 0);
+  ASSERT_EQ(Trace({"--all"}).exit_code, 0);
+
+  CommandResult r = stack_->Waymark({"export", "mirmon"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "de " + base + "pub/\nde ftp://ftp.example.org/pub/\n");
+
+  r = stack_->Waymark({"export", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* secret : {"s3cret", "user", "root@example.org", "Jane"})
+    EXPECT_EQ(r.out.find(secret), std::string::npos) << secret << " in " << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["max_lag"], 3600);
+  ASSERT_EQ(j["mirrors"].size(), 2u);
+  const auto& gone = j["mirrors"][0];
+  EXPECT_EQ(gone["name"], "gone");
+  EXPECT_EQ(gone["state"], "disabled");
+  EXPECT_EQ(gone["freshness"], "unknown");
+  EXPECT_TRUE(gone["last_check"].is_null());
+  const auto& pub = j["mirrors"][1];
+  EXPECT_EQ(pub["name"], "pub");
+  EXPECT_EQ(pub["state"], "up");
+  EXPECT_EQ(pub["freshness"], "fresh");
+  EXPECT_EQ(pub["lag"], 42);
+  EXPECT_EQ(pub["rsync_url"], nullptr);
+  EXPECT_EQ(pub["ftp_url"], "ftp://ftp.example.org/pub/");
+  EXPECT_TRUE(pub["last_check"].is_string());
+  ASSERT_EQ(pub["health"].size(), 2u);
+  EXPECT_EQ(pub["health"][0]["scheme"], "http");
+  EXPECT_EQ(pub["health"][0]["family"], 4);
+  EXPECT_EQ(pub["health"][0]["up"], true);
+  EXPECT_EQ(pub["health"][1]["reason"], "no IPv6 address");
+  EXPECT_EQ(pub.count("admin_email"), 0u);
+}
+
 }  // namespace
 }  // namespace waymark
