@@ -77,6 +77,12 @@ void PrintTraceSummary(const TraceReport& r, std::ostream& out) {
   }
 }
 
+void PrintTraceChanges(const TraceReport& r, std::ostream& out) {
+  if (!r.origin_time) out << "origin trace: unreadable (" << r.origin_error << ")\n";
+  for (const auto& m : r.mirrors)
+    for (const auto& e : m.events) out << m.name << ": " << Printable(e.message) << "\n";
+}
+
 void PrintTraceJson(const TraceReport& r, std::ostream& out) {
   using nlohmann::json;
   json j;

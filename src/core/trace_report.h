@@ -18,6 +18,9 @@ std::string FormatUtc(long long unix_seconds);
 std::string FreshnessWord(const MirrorReport& m);
 
 void PrintTraceSummary(const TraceReport& report, std::ostream& out);
+// Only what changed ("NAME: MESSAGE" per event) and an unreadable origin
+// trace: silent when nothing changed, for cron mail.
+void PrintTraceChanges(const TraceReport& report, std::ostream& out);
 // One JSON document, newline-terminated.
 void PrintTraceJson(const TraceReport& report, std::ostream& out);
 

@@ -35,14 +35,15 @@ int main(int argc, char** argv) {
     own.add_options()("help,h", "show this help and exit")("version,V", "show the version and exit")(
         "all", "check every enabled mirror")(
         "stamp", "write the current time to the origin's trace file")(
-        "json", "print the results as JSON");
+        "json", "print the results as JSON")(
+        "quiet,q", "print only changes of state (for cron mail)");
     waymark::CommandLine cl;
     waymark::Status s = waymark::ParseCommandLine(
         std::vector<std::string>(argv + 1, argv + argc), own, -1, &cl);
     if (!s.ok()) return waymark::ReportError(kName, s);
     if (cl.Has("help")) {
       std::cout << waymark::HelpText(
-          "Usage: waymark-trace [-c FILE] [--json] (--stamp | --all | NAME...)\n"
+          "Usage: waymark-trace [-c FILE] [--json | -q] (--stamp | --all | NAME...)\n"
           "Stamps the origin's trace file; checks each mirror's trace file and health.",
           own);
       return 0;
@@ -80,6 +81,8 @@ int main(int argc, char** argv) {
     if (!s.ok()) return Fail(s, s.IsInvalidArgument() ? 2 : s.IsNotFound() ? 2 : 3);
     if (cl.Has("json")) {
       waymark::PrintTraceJson(report, std::cout);
+    } else if (cl.Has("quiet")) {
+      waymark::PrintTraceChanges(report, std::cout);
     } else {
       waymark::PrintTraceSummary(report, std::cout);
     }
