@@ -2,7 +2,7 @@
 // over every scheme it offers (http, https) and every IP family (4, 6), all
 // at once through libcurl multi (http_fetch.h); optionally probes a few of
 // the files the inventory says it holds; then applies the pure rules of
-// health_rules.h and writes, per mirror in one transaction, its trace_*
+// health_rules.h and writes, in one transaction for the run, the trace_*
 // columns, its mirror_health rows and an event for each change of state.
 //
 // Failures of a check (timeout, refused, TLS, HTTP status, redirect, bad
