@@ -116,6 +116,17 @@ const std::vector<FieldOption>& FieldOptions() {
        }},
       {"max-size", "BYTES", "largest file the mirror takes (K, M, G, T suffixes)",
        ApplyOptional<long long, &Mirror::max_size, ParseMaxSize>},
+      {"max-lag", "DURATION", "the mirror's own lag limit (s, m, h, d), else redirector.max_lag",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         if (v.empty()) {
+           m->max_lag.reset();
+           return Status::OK();
+         }
+         long long secs = 0;
+         Status s = ParseMaxLag(w, v, &secs);
+         if (s.ok()) m->max_lag = secs;
+         return s;
+       }},
       {"sponsor", "TEXT", "who sponsors the mirror",
        [](const std::string& w, const std::string& v, Mirror* m) {
          return ParseText(w, v, &m->sponsor_name);
@@ -144,6 +155,7 @@ struct FlagOption {
   const char* name;
   const char* help;
   bool Mirror::*field;
+  const char* no_help = "lift that restriction";  // for --no-NAME in edit
 };
 
 const std::vector<FlagOption>& FlagOptions() {
@@ -152,6 +164,8 @@ const std::vector<FlagOption>& FlagOptions() {
        &Mirror::country_only},
       {"continent-only", "serve only clients on its continent", &Mirror::continent_only},
       {"asn-only", "serve only clients in its autonomous system", &Mirror::asn_only},
+      {"allow-redirects", "the trace check follows the mirror's redirects (else a failure)",
+       &Mirror::allow_redirects, "count the mirror's redirects as failed checks again"},
   };
   return kFlags;
 }
@@ -163,7 +177,7 @@ void AddFieldOptions(po::options_description* d, bool editing) {
   for (const auto& f : FlagOptions()) {
     d->add_options()(f.name, f.help);
     if (editing)
-      d->add_options()((std::string("no-") + f.name).c_str(), "lift that restriction");
+      d->add_options()((std::string("no-") + f.name).c_str(), f.no_help);
   }
 }
 
@@ -228,6 +242,8 @@ nlohmann::json ToJson(const Mirror& m) {
   j["also_countries"] = m.also_countries;
   j["exclude_countries"] = m.exclude_countries;
   j["max_size"] = m.max_size ? nlohmann::json(*m.max_size) : nlohmann::json(nullptr);
+  j["max_lag"] = m.max_lag ? nlohmann::json(*m.max_lag) : nlohmann::json(nullptr);
+  j["allow_redirects"] = m.allow_redirects;
   j["sponsor_name"] = str_or_null(m.sponsor_name);
   j["sponsor_url"] = str_or_null(m.sponsor_url);
   j["admin_name"] = str_or_null(m.admin_name);
@@ -270,6 +286,8 @@ void PrintShow(const Mirror& m, std::ostream& out) {
       {"location", m.latitude ? FormatCoord(*m.latitude) + ", " + FormatCoord(*m.longitude) : "-"},
       {"weight", std::to_string(m.weight)},
       {"restrictions", Restrictions(m)},
+      {"max lag", m.max_lag ? std::to_string(*m.max_lag) + " s" : "- (redirector.max_lag)"},
+      {"redirects", m.allow_redirects ? "allowed" : "not allowed"},
       {"sponsor", OrDash(sponsor)},
       {"admin", OrDash(admin)},
       {"comment", OrDash(m.comment)},

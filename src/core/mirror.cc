@@ -112,6 +112,16 @@ Status ParseMaxSize(const std::string& what, const std::string& value, long long
   return Status::OK();
 }
 
+Status ParseMaxLag(const std::string& what, const std::string& value, long long* out) {
+  OptionSpec duration_spec{"", OptionType::kDuration, "", false, false, ""};
+  std::string why;
+  if (!ValidateOptionValue(duration_spec, value, &why) || ParseDurationSeconds(value) <= 0 ||
+      ParseDurationSeconds(value) > 2147483647LL)
+    return Bad(what, value, "is not a duration (seconds, or a number with s, m, h or d)");
+  *out = ParseDurationSeconds(value);
+  return Status::OK();
+}
+
 Status ParseWebUrl(const std::string& what, const std::string& value, std::string* out) {
   if (!value.empty()) {
     BaseUrl u;

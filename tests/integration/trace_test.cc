@@ -288,11 +288,15 @@ TEST_F(TraceTest, RedirectingMirrorFailsUnlessAllowed) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(Health("hop", "http", 4), "false|redirect (HTTP 302) to " + base +
                                           "/real/hop/mirrorsync but the mirror may not redirect|1|0");
-  Query("UPDATE mirrors SET allow_redirects = true WHERE name = 'hop'");
+  ASSERT_EQ(stack_->Waymark({"mirror", "edit", "hop", "--allow-redirects"}).exit_code, 0);
   r = Trace({"hop", "--trace.recover_after=1"});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(Health("hop", "http", 4), "true||0|1");
   EXPECT_EQ(Lag("hop"), 15);
+  ASSERT_EQ(stack_->Waymark({"mirror", "edit", "hop", "--no-allow-redirects"}).exit_code, 0);
+  r = Trace({"hop", "--trace.fail_after=1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(Health("hop", "http", 4).rfind("false|redirect (HTTP 302)", 0), 0u);
 }
 
 TEST_F(TraceTest, ProbeCatchesALyingMirror) {
@@ -379,7 +383,14 @@ TEST_F(TraceTest, StaleMirrorIsNoLongerChosenByTheRedirector) {
   EXPECT_EQ(got, base + "far/releases/x.iso");
 
   // A per-mirror limit above the lag makes it fresh again.
-  Query("UPDATE mirrors SET max_lag = 86400 WHERE name = 'near'");
+  CommandResult edit = stack_->Waymark({"mirror", "edit", "near", "--max-lag", "1d"});
+  ASSERT_EQ(edit.exit_code, 0) << edit.err;
+  EXPECT_NE(stack_->Waymark({"mirror", "show", "near"}).out.find("max lag:       86400 s"),
+            std::string::npos);
+  edit = stack_->Waymark({"mirror", "edit", "near", "--max-lag", "soon"});
+  EXPECT_EQ(edit.exit_code, 2);
+  EXPECT_EQ(edit.err, "waymark: --max-lag: 'soon' is not a duration (seconds, or a number with "
+                      "s, m, h or d)\n");
   r = Trace({"--all"});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("near: fresh again: 7200 s behind the origin (limit 86400 s)"),
