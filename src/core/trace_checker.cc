@@ -19,11 +19,6 @@ namespace {
 // Any number will do as long as every waymark-trace uses the same one.
 constexpr long long kCheckLockKey = 0x77796d6b74726365LL;  // "wymktrce"
 
-struct ProbeFile {
-  std::string path;
-  long long size = 0;
-};
-
 // A mirror as this run sees it.
 struct Target {
   int id = 0;
@@ -54,50 +49,6 @@ bool IsAddress(const std::string& host, int af) {
 }
 
 std::string NoAddress(int family) { return "no IPv" + std::to_string(family) + " address"; }
-
-std::string Redirect(const FetchResult& r) {
-  return "redirect (HTTP " + std::to_string(r.status) + ") to " + Printable(r.redirect_url) +
-         " but the mirror may not redirect";
-}
-
-// A trace file's answer into a check result; `time` gets the trace time.
-CheckResult EvaluateTrace(const FetchResult& r, long long now, std::optional<long long>* time) {
-  CheckResult out;
-  out.kind = CheckResult::Kind::kFailed;
-  if (!r.ok()) {
-    out.reason = r.message;
-  } else if (r.status >= 300 && r.status < 400) {
-    out.reason = Redirect(r);
-  } else if (r.status != 200) {
-    out.reason = "HTTP " + std::to_string(r.status);
-  } else {
-    long long t = 0;
-    Status s = ParseTraceFile(r.body, &t);
-    if (s.ok()) s = CheckTraceTime(t, now);
-    if (!s.ok()) {
-      out.reason = "bad trace: " + s.message();
-    } else {
-      *time = t;
-      out.kind = CheckResult::Kind::kOk;
-    }
-  }
-  out.latency_ms = r.latency_ms;
-  return out;
-}
-
-// "" when the probe agrees with the inventory.
-std::string EvaluateProbe(const FetchResult& r, const ProbeFile& f) {
-  std::string path = Printable(f.path);
-  if (!r.ok()) return "probe of " + path + ": " + r.message;
-  if (r.status == 404 || r.status == 410)
-    return "lying mirror: " + path + " is missing (HTTP " + std::to_string(r.status) + ")";
-  if (r.status >= 300 && r.status < 400) return "probe of " + path + ": " + Redirect(r);
-  if (r.status != 200) return "probe of " + path + ": HTTP " + std::to_string(r.status);
-  if (r.content_length >= 0 && r.content_length != f.size)
-    return "lying mirror: " + path + " has Content-Length " + std::to_string(r.content_length) +
-           ", the inventory says " + std::to_string(f.size);
-  return "";
-}
 
 Status LoadTargets(Database* db, const std::vector<std::string>& names,
                    std::vector<Target>* out) {
@@ -308,6 +259,57 @@ Status WriteResults(Database* db, const std::vector<Target>& targets,
 
 }  // namespace
 
+namespace {
+
+std::string Redirect(const FetchResult& r) {
+  return "redirect (HTTP " + std::to_string(r.status) + ") to " + Printable(r.redirect_url) +
+         " but the mirror may not redirect";
+}
+
+}  // namespace
+
+CheckResult EvaluateTraceAnswer(const FetchResult& r, long long now,
+                                std::optional<long long>* time) {
+  CheckResult out;
+  out.kind = CheckResult::Kind::kFailed;
+  if (!r.ok()) {
+    out.reason = r.message;
+  } else if (r.status >= 300 && r.status < 400) {
+    out.reason = Redirect(r);
+  } else if (r.status != 200) {
+    out.reason = "HTTP " + std::to_string(r.status);
+  } else {
+    long long t = 0;
+    Status s = ParseTraceFile(r.body, &t);
+    if (s.ok()) s = CheckTraceTime(t, now);
+    if (!s.ok()) {
+      out.reason = "bad trace: " + s.message();
+    } else {
+      *time = t;
+      out.kind = CheckResult::Kind::kOk;
+    }
+  }
+  out.latency_ms = r.latency_ms;
+  return out;
+}
+
+std::string EvaluateProbeAnswer(const FetchResult& r, const ProbeFile& f) {
+  std::string path = Printable(f.path);
+  if (!r.ok()) return "probe of " + path + ": " + r.message;
+  if (r.status == 404 || r.status == 410)
+    return "lying mirror: " + path + " is missing (HTTP " + std::to_string(r.status) + ")";
+  if (r.status >= 300 && r.status < 400) return "probe of " + path + ": " + Redirect(r);
+  if (r.status != 200) return "probe of " + path + ": HTTP " + std::to_string(r.status);
+  if (r.content_length >= 0 && r.content_length != f.size)
+    return "lying mirror: " + path + " has Content-Length " + std::to_string(r.content_length) +
+           ", the inventory says " + std::to_string(f.size);
+  return "";
+}
+
+bool FamilyNotOffered(bool resolve_failed, bool other_resolve_failed) {
+  return resolve_failed && !other_resolve_failed;
+}
+
 TraceOptions TraceOptions::FromConfig(const Config& c) {
   TraceOptions o;
   o.trace_file = c.GetString("repository.trace_file");
@@ -415,16 +417,14 @@ Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* rep
     reports[i].name = targets[i].name;
     reports[i].max_lag = targets[i].max_lag.value_or(options_.max_lag);
   }
-  // A family the host has no address for is not offered, unless the name
-  // does not resolve at all (then both fail).
   auto resolve_failed = [&](const Plan& p) {
     return p.not_offered.empty() && results[p.trace_request].error == FetchResult::Error::kResolve;
   };
   for (size_t k = 0; k < plans.size(); ++k) {
     Plan& p = plans[k];
-    if (!resolve_failed(p)) continue;
     const Plan& other = plans[p.family == 4 ? k + 1 : k - 1];
-    if (!resolve_failed(other)) p.not_offered = NoAddress(p.family);
+    if (p.not_offered.empty() && FamilyNotOffered(resolve_failed(p), resolve_failed(other)))
+      p.not_offered = NoAddress(p.family);
   }
 
   for (const Plan& p : plans) {
@@ -437,10 +437,10 @@ Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* rep
     if (!p.not_offered.empty()) {
       c.result = {CheckResult::Kind::kNotOffered, p.not_offered, std::nullopt};
     } else {
-      c.result = EvaluateTrace(results[p.trace_request], now, &c.trace_time);
+      c.result = EvaluateTraceAnswer(results[p.trace_request], now, &c.trace_time);
       if (c.result.kind == CheckResult::Kind::kOk) {
         for (size_t j = 0; j < p.probe_requests.size(); ++j) {
-          std::string why = EvaluateProbe(results[p.probe_requests[j]], t.probes[j]);
+          std::string why = EvaluateProbeAnswer(results[p.probe_requests[j]], t.probes[j]);
           if (why.empty()) continue;
           c.result.kind = CheckResult::Kind::kFailed;
           c.result.reason = why;

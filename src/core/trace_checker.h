@@ -19,6 +19,7 @@
 #include "core/config.h"
 #include "core/db.h"
 #include "core/health_rules.h"
+#include "core/http_fetch.h"
 #include "core/status.h"
 
 namespace waymark {
@@ -68,6 +69,30 @@ struct TraceReport {
 
   bool AnyFailed() const;
 };
+
+// The pure steps of a check, exposed for tests (trace_checker_test.cc).
+
+// One trace file answer: ok with the time read into `time`, or failed with
+// its reason ("HTTP 404", "redirect (HTTP 302) to URL but the mirror may not
+// redirect", "bad trace: empty trace file", a transport error...). The
+// latency is the transfer's.
+CheckResult EvaluateTraceAnswer(const FetchResult& answer, long long now,
+                                std::optional<long long>* time);
+
+// A file the inventory says the mirror holds.
+struct ProbeFile {
+  std::string path;
+  long long size = 0;
+};
+// One probe's answer: "" when it agrees with the inventory, else the reason
+// ("lying mirror: PATH is missing (HTTP 404)", "lying mirror: PATH has
+// Content-Length 4, the inventory says 3", "probe of PATH: timeout...").
+std::string EvaluateProbeAnswer(const FetchResult& answer, const ProbeFile& file);
+
+// A family whose name lookup failed while the other family's did not has no
+// address of that family: not offered rather than failed. When both fail,
+// the name does not resolve at all and both checks fail.
+bool FamilyNotOffered(bool resolve_failed, bool other_resolve_failed);
 
 class TraceChecker {
  public:

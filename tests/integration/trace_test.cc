@@ -169,12 +169,29 @@ TEST_F(TraceTest, SilentMirrorTimesOut) {
   auto t0 = std::chrono::steady_clock::now();
   CommandResult r = Trace({"--trace.timeout=1", "mute"});
   auto took = std::chrono::steady_clock::now() - t0;
+
+  // While one run waits on the silent mirror, a second one refuses to run:
+  // both would count the same failures.
+  SubprocessOptions o;
+  o.argv = {testing::BinaryPath("waymark-trace"), "-c", stack_->config_path(),
+            "--trace.timeout=3", "mute"};
+  o.env = {"WAYMARK_CONFIG="};
+  o.capture_output = true;
+  std::unique_ptr<Subprocess> first;
+  ASSERT_TRUE(Subprocess::Start(o, &first).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  CommandResult second = Trace({"mute"});
+  EXPECT_EQ(second.exit_code, 3);
+  EXPECT_EQ(second.err, "waymark-trace: another waymark-trace is checking the mirrors\n");
+  int code = -1;
+  EXPECT_TRUE(first->Wait(10000, &code).ok());
+  EXPECT_EQ(code, 1);
   close(fd);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(Health("mute", "http", 4), "false|timeout after 1 s|1|0");
+  EXPECT_EQ(Health("mute", "http", 4), "false|timeout after 3 s|2|0");
   EXPECT_LT(took, std::chrono::seconds(5));
   EXPECT_EQ(Lag("mute"), -1);
-  EXPECT_EQ(Query("SELECT trace_error FROM mirrors"), "timeout after 1 s");
+  EXPECT_EQ(Query("SELECT trace_error FROM mirrors"), "timeout after 3 s");
 }
 
 TEST_F(TraceTest, TraceFormatsAndBadTraceFiles) {
@@ -484,6 +501,32 @@ TEST_F(TraceTest, ExportMirmonAndJsonWithoutSecrets) {
   EXPECT_EQ(pub["health"][0]["up"], true);
   EXPECT_EQ(pub["health"][1]["reason"], "no IPv6 address");
   EXPECT_EQ(pub.count("admin_email"), 0u);
+}
+
+TEST_F(TraceTest, RunsWithTheTraceRoleOnly) {
+  // sql/roles.sql's waymark_trace is all the checker needs.
+  int port = testing::FreePort();
+  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www; }");
+  WriteTrace("r1", 5);
+  testing::WriteFile(Www("r1/pool/a.deb"), "aaaaa");
+  AddMirror("r1", {"--http", "http://127.0.0.1:" + std::to_string(port) + "/r1/"});
+  Query(R"SQL(
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'trace_test_login') THEN
+        CREATE ROLE trace_test_login LOGIN IN ROLE waymark_trace;
+      END IF;
+    END $$;
+    INSERT INTO files (id, path, size, mtime) VALUES (0, 'pool/a.deb', 5, now());
+    INSERT INTO mirror_files (chunk, mirror_id, bits)
+      SELECT 0, id, set_bit(decode(repeat('00', 1024), 'hex'), 0, 1) FROM mirrors;
+  )SQL");
+  std::string dsn = stack_->dsn();
+  dsn.replace(dsn.find("user=postgres"), 13, "user=trace_test_login");
+  CommandResult r = Trace({"--all", "--trace.probe_files=1", "--database.dsn=" + dsn});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(Health("r1", "http", 4), "true||0|1");
+  EXPECT_EQ(Lag("r1"), 5);
+  EXPECT_NE(Events("r1"), "NULL");
 }
 
 }  // namespace
