@@ -332,7 +332,7 @@ bool MirrorReport::failed() const {
 }
 
 bool TraceReport::AnyFailed() const {
-  if (!origin_error.empty()) return true;
+  if (!origin_error.empty() || !origin_warning.empty()) return true;
   for (const auto& m : mirrors)
     if (m.failed()) return true;
   return false;
@@ -411,6 +411,10 @@ Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* rep
 
   const long long now = clock_->Now();
   rep.checked_at = now;
+  if (rep.origin_time && now - *rep.origin_time > options_.max_lag)
+    rep.origin_warning = "the origin's trace file is " + std::to_string(now - *rep.origin_time) +
+                         " s old, more than redirector.max_lag; is 'waymark-trace --stamp' "
+                         "running from cron?";
   std::vector<MirrorReport> reports(targets.size());
   for (size_t i = 0; i < targets.size(); ++i) {
     reports[i].id = targets[i].id;

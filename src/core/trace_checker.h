@@ -65,6 +65,9 @@ struct TraceReport {
   long long checked_at = 0;
   std::optional<long long> origin_time;
   std::string origin_error;  // why the origin's trace could not be read
+  // Set when the origin's own trace is older than redirector.max_lag: the
+  // stamp job has stopped, and every lag is measured against an old time.
+  std::string origin_warning;
   std::vector<MirrorReport> mirrors;
 
   bool AnyFailed() const;

@@ -39,6 +39,7 @@ std::string FreshnessWord(const MirrorReport& m) {
 void PrintTraceSummary(const TraceReport& r, std::ostream& out) {
   if (r.origin_time) {
     out << "origin trace: " << FormatUtc(*r.origin_time) << "\n";
+    if (!r.origin_warning.empty()) out << "warning: " << r.origin_warning << "\n";
   } else {
     out << "origin trace: unreadable (" << r.origin_error << "); lags not updated\n";
   }
@@ -79,6 +80,7 @@ void PrintTraceSummary(const TraceReport& r, std::ostream& out) {
 
 void PrintTraceChanges(const TraceReport& r, std::ostream& out) {
   if (!r.origin_time) out << "origin trace: unreadable (" << r.origin_error << ")\n";
+  if (!r.origin_warning.empty()) out << "warning: " << r.origin_warning << "\n";
   for (const auto& m : r.mirrors)
     for (const auto& e : m.events) out << m.name << ": " << Printable(e.message) << "\n";
 }
@@ -88,7 +90,8 @@ void PrintTraceJson(const TraceReport& r, std::ostream& out) {
   json j;
   j["checked_at"] = FormatUtc(r.checked_at);
   j["origin"] = {{"trace_time", r.origin_time ? json(FormatUtc(*r.origin_time)) : json()},
-                 {"error", r.origin_error.empty() ? json() : json(r.origin_error)}};
+                 {"error", r.origin_error.empty() ? json() : json(r.origin_error)},
+                 {"warning", r.origin_warning.empty() ? json() : json(r.origin_warning)}};
   j["mirrors"] = json::array();
   for (const auto& m : r.mirrors) {
     const Freshness& f = m.freshness;

@@ -446,6 +446,14 @@ TEST_F(TraceTest, StampAndCommandLine) {
   r = Trace({"--all"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("no mirrors to check"), std::string::npos);
+  // The stamp job stopped: every lag would be measured against an old time.
+  testing::WriteFile(trace, std::to_string(Now() - 7300) + "\n");
+  r = Trace({"--all", "-q"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out.rfind("warning: the origin's trace file is 73", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find(" s old, more than redirector.max_lag; is 'waymark-trace --stamp' "
+                       "running from cron?\n"),
+            std::string::npos) << r.out;
   // The origin's own trace unreadable: said, and the run fails.
   unlink(trace.c_str());
   r = Trace({"--all"});
