@@ -6,31 +6,14 @@
 #include <random>
 
 #include "core/http_fetch.h"
-#include "core/inventory.h"
-#include "core/mirror_store.h"
 #include "core/strings.h"
 #include "core/trace_file.h"
+#include "core/trace_store.h"
 #include "core/url.h"
 
 namespace waymark {
 
 namespace {
-
-// Any number will do as long as every waymark-trace uses the same one.
-constexpr long long kCheckLockKey = 0x77796d6b74726365LL;  // "wymktrce"
-
-// A mirror as this run sees it.
-struct Target {
-  int id = 0;
-  std::string name;
-  std::string http_url, https_url;
-  std::optional<long long> max_lag;
-  bool allow_redirects = false;
-  Freshness prev;
-  bool was_stale = false;  // its last stale/fresh event said stale
-  std::map<std::pair<std::string, int>, HealthRow> health;
-  std::vector<ProbeFile> probes;
-};
 
 // One scheme and family of one target, and where its requests are.
 struct Plan {
@@ -49,217 +32,6 @@ bool IsAddress(const std::string& host, int af) {
 }
 
 std::string NoAddress(int family) { return "no IPv" + std::to_string(family) + " address"; }
-
-Status LoadTargets(Database* db, const std::vector<std::string>& names,
-                   std::vector<Target>* out) {
-  try {
-    pqxx::read_transaction tx(db->conn());
-    std::map<std::string, Target> by_name;
-    for (const auto& row : tx.exec(
-             "SELECT id, name, coalesce(http_url, ''), coalesce(https_url, ''), max_lag, "
-             "allow_redirects, extract(epoch FROM trace_time)::bigint, trace_lag, "
-             "coalesce(trace_error, ''), enabled FROM mirrors ORDER BY name")) {
-      bool enabled = row[9].as<bool>();
-      std::string name = row[1].as<std::string>();
-      if (names.empty() && !enabled) continue;
-      Target t;
-      t.id = row[0].as<int>();
-      t.name = name;
-      t.http_url = row[2].as<std::string>();
-      t.https_url = row[3].as<std::string>();
-      if (!row[4].is_null()) t.max_lag = row[4].as<long long>();
-      t.allow_redirects = row[5].as<bool>();
-      if (!row[6].is_null()) t.prev.trace_time = row[6].as<long long>();
-      if (!row[7].is_null()) t.prev.lag = row[7].as<long long>();
-      t.prev.error = row[8].as<std::string>();
-      by_name[name] = std::move(t);
-    }
-    std::vector<Target> targets;
-    if (names.empty()) {
-      for (auto& [n, t] : by_name) targets.push_back(std::move(t));
-    } else {
-      for (const auto& n : names) {
-        auto it = by_name.find(n);
-        if (it == by_name.end()) return MirrorNotFound(n);
-        bool dup = false;
-        for (const auto& t : targets) dup = dup || t.name == n;
-        if (!dup) targets.push_back(it->second);
-      }
-    }
-    std::map<int, Target*> by_id;
-    for (auto& t : targets) by_id[t.id] = &t;
-    for (const auto& row : tx.exec(
-             "SELECT mirror_id, scheme, family, up, extract(epoch FROM since)::bigint, "
-             "coalesce(reason, ''), failures, successes, latency_ms, "
-             "coalesce(extract(epoch FROM checked_at)::bigint, 0) FROM mirror_health")) {
-      auto it = by_id.find(row[0].as<int>());
-      if (it == by_id.end()) continue;
-      HealthRow h;
-      h.exists = true;
-      h.up = row[3].as<bool>();
-      h.since = row[4].as<long long>();
-      h.reason = row[5].as<std::string>();
-      h.failures = row[6].as<int>();
-      h.successes = row[7].as<int>();
-      if (!row[8].is_null()) h.latency_ms = row[8].as<long long>();
-      h.checked_at = row[9].as<long long>();
-      it->second->health[{row[1].as<std::string>(), row[2].as<int>()}] = h;
-    }
-    for (const auto& row : tx.exec(
-             "SELECT DISTINCT ON (mirror_id) mirror_id, kind FROM mirror_events "
-             "WHERE kind IN ('stale', 'fresh') ORDER BY mirror_id, id DESC")) {
-      auto it = by_id.find(row[0].as<int>());
-      if (it != by_id.end()) it->second->was_stale = row[1].as<std::string>() == "stale";
-    }
-    *out = std::move(targets);
-    return Status::OK();
-  } catch (const std::exception& e) {
-    return DatabaseError(e, "cannot read the mirrors");
-  }
-}
-
-// Up to `count` files drawn at random among those the mirror holds.
-Status PickProbeFiles(Database* db, int count, std::mt19937_64* rng, Target* t) {
-  std::vector<std::string> chunks;
-  Status s = LoadMirrorBitmaps(db, t->id, &chunks);
-  if (!s.ok()) return s;
-  // Reservoir sampling over the set bits.
-  std::vector<long long> ids;
-  long long seen = 0;
-  for (size_t c = 0; c < chunks.size(); ++c) {
-    const std::string& bits = chunks[c];
-    for (size_t byte = 0; byte < bits.size(); ++byte) {
-      unsigned char b = static_cast<unsigned char>(bits[byte]);
-      for (int bit = 0; b && bit < 8; ++bit) {
-        if (!((b >> bit) & 1)) continue;
-        long long id = static_cast<long long>(c) * kFilesPerChunk + static_cast<long long>(byte) * 8 + bit;
-        ++seen;
-        if (static_cast<long long>(ids.size()) < count) {
-          ids.push_back(id);
-        } else {
-          std::uniform_int_distribution<long long> pick(0, seen - 1);
-          long long j = pick(*rng);
-          if (j < count) ids[static_cast<size_t>(j)] = id;
-        }
-      }
-    }
-  }
-  if (ids.empty()) return Status::OK();
-  std::string array = "{";
-  for (size_t i = 0; i < ids.size(); ++i) array += (i ? "," : "") + std::to_string(ids[i]);
-  array += "}";
-  try {
-    pqxx::read_transaction tx(db->conn());
-    for (const auto& row : tx.exec_params(
-             "SELECT path, size FROM files WHERE id = ANY($1::integer[]) ORDER BY path", array)) {
-      t->probes.push_back({row[0].as<std::string>(), row[1].as<long long>()});
-    }
-    return Status::OK();
-  } catch (const std::exception& e) {
-    return DatabaseError(e, "cannot read the files of mirror '" + t->name + "'");
-  }
-}
-
-// A PostgreSQL array literal of text values: every element double-quoted
-// with '"' and '\\' escaped, so any reason text survives.
-class ArrayLiteral {
- public:
-  void Add(const std::string& v) {
-    text_ += text_.empty() ? "{" : ",";
-    text_ += '"';
-    for (char c : v) {
-      if (c == '"' || c == '\\') text_ += '\\';
-      text_ += c;
-    }
-    text_ += '"';
-  }
-  void Add(long long v) { Add(std::to_string(v)); }
-  std::string str() const { return text_.empty() ? "{}" : text_ + "}"; }
-
- private:
-  std::string text_;
-};
-
-// Everything the run learnt, in one transaction of four statements over
-// arrays (not a few statements per mirror): 500 mirrors are written in
-// milliseconds, and the redirector sees the whole run at once.
-Status WriteResults(Database* db, const std::vector<Target>& targets,
-                    const std::vector<MirrorReport>& reports, long long now) {
-  ArrayLiteral m_id, m_time, m_lag, m_error;
-  ArrayLiteral h_id, h_scheme, h_family, h_up, h_since, h_reason, h_failures, h_successes,
-      h_latency, h_checked;
-  ArrayLiteral e_id, e_kind, e_message;
-  for (size_t i = 0; i < targets.size(); ++i) {
-    const Target& t = targets[i];
-    const MirrorReport& m = reports[i];
-    m_id.Add(t.id);
-    m_time.Add(m.freshness.trace_time.value_or(-1));
-    m_lag.Add(std::min<long long>(m.freshness.lag.value_or(-1), 2147483647LL));
-    m_error.Add(m.freshness.error);
-    for (const auto& c : m.checks) {
-      const HealthRow& h = t.health.at({c.scheme, c.family});
-      h_id.Add(t.id);
-      h_scheme.Add(c.scheme);
-      h_family.Add(c.family);
-      h_up.Add(h.up ? "true" : "false");
-      h_since.Add(h.since);
-      h_reason.Add(h.reason);
-      h_failures.Add(h.failures);
-      h_successes.Add(h.successes);
-      h_latency.Add(std::min<long long>(h.latency_ms.value_or(-1), 2147483647LL));
-      h_checked.Add(h.checked_at);
-    }
-    for (const auto& ev : m.events) {
-      e_id.Add(t.id);
-      e_kind.Add(ev.kind);
-      e_message.Add(ev.message);
-    }
-  }
-  try {
-    pqxx::work tx(db->conn());
-    tx.exec_params(
-        "UPDATE mirrors m SET trace_time = CASE WHEN u.tt < 0 THEN NULL ELSE to_timestamp(u.tt) END, "
-        "trace_lag = NULLIF(u.lag, -1), trace_checked_at = to_timestamp($5), "
-        "trace_error = NULLIF(u.err, '') "
-        "FROM unnest($1::integer[], $2::bigint[], $3::integer[], $4::text[]) AS u(id, tt, lag, err) "
-        "WHERE m.id = u.id",
-        m_id.str(), m_time.str(), m_lag.str(), m_error.str(), now);
-    // Rows of schemes a mirror no longer offers go.
-    tx.exec_params(
-        "DELETE FROM mirror_health h WHERE h.mirror_id = ANY($1::integer[]) AND "
-        "(h.mirror_id, h.scheme, h.family) NOT IN "
-        "(SELECT * FROM unnest($2::integer[], $3::text[], $4::smallint[]))",
-        m_id.str(), h_id.str(), h_scheme.str(), h_family.str());
-    tx.exec_params(
-        "INSERT INTO mirror_health (mirror_id, scheme, family, up, since, reason, failures, "
-        "successes, latency_ms, checked_at) "
-        "SELECT u.id, u.scheme, u.family, u.up, to_timestamp(u.since), NULLIF(u.reason, ''), "
-        "u.failures, u.successes, NULLIF(u.latency, -1), to_timestamp(u.checked) "
-        "FROM unnest($1::integer[], $2::text[], $3::smallint[], $4::boolean[], $5::bigint[], "
-        "$6::text[], $7::integer[], $8::integer[], $9::integer[], $10::bigint[]) "
-        "AS u(id, scheme, family, up, since, reason, failures, successes, latency, checked) "
-        "ON CONFLICT (mirror_id, scheme, family) DO UPDATE SET up = EXCLUDED.up, "
-        "since = EXCLUDED.since, reason = EXCLUDED.reason, failures = EXCLUDED.failures, "
-        "successes = EXCLUDED.successes, latency_ms = EXCLUDED.latency_ms, "
-        "checked_at = EXCLUDED.checked_at",
-        h_id.str(), h_scheme.str(), h_family.str(), h_up.str(), h_since.str(), h_reason.str(),
-        h_failures.str(), h_successes.str(), h_latency.str(), h_checked.str());
-    tx.exec_params(
-        "INSERT INTO mirror_events (mirror_id, at, kind, message, actor) "
-        "SELECT u.id, to_timestamp($4), u.kind, u.message, 'waymark-trace' "
-        "FROM unnest($1::integer[], $2::text[], $3::text[]) WITH ORDINALITY AS u(id, kind, message, n) "
-        "ORDER BY u.n",
-        e_id.str(), e_kind.str(), e_message.str(), now);
-    tx.commit();
-    return Status::OK();
-  } catch (const std::exception& e) {
-    return DatabaseError(e, "cannot record the checks");
-  }
-}
-
-}  // namespace
-
-namespace {
 
 std::string Redirect(const FetchResult& r) {
   return "redirect (HTTP " + std::to_string(r.status) + ") to " + Printable(r.redirect_url) +
@@ -310,7 +82,7 @@ bool FamilyNotOffered(bool resolve_failed, bool other_resolve_failed) {
   return resolve_failed && !other_resolve_failed;
 }
 
-TraceOptions TraceOptions::FromConfig(const Config& c) {
+Status TraceOptions::FromConfig(const Config& c, TraceOptions* out) {
   TraceOptions o;
   o.trace_file = c.GetString("repository.trace_file");
   o.trace_path = c.GetString("repository.path") + "/" + o.trace_file;
@@ -322,7 +94,12 @@ TraceOptions TraceOptions::FromConfig(const Config& c) {
   o.parallel = static_cast<int>(c.GetInt("trace.parallel"));
   o.probe_files = static_cast<int>(c.GetInt("trace.probe_files"));
   o.ca_file = c.GetString("trace.ca_file");
-  return o;
+  for (const char* key : {"trace.connect_timeout", "trace.timeout"}) {
+    if (c.GetDurationSeconds(key) < 1)
+      return Status::InvalidArgument(std::string(key) + " must be at least 1 s");
+  }
+  *out = std::move(o);
+  return Status::OK();
 }
 
 bool MirrorReport::failed() const {
@@ -342,24 +119,19 @@ Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* rep
   TraceReport rep;
   // One run at a time: two would count every failure twice. The lock is
   // the connection's and goes with it.
-  try {
-    pqxx::nontransaction tx(db_->conn());
-    if (!tx.exec_params1("SELECT pg_try_advisory_lock($1)", kCheckLockKey)[0].as<bool>())
-      return Status::FailedPrecondition("another waymark-trace is checking the mirrors");
-  } catch (const std::exception& e) {
-    return DatabaseError(e, "cannot take the check lock");
-  }
+  Status s = LockTraceChecks(db_);
+  if (!s.ok()) return s;
 
   long long origin = 0;
-  Status s = ReadTraceFile(options_.trace_path, &origin);
+  s = ReadTraceFile(options_.trace_path, &origin);
   if (s.ok()) {
     rep.origin_time = origin;
   } else {
     rep.origin_error = s.message();
   }
 
-  std::vector<Target> targets;
-  s = LoadTargets(db_, names, &targets);
+  std::vector<TraceTarget> targets;
+  s = LoadTraceTargets(db_, names, &targets);
   if (!s.ok()) return s;
   if (options_.probe_files > 0) {
     std::mt19937_64 rng{std::random_device{}()};
@@ -373,7 +145,7 @@ Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* rep
   std::vector<FetchRequest> requests;
   std::vector<Plan> plans;
   for (size_t i = 0; i < targets.size(); ++i) {
-    const Target& t = targets[i];
+    const TraceTarget& t = targets[i];
     for (const std::string scheme : {"http", "https"}) {
       const std::string& base = scheme == "http" ? t.http_url : t.https_url;
       if (base.empty()) continue;
@@ -432,7 +204,7 @@ Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* rep
   }
 
   for (const Plan& p : plans) {
-    Target& t = targets[p.target];
+    TraceTarget& t = targets[p.target];
     MirrorReport& m = reports[p.target];
     CheckReport c;
     c.scheme = p.scheme;
@@ -461,7 +233,7 @@ Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* rep
   }
 
   for (size_t i = 0; i < targets.size(); ++i) {
-    Target& t = targets[i];
+    TraceTarget& t = targets[i];
     MirrorReport& m = reports[i];
     std::vector<long long> times;
     std::string error;
@@ -473,7 +245,7 @@ Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* rep
     m.freshness = NextFreshness(t.prev, times, error, rep.origin_time);
     if (auto ev = FreshnessEvent(t.was_stale, m.freshness.lag, m.max_lag)) m.events.push_back(*ev);
   }
-  s = WriteResults(db_, targets, reports, now);
+  s = WriteTraceResults(db_, targets, reports, now);
   if (!s.ok()) return s;
   rep.mirrors = std::move(reports);
   *report = std::move(rep);

@@ -35,7 +35,9 @@ struct TraceOptions {
   int probe_files = 0;
   std::string ca_file;
 
-  static TraceOptions FromConfig(const Config& config);
+  // kInvalidArgument for values the config's types let through but a check
+  // cannot use: a zero timeout would mean "wait forever" to libcurl.
+  static Status FromConfig(const Config& config, TraceOptions* out);
 };
 
 // One scheme and family of one mirror.

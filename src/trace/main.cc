@@ -65,7 +65,9 @@ int main(int argc, char** argv) {
     if (!s.ok()) return waymark::ReportError(kName, s);
 
     waymark::SystemClock clock;
-    waymark::TraceOptions options = waymark::TraceOptions::FromConfig(config);
+    waymark::TraceOptions options;
+    s = waymark::TraceOptions::FromConfig(config, &options);
+    if (!s.ok()) return waymark::ReportError(kName, s);
     if (cl.Has("stamp")) {
       s = waymark::StampTraceFile(options.trace_path, clock.Now());
       if (!s.ok()) return waymark::ReportError(kName, s);

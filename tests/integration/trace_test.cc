@@ -209,7 +209,9 @@ TEST_F(TraceTest, TraceFormatsAndBadTraceFiles) {
   testing::WriteFile(Www("empty/mirrorsync"), "");
   testing::WriteFile(Www("future/mirrorsync"), std::to_string(Now() + 7200) + "\n");
   testing::WriteFile(Www("none/.keep"), "");
-  for (const char* m : {"deb", "garbage", "empty", "future", "none"})
+  // Quotes, backslashes, braces and commas survive the trip to the database.
+  testing::WriteFile(Www("quotes/mirrorsync"), "a \"b\" \\ {c}, d\n");
+  for (const char* m : {"deb", "garbage", "empty", "future", "none", "quotes"})
     AddMirror(m, {"--http", base + m + "/"});
 
   CommandResult r = Trace({"--all", "--json"});
@@ -219,6 +221,7 @@ TEST_F(TraceTest, TraceFormatsAndBadTraceFiles) {
   EXPECT_EQ(Health("garbage", "http", 4), "false|bad trace: not a trace file: '<html>oops</html>'|1|0");
   EXPECT_EQ(Health("empty", "http", 4), "false|bad trace: empty trace file|1|0");
   EXPECT_EQ(Health("none", "http", 4), "false|HTTP 404|1|0");
+  EXPECT_EQ(Health("quotes", "http", 4), "false|bad trace: not a trace file: 'a \"b\" \\ {c}, d'|1|0");
   std::string future = Health("future", "http", 4);
   EXPECT_EQ(future.rfind("false|bad trace: trace file is 7", 0), 0u) << future;
   EXPECT_NE(future.find(" s in the future|1|0"), std::string::npos) << future;
@@ -229,7 +232,7 @@ TEST_F(TraceTest, TraceFormatsAndBadTraceFiles) {
 
   auto j = nlohmann::json::parse(r.out);
   EXPECT_TRUE(j["failed"].get<bool>());
-  ASSERT_EQ(j["mirrors"].size(), 5u);
+  ASSERT_EQ(j["mirrors"].size(), 6u);
   const auto& deb = j["mirrors"][0];
   EXPECT_EQ(deb["name"], "deb");
   EXPECT_EQ(deb["freshness"], "fresh");
@@ -433,6 +436,9 @@ TEST_F(TraceTest, StampAndCommandLine) {
   r = Trace({});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "waymark-trace: say what to do: --stamp, --all, or mirror names (see --help)\n");
+  r = Trace({"--all", "--trace.timeout=0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark-trace: trace.timeout must be at least 1 s\n");
   r = Trace({"nope"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "waymark-trace: mirror 'nope' not found\n");
