@@ -1,6 +1,10 @@
 #include "core/trace_checker.h"
 
 #include <arpa/inet.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <map>
 #include <random>
@@ -94,6 +98,9 @@ Status TraceOptions::FromConfig(const Config& c, TraceOptions* out) {
   o.parallel = static_cast<int>(c.GetInt("trace.parallel"));
   o.probe_files = static_cast<int>(c.GetInt("trace.probe_files"));
   o.ca_file = c.GetString("trace.ca_file");
+  if (!o.ca_file.empty() && access(o.ca_file.c_str(), R_OK) != 0)
+    return Status::InvalidArgument("trace.ca_file: cannot read " + o.ca_file + ": " +
+                                   std::strerror(errno));
   for (const char* key : {"trace.connect_timeout", "trace.timeout"}) {
     if (c.GetDurationSeconds(key) < 1)
       return Status::InvalidArgument(std::string(key) + " must be at least 1 s");

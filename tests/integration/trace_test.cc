@@ -270,6 +270,17 @@ TEST_F(TraceTest, HttpsMirrorNeedsItsCa) {
   EXPECT_EQ(Health("s", "http", 4), "");
   EXPECT_EQ(Lag("s"), -1);
 
+  r = Trace({"s", "--trace.ca_file=" + (tls / "missing.pem")});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark-trace: trace.ca_file: cannot read " + (tls / "missing.pem") +
+                       ": No such file or directory\n");
+  // Not a certificate: HTTPS checks fail with the reason.
+  testing::WriteFile(tls / "junk.pem", "junk\n");
+  r = Trace({"s", "--trace.ca_file=" + (tls / "junk.pem")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(Health("s", "https", 4),
+            "false|TLS error: cannot read the CA certificates in " + (tls / "junk.pem") + "|2|0");
+
   r = Trace({"s", "--trace.recover_after=1", "--trace.ca_file=" + (tls / "cert.pem")});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(Health("s", "https", 4), "true||0|1");
