@@ -180,11 +180,14 @@ Easy NewEasy(const FetchRequest& req, const FetchOptions& o, X509_STORE* store, 
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
   if (req.head) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
   // No CA file or folder of libcurl's own: the shared store replaces them.
-  curl_easy_setopt(e, CURLOPT_CAINFO, nullptr);
-  curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
-  if (store) {
-    curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, UseSharedStore);
+  // A libcurl built on another TLS library than OpenSSL has no SSL_CTX to
+  // share it with; it then reads the CA file itself, slower but right.
+  if (store && curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, UseSharedStore) == CURLE_OK) {
     curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, store);
+    curl_easy_setopt(e, CURLOPT_CAINFO, nullptr);
+    curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
+  } else if (!o.ca_file.empty()) {
+    curl_easy_setopt(e, CURLOPT_CAINFO, o.ca_file.c_str());
   }
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
