@@ -42,6 +42,42 @@ std::string Redirect(const FetchResult& r) {
          " but the mirror may not redirect";
 }
 
+// Two plans per scheme a mirror offers, IPv4 then IPv6, each with its trace
+// request and probe requests appended to `requests` (none when the host is
+// a literal address of the other family).
+std::vector<Plan> PlanChecks(const std::vector<TraceTarget>& targets, const std::string& trace_file,
+                             std::vector<FetchRequest>* requests) {
+  std::vector<Plan> plans;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const TraceTarget& t = targets[i];
+    for (const std::string scheme : {"http", "https"}) {
+      const std::string& base = scheme == "http" ? t.http_url : t.https_url;
+      if (base.empty()) continue;
+      BaseUrl parsed;
+      std::string host = ParseBaseUrl(base, scheme, "url", &parsed).ok() ? parsed.host : "";
+      for (int family : {4, 6}) {
+        Plan p;
+        p.target = i;
+        p.scheme = scheme;
+        p.family = family;
+        p.base = base;
+        if (IsAddress(host, family == 4 ? AF_INET6 : AF_INET)) {
+          p.not_offered = NoAddress(family);
+        } else {
+          p.trace_request = requests->size();
+          requests->push_back({base + EncodePath(trace_file), family, false, t.allow_redirects});
+          for (const auto& f : t.probes) {
+            p.probe_requests.push_back(requests->size());
+            requests->push_back({base + EncodePath(f.path), family, true, t.allow_redirects});
+          }
+        }
+        plans.push_back(std::move(p));
+      }
+    }
+  }
+  return plans;
+}
+
 }  // namespace
 
 CheckResult EvaluateTraceAnswer(const FetchResult& r, long long now,
@@ -150,34 +186,7 @@ Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* rep
 
   // Every request of the run, then all at once.
   std::vector<FetchRequest> requests;
-  std::vector<Plan> plans;
-  for (size_t i = 0; i < targets.size(); ++i) {
-    const TraceTarget& t = targets[i];
-    for (const std::string scheme : {"http", "https"}) {
-      const std::string& base = scheme == "http" ? t.http_url : t.https_url;
-      if (base.empty()) continue;
-      BaseUrl parsed;
-      std::string host = ParseBaseUrl(base, scheme, "url", &parsed).ok() ? parsed.host : "";
-      for (int family : {4, 6}) {
-        Plan p;
-        p.target = i;
-        p.scheme = scheme;
-        p.family = family;
-        p.base = base;
-        if (IsAddress(host, family == 4 ? AF_INET6 : AF_INET)) {
-          p.not_offered = NoAddress(family);
-        } else {
-          p.trace_request = requests.size();
-          requests.push_back({base + EncodePath(options_.trace_file), family, false, t.allow_redirects});
-          for (const auto& f : t.probes) {
-            p.probe_requests.push_back(requests.size());
-            requests.push_back({base + EncodePath(f.path), family, true, t.allow_redirects});
-          }
-        }
-        plans.push_back(std::move(p));
-      }
-    }
-  }
+  std::vector<Plan> plans = PlanChecks(targets, options_.trace_file, &requests);
   FetchOptions fo;
   fo.connect_timeout_ms = options_.connect_timeout_ms;
   fo.timeout_ms = options_.timeout_ms;
