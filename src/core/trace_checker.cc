@@ -124,7 +124,12 @@ bool FamilyNotOffered(bool resolve_failed, bool other_resolve_failed) {
 
 Status TraceOptions::FromConfig(const Config& c, TraceOptions* out) {
   TraceOptions o;
+  // Relative to the repository root and to each base URL (which ends in
+  // '/'), whether or not the operator wrote a leading '/'.
   o.trace_file = c.GetString("repository.trace_file");
+  while (!o.trace_file.empty() && o.trace_file[0] == '/') o.trace_file.erase(0, 1);
+  if (o.trace_file.empty())
+    return Status::InvalidArgument("repository.trace_file must name a file");
   o.trace_path = c.GetString("repository.path") + "/" + o.trace_file;
   o.max_lag = c.GetDurationSeconds("redirector.max_lag");
   o.policy.fail_after = static_cast<int>(c.GetInt("trace.fail_after"));

@@ -447,6 +447,9 @@ TEST_F(TraceTest, StampAndCommandLine) {
   r = Trace({});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "waymark-trace: say what to do: --stamp, --all, or mirror names (see --help)\n");
+  r = Trace({"--stamp", "--repository.trace_file=/"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark-trace: repository.trace_file must name a file\n");
   r = Trace({"--all", "--trace.timeout=0"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "waymark-trace: trace.timeout must be at least 1 s\n");
