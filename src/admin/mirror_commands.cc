@@ -12,6 +12,7 @@
 #include "core/geoip.h"
 #include "core/mirror_geo.h"
 #include "core/mirror_store.h"
+#include "core/trace_store.h"
 #include "core/strings.h"
 #include "core/text_table.h"
 #include "core/url.h"
@@ -299,6 +300,53 @@ void PrintShow(const Mirror& m, std::ostream& out) {
   }
 }
 
+// What waymark-trace recorded (see waymark-trace(8)).
+void PrintChecks(const FreshnessView& f, const std::vector<HealthView>& health, long long limit,
+                 std::ostream& out) {
+  std::string fresh = "- (not checked yet)";
+  if (f.lag) {
+    fresh = std::string(IsStale(f.lag, limit) ? "stale" : "fresh") + ", " +
+            std::to_string(*f.lag) + " s behind the origin (limit " + std::to_string(limit) +
+            " s), trace of " + f.trace_time + " UTC";
+  }
+  if (!f.checked_at.empty()) fresh += ", checked " + f.checked_at + " UTC";
+  if (!f.error.empty()) fresh += "; last check: " + f.error;
+  out << "freshness:     " << Printable(fresh) << "\n";
+  if (health.empty()) out << "health:        - (not checked yet)\n";
+  for (size_t i = 0; i < health.size(); ++i) {
+    const HealthView& h = health[i];
+    std::string line = CheckLabel(h.scheme, h.family) + ": " + (h.up ? "up" : "down") +
+                       " since " + h.since + " UTC";
+    if (h.latency_ms && h.up) line += ", " + std::to_string(*h.latency_ms) + " ms";
+    if (!h.reason.empty()) line += (h.up ? ", failing: " : ": ") + h.reason;
+    out << (i == 0 ? "health:        " : "               ") << Printable(line) << "\n";
+  }
+}
+
+void AddChecksJson(const FreshnessView& f, const std::vector<HealthView>& health, long long limit,
+                   nlohmann::json* j) {
+  auto str_or_null = [](const std::string& s) {
+    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+  };
+  (*j)["freshness"] = {{"lag", f.lag ? nlohmann::json(*f.lag) : nlohmann::json(nullptr)},
+                       {"limit", limit},
+                       {"stale", IsStale(f.lag, limit)},
+                       {"trace_time", str_or_null(f.trace_time)},
+                       {"checked_at", str_or_null(f.checked_at)},
+                       {"error", str_or_null(f.error)}};
+  (*j)["health"] = nlohmann::json::array();
+  for (const auto& h : health) {
+    (*j)["health"].push_back(
+        {{"scheme", h.scheme},
+         {"family", h.family},
+         {"up", h.up},
+         {"since", h.since},
+         {"reason", str_or_null(h.reason)},
+         {"latency_ms", h.latency_ms ? nlohmann::json(*h.latency_ms) : nlohmann::json(nullptr)},
+         {"checked_at", str_or_null(h.checked_at)}});
+  }
+}
+
 // ---------------------------------------------------------------------------
 // Handlers
 
@@ -446,10 +494,18 @@ Status RunShow(AdminContext* ctx) {
   Mirror m;
   s = MirrorStore(db.get()).Get(ctx->arg(0), &m);
   if (!s.ok()) return s;
+  FreshnessView freshness;
+  std::vector<HealthView> health;
+  s = LoadCheckView(db.get(), m.id, &freshness, &health);
+  if (!s.ok()) return s;
+  long long limit = m.max_lag.value_or(ctx->config.GetDurationSeconds("redirector.max_lag"));
   if (ctx->json()) {
-    *ctx->out << ToJson(m).dump(2) << "\n";
+    nlohmann::json j = ToJson(m);
+    AddChecksJson(freshness, health, limit, &j);
+    *ctx->out << j.dump(2) << "\n";
   } else {
     PrintShow(m, *ctx->out);
+    PrintChecks(freshness, health, limit, *ctx->out);
   }
   return Status::OK();
 }

@@ -232,4 +232,45 @@ Status WriteTraceResults(Database* db, const std::vector<TraceTarget>& targets,
   }
 }
 
+Status LoadCheckView(Database* db, int mirror_id, FreshnessView* freshness,
+                     std::vector<HealthView>* health) {
+  const std::string utc = "'YYYY-MM-DD HH24:MI:SS'";
+  try {
+    pqxx::read_transaction tx(db->conn());
+    FreshnessView f;
+    auto r = tx.exec_params(
+        "SELECT trace_lag, coalesce(to_char(trace_time AT TIME ZONE 'UTC', " + utc + "), ''), "
+        "coalesce(to_char(trace_checked_at AT TIME ZONE 'UTC', " + utc + "), ''), "
+        "coalesce(trace_error, '') FROM mirrors WHERE id = $1",
+        mirror_id);
+    if (!r.empty()) {
+      if (!r[0][0].is_null()) f.lag = r[0][0].as<long long>();
+      f.trace_time = r[0][1].as<std::string>();
+      f.checked_at = r[0][2].as<std::string>();
+      f.error = r[0][3].as<std::string>();
+    }
+    std::vector<HealthView> rows;
+    for (const auto& row : tx.exec_params(
+             "SELECT scheme, family, up, to_char(since AT TIME ZONE 'UTC', " + utc + "), "
+             "coalesce(reason, ''), coalesce(to_char(checked_at AT TIME ZONE 'UTC', " + utc +
+             "), ''), latency_ms FROM mirror_health WHERE mirror_id = $1 ORDER BY scheme, family",
+             mirror_id)) {
+      HealthView h;
+      h.scheme = row[0].as<std::string>();
+      h.family = row[1].as<int>();
+      h.up = row[2].as<bool>();
+      h.since = row[3].as<std::string>();
+      h.reason = row[4].as<std::string>();
+      h.checked_at = row[5].as<std::string>();
+      if (!row[6].is_null()) h.latency_ms = row[6].as<long long>();
+      rows.push_back(std::move(h));
+    }
+    *freshness = std::move(f);
+    *health = std::move(rows);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return DatabaseError(e, "cannot read the checks of mirror " + std::to_string(mirror_id));
+  }
+}
+
 }  // namespace waymark

@@ -51,6 +51,22 @@ Status PickProbeFiles(Database* db, int count, std::mt19937_64* rng, TraceTarget
 Status WriteTraceResults(Database* db, const std::vector<TraceTarget>& targets,
                          const std::vector<MirrorReport>& reports, long long now);
 
+// What the last runs recorded for one mirror, for `waymark mirror show`.
+// Times are UTC, "YYYY-MM-DD HH:MM:SS", "" when unset.
+struct HealthView {
+  std::string scheme;
+  int family = 4;
+  bool up = false;
+  std::string since, reason, checked_at;
+  std::optional<long long> latency_ms;
+};
+struct FreshnessView {
+  std::optional<long long> lag;
+  std::string trace_time, checked_at, error;
+};
+Status LoadCheckView(Database* db, int mirror_id, FreshnessView* freshness,
+                     std::vector<HealthView>* health);
+
 }  // namespace waymark
 
 #endif  // WAYMARK_CORE_TRACE_STORE_H_

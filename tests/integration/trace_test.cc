@@ -131,8 +131,23 @@ TEST_F(TraceTest, MirrorThatStopsAnsweringGoesDownAfterNChecksAndUpAfterM) {
   EXPECT_EQ(Health("m1", "http", 4), "false|connection refused|3|0");
   EXPECT_NE(r.out.find("m1: HTTP over IPv4 down after 3 checks failed in a row: connection refused"),
             std::string::npos) << r.out;
-  // Its copy keeps ageing while it cannot be read.
   EXPECT_EQ(Query("SELECT trace_error FROM mirrors"), "connection refused");
+  r = stack_->Waymark({"mirror", "show", "m1"});
+  EXPECT_NE(r.out.find("\nfreshness:     fresh, 30 s behind the origin (limit 3600 s), trace of "),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" UTC; last check: connection refused\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nhealth:        HTTP over IPv4: down since "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" UTC: connection refused\n               HTTP over IPv6: down since "),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" UTC: no IPv6 address\n"), std::string::npos) << r.out;
+  r = stack_->Waymark({"mirror", "show", "m1", "--json"});
+  auto shown = nlohmann::json::parse(r.out);
+  EXPECT_EQ(shown["freshness"]["lag"], 30);
+  EXPECT_EQ(shown["freshness"]["stale"], false);
+  EXPECT_EQ(shown["freshness"]["error"], "connection refused");
+  ASSERT_EQ(shown["health"].size(), 2u);
+  EXPECT_EQ(shown["health"][0]["up"], false);
+  EXPECT_EQ(shown["health"][0]["reason"], "connection refused");
 
   // Back: one good check is not enough, the second brings it up.
   nginx_.reset();
