@@ -43,6 +43,19 @@ const std::vector<OptionSpec>& OptionTable() {
        "file the redirector logs to (empty: standard error); SIGUSR1 reopens it"},
       {"log.level", T::kLogLevel, "info", false, true,
        "least severe message level that is logged"},
+
+      // --- redirector outputs and download statistics (issue #5) -----------
+      {"redirector.output", T::kString, "auto", false, true,
+       "auto: the Accept header may ask for JSON or Metalink; redirect: always the 302"},
+      {"redirector.same_download_window", T::kDuration, "10m", false, true,
+       "range requests from one client for one file within this time count once"},
+      {"redirector.stats_flush_interval", T::kDuration, "5s", false, true,
+       "how often each worker writes its download counts to the database"},
+      {"redirector.stats_flush_entries", T::kInt, "1000", false, true,
+       "a worker writes its counts sooner once this many distinct counts wait", 1, 1000000},
+      {"redirector.stats_max_pending", T::kInt, "100000", false, true,
+       "distinct counts a worker keeps while the database is away; more are dropped",
+       1, 100000000},
   };
   return kTable;
 }

@@ -4,6 +4,7 @@
 #include "core/request_path.h"
 #include "core/strings.h"
 #include "core/url.h"
+#include "redirector/mirror_stats.h"
 
 namespace waymark {
 
@@ -26,6 +27,12 @@ class PostgresInventory : public InventorySource {
   }
   Status LoadFile(const std::string& path, FileRecord* record) override {
     return WithDb([&](Database* db) { return LoadFileRecord(db, path, record); });
+  }
+  Status LoadFileDetails(int file_id, FileDetails* details) override {
+    return WithDb([&](Database* db) { return waymark::LoadFileDetails(db, file_id, details); });
+  }
+  Status LoadRepositoryReport(RepositoryReport* report) override {
+    return WithDb([&](Database* db) { return waymark::LoadRepositoryReport(db, report); });
   }
 
  private:
@@ -88,6 +95,7 @@ void Handler::Refresh() {
   if (!have_mirrors_ || gens.files != gens_.files) {
     files_.clear();
     lru_.clear();
+    details_.clear();
   }
   gens_ = std::move(gens);
   mirrors_ = std::move(fresh);
@@ -159,43 +167,177 @@ Response Handler::Fallback(const std::string& path, const Client& client, const 
   return r;
 }
 
+std::string Handler::Now() const {
+  time_t now = clock_();
+  char ts[32];
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
+  return ts;
+}
+
+namespace {
+
+constexpr size_t kMaxCachedDetails = 10000;
+
+// "http://host/" for links back to the origin. Host names only: a hostile
+// Host header cannot shape the Link header or the pages.
+std::string OriginUrl(const RequestInfo& req) {
+  bool host_ok = !req.host.empty() && req.host.size() <= 255 &&
+                 req.host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789.-:[]") == std::string::npos;
+  return std::string(req.https ? "https://" : "http://") + (host_ok ? req.host : "localhost") + "/";
+}
+
+}  // namespace
+
+bool Handler::Details(int file_id, FileDetails* out) {
+  time_t now = clock_();
+  auto it = details_.find(file_id);
+  if (it != details_.end() && now - it->second.loaded < options_.file_max_age) {
+    *out = it->second.details;
+    return true;
+  }
+  FileDetails fresh;
+  Status s = source_->LoadFileDetails(file_id, &fresh);
+  if (!s.ok()) {
+    if (it == details_.end()) return false;
+    *out = it->second.details;  // the database is away: what we had
+    return true;
+  }
+  if (details_.size() >= kMaxCachedDetails) details_.clear();
+  details_[file_id] = {fresh, now};
+  *out = std::move(fresh);
+  return true;
+}
+
+Response Handler::Redirect(const RequestInfo& req, const FileRecord& file, const Client& client) {
+  if (file.size < options_.min_size && !options_.local_location.empty())
+    return ServeLocally(file.path, "small file");
+  FileFacts facts;
+  facts.size = file.size;
+  for (const MirrorStatus& m : mirrors_)
+    if (bitmaps_.Holds(m.mirror.id, file.id)) facts.holders.insert(m.mirror.id);
+  Selection sel = Select(mirrors_, facts, client, options_.policy, uniform01_);
+  if (sel.ranked.empty()) return Fallback(file.path, client, "no candidate mirror");
+  return RedirectResponse(sel, file, OriginUrl(req), options_.max_link_headers);
+}
+
+MirrorListData Handler::ListData(const RequestInfo& req, const FileRecord& file,
+                                 const Client& client, const std::string& address, bool from_ip) {
+  MirrorListData d;
+  d.file.path = file.path;
+  d.file.size = file.size;
+  d.file.sha256_hex = file.sha256_hex;
+  FileDetails details;
+  d.file.details_known = Details(file.id, &details);
+  if (d.file.details_known) {
+    d.file.mtime = details.mtime;
+    d.file.sha1_hex = details.sha1_hex;
+    d.file.md5_hex = details.md5_hex;
+    d.file.piece_size = details.piece_size;
+    d.file.piece_sha1_hex = details.piece_sha1_hex;
+  }
+  d.client.address = address;
+  d.client.from_ip = from_ip;
+  d.client.location = client.location;
+  d.client.family = client.family;
+  d.client.https = client.https;
+  FileFacts facts;
+  facts.size = file.size;
+  for (const MirrorStatus& m : mirrors_)
+    if (bitmaps_.Holds(m.mirror.id, file.id)) facts.holders.insert(m.mirror.id);
+  d.selection = Select(mirrors_, facts, client, options_.policy, uniform01_);
+  if (d.selection.ranked.empty()) {
+    if (const waymark::Fallback* f = ChooseFallback(options_.fallbacks, client.location))
+      d.fallback_url = f->url + EncodePath(file.path);
+  }
+  d.origin_url = OriginUrl(req);
+  d.generated_at = Now();
+  return d;
+}
+
+Response Handler::MirrorStats(bool json) {
+  RepositoryReport report;
+  bool known = source_->LoadRepositoryReport(&report).ok();
+  MirrorStatsData d;
+  d.mirrors = &mirrors_;
+  d.report = known ? &report : nullptr;
+  d.generated_at = Now();
+  if (json) return DocumentResponse("application/json", MirrorStatsJson(d));
+  return DocumentResponse("text/html; charset=utf-8", MirrorStatsHtml(d));
+}
+
 Response Handler::Handle(const RequestInfo& req) {
   if (req.method != "GET" && req.method != "HEAD")
     return ErrorResponse(405, "only GET and HEAD are allowed");
+  Route route;
+  Status s = RouteRequest(req.uri, req.query, req.accept, options_.output_mode, &route);
+  if (!s.ok()) return ErrorResponse(400, s.message());
+  Refresh();
+  if (route.output == Output::kMirrorStats || route.output == Output::kMirrorStatsJson)
+    return MirrorStats(route.output == Output::kMirrorStatsJson);
+
   std::string path;
-  Status s = ParseRequestPath(req.uri, &path);
+  s = ParseRequestPath(route.uri, &path);
   if (!s.ok()) return ErrorResponse(400, "bad path: " + s.message());
 
+  // ?fromip shows the list as another client would get it; it never
+  // changes where this client is redirected.
+  bool listing = route.output == Output::kMirrorList || route.output == Output::kJson ||
+                 route.output == Output::kMetalink;
+  bool from_ip = listing && !route.from_ip.empty();
+  std::string address = from_ip ? route.from_ip : req.remote_addr;
   Client client;
   IpAddress ip;
-  if (IpAddress::Parse(req.remote_addr, &ip)) {
+  if (IpAddress::Parse(address, &ip)) {
     client.location = geoip_->Lookup(ip);
     client.family = ip.family();
+    address = ip.ToString();
+  } else if (from_ip) {
+    return ErrorResponse(400, "fromip: '" + Printable(route.from_ip) + "' is not an IP address");
   }
   client.https = req.https;
 
-  Refresh();
   bool database_down = false;
   const CachedFile* file = Lookup(path, &database_down);
   if (!file) {
-    if (database_down) return Fallback(path, client, "inventory unavailable");
+    if (database_down && route.output == Output::kRedirect)
+      return Fallback(path, client, "inventory unavailable");
+    if (database_down) return ErrorResponse(503, "the inventory is unavailable; try again later");
     return ErrorResponse(404, "not in the inventory: " + path);
   }
-  if (file->record.size < options_.min_size && !options_.local_location.empty())
-    return ServeLocally(file->record.path, "small file");
-  FileFacts facts;
-  facts.size = file->record.size;
-  for (const MirrorStatus& m : mirrors_)
-    if (bitmaps_.Holds(m.mirror.id, file->record.id)) facts.holders.insert(m.mirror.id);
-  Selection sel = Select(mirrors_, facts, client, options_.policy, uniform01_);
-  if (sel.ranked.empty()) return Fallback(path, client, "no candidate mirror");
-  // Host names only: a hostile Host header cannot shape the Link header.
-  bool host_ok = !req.host.empty() &&
-                 req.host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                            "0123456789.-:[]") == std::string::npos;
-  std::string origin = std::string(req.https ? "https://" : "http://") +
-                       (host_ok ? req.host : "localhost") + "/";
-  return RedirectResponse(sel, file->record, origin, options_.max_link_headers);
+  const FileRecord& record = file->record;
+  switch (route.output) {
+    case Output::kSha256:
+      return ChecksumResponse(record.sha256_hex, record.path, "no SHA-256 is known for this file");
+    case Output::kSha1:
+    case Output::kMd5: {
+      bool sha1 = route.output == Output::kSha1;
+      FileDetails details;
+      if (!Details(record.id, &details))
+        return ErrorResponse(503, "the inventory is unavailable; try again later");
+      return ChecksumResponse(sha1 ? details.sha1_hex : details.md5_hex, record.path,
+                              sha1 ? "no SHA-1 is known for this file"
+                                   : "no MD5 is known for this file");
+    }
+    case Output::kMirrorList:
+      return DocumentResponse("text/html; charset=utf-8",
+                              MirrorListHtml(ListData(req, record, client, address, from_ip)));
+    case Output::kJson:
+      return DocumentResponse("application/json",
+                              MirrorListJson(ListData(req, record, client, address, from_ip)));
+    case Output::kMetalink: {
+      Response r = DocumentResponse(
+          "application/metalink4+xml",
+          MetalinkXml(ListData(req, record, client, address, from_ip), std::string("waymark/") + WAYMARK_VERSION));
+      r.headers.emplace_back("Content-Disposition",
+                             "inline; filename=\"" + EncodePath(BaseName(record.path)) + ".meta4\"");
+      return r;
+    }
+    default:
+      return Redirect(req, record, client);
+  }
 }
 
 }  // namespace waymark

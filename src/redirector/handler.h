@@ -21,6 +21,13 @@
 // costs one tiny query per worker every 5 s.
 // When PostgreSQL is away, the worker keeps everything it has, sends files
 // it does not know to the fallback (never a 500), and reconnects by itself.
+//
+// Besides the 302 the handler answers the outputs of redirector/routing.h.
+// The mirror list, JSON, Metalink and ?sha1/?md5 need what the index does
+// not hold (mtime, SHA-1, MD5, piece hashes): those rare requests read it
+// from the database (one indexed query, cached like file records) and,
+// while it is away, answer without it and say so. /mirrorstats reads its
+// per-mirror report from the database on each request.
 #ifndef WAYMARK_REDIRECTOR_HANDLER_H_
 #define WAYMARK_REDIRECTOR_HANDLER_H_
 
@@ -33,11 +40,15 @@
 #include <vector>
 
 #include "core/fallback.h"
+#include "core/file_details.h"
+#include "core/mirror_report.h"
 #include "core/file_index.h"
 #include "core/geoip.h"
 #include "core/inventory.h"
 #include "core/selection.h"
+#include "redirector/mirror_list.h"
 #include "redirector/response.h"
+#include "redirector/routing.h"
 
 namespace waymark {
 
@@ -51,6 +62,9 @@ class InventorySource {
   virtual Status LoadBitmaps(int mirror_id, std::vector<std::string>* chunks) = 0;
   // kNotFound when the path is not in the inventory.
   virtual Status LoadFile(const std::string& path, FileRecord* record) = 0;
+  // core/file_details.h and core/mirror_report.h.
+  virtual Status LoadFileDetails(int file_id, FileDetails* details) = 0;
+  virtual Status LoadRepositoryReport(RepositoryReport* report) = 0;
 };
 
 // Over a PostgreSQL connection, reconnecting after failures.
@@ -66,6 +80,8 @@ struct RequestInfo {
   std::string remote_addr;  // REMOTE_ADDR
   bool https = false;       // HTTPS=on
   std::string host;         // HTTP_HOST, for links back to the origin
+  std::string accept;       // HTTP_ACCEPT
+  std::string range;        // HTTP_RANGE
 };
 
 struct HandlerOptions {
@@ -79,6 +95,8 @@ struct HandlerOptions {
   int refresh_seconds = 5;
   int file_max_age = 300;
   size_t file_cache_entries = 100000;
+  // redirector.output
+  OutputMode output_mode = OutputMode::kAuto;
   // Built by the master; nullptr when there is none.
   std::shared_ptr<const FileIndex> index;
 };
@@ -107,6 +125,16 @@ class Handler {
   // X-Accel-Redirect, else 503.
   Response Fallback(const std::string& path, const Client& client, const std::string& why);
   Response ServeLocally(const std::string& path, const std::string& why);
+  // The plain download: a mirror, else Fallback().
+  Response Redirect(const RequestInfo& req, const FileRecord& file, const Client& client);
+  // The mirror list data for the outputs that show it.
+  MirrorListData ListData(const RequestInfo& req, const FileRecord& file, const Client& client,
+                          const std::string& address, bool from_ip);
+  // The file's details from the cache or the database; false while the
+  // database is away and they are not cached.
+  bool Details(int file_id, FileDetails* out);
+  Response MirrorStats(bool json);
+  std::string Now() const;  // UTC "YYYY-MM-DD HH:MM:SS"
 
   HandlerOptions options_;
   const GeoIp* geoip_;
@@ -123,6 +151,13 @@ class Handler {
   CachedFile index_hit_;  // the last record found in the index
   std::unordered_map<std::string, CachedFile> files_;
   std::list<std::string> lru_;  // most recent first
+  struct CachedDetails {
+    FileDetails details;
+    time_t loaded = 0;
+  };
+  // Few files are asked for their details; the whole map is dropped when
+  // it is full or the files counter moves.
+  std::unordered_map<int, CachedDetails> details_;
 };
 
 }  // namespace waymark

@@ -42,6 +42,22 @@ class FakeInventory : public InventorySource {
     *record = it->second;
     return Status::OK();
   }
+  Status LoadFileDetails(int file_id, FileDetails* out) override {
+    ++detail_loads;
+    if (down) return Status::Database("connection lost");
+    auto it = details.find(file_id);
+    if (it == details.end()) return Status::NotFound("no");
+    *out = it->second;
+    return Status::OK();
+  }
+  Status LoadRepositoryReport(RepositoryReport* out) override {
+    if (down) return Status::Database("connection lost");
+    *out = report;
+    return Status::OK();
+  }
+  std::map<int, FileDetails> details;
+  RepositoryReport report;
+  int detail_loads = 0;
   std::vector<MirrorStatus> mirrors;
   std::map<std::string, FileRecord> files;
   std::map<int, std::vector<int>> holders;  // mirror id -> file ids

@@ -119,6 +119,10 @@ HandlerOptions OptionsFrom(const Config& config, Status* status) {
   o.local_location = config.GetString("redirector.local_location");
   o.min_size = config.GetSizeBytes("redirector.min_size");
   *status = ParseFallbacks(config.GetList("redirector.fallback"), &o.fallbacks);
+  if (status->ok() && !ParseOutputMode(config.GetString("redirector.output"), &o.output_mode))
+    *status = Status::InvalidArgument("redirector.output: '" +
+                                      Printable(config.GetString("redirector.output")) +
+                                      "' is not one of auto, redirect");
   return o;
 }
 
@@ -150,6 +154,8 @@ void Answer(FCGX_Request* req, Handler* handler) {
   info.remote_addr = param("REMOTE_ADDR");
   info.https = param("HTTPS") == "on";
   info.host = param("HTTP_HOST");
+  info.accept = param("HTTP_ACCEPT");
+  info.range = param("HTTP_RANGE");
   Response r = handler->Handle(info);
   std::string out = r.Serialize(info.method == "HEAD");
   FCGX_PutStr(out.data(), static_cast<int>(out.size()), req->out);
@@ -272,8 +278,7 @@ Status TestConfig(const Config& config, std::string* report) {
   Status s = GeoIp::Open(config, &geoip);
   if (!s.ok()) return s;
   for (const auto& r : geoip->readers()) *report += std::string("geoip: ") + r->kind() + " " + r->path() + " ok\n";
-  std::vector<Fallback> fallbacks;
-  s = ParseFallbacks(config.GetList("redirector.fallback"), &fallbacks);
+  OptionsFrom(config, &s);
   if (!s.ok()) return s;
   std::unique_ptr<Database> db;
   s = Database::Connect(config.GetString("database.dsn"), &db);
