@@ -10,6 +10,14 @@ namespace waymark {
 
 namespace {
 
+// A server that does not answer must not hold a worker for long: libpq
+// waits forever by default. URIs are left as they are.
+std::string ConnectDsn(const std::string& dsn) {
+  if (dsn.find("://") != std::string::npos || dsn.find("connect_timeout") != std::string::npos)
+    return dsn;
+  return dsn + " connect_timeout=3";
+}
+
 class PostgresInventory : public InventorySource {
  public:
   explicit PostgresInventory(std::string dsn) : dsn_(std::move(dsn)) {}
@@ -34,6 +42,9 @@ class PostgresInventory : public InventorySource {
   Status LoadRepositoryReport(RepositoryReport* report) override {
     return WithDb([&](Database* db) { return waymark::LoadRepositoryReport(db, report); });
   }
+  Status WriteDownloadCounts(const std::vector<DownloadCount>& counts) override {
+    return WithDb([&](Database* db) { return waymark::WriteDownloadCounts(db, counts); });
+  }
 
  private:
   // Connects when needed; a failed query drops the connection so the next
@@ -41,7 +52,7 @@ class PostgresInventory : public InventorySource {
   template <typename Fn>
   Status WithDb(Fn fn) {
     if (!db_) {
-      Status s = Database::Connect(dsn_, &db_);
+      Status s = Database::Connect(ConnectDsn(dsn_), &db_);
       if (!s.ok()) return s;
     }
     Status s = fn(db_.get());
@@ -65,7 +76,8 @@ Handler::Handler(HandlerOptions options, const GeoIp* geoip, InventorySource* so
       geoip_(geoip),
       source_(source),
       uniform01_(std::move(uniform01)),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      counts_(options_.stats_max_pending) {}
 
 void Handler::Refresh() {
   time_t now = clock_();
@@ -74,7 +86,10 @@ void Handler::Refresh() {
   std::vector<MirrorStatus> fresh;
   InventoryGens gens;
   database_away_ = !source_->LoadMirrors(&fresh, &gens).ok();
-  if (database_away_) return;  // keep the last snapshot
+  if (database_away_) {
+    if (options_.metrics) options_.metrics->database_errors++;
+    return;  // keep the last snapshot
+  }
   // Bitmaps of mirrors that were rescanned; forget removed mirrors.
   for (const auto& [id, gen] : gens.mirrors) {
     auto known = bitmap_gens_.find(id);
@@ -106,6 +121,7 @@ const Handler::CachedFile* Handler::Lookup(const std::string& path, bool* databa
   *database_down = false;
   if (options_.index && have_mirrors_ && gens_.files == options_.index->gen) {
     index_hit_.found = options_.index->Find(path, &index_hit_.record);
+    if (options_.metrics) options_.metrics->cache_hits++;
     // A file the index does not know may have been added since the database
     // went away: the fallback, not a 404, while it is away.
     *database_down = !index_hit_.found && database_away_;
@@ -115,11 +131,14 @@ const Handler::CachedFile* Handler::Lookup(const std::string& path, bool* databa
   auto it = files_.find(path);
   if (it != files_.end() && now - it->second.loaded < options_.file_max_age) {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
+    if (options_.metrics) options_.metrics->cache_hits++;
     return it->second.found ? &it->second : nullptr;
   }
   CachedFile fresh;
+  if (options_.metrics) options_.metrics->cache_misses++;
   Status s = source_->LoadFile(path, &fresh.record);
   if (!s.ok() && !s.IsNotFound()) {
+    if (options_.metrics) options_.metrics->database_errors++;
     // The database is away: answer from what is cached, however old.
     *database_down = true;
     if (it != files_.end() && it->second.found) return &it->second;
@@ -144,6 +163,7 @@ const Handler::CachedFile* Handler::Lookup(const std::string& path, bool* databa
 }
 
 Response Handler::ServeLocally(const std::string& path, const std::string& why) {
+  served_.mirror_id = 0;
   Response r;
   r.status = 200;
   // nginx replaces this answer with the internal location's; the path is
@@ -154,9 +174,11 @@ Response Handler::ServeLocally(const std::string& path, const std::string& why) 
 }
 
 Response Handler::Fallback(const std::string& path, const Client& client, const std::string& why) {
+  if (options_.metrics) options_.metrics->fallbacks++;
   const waymark::Fallback* f = ChooseFallback(options_.fallbacks, client.location);
   if (!f && !options_.local_location.empty()) return ServeLocally(path, why);
   if (!f) return ErrorResponse(503, "no mirror can serve this file now (" + why + ")");
+  served_.mirror_id = 0;
   Response r;
   r.status = 302;
   r.headers = {{"Location", f->url + EncodePath(path)},
@@ -220,6 +242,7 @@ Response Handler::Redirect(const RequestInfo& req, const FileRecord& file, const
     if (bitmaps_.Holds(m.mirror.id, file.id)) facts.holders.insert(m.mirror.id);
   Selection sel = Select(mirrors_, facts, client, options_.policy, uniform01_);
   if (sel.ranked.empty()) return Fallback(file.path, client, "no candidate mirror");
+  served_.mirror_id = sel.ranked.front().status->mirror.id;
   return RedirectResponse(sel, file, OriginUrl(req), options_.max_link_headers);
 }
 
@@ -269,12 +292,107 @@ Response Handler::MirrorStats(bool json) {
 }
 
 Response Handler::Handle(const RequestInfo& req) {
+  served_ = Served{};
+  std::string country;
+  Response r = Answer(req, &country);
+  if (options_.metrics) {
+    // The tier from the header that names the choice: "fra1; tier=asn",
+    // "fallback; reason=...", "origin; reason=...".
+    std::string chosen = r.Header("X-Waymark-Mirror"), tier = "none";
+    size_t t = chosen.find("; tier=");
+    if (t != std::string::npos) {
+      tier = chosen.substr(t + 7);
+    } else if (StartsWith(chosen, "fallback;")) {
+      tier = "fallback";
+    } else if (StartsWith(chosen, "origin;")) {
+      tier = "origin";
+    }
+    options_.metrics->CountRequest(r.status, tier);
+  }
+  if (req.method == "GET" && served_.mirror_id >= 0) {
+    // Range requests of a download already counted (any worker) within
+    // the window are the same download.
+    bool repeat = false;
+    if (options_.recent) {
+      bool seen = options_.recent->SeenWithin(req.remote_addr, served_.path, clock_(),
+                                              options_.same_download_window);
+      repeat = seen && !req.range.empty();
+    }
+    if (!repeat) {
+      time_t now = clock_();
+      struct tm tm;
+      gmtime_r(&now, &tm);
+      char day[16];
+      strftime(day, sizeof day, "%Y-%m-%d", &tm);
+      DownloadKey key{day, served_.path, served_.mirror_id, country};
+      if (counts_.Add(key) && options_.metrics) options_.metrics->downloads_counted++;
+      SetPendingGauge();
+    }
+  }
+  return r;
+}
+
+void Handler::SetPendingGauge() {
+  if (options_.metrics && options_.worker_slot >= 0 && options_.worker_slot < kMaxWorkerSlots)
+    options_.metrics->stats_pending[options_.worker_slot].store(counts_.downloads());
+}
+
+void Handler::Tick(bool final) {
+  time_t now = clock_();
+  if (counts_.entries() > 0) {
+    bool due = final || counts_.entries() >= options_.stats_flush_entries ||
+               now - last_flush_ >= options_.stats_flush_interval;
+    if (due && (final || now >= retry_at_)) {
+      last_flush_ = now;
+      std::vector<DownloadCount> batch = counts_.Take();
+      long long n = 0;
+      for (const auto& c : batch) n += c.downloads;
+      Status s = source_->WriteDownloadCounts(batch);
+      if (s.ok()) {
+        if (options_.metrics) options_.metrics->stats_flushed += n;
+        if (failed_flushes_ > 0)
+          options_.log("download statistics written again (" + std::to_string(n) + " downloads)");
+        failed_flushes_ = 0;
+        retry_at_ = 0;
+      } else {
+        counts_.Restore(batch);
+        if (options_.metrics) options_.metrics->database_errors++;
+        if (final) {
+          options_.log("stopping with " + std::to_string(counts_.downloads()) +
+                       " download counts unwritten: " + s.message());
+        } else if (failed_flushes_++ == 0) {
+          options_.log("cannot write download statistics, keeping them (at most " +
+                       std::to_string(options_.stats_max_pending) + " entries): " + s.message());
+        }
+        // Wait longer after each failure, up to a minute.
+        long long pause = options_.stats_flush_interval;
+        for (int i = 1; i < failed_flushes_ && pause < 60; ++i) pause *= 2;
+        retry_at_ = now + std::min<long long>(pause, 60);
+      }
+    }
+  }
+  long long dropped = counts_.TakeDropped();
+  if (dropped > 0) {
+    if (options_.metrics) options_.metrics->stats_dropped += dropped;
+    options_.log("dropped " + std::to_string(dropped) +
+                 " download counts: more than redirector.stats_max_pending waited while the "
+                 "database was away (" + std::to_string(counts_.dropped_total()) + " in all)");
+  }
+  SetPendingGauge();
+}
+
+Response Handler::Answer(const RequestInfo& req, std::string* country) {
   if (req.method != "GET" && req.method != "HEAD")
     return ErrorResponse(405, "only GET and HEAD are allowed");
   Route route;
   Status s = RouteRequest(req.uri, req.query, req.accept, options_.output_mode, &route);
   if (!s.ok()) return ErrorResponse(400, s.message());
   Refresh();
+  if (route.output == Output::kMetrics) {
+    if (!options_.metrics) return ErrorResponse(404, "no metrics in this process");
+    return DocumentResponse("text/plain; version=0.0.4; charset=utf-8",
+                            PrometheusText(*options_.metrics));
+  }
   if (route.output == Output::kMirrorStats || route.output == Output::kMirrorStatsJson)
     return MirrorStats(route.output == Output::kMirrorStatsJson);
 
@@ -298,6 +416,11 @@ Response Handler::Handle(const RequestInfo& req) {
     return ErrorResponse(400, "fromip: '" + Printable(route.from_ip) + "' is not an IP address");
   }
   client.https = req.https;
+  *country = client.location.country.size() == 2 && isupper(client.location.country[0]) &&
+                     isupper(client.location.country[1])
+                 ? client.location.country
+                 : "--";
+  if (route.output == Output::kRedirect) served_.path = path;
 
   bool database_down = false;
   const CachedFile* file = Lookup(path, &database_down);
@@ -308,6 +431,7 @@ Response Handler::Handle(const RequestInfo& req) {
     return ErrorResponse(404, "not in the inventory: " + path);
   }
   const FileRecord& record = file->record;
+  if (route.output == Output::kRedirect) served_.path = record.path;
   switch (route.output) {
     case Output::kSha256:
       return ChecksumResponse(record.sha256_hex, record.path, "no SHA-256 is known for this file");

@@ -28,6 +28,13 @@
 // from the database (one indexed query, cached like file records) and,
 // while it is away, answer without it and say so. /mirrorstats reads its
 // per-mirror report from the database on each request.
+//
+// Download statistics: each redirected GET (to a mirror, a fallback or the
+// origin) is counted in memory (redirector/download_counts.h); Tick(),
+// called by the worker between requests, writes them in one batch every
+// `stats_flush_interval` or sooner when `stats_flush_entries` wait. A
+// failed write keeps them (up to `stats_max_pending`) and is retried with
+// a growing pause; the request path never waits for it.
 #ifndef WAYMARK_REDIRECTOR_HANDLER_H_
 #define WAYMARK_REDIRECTOR_HANDLER_H_
 
@@ -42,6 +49,8 @@
 #include "core/fallback.h"
 #include "core/file_details.h"
 #include "core/mirror_report.h"
+#include "redirector/download_counts.h"
+#include "redirector/metrics.h"
 #include "core/file_index.h"
 #include "core/geoip.h"
 #include "core/inventory.h"
@@ -65,6 +74,8 @@ class InventorySource {
   // core/file_details.h and core/mirror_report.h.
   virtual Status LoadFileDetails(int file_id, FileDetails* details) = 0;
   virtual Status LoadRepositoryReport(RepositoryReport* report) = 0;
+  // core/download_stats.h
+  virtual Status WriteDownloadCounts(const std::vector<DownloadCount>& counts) = 0;
 };
 
 // Over a PostgreSQL connection, reconnecting after failures.
@@ -99,6 +110,17 @@ struct HandlerOptions {
   OutputMode output_mode = OutputMode::kAuto;
   // Built by the master; nullptr when there is none.
   std::shared_ptr<const FileIndex> index;
+  // Download statistics.
+  long long same_download_window = 600;
+  int stats_flush_interval = 5;
+  size_t stats_flush_entries = 1000;
+  size_t stats_max_pending = 100000;
+  // Shared by the workers (the master maps them before forking); nullptr:
+  // no range de-duplication / no metrics.
+  RecentDownloads* recent = nullptr;
+  Metrics* metrics = nullptr;
+  int worker_slot = 0;  // which stats_pending gauge is this worker's
+  std::function<void(const std::string&)> log = [](const std::string&) {};
 };
 
 class Handler {
@@ -107,6 +129,10 @@ class Handler {
           std::function<double()> uniform01, std::function<time_t()> clock);
 
   Response Handle(const RequestInfo& request);
+  // Between requests: writes the download counts when due. `final` writes
+  // whatever waits (a stopping worker), once.
+  void Tick(bool final = false);
+  size_t pending_downloads() const { return counts_.entries(); }
 
  private:
   struct CachedFile {
@@ -135,6 +161,10 @@ class Handler {
   bool Details(int file_id, FileDetails* out);
   Response MirrorStats(bool json);
   std::string Now() const;  // UTC "YYYY-MM-DD HH:MM:SS"
+  Response Answer(const RequestInfo& req, std::string* tier);
+  void CountDownload(const RequestInfo& req, const std::string& file_path, int file_id,
+                     int mirror_id, const Client& client);
+  void SetPendingGauge();
 
   HandlerOptions options_;
   const GeoIp* geoip_;
@@ -158,6 +188,16 @@ class Handler {
   // Few files are asked for their details; the whole map is dropped when
   // it is full or the files counter moves.
   std::unordered_map<int, CachedDetails> details_;
+  // Download statistics waiting to be written.
+  DownloadCounts counts_;
+  time_t last_flush_ = 0;
+  time_t retry_at_ = 0;
+  int failed_flushes_ = 0;
+  // What the current request decided, for the statistics.
+  struct Served {
+    std::string path;
+    int mirror_id = -1;  // -1: not a download
+  } served_;
 };
 
 }  // namespace waymark

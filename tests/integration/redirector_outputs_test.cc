@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/db.h"
 #include "tests/harness/commands.h"
 #include "tests/harness/postgres_cluster.h"
 #include "tests/harness/redirector_stack.h"
@@ -78,7 +79,8 @@ class RedirectorOutputsTest : public ::testing::Test {
     for (const char* m : {"m1", "m2"}) testing::WriteFile(mirrors_dir_ / (std::string(m) + "/releases/big.iso"), content_);
 
     testing::StackOptions options;
-    options.redirector_config = {"fallback = https://origin.example.org/master/"};
+    options.redirector_config = {"fallback = https://origin.example.org/master/",
+                                 "stats_flush_interval = 1s"};
     s = RedirectorStack::Create(options, &stack_);
     ASSERT_TRUE(s.ok()) << s.message();
     AddMirror("m1", "DE", "50.1", "8.7");
@@ -127,6 +129,37 @@ class RedirectorOutputsTest : public ::testing::Test {
   HttpResponse Get(const std::string& path, const std::string& ip,
                    std::vector<std::string> headers = {}) {
     return stack_->Request(path, ip, "GET", false, headers);
+  }
+
+  // One number from the test database; -1 when it cannot be read.
+  long long Number(const std::string& sql) {
+    std::unique_ptr<Database> db;
+    if (!Database::Connect(stack_->dsn(), &db).ok()) return -1;
+    try {
+      pqxx::read_transaction tx(db->conn());
+      return tx.exec1(sql)[0].as<long long>();
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << sql << ": " << e.what();
+      return -1;
+    }
+  }
+
+  // Downloads counted for (mirror name or "" for mirror 0, country).
+  long long Downloads(const std::string& mirror, const std::string& country) {
+    std::string m = mirror.empty() ? "0" : "(SELECT id FROM mirrors WHERE name = '" + mirror + "')";
+    return Number("SELECT coalesce(sum(downloads), 0) FROM downloads_daily d JOIN download_paths p "
+                  "ON p.id = d.path_id WHERE p.path = 'releases/big.iso' AND d.mirror_id = " + m +
+                  " AND d.country = '" + country + "' AND d.day = (now() AT TIME ZONE 'UTC')::date");
+  }
+
+  template <typename F>
+  bool Eventually(F ok, int seconds = 10) {
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < end) {
+      if (ok()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return ok();
   }
 
   // Writes `text` to a file and runs xmllint on it; "" when well-formed.
@@ -318,6 +351,65 @@ TEST_F(RedirectorOutputsTest, ListsDegradeClearlyWhilePostgresIsAway) {
   EXPECT_NE(stats.body.find("The database is unavailable"), std::string::npos);
   Status s = testing::SharedCluster()->Start();
   ASSERT_TRUE(s.ok()) << s.message();
+}
+
+TEST_F(RedirectorOutputsTest, CountsEqualTheDownloadsMade) {
+  // 5 GETs from Germany (to m1), 3 from the US (to m2); HEADs, checksums,
+  // lists and Metalinks are not downloads; one client's 6 range requests
+  // for the file are one download, another client's range is its own.
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(Get(kFile, kDe).status, 302);
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Get(kFile, kUs).status, 302);
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(stack_->Request(kFile, kDe, "HEAD").status, 302);
+  for (const char* q : {"?sha256", "?json", "/mirrorlist", ".meta4"}) Get(std::string(kFile) + q, kDe);
+  for (int i = 0; i < 6; ++i)
+    ASSERT_EQ(Get(kFile, "20.10.0.77", {"Range: bytes=" + std::to_string(i * 100) + "-"}).status, 302);
+  ASSERT_EQ(Get(kFile, "20.10.0.78", {"Range: bytes=0-99"}).status, 302);
+  EXPECT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 5 + 2 && Downloads("m2", "US") == 3; }))
+      << Downloads("m1", "DE") << " " << Downloads("m2", "US");
+  // No mirror can serve: downloads sent to the fallback count as mirror 0.
+  // Every GET of the loop counts once, to m2 or to the fallback.
+  Sql("UPDATE mirrors SET enabled = false");
+  int loop_gets = 0;
+  ASSERT_TRUE(Eventually([&] {
+    ++loop_gets;
+    return Get(kFile, kUs).Header("X-Waymark-Mirror").rfind("fallback", 0) == 0;
+  }));
+  EXPECT_TRUE(Eventually([&] { return Downloads("m2", "US") + Downloads("", "US") == 3 + loop_gets; }))
+      << Downloads("m2", "US") << " + " << Downloads("", "US") << " != 3 + " << loop_gets;
+  EXPECT_GE(Downloads("", "US"), 1);
+  long long us_total = 3 + loop_gets;
+  EXPECT_EQ(Number("SELECT count(*) FROM download_paths"), 1);
+  // The metrics agree.
+  HttpResponse metrics = Get("/mirrorstats?metrics", kDe);
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.Header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(metrics.body.find("waymark_requests_total{status=\"302\",tier=\"country\"} "), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("waymark_stats_dropped_total 0\n"), std::string::npos);
+  EXPECT_NE(metrics.body.find("waymark_downloads_counted_total " + std::to_string(7 + us_total) + "\n"),
+            std::string::npos) << metrics.body;
+  // /mirrorstats shows today's downloads.
+  Sql("UPDATE mirrors SET enabled = true");
+  HttpResponse stats = Get("/mirrorstats?json", kDe);
+  nlohmann::json j = nlohmann::json::parse(stats.body);
+  EXPECT_EQ(j["mirrors"][0]["name"], "m1");
+  EXPECT_EQ(j["mirrors"][0]["downloads_today"], 7);
+}
+
+TEST_F(RedirectorOutputsTest, CountsMadeWhilePostgresIsAwayArriveWhenItIsBack) {
+  ASSERT_EQ(Get(kFile, kDe).status, 302);
+  ASSERT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 1; }));
+  testing::SharedCluster()->Stop();
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(Get(kFile, kDe).status, 302);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // flushes fail meanwhile
+  HttpResponse metrics = Get("/mirrorstats?metrics", kDe);
+  EXPECT_NE(metrics.body.find("waymark_stats_pending 10\n"), std::string::npos) << metrics.body;
+  Status s = testing::SharedCluster()->Start();
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 11; }, 30)) << Downloads("m1", "DE");
+  EXPECT_NE(stack_->redirector_log().find("cannot write download statistics, keeping them"),
+            std::string::npos) << stack_->redirector_log();
+  EXPECT_NE(stack_->redirector_log().find("download statistics written again"), std::string::npos);
 }
 
 }  // namespace
