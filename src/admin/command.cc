@@ -27,7 +27,7 @@ std::vector<Command> AllCommands() {
        nullptr, RunHelp},
       {"version", "", "show the version", 0, 0, nullptr, RunVersion},
   };
-  for (auto group : {DbCommands, MirrorCommands, PickCommands, GeoipCommands}) {
+  for (auto group : {DbCommands, MirrorCommands, PickCommands, GeoipCommands, StatsCommands}) {
     for (auto& c : group()) all.push_back(c);
   }
   return all;

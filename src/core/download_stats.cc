@@ -114,7 +114,7 @@ Status QueryDownloads(Database* db, const StatsQuery& q, std::vector<StatsRow>* 
     key = "to_char(d, 'YYYY-MM')";
     by_time = true;
   } else if (q.by == "country") {
-    key = "country";
+    key = "s.country";
   } else if (q.by == "mirror") {
     key = "coalesce(m.name, CASE WHEN s.mirror_id = 0 THEN '(fallback or origin)' "
           "ELSE '(removed mirror ' || s.mirror_id || ')' END)";
