@@ -114,6 +114,28 @@ TEST_F(StatsTest, RollupFoldsOldDaysIntoMonthsOnce) {
   EXPECT_EQ(r.err, "waymark: --older-than: must be from 1 to 100000 days\n");
 }
 
+TEST_F(StatsTest, TheRedirectorRoleMayWriteCountsAndReadItsReports) {
+  // The statements of core/download_stats.cc and core/mirror_report.cc, as
+  // the role sql/roles.sql gives the redirector.
+  Status s = stack_->Sql(R"SQL(
+    SET ROLE waymark_redirector;
+    INSERT INTO download_paths (path) SELECT DISTINCT unnest('{"rel/new.iso"}'::text[])
+      ON CONFLICT (path) DO NOTHING;
+    INSERT INTO downloads_daily (day, path_id, mirror_id, country, downloads)
+      SELECT current_date, p.id, 0, 'DE', 1 FROM download_paths p WHERE p.path = 'rel/a.iso'
+      ON CONFLICT (day, path_id, mirror_id, country)
+      DO UPDATE SET downloads = downloads_daily.downloads + EXCLUDED.downloads;
+    SELECT mirror_id, sum(bit_count(bits)) FROM mirror_files GROUP BY mirror_id;
+    SELECT mirror_id, sum(downloads) FROM downloads_daily GROUP BY mirror_id;
+    SELECT last_scan_error, trace_error FROM mirrors;
+  )SQL");
+  EXPECT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/a.iso"})["total"], 23);
+  // ...and may not roll them up or change mirrors.
+  EXPECT_FALSE(stack_->Sql("SET ROLE waymark_redirector; DELETE FROM downloads_daily").ok());
+  EXPECT_FALSE(stack_->Sql("SET ROLE waymark_redirector; UPDATE mirrors SET enabled = true").ok());
+}
+
 TEST_F(StatsTest, EveryReportRunsWithPsql) {
   std::string dir = testing::SourceDir() + "/sql/reports";
   std::vector<std::string> reports;
