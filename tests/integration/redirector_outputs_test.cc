@@ -412,5 +412,13 @@ TEST_F(RedirectorOutputsTest, CountsMadeWhilePostgresIsAwayArriveWhenItIsBack) {
   EXPECT_NE(stack_->redirector_log().find("download statistics written again"), std::string::npos);
 }
 
+TEST(RedirectorOutputsConfig, TestConfigRejectsAnUnknownOutputMode) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "bad.conf", "[redirector]\noutput = json\n");
+  CommandResult r = testing::RunBinary("waymark-redirector", {"-t", "-c", dir / "bad.conf"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark-redirector: redirector.output: 'json' is not one of auto, redirect\n");
+}
+
 }  // namespace
 }  // namespace waymark
