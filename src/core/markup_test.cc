@@ -43,5 +43,25 @@ TEST(ValidUtf8, InvalidSequencesAreReplaced) {
   EXPECT_EQ(EscapeXml("\xFF<"), "\xEF\xBF\xBD&lt;");
 }
 
+// Whatever bytes come in, the output has no markup character left raw and
+// is valid UTF-8 (escaping it again changes only entities' ampersands).
+TEST(EscapeXml, AnyBytesGiveSafeText) {
+  unsigned x = 7;
+  for (int round = 0; round < 2000; ++round) {
+    std::string in;
+    for (int i = 0; i < 40; ++i) {
+      x = x * 1103515245 + 12345;
+      in += static_cast<char>(x >> 16);
+    }
+    std::string out = EscapeXml(in);
+    EXPECT_EQ(out.find_first_of("<>\"'"), std::string::npos);
+    EXPECT_EQ(ValidUtf8(out), out);
+    for (char c : out) {
+      unsigned char u = static_cast<unsigned char>(c);
+      EXPECT_TRUE(u >= 0x20 || c == '\t' || c == '\n' || c == '\r') << static_cast<int>(u);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace waymark
