@@ -77,7 +77,8 @@ Handler::Handler(HandlerOptions options, const GeoIp* geoip, InventorySource* so
       source_(source),
       uniform01_(std::move(uniform01)),
       clock_(std::move(clock)),
-      counts_(options_.stats_max_pending) {}
+      counts_(options_.stats_max_pending),
+      last_flush_(clock_()) {}
 
 void Handler::Refresh() {
   time_t now = clock_();

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -410,6 +411,25 @@ TEST_F(RedirectorOutputsTest, CountsMadeWhilePostgresIsAwayArriveWhenItIsBack) {
   EXPECT_NE(stack_->redirector_log().find("cannot write download statistics, keeping them"),
             std::string::npos) << stack_->redirector_log();
   EXPECT_NE(stack_->redirector_log().find("download statistics written again"), std::string::npos);
+}
+
+TEST_F(RedirectorOutputsTest, AGracefulStopWritesWhatWasCounted) {
+  std::vector<pid_t> before = stack_->WorkerPids();
+  stack_->RewriteConfig({"fallback = https://origin.example.org/master/", "stats_flush_interval = 1h"});
+  ASSERT_TRUE(stack_->SignalRedirector(SIGHUP).ok());
+  ASSERT_TRUE(Eventually([&] {
+    std::vector<pid_t> now = stack_->WorkerPids();
+    return now.size() == 2 && std::find(now.begin(), now.end(), before[0]) == now.end() &&
+           std::find(now.begin(), now.end(), before[1]) == now.end();
+  }));
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(Get(kFile, kDe).status, 302);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(Downloads("m1", "DE"), 0) << "not due for an hour";
+  ASSERT_TRUE(stack_->SignalRedirector(SIGQUIT).ok());
+  int code = -1;
+  ASSERT_TRUE(stack_->WaitRedirector(10000, &code).ok());
+  EXPECT_EQ(code, 0);
+  EXPECT_EQ(Downloads("m1", "DE"), 3);
 }
 
 TEST(RedirectorOutputsConfig, TestConfigRejectsAnUnknownOutputMode) {
