@@ -3,6 +3,7 @@
 #   make                 core library and the four binaries in build/bin/
 #   make test            unit and integration tests (tests/run), ends "N passed, N failed"
 #   make bench           benchmarks (figures as ratios, see tests/bench/)
+#   make fuzz            libFuzzer targets of the listing parsers (clang), run briefly
 #   make demo            the whole system on loopback (README)
 #   make install PREFIX=/usr/local DESTDIR=
 #
@@ -62,7 +63,7 @@ BENCH_BINS := $(B)/bench/geoip_bench $(B)/bench/fcgi_null
 
 SQL_FILES := $(sort $(wildcard sql/migrations/*.sql)) sql/roles.sql
 
-.PHONY: all test bench demo install clean deps check-deps
+.PHONY: all test bench demo install clean deps check-deps fuzz
 all: $(BINS)
 
 # --- generated sources -----------------------------------------------------
@@ -130,6 +131,18 @@ $(B)/bench/%: $(B)/obj/tests/bench/%.o $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LIBS)
 
+# libFuzzer targets (tests/fuzz/*_fuzz.cc): clang with ASan and UBSan,
+# linked with only the pure code they fuzz.
+FUZZ_CXX  ?= clang++
+FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.cc)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.cc=$(B)/fuzz/%)
+FUZZ_CORE := src/core/listing_parsers.cc src/core/strings.cc
+
+$(B)/fuzz/%: tests/fuzz/%.cc $(FUZZ_CORE) src/core/listing_parsers.h src/core/strings.h
+	@mkdir -p $(@D)
+	$(call say,FUZZ,$@)
+	$(Q)$(FUZZ_CXX) -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc -o $@ $< $(FUZZ_CORE)
+
 # --- entry points ----------------------------------------------------------
 deps:
 	scripts/install-deps
@@ -147,6 +160,12 @@ test: deps
 bench: $(BINS) $(BENCH_BINS)
 	scripts/install-deps --bench
 	tests/bench/run $(B)
+
+# Builds the fuzz targets and runs each for FUZZ_SECONDS (default 30).
+fuzz:
+	scripts/install-deps --fuzz
+	$(MAKE) $(FUZZ_BINS)
+	tests/fuzz/run $(B)
 
 # README's first command: the whole system on loopback, in run/demo/.
 demo: deps

@@ -27,7 +27,8 @@ std::vector<Command> AllCommands() {
        nullptr, RunHelp},
       {"version", "", "show the version", 0, 0, nullptr, RunVersion},
   };
-  for (auto group : {DbCommands, MirrorCommands, PickCommands, GeoipCommands}) {
+  for (auto group : {DbCommands, MirrorCommands, FileCommands, PickCommands, GeoipCommands,
+                     ExportCommands, StatsCommands}) {
     for (auto& c : group()) all.push_back(c);
   }
   return all;
@@ -131,8 +132,13 @@ int RunAdmin(const std::vector<std::string>& args, std::ostream& out,
   }
   if (word_at.empty()) {
     AdminContext ctx{{}, Config::Defaults(), &out, &err};
+    // Like the other binaries: --version and --help without a command.
+    if (args.size() == 1 && (args[0] == "--version" || args[0] == "-V")) {
+      RunVersion(&ctx);
+      return 0;
+    }
     RunHelp(&ctx);
-    return 2;
+    return args.size() == 1 && (args[0] == "--help" || args[0] == "-h") ? 0 : 2;
   }
   std::string name = args[word_at[0]];
   const Command* cmd = nullptr;

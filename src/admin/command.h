@@ -51,6 +51,9 @@ std::vector<Command> DbCommands();
 std::vector<Command> MirrorCommands();
 std::vector<Command> GeoipCommands();
 std::vector<Command> PickCommands();
+std::vector<Command> FileCommands();
+std::vector<Command> ExportCommands();
+std::vector<Command> StatsCommands();
 
 // Runs the admin tool; returns the exit status (see waymark(8)).
 int RunAdmin(const std::vector<std::string>& args, std::ostream& out,

@@ -42,6 +42,12 @@ TEST(AdminCommandTest, VersionAndCommandHelpNeedNoDatabase) {
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("--also-countries"), std::string::npos);
   EXPECT_NE(r.out.find("Usage: waymark [-c FILE] mirror add NAME"), std::string::npos);
+  r = Admin({"--version"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out, std::string("waymark ") + WAYMARK_VERSION + "\n");
+  r = Admin({"--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("Commands:"), std::string::npos);
   r = Admin({"help", "mirror", "edit"});
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("--no-country-only"), std::string::npos);

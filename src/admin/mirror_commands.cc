@@ -12,6 +12,7 @@
 #include "core/geoip.h"
 #include "core/mirror_geo.h"
 #include "core/mirror_store.h"
+#include "core/trace_store.h"
 #include "core/strings.h"
 #include "core/text_table.h"
 #include "core/url.h"
@@ -116,6 +117,17 @@ const std::vector<FieldOption>& FieldOptions() {
        }},
       {"max-size", "BYTES", "largest file the mirror takes (K, M, G, T suffixes)",
        ApplyOptional<long long, &Mirror::max_size, ParseMaxSize>},
+      {"max-lag", "DURATION", "the mirror's own lag limit (s, m, h, d), else redirector.max_lag",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         if (v.empty()) {
+           m->max_lag.reset();
+           return Status::OK();
+         }
+         long long secs = 0;
+         Status s = ParseMaxLag(w, v, &secs);
+         if (s.ok()) m->max_lag = secs;
+         return s;
+       }},
       {"sponsor", "TEXT", "who sponsors the mirror",
        [](const std::string& w, const std::string& v, Mirror* m) {
          return ParseText(w, v, &m->sponsor_name);
@@ -136,6 +148,11 @@ const std::vector<FieldOption>& FieldOptions() {
        [](const std::string& w, const std::string& v, Mirror* m) {
          return ParseText(w, v, &m->comment);
        }},
+      {"scan-protocols", "LIST",
+       "order in which waymark-scan tries rsync, ftp, http (default scan.protocols)",
+       [](const std::string& w, const std::string& v, Mirror* m) {
+         return ParseScanProtocols(w, v, &m->scan_protocols);
+       }},
   };
   return kFields;
 }
@@ -144,6 +161,7 @@ struct FlagOption {
   const char* name;
   const char* help;
   bool Mirror::*field;
+  const char* no_help = "lift that restriction";  // for --no-NAME in edit
 };
 
 const std::vector<FlagOption>& FlagOptions() {
@@ -152,6 +170,8 @@ const std::vector<FlagOption>& FlagOptions() {
        &Mirror::country_only},
       {"continent-only", "serve only clients on its continent", &Mirror::continent_only},
       {"asn-only", "serve only clients in its autonomous system", &Mirror::asn_only},
+      {"allow-redirects", "the trace check follows the mirror's redirects (else a failure)",
+       &Mirror::allow_redirects, "count the mirror's redirects as failed checks again"},
   };
   return kFlags;
 }
@@ -163,7 +183,7 @@ void AddFieldOptions(po::options_description* d, bool editing) {
   for (const auto& f : FlagOptions()) {
     d->add_options()(f.name, f.help);
     if (editing)
-      d->add_options()((std::string("no-") + f.name).c_str(), "lift that restriction");
+      d->add_options()((std::string("no-") + f.name).c_str(), f.no_help);
   }
 }
 
@@ -228,11 +248,14 @@ nlohmann::json ToJson(const Mirror& m) {
   j["also_countries"] = m.also_countries;
   j["exclude_countries"] = m.exclude_countries;
   j["max_size"] = m.max_size ? nlohmann::json(*m.max_size) : nlohmann::json(nullptr);
+  j["max_lag"] = m.max_lag ? nlohmann::json(*m.max_lag) : nlohmann::json(nullptr);
+  j["allow_redirects"] = m.allow_redirects;
   j["sponsor_name"] = str_or_null(m.sponsor_name);
   j["sponsor_url"] = str_or_null(m.sponsor_url);
   j["admin_name"] = str_or_null(m.admin_name);
   j["admin_email"] = str_or_null(m.admin_email);
   j["comment"] = m.comment;
+  j["scan_protocols"] = str_or_null(m.scan_protocols);
   j["created_at"] = m.created_at;
   j["updated_at"] = m.updated_at;
   return j;
@@ -270,14 +293,64 @@ void PrintShow(const Mirror& m, std::ostream& out) {
       {"location", m.latitude ? FormatCoord(*m.latitude) + ", " + FormatCoord(*m.longitude) : "-"},
       {"weight", std::to_string(m.weight)},
       {"restrictions", Restrictions(m)},
+      {"max lag", m.max_lag ? std::to_string(*m.max_lag) + " s" : "- (redirector.max_lag)"},
+      {"redirects", m.allow_redirects ? "allowed" : "not allowed"},
       {"sponsor", OrDash(sponsor)},
       {"admin", OrDash(admin)},
       {"comment", OrDash(m.comment)},
+      {"scan", m.scan_protocols.empty() ? "default order (scan.protocols)" : m.scan_protocols},
       {"created", m.created_at + " UTC"},
       {"updated", m.updated_at + " UTC"},
   };
   for (const auto& [k, v] : rows) {
     out << k << ":" << std::string(14 - k.size(), ' ') << Printable(v) << "\n";
+  }
+}
+
+// What waymark-trace recorded (see waymark-trace(8)).
+void PrintChecks(const FreshnessView& f, const std::vector<HealthView>& health, long long limit,
+                 std::ostream& out) {
+  std::string fresh = "- (not checked yet)";
+  if (f.lag) {
+    fresh = std::string(IsStale(f.lag, limit) ? "stale" : "fresh") + ", " +
+            std::to_string(*f.lag) + " s behind the origin (limit " + std::to_string(limit) +
+            " s), trace of " + f.trace_time + " UTC";
+  }
+  if (!f.checked_at.empty()) fresh += ", checked " + f.checked_at + " UTC";
+  if (!f.error.empty()) fresh += "; last check: " + f.error;
+  out << "freshness:     " << Printable(fresh) << "\n";
+  if (health.empty()) out << "health:        - (not checked yet)\n";
+  for (size_t i = 0; i < health.size(); ++i) {
+    const HealthView& h = health[i];
+    std::string line = CheckLabel(h.scheme, h.family) + ": " + (h.up ? "up" : "down") +
+                       " since " + h.since + " UTC";
+    if (h.latency_ms && h.up) line += ", " + std::to_string(*h.latency_ms) + " ms";
+    if (!h.reason.empty()) line += (h.up ? ", failing: " : ": ") + h.reason;
+    out << (i == 0 ? "health:        " : "               ") << Printable(line) << "\n";
+  }
+}
+
+void AddChecksJson(const FreshnessView& f, const std::vector<HealthView>& health, long long limit,
+                   nlohmann::json* j) {
+  auto str_or_null = [](const std::string& s) {
+    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+  };
+  (*j)["freshness"] = {{"lag", f.lag ? nlohmann::json(*f.lag) : nlohmann::json(nullptr)},
+                       {"limit", limit},
+                       {"stale", IsStale(f.lag, limit)},
+                       {"trace_time", str_or_null(f.trace_time)},
+                       {"checked_at", str_or_null(f.checked_at)},
+                       {"error", str_or_null(f.error)}};
+  (*j)["health"] = nlohmann::json::array();
+  for (const auto& h : health) {
+    (*j)["health"].push_back(
+        {{"scheme", h.scheme},
+         {"family", h.family},
+         {"up", h.up},
+         {"since", h.since},
+         {"reason", str_or_null(h.reason)},
+         {"latency_ms", h.latency_ms ? nlohmann::json(*h.latency_ms) : nlohmann::json(nullptr)},
+         {"checked_at", str_or_null(h.checked_at)}});
   }
 }
 
@@ -428,10 +501,18 @@ Status RunShow(AdminContext* ctx) {
   Mirror m;
   s = MirrorStore(db.get()).Get(ctx->arg(0), &m);
   if (!s.ok()) return s;
+  FreshnessView freshness;
+  std::vector<HealthView> health;
+  s = LoadCheckView(db.get(), m.id, &freshness, &health);
+  if (!s.ok()) return s;
+  long long limit = m.max_lag.value_or(ctx->config.GetDurationSeconds("redirector.max_lag"));
   if (ctx->json()) {
-    *ctx->out << ToJson(m).dump(2) << "\n";
+    nlohmann::json j = ToJson(m);
+    AddChecksJson(freshness, health, limit, &j);
+    *ctx->out << j.dump(2) << "\n";
   } else {
     PrintShow(m, *ctx->out);
+    PrintChecks(freshness, health, limit, *ctx->out);
   }
   return Status::OK();
 }

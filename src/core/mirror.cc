@@ -1,5 +1,7 @@
 #include "core/mirror.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <cstdlib>
 #include <regex>
@@ -112,6 +114,16 @@ Status ParseMaxSize(const std::string& what, const std::string& value, long long
   return Status::OK();
 }
 
+Status ParseMaxLag(const std::string& what, const std::string& value, long long* out) {
+  OptionSpec duration_spec{"", OptionType::kDuration, "", false, false, ""};
+  std::string why;
+  if (!ValidateOptionValue(duration_spec, value, &why) || ParseDurationSeconds(value) <= 0 ||
+      ParseDurationSeconds(value) > 2147483647LL)
+    return Bad(what, value, "is not a duration (seconds, or a number with s, m, h or d)");
+  *out = ParseDurationSeconds(value);
+  return Status::OK();
+}
+
 Status ParseWebUrl(const std::string& what, const std::string& value, std::string* out) {
   if (!value.empty()) {
     BaseUrl u;
@@ -138,6 +150,20 @@ Status ParseText(const std::string& what, const std::string& value, std::string*
   }
   if (value.size() > 1000) return Status::InvalidArgument(what + ": longer than 1000 bytes");
   *out = value;
+  return Status::OK();
+}
+
+Status ParseScanProtocols(const std::string& what, const std::string& value, std::string* out) {
+  std::vector<std::string> seen;
+  for (const auto& p : Split(ToLower(value), ',')) {
+    std::string t(Trim(p));
+    if (value.empty()) break;
+    if ((t != "rsync" && t != "ftp" && t != "http") ||
+        std::find(seen.begin(), seen.end(), t) != seen.end())
+      return Bad(what, value, "is not a list of rsync, ftp and http, each at most once");
+    seen.push_back(t);
+  }
+  *out = Join(seen, ",");
   return Status::OK();
 }
 

@@ -28,8 +28,15 @@ struct Mirror {
   std::vector<std::string> also_countries;     // served as if local
   std::vector<std::string> exclude_countries;  // never served
   std::optional<long long> max_size;           // largest file, bytes
+  // Trace checks (waymark-trace): the mirror's own lag limit in seconds
+  // (else redirector.max_lag), and whether it may answer with redirects.
+  std::optional<long long> max_lag;
+  bool allow_redirects = false;
   bool enabled = false;
   std::string sponsor_name, sponsor_url, admin_name, admin_email, comment;
+  // The order in which waymark-scan tries the mirror's protocols
+  // ("http,rsync"); "" for scan.protocols.
+  std::string scan_protocols;
 
   // Read-only, filled by the store (UTC, "YYYY-MM-DD HH:MM:SS").
   std::string created_at, updated_at, enabled_changed_at;
@@ -56,11 +63,16 @@ Status ParseLongitude(const std::string& what, const std::string& value, double*
 Status ParseWeight(const std::string& what, const std::string& value, int* out);
 // Bytes, or a number with K, M, G or T (powers of 1024).
 Status ParseMaxSize(const std::string& what, const std::string& value, long long* out);
+// A duration: seconds, or a number with s, m, h or d; at least 1 s.
+Status ParseMaxLag(const std::string& what, const std::string& value, long long* out);
 // An http(s) URL for sponsor pages; "" allowed.
 Status ParseWebUrl(const std::string& what, const std::string& value, std::string* out);
 Status ParseEmail(const std::string& what, const std::string& value, std::string* out);
 // Free text: one line, no control characters.
 Status ParseText(const std::string& what, const std::string& value, std::string* out);
+
+// "rsync,ftp,http" in any order, each at most once; "" for the default.
+Status ParseScanProtocols(const std::string& what, const std::string& value, std::string* out);
 
 // Rules across fields: an http or https URL; latitude with longitude;
 // each *-only restriction needs the field it restricts on.

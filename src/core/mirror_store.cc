@@ -30,7 +30,8 @@ SELECT m.id, m.name,
             WHEN h.ups > 0 THEN 'up'
             ELSE 'down' END,
        to_char(CASE WHEN NOT m.enabled OR h.checks = 0 THEN m.enabled_changed_at
-                    ELSE h.since END AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')
+                    ELSE h.since END AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
+       coalesce(m.scan_protocols, ''), m.max_lag, m.allow_redirects
   FROM mirrors m
   CROSS JOIN LATERAL (
       SELECT count(*) AS checks, count(*) FILTER (WHERE up) AS ups,
@@ -79,6 +80,10 @@ Mirror RowToMirror(const pqxx::row& r) {
   m.enabled_changed_at = r[i++].as<std::string>();
   m.state = r[i++].as<std::string>();
   m.state_since = r[i++].as<std::string>();
+  m.scan_protocols = r[i++].as<std::string>();
+  if (!r[i].is_null()) m.max_lag = r[i].as<long long>();
+  ++i;
+  m.allow_redirects = r[i++].as<bool>();
   return m;
 }
 
@@ -104,16 +109,16 @@ class Params {
   std::vector<std::optional<std::string>> values_;
 };
 
-// $1..$22: the operator's fields, in the order of kFieldColumns.
+// $1..$25: the operator's fields, in the order of kFieldColumns.
 constexpr char kFieldColumns[] =
     "name, http_url, https_url, rsync_url, ftp_url, country, continent, asn, "
     "latitude, longitude, weight, country_only, continent_only, asn_only, "
     "also_countries, exclude_countries, max_size, sponsor_name, sponsor_url, "
-    "admin_name, admin_email, comment";
+    "admin_name, admin_email, comment, scan_protocols, max_lag, allow_redirects";
 constexpr char kFieldValues[] =
     "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
     "string_to_array($15, ','), string_to_array($16, ','), $17, $18, $19, "
-    "$20, $21, $22";
+    "$20, $21, $22, $23, $24, $25";
 
 Params FieldParams(const Mirror& m) {
   Params p;
@@ -139,6 +144,9 @@ Params FieldParams(const Mirror& m) {
   p.AddOrNull(m.admin_name);
   p.AddOrNull(m.admin_email);
   p.Add(m.comment);
+  p.AddOrNull(m.scan_protocols);
+  p.AddOptional(m.max_lag);
+  p.AddBool(m.allow_redirects);
   return p;
 }
 
@@ -222,7 +230,7 @@ Status MirrorStore::Update(const std::string& old_name, const Mirror& m,
     p.Add(std::to_string(id));
     auto ptrs = p.Pointers();
     tx.exec_params(std::string("UPDATE mirrors SET (") + kFieldColumns +
-                       ", updated_at) = (" + kFieldValues + ", now()) WHERE id = $23",
+                       ", updated_at) = (" + kFieldValues + ", now()) WHERE id = $26",
                    pqxx::prepare::make_dynamic_params(ptrs));
     LogEvent(tx, id, "edited", summary, actor);
     tx.commit();

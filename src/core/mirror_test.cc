@@ -87,6 +87,17 @@ TEST(MirrorFieldTest, NumbersWithExactMessages) {
   EXPECT_EQ(ParseMaxSize("--max-size", "5Q", &n).message(),
             "--max-size: '5Q' is not a size (bytes, or a number with K, M, G or T)");
 
+  const std::pair<const char*, long long> lags[] = {{"90", 90}, {"15m", 900}, {"2h", 7200}, {"1d", 86400}};
+  for (const auto& [in, want] : lags) {
+    ASSERT_TRUE(ParseMaxLag("--max-lag", in, &n).ok()) << in;
+    EXPECT_EQ(n, want) << in;
+  }
+  for (const char* bad : {"0", "0s", "-5", "soon", "1w", "1.5h", "9999999999"})
+    EXPECT_EQ(ParseMaxLag("--max-lag", bad, &n).message(),
+              std::string("--max-lag: '") + bad +
+                  "' is not a duration (seconds, or a number with s, m, h or d)")
+        << bad;
+
   EXPECT_EQ(ParseEmail("--admin-email", "not-an-address", &s).message(),
             "--admin-email: 'not-an-address' is not an e-mail address");
   EXPECT_EQ(ParseText("--comment", "two\nlines", &s).message(),

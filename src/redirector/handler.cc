@@ -4,10 +4,19 @@
 #include "core/request_path.h"
 #include "core/strings.h"
 #include "core/url.h"
+#include "redirector/mirror_stats.h"
 
 namespace waymark {
 
 namespace {
+
+// A server that does not answer must not hold a worker for long: libpq
+// waits forever by default. URIs are left as they are.
+std::string ConnectDsn(const std::string& dsn) {
+  if (dsn.find("://") != std::string::npos || dsn.find("connect_timeout") != std::string::npos)
+    return dsn;
+  return dsn + " connect_timeout=3";
+}
 
 class PostgresInventory : public InventorySource {
  public:
@@ -27,6 +36,15 @@ class PostgresInventory : public InventorySource {
   Status LoadFile(const std::string& path, FileRecord* record) override {
     return WithDb([&](Database* db) { return LoadFileRecord(db, path, record); });
   }
+  Status LoadFileDetails(int file_id, FileDetails* details) override {
+    return WithDb([&](Database* db) { return waymark::LoadFileDetails(db, file_id, details); });
+  }
+  Status LoadRepositoryReport(RepositoryReport* report) override {
+    return WithDb([&](Database* db) { return waymark::LoadRepositoryReport(db, report); });
+  }
+  Status WriteDownloadCounts(const std::vector<DownloadCount>& counts) override {
+    return WithDb([&](Database* db) { return waymark::WriteDownloadCounts(db, counts); });
+  }
 
  private:
   // Connects when needed; a failed query drops the connection so the next
@@ -34,7 +52,7 @@ class PostgresInventory : public InventorySource {
   template <typename Fn>
   Status WithDb(Fn fn) {
     if (!db_) {
-      Status s = Database::Connect(dsn_, &db_);
+      Status s = Database::Connect(ConnectDsn(dsn_), &db_);
       if (!s.ok()) return s;
     }
     Status s = fn(db_.get());
@@ -58,7 +76,9 @@ Handler::Handler(HandlerOptions options, const GeoIp* geoip, InventorySource* so
       geoip_(geoip),
       source_(source),
       uniform01_(std::move(uniform01)),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      counts_(options_.stats_max_pending),
+      last_flush_(clock_()) {}
 
 void Handler::Refresh() {
   time_t now = clock_();
@@ -67,7 +87,10 @@ void Handler::Refresh() {
   std::vector<MirrorStatus> fresh;
   InventoryGens gens;
   database_away_ = !source_->LoadMirrors(&fresh, &gens).ok();
-  if (database_away_) return;  // keep the last snapshot
+  if (database_away_) {
+    if (options_.metrics) options_.metrics->database_errors++;
+    return;  // keep the last snapshot
+  }
   // Bitmaps of mirrors that were rescanned; forget removed mirrors.
   for (const auto& [id, gen] : gens.mirrors) {
     auto known = bitmap_gens_.find(id);
@@ -88,6 +111,7 @@ void Handler::Refresh() {
   if (!have_mirrors_ || gens.files != gens_.files) {
     files_.clear();
     lru_.clear();
+    details_.clear();
   }
   gens_ = std::move(gens);
   mirrors_ = std::move(fresh);
@@ -98,6 +122,7 @@ const Handler::CachedFile* Handler::Lookup(const std::string& path, bool* databa
   *database_down = false;
   if (options_.index && have_mirrors_ && gens_.files == options_.index->gen) {
     index_hit_.found = options_.index->Find(path, &index_hit_.record);
+    if (options_.metrics) options_.metrics->cache_hits++;
     // A file the index does not know may have been added since the database
     // went away: the fallback, not a 404, while it is away.
     *database_down = !index_hit_.found && database_away_;
@@ -107,11 +132,14 @@ const Handler::CachedFile* Handler::Lookup(const std::string& path, bool* databa
   auto it = files_.find(path);
   if (it != files_.end() && now - it->second.loaded < options_.file_max_age) {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
+    if (options_.metrics) options_.metrics->cache_hits++;
     return it->second.found ? &it->second : nullptr;
   }
   CachedFile fresh;
+  if (options_.metrics) options_.metrics->cache_misses++;
   Status s = source_->LoadFile(path, &fresh.record);
   if (!s.ok() && !s.IsNotFound()) {
+    if (options_.metrics) options_.metrics->database_errors++;
     // The database is away: answer from what is cached, however old.
     *database_down = true;
     if (it != files_.end() && it->second.found) return &it->second;
@@ -136,6 +164,7 @@ const Handler::CachedFile* Handler::Lookup(const std::string& path, bool* databa
 }
 
 Response Handler::ServeLocally(const std::string& path, const std::string& why) {
+  served_.mirror_id = 0;
   Response r;
   r.status = 200;
   // nginx replaces this answer with the internal location's; the path is
@@ -146,9 +175,11 @@ Response Handler::ServeLocally(const std::string& path, const std::string& why) 
 }
 
 Response Handler::Fallback(const std::string& path, const Client& client, const std::string& why) {
+  if (options_.metrics) options_.metrics->fallbacks++;
   const waymark::Fallback* f = ChooseFallback(options_.fallbacks, client.location);
   if (!f && !options_.local_location.empty()) return ServeLocally(path, why);
   if (!f) return ErrorResponse(503, "no mirror can serve this file now (" + why + ")");
+  served_.mirror_id = 0;
   Response r;
   r.status = 302;
   r.headers = {{"Location", f->url + EncodePath(path)},
@@ -159,43 +190,312 @@ Response Handler::Fallback(const std::string& path, const Client& client, const 
   return r;
 }
 
+std::string Handler::Now() const {
+  time_t now = clock_();
+  char ts[32];
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
+  return ts;
+}
+
+namespace {
+
+constexpr size_t kMaxCachedDetails = 10000;
+
+// "http://host/" for links back to the origin. Host names only: a hostile
+// Host header cannot shape the Link header or the pages.
+std::string OriginUrl(const RequestInfo& req) {
+  bool host_ok = !req.host.empty() && req.host.size() <= 255 &&
+                 req.host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789.-:[]") == std::string::npos;
+  return std::string(req.https ? "https://" : "http://") + (host_ok ? req.host : "localhost") + "/";
+}
+
+}  // namespace
+
+bool Handler::Details(int file_id, FileDetails* out) {
+  time_t now = clock_();
+  auto it = details_.find(file_id);
+  if (it != details_.end() && now - it->second.loaded < options_.file_max_age) {
+    *out = it->second.details;
+    return true;
+  }
+  FileDetails fresh;
+  Status s = source_->LoadFileDetails(file_id, &fresh);
+  if (!s.ok()) {
+    if (it == details_.end()) return false;
+    *out = it->second.details;  // the database is away: what we had
+    return true;
+  }
+  if (details_.size() >= kMaxCachedDetails) details_.clear();
+  details_[file_id] = {fresh, now};
+  *out = std::move(fresh);
+  return true;
+}
+
+Response Handler::Redirect(const RequestInfo& req, const FileRecord& file, const Client& client) {
+  if (file.size < options_.min_size && !options_.local_location.empty())
+    return ServeLocally(file.path, "small file");
+  FileFacts facts;
+  facts.size = file.size;
+  for (const MirrorStatus& m : mirrors_)
+    if (bitmaps_.Holds(m.mirror.id, file.id)) facts.holders.insert(m.mirror.id);
+  Selection sel = Select(mirrors_, facts, client, options_.policy, uniform01_);
+  if (sel.ranked.empty()) return Fallback(file.path, client, "no candidate mirror");
+  served_.mirror_id = sel.ranked.front().status->mirror.id;
+  return RedirectResponse(sel, file, OriginUrl(req), options_.max_link_headers);
+}
+
+MirrorListData Handler::ListData(const RequestInfo& req, const FileRecord& file,
+                                 const Client& client, const std::string& address, bool from_ip) {
+  MirrorListData d;
+  d.file.path = file.path;
+  d.file.size = file.size;
+  d.file.sha256_hex = file.sha256_hex;
+  FileDetails details;
+  d.file.details_known = Details(file.id, &details);
+  if (d.file.details_known) {
+    d.file.mtime = details.mtime;
+    d.file.sha1_hex = details.sha1_hex;
+    d.file.md5_hex = details.md5_hex;
+    d.file.piece_size = details.piece_size;
+    d.file.piece_sha1_hex = details.piece_sha1_hex;
+  }
+  d.client.address = address;
+  d.client.from_ip = from_ip;
+  d.client.location = client.location;
+  d.client.family = client.family;
+  d.client.https = client.https;
+  FileFacts facts;
+  facts.size = file.size;
+  for (const MirrorStatus& m : mirrors_)
+    if (bitmaps_.Holds(m.mirror.id, file.id)) facts.holders.insert(m.mirror.id);
+  d.selection = Select(mirrors_, facts, client, options_.policy, uniform01_);
+  if (d.selection.ranked.empty()) {
+    if (const waymark::Fallback* f = ChooseFallback(options_.fallbacks, client.location))
+      d.fallback_url = f->url + EncodePath(file.path);
+  }
+  d.origin_url = OriginUrl(req);
+  d.generated_at = Now();
+  return d;
+}
+
+Response Handler::MirrorStats(bool json) {
+  RepositoryReport report;
+  bool known = source_->LoadRepositoryReport(&report).ok();
+  MirrorStatsData d;
+  d.mirrors = &mirrors_;
+  d.report = known ? &report : nullptr;
+  d.generated_at = Now();
+  if (json) return DocumentResponse("application/json", MirrorStatsJson(d));
+  return DocumentResponse("text/html; charset=utf-8", MirrorStatsHtml(d));
+}
+
 Response Handler::Handle(const RequestInfo& req) {
+  served_ = Served{};
+  std::string country;
+  Response r = Answer(req, &country);
+  if (options_.metrics) {
+    // The tier from the header that names the choice: "fra1; tier=asn",
+    // "fallback; reason=...", "origin; reason=...".
+    std::string chosen = r.Header("X-Waymark-Mirror"), tier = "none";
+    size_t t = chosen.find("; tier=");
+    if (t != std::string::npos) {
+      tier = chosen.substr(t + 7);
+    } else if (StartsWith(chosen, "fallback;")) {
+      tier = "fallback";
+    } else if (StartsWith(chosen, "origin;")) {
+      tier = "origin";
+    }
+    options_.metrics->CountRequest(r.status, tier);
+  }
+  if (req.method == "GET" && served_.mirror_id >= 0) {
+    // Range requests of a download already counted (any worker) within
+    // the window are the same download.
+    bool repeat = false;
+    if (options_.recent) {
+      bool seen = options_.recent->SeenWithin(req.remote_addr, served_.path, clock_(),
+                                              options_.same_download_window);
+      repeat = seen && !req.range.empty();
+    }
+    if (!repeat) {
+      time_t now = clock_();
+      struct tm tm;
+      gmtime_r(&now, &tm);
+      char day[16];
+      strftime(day, sizeof day, "%Y-%m-%d", &tm);
+      DownloadKey key{day, served_.path, served_.mirror_id, country};
+      if (counts_.Add(key) && options_.metrics) options_.metrics->downloads_counted++;
+      SetPendingGauge();
+    }
+  }
+  return r;
+}
+
+void Handler::SetPendingGauge() {
+  if (options_.metrics && options_.worker_slot >= 0 && options_.worker_slot < kMaxWorkerSlots) {
+    long long n = counts_.downloads() + (options_.writer ? options_.writer->pending() : 0);
+    options_.metrics->stats_pending[options_.worker_slot].store(n);
+  }
+}
+
+// With a writer thread: a due batch is handed over when the writer is idle;
+// while it is busy (writing, or waiting to retry while the database is
+// away) the counts keep adding up here, within stats_max_pending.
+void Handler::HandOverCounts(bool final, time_t now) {
+  if (final) {
+    long long lost = options_.writer->Finish(counts_.Take(), 5000);
+    if (lost > 0) {
+      options_.log("stopping with " + std::to_string(lost) +
+                   " download counts unwritten (the database did not take them in 5 s)");
+    }
+    return;
+  }
+  if (counts_.entries() == 0 || !options_.writer->idle()) return;
+  bool due = counts_.entries() >= options_.stats_flush_entries ||
+             now - last_flush_ >= options_.stats_flush_interval;
+  if (!due) return;
+  std::vector<DownloadCount> batch = counts_.Take();
+  if (options_.writer->TryHandOver(&batch)) {
+    last_flush_ = now;
+  } else {
+    counts_.Restore(batch);  // cannot happen: only this thread hands over
+  }
+}
+
+void Handler::Tick(bool final) {
+  time_t now = clock_();
+  if (options_.writer) {
+    HandOverCounts(final, now);
+  } else if (counts_.entries() > 0) {
+    bool due = final || counts_.entries() >= options_.stats_flush_entries ||
+               now - last_flush_ >= options_.stats_flush_interval;
+    if (due && (final || now >= retry_at_)) {
+      last_flush_ = now;
+      std::vector<DownloadCount> batch = counts_.Take();
+      long long n = 0;
+      for (const auto& c : batch) n += c.downloads;
+      Status s = source_->WriteDownloadCounts(batch);
+      if (s.ok()) {
+        if (options_.metrics) options_.metrics->stats_flushed += n;
+        if (failed_flushes_ > 0)
+          options_.log("download statistics written again (" + std::to_string(n) + " downloads)");
+        failed_flushes_ = 0;
+        retry_at_ = 0;
+      } else {
+        counts_.Restore(batch);
+        if (options_.metrics) options_.metrics->database_errors++;
+        if (final) {
+          options_.log("stopping with " + std::to_string(counts_.downloads()) +
+                       " download counts unwritten: " + s.message());
+        } else if (failed_flushes_++ == 0) {
+          options_.log("cannot write download statistics, keeping them (at most " +
+                       std::to_string(options_.stats_max_pending) + " entries): " + s.message());
+        }
+        // Wait longer after each failure, up to a minute.
+        long long pause = options_.stats_flush_interval;
+        for (int i = 1; i < failed_flushes_ && pause < 60; ++i) pause *= 2;
+        retry_at_ = now + std::min<long long>(pause, 60);
+      }
+    }
+  }
+  long long dropped = counts_.TakeDropped();
+  if (dropped > 0 && options_.metrics) options_.metrics->stats_dropped += dropped;
+  // Drops come one per request while the bound is full: logged once per
+  // flush interval, not once per request.
+  unlogged_drops_ += dropped;
+  if (unlogged_drops_ > 0 && (final || now - last_drop_log_ >= options_.stats_flush_interval)) {
+    options_.log("dropped " + std::to_string(unlogged_drops_) +
+                 " download counts: more than redirector.stats_max_pending waited while the "
+                 "database was away (" + std::to_string(counts_.dropped_total()) + " in all)");
+    unlogged_drops_ = 0;
+    last_drop_log_ = now;
+  }
+  SetPendingGauge();
+}
+
+Response Handler::Answer(const RequestInfo& req, std::string* country) {
   if (req.method != "GET" && req.method != "HEAD")
     return ErrorResponse(405, "only GET and HEAD are allowed");
+  Route route;
+  Status s = RouteRequest(req.uri, req.query, req.accept, options_.output_mode, &route);
+  if (!s.ok()) return ErrorResponse(400, s.message());
+  Refresh();
+  if (route.output == Output::kMetrics) {
+    if (!options_.metrics) return ErrorResponse(404, "no metrics in this process");
+    return DocumentResponse("text/plain; version=0.0.4; charset=utf-8",
+                            PrometheusText(*options_.metrics));
+  }
+  if (route.output == Output::kMirrorStats || route.output == Output::kMirrorStatsJson)
+    return MirrorStats(route.output == Output::kMirrorStatsJson);
+
   std::string path;
-  Status s = ParseRequestPath(req.uri, &path);
+  s = ParseRequestPath(route.uri, &path);
   if (!s.ok()) return ErrorResponse(400, "bad path: " + s.message());
 
+  // ?fromip shows the list as another client would get it; it never
+  // changes where this client is redirected.
+  bool listing = route.output == Output::kMirrorList || route.output == Output::kJson ||
+                 route.output == Output::kMetalink;
+  bool from_ip = listing && !route.from_ip.empty();
+  std::string address = from_ip ? route.from_ip : req.remote_addr;
   Client client;
   IpAddress ip;
-  if (IpAddress::Parse(req.remote_addr, &ip)) {
+  if (IpAddress::Parse(address, &ip)) {
     client.location = geoip_->Lookup(ip);
     client.family = ip.family();
+    address = ip.ToString();
+  } else if (from_ip) {
+    return ErrorResponse(400, "fromip: '" + Printable(route.from_ip) + "' is not an IP address");
   }
   client.https = req.https;
+  *country = client.location.country.size() == 2 && isupper(client.location.country[0]) &&
+                     isupper(client.location.country[1])
+                 ? client.location.country
+                 : "--";
+  if (route.output == Output::kRedirect) served_.path = path;
 
-  Refresh();
   bool database_down = false;
   const CachedFile* file = Lookup(path, &database_down);
   if (!file) {
-    if (database_down) return Fallback(path, client, "inventory unavailable");
+    if (database_down && route.output == Output::kRedirect)
+      return Fallback(path, client, "inventory unavailable");
+    if (database_down) return ErrorResponse(503, "the inventory is unavailable; try again later");
     return ErrorResponse(404, "not in the inventory: " + path);
   }
-  if (file->record.size < options_.min_size && !options_.local_location.empty())
-    return ServeLocally(file->record.path, "small file");
-  FileFacts facts;
-  facts.size = file->record.size;
-  for (const MirrorStatus& m : mirrors_)
-    if (bitmaps_.Holds(m.mirror.id, file->record.id)) facts.holders.insert(m.mirror.id);
-  Selection sel = Select(mirrors_, facts, client, options_.policy, uniform01_);
-  if (sel.ranked.empty()) return Fallback(path, client, "no candidate mirror");
-  // Host names only: a hostile Host header cannot shape the Link header.
-  bool host_ok = !req.host.empty() &&
-                 req.host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                            "0123456789.-:[]") == std::string::npos;
-  std::string origin = std::string(req.https ? "https://" : "http://") +
-                       (host_ok ? req.host : "localhost") + "/";
-  return RedirectResponse(sel, file->record, origin, options_.max_link_headers);
+  const FileRecord& record = file->record;
+  if (route.output == Output::kRedirect) served_.path = record.path;
+  switch (route.output) {
+    case Output::kSha256:
+      return ChecksumResponse(record.sha256_hex, record.path, "no SHA-256 is known for this file");
+    case Output::kSha1:
+    case Output::kMd5: {
+      bool sha1 = route.output == Output::kSha1;
+      FileDetails details;
+      if (!Details(record.id, &details))
+        return ErrorResponse(503, "the inventory is unavailable; try again later");
+      return ChecksumResponse(sha1 ? details.sha1_hex : details.md5_hex, record.path,
+                              sha1 ? "no SHA-1 is known for this file"
+                                   : "no MD5 is known for this file");
+    }
+    case Output::kMirrorList:
+      return DocumentResponse("text/html; charset=utf-8",
+                              MirrorListHtml(ListData(req, record, client, address, from_ip)));
+    case Output::kJson:
+      return DocumentResponse("application/json",
+                              MirrorListJson(ListData(req, record, client, address, from_ip)));
+    case Output::kMetalink: {
+      Response r = DocumentResponse(
+          "application/metalink4+xml",
+          MetalinkXml(ListData(req, record, client, address, from_ip), std::string("waymark/") + WAYMARK_VERSION));
+      r.headers.emplace_back("Content-Disposition",
+                             "inline; filename=\"" + EncodePath(BaseName(record.path)) + ".meta4\"");
+      return r;
+    }
+    default:
+      return Redirect(req, record, client);
+  }
 }
 
 }  // namespace waymark

@@ -21,6 +21,20 @@
 // costs one tiny query per worker every 5 s.
 // When PostgreSQL is away, the worker keeps everything it has, sends files
 // it does not know to the fallback (never a 500), and reconnects by itself.
+//
+// Besides the 302 the handler answers the outputs of redirector/routing.h.
+// The mirror list, JSON, Metalink and ?sha1/?md5 need what the index does
+// not hold (mtime, SHA-1, MD5, piece hashes): those rare requests read it
+// from the database (one indexed query, cached like file records) and,
+// while it is away, answer without it and say so. /mirrorstats reads its
+// per-mirror report from the database on each request.
+//
+// Download statistics: each redirected GET (to a mirror, a fallback or the
+// origin) is counted in memory (redirector/download_counts.h); Tick(),
+// called by the worker between requests, writes them in one batch every
+// `stats_flush_interval` or sooner when `stats_flush_entries` wait. A
+// failed write keeps them (up to `stats_max_pending`) and is retried with
+// a growing pause; the request path never waits for it.
 #ifndef WAYMARK_REDIRECTOR_HANDLER_H_
 #define WAYMARK_REDIRECTOR_HANDLER_H_
 
@@ -33,11 +47,18 @@
 #include <vector>
 
 #include "core/fallback.h"
+#include "core/file_details.h"
+#include "core/mirror_report.h"
+#include "redirector/download_counts.h"
+#include "redirector/metrics.h"
+#include "redirector/stats_writer.h"
 #include "core/file_index.h"
 #include "core/geoip.h"
 #include "core/inventory.h"
 #include "core/selection.h"
+#include "redirector/mirror_list.h"
 #include "redirector/response.h"
+#include "redirector/routing.h"
 
 namespace waymark {
 
@@ -51,6 +72,11 @@ class InventorySource {
   virtual Status LoadBitmaps(int mirror_id, std::vector<std::string>* chunks) = 0;
   // kNotFound when the path is not in the inventory.
   virtual Status LoadFile(const std::string& path, FileRecord* record) = 0;
+  // core/file_details.h and core/mirror_report.h.
+  virtual Status LoadFileDetails(int file_id, FileDetails* details) = 0;
+  virtual Status LoadRepositoryReport(RepositoryReport* report) = 0;
+  // core/download_stats.h
+  virtual Status WriteDownloadCounts(const std::vector<DownloadCount>& counts) = 0;
 };
 
 // Over a PostgreSQL connection, reconnecting after failures.
@@ -66,6 +92,8 @@ struct RequestInfo {
   std::string remote_addr;  // REMOTE_ADDR
   bool https = false;       // HTTPS=on
   std::string host;         // HTTP_HOST, for links back to the origin
+  std::string accept;       // HTTP_ACCEPT
+  std::string range;        // HTTP_RANGE
 };
 
 struct HandlerOptions {
@@ -79,8 +107,24 @@ struct HandlerOptions {
   int refresh_seconds = 5;
   int file_max_age = 300;
   size_t file_cache_entries = 100000;
+  // redirector.output
+  OutputMode output_mode = OutputMode::kAuto;
   // Built by the master; nullptr when there is none.
   std::shared_ptr<const FileIndex> index;
+  // Download statistics.
+  long long same_download_window = 600;
+  int stats_flush_interval = 5;
+  size_t stats_flush_entries = 1000;
+  size_t stats_max_pending = 100000;
+  // Shared by the workers (the master maps them before forking); nullptr:
+  // no range de-duplication / no metrics.
+  RecentDownloads* recent = nullptr;
+  Metrics* metrics = nullptr;
+  // Writes the counts on its own thread; nullptr: Tick() writes them
+  // itself through the InventorySource (tests).
+  StatsWriter* writer = nullptr;
+  int worker_slot = 0;  // which stats_pending gauge is this worker's
+  std::function<void(const std::string&)> log = [](const std::string&) {};
 };
 
 class Handler {
@@ -89,6 +133,10 @@ class Handler {
           std::function<double()> uniform01, std::function<time_t()> clock);
 
   Response Handle(const RequestInfo& request);
+  // Between requests: writes the download counts when due. `final` writes
+  // whatever waits (a stopping worker), once.
+  void Tick(bool final = false);
+  size_t pending_downloads() const { return counts_.entries(); }
 
  private:
   struct CachedFile {
@@ -107,6 +155,21 @@ class Handler {
   // X-Accel-Redirect, else 503.
   Response Fallback(const std::string& path, const Client& client, const std::string& why);
   Response ServeLocally(const std::string& path, const std::string& why);
+  // The plain download: a mirror, else Fallback().
+  Response Redirect(const RequestInfo& req, const FileRecord& file, const Client& client);
+  // The mirror list data for the outputs that show it.
+  MirrorListData ListData(const RequestInfo& req, const FileRecord& file, const Client& client,
+                          const std::string& address, bool from_ip);
+  // The file's details from the cache or the database; false while the
+  // database is away and they are not cached.
+  bool Details(int file_id, FileDetails* out);
+  Response MirrorStats(bool json);
+  std::string Now() const;  // UTC "YYYY-MM-DD HH:MM:SS"
+  Response Answer(const RequestInfo& req, std::string* tier);
+  void CountDownload(const RequestInfo& req, const std::string& file_path, int file_id,
+                     int mirror_id, const Client& client);
+  void SetPendingGauge();
+  void HandOverCounts(bool final, time_t now);
 
   HandlerOptions options_;
   const GeoIp* geoip_;
@@ -123,6 +186,25 @@ class Handler {
   CachedFile index_hit_;  // the last record found in the index
   std::unordered_map<std::string, CachedFile> files_;
   std::list<std::string> lru_;  // most recent first
+  struct CachedDetails {
+    FileDetails details;
+    time_t loaded = 0;
+  };
+  // Few files are asked for their details; the whole map is dropped when
+  // it is full or the files counter moves.
+  std::unordered_map<int, CachedDetails> details_;
+  // Download statistics waiting to be written.
+  DownloadCounts counts_;
+  time_t last_flush_ = 0;
+  time_t retry_at_ = 0;
+  int failed_flushes_ = 0;
+  long long unlogged_drops_ = 0;
+  time_t last_drop_log_ = 0;
+  // What the current request decided, for the statistics.
+  struct Served {
+    std::string path;
+    int mirror_id = -1;  // -1: not a download
+  } served_;
 };
 
 }  // namespace waymark

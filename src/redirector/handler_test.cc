@@ -42,6 +42,30 @@ class FakeInventory : public InventorySource {
     *record = it->second;
     return Status::OK();
   }
+  Status LoadFileDetails(int file_id, FileDetails* out) override {
+    ++detail_loads;
+    if (down) return Status::Database("connection lost");
+    auto it = details.find(file_id);
+    if (it == details.end()) return Status::NotFound("no");
+    *out = it->second;
+    return Status::OK();
+  }
+  Status LoadRepositoryReport(RepositoryReport* out) override {
+    if (down) return Status::Database("connection lost");
+    *out = report;
+    return Status::OK();
+  }
+  Status WriteDownloadCounts(const std::vector<DownloadCount>& counts) override {
+    ++writes;
+    if (down) return Status::Database("connection lost");
+    for (const auto& c : counts) written[c.key] += c.downloads;
+    return Status::OK();
+  }
+  std::map<DownloadKey, long long> written;
+  int writes = 0;
+  std::map<int, FileDetails> details;
+  RepositoryReport report;
+  int detail_loads = 0;
   std::vector<MirrorStatus> mirrors;
   std::map<std::string, FileRecord> files;
   std::map<int, std::vector<int>> holders;  // mirror id -> file ids
@@ -233,6 +257,139 @@ TEST_F(HandlerTest, RescansAndRepositoryChangesArriveByCounters) {
   now_ += 2;
   Get("/releases/b.deb");
   EXPECT_EQ(inv_.file_loads, files + 1);
+}
+
+TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
+  std::vector<char> memory(RecentDownloads::BytesFor(64));
+  RecentDownloads recent(memory.data(), 64, true);
+  auto metrics = std::make_unique<Metrics>();
+  metrics->Reset();
+  std::vector<std::string> logged;
+  HandlerOptions o;
+  ASSERT_TRUE(ParseFallbacks({"https://origin.example.org/master/"}, &o.fallbacks).ok());
+  o.recent = &recent;
+  o.metrics = metrics.get();
+  o.worker_slot = 3;
+  o.stats_flush_interval = 5;
+  o.stats_max_pending = 2;
+  o.same_download_window = 3;
+  o.log = [&](const std::string& m) { logged.push_back(m); };
+  now_ = 86400 * 20000;  // 2024-10-04
+  Handler h(o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+  auto get = [&](const std::string& uri, const std::string& method, const std::string& range,
+                 const std::string& ip) {
+    RequestInfo req;
+    req.method = method;
+    req.uri = uri.substr(0, uri.find('?'));
+    if (uri.find('?') != std::string::npos) req.query = uri.substr(uri.find('?') + 1);
+    req.remote_addr = ip;
+    req.range = range;
+    return h.Handle(req);
+  };
+  EXPECT_EQ(get("/releases/a.deb", "GET", "", "198.51.100.7").status, 302);
+  EXPECT_EQ(get("/releases/a.deb", "GET", "", "198.51.100.7").status, 302);
+  EXPECT_EQ(get("/releases/a.deb", "HEAD", "", "198.51.100.7").status, 302);
+  EXPECT_EQ(get("/releases/a.deb", "GET", "bytes=0-9", "198.51.100.7").status, 302);
+  EXPECT_EQ(get("/releases/a.deb", "GET", "bytes=10-19", "198.51.100.7").status, 302);
+  EXPECT_EQ(get("/releases/a.deb", "GET", "bytes=0-9", "198.51.100.8").status, 302);
+  EXPECT_EQ(get("/releases/a.deb?json", "GET", "", "198.51.100.8").status, 200);
+  EXPECT_EQ(get("/releases/nothing.deb", "GET", "", "198.51.100.8").status, 404);
+  EXPECT_EQ(h.pending_downloads(), 1u) << "one key: (day, a.deb, fra1, --)";
+  EXPECT_EQ(metrics->stats_pending[3].load(), 3) << "two GETs and the other client's range";
+  h.Tick();
+  EXPECT_EQ(inv_.writes, 0) << "the interval counts from the worker's start";
+  now_ += 5;
+  h.Tick();
+  EXPECT_EQ(inv_.writes, 1);
+  DownloadKey key{"2024-10-04", "releases/a.deb", 1, "--"};
+  EXPECT_EQ(inv_.written[key], 3);
+  EXPECT_EQ(metrics->stats_flushed.load(), 3u);
+  // The window has passed: a range request counts again.
+  now_ += 4;
+  get("/releases/a.deb", "GET", "bytes=20-29", "198.51.100.7");
+  h.Tick();
+  EXPECT_EQ(inv_.writes, 1) << "not due for 5 s";
+  now_ += 1;
+  h.Tick();
+  EXPECT_EQ(inv_.writes, 2);
+  EXPECT_EQ(inv_.written[key], 4);
+
+  // The database goes away: counts wait (mirror 0 for the fallback), and
+  // the bound of 2 entries drops what does not fit.
+  inv_.down = true;
+  now_ += 5;
+  get("/releases/a.deb", "GET", "", "198.51.100.7");  // cached: fra1
+  h.Tick();
+  EXPECT_EQ(inv_.writes, 3);
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0].rfind("cannot write download statistics, keeping them (at most 2 entries): ", 0), 0u)
+      << logged[0];
+  EXPECT_EQ(get("/releases/new.deb", "GET", "", "198.51.100.7").Header("X-Waymark-Mirror"),
+            "fallback; reason=inventory unavailable");
+  EXPECT_EQ(get("/releases/other.deb", "GET", "", "198.51.100.7").status, 302);
+  EXPECT_EQ(h.pending_downloads(), 2u);
+  EXPECT_EQ(metrics->stats_pending[3].load(), 2);
+  h.Tick();
+  EXPECT_EQ(inv_.writes, 3) << "a pause after a failure";
+  inv_.down = false;
+  now_ += 30;
+  h.Tick();
+  EXPECT_EQ(inv_.writes, 4);
+  EXPECT_EQ(inv_.written[key], 5);
+  EXPECT_EQ(inv_.written[(DownloadKey{"2024-10-04", "releases/new.deb", 0, "--"})], 1);
+  EXPECT_EQ(inv_.written.count((DownloadKey{"2024-10-04", "releases/other.deb", 0, "--"})), 0u);
+  EXPECT_EQ(metrics->stats_dropped.load(), 1u) << "other.deb did not fit";
+  ASSERT_EQ(logged.size(), 3u);
+  EXPECT_EQ(logged[1], "dropped 1 download counts: more than redirector.stats_max_pending waited "
+                       "while the database was away (1 in all)");
+  EXPECT_EQ(logged[2], "download statistics written again (2 downloads)");
+  EXPECT_EQ(h.pending_downloads(), 0u);
+  EXPECT_EQ(metrics->stats_pending[3].load(), 0);
+
+  std::string text = PrometheusText(*metrics);
+  EXPECT_NE(text.find("waymark_requests_total{status=\"302\",tier=\"world\"} 8\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("waymark_requests_total{status=\"302\",tier=\"fallback\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("waymark_requests_total{status=\"200\",tier=\"none\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("waymark_requests_total{status=\"404\",tier=\"none\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("waymark_stats_dropped_total 1\n"), std::string::npos);
+  EXPECT_NE(text.find("waymark_fallbacks_total 2\n"), std::string::npos);
+  EXPECT_NE(text.find("waymark_downloads_counted_total 6\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("# TYPE waymark_stats_pending gauge\nwaymark_stats_pending 0\n"), std::string::npos);
+  EXPECT_EQ(get("/releases/a.deb?metrics", "GET", "", "1.2.3.4").Header("Content-Type"),
+            "text/plain; version=0.0.4; charset=utf-8");
+}
+
+TEST(RecentDownloads, RemembersWithinTheWindowAndForgetsTheOldest) {
+  std::vector<char> memory(RecentDownloads::BytesFor(8));
+  RecentDownloads r(memory.data(), 8, true);
+  EXPECT_FALSE(r.SeenWithin("a", "f", 100, 10));
+  EXPECT_TRUE(r.SeenWithin("a", "f", 105, 10));
+  EXPECT_TRUE(r.SeenWithin("a", "f", 114, 10)) << "each request extends the window";
+  EXPECT_FALSE(r.SeenWithin("a", "f", 125, 10));
+  EXPECT_FALSE(r.SeenWithin("b", "f", 125, 10));
+  EXPECT_FALSE(r.SeenWithin("a", "g", 125, 10));
+  // Fill the table: the oldest entries go first, the newest stay.
+  for (int i = 0; i < 20; ++i) r.SeenWithin("c" + std::to_string(i), "f", 200 + i, 1000);
+  EXPECT_TRUE(r.SeenWithin("c19", "f", 230, 1000));
+  EXPECT_FALSE(r.SeenWithin("a", "f", 230, 1000));
+}
+
+TEST(DownloadCounts, BoundedAndRestorable) {
+  DownloadCounts c(2);
+  DownloadKey a{"2026-12-01", "x", 1, "DE"}, b{"2026-12-01", "y", 1, "DE"}, d{"2026-12-01", "z", 0, "--"};
+  EXPECT_TRUE(c.Add(a));
+  EXPECT_TRUE(c.Add(a));
+  EXPECT_TRUE(c.Add(b));
+  EXPECT_FALSE(c.Add(d));
+  EXPECT_EQ(c.downloads(), 3);
+  auto batch = c.Take();
+  EXPECT_EQ(c.entries(), 0u);
+  EXPECT_TRUE(c.Add(d));
+  c.Restore(batch);  // a and b; only one more fits
+  EXPECT_EQ(c.entries(), 2u);
+  EXPECT_EQ(c.TakeDropped(), 1 + 1) << "d at first, then b's single download";
+  EXPECT_EQ(c.TakeDropped(), 0);
+  EXPECT_EQ(c.downloads(), 3) << "d once and a twice";
 }
 
 TEST(FileBitmaps, BitsAreNumberedLikeGetBit) {

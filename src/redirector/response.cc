@@ -50,6 +50,40 @@ Response ErrorResponse(int status, const std::string& message) {
   return r;
 }
 
+Response DocumentResponse(const std::string& content_type, std::string body) {
+  Response r;
+  r.status = 200;
+  r.headers = {{"Content-Type", content_type}, {"Cache-Control", "private, no-store"}};
+  r.body = std::move(body);
+  return r;
+}
+
+Response ChecksumResponse(const std::string& hex, const std::string& path,
+                          const std::string& unknown_reason) {
+  if (hex.empty()) return ErrorResponse(404, unknown_reason);
+  size_t slash = path.rfind('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string line;
+  if (name.find_first_of("\\\n\r") != std::string::npos) {
+    std::string escaped;
+    for (char c : name) {
+      if (c == '\\') {
+        escaped += "\\\\";
+      } else if (c == '\n') {
+        escaped += "\\n";
+      } else if (c == '\r') {
+        escaped += "\\r";
+      } else {
+        escaped += c;
+      }
+    }
+    line = "\\" + hex + "  " + escaped + "\n";
+  } else {
+    line = hex + "  " + name + "\n";
+  }
+  return DocumentResponse("text/plain; charset=utf-8", line);
+}
+
 std::string Sha256HexToBase64(const std::string& hex) {
   if (hex.size() != 64) return "";
   unsigned char raw[32];

@@ -39,6 +39,17 @@ Response ErrorResponse(int status, const std::string& message);
 Response RedirectResponse(const Selection& sel, const FileRecord& file,
                           const std::string& origin_url, int max_links);
 
+// A 200 document: `content_type`, Cache-Control: private, no-store (the
+// answers depend on the client), and `body`.
+Response DocumentResponse(const std::string& content_type, std::string body);
+
+// `?sha256` and friends: text/plain "<hex>  <basename>\n", the line
+// sha256sum -c reads (a name with a backslash or newline is escaped as
+// coreutils does, with a leading '\'). An empty `hex` gives 404 with
+// `unknown_reason`.
+Response ChecksumResponse(const std::string& hex, const std::string& path,
+                          const std::string& unknown_reason);
+
 // "SHA-256 as base64" from a hex digest; "" if `hex` is not 64 hex digits.
 std::string Sha256HexToBase64(const std::string& hex);
 

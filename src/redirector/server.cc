@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -48,7 +49,8 @@ void OnSignal(int sig) {
 void Log(const std::string& msg) {
   char ts[32];
   time_t now = time(nullptr);
-  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+  struct tm tm;  // gmtime_r: the statistics writer thread logs too
+  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
   std::fprintf(stderr, "%s waymark-redirector[%d]: %s\n", ts, getpid(), msg.c_str());
   std::fflush(stderr);
 }
@@ -111,6 +113,39 @@ Status OpenListenSocket(const std::string& listen, int* fd_out) {
   return Status::OK();
 }
 
+// Memory the master maps before forking and every worker shares: the
+// metrics and the same-download table. Never unmapped while workers run.
+class SharedRegion {
+ public:
+  static constexpr size_t kRecentSlots = 65536;  // 1 MiB
+
+  static std::unique_ptr<SharedRegion> Create() {
+    size_t bytes = sizeof(Metrics) + 64 + RecentDownloads::BytesFor(kRecentSlots);
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return nullptr;
+    return std::unique_ptr<SharedRegion>(new SharedRegion(p, bytes));
+  }
+  SharedRegion(const SharedRegion&) = delete;
+  SharedRegion& operator=(const SharedRegion&) = delete;
+  ~SharedRegion() { munmap(memory_, bytes_); }
+
+  Metrics* metrics() { return metrics_; }
+  RecentDownloads* recent() { return &recent_; }
+
+ private:
+  SharedRegion(void* p, size_t bytes)
+      : memory_(p),
+        bytes_(bytes),
+        metrics_(new (p) Metrics),
+        recent_(static_cast<char*>(p) + (sizeof(Metrics) + 63) / 64 * 64, kRecentSlots, true) {
+    metrics_->Reset();
+  }
+  void* memory_;
+  size_t bytes_;
+  Metrics* metrics_;
+  RecentDownloads recent_;
+};
+
 HandlerOptions OptionsFrom(const Config& config, Status* status) {
   HandlerOptions o;
   o.policy.max_lag = config.GetDurationSeconds("redirector.max_lag");
@@ -118,7 +153,15 @@ HandlerOptions OptionsFrom(const Config& config, Status* status) {
   o.max_link_headers = static_cast<int>(config.GetInt("redirector.max_link_headers"));
   o.local_location = config.GetString("redirector.local_location");
   o.min_size = config.GetSizeBytes("redirector.min_size");
+  o.same_download_window = config.GetDurationSeconds("redirector.same_download_window");
+  o.stats_flush_interval = static_cast<int>(config.GetDurationSeconds("redirector.stats_flush_interval"));
+  o.stats_flush_entries = static_cast<size_t>(config.GetInt("redirector.stats_flush_entries"));
+  o.stats_max_pending = static_cast<size_t>(config.GetInt("redirector.stats_max_pending"));
   *status = ParseFallbacks(config.GetList("redirector.fallback"), &o.fallbacks);
+  if (status->ok() && !ParseOutputMode(config.GetString("redirector.output"), &o.output_mode))
+    *status = Status::InvalidArgument("redirector.output: '" +
+                                      Printable(config.GetString("redirector.output")) +
+                                      "' is not one of auto, redirect");
   return o;
 }
 
@@ -150,6 +193,8 @@ void Answer(FCGX_Request* req, Handler* handler) {
   info.remote_addr = param("REMOTE_ADDR");
   info.https = param("HTTPS") == "on";
   info.host = param("HTTP_HOST");
+  info.accept = param("HTTP_ACCEPT");
+  info.range = param("HTTP_RANGE");
   Response r = handler->Handle(info);
   std::string out = r.Serialize(info.method == "HEAD");
   FCGX_PutStr(out.data(), static_cast<int>(out.size()), req->out);
@@ -176,7 +221,7 @@ struct Generation {
   std::shared_ptr<const FileIndex> index;
 };
 
-[[noreturn]] void RunWorker(int listen_fd, const Generation& gen) {
+[[noreturn]] void RunWorker(int listen_fd, const Generation& gen, SharedRegion* shared, int slot) {
   const Config& config = gen.config;
   // FCGX_Accept_r refuses to work (-9998) until the library is initialised,
   // and FCGX_Init installs its own SIGTERM/SIGUSR1/SIGPIPE handlers: call it
@@ -195,9 +240,32 @@ struct Generation {
   Status s;
   HandlerOptions options = OptionsFrom(config, &s);
   options.index = gen.index;
+  if (shared) {
+    options.metrics = shared->metrics();
+    options.recent = shared->recent();
+  }
+  options.worker_slot = slot;
+  options.log = [](const std::string& msg) { Log(msg); };
   auto inventory = NewPostgresInventory(config.GetString("database.dsn"));
   std::mt19937_64 rng(std::random_device{}() ^ static_cast<unsigned>(getpid()));
   std::uniform_real_distribution<double> u(0, 1);
+  // Download counts are written on a thread with a connection of its own,
+  // so a large batch or an absent database never delays a request.
+  auto stats_db = NewPostgresInventory(config.GetString("database.dsn"));
+  Metrics* metrics = options.metrics;
+  StatsWriter::Callbacks cb;
+  cb.write = [&stats_db](const std::vector<DownloadCount>& batch) {
+    return stats_db->WriteDownloadCounts(batch);
+  };
+  cb.log = [](const std::string& msg) { Log(msg); };
+  cb.flushed = [metrics](long long n) {
+    if (metrics) metrics->stats_flushed += n;
+  };
+  cb.failed = [metrics] {
+    if (metrics) metrics->database_errors++;
+  };
+  StatsWriter writer(std::move(cb), options.stats_flush_interval);
+  options.writer = &writer;
   Handler handler(options, gen.geoip.get(), inventory.get(), [&] { return u(rng); },
                   [] { return time(nullptr); });
 
@@ -219,6 +287,8 @@ struct Generation {
     fds.clear();
     if (conns.size() < kMaxConnections) fds.push_back({listen_fd, POLLIN, 0});
     for (auto& c : conns) fds.push_back({c->request.ipcFd, POLLIN, 0});
+    // Statistics are written between requests, never while one waits.
+    handler.Tick();
     if (poll(fds.data(), fds.size(), 500) <= 0) continue;
     size_t first_conn = conns.size() < kMaxConnections ? 1 : 0;
     std::vector<std::unique_ptr<FcgiConnection>> next;
@@ -246,6 +316,7 @@ struct Generation {
     conns = std::move(next);
   }
   conns.clear();  // closes the kept connections; nginx retries on a new one
+  handler.Tick(true);  // what is counted is written before the worker goes
   _exit(0);
 }
 
@@ -272,8 +343,7 @@ Status TestConfig(const Config& config, std::string* report) {
   Status s = GeoIp::Open(config, &geoip);
   if (!s.ok()) return s;
   for (const auto& r : geoip->readers()) *report += std::string("geoip: ") + r->kind() + " " + r->path() + " ok\n";
-  std::vector<Fallback> fallbacks;
-  s = ParseFallbacks(config.GetList("redirector.fallback"), &fallbacks);
+  OptionsFrom(config, &s);
   if (!s.ok()) return s;
   std::unique_ptr<Database> db;
   s = Database::Connect(config.GetString("database.dsn"), &db);
@@ -298,7 +368,8 @@ Status OpenGeoIp(const Config& config, std::shared_ptr<const GeoIp>* out) {
 // the file index when the repository changes.
 class Master {
  public:
-  Master(const ServerOptions& options, int listen_fd) : options_(options), listen_fd_(listen_fd) {}
+  Master(const ServerOptions& options, int listen_fd, SharedRegion* shared)
+      : options_(options), listen_fd_(listen_fd), shared_(shared) {}
 
   void Start(std::unique_ptr<Generation> gen) {
     gen_ = std::move(gen);
@@ -348,7 +419,7 @@ class Master {
 
   void Spawn(int slot) {
     pid_t pid = fork();
-    if (pid == 0) RunWorker(listen_fd_, *gen_);
+    if (pid == 0) RunWorker(listen_fd_, *gen_, shared_, slot);
     if (pid < 0) {
       Log("cannot fork a worker: " + std::string(std::strerror(errno)));
       waiting_slots_.push_back(slot);
@@ -455,6 +526,7 @@ class Master {
 
   const ServerOptions& options_;
   int listen_fd_;
+  SharedRegion* shared_;
   std::unique_ptr<Generation> gen_;
   std::unique_ptr<Database> db_;
   int workers_ = 0;
@@ -504,7 +576,9 @@ int RunServer(const ServerOptions& options, const Config& initial) {
     std::unique_ptr<Database> db;
     if (Database::Connect(gen->config.GetString("database.dsn"), &db).ok()) gen->index = BuildIndex(db.get());
   }
-  Master master(options, listen_fd);
+  std::unique_ptr<SharedRegion> shared = SharedRegion::Create();
+  if (!shared) Log("cannot map shared memory: no metrics, ranges counted per worker");
+  Master master(options, listen_fd, shared.get());
   int workers = static_cast<int>(gen->config.GetInt("redirector.workers"));
   master.Start(std::move(gen));
   Log("ready: " + std::to_string(workers) + " workers on " + listen);

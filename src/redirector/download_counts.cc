@@ -1,0 +1,122 @@
+#include "redirector/download_counts.h"
+
+#include <cerrno>
+#include <new>
+
+namespace waymark {
+
+bool DownloadCounts::Add(const DownloadKey& key) {
+  auto it = counts_.find(key);
+  if (it != counts_.end()) {
+    ++it->second;
+    ++total_;
+    return true;
+  }
+  if (counts_.size() >= max_entries_) {
+    ++dropped_;
+    ++dropped_total_;
+    return false;
+  }
+  counts_.emplace(key, 1);
+  ++total_;
+  return true;
+}
+
+std::vector<DownloadCount> DownloadCounts::Take() {
+  std::vector<DownloadCount> out;
+  out.reserve(counts_.size());
+  for (auto& [k, n] : counts_) out.push_back({k, n});
+  counts_.clear();
+  total_ = 0;
+  return out;
+}
+
+void DownloadCounts::Restore(const std::vector<DownloadCount>& batch) {
+  for (const DownloadCount& c : batch) {
+    auto it = counts_.find(c.key);
+    if (it != counts_.end()) {
+      it->second += c.downloads;
+      total_ += c.downloads;
+    } else if (counts_.size() < max_entries_) {
+      counts_.emplace(c.key, c.downloads);
+      total_ += c.downloads;
+    } else {
+      dropped_ += c.downloads;
+      dropped_total_ += c.downloads;
+    }
+  }
+}
+
+long long DownloadCounts::TakeDropped() {
+  long long n = dropped_;
+  dropped_ = 0;
+  return n;
+}
+
+namespace {
+
+// FNV-1a; 0 is kept for "empty".
+uint64_t KeyOf(const std::string& client, const std::string& path) {
+  uint64_t h = 1469598103934665603ULL;
+  auto mix = [&](unsigned char c) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  };
+  for (unsigned char c : client) mix(c);
+  mix(0);
+  for (unsigned char c : path) mix(c);
+  return h ? h : 1;
+}
+
+constexpr size_t kProbe = 8;
+
+}  // namespace
+
+size_t RecentDownloads::BytesFor(size_t slots) {
+  size_t header = (sizeof(Header) + alignof(Slot) - 1) / alignof(Slot) * alignof(Slot);
+  return header + slots * sizeof(Slot);
+}
+
+RecentDownloads::RecentDownloads(void* memory, size_t slots, bool initialise) {
+  header_ = static_cast<Header*>(memory);
+  size_t header = (sizeof(Header) + alignof(Slot) - 1) / alignof(Slot) * alignof(Slot);
+  slots_ = reinterpret_cast<Slot*>(static_cast<char*>(memory) + header);
+  mask_ = slots - 1;
+  if (initialise) {
+    new (header_) Header;
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+    pthread_mutex_init(&header_->mutex, &attr);
+    pthread_mutexattr_destroy(&attr);
+    for (size_t i = 0; i < slots; ++i) slots_[i] = Slot{0, 0};
+  }
+}
+
+bool RecentDownloads::SeenWithin(const std::string& client, const std::string& path, time_t now,
+                                 long long window) {
+  uint64_t key = KeyOf(client, path);
+  int rc = pthread_mutex_lock(&header_->mutex);
+  // A worker died holding the lock: the table is still consistent enough
+  // (each slot is written whole), take it over.
+  if (rc == EOWNERDEAD) pthread_mutex_consistent(&header_->mutex);
+  size_t start = key & mask_;
+  size_t victim = start;
+  bool seen = false, placed = false;
+  for (size_t i = 0; i < kProbe; ++i) {
+    Slot& s = slots_[(start + i) & mask_];
+    if (s.key == key) {
+      seen = now - s.at < window;
+      s.at = now;
+      placed = true;
+      break;
+    }
+    if (slots_[victim].key != 0 && (s.key == 0 || s.at < slots_[victim].at)) victim = (start + i) & mask_;
+  }
+  if (!placed) slots_[victim] = Slot{key, static_cast<int64_t>(now)};
+  pthread_mutex_unlock(&header_->mutex);
+  return seen;
+}
+
+}  // namespace waymark

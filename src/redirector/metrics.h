@@ -1,0 +1,46 @@
+// The redirector's counters, and their Prometheus text exposition
+// (?metrics). The counters live in memory the master maps shared before it
+// forks, so every worker adds to the same numbers and any worker can answer
+// ?metrics for all of them; they are lock-free atomics, one add per
+// request. Tests put them on the heap.
+#ifndef WAYMARK_REDIRECTOR_METRICS_H_
+#define WAYMARK_REDIRECTOR_METRICS_H_
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace waymark {
+
+// Label values, in the order of the arrays below.
+constexpr const char* kMetricStatuses[] = {"200", "302", "400", "404", "405", "503", "other"};
+constexpr const char* kMetricTiers[] = {"asn",      "country", "continent", "world",
+                                        "fallback", "origin",  "none"};
+constexpr int kStatusCount = 7, kTierCount = 7;
+// Worker slots whose waiting statistics are reported (redirector.workers
+// is at most 1024).
+constexpr int kMaxWorkerSlots = 1024;
+
+struct Metrics {
+  static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared counters need lock-free atomics");
+  std::atomic<uint64_t> requests[kStatusCount][kTierCount];
+  std::atomic<uint64_t> fallbacks;       // no mirror could serve: fallback, origin or 503
+  std::atomic<uint64_t> cache_hits;      // file found in the index or the worker's cache
+  std::atomic<uint64_t> cache_misses;    // file read from the database
+  std::atomic<uint64_t> database_errors;
+  std::atomic<uint64_t> downloads_counted;
+  std::atomic<uint64_t> stats_flushed;   // downloads written to the database
+  std::atomic<uint64_t> stats_dropped;
+  std::atomic<int64_t> stats_pending[kMaxWorkerSlots];  // downloads waiting, per worker slot
+
+  // Zeroes everything (the memory may come from mmap or the heap).
+  void Reset();
+  void CountRequest(int status, const std::string& tier);
+};
+
+// Prometheus text format 0.0.4.
+std::string PrometheusText(const Metrics& m);
+
+}  // namespace waymark
+
+#endif  // WAYMARK_REDIRECTOR_METRICS_H_

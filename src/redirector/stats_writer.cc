@@ -1,0 +1,120 @@
+#include "redirector/stats_writer.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace waymark {
+
+namespace {
+
+long long Downloads(const std::vector<DownloadCount>& batch) {
+  long long n = 0;
+  for (const auto& c : batch) n += c.downloads;
+  return n;
+}
+
+}  // namespace
+
+StatsWriter::StatsWriter(Callbacks callbacks, long long retry_pause_s)
+    : cb_(std::move(callbacks)), retry_pause_s_(std::max(1LL, retry_pause_s)) {
+  // The thread blocks every signal, so that they reach the worker's own
+  // thread and interrupt its poll() at once.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &old);
+  thread_ = std::thread([this] { Run(); });
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+StatsWriter::~StatsWriter() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+bool StatsWriter::TryHandOver(std::vector<DownloadCount>* batch) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (busy_ || stop_) return false;
+    batch_.swap(*batch);
+    batch->clear();
+    busy_ = true;
+  }
+  cv_.notify_all();
+  return true;
+}
+
+bool StatsWriter::idle() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !busy_;
+}
+
+long long StatsWriter::pending() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return busy_ ? Downloads(batch_) : 0;
+}
+
+long long StatsWriter::Finish(std::vector<DownloadCount> last, int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::unique_lock<std::mutex> lock(mu_);
+  finishing_ = true;
+  cv_.notify_all();
+  if (!cv_.wait_until(lock, deadline, [&] { return !busy_; })) {
+    return Downloads(batch_) + Downloads(last);
+  }
+  if (last.empty()) return 0;
+  batch_ = std::move(last);
+  busy_ = true;
+  cv_.notify_all();
+  if (!cv_.wait_until(lock, deadline, [&] { return !busy_; })) return Downloads(batch_);
+  return 0;
+}
+
+// The thread: writes the batch in hand; after a refusal pauses (5 s, 10 s,
+// ... up to a minute, cut short by Finish() or the destructor) and tries
+// the same batch again.
+void StatsWriter::Run() {
+  int failures = 0;
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stop_ || busy_; });
+    if (stop_) return;
+    std::vector<DownloadCount> batch = batch_;  // copy: batch_ stays until written
+    lock.unlock();
+    Status s = cb_.write(batch);
+    long long n = Downloads(batch);
+    if (s.ok()) {
+      cb_.flushed(n);
+      if (failures > 0) cb_.log("download statistics written again (" + std::to_string(n) + " downloads)");
+      failures = 0;
+      lock.lock();
+      batch_.clear();
+      busy_ = false;
+      cv_.notify_all();
+      continue;
+    }
+    cb_.failed();
+    if (failures++ == 0) {
+      cb_.log("cannot write download statistics, keeping them: " + s.message());
+    }
+    long long pause = retry_pause_s_;
+    for (int i = 1; i < failures && pause < 60; ++i) pause *= 2;
+    pause = std::min(pause, 60LL);
+    lock.lock();
+    if (finishing_) {
+      // The worker is stopping and waits: try again soon, not in a spin.
+      cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stop_; });
+    } else {
+      cv_.wait_for(lock, std::chrono::seconds(pause), [&] { return stop_ || finishing_; });
+    }
+    if (stop_) return;
+  }
+}
+
+}  // namespace waymark

@@ -1,0 +1,75 @@
+// Writes a redirector worker's download counts to PostgreSQL on a thread of
+// its own, so that neither a large batch nor a slow or absent database ever
+// holds up a request (the worker's loop only hands batches over).
+//
+// The worker aggregates counts (DownloadCounts) and, when a batch is due,
+// offers it with TryHandOver(). The writer takes one batch at a time: while
+// it is writing, or retrying a batch the database refused, it takes no
+// other, so the counts keep aggregating in the worker, within its bound.
+// A batch the database refuses is retried with a growing pause (up to a
+// minute); nothing is lost while the worker lives.
+#ifndef WAYMARK_REDIRECTOR_STATS_WRITER_H_
+#define WAYMARK_REDIRECTOR_STATS_WRITER_H_
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/download_stats.h"
+#include "core/status.h"
+
+namespace waymark {
+
+class StatsWriter {
+ public:
+  // `write` runs on the writer's thread only (give it its own database
+  // connection); `log` may be called from that thread; `flushed(n)` is
+  // called there after n downloads were written, `failed()` after each
+  // refused attempt.
+  struct Callbacks {
+    std::function<Status(const std::vector<DownloadCount>&)> write;
+    std::function<void(const std::string&)> log = [](const std::string&) {};
+    std::function<void(long long)> flushed = [](long long) {};
+    std::function<void()> failed = [] {};
+  };
+  StatsWriter(Callbacks callbacks, long long retry_pause_s);
+  StatsWriter(const StatsWriter&) = delete;
+  StatsWriter& operator=(const StatsWriter&) = delete;
+  // Stops the thread; a batch it still holds is lost (Finish() first).
+  ~StatsWriter();
+
+  // Takes `*batch` (leaving it empty) when the writer is idle; false, and
+  // `*batch` untouched, while it is busy with another one. Never waits for
+  // the database.
+  bool TryHandOver(std::vector<DownloadCount>* batch);
+
+  // For a stopping worker: waits up to timeout_ms for the batch in hand and
+  // then `last` to be written. Returns how many downloads could not be.
+  long long Finish(std::vector<DownloadCount> last, int timeout_ms);
+
+  // No batch in hand: TryHandOver() would take one.
+  bool idle() const;
+
+  // Downloads waiting in the writer (handed over, not yet written).
+  long long pending() const;
+
+ private:
+  void Run();
+
+  Callbacks cb_;
+  const long long retry_pause_s_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<DownloadCount> batch_;  // the batch in hand, under mu_
+  bool busy_ = false;                 // batch_ not written yet
+  bool stop_ = false;
+  bool finishing_ = false;            // Finish(): no more pauses
+  std::thread thread_;
+};
+
+}  // namespace waymark
+
+#endif  // WAYMARK_REDIRECTOR_STATS_WRITER_H_

@@ -1,0 +1,202 @@
+// waymark-scan over HTTP index pages of a real nginx (autoindex with exact
+// and with rounded sizes), and hostile listings from real servers: names
+// with CR/LF, links that leave the base path, endlessly deep directories,
+// a server that drips bytes, and an rsync module with unservable names.
+// Nothing of a rejected entry reaches the database.
+#include <gtest/gtest.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <pqxx/pqxx>
+
+#include "tests/harness/commands.h"
+#include "tests/harness/nginx_server.h"
+#include "tests/harness/postgres_cluster.h"
+#include "tests/harness/rsync_daemon.h"
+#include "tests/harness/temp_dir.h"
+
+namespace waymark {
+namespace {
+
+using testing::RunBinary;
+using testing::SharedCluster;
+using testing::WriteFile;
+
+constexpr long long kT = 1767225600;  // 2026-01-01 00:00:00 UTC
+
+void Put(const std::string& root, const std::string& path, const std::string& data,
+         long long mtime) {
+  WriteFile(root + "/" + path, data);
+  struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(mtime), 0}};
+  ASSERT_EQ(utimensat(AT_FDCWD, (root + "/" + path).c_str(), times, 0), 0);
+}
+
+class ScanHttpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dsn_ = SharedCluster()->CreateDatabase();
+    repo_ = dir_ / "repo";
+    WriteConfig("");
+    CommandResult r = testing::RunWaymark({"-c", config_, "db", "init"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    Put(repo_, "pub/app-1.0.tar.gz", std::string(3000, 'a'), kT);
+    Put(repo_, "pub/big.iso", std::string(300000, 'b'), kT);
+    Put(repo_, "pub/deep/er/file name.txt", "spaces & more\n", kT);
+    r = RunBinary("waymark-scan", {"-c", config_, "--repository"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    port_ = testing::FreePort();
+  }
+
+  void WriteConfig(const std::string& extra) {
+    config_ = dir_ / "waymark.conf";
+    WriteFile(config_, "[database]\ndsn = " + dsn_ + "\n[repository]\npath = " + repo_ +
+                           "\n[scan]\nio_timeout = 5s\nconnect_timeout = 5s\n" + extra);
+  }
+
+  void StartNginx(const std::string& locations) {
+    Status s = testing::NginxServer::Start(
+        "server { listen 127.0.0.1:" + std::to_string(port_) + "; " + locations + " }", &nginx_);
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+
+  std::string Url(const std::string& path) {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+  void AddMirror(const std::string& name, const std::string& http_url,
+                 std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"-c", config_, "mirror", "add", name, "--no-geoip",
+                                     "--http", http_url};
+    args.insert(args.end(), extra.begin(), extra.end());
+    CommandResult r = testing::RunWaymark(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  CommandResult Scan(std::vector<std::string> args) {
+    args.insert(args.begin(), {"-c", config_});
+    return RunBinary("waymark-scan", args);
+  }
+
+  std::string Query(const std::string& sql) {
+    pqxx::connection c(dsn_);
+    pqxx::read_transaction tx(c);
+    std::string out;
+    for (const auto& row : tx.exec(sql)) {
+      for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
+        if (i) out += "|";
+        out += row[i].is_null() ? "NULL" : row[i].c_str();
+      }
+      out += "\n";
+    }
+    return out;
+  }
+
+  std::string Holds(const std::string& mirror) {
+    return Query("SELECT coalesce(string_agg(f.path, ',' ORDER BY f.path), '') FROM file_mirrors fm "
+                 "JOIN files f ON f.id = fm.file_id JOIN mirrors m ON m.id = fm.mirror_id "
+                 "WHERE m.name = '" + mirror + "'");
+  }
+
+  testing::TempDir dir_;
+  std::string dsn_, repo_, config_;
+  int port_ = 0;
+  std::unique_ptr<testing::NginxServer> nginx_;
+};
+
+TEST_F(ScanHttpTest, NginxAutoindexWithExactAndRoundedSizes) {
+  std::string m = dir_ / "mirror";
+  Put(m, "pub/app-1.0.tar.gz", std::string(3000, 'a'), kT);
+  Put(m, "pub/big.iso", std::string(300000, 'b'), kT);
+  Put(m, "pub/deep/er/file name.txt", "spaces & more\n", kT);
+  Put(m, "pub/other.txt", "x", kT);
+  StartNginx("location /exact/ { alias " + m + "/; autoindex on; } "
+             "location /rounded/ { alias " + m + "/; autoindex on; autoindex_exact_size off; }");
+  AddMirror("exact", Url("/exact/"));
+  AddMirror("rounded", Url("/rounded/"));
+  CommandResult r = Scan({"exact", "rounded"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(Holds("exact"), "pub/app-1.0.tar.gz,pub/big.iso,pub/deep/er/file name.txt\n");
+  EXPECT_EQ(Holds("rounded"), "pub/app-1.0.tar.gz,pub/big.iso,pub/deep/er/file name.txt\n");
+  EXPECT_NE(r.out.find("exact: ok over http in "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": 7 entries, holds 3 of 3 files (303014 bytes)\n"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(Query("SELECT protocol, entries_seen, files_matched, bytes_matched FROM mirror_scans "
+                  "ORDER BY mirror_id"),
+            "http|7|3|303014\nhttp|7|3|303014\n");
+
+  // A wrong size seen through a rounded listing is found by the HEAD request.
+  Put(m, "pub/big.iso", std::string(300001, 'b'), kT);
+  r = Scan({"rounded"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(Holds("rounded"), "pub/app-1.0.tar.gz,pub/deep/er/file name.txt\n");
+  EXPECT_EQ(Query("SELECT problem, mirror_size FROM mirror_file_problems p JOIN mirrors m ON "
+                  "m.id = p.mirror_id WHERE m.name = 'rounded'"),
+            "wrong_size|300001\n");
+}
+
+TEST_F(ScanHttpTest, HostilePagesAreBoundedAndRejected) {
+  // Every directory URL under /loop/ answers the same page, linking to a
+  // subdirectory, hostile names and a file of the inventory.
+  std::string www = dir_ / "www";
+  WriteFile(www + "/loop.html",
+            "<html><body><h1>Index of /</h1><hr><pre><a href=\"../\">../</a>\n"
+            "<a href=\"pub/\">pub/</a>    01-Jan-2026 00:00    -\n"
+            "<a href=\"/etc/\">etc/</a>    01-Jan-2026 00:00    -\n"
+            "<a href=\"..%2f..%2fetc/\">up/</a>    01-Jan-2026 00:00    -\n"
+            "<a href=\"evil%0d%0aX-Header:%201\">evil</a>    01-Jan-2026 00:00    1\n"
+            "<a href=\"huge\">huge</a>    01-Jan-2026 00:00    99999999999999999999\n"
+            "<a href=\"app-1.0.tar.gz\">app-1.0.tar.gz</a>    01-Jan-2026 00:00    3000\n"
+            "</pre><hr></body></html>\n");
+  WriteFile(www + "/drip.html", std::string(4000, 'x'));
+  StartNginx("root " + www + "; default_type text/html; "
+             "location /loop/ { try_files /loop.html =404; } "
+             "location /drip/ { limit_rate 1; try_files /drip.html =404; }");
+  AddMirror("loop", Url("/loop/"));
+  AddMirror("drip", Url("/drip/"));
+  WriteConfig("max_depth = 5\ntimeout = 3s\n");
+  CommandResult r = Scan({"loop", "drip"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  // The loop is cut at depth 5; only the real file of the inventory counts.
+  EXPECT_NE(r.out.find("loop: ok over http"), std::string::npos) << r.out;
+  EXPECT_EQ(Holds("loop"), "pub/app-1.0.tar.gz\n");
+  EXPECT_NE(r.err.find("loop: rejected "), std::string::npos) << r.err;
+  for (const char* why : {"link to another directory", "name with CR or LF",
+                          "file link without a size"})
+    EXPECT_NE(r.err.find(why), std::string::npos) << why << "\n" << r.err;
+  EXPECT_EQ(r.err.find("X-Header"), std::string::npos) << r.err;
+  // The dripping server is cut off by scan.timeout, its listing kept (none).
+  EXPECT_NE(r.out.find("drip: FAILED over http after "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("listing took longer than scan.timeout (last listing kept)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(Query("SELECT count(*) FROM files WHERE path !~ '^pub/'"), "0\n");
+}
+
+TEST_F(ScanHttpTest, RsyncNamesThatCannotBeServedAreRejected) {
+  std::string m = dir_ / "mirror";
+  Put(m, "pub/app-1.0.tar.gz", std::string(3000, 'a'), kT);
+  Put(m, "pub/evil\nname", "x", kT);
+  Put(m, "pub/esc\x1b[31m", "x", kT);
+  std::unique_ptr<testing::RsyncDaemon> rsyncd;
+  ASSERT_TRUE(testing::RsyncDaemon::Start({{"pub", m, "", ""}}, &rsyncd).ok());
+  AddMirror("r1", "http://r1.example.org/", {"--rsync", rsyncd->Url("pub")});
+  CommandResult r = Scan({"r1"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("holds 1 of 3 files (3000 bytes), 2 entries rejected\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.err.find("waymark-scan: r1: rejected 2 listing entries over rsync (name with "),
+            std::string::npos)
+      << r.err;
+  WriteConfig("max_entries = 100\n");
+  for (int i = 0; i < 120; ++i) Put(m, "pub/many/" + std::to_string(i), "x", kT);
+  r = Scan({"r1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("listing has more than scan.max_entries (100) entries"), std::string::npos)
+      << r.out;
+  EXPECT_EQ(Holds("r1"), "pub/app-1.0.tar.gz\n");  // the last good listing
+}
+
+}  // namespace
+}  // namespace waymark

@@ -1,0 +1,183 @@
+// `waymark stats`, `waymark stats rollup` and sql/reports/*.sql on a real
+// PostgreSQL database holding download counts.
+#include <dirent.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/harness/commands.h"
+#include "tests/harness/geoip_fixtures.h"
+#include "tests/harness/redirector_stack.h"
+
+namespace waymark {
+namespace {
+
+using testing::RedirectorStack;
+
+class StatsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Status s = RedirectorStack::Create({}, &stack_);
+    ASSERT_TRUE(s.ok()) << s.message();
+    for (const char* m : {"m1", "m2"}) {
+      CommandResult r = stack_->Waymark({"mirror", "add", m, "--no-geoip", "--http",
+                                         std::string("http://") + m + ".example.org/", "--country", "DE"});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    // Today and yesterday, 40 and 100 days ago; mirror 0 is the fallback.
+    Sql(R"SQL(
+      INSERT INTO files (id, path, size, mtime) VALUES (1, 'rel/a.iso', 10, now());
+      INSERT INTO download_paths (path) VALUES ('rel/a.iso'), ('rel/b.deb'), ('old/gone.iso');
+      INSERT INTO downloads_daily (day, path_id, mirror_id, country, downloads)
+      SELECT (now() AT TIME ZONE 'UTC')::date - v.ago, p.id, coalesce(m.id, 0), v.cc, v.n
+        FROM (VALUES (0, 'rel/a.iso', 'm1', 'DE', 10), (0, 'rel/a.iso', 'm2', 'FR', 5),
+                     (0, 'rel/b.deb', NULL, '--', 2), (1, 'rel/a.iso', 'm1', 'DE', 7),
+                     (40, 'rel/b.deb', 'm2', 'US', 3), (100, 'old/gone.iso', 'm1', 'DE', 20),
+                     (101, 'old/gone.iso', 'm1', 'DE', 1))
+             AS v(ago, path, mirror, cc, n)
+        JOIN download_paths p ON p.path = v.path
+        LEFT JOIN mirrors m ON m.name = v.mirror;
+    )SQL");
+  }
+
+  void Sql(const std::string& sql) {
+    Status s = stack_->Sql(sql);
+    ASSERT_TRUE(s.ok()) << s.message();
+  }
+
+  nlohmann::json StatsJson(std::vector<std::string> args) {
+    args.insert(args.begin(), "stats");
+    args.push_back("--json");
+    CommandResult r = stack_->Waymark(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out.empty() ? "{}" : r.out);
+  }
+
+  std::unique_ptr<RedirectorStack> stack_;
+  std::map<std::string, std::string> results_;
+};
+
+TEST_F(StatsTest, ReportsByEveryDimensionWithFilters) {
+  nlohmann::json j = StatsJson({"--by", "mirror"});
+  EXPECT_EQ(j["total"], 48);
+  ASSERT_EQ(j["rows"].size(), 3u) << j.dump();
+  EXPECT_EQ(j["rows"][0]["mirror"], "m1");
+  EXPECT_EQ(j["rows"][0]["downloads"], 38);
+  EXPECT_EQ(j["rows"][2]["mirror"], "(fallback or origin)");
+  EXPECT_EQ(StatsJson({"--by", "country"})["rows"][0]["country"], "DE");
+  EXPECT_EQ(StatsJson({"--mirror", "m2"})["total"], 8);
+  EXPECT_EQ(StatsJson({"--file", "rel/*"})["total"], 27);
+  EXPECT_EQ(StatsJson({"--file", "*.deb", "--by", "file"})["rows"][0]["file"], "rel/b.deb");
+  std::string yesterday = StatsJson({"--by", "day"})["rows"][3]["day"];
+  EXPECT_EQ(StatsJson({"--since", yesterday})["total"], 24);
+  EXPECT_EQ(StatsJson({"--until", yesterday, "--since", yesterday})["total"], 7);
+
+  CommandResult r = stack_->Waymark({"stats", "--by", "mirror"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("MIRROR"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("total"), std::string::npos) << r.out;
+  // Bad input: one line, exit 2; an unknown mirror: exit 1.
+  r = stack_->Waymark({"stats", "--by", "week"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark: --by: 'week' is not one of day, month, country, mirror, file\n");
+  r = stack_->Waymark({"stats", "--since", "yesterday"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark: --since: 'yesterday' is not a date (YYYY-MM-DD)\n");
+  r = stack_->Waymark({"stats", "--mirror", "nope"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "waymark: mirror 'nope' not found\n");
+}
+
+TEST_F(StatsTest, RollupFoldsOldDaysIntoMonthsOnce) {
+  long long before = StatsJson({})["total"];
+  CommandResult r = stack_->Waymark({"stats", "rollup", "--older-than", "90"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("rolled up 2 daily rows older than 90 days into ", 0), 0u) << r.out;
+  EXPECT_EQ(StatsJson({})["total"], before) << "no download lost or doubled";
+  nlohmann::json months = StatsJson({"--by", "month", "--file", "old/*"});
+  long long old = 0;
+  for (const auto& row : months["rows"]) old += row["downloads"].get<long long>();
+  EXPECT_EQ(old, 21);
+  r = stack_->Waymark({"stats", "rollup", "--older-than", "90", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["daily_rows"], 0);
+  EXPECT_EQ(StatsJson({})["total"], before);
+  // Now the 40-day-old row too.
+  r = stack_->Waymark({"stats", "rollup", "--older-than", "30", "--json"});
+  EXPECT_EQ(nlohmann::json::parse(r.out)["daily_rows"], 1);
+  EXPECT_EQ(StatsJson({})["total"], before);
+  r = stack_->Waymark({"stats", "rollup", "--older-than", "0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark: --older-than: must be from 1 to 100000 days\n");
+}
+
+TEST_F(StatsTest, TheRedirectorRoleMayWriteCountsAndReadItsReports) {
+  // The statements of core/download_stats.cc and core/mirror_report.cc, as
+  // the role sql/roles.sql gives the redirector.
+  Status s = stack_->Sql(R"SQL(
+    SET ROLE waymark_redirector;
+    INSERT INTO download_paths (path) SELECT DISTINCT unnest('{"rel/new.iso"}'::text[])
+      ON CONFLICT (path) DO NOTHING;
+    INSERT INTO downloads_daily (day, path_id, mirror_id, country, downloads)
+      SELECT current_date, p.id, 0, 'DE', 1 FROM download_paths p WHERE p.path = 'rel/a.iso'
+      ON CONFLICT (day, path_id, mirror_id, country)
+      DO UPDATE SET downloads = downloads_daily.downloads + EXCLUDED.downloads;
+    SELECT mirror_id, sum(bit_count(bits)) FROM mirror_files GROUP BY mirror_id;
+    SELECT mirror_id, sum(downloads) FROM downloads_daily GROUP BY mirror_id;
+    SELECT last_scan_error, trace_error FROM mirrors;
+  )SQL");
+  EXPECT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/a.iso"})["total"], 23);
+  // ...and may not roll them up or change mirrors.
+  EXPECT_FALSE(stack_->Sql("SET ROLE waymark_redirector; DELETE FROM downloads_daily").ok());
+  EXPECT_FALSE(stack_->Sql("SET ROLE waymark_redirector; UPDATE mirrors SET enabled = true").ok());
+}
+
+TEST_F(StatsTest, EveryReportRunsWithPsql) {
+  std::string dir = testing::SourceDir() + "/sql/reports";
+  std::vector<std::string> reports;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n.size() > 4 && n.substr(n.size() - 4) == ".sql") reports.push_back(n);
+    }
+    closedir(d);
+  }
+  std::sort(reports.begin(), reports.end());
+  ASSERT_GE(reports.size(), 7u);
+  for (const std::string& name : reports) {
+    std::string head = testing::ReadFile(dir + "/" + name).substr(0, 3);
+    EXPECT_EQ(head, "-- ") << name << " starts with a comment saying what it answers";
+    EXPECT_NE(testing::ReadFile(dir + "/" + name).find("psql -d waymark -f " + name), std::string::npos)
+        << name << " says how to run it";
+    SubprocessOptions o;
+    o.argv = {"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", stack_->dsn(), "-f", dir + "/" + name};
+    o.capture_output = true;
+    CommandResult r;
+    ASSERT_TRUE(RunCommand(o, "", 30000, &r).ok());
+    EXPECT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    EXPECT_EQ(r.err, "") << name;
+    results_[name] = r.out;
+  }
+  EXPECT_NE(results_["downloads_by_mirror.sql"].find("m1"), std::string::npos) << results_["downloads_by_mirror.sql"];
+  EXPECT_NE(results_["downloads_by_mirror.sql"].find("17"), std::string::npos);
+  EXPECT_NE(results_["top_files.sql"].find("rel/a.iso"), std::string::npos);
+  EXPECT_NE(results_["downloads_by_country.sql"].find("DE"), std::string::npos);
+  EXPECT_NE(results_["stale_mirrors.sql"].find("(0 rows)"), std::string::npos) << "both disabled";
+  EXPECT_NE(results_["repository_coverage.sql"].find("m2"), std::string::npos);
+  EXPECT_NE(results_["mirror_health.sql"].find("unchecked"), std::string::npos);
+  // A variable changes the window: 7 days leave out the 40-day-old row.
+  SubprocessOptions o;
+  o.argv = {"psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-v", "days=7", "-d", stack_->dsn(),
+            "-f", dir + "/downloads_by_country.sql"};
+  o.capture_output = true;
+  CommandResult r;
+  ASSERT_TRUE(RunCommand(o, "", 30000, &r).ok());
+  EXPECT_EQ(r.out.find("US"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace waymark
