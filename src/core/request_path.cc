@@ -4,17 +4,6 @@
 
 namespace waymark {
 
-namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
-
 Status ParseRequestPath(const std::string& uri, std::string* path) {
   if (uri.size() > kMaxRequestPath)
     return Status::InvalidArgument("path longer than " + std::to_string(kMaxRequestPath) + " bytes");

@@ -35,6 +35,9 @@ std::string Printable(std::string_view s);
 // else, including overflow.
 bool ParseInt64(std::string_view s, long long* out);
 
+// The value of one hexadecimal digit (either case), -1 for any other byte.
+int HexValue(char c);
+
 }  // namespace waymark
 
 #endif  // WAYMARK_CORE_STRINGS_H_

@@ -8,13 +8,6 @@ namespace waymark {
 
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Query values are form-encoded: '+' is a space, %XX a byte.
 bool DecodeQueryValue(const std::string& in, std::string* out) {
   out->clear();

@@ -190,5 +190,19 @@ PostgresCluster* SharedCluster() {
 
 void ShutdownSharedCluster() { Shared().reset(); }
 
+std::string QueryRows(const std::string& dsn, const std::string& sql) {
+  pqxx::connection c(dsn);
+  pqxx::read_transaction tx(c);
+  std::string out;
+  for (const auto& row : tx.exec(sql)) {
+    for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
+      if (i) out += "|";
+      out += row[i].is_null() ? "NULL" : row[i].c_str();
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 }  // namespace testing
 }  // namespace waymark

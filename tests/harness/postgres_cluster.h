@@ -53,6 +53,10 @@ PostgresCluster* SharedCluster();
 // Stops and removes the shared cluster; called by the harness main().
 void ShutdownSharedCluster();
 
+// The rows of a query on `dsn`, as text: columns joined by '|', NULL as
+// "NULL", a '\n' after each row. Throws (the test fails) on an SQL error.
+std::string QueryRows(const std::string& dsn, const std::string& sql);
+
 }  // namespace testing
 }  // namespace waymark
 

@@ -78,19 +78,7 @@ class ScanHttpTest : public ::testing::Test {
     return RunBinary("waymark-scan", args);
   }
 
-  std::string Query(const std::string& sql) {
-    pqxx::connection c(dsn_);
-    pqxx::read_transaction tx(c);
-    std::string out;
-    for (const auto& row : tx.exec(sql)) {
-      for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
-        if (i) out += "|";
-        out += row[i].is_null() ? "NULL" : row[i].c_str();
-      }
-      out += "\n";
-    }
-    return out;
-  }
+  std::string Query(const std::string& sql) { return testing::QueryRows(dsn_, sql); }
 
   std::string Holds(const std::string& mirror) {
     return Query("SELECT coalesce(string_agg(f.path, ',' ORDER BY f.path), '') FROM file_mirrors fm "

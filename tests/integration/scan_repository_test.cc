@@ -44,20 +44,7 @@ class ScanRepositoryTest : public ::testing::Test {
     return RunBinary("waymark-scan", args);
   }
 
-  std::string Query(const std::string& sql) {
-    pqxx::connection c(dsn_);
-    pqxx::read_transaction tx(c);
-    auto r = tx.exec(sql);
-    std::string out;
-    for (const auto& row : r) {
-      for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
-        if (i) out += "|";
-        out += row[i].is_null() ? "NULL" : row[i].c_str();
-      }
-      out += "\n";
-    }
-    return out;
-  }
+  std::string Query(const std::string& sql) { return testing::QueryRows(dsn_, sql); }
 
   long long Gen() { return std::stoll(Query("SELECT files_gen FROM inventory_state")); }
 
