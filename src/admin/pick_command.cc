@@ -100,7 +100,7 @@ Status RunPick(AdminContext* ctx) {
                              {"distance_km", c.distance_km ? nlohmann::json(*c.distance_km) : nlohmann::json(nullptr)},
                              {"weight", c.status->mirror.weight},
                              {"http_fallback", c.http_fallback},
-                             {"url", c.url + encoded}});
+                             {"url", std::string(c.url) + encoded}});
     }
     j["excluded"] = nlohmann::json::array();
     for (const auto& e : sel.excluded)
@@ -126,7 +126,7 @@ Status RunPick(AdminContext* ctx) {
       const Candidate& c = sel.ranked[i];
       t.AddRow({std::to_string(i + 1), c.status->mirror.name,
                 std::string(TierName(c.tier)) + (c.http_fallback ? " (http)" : ""),
-                Km(c.distance_km), std::to_string(c.status->mirror.weight), c.url + encoded});
+                Km(c.distance_km), std::to_string(c.status->mirror.weight), std::string(c.url) + encoded});
     }
     t.Print(out);
     if (sel.near_equal > 1) {

@@ -18,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -41,9 +42,30 @@ struct MirrorStatus {
   Health Get(bool https, int family) const;
 };
 
+// A set of mirror ids (small non-negative integers, as PostgreSQL hands
+// them out): a bit per id, so filling it for every request costs one
+// allocation, not one per mirror.
+class MirrorIdSet {
+ public:
+  void insert(int id) {
+    if (id < 0) return;
+    if (static_cast<size_t>(id) >= bits_.size()) bits_.resize(static_cast<size_t>(id) + 1);
+    bits_[static_cast<size_t>(id)] = true;
+  }
+  void erase(int id) {
+    if (id >= 0 && static_cast<size_t>(id) < bits_.size()) bits_[static_cast<size_t>(id)] = false;
+  }
+  size_t count(int id) const {
+    return id >= 0 && static_cast<size_t>(id) < bits_.size() && bits_[static_cast<size_t>(id)];
+  }
+
+ private:
+  std::vector<bool> bits_;
+};
+
 struct FileFacts {
   long long size = 0;
-  std::unordered_set<int> holders;  // ids of mirrors whose scan matched it
+  MirrorIdSet holders;  // ids of mirrors whose scan matched it
   // Mirrors that list it but do not count: id -> "wrong_size" or "too_old".
   std::unordered_map<int, std::string> problems;
 };
@@ -70,7 +92,9 @@ struct Candidate {
   const MirrorStatus* status;
   Tier tier;
   std::optional<double> distance_km;  // unknown without coordinates
-  std::string url;                    // base URL for the client's scheme
+  // Base URL for the client's scheme: a view of the mirror's own field
+  // (valid as long as `status`), so ranking fifty mirrors copies no string.
+  std::string_view url;
   bool http_fallback = false;         // an HTTPS client sent to HTTP
 };
 

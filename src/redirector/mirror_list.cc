@@ -79,7 +79,7 @@ std::string MirrorListJson(const MirrorListData& d) {
     const Mirror& m = k.status->mirror;
     j["mirrors"].push_back({{"rank", i + 1},
                             {"name", m.name},
-                            {"url", k.url + encoded},
+                            {"url", std::string(k.url) + encoded},
                             {"tier", TierName(k.tier)},
                             {"distance_km", OrNull(k.distance_km)},
                             {"weight", m.weight},
@@ -175,7 +175,7 @@ std::string MirrorListHtml(const MirrorListData& d) {
     for (size_t i = 0; i < d.selection.ranked.size(); ++i) {
       const Candidate& k = d.selection.ranked[i];
       const Mirror& m = k.status->mirror;
-      std::string url = k.url + encoded;
+      std::string url = std::string(k.url) + encoded;
       std::string where = m.country.empty() ? "" : " (" + m.country + ")";
       h += "<tr><td>" + std::to_string(i + 1) + "</td><td>" + EscapeXml(m.name + where) +
            "</td><td>" + EscapeXml(std::string(TierName(k.tier)) + (k.http_fallback ? ", over HTTP" : "")) +
@@ -225,7 +225,7 @@ std::string MetalinkXml(const MirrorListData& d, const std::string& generator) {
     const Mirror& m = k.status->mirror;
     x += "    <url priority=\"" + std::to_string(priority++) + "\"";
     if (!m.country.empty()) x += " location=\"" + EscapeXml(ToLower(m.country)) + "\"";
-    x += ">" + EscapeXml(k.url + encoded) + "</url>\n";
+    x += ">" + EscapeXml(std::string(k.url) + encoded) + "</url>\n";
   }
   if (!d.fallback_url.empty())
     x += "    <url priority=\"" + std::to_string(priority) + "\">" + EscapeXml(d.fallback_url) +

@@ -109,10 +109,10 @@ Response RedirectResponse(const Selection& sel, const FileRecord& file,
   const Candidate& best = sel.ranked.front();
   Response r;
   r.status = 302;
-  r.headers.emplace_back("Location", best.url + path);
+  r.headers.emplace_back("Location", std::string(best.url) + path);
   for (size_t i = 1; i < sel.ranked.size() && static_cast<int>(i) <= max_links; ++i) {
     const Candidate& c = sel.ranked[i];
-    std::string link = "<" + c.url + path + ">; rel=duplicate; pri=" + std::to_string(i);
+    std::string link = "<" + std::string(c.url) + path + ">; rel=duplicate; pri=" + std::to_string(i);
     if (!c.status->mirror.country.empty()) link += "; geo=" + ToLower(c.status->mirror.country);
     r.headers.emplace_back("Link", link);
   }
@@ -127,7 +127,7 @@ Response RedirectResponse(const Selection& sel, const FileRecord& file,
   r.headers.emplace_back("X-Waymark-Mirror",
                          best.status->mirror.name + "; tier=" + TierName(best.tier));
   r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-  r.body = "Found: " + best.url + path + "\n";
+  r.body = "Found: " + std::string(best.url) + path + "\n";
   return r;
 }
 
