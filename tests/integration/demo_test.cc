@@ -177,6 +177,22 @@ TEST_F(DemoTest, ReadmeCommandsWorkOnTheDemoAndCtrlCStopsIt) {
   Status s = RunCommand(o, "", 120000, &r);
   EXPECT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  // README's waymark.conf (production step 6) is a valid configuration:
+  // the admin tool reads it (with the demo's database) without complaint.
+  std::string readme = testing::ReadFile(SourceDir() + "/README.md");
+  size_t ini = readme.find("```ini\n");
+  ASSERT_NE(ini, std::string::npos) << "README lost its waymark.conf block";
+  size_t end = readme.find("```\n", ini + 7);
+  testing::WriteFile(tmp_ / "readme.conf", readme.substr(ini + 7, end - ini - 7));
+  SubprocessOptions conf;
+  conf.argv = {SourceDir() + "/build/bin/waymark", "-c", tmp_ / "readme.conf",
+               "--database.dsn=host=" + demo_dir_ + "/pg dbname=waymark user=postgres", "db",
+               "status"};
+  conf.capture_output = true;
+  CommandResult cr;
+  ASSERT_TRUE(RunCommand(conf, "", 30000, &cr).ok());
+  EXPECT_EQ(cr.exit_code, 0) << cr.out << cr.err;
+
   // The last line is the redirect from Germany.
   EXPECT_NE(r.out.find("302 http://127.0.0.1:" + std::to_string(port_ + 1) + "/"), std::string::npos)
       << r.out << r.err;
