@@ -134,22 +134,29 @@ Status LoadMirrorBitmaps(Database* db, int mirror_id, std::vector<std::string>* 
 }
 
 void FileBitmaps::Set(int mirror_id, std::vector<std::string> chunks) {
+  if (mirror_id < 0) return;
+  if (static_cast<size_t>(mirror_id) >= by_mirror_.size()) by_mirror_.resize(mirror_id + 1);
   by_mirror_[mirror_id] = std::move(chunks);
 }
 
+void FileBitmaps::Erase(int mirror_id) {
+  if (mirror_id >= 0 && static_cast<size_t>(mirror_id) < by_mirror_.size()) {
+    std::vector<std::string>().swap(by_mirror_[mirror_id]);
+  }
+}
+
 bool FileBitmaps::Holds(int mirror_id, int file_id) const {
-  if (file_id < 0) return false;
-  auto it = by_mirror_.find(mirror_id);
-  if (it == by_mirror_.end()) return false;
+  if (file_id < 0 || mirror_id < 0 || static_cast<size_t>(mirror_id) >= by_mirror_.size()) return false;
+  const std::vector<std::string>& chunks = by_mirror_[mirror_id];
   size_t chunk = static_cast<size_t>(file_id) / kFilesPerChunk;
-  if (chunk >= it->second.size() || it->second[chunk].empty()) return false;
+  if (chunk >= chunks.size() || chunks[chunk].empty()) return false;
   int bit = file_id % kFilesPerChunk;
-  return (static_cast<unsigned char>(it->second[chunk][bit >> 3]) >> (bit & 7)) & 1;
+  return (static_cast<unsigned char>(chunks[chunk][bit >> 3]) >> (bit & 7)) & 1;
 }
 
 size_t FileBitmaps::bytes() const {
   size_t n = 0;
-  for (const auto& [id, chunks] : by_mirror_)
+  for (const auto& chunks : by_mirror_)
     for (const auto& c : chunks) n += c.size();
   return n;
 }

@@ -55,14 +55,16 @@ Status LoadMirrorBitmaps(Database* db, int mirror_id, std::vector<std::string>* 
 class FileBitmaps {
  public:
   void Set(int mirror_id, std::vector<std::string> chunks);
-  void Erase(int mirror_id) { by_mirror_.erase(mirror_id); }
+  void Erase(int mirror_id);
   // Bit (file_id mod 8192) of the mirror's chunk (file_id / 8192), numbered
   // as PostgreSQL's get_bit() does: least significant bit first.
   bool Holds(int mirror_id, int file_id) const;
   size_t bytes() const;
 
  private:
-  std::unordered_map<int, std::vector<std::string>> by_mirror_;
+  // Indexed by mirror id (PostgreSQL hands out small dense ids): the
+  // redirector asks for every mirror on every request, so no hashing.
+  std::vector<std::vector<std::string>> by_mirror_;
 };
 
 }  // namespace waymark
