@@ -193,7 +193,7 @@ TEST_F(DemoTest, ReadmeCommandsWorkOnTheDemoAndCtrlCStopsIt) {
   ASSERT_TRUE(RunCommand(conf, "", 30000, &cr).ok());
   EXPECT_EQ(cr.exit_code, 0) << cr.out << cr.err;
 
-  // The last line is the redirect from Germany.
+  // The curl line: the redirect from Germany.
   EXPECT_NE(r.out.find("302 http://127.0.0.1:" + std::to_string(port_ + 1) + "/"), std::string::npos)
       << r.out << r.err;
   // What a terminal does on Ctrl-C: SIGINT to the foreground process group.
