@@ -31,10 +31,11 @@
 //
 // Download statistics: each redirected GET (to a mirror, a fallback or the
 // origin) is counted in memory (redirector/download_counts.h); Tick(),
-// called by the worker between requests, writes them in one batch every
-// `stats_flush_interval` or sooner when `stats_flush_entries` wait. A
-// failed write keeps them (up to `stats_max_pending`) and is retried with
-// a growing pause; the request path never waits for it.
+// called by the worker between requests, hands them in one batch every
+// `stats_flush_interval` (or sooner when `stats_flush_entries` wait) to the
+// StatsWriter thread, which writes and retries them off the request path;
+// while it is busy they keep adding up here, up to `stats_max_pending`.
+// Without a writer (unit tests) Tick() writes them itself.
 #ifndef WAYMARK_REDIRECTOR_HANDLER_H_
 #define WAYMARK_REDIRECTOR_HANDLER_H_
 

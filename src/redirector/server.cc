@@ -287,7 +287,7 @@ struct Generation {
     fds.clear();
     if (conns.size() < kMaxConnections) fds.push_back({listen_fd, POLLIN, 0});
     for (auto& c : conns) fds.push_back({c->request.ipcFd, POLLIN, 0});
-    // Statistics are written between requests, never while one waits.
+    // Statistics are handed to the writer thread between requests.
     handler.Tick();
     if (poll(fds.data(), fds.size(), 500) <= 0) continue;
     size_t first_conn = conns.size() < kMaxConnections ? 1 : 0;
