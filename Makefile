@@ -61,7 +61,7 @@ INTEGRATION_SRCS := $(wildcard tests/integration/*_test.cc)
 XFAIL_SRCS       := $(wildcard tests/xfail/*_test.cc)
 TEST_BINS := $(B)/tests/unit_tests $(B)/tests/integration_tests $(B)/tests/xfail_tests \
              $(B)/tests/make-test-locdb
-BENCH_BINS := $(B)/bench/geoip_bench $(B)/bench/fcgi_null
+BENCH_BINS := $(B)/bench/geoip_bench $(B)/bench/fcgi_null $(B)/bench/handler_bench
 
 SQL_FILES := $(sort $(wildcard sql/migrations/*.sql)) sql/roles.sql
 
@@ -124,6 +124,13 @@ $(B)/tests/xfail_tests: $(XFAIL_SRCS:%.cc=$(B)/obj/%.o) $(HARNESS_SRCS:%.cc=$(B)
 
 # Writes the libloc test database (tests/fixtures/geoip-networks.tsv).
 $(B)/tests/make-test-locdb: $(B)/obj/tests/fixtures/make-test-locdb.o
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LIBS)
+
+# The handler benchmark drives the redirector's own code (not its main.cc).
+$(B)/bench/handler_bench: $(B)/obj/tests/bench/handler_bench.o \
+    $(filter-out %/main.o,$(REDIRECTOR_SRCS:%.cc=$(B)/obj/%.o)) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LIBS)

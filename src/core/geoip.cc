@@ -302,13 +302,37 @@ std::vector<std::pair<const GeoReader*, GeoLocation>> GeoIp::LookupEach(
   return out;
 }
 
+namespace {
+constexpr double kEarthRadiusKm = 6371.0088;  // the mean radius
+}  // namespace
+
 double DistanceKm(double lat1, double lon1, double lat2, double lon2) {
-  constexpr double kEarthRadiusKm = 6371.0088;
   constexpr double kRad = M_PI / 180.0;
   double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
   double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
              std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
   return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(a)));
 }
+
+SpherePoint ToSpherePoint(double lat, double lon) {
+  constexpr double kRad = M_PI / 180.0;
+  double c = std::cos(lat * kRad);
+  return {c * std::cos(lon * kRad), c * std::sin(lon * kRad), std::sin(lat * kRad)};
+}
+
+double Chord(const SpherePoint& a, const SpherePoint& b) {
+  double dx = a.x - b.x, dy = a.y - b.y, dz = a.z - b.z;
+  return std::sqrt(dx * dx + dy * dy + dz * dz);
+}
+
+// The chord is 2 sin(angle / 2): the haversine's sqrt(a) is half of it.
+double ChordToKm(double chord) { return 2 * kEarthRadiusKm * std::asin(std::min(1.0, chord / 2)); }
+
+double KmToChord(double km) {
+  double half_angle = km / (2 * kEarthRadiusKm);
+  return half_angle >= M_PI / 2 ? INFINITY : 2 * std::sin(half_angle);
+}
+
+double DistanceKm(const SpherePoint& a, const SpherePoint& b) { return ChordToKm(Chord(a, b)); }
 
 }  // namespace waymark

@@ -80,6 +80,23 @@ class GeoIp {
 // Great-circle distance in kilometres between two points in degrees.
 double DistanceKm(double lat1, double lon1, double lat2, double lon2);
 
+// A point on the unit sphere. Distances between points cost one square root
+// and one arcsine, where DistanceKm() from degrees needs five trigonometric
+// calls: the redirector converts each mirror once per refresh and the
+// client once per request.
+struct SpherePoint {
+  double x = 0, y = 0, z = 0;
+};
+SpherePoint ToSpherePoint(double lat, double lon);
+// The same great-circle distance as DistanceKm() (from the chord).
+double DistanceKm(const SpherePoint& a, const SpherePoint& b);
+// The chord between two points (a straight line through the unit sphere,
+// 0 to 2), and the conversions between chords and kilometres: rankings by
+// distance can compare chords and convert only what they show.
+double Chord(const SpherePoint& a, const SpherePoint& b);
+double ChordToKm(double chord);
+double KmToChord(double km);  // INFINITY from half the circumference on
+
 }  // namespace waymark
 
 #endif  // WAYMARK_CORE_GEOIP_H_

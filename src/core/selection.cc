@@ -22,6 +22,14 @@ const char* TierName(Tier t) {
   return "world";
 }
 
+void PrepareForSelection(std::vector<MirrorStatus>* mirrors) {
+  for (MirrorStatus& s : *mirrors) {
+    const Mirror& m = s.mirror;
+    s.point.reset();
+    if (m.latitude && m.longitude) s.point = ToSpherePoint(*m.latitude, *m.longitude);
+  }
+}
+
 namespace {
 
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
@@ -30,6 +38,11 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
 
 std::string SchemeFamily(bool https, int family) {
   return std::string(https ? "HTTPS" : "HTTP") + " (IPv" + std::to_string(family) + ")";
+}
+
+bool SchemeOk(const MirrorStatus& s, bool https, int family) {
+  return !(https ? s.mirror.https_url : s.mirror.http_url).empty() &&
+         s.Get(https, family) == Health::kUp;
 }
 
 // Why `m` may not serve this client over `https`, or "" when it may.
@@ -45,21 +58,33 @@ std::string SchemeProblem(const MirrorStatus& s, bool https, int family) {
   return "";
 }
 
-// The client's restrictions check, "" when it passes.
-std::string RestrictionProblem(const Mirror& m, const GeoLocation& c, long long size) {
-  if (!c.country.empty() && Contains(m.exclude_countries, c.country))
-    return "does not serve country " + c.country;
-  if (m.max_size && size > *m.max_size)
-    return "takes files up to " + std::to_string(*m.max_size) + " bytes";
-  if (m.asn_only && (!c.asn || c.asn != m.asn))
-    return "serves only AS" + std::to_string(m.asn.value_or(0));
+// Whether the client passes the mirror's restrictions; if not, and `why`
+// is given, the reason.
+bool RestrictionsPass(const Mirror& m, const GeoLocation& c, long long size, std::string* why) {
+  if (!c.country.empty() && Contains(m.exclude_countries, c.country)) {
+    if (why) *why = "does not serve country " + c.country;
+    return false;
+  }
+  if (m.max_size && size > *m.max_size) {
+    if (why) *why = "takes files up to " + std::to_string(*m.max_size) + " bytes";
+    return false;
+  }
+  if (m.asn_only && (!c.asn || c.asn != m.asn)) {
+    if (why) *why = "serves only AS" + std::to_string(m.asn.value_or(0));
+    return false;
+  }
   if (m.country_only && (c.country.empty() ||
-                         (c.country != m.country && !Contains(m.also_countries, c.country))))
-    return "serves only country " + m.country +
-           (m.also_countries.empty() ? "" : " and " + Join(m.also_countries, ","));
-  if (m.continent_only && (c.continent.empty() || c.continent != m.continent))
-    return "serves only continent " + m.continent;
-  return "";
+                         (c.country != m.country && !Contains(m.also_countries, c.country)))) {
+    if (why)
+      *why = "serves only country " + m.country +
+             (m.also_countries.empty() ? "" : " and " + Join(m.also_countries, ","));
+    return false;
+  }
+  if (m.continent_only && (c.continent.empty() || c.continent != m.continent)) {
+    if (why) *why = "serves only continent " + m.continent;
+    return false;
+  }
+  return true;
 }
 
 Tier TierOf(const Mirror& m, const GeoLocation& c) {
@@ -70,28 +95,51 @@ Tier TierOf(const Mirror& m, const GeoLocation& c) {
   return Tier::kWorld;
 }
 
+// The ranking order: tier, then distance (unknown after known), then name,
+// then the order of the mirror list (so equal names cannot make it vary).
+bool RanksBefore(const Candidate& a, const Candidate& b) {
+  if (a.tier != b.tier) return a.tier < b.tier;
+  if (a.chord != b.chord) return a.chord < b.chord;
+  int names = a.status->mirror.name.compare(b.status->mirror.name);
+  if (names != 0) return names < 0;
+  return a.status < b.status;
+}
+
 }  // namespace
 
 Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file,
                  const Client& client, const SelectionPolicy& policy,
-                 const std::function<double()>& uniform01) {
+                 const std::function<double()>& uniform01, const SelectionNeeds& needs) {
   Selection out;
-  std::vector<Candidate> https_ok, http_fallback;
+  const bool reasons = needs.reasons;
+  // Every candidate, those over HTTPS and those an HTTPS client could only
+  // reach over HTTP (http_fallback) together; sorted out below.
+  std::vector<Candidate> all;
+  all.reserve(mirrors.size());
+  size_t fallbacks = 0;
+  const GeoLocation& loc = client.location;
+  std::optional<SpherePoint> client_point;
+  if (loc.latitude && loc.longitude) client_point = ToSpherePoint(*loc.latitude, *loc.longitude);
+  std::string why;
   for (const MirrorStatus& s : mirrors) {
     const Mirror& m = s.mirror;
-    auto exclude = [&](std::string why) { out.excluded.push_back({&s, std::move(why)}); };
+    auto exclude = [&](std::string reason) {
+      if (reasons) out.excluded.push_back({&s, std::move(reason)});
+    };
     if (!m.enabled) {
       exclude("disabled");
       continue;
     }
     if (!file.holders.count(m.id)) {
-      auto p = file.problems.find(m.id);
-      if (p == file.problems.end()) {
-        exclude("does not have the file");
-      } else if (p->second == "wrong_size") {
-        exclude("has the file at another size");
-      } else {
-        exclude("has an older copy of the file");
+      if (reasons) {
+        auto p = file.problems.find(m.id);
+        if (p == file.problems.end()) {
+          exclude("does not have the file");
+        } else if (p->second == "wrong_size") {
+          exclude("has the file at another size");
+        } else {
+          exclude("has an older copy of the file");
+        }
       }
       continue;
     }
@@ -101,64 +149,66 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file
       continue;
     }
     if (*s.trace_lag > limit) {
-      exclude("stale: " + std::to_string(*s.trace_lag) + " s behind (limit " +
-              std::to_string(limit) + " s)");
+      if (reasons)
+        exclude("stale: " + std::to_string(*s.trace_lag) + " s behind (limit " +
+                std::to_string(limit) + " s)");
       continue;
     }
-    std::string why = RestrictionProblem(m, client.location, file.size);
-    if (!why.empty()) {
+    if (!RestrictionsPass(m, loc, file.size, reasons ? &why : nullptr)) {
       exclude(why);
       continue;
     }
-    Candidate c{&s, TierOf(m, client.location), std::nullopt, "", false};
-    const GeoLocation& loc = client.location;
-    if (loc.latitude && m.latitude) {
-      c.distance_km = DistanceKm(*loc.latitude, *loc.longitude, *m.latitude, *m.longitude);
-    }
-    std::string problem = SchemeProblem(s, client.https, client.family);
-    if (problem.empty()) {
+    Candidate c{&s, TierOf(m, loc), std::nullopt, "", false};
+    if (client_point && m.latitude && m.longitude)
+      c.chord = Chord(*client_point, s.point ? *s.point : ToSpherePoint(*m.latitude, *m.longitude));
+    if (SchemeOk(s, client.https, client.family)) {
       c.url = client.https ? m.https_url : m.http_url;
-      https_ok.push_back(c);
+      all.push_back(c);
       continue;
     }
-    if (client.https && policy.https_fallback_to_http &&
-        SchemeProblem(s, false, client.family).empty()) {
+    if (client.https && policy.https_fallback_to_http && SchemeOk(s, false, client.family)) {
       c.url = m.http_url;
       c.http_fallback = true;
-      http_fallback.push_back(c);
+      all.push_back(c);
+      ++fallbacks;
       continue;
     }
-    exclude(problem);
+    if (reasons) exclude(SchemeProblem(s, client.https, client.family));
   }
 
   // An HTTPS client goes to HTTP only when no HTTPS mirror can serve it.
-  std::vector<Candidate>& ranked = https_ok.empty() ? http_fallback : https_ok;
-  if (&ranked == &https_ok) {
-    for (const auto& c : http_fallback) {
-      out.excluded.push_back({c.status, SchemeProblem(*c.status, true, client.family)});
+  std::vector<Candidate>& ranked = all;
+  if (fallbacks > 0 && fallbacks < all.size()) {
+    auto http = std::stable_partition(all.begin(), all.end(),
+                                      [](const Candidate& c) { return !c.http_fallback; });
+    if (reasons) {
+      for (auto it = http; it != all.end(); ++it)
+        out.excluded.push_back({it->status, SchemeProblem(*it->status, true, client.family)});
     }
+    all.erase(http, all.end());
   }
-  std::stable_sort(ranked.begin(), ranked.end(), [](const Candidate& a, const Candidate& b) {
-    if (a.tier != b.tier) return a.tier < b.tier;
-    // Unknown distances sort after known ones.
-    double da = a.distance_km.value_or(INFINITY), db = b.distance_km.value_or(INFINITY);
-    if (da != db) return da < db;
-    return a.status->mirror.name < b.status->mirror.name;
-  });
   if (!ranked.empty()) {
     // The near-equal group: same tier as the best, and close to its distance
-    // (all of the tier when distances are unknown).
-    const Candidate& best = ranked[0];
-    size_t n = 1;
-    while (n < ranked.size() && ranked[n].tier == best.tier) {
-      if (best.distance_km && ranked[n].distance_km) {
-        double limit = *best.distance_km + std::max(policy.near_km, *best.distance_km * policy.near_ratio);
-        if (*ranked[n].distance_km > limit) break;
-      } else if (best.distance_km.has_value() != ranked[n].distance_km.has_value()) {
-        break;
-      }
-      ++n;
-    }
+    // (all of the tier when distances are unknown). It is the head of the
+    // full ranking, so only the group is sorted to draw from, and of the
+    // rest only as much as the caller keeps.
+    const Candidate best = *std::min_element(ranked.begin(), ranked.end(), RanksBefore);
+    const bool known = best.chord != INFINITY;
+    double best_km = known ? ChordToKm(best.chord) : 0;
+    double limit = KmToChord(best_km + std::max(policy.near_km, best_km * policy.near_ratio));
+    auto in_group = [&](const Candidate& c) {
+      if (c.tier != best.tier) return false;
+      if (!known) return true;  // then no candidate of the tier has a distance
+      return c.chord != INFINITY && c.chord <= limit;
+    };
+    auto group_end = std::partition(ranked.begin(), ranked.end(), in_group);
+    std::sort(ranked.begin(), group_end, RanksBefore);
+    size_t n = static_cast<size_t>(group_end - ranked.begin());
+    size_t keep = std::min(ranked.size(), std::max(needs.ranked, n));
+    std::partial_sort(group_end, ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
+                      RanksBefore);
+    ranked.resize(keep);
+
     long long total = 0;
     for (size_t i = 0; i < n; ++i) total += ranked[i].status->mirror.weight;
     double r = uniform01() * static_cast<double>(total);
@@ -170,8 +220,12 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file
         break;
       }
     }
-    std::rotate(ranked.begin(), ranked.begin() + pick, ranked.begin() + pick + 1);
+    std::rotate(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(pick),
+                ranked.begin() + static_cast<std::ptrdiff_t>(pick + 1));
     out.near_equal = n;
+    if (ranked.size() > needs.ranked) ranked.resize(std::max<size_t>(needs.ranked, 1));
+    for (Candidate& c : ranked)
+      if (c.chord != INFINITY) c.distance_km = ChordToKm(c.chord);
   }
   out.ranked = std::move(ranked);
   std::stable_sort(out.excluded.begin(), out.excluded.end(), [](const Exclusion& a, const Exclusion& b) {

@@ -15,6 +15,9 @@
 #ifndef WAYMARK_CORE_SELECTION_H_
 #define WAYMARK_CORE_SELECTION_H_
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -38,9 +41,18 @@ struct MirrorStatus {
   Health https_v4 = Health::kUnknown, https_v6 = Health::kUnknown;
   std::optional<long long> trace_lag;  // seconds behind the origin
   std::optional<long long> max_lag;    // per-mirror limit, else the policy's
+  // The mirror's coordinates on the unit sphere, set by
+  // PrepareForSelection(); when unset, Select() works them out from the
+  // latitude and longitude each time.
+  std::optional<SpherePoint> point;
 
   Health Get(bool https, int family) const;
 };
+
+// Works out what Select() would otherwise compute for every request
+// (the mirrors' points on the sphere). The redirector calls it once per
+// refresh of its mirror list.
+void PrepareForSelection(std::vector<MirrorStatus>* mirrors);
 
 // A set of mirror ids (small non-negative integers, as PostgreSQL hands
 // them out): a bit per id, so filling it for every request costs one
@@ -49,18 +61,24 @@ class MirrorIdSet {
  public:
   void insert(int id) {
     if (id < 0) return;
-    if (static_cast<size_t>(id) >= bits_.size()) bits_.resize(static_cast<size_t>(id) + 1);
-    bits_[static_cast<size_t>(id)] = true;
+    size_t w = static_cast<size_t>(id) / 64;
+    if (w >= words_.size()) words_.resize(w + 1);
+    words_[w] |= uint64_t{1} << (id % 64);
   }
   void erase(int id) {
-    if (id >= 0 && static_cast<size_t>(id) < bits_.size()) bits_[static_cast<size_t>(id)] = false;
+    size_t w = static_cast<size_t>(id) / 64;
+    if (id >= 0 && w < words_.size()) words_[w] &= ~(uint64_t{1} << (id % 64));
   }
   size_t count(int id) const {
-    return id >= 0 && static_cast<size_t>(id) < bits_.size() && bits_[static_cast<size_t>(id)];
+    size_t w = static_cast<size_t>(id) / 64;
+    return id >= 0 && w < words_.size() && (words_[w] >> (id % 64) & 1);
   }
+  // Room for ids below `n` without another allocation.
+  void reserve(int n) { words_.reserve(static_cast<size_t>(std::max(n, 0)) / 64 + 1); }
+  void clear() { words_.clear(); }
 
  private:
-  std::vector<bool> bits_;
+  std::vector<uint64_t> words_;
 };
 
 struct FileFacts {
@@ -96,6 +114,10 @@ struct Candidate {
   // (valid as long as `status`), so ranking fifty mirrors copies no string.
   std::string_view url;
   bool http_fallback = false;         // an HTTPS client sent to HTTP
+  // What the ranking compares: the straight line to the client through the
+  // unit sphere, which grows with the distance and needs no arcsine;
+  // INFINITY when unknown.
+  double chord = INFINITY;
 };
 
 struct Exclusion {
@@ -109,10 +131,22 @@ struct Selection {
   size_t near_equal = 0;  // how many of the first entries shared the draw
 };
 
+// How much of the answer the caller uses. `waymark pick` and the mirror list
+// show every mirror and every reason; a redirect needs only the chosen
+// mirror and the few in its Link headers, and no reasons, which spares
+// most of the work on the path that serves every download.
+struct SelectionNeeds {
+  bool reasons = true;           // fill Selection::excluded
+  size_t ranked = SIZE_MAX;      // keep at most this many in Selection::ranked
+};
+
 // `uniform01` returns numbers in [0, 1); tests pass a fixed sequence.
+// Whatever `needs` says, the ranking and the draw are the same; with
+// needs.ranked = n, ranked holds only the first n entries (near_equal still
+// counts the whole group the draw was among).
 Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file,
                  const Client& client, const SelectionPolicy& policy,
-                 const std::function<double()>& uniform01);
+                 const std::function<double()>& uniform01, const SelectionNeeds& needs = {});
 
 }  // namespace waymark
 

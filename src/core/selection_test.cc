@@ -283,5 +283,89 @@ TEST(SelectionTest, NoCandidates) {
   EXPECT_TRUE(Select({}, file, Client(), SelectionPolicy(), Fixed(0)).ranked.empty());
 }
 
+// The redirector asks for less (no reasons, the first few ranked) and
+// prepares the mirrors' points once; the answer must be the one `waymark
+// pick` and the mirror list show: same choice, same order, for the same draw.
+TEST(SelectTest, RedirectShortcutsRankAsTheFullSelection) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<double> u(0, 1);
+  const char* cc[] = {"DE", "US", "SG", "BR", "FR"};
+  const char* cont[] = {"EU", "NA", "AS", "SA", "EU"};
+  for (int round = 0; round < 300; ++round) {
+    std::vector<MirrorStatus> mirrors;
+    int n = 1 + static_cast<int>(u(rng) * 40);
+    for (int i = 1; i <= n; ++i) {
+      int k = static_cast<int>(u(rng) * 5);
+      MirrorStatus m = Make(i, "m" + std::to_string(i % 17), cc[k], cont[k], 64500 + k,
+                            -60 + u(rng) * 120, -180 + u(rng) * 360);
+      if (u(rng) < 0.2) m.mirror.latitude.reset();  // some without coordinates
+      m.mirror.weight = 1 + static_cast<int>(u(rng) * 200);
+      if (u(rng) < 0.1) m.https_v4 = Health::kDown;
+      if (u(rng) < 0.05) m.mirror.enabled = false;
+      mirrors.push_back(m);
+    }
+    FileFacts facts = AllHold(mirrors);
+    if (n > 2) facts.holders.erase(2);
+    int k = static_cast<int>(u(rng) * 5);
+    Client client = At(cc[k], cont[k], u(rng) < 0.3 ? 64500 + k : 0, -60 + u(rng) * 120,
+                       -180 + u(rng) * 360, 4, u(rng) < 0.5);
+    SelectionPolicy policy;
+    policy.https_fallback_to_http = u(rng) < 0.5;
+    double draw = u(rng);
+    Selection full = Select(mirrors, facts, client, policy, Fixed(draw));
+    std::vector<MirrorStatus> prepared = mirrors;
+    PrepareForSelection(&prepared);
+    SelectionNeeds needs;
+    needs.reasons = false;
+    needs.ranked = 1 + static_cast<size_t>(u(rng) * 6);
+    Selection quick = Select(prepared, facts, client, policy, Fixed(draw), needs);
+    SCOPED_TRACE("round " + std::to_string(round));
+    // The order spelled out: sort by tier, distance (unknown last), name;
+    // the near-equal head shares the weighted draw; the drawn one first.
+    std::vector<Candidate> want = full.ranked;
+    std::stable_sort(want.begin(), want.end(), [&](const Candidate& a, const Candidate& b) {
+      double da = a.distance_km.value_or(1e300), db = b.distance_km.value_or(1e300);
+      return std::tie(a.tier, da, a.status->mirror.name, a.status) <
+             std::tie(b.tier, db, b.status->mirror.name, b.status);
+    });
+    size_t group = 0;
+    long long total = 0;
+    for (const Candidate& c : want) {
+      if (c.tier != want[0].tier) break;
+      if (want[0].distance_km &&
+          (!c.distance_km || *c.distance_km > *want[0].distance_km +
+                                                  std::max(policy.near_km, *want[0].distance_km *
+                                                                               policy.near_ratio)))
+        break;
+      total += c.status->mirror.weight;
+      ++group;
+    }
+    double r = draw * static_cast<double>(total);
+    size_t pick = group ? group - 1 : 0;
+    for (size_t i = 0; i < group; ++i) {
+      if ((r -= want[i].status->mirror.weight) < 0) {
+        pick = i;
+        break;
+      }
+    }
+    if (group) std::rotate(want.begin(), want.begin() + pick, want.begin() + pick + 1);
+    EXPECT_EQ(full.near_equal, group);
+    ASSERT_EQ(want.size(), full.ranked.size());
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_EQ(want[i].status, full.ranked[i].status) << i;
+    EXPECT_TRUE(quick.excluded.empty());
+    EXPECT_EQ(quick.near_equal, full.near_equal);
+    ASSERT_EQ(quick.ranked.size(), std::min(needs.ranked, full.ranked.size()));
+    for (size_t i = 0; i < quick.ranked.size(); ++i) {
+      // Compared by position in the list, as the two lists are copies.
+      EXPECT_EQ(quick.ranked[i].status - prepared.data(), full.ranked[i].status - mirrors.data());
+      EXPECT_EQ(quick.ranked[i].tier, full.ranked[i].tier);
+      EXPECT_EQ(quick.ranked[i].url, full.ranked[i].url);
+      ASSERT_EQ(quick.ranked[i].distance_km.has_value(), full.ranked[i].distance_km.has_value());
+      if (full.ranked[i].distance_km)
+        EXPECT_NEAR(*quick.ranked[i].distance_km, *full.ranked[i].distance_km, 1e-6);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace waymark

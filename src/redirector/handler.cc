@@ -115,6 +115,7 @@ void Handler::Refresh() {
   }
   gens_ = std::move(gens);
   mirrors_ = std::move(fresh);
+  PrepareForSelection(&mirrors_);
   have_mirrors_ = true;
 }
 
@@ -165,6 +166,7 @@ const Handler::CachedFile* Handler::Lookup(const std::string& path, bool* databa
 
 Response Handler::ServeLocally(const std::string& path, const std::string& why) {
   served_.mirror_id = 0;
+  served_.tier = "origin";
   Response r;
   r.status = 200;
   // nginx replaces this answer with the internal location's; the path is
@@ -180,6 +182,7 @@ Response Handler::Fallback(const std::string& path, const Client& client, const 
   if (!f && !options_.local_location.empty()) return ServeLocally(path, why);
   if (!f) return ErrorResponse(503, "no mirror can serve this file now (" + why + ")");
   served_.mirror_id = 0;
+  served_.tier = "fallback";
   Response r;
   r.status = 302;
   r.headers = {{"Location", f->url + EncodePath(path)},
@@ -237,13 +240,18 @@ bool Handler::Details(int file_id, FileDetails* out) {
 Response Handler::Redirect(const RequestInfo& req, const FileRecord& file, const Client& client) {
   if (file.size < options_.min_size && !options_.local_location.empty())
     return ServeLocally(file.path, "small file");
-  FileFacts facts;
-  facts.size = file.size;
+  facts_.size = file.size;
+  facts_.holders.clear();
   for (const MirrorStatus& m : mirrors_)
-    if (bitmaps_.Holds(m.mirror.id, file.id)) facts.holders.insert(m.mirror.id);
-  Selection sel = Select(mirrors_, facts, client, options_.policy, uniform01_);
+    if (bitmaps_.Holds(m.mirror.id, file.id)) facts_.holders.insert(m.mirror.id);
+  // The 302 shows the choice and max_link_headers more, and no reasons.
+  SelectionNeeds needs;
+  needs.reasons = false;
+  needs.ranked = 1 + static_cast<size_t>(std::max(options_.max_link_headers, 0));
+  Selection sel = Select(mirrors_, facts_, client, options_.policy, uniform01_, needs);
   if (sel.ranked.empty()) return Fallback(file.path, client, "no candidate mirror");
   served_.mirror_id = sel.ranked.front().status->mirror.id;
+  served_.tier = TierName(sel.ranked.front().tier);
   return RedirectResponse(sel, file, OriginUrl(req), options_.max_link_headers);
 }
 
@@ -296,20 +304,7 @@ Response Handler::Handle(const RequestInfo& req) {
   served_ = Served{};
   std::string country;
   Response r = Answer(req, &country);
-  if (options_.metrics) {
-    // The tier from the header that names the choice: "fra1; tier=asn",
-    // "fallback; reason=...", "origin; reason=...".
-    std::string chosen = r.Header("X-Waymark-Mirror"), tier = "none";
-    size_t t = chosen.find("; tier=");
-    if (t != std::string::npos) {
-      tier = chosen.substr(t + 7);
-    } else if (StartsWith(chosen, "fallback;")) {
-      tier = "fallback";
-    } else if (StartsWith(chosen, "origin;")) {
-      tier = "origin";
-    }
-    options_.metrics->CountRequest(r.status, tier);
-  }
+  if (options_.metrics) options_.metrics->CountRequest(r.status, served_.tier);
   if (req.method == "GET" && served_.mirror_id >= 0) {
     // Range requests of a download already counted (any worker) within
     // the window are the same download.
@@ -321,11 +316,15 @@ Response Handler::Handle(const RequestInfo& req) {
     }
     if (!repeat) {
       time_t now = clock_();
-      struct tm tm;
-      gmtime_r(&now, &tm);
-      char day[16];
-      strftime(day, sizeof day, "%Y-%m-%d", &tm);
-      DownloadKey key{day, served_.path, served_.mirror_id, country};
+      if (now / 86400 != day_number_) {
+        day_number_ = now / 86400;
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        char day[16];
+        strftime(day, sizeof day, "%Y-%m-%d", &tm);
+        day_ = day;
+      }
+      DownloadKey key{day_, served_.path, served_.mirror_id, country};
       if (counts_.Add(key) && options_.metrics) options_.metrics->downloads_counted++;
       SetPendingGauge();
     }

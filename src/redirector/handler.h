@@ -204,8 +204,14 @@ class Handler {
   // What the current request decided, for the statistics.
   struct Served {
     std::string path;
-    int mirror_id = -1;  // -1: not a download
+    int mirror_id = -1;          // -1: not a download
+    const char* tier = "none";   // for the metrics: a kMetricTiers value
   } served_;
+  // Scratch for Redirect(), kept to spare an allocation per request.
+  FileFacts facts_;
+  // The UTC day of download counts, remade when the day changes.
+  long long day_number_ = -1;
+  std::string day_;
 };
 
 }  // namespace waymark

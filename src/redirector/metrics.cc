@@ -1,5 +1,7 @@
 #include "redirector/metrics.h"
 
+#include <cstring>
+
 namespace waymark {
 
 void Metrics::Reset() {
@@ -11,13 +13,15 @@ void Metrics::Reset() {
   for (auto& p : stats_pending) p.store(0);
 }
 
-void Metrics::CountRequest(int status, const std::string& tier) {
+void Metrics::CountRequest(int status, const char* tier) {
+  // Once per request: no strings made.
+  static constexpr int kCodes[kStatusCount - 1] = {200, 302, 400, 404, 405, 503};
   int s = kStatusCount - 1;
   for (int i = 0; i < kStatusCount - 1; ++i)
-    if (std::to_string(status) == kMetricStatuses[i]) s = i;
+    if (status == kCodes[i]) s = i;
   int t = kTierCount - 1;
   for (int i = 0; i < kTierCount; ++i)
-    if (tier == kMetricTiers[i]) t = i;
+    if (std::strcmp(tier, kMetricTiers[i]) == 0) t = i;
   requests[s][t].fetch_add(1, std::memory_order_relaxed);
 }
 

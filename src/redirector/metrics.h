@@ -35,7 +35,8 @@ struct Metrics {
 
   // Zeroes everything (the memory may come from mmap or the heap).
   void Reset();
-  void CountRequest(int status, const std::string& tier);
+  // `tier` is one of kMetricTiers (anything else counts as "none").
+  void CountRequest(int status, const char* tier);
 };
 
 // Prometheus text format 0.0.4.

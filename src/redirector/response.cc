@@ -2,6 +2,9 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/strings.h"
 #include "core/url.h"
 
@@ -31,10 +34,16 @@ std::string Response::Header(const std::string& name) const {
 }
 
 std::string Response::Serialize(bool head) const {
-  std::string out = "Status: " + std::to_string(status) + " " + Reason(status) + "\r\n";
-  for (const auto& [k, v] : headers) out += k + ": " + v + "\r\n";
-  out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
-  if (!head) out += body;
+  // One allocation: this runs for every request.
+  size_t size = 64 + body.size();
+  for (const auto& [k, v] : headers) size += k.size() + v.size() + 4;
+  std::string out;
+  out.reserve(size);
+  out.append("Status: ").append(std::to_string(status)).append(" ").append(Reason(status));
+  out.append("\r\n");
+  for (const auto& [k, v] : headers) out.append(k).append(": ").append(v).append("\r\n");
+  out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
+  if (!head) out.append(body);
   return out;
 }
 
@@ -109,15 +118,31 @@ Response RedirectResponse(const Selection& sel, const FileRecord& file,
   const Candidate& best = sel.ranked.front();
   Response r;
   r.status = 302;
-  r.headers.emplace_back("Location", std::string(best.url) + path);
+  r.headers.reserve(static_cast<size_t>(std::max(max_links, 0)) + 8);
+  std::string location;
+  location.reserve(best.url.size() + path.size());
+  location.append(best.url).append(path);
+  r.body.reserve(location.size() + 8);
+  r.body.append("Found: ").append(location).append("\n");
+  r.headers.emplace_back("Location", std::move(location));
   for (size_t i = 1; i < sel.ranked.size() && static_cast<int>(i) <= max_links; ++i) {
     const Candidate& c = sel.ranked[i];
-    std::string link = "<" + std::string(c.url) + path + ">; rel=duplicate; pri=" + std::to_string(i);
-    if (!c.status->mirror.country.empty()) link += "; geo=" + ToLower(c.status->mirror.country);
-    r.headers.emplace_back("Link", link);
+    std::string link;
+    link.reserve(c.url.size() + path.size() + 40);
+    link.append("<").append(c.url).append(path).append(">; rel=duplicate; pri=");
+    link.append(std::to_string(i));
+    const std::string& cc = c.status->mirror.country;
+    if (!cc.empty()) {
+      link.append("; geo=");
+      for (char ch : cc) link.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+    }
+    r.headers.emplace_back("Link", std::move(link));
   }
-  r.headers.emplace_back("Link", "<" + origin_url + path +
-                                     ".meta4>; rel=describedby; type=\"application/metalink4+xml\"");
+  std::string meta;
+  meta.reserve(origin_url.size() + path.size() + 64);
+  meta.append("<").append(origin_url).append(path);
+  meta.append(".meta4>; rel=describedby; type=\"application/metalink4+xml\"");
+  r.headers.emplace_back("Link", std::move(meta));
   std::string b64 = Sha256HexToBase64(file.sha256_hex);
   if (!b64.empty()) {
     r.headers.emplace_back("Digest", "SHA-256=" + b64);
@@ -127,7 +152,6 @@ Response RedirectResponse(const Selection& sel, const FileRecord& file,
   r.headers.emplace_back("X-Waymark-Mirror",
                          best.status->mirror.name + "; tier=" + TierName(best.tier));
   r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
-  r.body = "Found: " + std::string(best.url) + path + "\n";
   return r;
 }
 

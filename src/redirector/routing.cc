@@ -1,5 +1,7 @@
 #include "redirector/routing.h"
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "core/strings.h"
@@ -29,6 +31,11 @@ bool DecodeQueryValue(const std::string& in, std::string* out) {
 
 // True when the Accept header lists `type` with a non-zero quality.
 bool Accepts(const std::string& accept, const std::string& type) {
+  // Most clients send "*/*" or a browser's list: rule those out before
+  // taking the header apart.
+  auto same = [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; };
+  if (std::search(accept.begin(), accept.end(), type.begin(), type.end(), same) == accept.end())
+    return false;
   for (const std::string& part : Split(accept, ',')) {
     std::vector<std::string> params = Split(part, ';');
     if (ToLower(Trim(params[0])) != type) continue;
@@ -79,7 +86,7 @@ Status RouteRequest(const std::string& uri, const std::string& query, const std:
   Route r;
   r.uri = uri;
   std::map<std::string, std::string> q;
-  for (const std::string& pair : Split(query, '&')) {
+  for (const std::string& pair : query.empty() ? std::vector<std::string>() : Split(query, '&')) {
     for (const std::string& item : Split(pair, ';')) {
       if (item.empty()) continue;
       size_t eq = item.find('=');

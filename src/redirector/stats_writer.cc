@@ -45,6 +45,7 @@ bool StatsWriter::TryHandOver(std::vector<DownloadCount>* batch) {
     batch_.swap(*batch);
     batch->clear();
     busy_ = true;
+    pending_ = Downloads(batch_);
   }
   cv_.notify_all();
   return true;
@@ -53,11 +54,6 @@ bool StatsWriter::TryHandOver(std::vector<DownloadCount>* batch) {
 bool StatsWriter::idle() const {
   std::lock_guard<std::mutex> lock(mu_);
   return !busy_;
-}
-
-long long StatsWriter::pending() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return busy_ ? Downloads(batch_) : 0;
 }
 
 long long StatsWriter::Finish(std::vector<DownloadCount> last, int timeout_ms) {
@@ -71,6 +67,7 @@ long long StatsWriter::Finish(std::vector<DownloadCount> last, int timeout_ms) {
   if (last.empty()) return 0;
   batch_ = std::move(last);
   busy_ = true;
+  pending_ = Downloads(batch_);
   cv_.notify_all();
   if (!cv_.wait_until(lock, deadline, [&] { return !busy_; })) return Downloads(batch_);
   return 0;
@@ -96,6 +93,7 @@ void StatsWriter::Run() {
       lock.lock();
       batch_.clear();
       busy_ = false;
+      pending_ = 0;
       cv_.notify_all();
       continue;
     }

@@ -11,6 +11,7 @@
 #ifndef WAYMARK_REDIRECTOR_STATS_WRITER_H_
 #define WAYMARK_REDIRECTOR_STATS_WRITER_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -53,8 +54,9 @@ class StatsWriter {
   // No batch in hand: TryHandOver() would take one.
   bool idle() const;
 
-  // Downloads waiting in the writer (handed over, not yet written).
-  long long pending() const;
+  // Downloads waiting in the writer (handed over, not yet written). Read on
+  // every counted request, so it takes no lock.
+  long long pending() const { return pending_.load(std::memory_order_relaxed); }
 
  private:
   void Run();
@@ -65,6 +67,7 @@ class StatsWriter {
   std::condition_variable cv_;
   std::vector<DownloadCount> batch_;  // the batch in hand, under mu_
   bool busy_ = false;                 // batch_ not written yet
+  std::atomic<long long> pending_{0};  // downloads in batch_ while busy_
   bool stop_ = false;
   bool finishing_ = false;            // Finish(): no more pauses
   std::thread thread_;
