@@ -16,19 +16,35 @@ ListingEntry Entry(EntryType type, const std::string& name) {
   return e;
 }
 
-TEST(ListingWalkTest, StartsAtTheBaseAndEndsWhenNothingIsQueued) {
-  ListLimits limits;
-  ListStats stats;
-  ListingWalk walk(limits, &stats);
-  std::string dir = "unset";
-  int depth = -1;
-  ASSERT_TRUE(walk.Next(&dir, &depth));
-  EXPECT_EQ(dir, "");
-  EXPECT_EQ(depth, 0);
-  EXPECT_FALSE(walk.Next(&dir, &depth));
+// Admits an entry `name` of `type` that the listing of `dir` (at `depth`)
+// names: its path relative to the base, or "" when it is refused.
+std::string AdmitPath(ListingWalk* walk, const std::string& dir, int depth, EntryType type,
+                      const std::string& name) {
+  ListingEntry e = Entry(type, name);
+  bool admitted = false;
+  Status s = walk->Admit(dir, depth, &e, &admitted);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return admitted ? e.path : "";
 }
 
-TEST(ListingWalkTest, AdmitsGoodNamesWithPathsRelativeToTheBase) {
+// One walk for a test; a test may change limits_ before using it.
+class ListingWalkTest : public ::testing::Test {
+ protected:
+  ListLimits limits_;
+  ListStats stats_;
+  ListingWalk walk_{limits_, &stats_};
+  std::string dir_;
+  int depth_ = 0;
+};
+
+TEST_F(ListingWalkTest, StartsAtTheBaseAndEndsWhenNothingIsQueued) {
+  ASSERT_TRUE(walk_.Next(&dir_, &depth_));
+  EXPECT_EQ(dir_, "");
+  EXPECT_EQ(depth_, 0);
+  EXPECT_FALSE(walk_.Next(&dir_, &depth_));
+}
+
+TEST_F(ListingWalkTest, AdmitsGoodNamesWithPathsRelativeToTheBase) {
   struct Case {
     std::string dir;
     EntryType type;
@@ -49,17 +65,13 @@ TEST(ListingWalkTest, AdmitsGoodNamesWithPathsRelativeToTheBase) {
     ListLimits limits;
     ListStats stats;
     ListingWalk walk(limits, &stats);
-    ListingEntry e = Entry(c.type, c.name);
-    bool admitted = false;
-    ASSERT_TRUE(walk.Admit(c.dir, 1, &e, &admitted).ok()) << c.path;
-    EXPECT_TRUE(admitted) << c.path;
-    EXPECT_EQ(e.path, c.path);
+    EXPECT_EQ(AdmitPath(&walk, c.dir, 1, c.type, c.name), c.path);
     EXPECT_EQ(stats.entries, 1) << c.path;
     EXPECT_EQ(stats.rejected, 0) << c.path;
   }
 }
 
-TEST(ListingWalkTest, RefusesHostileNamesWithAReason) {
+TEST_F(ListingWalkTest, RefusesHostileNamesWithAReason) {
   struct Case {
     std::string dir;
     std::string name;
@@ -84,10 +96,7 @@ TEST(ListingWalkTest, RefusesHostileNamesWithAReason) {
     std::string dir;
     int depth = 0;
     ASSERT_TRUE(walk.Next(&dir, &depth));
-    ListingEntry e = Entry(EntryType::kDirectory, c.name);
-    bool admitted = true;
-    ASSERT_TRUE(walk.Admit(c.dir, 0, &e, &admitted).ok()) << c.why;
-    EXPECT_FALSE(admitted) << c.why;
+    EXPECT_EQ(AdmitPath(&walk, c.dir, 0, EntryType::kDirectory, c.name), "") << c.why;
     EXPECT_EQ(stats.entries, 0) << c.why;
     EXPECT_EQ(stats.rejected, 1) << c.why;
     ASSERT_EQ(stats.reject_samples.size(), 1u) << c.why;
@@ -96,79 +105,47 @@ TEST(ListingWalkTest, RefusesHostileNamesWithAReason) {
   }
 }
 
-TEST(ListingWalkTest, QueuesDirectoriesBreadthFirstAndListsEachOnce) {
-  ListLimits limits;
-  ListStats stats;
-  ListingWalk walk(limits, &stats);
-  std::string dir;
-  int depth = 0;
-  ASSERT_TRUE(walk.Next(&dir, &depth));
-  bool admitted = false;
-  for (const char* name : {"a", "b", "a"}) {
-    ListingEntry e = Entry(EntryType::kDirectory, name);
-    ASSERT_TRUE(walk.Admit(dir, depth, &e, &admitted).ok());
-    EXPECT_TRUE(admitted);
-  }
-  ListingEntry file = Entry(EntryType::kFile, "f");
-  ASSERT_TRUE(walk.Admit(dir, depth, &file, &admitted).ok());
-  EXPECT_TRUE(admitted);
-  ASSERT_TRUE(walk.Next(&dir, &depth));
-  EXPECT_EQ(dir, "a");
-  EXPECT_EQ(depth, 1);
-  ListingEntry sub = Entry(EntryType::kDirectory, "c");
-  ASSERT_TRUE(walk.Admit(dir, depth, &sub, &admitted).ok());
-  EXPECT_EQ(sub.path, "a/c");
+TEST_F(ListingWalkTest, QueuesDirectoriesBreadthFirstAndListsEachOnce) {
+  ASSERT_TRUE(walk_.Next(&dir_, &depth_));
+  for (const char* name : {"a", "b", "a"})
+    EXPECT_EQ(AdmitPath(&walk_, dir_, depth_, EntryType::kDirectory, name), name);
+  EXPECT_EQ(AdmitPath(&walk_, dir_, depth_, EntryType::kFile, "f"), "f");
+  ASSERT_TRUE(walk_.Next(&dir_, &depth_));
+  EXPECT_EQ(dir_, "a");
+  EXPECT_EQ(depth_, 1);
+  EXPECT_EQ(AdmitPath(&walk_, dir_, depth_, EntryType::kDirectory, "c"), "a/c");
   std::vector<std::pair<std::string, int>> rest;
-  while (walk.Next(&dir, &depth)) rest.emplace_back(dir, depth);
+  while (walk_.Next(&dir_, &depth_)) rest.emplace_back(dir_, depth_);
   const std::vector<std::pair<std::string, int>> want = {{"b", 1}, {"a/c", 2}};
   EXPECT_EQ(rest, want);
-  EXPECT_EQ(stats.entries, 5);
+  EXPECT_EQ(stats_.entries, 5);
 }
 
-TEST(ListingWalkTest, RefusesDirectoriesDeeperThanMaxDepthButCountsThem) {
-  ListLimits limits;
-  limits.max_depth = 2;
-  ListStats stats;
-  ListingWalk walk(limits, &stats);
-  bool admitted = false;
-  ListingEntry deep = Entry(EntryType::kDirectory, "c");
-  ASSERT_TRUE(walk.Admit("a/b", 2, &deep, &admitted).ok());
-  EXPECT_FALSE(admitted);
-  EXPECT_EQ(stats.entries, 1);
-  ASSERT_EQ(stats.reject_samples.size(), 1u);
-  EXPECT_EQ(stats.reject_samples[0], "directory deeper than scan.max_depth");
+TEST_F(ListingWalkTest, RefusesDirectoriesDeeperThanMaxDepthButCountsThem) {
+  limits_.max_depth = 2;
+  EXPECT_EQ(AdmitPath(&walk_, "a/b", 2, EntryType::kDirectory, "c"), "");
+  EXPECT_EQ(stats_.entries, 1);
+  ASSERT_EQ(stats_.reject_samples.size(), 1u);
+  EXPECT_EQ(stats_.reject_samples[0], "directory deeper than scan.max_depth");
   // Files at that depth are not limited, nor directories one level up.
-  ListingEntry file = Entry(EntryType::kFile, "f");
-  ASSERT_TRUE(walk.Admit("a/b", 2, &file, &admitted).ok());
-  EXPECT_TRUE(admitted);
-  ListingEntry ok = Entry(EntryType::kDirectory, "b2");
-  ASSERT_TRUE(walk.Admit("a", 1, &ok, &admitted).ok());
-  EXPECT_TRUE(admitted);
-  std::string dir;
-  int depth = 0;
-  ASSERT_TRUE(walk.Next(&dir, &depth));  // the base
-  ASSERT_TRUE(walk.Next(&dir, &depth));
-  EXPECT_EQ(dir, "a/b2");
-  EXPECT_EQ(depth, 2);
-  EXPECT_FALSE(walk.Next(&dir, &depth));
+  EXPECT_EQ(AdmitPath(&walk_, "a/b", 2, EntryType::kFile, "f"), "a/b/f");
+  EXPECT_EQ(AdmitPath(&walk_, "a", 1, EntryType::kDirectory, "b2"), "a/b2");
+  ASSERT_TRUE(walk_.Next(&dir_, &depth_));  // the base
+  ASSERT_TRUE(walk_.Next(&dir_, &depth_));
+  EXPECT_EQ(dir_, "a/b2");
+  EXPECT_EQ(depth_, 2);
+  EXPECT_FALSE(walk_.Next(&dir_, &depth_));
 }
 
-TEST(ListingWalkTest, FailsOnceEntriesPassMaxEntries) {
-  ListLimits limits;
-  limits.max_entries = 2;
-  ListStats stats;
-  ListingWalk walk(limits, &stats);
-  bool admitted = false;
+TEST_F(ListingWalkTest, FailsOnceEntriesPassMaxEntries) {
+  limits_.max_entries = 2;
   // A refused name does not count.
-  ListingEntry bad = Entry(EntryType::kFile, "..");
-  ASSERT_TRUE(walk.Admit("", 0, &bad, &admitted).ok());
-  for (const char* name : {"a", "b"}) {
-    ListingEntry e = Entry(EntryType::kFile, name);
-    ASSERT_TRUE(walk.Admit("", 0, &e, &admitted).ok()) << name;
-    EXPECT_TRUE(admitted) << name;
-  }
+  EXPECT_EQ(AdmitPath(&walk_, "", 0, EntryType::kFile, ".."), "");
+  EXPECT_EQ(AdmitPath(&walk_, "", 0, EntryType::kFile, "a"), "a");
+  EXPECT_EQ(AdmitPath(&walk_, "", 0, EntryType::kDirectory, "b"), "b");
   ListingEntry third = Entry(EntryType::kFile, "c");
-  Status s = walk.Admit("", 0, &third, &admitted);
+  bool admitted = true;
+  Status s = walk_.Admit("", 0, &third, &admitted);
   EXPECT_FALSE(s.ok());
   EXPECT_FALSE(admitted);
   EXPECT_EQ(s.message(), "listing has more than scan.max_entries (2) entries");
