@@ -8,6 +8,7 @@
 
 #include <boost/program_options/value_semantic.hpp>
 
+#include "core/mirror_store.h"
 #include "core/program.h"
 #include "core/strings.h"
 #include "core/text_table.h"
@@ -110,6 +111,15 @@ std::string CurrentActor() {
   if (sudo && *sudo) return sudo;
   if (const passwd* pw = getpwuid(getuid())) return pw->pw_name;
   return "uid " + std::to_string(getuid());
+}
+
+Status LoadMirrors(const AdminContext& ctx, std::vector<Mirror>* mirrors,
+                   std::unique_ptr<Database>* db) {
+  std::unique_ptr<Database> own;
+  if (!db) db = &own;
+  Status s = ctx.Connect(db);
+  if (!s.ok()) return s;
+  return MirrorStore(db->get()).List(mirrors);
 }
 
 int RunAdmin(const std::vector<std::string>& args, std::ostream& out,

@@ -14,6 +14,7 @@
 #include "core/command_line.h"
 #include "core/config.h"
 #include "core/db.h"
+#include "core/mirror.h"
 #include "core/status.h"
 
 namespace waymark {
@@ -35,6 +36,12 @@ struct AdminContext {
   }
   const std::string& arg(size_t i) const { return cl.positional.at(i); }
 };
+
+// Connects to database.dsn and reads every mirror, ordered as
+// MirrorStore::List orders them. `db`, when given, keeps the connection
+// for further reads.
+Status LoadMirrors(const AdminContext& ctx, std::vector<Mirror>* mirrors,
+                   std::unique_ptr<Database>* db = nullptr);
 
 struct Command {
   const char* name;     // "mirror add"

@@ -11,7 +11,6 @@
 #include "admin/command.h"
 #include "core/db.h"
 #include "core/health_rules.h"
-#include "core/mirror_store.h"
 #include "core/strings.h"
 #include "core/url.h"
 
@@ -83,10 +82,8 @@ Status LoadTraceFacts(Database* db, std::map<int, TraceFacts>* trace,
 
 Status RunExportJson(AdminContext* ctx) {
   std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
-  if (!s.ok()) return s;
   std::vector<Mirror> mirrors;
-  s = MirrorStore(db.get()).List(&mirrors);
+  Status s = LoadMirrors(*ctx, &mirrors, &db);
   if (!s.ok()) return s;
   std::map<int, TraceFacts> trace;
   std::map<int, json> health;
@@ -130,11 +127,8 @@ Status RunExportJson(AdminContext* ctx) {
 }
 
 Status RunExportMirmon(AdminContext* ctx) {
-  std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
-  if (!s.ok()) return s;
   std::vector<Mirror> mirrors;
-  s = MirrorStore(db.get()).List(&mirrors);
+  Status s = LoadMirrors(*ctx, &mirrors);
   if (!s.ok()) return s;
   // mirmon's list: "cc url" per line, one line per URL; the e-mail field
   // mirmon allows is left out.

@@ -466,11 +466,8 @@ Status RunRemove(AdminContext* ctx) {
 }
 
 Status RunList(AdminContext* ctx) {
-  std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
-  if (!s.ok()) return s;
   std::vector<Mirror> mirrors;
-  s = MirrorStore(db.get()).List(&mirrors);
+  Status s = LoadMirrors(*ctx, &mirrors);
   if (!s.ok()) return s;
   if (ctx->json()) {
     nlohmann::json j = nlohmann::json::array();

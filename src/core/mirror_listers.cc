@@ -7,10 +7,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <memory>
-#include <set>
 
+#include "core/listing_walk.h"
 #include "core/strings.h"
 #include "core/subprocess.h"
 #include "core/url.h"
@@ -32,6 +31,13 @@ constexpr size_t kMaxLine = 16384;
 void ListStats::Reject(const std::string& why) {
   ++rejected;
   if (reject_samples.size() < 5) reject_samples.push_back(why);
+}
+
+Status ListStats::Count(const ListLimits& limits) {
+  if (++entries > limits.max_entries)
+    return Status::IOError("listing has more than scan.max_entries (" +
+                           std::to_string(limits.max_entries) + ") entries");
+  return Status::OK();
 }
 
 void InitListers() { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -83,9 +89,8 @@ class RsyncLineReader {
     if (pr == ParseResult::kReject) {
       stats_->Reject(why);
     } else if (pr == ParseResult::kEntry) {
-      if (++stats_->entries > limits_.max_entries)
-        return Status::IOError("listing has more than scan.max_entries (" +
-                               std::to_string(limits_.max_entries) + ") entries");
+      Status s = stats_->Count(limits_);
+      if (!s.ok()) return s;
       if (sink_.entry) sink_.entry(e);
       if (sink_.progress && stats_->entries % 10000 == 0) sink_.progress(*stats_);
     }
@@ -280,10 +285,6 @@ Status Fetch(CURL* c, const std::string& url, const ListLimits& l, Body* body, l
   return Status::OK();
 }
 
-std::string Join2(const std::string& dir, const std::string& name) {
-  return dir.empty() ? name : dir + "/" + name;
-}
-
 }  // namespace
 
 Status ListHttp(const std::string& url, const ListLimits& limits, const ListSink& sink,
@@ -295,17 +296,12 @@ Status ListHttp(const std::string& url, const ListLimits& limits, const ListSink
   CurlHandle c(curl_easy_init());
   if (!c) return Status::IOError("cannot set up libcurl");
   CommonOptions(c.get(), limits);
-  // Directories to list, relative to the base, breadth first. Each name
-  // comes from a page's link and passed CheckListingPath, so the walk
-  // cannot leave the base path.
-  std::deque<std::pair<std::string, int>> todo = {{"", 0}};
-  std::set<std::string> visited;
+  ListingWalk walk(limits, stats);
   Body body;
   std::vector<ListingEntry> inexact;
-  while (!todo.empty()) {
-    auto [dir, depth] = todo.front();
-    todo.pop_front();
-    if (!visited.insert(dir).second) continue;
+  std::string dir;
+  int depth = 0;
+  while (walk.Next(&dir, &depth)) {
     long code = 0;
     std::string page_url = base + EncodePath(dir.empty() ? "" : dir + "/");
     ++stats->requests;
@@ -317,24 +313,11 @@ Status ListHttp(const std::string& url, const ListLimits& limits, const ListSink
     for (size_t i = 0; i < page.rejected; ++i)
       stats->Reject(i < page.reject_reasons.size() ? page.reject_reasons[i] : "bad link");
     for (auto& e : page.entries) {
-      e.path = Join2(dir, e.path);
-      if (CheckListingPath(e.path) != "") {
-        stats->Reject(CheckListingPath(e.path));
-        continue;
-      }
-      if (++stats->entries > limits.max_entries)
-        return Status::IOError("listing has more than scan.max_entries (" +
-                               std::to_string(limits.max_entries) + ") entries");
-      if (e.type == EntryType::kDirectory) {
-        if (depth + 1 > limits.max_depth) {
-          stats->Reject("directory deeper than scan.max_depth");
-          continue;
-        }
-        todo.emplace_back(e.path, depth + 1);
-        if (sink.entry) sink.entry(e);
-        continue;
-      }
-      if (!e.size_exact) {
+      bool admitted = false;
+      s = walk.Admit(dir, depth, &e, &admitted);
+      if (!s.ok()) return s;
+      if (!admitted) continue;
+      if (e.type != EntryType::kDirectory && !e.size_exact) {
         if (sink.wants_exact_size && sink.wants_exact_size(e)) inexact.push_back(e);
         continue;
       }
@@ -376,17 +359,15 @@ Status ListFtp(const std::string& url, const ListLimits& limits, const ListSink&
   if (!c) return Status::IOError("cannot set up libcurl");
   CommonOptions(c.get(), limits);
   curl_easy_setopt(c.get(), CURLOPT_FTP_USE_EPSV, 1L);
-  std::deque<std::pair<std::string, int>> todo = {{"", 0}};
-  std::set<std::string> visited;
+  ListingWalk walk(limits, stats);
   Body body;
   bool mlsd = true;
   long long now = std::chrono::duration_cast<std::chrono::seconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
-  while (!todo.empty()) {
-    auto [dir, depth] = todo.front();
-    todo.pop_front();
-    if (!visited.insert(dir).second) continue;
+  std::string dir;
+  int depth = 0;
+  while (walk.Next(&dir, &depth)) {
     std::string dir_url = base + EncodePath(dir.empty() ? "" : dir + "/");
     long code = 0;
     ++stats->requests;
@@ -417,25 +398,10 @@ Status ListFtp(const std::string& url, const ListLimits& limits, const ListSink&
         continue;
       }
       if (pr != ParseResult::kEntry) continue;
-      if (e.path.find('/') != std::string::npos) {
-        stats->Reject("name with '/'");
-        continue;
-      }
-      e.path = Join2(dir, e.path);
-      if (CheckListingPath(e.path) != "") {
-        stats->Reject(CheckListingPath(e.path));
-        continue;
-      }
-      if (++stats->entries > limits.max_entries)
-        return Status::IOError("listing has more than scan.max_entries (" +
-                               std::to_string(limits.max_entries) + ") entries");
-      if (e.type == EntryType::kDirectory) {
-        if (depth + 1 > limits.max_depth) {
-          stats->Reject("directory deeper than scan.max_depth");
-          continue;
-        }
-        todo.emplace_back(e.path, depth + 1);
-      }
+      bool admitted = false;
+      s = walk.Admit(dir, depth, &e, &admitted);
+      if (!s.ok()) return s;
+      if (!admitted) continue;
       if (sink.entry) sink.entry(e);
     }
     if (sink.progress) sink.progress(*stats);

@@ -38,6 +38,9 @@ struct ListStats {
   std::vector<std::string> reject_samples;  // first few reasons, for the log
   long long requests = 0;  // HTTP/FTP requests made
   void Reject(const std::string& why);
+  // Counts one accepted entry; an error once there are more than
+  // limits.max_entries.
+  Status Count(const ListLimits& limits);
 };
 
 struct ListSink {

@@ -4,54 +4,32 @@
 // a server that drips bytes, and an rsync module with unservable names.
 // Nothing of a rejected entry reaches the database.
 #include <gtest/gtest.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <pqxx/pqxx>
+#include <memory>
 
-#include "tests/harness/commands.h"
 #include "tests/harness/nginx_server.h"
-#include "tests/harness/postgres_cluster.h"
 #include "tests/harness/rsync_daemon.h"
+#include "tests/harness/scan_fixture.h"
 #include "tests/harness/temp_dir.h"
 
 namespace waymark {
 namespace {
 
-using testing::RunBinary;
-using testing::SharedCluster;
 using testing::WriteFile;
 
-constexpr long long kT = 1767225600;  // 2026-01-01 00:00:00 UTC
-
-void Put(const std::string& root, const std::string& path, const std::string& data,
-         long long mtime) {
-  WriteFile(root + "/" + path, data);
-  struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(mtime), 0}};
-  ASSERT_EQ(utimensat(AT_FDCWD, (root + "/" + path).c_str(), times, 0), 0);
-}
-
-class ScanHttpTest : public ::testing::Test {
+class ScanHttpTest : public testing::ScanFixture {
  protected:
+  ScanHttpTest() : ScanFixture("[scan]\nio_timeout = 5s\nconnect_timeout = 5s\n") {}
+
   void SetUp() override {
-    dsn_ = SharedCluster()->CreateDatabase();
-    repo_ = dir_ / "repo";
-    WriteConfig("");
-    CommandResult r = testing::RunWaymark({"-c", config_, "db", "init"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ScanFixture::SetUp();
+    if (HasFatalFailure()) return;
     Put(repo_, "pub/app-1.0.tar.gz", std::string(3000, 'a'), kT);
     Put(repo_, "pub/big.iso", std::string(300000, 'b'), kT);
     Put(repo_, "pub/deep/er/file name.txt", "spaces & more\n", kT);
-    r = RunBinary("waymark-scan", {"-c", config_, "--repository"});
+    CommandResult r = ScanRepository();
     ASSERT_EQ(r.exit_code, 0) << r.err;
     port_ = testing::FreePort();
-  }
-
-  void WriteConfig(const std::string& extra) {
-    config_ = dir_ / "waymark.conf";
-    WriteFile(config_, "[database]\ndsn = " + dsn_ + "\n[repository]\npath = " + repo_ +
-                           "\n[scan]\nio_timeout = 5s\nconnect_timeout = 5s\n" + extra);
   }
 
   void StartNginx(const std::string& locations) {
@@ -66,28 +44,10 @@ class ScanHttpTest : public ::testing::Test {
 
   void AddMirror(const std::string& name, const std::string& http_url,
                  std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"-c", config_, "mirror", "add", name, "--no-geoip",
-                                     "--http", http_url};
-    args.insert(args.end(), extra.begin(), extra.end());
-    CommandResult r = testing::RunWaymark(args);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    extra.insert(extra.begin(), {"--http", http_url});
+    MirrorAdd(name, extra);
   }
 
-  CommandResult Scan(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-c", config_});
-    return RunBinary("waymark-scan", args);
-  }
-
-  std::string Query(const std::string& sql) { return testing::QueryRows(dsn_, sql); }
-
-  std::string Holds(const std::string& mirror) {
-    return Query("SELECT coalesce(string_agg(f.path, ',' ORDER BY f.path), '') FROM file_mirrors fm "
-                 "JOIN files f ON f.id = fm.file_id JOIN mirrors m ON m.id = fm.mirror_id "
-                 "WHERE m.name = '" + mirror + "'");
-  }
-
-  testing::TempDir dir_;
-  std::string dsn_, repo_, config_;
   int port_ = 0;
   std::unique_ptr<testing::NginxServer> nginx_;
 };

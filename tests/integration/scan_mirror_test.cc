@@ -23,6 +23,7 @@
 #include "tests/harness/ftp_server.h"
 #include "tests/harness/postgres_cluster.h"
 #include "tests/harness/rsync_daemon.h"
+#include "tests/harness/scan_fixture.h"
 #include "tests/harness/temp_dir.h"
 
 namespace waymark {
@@ -32,40 +33,20 @@ using testing::RunBinary;
 using testing::SharedCluster;
 using testing::WriteFile;
 
-constexpr long long kT = 1767225600;  // 2026-01-01 00:00:00 UTC
-
-void SetMtime(const std::string& path, long long t) {
-  struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(t), 0}};
-  ASSERT_EQ(utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW), 0) << path;
-}
-
-class ScanMirrorTest : public ::testing::Test {
+class ScanMirrorTest : public testing::ScanFixture {
  protected:
+  ScanMirrorTest()
+      : ScanFixture("[scan]\nmtime_tolerance = 5m\nio_timeout = 10s\nconnect_timeout = 5s\n") {}
+
   void SetUp() override {
-    dsn_ = SharedCluster()->CreateDatabase();
-    repo_ = dir_ / "repo";
-    WriteConfig("");
-    CommandResult r = testing::RunWaymark({"-c", config_, "db", "init"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ScanFixture::SetUp();
+    if (HasFatalFailure()) return;
     // The origin: three files, one of them fast-changing metadata.
     Put(repo_, "pub/app-1.0.tar.gz", std::string(3000, 'a'), kT);
     Put(repo_, "pub/app-1.1.tar.gz", std::string(4000, 'b'), kT);
     Put(repo_, "dists/stable/Release", "Suite: stable\n", kT);
-    r = RunBinary("waymark-scan", {"-c", config_, "--repository"});
+    CommandResult r = ScanRepository();
     ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-
-  void WriteConfig(const std::string& extra) {
-    config_ = dir_ / "waymark.conf";
-    WriteFile(config_, "[database]\ndsn = " + dsn_ + "\n[repository]\npath = " + repo_ +
-                           "\n[scan]\nmtime_tolerance = 5m\nio_timeout = 10s\n"
-                           "connect_timeout = 5s\n" + extra);
-  }
-
-  static void Put(const std::string& root, const std::string& path, const std::string& data,
-                  long long mtime) {
-    WriteFile(root + "/" + path, data);
-    SetMtime(root + "/" + path, mtime);
   }
 
   // A mirror directory that is an exact copy of the origin.
@@ -79,35 +60,17 @@ class ScanMirrorTest : public ::testing::Test {
     return d;
   }
 
+  // A mirror at http://NAME.example.org/, listed over `rsync_url` if not "".
   void AddMirror(const std::string& name, const std::string& rsync_url,
                  std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"-c", config_, "mirror", "add", name, "--no-geoip",
-                                     "--http", "http://" + name + ".example.org/"};
+    std::vector<std::string> options = {"--http", "http://" + name + ".example.org/"};
     if (!rsync_url.empty()) {
-      args.push_back("--rsync");
-      args.push_back(rsync_url);
+      options.push_back("--rsync");
+      options.push_back(rsync_url);
     }
-    args.insert(args.end(), extra.begin(), extra.end());
-    CommandResult r = testing::RunWaymark(args);
-    ASSERT_EQ(r.exit_code, 0) << r.err;
+    options.insert(options.end(), extra.begin(), extra.end());
+    MirrorAdd(name, options);
   }
-
-  CommandResult Scan(std::vector<std::string> args) {
-    args.insert(args.begin(), {"-c", config_});
-    return RunBinary("waymark-scan", args);
-  }
-
-  std::string Query(const std::string& sql) { return testing::QueryRows(dsn_, sql); }
-
-  // Paths the mirror holds, by the bitmaps, sorted.
-  std::string Holds(const std::string& mirror) {
-    return Query("SELECT coalesce(string_agg(f.path, ',' ORDER BY f.path), '') FROM file_mirrors fm "
-                 "JOIN files f ON f.id = fm.file_id JOIN mirrors m ON m.id = fm.mirror_id "
-                 "WHERE m.name = '" + mirror + "'");
-  }
-
-  testing::TempDir dir_;
-  std::string dsn_, repo_, config_;
 };
 
 TEST_F(ScanMirrorTest, FullAndPartialMirrorsOverRsync) {
@@ -178,7 +141,7 @@ TEST_F(ScanMirrorTest, RemovedFileAndUnchangedListing) {
   // The origin changes a file: the mirror no longer holds it, before any
   // mirror scan, and after one that finds the old size.
   Put(repo_, "pub/app-1.1.tar.gz", std::string(4100, 'c'), kT + 60);
-  ASSERT_EQ(RunBinary("waymark-scan", {"-c", config_, "--repository"}).exit_code, 0);
+  ASSERT_EQ(ScanRepository().exit_code, 0);
   EXPECT_EQ(Holds("m1"), "dists/stable/Release\n");
   ASSERT_EQ(Scan({"m1"}).exit_code, 0);
   EXPECT_EQ(Holds("m1"), "dists/stable/Release\n");
@@ -300,7 +263,7 @@ TEST_F(ScanMirrorTest, FileListAndShowSayWhoHoldsAFileAndWhyNot) {
   Put(part, "pub/app-1.0.tar.gz", std::string(2999, 'a'), kT);
   Put(part, "pub/app-1.1.tar.gz", std::string(4000, 'b'), kT - 86400);
   ASSERT_EQ(symlink("app-1.1.tar.gz", (repo_ + "/pub/latest.tar.gz").c_str()), 0);
-  ASSERT_EQ(RunBinary("waymark-scan", {"-c", config_, "--repository"}).exit_code, 0);
+  ASSERT_EQ(ScanRepository().exit_code, 0);
   std::unique_ptr<testing::RsyncDaemon> rsyncd;
   ASSERT_TRUE(
       testing::RsyncDaemon::Start({{"full", full, "", ""}, {"part", part, "", ""}}, &rsyncd).ok());
@@ -527,7 +490,7 @@ TEST_F(ScanMirrorTest, RepositoryChangeDuringAListingIsNotMisattributed) {
   Put(repo_, "pub/app-1.1.tar.gz", std::string(4500, 'b'), kT + 60);
   unlink((repo_ + "/pub/app-1.0.tar.gz").c_str());
   Put(repo_, "pub/app-2.0.tar.gz", std::string(3000, 'n'), kT);
-  CommandResult rr = RunBinary("waymark-scan", {"-c", config_, "--repository"});
+  CommandResult rr = ScanRepository();
   ASSERT_EQ(rr.exit_code, 0) << rr.err;
   ASSERT_EQ(Query("SELECT string_agg(path || '=' || id, ',' ORDER BY id) FROM files"),
             "dists/stable/Release=0,pub/app-2.0.tar.gz=1,pub/app-1.1.tar.gz=2\n");

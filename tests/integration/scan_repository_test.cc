@@ -13,6 +13,7 @@
 #include "core/file_hashes.h"
 #include "tests/harness/commands.h"
 #include "tests/harness/postgres_cluster.h"
+#include "tests/harness/scan_fixture.h"
 #include "tests/harness/temp_dir.h"
 
 namespace waymark {
@@ -22,41 +23,18 @@ using testing::RunBinary;
 using testing::SharedCluster;
 using testing::WriteFile;
 
-class ScanRepositoryTest : public ::testing::Test {
+class ScanRepositoryTest : public testing::ScanFixture {
  protected:
-  void SetUp() override {
-    dsn_ = SharedCluster()->CreateDatabase();
-    repo_ = dir_ / "repo";
-    WriteConfig("");
-    CommandResult r = testing::RunWaymark({"-c", config_, "db", "init"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-
-  void WriteConfig(const std::string& extra) {
-    config_ = dir_ / "waymark.conf";
-    WriteFile(config_, "[database]\ndsn = " + dsn_ + "\n[repository]\npath = " + repo_ +
-                           "\npiece_size = 1K\n" + extra);
-  }
-
-  CommandResult Scan(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"-c", config_, "--repository"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return RunBinary("waymark-scan", args);
-  }
-
-  std::string Query(const std::string& sql) { return testing::QueryRows(dsn_, sql); }
+  ScanRepositoryTest() : ScanFixture("piece_size = 1K\n") {}
 
   long long Gen() { return std::stoll(Query("SELECT files_gen FROM inventory_state")); }
-
-  testing::TempDir dir_;
-  std::string dsn_, repo_, config_;
 };
 
 TEST_F(ScanRepositoryTest, RecordsFilesWithHashesAndIsIdleWhenNothingChanged) {
   WriteFile(repo_ + "/a.txt", "hello\n");
   WriteFile(repo_ + "/pub/big.iso", std::string(2500, 'x'));
   WriteFile(repo_ + "/pub/empty", "");
-  CommandResult r = Scan();
+  CommandResult r = ScanRepository();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
             "repository: 3 files (3 new, 0 changed, 0 removed), 0 aliases (0 changed), 3 hashed "
@@ -81,7 +59,7 @@ TEST_F(ScanRepositoryTest, RecordsFilesWithHashesAndIsIdleWhenNothingChanged) {
   EXPECT_EQ(Query("SELECT string_agg(id::text, ',' ORDER BY id) FROM files"), "0,1,2\n");
 
   long long gen = Gen();
-  r = Scan();
+  r = ScanRepository();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
             "repository: 3 files (0 new, 0 changed, 0 removed), 0 aliases (0 changed), 0 hashed "
@@ -93,7 +71,7 @@ TEST_F(ScanRepositoryTest, ChangedAndRemovedFilesLoseTheirMirrorBitsAndIdsAreReu
   WriteFile(repo_ + "/a", "1");
   WriteFile(repo_ + "/b", "22");
   WriteFile(repo_ + "/c", "333");
-  ASSERT_EQ(Scan().exit_code, 0);
+  ASSERT_EQ(ScanRepository().exit_code, 0);
   ASSERT_EQ(Query("SELECT string_agg(path || '=' || id, ',' ORDER BY id) FROM files"),
             "a=0,b=1,c=2\n");
   // A mirror holds all three; another holds only c.
@@ -115,7 +93,7 @@ TEST_F(ScanRepositoryTest, ChangedAndRemovedFilesLoseTheirMirrorBitsAndIdsAreReu
   unlink((repo_ + "/a").c_str());
   WriteFile(repo_ + "/b", "22 and more");
   WriteFile(repo_ + "/d", "4444");
-  CommandResult r = Scan();
+  CommandResult r = ScanRepository();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
             "repository: 3 files (1 new, 1 changed, 1 removed), 0 aliases (0 changed), 2 hashed "
@@ -142,7 +120,7 @@ TEST_F(ScanRepositoryTest, ExcludesAndSymlinkAliases) {
   ASSERT_EQ(symlink((dir_ / "outside.txt").c_str(), (repo_ + "/escape.txt").c_str()), 0);
   ASSERT_EQ(symlink("../unstable/nightly.deb", (repo_ + "/releases/nightly.deb").c_str()), 0);
   ASSERT_EQ(symlink("missing", (repo_ + "/dangling").c_str()), 0);
-  CommandResult r = Scan();
+  CommandResult r = ScanRepository();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Query("SELECT string_agg(path, ',' ORDER BY path) FROM files"),
             "releases/10.9/jellyfin.deb,releases/10.9/notes.txt\n");
@@ -161,7 +139,7 @@ TEST_F(ScanRepositoryTest, ExcludesAndSymlinkAliases) {
   unlink((repo_ + "/releases/latest.deb").c_str());
   ASSERT_EQ(symlink("10.9/notes.txt", (repo_ + "/releases/latest.deb").c_str()), 0);
   unlink((repo_ + "/releases/current").c_str());
-  r = Scan();
+  r = ScanRepository();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(Query("SELECT a.path || '->' || f.path FROM file_aliases a JOIN files f ON f.id = "
                   "a.file_id ORDER BY a.path"),
@@ -170,9 +148,9 @@ TEST_F(ScanRepositoryTest, ExcludesAndSymlinkAliases) {
 
 TEST_F(ScanRepositoryTest, RehashAndTouchedFiles) {
   WriteFile(repo_ + "/a", "same");
-  ASSERT_EQ(Scan().exit_code, 0);
+  ASSERT_EQ(ScanRepository().exit_code, 0);
   long long gen = Gen();
-  CommandResult r = Scan({"--rehash"});
+  CommandResult r = ScanRepository({"--rehash"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
             "repository: 1 files (0 new, 0 changed, 0 removed), 0 aliases (0 changed), 0 hashed "
@@ -181,7 +159,7 @@ TEST_F(ScanRepositoryTest, RehashAndTouchedFiles) {
   // A new mtime is a change (the mirrors' copies may be older).
   struct timespec times[2] = {{0, UTIME_OMIT}, {1700000000, 0}};
   ASSERT_EQ(utimensat(AT_FDCWD, (repo_ + "/a").c_str(), times, 0), 0);
-  r = Scan();
+  r = ScanRepository();
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("(0 new, 1 changed, 0 removed)"), std::string::npos) << r.out;
   EXPECT_EQ(Query("SELECT extract(epoch FROM mtime)::bigint FROM files"), "1700000000\n");
@@ -193,14 +171,14 @@ TEST_F(ScanRepositoryTest, SecondConcurrentScanIsRefused) {
   pqxx::connection holder(dsn_);
   pqxx::nontransaction tx(holder);
   ASSERT_TRUE(tx.exec("SELECT pg_try_advisory_lock(1465470257, 0)")[0][0].as<bool>());
-  CommandResult r = Scan();
+  CommandResult r = ScanRepository();
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err,
             "waymark-scan: another repository scan is running (its advisory lock is held); not "
             "scanning\n");
   EXPECT_EQ(Query("SELECT count(*) FROM files"), "0\n");
   tx.exec("SELECT pg_advisory_unlock(1465470257, 0)");
-  r = Scan();
+  r = ScanRepository();
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
@@ -210,12 +188,12 @@ TEST_F(ScanRepositoryTest, BadUsageAndMissingRepository) {
   EXPECT_EQ(r.err,
             "waymark-scan: give --repository, --all or mirror names (one of them); see "
             "'waymark-scan --help'\n");
-  r = Scan();
+  r = ScanRepository();
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "waymark-scan: repository.path '" + repo_ + "' is not a readable directory\n");
   WriteConfig("hashes = sha1,crc32\n");
   WriteFile(repo_ + "/a", "1");
-  r = Scan();
+  r = ScanRepository();
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
             "waymark-scan: repository.hashes: unknown hash 'crc32' (expected sha256, sha1, md5 or "
@@ -231,17 +209,17 @@ namespace {
 TEST_F(ScanRepositoryTest, AnEmptyRepositoryDoesNotWipeTheInventory) {
   WriteFile(repo_ + "/a", "1");
   WriteFile(repo_ + "/b", "2");
-  ASSERT_EQ(Scan().exit_code, 0);
+  ASSERT_EQ(ScanRepository().exit_code, 0);
   unlink((repo_ + "/a").c_str());
   unlink((repo_ + "/b").c_str());
-  CommandResult r = Scan();
+  CommandResult r = ScanRepository();
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "waymark-scan: repository.path '" + repo_ +
                        "' has no files but the inventory has 2; not removing them all (is the "
                        "repository mounted?)\n");
   EXPECT_EQ(Query("SELECT count(*) FROM files"), "2\n");
   WriteFile(repo_ + "/c", "3");
-  r = Scan({"--repository.piece_size=100"});
+  r = ScanRepository({"--repository.piece_size=100"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "waymark-scan: repository.piece_size: expected a size from 1K to 1G\n");
 }
