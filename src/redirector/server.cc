@@ -13,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -180,21 +181,34 @@ struct FcgiConnection {
 // Answers the request just read, then finishes it (the connection stays
 // open when nginx asked to keep it).
 void Answer(FCGX_Request* req, Handler* handler) {
-  auto param = [&](const char* name) {
-    const char* v = FCGX_GetParam(name, req->envp);
-    return std::string(v ? v : "");
-  };
+  // One pass over the parameters ("NAME=value"), rather than a search of
+  // the whole list for each one read.
   RequestInfo info;
-  info.method = param("REQUEST_METHOD");
-  info.uri = param("REQUEST_URI");
-  info.uri = info.uri.substr(0, info.uri.find('?'));
-  if (info.uri.empty()) info.uri = EncodePath(param("DOCUMENT_URI"));
-  info.query = param("QUERY_STRING");
-  info.remote_addr = param("REMOTE_ADDR");
-  info.https = param("HTTPS") == "on";
-  info.host = param("HTTP_HOST");
-  info.accept = param("HTTP_ACCEPT");
-  info.range = param("HTTP_RANGE");
+  std::string document_uri;
+  struct Wanted {
+    const char* name;
+    size_t length;
+    std::string* field;
+  };
+  std::string https;
+  const Wanted wanted[] = {
+      {"REQUEST_METHOD=", 15, &info.method}, {"REQUEST_URI=", 12, &info.uri},
+      {"QUERY_STRING=", 13, &info.query},    {"REMOTE_ADDR=", 12, &info.remote_addr},
+      {"HTTPS=", 6, &https},                 {"HTTP_HOST=", 10, &info.host},
+      {"HTTP_ACCEPT=", 12, &info.accept},    {"HTTP_RANGE=", 11, &info.range},
+      {"DOCUMENT_URI=", 13, &document_uri},
+  };
+  for (char** p = req->envp; p && *p; ++p) {
+    for (const Wanted& w : wanted) {
+      if (std::strncmp(*p, w.name, w.length) == 0) {
+        w.field->assign(*p + w.length);
+        break;
+      }
+    }
+  }
+  info.https = https == "on";
+  info.uri.resize(std::min(info.uri.size(), info.uri.find('?')));
+  if (info.uri.empty()) info.uri = EncodePath(document_uri);
   Response r = handler->Handle(info);
   std::string out = r.Serialize(info.method == "HEAD");
   FCGX_PutStr(out.data(), static_cast<int>(out.size()), req->out);
