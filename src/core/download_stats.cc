@@ -44,8 +44,13 @@ Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& count
     pqxx::work tx(db->conn());
     // Never hold a worker for long, whatever the server is doing.
     tx.exec("SET LOCAL statement_timeout = '10s'");
+    // Every worker writes its batches at the same time as the others: rows
+    // go in in one agreed order (the keys' order), or two batches sharing
+    // keys can each wait for the other (a deadlock, and a batch written
+    // only on the retry).
     tx.exec_params(
-        "INSERT INTO download_paths (path) SELECT DISTINCT unnest($1::text[]) "
+        "INSERT INTO download_paths (path) "
+        "SELECT DISTINCT p FROM unnest($1::text[]) AS p ORDER BY p "
         "ON CONFLICT (path) DO NOTHING",
         ArrayLiteral(paths));
     tx.exec_params(
@@ -54,6 +59,7 @@ Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& count
         "FROM unnest($1::text[], $2::date[], $3::int[], $4::text[], $5::bigint[]) "
         "  AS u(path, day, mirror_id, country, n) "
         "JOIN download_paths p ON p.path = u.path "
+        "ORDER BY u.day, p.id, u.mirror_id, u.country "
         "ON CONFLICT (day, path_id, mirror_id, country) "
         "DO UPDATE SET downloads = downloads_daily.downloads + EXCLUDED.downloads",
         ArrayLiteral(paths), ArrayLiteral(days), ArrayLiteral(mirrors), ArrayLiteral(countries),
