@@ -32,8 +32,18 @@ void PrepareForSelection(std::vector<MirrorStatus>* mirrors) {
 
 namespace {
 
+// Country and continent codes are two letters: compared inline, as this
+// runs for every mirror on every request.
+bool SameCode(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  if (a.size() == 2) return a[0] == b[0] && a[1] == b[1];
+  return a == b;
+}
+
 bool Contains(const std::vector<std::string>& v, const std::string& s) {
-  return std::find(v.begin(), v.end(), s) != v.end();
+  for (const std::string& x : v)
+    if (SameCode(x, s)) return true;
+  return false;
 }
 
 std::string SchemeFamily(bool https, int family) {
@@ -74,13 +84,13 @@ bool RestrictionsPass(const Mirror& m, const GeoLocation& c, long long size, std
     return false;
   }
   if (m.country_only && (c.country.empty() ||
-                         (c.country != m.country && !Contains(m.also_countries, c.country)))) {
+                         (!SameCode(c.country, m.country) && !Contains(m.also_countries, c.country)))) {
     if (why)
       *why = "serves only country " + m.country +
              (m.also_countries.empty() ? "" : " and " + Join(m.also_countries, ","));
     return false;
   }
-  if (m.continent_only && (c.continent.empty() || c.continent != m.continent)) {
+  if (m.continent_only && (c.continent.empty() || !SameCode(c.continent, m.continent))) {
     if (why) *why = "serves only continent " + m.continent;
     return false;
   }
@@ -89,9 +99,9 @@ bool RestrictionsPass(const Mirror& m, const GeoLocation& c, long long size, std
 
 Tier TierOf(const Mirror& m, const GeoLocation& c) {
   if (c.asn && m.asn && *c.asn == *m.asn) return Tier::kAsn;
-  if (!c.country.empty() && (c.country == m.country || Contains(m.also_countries, c.country)))
+  if (!c.country.empty() && (SameCode(c.country, m.country) || Contains(m.also_countries, c.country)))
     return Tier::kCountry;
-  if (!c.continent.empty() && c.continent == m.continent) return Tier::kContinent;
+  if (!c.continent.empty() && SameCode(c.continent, m.continent)) return Tier::kContinent;
   return Tier::kWorld;
 }
 

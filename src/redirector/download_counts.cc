@@ -1,11 +1,25 @@
 #include "redirector/download_counts.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <functional>
 #include <new>
 
 namespace waymark {
 
-bool DownloadCounts::Add(const DownloadKey& key) {
+size_t DownloadCounts::KeyHash::operator()(const DownloadKey& k) const {
+  size_t h = std::hash<std::string>()(k.path);
+  h ^= std::hash<std::string>()(k.day) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h ^= static_cast<size_t>(k.mirror_id) * 0x9e3779b97f4a7c15ULL;
+  for (char c : k.country) h = h * 31 + static_cast<unsigned char>(c);
+  return h;
+}
+
+bool DownloadCounts::KeyEqual::operator()(const DownloadKey& a, const DownloadKey& b) const {
+  return a.mirror_id == b.mirror_id && a.country == b.country && a.path == b.path && a.day == b.day;
+}
+
+bool DownloadCounts::Add(DownloadKey key) {
   auto it = counts_.find(key);
   if (it != counts_.end()) {
     ++it->second;
@@ -17,7 +31,7 @@ bool DownloadCounts::Add(const DownloadKey& key) {
     ++dropped_total_;
     return false;
   }
-  counts_.emplace(key, 1);
+  counts_.emplace(std::move(key), 1);
   ++total_;
   return true;
 }
@@ -26,6 +40,8 @@ std::vector<DownloadCount> DownloadCounts::Take() {
   std::vector<DownloadCount> out;
   out.reserve(counts_.size());
   for (auto& [k, n] : counts_) out.push_back({k, n});
+  std::sort(out.begin(), out.end(),
+            [](const DownloadCount& a, const DownloadCount& b) { return a.key < b.key; });
   counts_.clear();
   total_ = 0;
   return out;

@@ -20,7 +20,7 @@
 
 #include <cstdint>
 #include <ctime>
-#include <map>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -33,9 +33,10 @@ class DownloadCounts {
   explicit DownloadCounts(size_t max_entries) : max_entries_(max_entries) {}
 
   // Adds one download; false (and one more dropped) when the key is new and
-  // the bound is reached.
-  bool Add(const DownloadKey& key);
-  // Everything waiting, emptying the counts.
+  // the bound is reached. A key passed as an rvalue is moved in when new.
+  bool Add(DownloadKey key);
+  // Everything waiting, emptying the counts; sorted by key, so that two
+  // workers writing overlapping batches lock the rows in the same order.
   std::vector<DownloadCount> Take();
   // Puts back a batch whose write failed (merged with what came since),
   // within the bound; what does not fit is dropped.
@@ -48,8 +49,15 @@ class DownloadCounts {
   long long dropped_total() const { return dropped_total_; }
 
  private:
+  struct KeyHash {
+    size_t operator()(const DownloadKey& k) const;
+  };
+  struct KeyEqual {
+    bool operator()(const DownloadKey& a, const DownloadKey& b) const;
+  };
   size_t max_entries_;
-  std::map<DownloadKey, long long> counts_;
+  // Hashed: one look-up per redirected GET.
+  std::unordered_map<DownloadKey, long long, KeyHash, KeyEqual> counts_;
   long long total_ = 0;  // downloads in counts_
   long long dropped_ = 0, dropped_total_ = 0;
 };

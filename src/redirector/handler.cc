@@ -324,8 +324,9 @@ Response Handler::Handle(const RequestInfo& req) {
         strftime(day, sizeof day, "%Y-%m-%d", &tm);
         day_ = day;
       }
-      DownloadKey key{day_, served_.path, served_.mirror_id, country};
-      if (counts_.Add(key) && options_.metrics) options_.metrics->downloads_counted++;
+      // The path is not needed after this: moved, not copied.
+      DownloadKey key{day_, std::move(served_.path), served_.mirror_id, country};
+      if (counts_.Add(std::move(key)) && options_.metrics) options_.metrics->downloads_counted++;
       SetPendingGauge();
     }
   }
