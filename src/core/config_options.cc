@@ -65,7 +65,7 @@ const std::vector<OptionSpec>& OptionTable() {
        "range requests from one client for one file within this time count once"},
       {"redirector.stats_flush_interval", T::kDuration, "5s", false, true,
        "how often each worker writes its download counts to the database"},
-      {"redirector.stats_flush_entries", T::kInt, "1000", false, true,
+      {"redirector.stats_flush_entries", T::kInt, "20000", false, true,
        "a worker writes its counts sooner once this many distinct counts wait", 1, 1000000},
       {"redirector.stats_max_pending", T::kInt, "100000", false, true,
        "distinct counts a worker keeps while the database is away; more are dropped",

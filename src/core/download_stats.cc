@@ -1,5 +1,6 @@
 #include "core/download_stats.h"
 
+#include <algorithm>
 #include <regex>
 
 #include "core/strings.h"
@@ -30,43 +31,68 @@ bool IsDate(const std::string& s) {
 
 }  // namespace
 
-Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& counts) {
+Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& counts,
+                           DownloadPathIds* path_ids) {
   if (counts.empty()) return Status::OK();
-  std::vector<std::string> paths, days, mirrors, countries, numbers;
-  for (const DownloadCount& c : counts) {
-    paths.push_back(c.key.path);
-    days.push_back(c.key.day);
-    mirrors.push_back(std::to_string(c.key.mirror_id));
-    countries.push_back(c.key.country);
-    numbers.push_back(std::to_string(c.downloads));
-  }
+  // Paths the writer has not seen yet, in order.
+  std::vector<std::string> unknown;
+  for (const DownloadCount& c : counts)
+    if (!path_ids || !path_ids->Find(c.key.path)) unknown.push_back(c.key.path);
+  std::sort(unknown.begin(), unknown.end());
+  unknown.erase(std::unique(unknown.begin(), unknown.end()), unknown.end());
   try {
     pqxx::work tx(db->conn());
     // Never hold a worker for long, whatever the server is doing.
     tx.exec("SET LOCAL statement_timeout = '10s'");
-    // Every worker writes its batches at the same time as the others: rows
-    // go in in one agreed order (the keys' order), or two batches sharing
-    // keys can each wait for the other (a deadlock, and a batch written
-    // only on the retry).
-    tx.exec_params(
-        "INSERT INTO download_paths (path) "
-        "SELECT DISTINCT p FROM unnest($1::text[]) AS p ORDER BY p "
-        "ON CONFLICT (path) DO NOTHING",
-        ArrayLiteral(paths));
+    std::unordered_map<std::string, int> found;
+    if (!unknown.empty()) {
+      // Every worker writes its batches at the same time as the others:
+      // rows go in in one agreed order (the keys' order), or two batches
+      // sharing keys can each wait for the other (a deadlock, and a batch
+      // written only on the retry).
+      tx.exec_params(
+          "INSERT INTO download_paths (path) SELECT p FROM unnest($1::text[]) AS p ORDER BY p "
+          "ON CONFLICT (path) DO NOTHING",
+          ArrayLiteral(unknown));
+      // Through the unique index, whatever the size of the table.
+      for (const auto& row : tx.exec_params(
+               "SELECT p.id, p.path FROM unnest($1::text[]) AS u(path) "
+               "CROSS JOIN LATERAL (SELECT id, path FROM download_paths d "
+               "                     WHERE d.path = u.path OFFSET 0) p",
+               ArrayLiteral(unknown)))
+        found.emplace(row[1].as<std::string>(), row[0].as<int>());
+    }
+    std::vector<std::string> days, ids, mirrors, countries, numbers;
+    for (const DownloadCount& c : counts) {
+      int id = path_ids ? path_ids->Find(c.key.path) : 0;
+      if (!id) {
+        auto it = found.find(c.key.path);
+        if (it == found.end()) return Status::Database("download path vanished while writing: " + c.key.path);
+        id = it->second;
+      }
+      days.push_back(c.key.day);
+      ids.push_back(std::to_string(id));
+      mirrors.push_back(std::to_string(c.key.mirror_id));
+      countries.push_back(c.key.country);
+      numbers.push_back(std::to_string(c.downloads));
+    }
     tx.exec_params(
         "INSERT INTO downloads_daily (day, path_id, mirror_id, country, downloads) "
-        "SELECT u.day, p.id, u.mirror_id, u.country, u.n "
-        "FROM unnest($1::text[], $2::date[], $3::int[], $4::text[], $5::bigint[]) "
-        "  AS u(path, day, mirror_id, country, n) "
-        "JOIN download_paths p ON p.path = u.path "
-        "ORDER BY u.day, p.id, u.mirror_id, u.country "
+        "SELECT * FROM unnest($1::date[], $2::int[], $3::int[], $4::text[], $5::bigint[]) "
+        "  AS u(day, path_id, mirror_id, country, n) "
+        "ORDER BY 1, 2, 3, 4 "
         "ON CONFLICT (day, path_id, mirror_id, country) "
         "DO UPDATE SET downloads = downloads_daily.downloads + EXCLUDED.downloads",
-        ArrayLiteral(paths), ArrayLiteral(days), ArrayLiteral(mirrors), ArrayLiteral(countries),
+        ArrayLiteral(days), ArrayLiteral(ids), ArrayLiteral(mirrors), ArrayLiteral(countries),
         ArrayLiteral(numbers));
     tx.commit();
+    if (path_ids)
+      for (const auto& [path, id] : found) path_ids->Add(path, id);
     return Status::OK();
   } catch (const std::exception& e) {
+    // An id could be wrong only if someone removed rows by hand: the next
+    // attempt looks every path up again.
+    if (path_ids) path_ids->Clear();
     return DatabaseError(e, "cannot write " + std::to_string(counts.size()) + " download counts");
   }
 }

@@ -7,6 +7,7 @@
 
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "core/db.h"
@@ -30,9 +31,36 @@ struct DownloadCount {
   long long downloads = 0;
 };
 
+// The ids of download_paths rows a writer has already seen. Rows are never
+// renumbered or deleted by waymark, so a writer keeps them for its life and
+// a batch of known paths writes only its counts. Bounded: forgotten as a
+// whole beyond `max_paths`.
+class DownloadPathIds {
+ public:
+  explicit DownloadPathIds(size_t max_paths = 1000000) : max_paths_(max_paths) {}
+  // 0 when unknown.
+  int Find(const std::string& path) const {
+    auto it = ids_.find(path);
+    return it == ids_.end() ? 0 : it->second;
+  }
+  void Add(const std::string& path, int id) {
+    if (ids_.size() >= max_paths_) ids_.clear();
+    ids_.emplace(path, id);
+  }
+  size_t size() const { return ids_.size(); }
+  void Clear() { ids_.clear(); }
+
+ private:
+  size_t max_paths_;
+  std::unordered_map<std::string, int> ids_;
+};
+
 // Adds the counts in one transaction (new paths numbered on the way); keys
-// must be distinct. Nothing is written when it fails.
-Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& counts);
+// must be distinct. Nothing is written when it fails. `path_ids` (may be
+// null) spares the look-up of paths already seen; it learns the new ones
+// once the transaction committed.
+Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& counts,
+                           DownloadPathIds* path_ids = nullptr);
 
 // Moves daily rows older than `older_than_days` days into monthly rows, in
 // one statement (a run that fails changes nothing; a second run adds

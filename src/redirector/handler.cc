@@ -43,7 +43,7 @@ class PostgresInventory : public InventorySource {
     return WithDb([&](Database* db) { return waymark::LoadRepositoryReport(db, report); });
   }
   Status WriteDownloadCounts(const std::vector<DownloadCount>& counts) override {
-    return WithDb([&](Database* db) { return waymark::WriteDownloadCounts(db, counts); });
+    return WithDb([&](Database* db) { return waymark::WriteDownloadCounts(db, counts, &path_ids_); });
   }
 
  private:
@@ -62,6 +62,8 @@ class PostgresInventory : public InventorySource {
 
   std::string dsn_;
   std::unique_ptr<Database> db_;
+  // Paths whose download_paths id the writer knows (about 10 MB when full).
+  DownloadPathIds path_ids_{100000};
 };
 
 }  // namespace

@@ -7,7 +7,10 @@
 #include <map>
 
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 
+#include "core/db.h"
+#include "core/download_stats.h"
 #include "tests/harness/commands.h"
 #include "tests/harness/geoip_fixtures.h"
 #include "tests/harness/redirector_stack.h"
@@ -115,22 +118,40 @@ TEST_F(StatsTest, RollupFoldsOldDaysIntoMonthsOnce) {
 }
 
 TEST_F(StatsTest, TheRedirectorRoleMayWriteCountsAndReadItsReports) {
-  // The statements of core/download_stats.cc and core/mirror_report.cc, as
-  // the role sql/roles.sql gives the redirector.
-  Status s = stack_->Sql(R"SQL(
+  // core/download_stats.cc's writer, as the role sql/roles.sql gives the
+  // redirector, with the path ids it remembers between batches.
+  std::unique_ptr<Database> db;
+  ASSERT_TRUE(Database::Connect(stack_->dsn(), &db).ok());
+  pqxx::nontransaction(db->conn()).exec("SET ROLE waymark_redirector");
+  std::string today =
+      pqxx::nontransaction(db->conn()).exec1("SELECT (now() AT TIME ZONE 'UTC')::date")[0].as<std::string>();
+  DownloadPathIds ids;
+  Status s = WriteDownloadCounts(db.get(), {{{today, "rel/a.iso", 0, "DE"}, 1},
+                                            {{today, "rel/new.iso", 0, "FR"}, 2}}, &ids);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(ids.size(), 2u);
+  // Known paths come from memory; a new one is added; counts add up.
+  s = WriteDownloadCounts(db.get(), {{{today, "rel/new.iso", 0, "FR"}, 4},
+                                     {{today, "rel/c.deb", 0, "--"}, 1}}, &ids);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(ids.size(), 3u);
+  EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/a.iso"})["total"], 23);
+  EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/new.iso"})["total"], 6);
+  EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/c.deb"})["total"], 1);
+  // A batch that fails changes nothing and forgets the ids it knew.
+  s = WriteDownloadCounts(db.get(), {{{today, "rel/a.iso", 0, "bad country"}, 1}}, &ids);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(ids.size(), 0u);
+  EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/a.iso"})["total"], 23);
+
+  // core/mirror_report.cc's queries.
+  s = stack_->Sql(R"SQL(
     SET ROLE waymark_redirector;
-    INSERT INTO download_paths (path) SELECT DISTINCT unnest('{"rel/new.iso"}'::text[])
-      ON CONFLICT (path) DO NOTHING;
-    INSERT INTO downloads_daily (day, path_id, mirror_id, country, downloads)
-      SELECT current_date, p.id, 0, 'DE', 1 FROM download_paths p WHERE p.path = 'rel/a.iso'
-      ON CONFLICT (day, path_id, mirror_id, country)
-      DO UPDATE SET downloads = downloads_daily.downloads + EXCLUDED.downloads;
     SELECT mirror_id, sum(bit_count(bits)) FROM mirror_files GROUP BY mirror_id;
     SELECT mirror_id, sum(downloads) FROM downloads_daily GROUP BY mirror_id;
     SELECT last_scan_error, trace_error FROM mirrors;
   )SQL");
   EXPECT_TRUE(s.ok()) << s.message();
-  EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/a.iso"})["total"], 23);
   // ...and may not roll them up or change mirrors.
   EXPECT_FALSE(stack_->Sql("SET ROLE waymark_redirector; DELETE FROM downloads_daily").ok());
   EXPECT_FALSE(stack_->Sql("SET ROLE waymark_redirector; UPDATE mirrors SET enabled = true").ok());
