@@ -56,15 +56,16 @@ Status Sandbox::Create(std::unique_ptr<Sandbox>* out) {
     std::string name = std::string(target + 1);
     for (char& c : name) c = c == '/' ? '_' : c;
     std::string upper = sb->dir_ / ("upper/" + name), work = sb->dir_ / ("work/" + name);
-    script += "mkdir -p " + upper + " " + work + "\nmount -t overlay overlay -o lowerdir=" +
-              std::string(target) + ",upperdir=" + upper + ",workdir=" + work + " " + target +
-              "\n";
+    script += "mkdir -p " + upper + " " + work +
+              "\nmount -t overlay overlay -o lowerdir=" + std::string(target) +
+              ",upperdir=" + upper + ",workdir=" + work + " " + target + "\n";
   }
   script += "mount --bind " + (sb->dir_ / "srv") + " /srv\nmount --bind " + (sb->dir_ / "run") +
             " /run\ninstall -d -m 1777 /run/lock\n";
   CommandResult r = sb->Bash(script, 30000);
   if (r.exit_code != 0)
-    return Status::FailedPrecondition("cannot mount the sandbox (overlayfs, bind mounts): " + r.err);
+    return Status::FailedPrecondition("cannot mount the sandbox (overlayfs, bind mounts): " +
+                                      r.err);
   *out = std::move(sb);
   return Status::OK();
 }
@@ -79,8 +80,8 @@ SubprocessOptions Sandbox::Command(const std::vector<std::string>& argv) const {
   SubprocessOptions o;
   o.argv = {"nsenter", "--mount=" + ns_, "--"};
   o.argv.insert(o.argv.end(), argv.begin(), argv.end());
-  o.env = {"PGHOST=",  "PGPORT=",         "PGUSER=",    "PGDATABASE=", "PGSERVICE=",
-           "WAYMARK_CONFIG=", "SUDO_USER=", "LC_ALL=C.UTF-8"};
+  o.env = {"PGHOST=",    "PGPORT=",         "PGUSER=",    "PGDATABASE=",
+           "PGSERVICE=", "WAYMARK_CONFIG=", "SUDO_USER=", "LC_ALL=C.UTF-8"};
   o.working_dir = "/";
   return o;
 }
@@ -99,7 +100,8 @@ Status Sandbox::WriteFile(const std::string& path, const std::string& content) c
   testing::WriteFile(staged, content);
   CommandResult r = Bash("install -D -m 644 " + ShellQuote(staged) + " " + ShellQuote(path));
   unlink(staged.c_str());
-  if (r.exit_code != 0) return Status::IOError("cannot write " + path + " in the sandbox: " + r.err);
+  if (r.exit_code != 0)
+    return Status::IOError("cannot write " + path + " in the sandbox: " + r.err);
   return Status::OK();
 }
 

@@ -34,12 +34,12 @@
 //   - nginx: the harness runs nginx/origin.conf and nginx/mirror.conf with
 //     their listen lines, roots and socket set for the test.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <poll.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -251,8 +251,9 @@ class ReadmeProductionTest : public ::testing::Test {
   // reader does after cloning) or a login shell of another account.
   CommandResult RunAs(const std::string& who, const std::string& script, int timeout_ms = 120000) {
     SubprocessOptions o =
-        who == "root" ? origin_->Command({"bash", "-c", "set -e\ncd " + ShellQuote(source_) + "\n" + script})
-                      : origin_->Command({"runuser", "-l", who, "-c", "set -e\n" + script});
+        who == "root"
+            ? origin_->Command({"bash", "-c", "set -e\ncd " + ShellQuote(source_) + "\n" + script})
+            : origin_->Command({"runuser", "-l", who, "-c", "set -e\n" + script});
     o.capture_output = true;
     CommandResult r;
     Status s = RunCommand(o, "", timeout_ms, &r);
@@ -298,8 +299,8 @@ class ReadmeProductionTest : public ::testing::Test {
         o.capture_output = true;
         CommandResult r;
         RunCommand(o, "", 30000, &r);
-        EXPECT_EQ(r.out, "install ok installed") << "README installs " << words[i]
-                                                 << ", not an installed Debian package: " << r.err;
+        EXPECT_EQ(r.out, "install ok installed")
+            << "README installs " << words[i] << ", not an installed Debian package: " << r.err;
       }
     } else if (words.size() == 2 && words[1] == "daemon-reload") {
       CommandResult r = origin_->Bash("systemd-analyze verify " + std::string(kUnitPath));
@@ -330,8 +331,9 @@ class ReadmeProductionTest : public ::testing::Test {
     home = home.substr(0, home.find('\n'));
     std::string script =
         "install -d -o " + user + " -g " + group + " -m " + unit_["RuntimeDirectoryMode"] +
-        " /run/" + unit_["RuntimeDirectory"] + "\nexec setpriv --reuid=" + user + " --regid=" +
-        group + " --init-groups -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin" +
+        " /run/" + unit_["RuntimeDirectory"] + "\nexec setpriv --reuid=" + user +
+        " --regid=" + group +
+        " --init-groups -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin" +
         " LANG=C.UTF-8 NOTIFY_SOCKET=/run/test-notify USER=" + user + " LOGNAME=" + user +
         " HOME=" + home + " " + unit_["ExecStart"] + " >>/run/test-journal 2>&1";
     // Its own process group, which the Subprocess kills whole if the test
@@ -341,7 +343,8 @@ class ReadmeProductionTest : public ::testing::Test {
     ASSERT_TRUE(Subprocess::Start(o, &redirector_).ok());
     std::string seen;
     ASSERT_TRUE(notify_->WaitFor(redirector_->pid(), "READY=1", 30000, &seen))
-        << "no READY=1 from the main process; got:\n" << seen << Journal();
+        << "no READY=1 from the main process; got:\n"
+        << seen << Journal();
     // PIDFile= names the main process; the socket is where origin.conf
     // looks for it.
     std::string pidfile = unit_["PIDFile"];
@@ -386,12 +389,16 @@ class ReadmeProductionTest : public ::testing::Test {
     std::string seen;
     EXPECT_TRUE(notify_->WaitFor(redirector_->pid(), "STOPPING=1", 1000, &seen)) << seen;
     for (pid_t w : workers) EXPECT_NE(kill(w, 0), 0) << "worker " << w << " still runs";
-    EXPECT_NE(access(origin_->RunPath("waymark/redirector.sock").c_str(), F_OK), 0) << "socket left";
-    EXPECT_NE(access(origin_->RunPath(unit_["PIDFile"].substr(5)).c_str(), F_OK), 0) << "pidfile left";
+    EXPECT_NE(access(origin_->RunPath("waymark/redirector.sock").c_str(), F_OK), 0)
+        << "socket left";
+    EXPECT_NE(access(origin_->RunPath(unit_["PIDFile"].substr(5)).c_str(), F_OK), 0)
+        << "pidfile left";
     redirector_.reset();
   }
 
-  std::string Journal() { return "\njournal:\n" + testing::ReadFile(origin_->RunPath("test-journal")); }
+  std::string Journal() {
+    return "\njournal:\n" + testing::ReadFile(origin_->RunPath("test-journal"));
+  }
 
   // Runs each job of a cron.d file in the origin's sandbox once, as cron
   // would: its user, `sh -c`, the file's PATH, cron's few variables.
@@ -403,10 +410,10 @@ class ReadmeProductionTest : public ::testing::Test {
     for (const CronJob& job : jobs) {
       std::string home = origin_->Bash("getent passwd " + job.user + " | cut -d: -f6").out;
       home = home.substr(0, home.find('\n'));
-      SubprocessOptions o = origin_->Command(
-          {"setpriv", "--reuid=" + job.user, "--regid=" + job.user, "--init-groups", "env", "-i",
-           "PATH=" + path, "SHELL=/bin/sh", "HOME=" + home, "LOGNAME=" + job.user, "/bin/sh",
-           "-c", job.command});
+      SubprocessOptions o =
+          origin_->Command({"setpriv", "--reuid=" + job.user, "--regid=" + job.user,
+                            "--init-groups", "env", "-i", "PATH=" + path, "SHELL=/bin/sh",
+                            "HOME=" + home, "LOGNAME=" + job.user, "/bin/sh", "-c", job.command});
       o.capture_output = true;
       CommandResult r;
       RunCommand(o, "", 120000, &r);
@@ -491,17 +498,31 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
   ASSERT_EQ(chmod(pg_.socket_dir().c_str(), 0755), 0);
   ASSERT_EQ(symlink(pg_.socket_dir().c_str(), origin_->RunPath("postgresql").c_str()), 0);
 
-  for (const char* server :
-       {"https://repo.example.org", "rsync://repo.example.org", "https://fra1.mirror.example.org"}) {
+  for (const char* server : {"https://repo.example.org", "rsync://repo.example.org",
+                             "https://fra1.mirror.example.org"}) {
     ports_[server] = testing::FreePort();
   }
   // One certificate for both names, trusted by the sandbox's CA bundle.
   {
     SubprocessOptions o;
-    o.argv = {"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-              "-nodes", "-days", "2", "-subj", "/CN=repo.example.org", "-addext",
-              "subjectAltName=DNS:repo.example.org,DNS:fra1.mirror.example.org", "-keyout",
-              tmp_ / "key.pem", "-out", tmp_ / "cert.pem"};
+    o.argv = {"openssl",
+              "req",
+              "-x509",
+              "-newkey",
+              "ec",
+              "-pkeyopt",
+              "ec_paramgen_curve:prime256v1",
+              "-nodes",
+              "-days",
+              "2",
+              "-subj",
+              "/CN=repo.example.org",
+              "-addext",
+              "subjectAltName=DNS:repo.example.org,DNS:fra1.mirror.example.org",
+              "-keyout",
+              tmp_ / "key.pem",
+              "-out",
+              tmp_ / "cert.pem"};
     o.capture_output = true;
     CommandResult r;
     ASSERT_TRUE(RunCommand(o, "", 30000, &r).ok());
@@ -511,7 +532,9 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
       // fra1 has IPv6 too, as waymark-trace checks each family.
       "echo '127.0.0.1 repo.example.org fra1.mirror.example.org' >> /etc/hosts\n"
       "echo '::1 fra1.mirror.example.org' >> /etc/hosts\n"
-      "cat " + (tmp_ / "cert.pem") + " >> /etc/ssl/certs/ca-certificates.crt\n"
+      "cat " +
+      (tmp_ / "cert.pem") +
+      " >> /etc/ssl/certs/ca-certificates.crt\n"
       // `alice`: README's stand-in for the operator's own login.
       "useradd --create-home --shell /bin/bash alice\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -574,12 +597,12 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     SCOPED_TRACE("README: 4. The origin's rsync daemon");
     ASSERT_TRUE(origin_->WriteFile("/etc/rsyncd.conf", OnlyBlock(Section("### 4."), "")).ok());
     int port = ports_["rsync://repo.example.org"];
-    ASSERT_TRUE(Subprocess::Start(origin_->Command({"rsync", "--daemon", "--no-detach",
-                                                    "--address=127.0.0.1",
-                                                    "--port=" + std::to_string(port),
-                                                    "--log-file=/run/rsyncd.log"}),
-                                  &origin_rsyncd_)
-                    .ok());
+    ASSERT_TRUE(
+        Subprocess::Start(
+            origin_->Command({"rsync", "--daemon", "--no-detach", "--address=127.0.0.1",
+                              "--port=" + std::to_string(port), "--log-file=/run/rsyncd.log"}),
+            &origin_rsyncd_)
+            .ok());
     ASSERT_TRUE(testing::WaitForPort("127.0.0.1", port, 10000))
         << testing::ReadFile(origin_->RunPath("rsyncd.log"));
     auto list = [&](const std::string& module) {
@@ -626,8 +649,9 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
   // --- 7. The origin's nginx, in front of it --------------------------------------------
   {
     int port = ports_["https://repo.example.org"];
-    std::string listen = "listen 127.0.0.1:" + std::to_string(port) + " ssl;\n    ssl_certificate " +
-                         (tmp_ / "cert.pem") + ";\n    ssl_certificate_key " + (tmp_ / "key.pem") + ";";
+    std::string listen = "listen 127.0.0.1:" + std::to_string(port) +
+                         " ssl;\n    ssl_certificate " + (tmp_ / "cert.pem") +
+                         ";\n    ssl_certificate_key " + (tmp_ / "key.pem") + ";";
     s = testing::NginxServer::Start(
         testing::OriginConfForTest(listen, repo, origin_->RunPath("waymark/redirector.sock")),
         &origin_nginx_);
@@ -655,9 +679,9 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
   {
     SCOPED_TRACE("README: 10. Adding and enabling mirrors");
     std::string out = RunBlock("alice", OnlyBlock(Section("### 10."), "console"));
-    EXPECT_EQ(testing::QueryRows(pg_.Dsn("waymark"),
-                                 "SELECT name, enabled, last_scan_ok FROM mirrors"),
-              "fra1|t|t\n")
+    EXPECT_EQ(
+        testing::QueryRows(pg_.Dsn("waymark"), "SELECT name, enabled, last_scan_ok FROM mirrors"),
+        "fra1|t|t\n")
         << out;
     EXPECT_TRUE(std::regex_search(out, std::regex("fra1.*up"))) << out;
   }
@@ -676,10 +700,11 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     std::string out = RunBlock("alice", block);
-    const std::string fra1 =
-        "https://fra1.mirror.example.org:" + std::to_string(ports_["https://fra1.mirror.example.org"]) + "/";
+    const std::string fra1 = "https://fra1.mirror.example.org:" +
+                             std::to_string(ports_["https://fra1.mirror.example.org"]) + "/";
     EXPECT_TRUE(std::regex_search(out, std::regex("HTTP/[0-9.]+ 302"))) << out;
-    EXPECT_TRUE(std::regex_search(out, std::regex("\nlocation: " + fra1 + file_, std::regex::icase)))
+    EXPECT_TRUE(
+        std::regex_search(out, std::regex("\nlocation: " + fra1 + file_, std::regex::icase)))
         << out;
     // pick ranks fra1 first.
     EXPECT_TRUE(std::regex_search(out, std::regex("RANK +MIRROR +TIER[^\n]*\n *1 +fra1 "))) << out;
@@ -690,7 +715,8 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
       std::string c = Loopback(Placeholders(code));
       if (c.rfind("https://", 0) == 0) c = "curl -sf " + ShellQuote(c) + " | head -c 300; echo";
       if (c.rfind("/mirrorstats", 0) == 0)
-        c = "curl -sf " + ShellQuote(Loopback("https://repo.example.org/") + c.substr(1)) + " | head -c 300; echo";
+        c = "curl -sf " + ShellQuote(Loopback("https://repo.example.org/") + c.substr(1)) +
+            " | head -c 300; echo";
       if (c.rfind("curl ", 0) == 0 || c.rfind("aria2c ", 0) == 0) prose += c + "\n";
     }
     EXPECT_TRUE(Contains(prose, "aria2c ")) << prose;
@@ -712,7 +738,8 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
   {
     SCOPED_TRACE("README: Troubleshooting");
     std::string cmds;
-    for (const std::string& code : testing::InlineCode(WithoutNotes(Section("## Troubleshooting")))) {
+    for (const std::string& code :
+         testing::InlineCode(WithoutNotes(Section("## Troubleshooting")))) {
       if (code.rfind("waymark ", 0) == 0) cmds += Placeholders(code) + "\n";
     }
     EXPECT_GE(testing::CommandLines(cmds).size(), 5u) << cmds;
@@ -731,7 +758,8 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
 
   // A download, counted by the redirector as the waymark role (written when
   // its workers stop at the latest).
-  r = RunAs("alice", Loopback("curl -s -o /dev/null -w '%{http_code}' https://repo.example.org/" + file_));
+  r = RunAs("alice",
+            Loopback("curl -s -o /dev/null -w '%{http_code}' https://repo.example.org/" + file_));
   EXPECT_EQ(r.out, "302") << r.err;
   StopService();
   EXPECT_EQ(testing::QueryRows(pg_.Dsn("waymark"), "SELECT sum(downloads) FROM downloads_daily"),
