@@ -747,6 +747,20 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     EXPECT_TRUE(Contains(out, "fra1")) << out;
   }
 
+  // --- GeoIP: the look-up, and the reload after new databases ------------------------------
+  {
+    SCOPED_TRACE("README: GeoIP");
+    std::string cmds;
+    for (const std::string& code : testing::InlineCode(WithoutNotes(Section("## GeoIP")))) {
+      // Not `location update`: it downloads the database from the internet.
+      if (code.rfind("waymark ", 0) == 0 || code.rfind("systemctl ", 0) == 0)
+        cmds += Placeholders(code) + "\n";
+    }
+    EXPECT_EQ(testing::CommandLines(cmds).size(), 2u) << cmds;
+    std::string out = RunBlock("alice", cmds);
+    EXPECT_TRUE(Contains(out, "203.0.113.7")) << out;
+  }
+
   // --- Upgrading, as root ------------------------------------------------------------------
   {
     SCOPED_TRACE("README: Upgrading");
@@ -764,6 +778,18 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
   StopService();
   EXPECT_EQ(testing::QueryRows(pg_.Dsn("waymark"), "SELECT sum(downloads) FROM downloads_daily"),
             "1\n");
+
+  // --- Reports, as alice in the source tree: that download, by mirror ---------------------
+  {
+    SCOPED_TRACE("README: Reports");
+    std::string cmds;
+    for (const std::string& code : testing::InlineCode(WithoutNotes(Section("## Reports")))) {
+      if (code.rfind("waymark ", 0) == 0 || code.rfind("psql ", 0) == 0) cmds += code + "\n";
+    }
+    EXPECT_EQ(testing::CommandLines(cmds).size(), 2u) << cmds;
+    std::string out = RunBlock("alice", "cd " + ShellQuote(source_) + "\n" + cmds);
+    EXPECT_TRUE(std::regex_search(out, std::regex("\\n fra1 +\\|[^\\n]*\\| +1 +\\|"))) << out;
+  }
 }
 
 }  // namespace
