@@ -51,6 +51,10 @@ GRANT UPDATE (enabled, enabled_changed_at, last_scan_at, last_scan_ok,
       ON mirrors TO waymark_scanner;
 GRANT INSERT ON mirror_events TO waymark_scanner;
 GRANT USAGE ON SEQUENCE inventory_gen TO waymark_scanner;
+-- ...and the nightly `waymark stats rollup` of cron/waymark, run by the
+-- same account as the scans: old daily counts folded into months.
+GRANT DELETE ON downloads_daily TO waymark_scanner;
+GRANT INSERT, UPDATE ON downloads_monthly TO waymark_scanner;
 
 -- The trace checker.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO waymark_trace;

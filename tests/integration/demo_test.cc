@@ -16,6 +16,7 @@
 
 #include "core/subprocess.h"
 #include "tests/harness/geoip_fixtures.h"
+#include "tests/harness/readme.h"
 #include "tests/harness/temp_dir.h"
 
 namespace waymark {
@@ -129,17 +130,9 @@ TEST_F(DemoTest, EveryPrintedLineAnswersAsPromisedAndNothingIsLeftRunning) {
 
 // README's ```sh blocks, with the demo's directory and port.
 std::vector<std::string> ReadmeShellLines(const std::string& demo_dir, int port) {
-  std::string readme = testing::ReadFile(SourceDir() + "/README.md");
   std::vector<std::string> lines;
-  std::istringstream in(readme);
-  std::string line;
-  bool in_sh = false;
-  while (std::getline(in, line)) {
-    if (!in_sh && line == "```sh") {
-      in_sh = true;
-    } else if (in_sh && line == "```") {
-      in_sh = false;
-    } else if (in_sh && !line.empty()) {
+  for (const std::string& block : testing::FencedBlocks(testing::ReadmeText(), "sh")) {
+    for (std::string line : testing::CommandLines(block)) {
       line = std::regex_replace(line, std::regex("\\$PWD/run/demo"), demo_dir);
       line = std::regex_replace(line, std::regex("127\\.0\\.0\\.1:8080"),
                                 "127.0.0.1:" + std::to_string(port));
@@ -179,11 +172,9 @@ TEST_F(DemoTest, ReadmeCommandsWorkOnTheDemoAndCtrlCStopsIt) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   // README's waymark.conf (production step 6) is a valid configuration:
   // the admin tool reads it (with the demo's database) without complaint.
-  std::string readme = testing::ReadFile(SourceDir() + "/README.md");
-  size_t ini = readme.find("```ini\n");
-  ASSERT_NE(ini, std::string::npos) << "README lost its waymark.conf block";
-  size_t end = readme.find("```\n", ini + 7);
-  testing::WriteFile(tmp_ / "readme.conf", readme.substr(ini + 7, end - ini - 7));
+  auto ini = testing::FencedBlocks(testing::ReadmeText(), "ini");
+  ASSERT_EQ(ini.size(), 1u) << "README lost its waymark.conf block";
+  testing::WriteFile(tmp_ / "readme.conf", ini[0]);
   SubprocessOptions conf;
   conf.argv = {SourceDir() + "/build/bin/waymark", "-c", tmp_ / "readme.conf",
                "--database.dsn=host=" + demo_dir_ + "/pg dbname=waymark user=postgres", "db",
