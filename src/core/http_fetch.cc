@@ -58,6 +58,7 @@ struct Transfer {
   Easy easy;
   FetchResult* result = nullptr;
   size_t max_body = 0;
+  int family = 0;  // the request's, 0 for any
   bool too_large = false;
   char error[CURL_ERROR_SIZE] = {0};
 };
@@ -138,7 +139,16 @@ void Finish(Transfer* t, CURLcode code, const FetchOptions& o) {
     case CURLE_COULDNT_CONNECT: {
       long os_errno = 0;
       curl_easy_getinfo(e, CURLINFO_OS_ERRNO, &os_errno);
-      if (os_errno == ECONNREFUSED) {
+      char* ip = nullptr;
+      curl_easy_getinfo(e, CURLINFO_PRIMARY_IP, &ip);
+      if (t->family != 0 && os_errno == 0 && (!ip || !*ip)) {
+        // Pinned to one family, the name has no address of it: libcurl
+        // (7.88) says "couldn't connect" without trying any address. A
+        // resolve failure, so that a host without IPv6 is "not offered"
+        // over IPv6 rather than down.
+        r->error = FetchResult::Error::kResolve;
+        r->message = "no IPv" + std::to_string(t->family) + " address";
+      } else if (os_errno == ECONNREFUSED) {
         r->error = FetchResult::Error::kRefused;
         r->message = "connection refused";
       } else {
@@ -173,6 +183,7 @@ Easy NewEasy(const FetchRequest& req, const FetchOptions& o, X509_STORE* store, 
   curl_easy_setopt(e, CURLOPT_USERAGENT, o.user_agent.c_str());
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout_ms));
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout_ms));
+  t->family = req.family;
   curl_easy_setopt(e, CURLOPT_IPRESOLVE, req.family == 4   ? CURL_IPRESOLVE_V4
                                          : req.family == 6 ? CURL_IPRESOLVE_V6
                                                            : CURL_IPRESOLVE_WHATEVER);
