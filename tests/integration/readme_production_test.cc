@@ -491,6 +491,9 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
   }
   const std::string host_passwd = testing::ReadFile("/etc/passwd");
   Status s = testing::Sandbox::Create(&origin_);
+  // A container without CAP_SYS_ADMIN cannot make the sandbox: reported as
+  // skipped (and counted so by tests/run), never as passed.
+  if (s.code() == Status::Code::kFailedPrecondition) GTEST_SKIP() << s.message();
   ASSERT_TRUE(s.ok()) << s.message();
   s = pg_.Start();
   ASSERT_TRUE(s.ok()) << s.message();
