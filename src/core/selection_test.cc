@@ -361,8 +361,9 @@ TEST(SelectTest, RedirectShortcutsRankAsTheFullSelection) {
       EXPECT_EQ(quick.ranked[i].tier, full.ranked[i].tier);
       EXPECT_EQ(quick.ranked[i].url, full.ranked[i].url);
       ASSERT_EQ(quick.ranked[i].distance_km.has_value(), full.ranked[i].distance_km.has_value());
-      if (full.ranked[i].distance_km)
+      if (full.ranked[i].distance_km) {
         EXPECT_NEAR(*quick.ranked[i].distance_km, *full.ranked[i].distance_km, 1e-6);
+      }
     }
   }
 }
