@@ -62,8 +62,16 @@ Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& count
                ArrayLiteral(unknown)))
         found.emplace(row[1].as<std::string>(), row[0].as<int>());
     }
+    // In key order, so that two workers writing overlapping batches lock
+    // the rows in the same order (see above).
+    std::vector<const DownloadCount*> sorted;
+    sorted.reserve(counts.size());
+    for (const DownloadCount& c : counts) sorted.push_back(&c);
+    std::sort(sorted.begin(), sorted.end(),
+              [](const DownloadCount* a, const DownloadCount* b) { return a->key < b->key; });
     std::vector<std::string> days, ids, mirrors, countries, numbers;
-    for (const DownloadCount& c : counts) {
+    for (const DownloadCount* count : sorted) {
+      const DownloadCount& c = *count;
       int id = path_ids ? path_ids->Find(c.key.path) : 0;
       if (!id) {
         auto it = found.find(c.key.path);

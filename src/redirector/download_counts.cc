@@ -37,18 +37,28 @@ bool DownloadCounts::Add(DownloadKey key) {
 }
 
 std::vector<DownloadCount> DownloadCounts::Take() {
+  // Runs in the worker between requests: keys are moved out, not copied,
+  // and the writer thread does the rest (sorting, formatting).
   std::vector<DownloadCount> out;
   out.reserve(counts_.size());
-  for (auto& [k, n] : counts_) out.push_back({k, n});
-  std::sort(out.begin(), out.end(),
-            [](const DownloadCount& a, const DownloadCount& b) { return a.key < b.key; });
-  counts_.clear();
+  while (!counts_.empty()) {
+    auto node = counts_.extract(counts_.begin());
+    out.push_back({std::move(node.key()), node.mapped()});
+  }
   total_ = 0;
   return out;
 }
 
 void DownloadCounts::Restore(const std::vector<DownloadCount>& batch) {
-  for (const DownloadCount& c : batch) {
+  // When not all fit, the largest counts are the ones kept.
+  std::vector<const DownloadCount*> order;
+  order.reserve(batch.size());
+  for (const DownloadCount& c : batch) order.push_back(&c);
+  std::sort(order.begin(), order.end(), [](const DownloadCount* a, const DownloadCount* b) {
+    return a->downloads != b->downloads ? a->downloads > b->downloads : a->key < b->key;
+  });
+  for (const DownloadCount* count : order) {
+    const DownloadCount& c = *count;
     auto it = counts_.find(c.key);
     if (it != counts_.end()) {
       it->second += c.downloads;

@@ -35,11 +35,11 @@ class DownloadCounts {
   // Adds one download; false (and one more dropped) when the key is new and
   // the bound is reached. A key passed as an rvalue is moved in when new.
   bool Add(DownloadKey key);
-  // Everything waiting, emptying the counts; sorted by key, so that two
-  // workers writing overlapping batches lock the rows in the same order.
+  // Everything waiting, emptying the counts, in no particular order.
   std::vector<DownloadCount> Take();
   // Puts back a batch whose write failed (merged with what came since),
-  // within the bound; what does not fit is dropped.
+  // within the bound; what does not fit is dropped, the smallest counts
+  // first.
   void Restore(const std::vector<DownloadCount>& batch);
 
   size_t entries() const { return counts_.size(); }

@@ -385,7 +385,7 @@ TEST(DownloadCounts, BoundedAndRestorable) {
   auto batch = c.Take();
   EXPECT_EQ(c.entries(), 0u);
   EXPECT_TRUE(c.Add(d));
-  c.Restore(batch);  // a and b; only one more fits
+  c.Restore(batch);  // a (2 downloads) and b (1); only one more fits: a
   EXPECT_EQ(c.entries(), 2u);
   EXPECT_EQ(c.TakeDropped(), 1 + 1) << "d at first, then b's single download";
   EXPECT_EQ(c.TakeDropped(), 0);
