@@ -133,32 +133,68 @@ Status LoadMirrorBitmaps(Database* db, int mirror_id, std::vector<std::string>* 
   }
 }
 
-void FileBitmaps::Set(int mirror_id, std::vector<std::string> chunks) {
-  if (mirror_id < 0) return;
-  if (static_cast<size_t>(mirror_id) >= by_mirror_.size()) by_mirror_.resize(mirror_id + 1);
-  by_mirror_[mirror_id] = std::move(chunks);
+void FileBitmaps::Grow(size_t files, size_t words) {
+  if (files <= files_ && words <= words_) return;
+  files = std::max(files, files_);
+  words = std::max(words, words_);
+  if (words == words_) {
+    rows_.resize(files * words, 0);
+  } else {
+    std::vector<uint64_t> rows(files * words, 0);
+    for (size_t f = 0; f < files_; ++f)
+      std::copy_n(rows_.begin() + static_cast<std::ptrdiff_t>(f * words_), words_,
+                  rows.begin() + static_cast<std::ptrdiff_t>(f * words));
+    rows_.swap(rows);
+  }
+  files_ = files;
+  words_ = words;
 }
 
-void FileBitmaps::Erase(int mirror_id) {
-  if (mirror_id >= 0 && static_cast<size_t>(mirror_id) < by_mirror_.size()) {
-    std::vector<std::string>().swap(by_mirror_[mirror_id]);
+void FileBitmaps::ClearSlot(int slot) {
+  const uint64_t keep = ~(uint64_t{1} << (slot % 64));
+  for (size_t i = static_cast<size_t>(slot) / 64; i < rows_.size(); i += words_) rows_[i] &= keep;
+}
+
+void FileBitmaps::Set(int mirror_id, const std::vector<std::string>& chunks) {
+  if (mirror_id < 0) return;
+  size_t id = static_cast<size_t>(mirror_id);
+  if (id >= slot_of_.size()) slot_of_.resize(id + 1, -1);
+  int& slot = slot_of_[id];
+  if (slot < 0) {
+    if (!free_slots_.empty()) {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+    } else {
+      slot = slots_++;
+    }
+  }
+  // Rows for every file the chunks can name (trailing empty chunks name none).
+  size_t files = 0;
+  for (size_t c = 0; c < chunks.size(); ++c)
+    if (!chunks[c].empty()) files = c * kFilesPerChunk + chunks[c].size() * 8;
+  Grow(files, static_cast<size_t>(slot) / 64 + 1);
+  ClearSlot(slot);
+  const size_t word = static_cast<size_t>(slot) / 64;
+  const uint64_t bit = uint64_t{1} << (slot % 64);
+  for (size_t c = 0; c < chunks.size(); ++c) {
+    const std::string& chunk = chunks[c];
+    for (size_t b = 0; b < chunk.size(); ++b) {
+      unsigned byte = static_cast<unsigned char>(chunk[b]);
+      for (; byte; byte &= byte - 1) {
+        size_t file = c * kFilesPerChunk + b * 8 + static_cast<size_t>(__builtin_ctz(byte));
+        rows_[file * words_ + word] |= bit;
+      }
+    }
   }
 }
 
-bool FileBitmaps::Holds(int mirror_id, int file_id) const {
-  if (file_id < 0 || mirror_id < 0 || static_cast<size_t>(mirror_id) >= by_mirror_.size()) return false;
-  const std::vector<std::string>& chunks = by_mirror_[mirror_id];
-  size_t chunk = static_cast<size_t>(file_id) / kFilesPerChunk;
-  if (chunk >= chunks.size() || chunks[chunk].empty()) return false;
-  int bit = file_id % kFilesPerChunk;
-  return (static_cast<unsigned char>(chunks[chunk][bit >> 3]) >> (bit & 7)) & 1;
-}
-
-size_t FileBitmaps::bytes() const {
-  size_t n = 0;
-  for (const auto& chunks : by_mirror_)
-    for (const auto& c : chunks) n += c.size();
-  return n;
+void FileBitmaps::Erase(int mirror_id) {
+  if (mirror_id < 0 || static_cast<size_t>(mirror_id) >= slot_of_.size()) return;
+  int& slot = slot_of_[static_cast<size_t>(mirror_id)];
+  if (slot < 0) return;
+  ClearSlot(slot);
+  free_slots_.push_back(slot);
+  slot = -1;
 }
 
 }  // namespace waymark

@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "core/mirror_bitmaps.h"
+
 namespace waymark {
 namespace {
 
@@ -405,9 +407,46 @@ TEST(FileBitmaps, BitsAreNumberedLikeGetBit) {
   EXPECT_FALSE(b.Holds(4, 3 * 8192)) << "past the last chunk";
   EXPECT_FALSE(b.Holds(5, 8192 + 808)) << "unknown mirror";
   EXPECT_FALSE(b.Holds(4, -1));
-  EXPECT_EQ(b.bytes(), 1024u);
+  EXPECT_EQ(b.bytes(), 2u * 8192 * 8) << "a 64-bit row per file of the two chunks";
   b.Erase(4);
   EXPECT_FALSE(b.Holds(4, 8192 + 808));
+}
+
+// Rows of bits per file, a slot per mirror: every mirror keeps its own
+// answers whatever happens to the others, past 64 mirrors too.
+TEST(FileBitmaps, ManyMirrorsReplacedAndErased) {
+  FileBitmaps b;
+  auto holding = [](std::initializer_list<int> files) {
+    std::vector<std::string> chunks;
+    for (int f : files) SetFileBit(&chunks, f);
+    return chunks;
+  };
+  // Mirror m holds files m and m + 1000, and 20000 for even ids.
+  for (int m = 1; m <= 150; ++m)
+    b.Set(m, m % 2 ? holding({m, m + 1000}) : holding({m, m + 1000, 20000}));
+  for (int m = 1; m <= 150; ++m) {
+    SCOPED_TRACE(m);
+    EXPECT_TRUE(b.Holds(m, m));
+    EXPECT_TRUE(b.Holds(m, m + 1000));
+    EXPECT_FALSE(b.Holds(m, m + 1));
+    EXPECT_EQ(b.Holds(m, 20000), m % 2 == 0);
+  }
+  // A rescan replaces the mirror's bits, and only its own.
+  b.Set(70, holding({5}));
+  EXPECT_TRUE(b.Holds(70, 5));
+  EXPECT_FALSE(b.Holds(70, 70));
+  EXPECT_FALSE(b.Holds(70, 20000));
+  EXPECT_TRUE(b.Holds(69, 69));
+  EXPECT_TRUE(b.Holds(71, 71));
+  // An erased mirror's slot goes to the next new one, empty.
+  b.Erase(3);
+  EXPECT_FALSE(b.Holds(3, 3));
+  b.Set(500, holding({7}));
+  EXPECT_TRUE(b.Holds(500, 7));
+  EXPECT_FALSE(b.Holds(500, 3));
+  EXPECT_FALSE(b.Holds(500, 1003));
+  EXPECT_TRUE(b.Holds(4, 1004));
+  EXPECT_EQ(b.bytes(), 3u * 8192 * 8 * 3) << "3 chunks of files, 3 words for 150 slots";
 }
 
 }  // namespace
