@@ -6,8 +6,8 @@
 //   mirror list (health, lag, settings) and the inventory's change counters
 //   (sql/migrations/0002_change_tracking.sql), so a change of state reaches
 //   every worker within that time, without a restart;
-// - every mirror's file bitmaps live in the worker (1 KiB per 8192 files per
-//   mirror: 6 MB at 1M files x 50 mirrors) and are reloaded only for a
+// - every mirror's file bitmaps live in the worker, as a row of bits per
+//   file (core/inventory.h; 8 MB at 1M files x 50 mirrors), reloaded only for a
 //   mirror whose counter moved (it was rescanned);
 // - file records come from the FileIndex the master built before forking
 //   (core/file_index.h), shared by all workers: no SQL, no per-worker
