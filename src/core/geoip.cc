@@ -307,11 +307,7 @@ constexpr double kEarthRadiusKm = 6371.0088;  // the mean radius
 }  // namespace
 
 double DistanceKm(double lat1, double lon1, double lat2, double lon2) {
-  constexpr double kRad = M_PI / 180.0;
-  double dlat = (lat2 - lat1) * kRad, dlon = (lon2 - lon1) * kRad;
-  double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
-             std::cos(lat1 * kRad) * std::cos(lat2 * kRad) * std::sin(dlon / 2) * std::sin(dlon / 2);
-  return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(a)));
+  return DistanceKm(ToSpherePoint(lat1, lon1), ToSpherePoint(lat2, lon2));
 }
 
 SpherePoint ToSpherePoint(double lat, double lon) {

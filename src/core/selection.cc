@@ -124,8 +124,8 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file
   const bool reasons = needs.reasons;
   // Every candidate, those over HTTPS and those an HTTPS client could only
   // reach over HTTP (http_fallback) together; sorted out below.
-  std::vector<Candidate> all;
-  all.reserve(mirrors.size());
+  std::vector<Candidate> ranked;
+  ranked.reserve(mirrors.size());
   size_t fallbacks = 0;
   const GeoLocation& loc = client.location;
   std::optional<SpherePoint> client_point;
@@ -173,13 +173,13 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file
       c.chord = Chord(*client_point, s.point ? *s.point : ToSpherePoint(*m.latitude, *m.longitude));
     if (SchemeOk(s, client.https, client.family)) {
       c.url = client.https ? m.https_url : m.http_url;
-      all.push_back(c);
+      ranked.push_back(c);
       continue;
     }
     if (client.https && policy.https_fallback_to_http && SchemeOk(s, false, client.family)) {
       c.url = m.http_url;
       c.http_fallback = true;
-      all.push_back(c);
+      ranked.push_back(c);
       ++fallbacks;
       continue;
     }
@@ -187,19 +187,18 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file
   }
 
   // An HTTPS client goes to HTTP only when no HTTPS mirror can serve it.
-  std::vector<Candidate>& ranked = all;
-  if (fallbacks > 0 && fallbacks < all.size()) {
-    auto http = std::stable_partition(all.begin(), all.end(),
+  if (fallbacks > 0 && fallbacks < ranked.size()) {
+    auto http = std::stable_partition(ranked.begin(), ranked.end(),
                                       [](const Candidate& c) { return !c.http_fallback; });
     if (reasons) {
-      for (auto it = http; it != all.end(); ++it)
+      for (auto it = http; it != ranked.end(); ++it)
         out.excluded.push_back({it->status, SchemeProblem(*it->status, true, client.family)});
     }
-    all.erase(http, all.end());
+    ranked.erase(http, ranked.end());
   }
   if (!ranked.empty()) {
     // The near-equal group: same tier as the best, and close to its distance
-    // (all of the tier when distances are unknown). It is the head of the
+    // (ranked of the tier when distances are unknown). It is the head of the
     // full ranking, so only the group is sorted to draw from, and of the
     // rest only as much as the caller keeps.
     const Candidate best = *std::min_element(ranked.begin(), ranked.end(), RanksBefore);

@@ -115,7 +115,7 @@ struct HandlerOptions {
   // Download statistics.
   long long same_download_window = 600;
   int stats_flush_interval = 5;
-  size_t stats_flush_entries = 1000;
+  size_t stats_flush_entries = 20000;  // waymark.conf's default
   size_t stats_max_pending = 100000;
   // Shared by the workers (the master maps them before forking); nullptr:
   // no range de-duplication / no metrics.

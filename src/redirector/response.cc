@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <cctype>
 
 #include "core/strings.h"
 #include "core/url.h"
@@ -132,10 +131,7 @@ Response RedirectResponse(const Selection& sel, const FileRecord& file,
     link.append("<").append(c.url).append(path).append(">; rel=duplicate; pri=");
     link.append(std::to_string(i));
     const std::string& cc = c.status->mirror.country;
-    if (!cc.empty()) {
-      link.append("; geo=");
-      for (char ch : cc) link.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
-    }
+    if (!cc.empty()) link.append("; geo=").append(ToLower(cc));
     r.headers.emplace_back("Link", std::move(link));
   }
   std::string meta;

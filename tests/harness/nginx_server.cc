@@ -42,8 +42,6 @@ Status NginxServer::WriteConfig(const std::string& http_config) {
             "  scgi_temp_path " + d + "/tmp/scgi;\n" +
                 Substitute(http_config, d) + "\n}\n");
   WriteFile(d + "/tmp/.keep", "");
-  // Configs say "include fastcgi_params;", relative to the config's folder.
-  WriteFile(d + "/fastcgi_params", ReadFile("/etc/nginx/fastcgi_params"));
   SubprocessOptions t;
   t.argv = {"nginx", "-t", "-q", "-p", d + "/", "-e", d + "/error.log", "-c", d + "/nginx.conf"};
   CommandResult r;
