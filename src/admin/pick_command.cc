@@ -71,6 +71,7 @@ Status RunPick(AdminContext* ctx) {
   SelectionPolicy policy;
   policy.max_lag = ctx->config.GetDurationSeconds("redirector.max_lag");
   policy.https_fallback_to_http = ctx->config.GetBool("redirector.https_fallback_to_http");
+  policy.http_to_https = ctx->config.GetBool("redirector.http_to_https");
   std::vector<Fallback> fallbacks;
   s = ParseFallbacks(ctx->config.GetList("redirector.fallback"), &fallbacks);
   if (!s.ok()) return s;
@@ -100,6 +101,7 @@ Status RunPick(AdminContext* ctx) {
                              {"distance_km", c.distance_km ? nlohmann::json(*c.distance_km) : nlohmann::json(nullptr)},
                              {"weight", c.status->mirror.weight},
                              {"http_fallback", c.http_fallback},
+                             {"https_upgrade", c.https_upgrade},
                              {"url", std::string(c.url) + encoded}});
     }
     j["excluded"] = nlohmann::json::array();
@@ -125,7 +127,7 @@ Status RunPick(AdminContext* ctx) {
     for (size_t i = 0; i < sel.ranked.size(); ++i) {
       const Candidate& c = sel.ranked[i];
       t.AddRow({std::to_string(i + 1), c.status->mirror.name,
-                std::string(TierName(c.tier)) + (c.http_fallback ? " (http)" : ""),
+                std::string(TierName(c.tier)) + (c.http_fallback ? " (http)" : c.https_upgrade ? " (https)" : ""),
                 Km(c.distance_km), std::to_string(c.status->mirror.weight), std::string(c.url) + encoded});
     }
     t.Print(out);

@@ -70,6 +70,8 @@ const std::vector<OptionSpec>& OptionTable() {
       {"redirector.stats_max_pending", T::kInt, "100000", false, true,
        "distinct counts a worker keeps while the database is away; more are dropped",
        1, 100000000},
+      {"redirector.http_to_https", T::kBool, "true", false, true,
+       "send HTTP clients to a mirror's HTTPS URL when it cannot serve them over HTTP"},
 
       // --- [log] --------------------------------------------------------------
       {"log.file", T::kString, "", false, false,

@@ -168,7 +168,7 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file
       exclude(why);
       continue;
     }
-    Candidate c{&s, TierOf(m, loc), std::nullopt, "", false};
+    Candidate c{&s, TierOf(m, loc), std::nullopt, "", false, false};
     if (client_point && m.latitude && m.longitude)
       c.chord = Chord(*client_point, s.point ? *s.point : ToSpherePoint(*m.latitude, *m.longitude));
     if (SchemeOk(s, client.https, client.family)) {
@@ -183,7 +183,19 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file
       ++fallbacks;
       continue;
     }
-    if (reasons) exclude(SchemeProblem(s, client.https, client.family));
+    if (!client.https && policy.http_to_https && SchemeOk(s, true, client.family)) {
+      c.url = m.https_url;
+      c.https_upgrade = true;
+      ranked.push_back(c);
+      continue;
+    }
+    if (reasons) {
+      std::string problem = SchemeProblem(s, client.https, client.family);
+      // The HTTPS side is worth a word only where there is one.
+      if (!client.https && policy.http_to_https && !m.https_url.empty())
+        problem += ", and " + SchemeProblem(s, true, client.family);
+      exclude(std::move(problem));
+    }
   }
 
   // An HTTPS client goes to HTTP only when no HTTPS mirror can serve it.

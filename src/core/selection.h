@@ -5,8 +5,9 @@
 // with the same reasons.
 //
 // A mirror is a candidate only when all hold: enabled; up for the scheme the
-// client needs (HTTPS -> HTTPS unless the policy allows falling back to
-// HTTP) over the client's IP family; fresh (trace lag within its limit);
+// client needs over the client's IP family (HTTPS -> HTTPS unless the
+// policy allows falling back to HTTP; HTTP -> HTTP, or HTTPS where the
+// mirror cannot serve HTTP and the policy allows the upgrade); fresh (trace lag within its limit);
 // holds the file at the inventory's size; the client passes its
 // restrictions. Candidates are ranked by tier (same AS, same country or a
 // country it also serves, same continent, world), then by distance; among
@@ -97,6 +98,12 @@ struct Client {
 struct SelectionPolicy {
   long long max_lag = 3600;             // seconds; redirector.max_lag
   bool https_fallback_to_http = false;  // redirector.https_fallback_to_http
+  // redirector.http_to_https: an HTTP client may be sent to a mirror's
+  // HTTPS URL when the mirror cannot serve it over HTTP (no HTTP URL, or
+  // HTTP down). Such a mirror ranks like any other: HTTPS costs the
+  // client nothing it cannot do, and a near HTTPS-only mirror beats a far
+  // HTTP one.
+  bool http_to_https = false;
   // Mirrors within this distance of the nearest one in the top tier share
   // the load by weight (km), or within this share of its distance.
   double near_km = 500;
@@ -114,6 +121,7 @@ struct Candidate {
   // (valid as long as `status`), so ranking fifty mirrors copies no string.
   std::string_view url;
   bool http_fallback = false;         // an HTTPS client sent to HTTP
+  bool https_upgrade = false;         // an HTTP client sent to HTTPS
   // What the ranking compares: the straight line to the client through the
   // unit sphere, which grows with the distance and needs no arcsine;
   // INFINITY when unknown.

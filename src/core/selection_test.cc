@@ -270,6 +270,56 @@ TEST(SelectionTest, HttpsClientsGoToHttpOnlyWhenAllowedAndNeeded) {
   EXPECT_TRUE(s.ranked[0].http_fallback);
 }
 
+TEST(SelectionTest, HttpClientsGoToHttpsOnlyMirrorsWhenAllowed) {
+  auto mirrors = World();
+  FileFacts file = AllHold(mirrors);
+  Client de = At("DE", "EU", 3320, 52.52, 13.405);
+  SelectionPolicy keep;  // http_to_https off
+  SelectionPolicy upgrade;
+  upgrade.http_to_https = true;
+  mirrors[0].mirror.http_url = "";  // fra1 serves HTTPS only
+
+  Selection s = Select(mirrors, file, de, keep, Fixed(0));
+  EXPECT_EQ(Reasons(s)["fra1"], "has no HTTP URL");
+  EXPECT_EQ(Names(s)[0], "par1");
+
+  // Allowed: the near HTTPS-only mirror beats the farther HTTP one, and
+  // the URL is its HTTPS one.
+  s = Select(mirrors, file, de, upgrade, Fixed(0));
+  ASSERT_EQ(s.ranked.size(), 5u);
+  EXPECT_EQ(s.ranked[0].status->mirror.name, "fra1");
+  EXPECT_EQ(s.ranked[0].url, "https://fra1.example.org/");
+  EXPECT_TRUE(s.ranked[0].https_upgrade);
+  EXPECT_EQ(s.ranked[1].url, "http://par1.example.org/") << "a mirror with HTTP keeps HTTP clients";
+  EXPECT_FALSE(s.ranked[1].https_upgrade);
+
+  // Down over HTTP but up over HTTPS: upgraded too.
+  mirrors[0].mirror.http_url = "http://fra1.example.org/";
+  mirrors[0].http_v4 = Health::kDown;
+  s = Select(mirrors, file, de, upgrade, Fixed(0));
+  EXPECT_EQ(s.ranked[0].url, "https://fra1.example.org/");
+  s = Select(mirrors, file, de, keep, Fixed(0));
+  EXPECT_EQ(Reasons(s)["fra1"], "down over HTTP (IPv4)");
+
+  // Over the client's family: an IPv6 client needs HTTPS up over IPv6.
+  mirrors[0].http_v6 = Health::kDown;
+  mirrors[0].https_v6 = Health::kUnknown;
+  s = Select(mirrors, file, At("DE", "EU", 3320, 52.52, 13.405, 6), upgrade, Fixed(0));
+  EXPECT_EQ(Reasons(s)["fra1"], "down over HTTP (IPv6), and not checked over HTTPS (IPv6) yet");
+
+  // Without an HTTPS URL there is nothing to upgrade to, and no more to say.
+  mirrors[0].mirror.https_url = "";
+  s = Select(mirrors, file, At("DE", "EU", 3320, 52.52, 13.405, 6), upgrade, Fixed(0));
+  EXPECT_EQ(Reasons(s)["fra1"], "down over HTTP (IPv6)");
+  mirrors[0].mirror.https_url = "https://fra1.example.org/";
+
+  // HTTPS clients are not affected.
+  mirrors[0].https_v4 = Health::kDown;
+  s = Select(mirrors, file, At("DE", "EU", 3320, 52.52, 13.405, 4, true), upgrade, Fixed(0));
+  EXPECT_EQ(Reasons(s)["fra1"], "down over HTTPS (IPv4)");
+  for (const auto& c : s.ranked) EXPECT_FALSE(c.https_upgrade);
+}
+
 TEST(SelectionTest, NoCandidates) {
   auto mirrors = World();
   FileFacts file;
@@ -311,6 +361,8 @@ TEST(SelectTest, RedirectShortcutsRankAsTheFullSelection) {
                        -180 + u(rng) * 360, 4, u(rng) < 0.5);
     SelectionPolicy policy;
     policy.https_fallback_to_http = u(rng) < 0.5;
+    policy.http_to_https = u(rng) < 0.5;
+    if (u(rng) < 0.2) mirrors[0].mirror.http_url = "";
     double draw = u(rng);
     Selection full = Select(mirrors, facts, client, policy, Fixed(draw));
     std::vector<MirrorStatus> prepared = mirrors;

@@ -84,6 +84,7 @@ std::string MirrorListJson(const MirrorListData& d) {
                             {"distance_km", OrNull(k.distance_km)},
                             {"weight", m.weight},
                             {"http_fallback", k.http_fallback},
+                            {"https_upgrade", k.https_upgrade},
                             {"country", OrNull(m.country)},
                             {"continent", OrNull(m.continent)},
                             {"latitude", OrNull(m.latitude)},
@@ -178,7 +179,7 @@ std::string MirrorListHtml(const MirrorListData& d) {
       std::string url = std::string(k.url) + encoded;
       std::string where = m.country.empty() ? "" : " (" + m.country + ")";
       h += "<tr><td>" + std::to_string(i + 1) + "</td><td>" + EscapeXml(m.name + where) +
-           "</td><td>" + EscapeXml(std::string(TierName(k.tier)) + (k.http_fallback ? ", over HTTP" : "")) +
+           "</td><td>" + EscapeXml(std::string(TierName(k.tier)) + (k.http_fallback ? ", over HTTP" : k.https_upgrade ? ", over HTTPS" : "")) +
            "</td><td>" + EscapeXml(Km(k.distance_km)) + "</td><td>" + std::to_string(m.weight) +
            "</td><td><a href=\"" + EscapeXml(url) + "\">" + EscapeXml(url) + "</a></td></tr>\n";
     }

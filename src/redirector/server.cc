@@ -151,6 +151,7 @@ HandlerOptions OptionsFrom(const Config& config, Status* status) {
   HandlerOptions o;
   o.policy.max_lag = config.GetDurationSeconds("redirector.max_lag");
   o.policy.https_fallback_to_http = config.GetBool("redirector.https_fallback_to_http");
+  o.policy.http_to_https = config.GetBool("redirector.http_to_https");
   o.max_link_headers = static_cast<int>(config.GetInt("redirector.max_link_headers"));
   o.local_location = config.GetString("redirector.local_location");
   o.min_size = config.GetSizeBytes("redirector.min_size");

@@ -126,9 +126,21 @@ TEST_F(PickTest, HttpsIPv6AliasesAndSettings) {
   // Down IPv4 over HTTP: the state changes are read from the database.
   Sql("UPDATE mirror_health SET up = false, reason = 'timeout' WHERE family = 4 AND scheme = 'http' "
       "AND mirror_id = (SELECT id FROM mirrors WHERE name = 'fra1')");
+  // By default an HTTP client then gets fra1 over HTTPS (still up) ...
   j = Pick({"releases/latest.deb", "--ip", "20.10.1.1"});
+  EXPECT_EQ(j["ranked"][0]["mirror"], "fra1");
+  EXPECT_EQ(j["ranked"][0]["https_upgrade"], true);
+  EXPECT_EQ(j["ranked"][0]["url"].get<std::string>().rfind("https://fra1.", 0), 0u);
+  // ... and not when HTTP clients must stay on HTTP.
+  j = Pick({"releases/latest.deb", "--ip", "20.10.1.1", "--redirector.http_to_https=false"});
   EXPECT_EQ(Excluded(j)["fra1"], "down over HTTP (IPv4)");
   EXPECT_EQ(j["ranked"][0]["mirror"], "par1");
+  EXPECT_EQ(j["ranked"][0]["https_upgrade"], false);
+  // Down over HTTPS as well: excluded, with both reasons.
+  Sql("UPDATE mirror_health SET up = false, reason = 'timeout' WHERE family = 4 "
+      "AND mirror_id = (SELECT id FROM mirrors WHERE name = 'fra1')");
+  j = Pick({"releases/latest.deb", "--ip", "20.10.1.1"});
+  EXPECT_EQ(Excluded(j)["fra1"], "down over HTTP (IPv4), and down over HTTPS (IPv4)");
 }
 
 TEST_F(PickTest, TableOutputAndErrors) {

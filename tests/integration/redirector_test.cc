@@ -220,6 +220,37 @@ TEST_F(RedirectorTest, NeverSendsAClientToAMirrorThatMustNotServe) {
   EXPECT_NE(Host(Get(kFile, "2400:1000::5").Header("Location")), "sgp1.example.org");
 }
 
+TEST_F(RedirectorTest, HttpClientsGoToHttpsOnlyMirrorsUnlessConfiguredNotTo) {
+  // fra1 drops its HTTP URL: by default a German HTTP client still gets it,
+  // over HTTPS; a mirror with both schemes keeps HTTP clients on HTTP.
+  Sql("UPDATE mirrors SET http_url = NULL WHERE name = 'fra1'");
+  EXPECT_TRUE(Eventually([&] {
+    return Get(kFile, kDe).Header("Location") ==
+           "https://fra1.example.org/pub/releases/server/jellyfin%2010.9.deb";
+  })) << Get(kFile, kDe).Header("Location");
+  EXPECT_EQ(Get(kFile, kDe).Header("X-Waymark-Mirror"), "fra1; tier=asn");
+  EXPECT_EQ(Get(kFile, kFr).Header("Location").rfind("http://par1.example.org/", 0), 0u);
+  CommandResult p = stack_->Waymark({"pick", "releases/server/jellyfin 10.9.deb", "--ip", kDe, "--json"});
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  nlohmann::json j = nlohmann::json::parse(p.out);
+  EXPECT_EQ(j["ranked"][0]["mirror"], "fra1") << p.out;
+  EXPECT_EQ(j["ranked"][0]["https_upgrade"], true) << p.out;
+
+  // redirector.http_to_https = false: HTTP clients stay on HTTP mirrors.
+  testing::StackOptions keep;
+  keep.redirector_config = {"fallback = https://origin.example.org/master/ CA NA", "http_to_https = false"};
+  Start(keep);
+  Sql("UPDATE mirrors SET http_url = NULL WHERE name = 'fra1'");
+  EXPECT_TRUE(Eventually([&] { return Host(Get(kFile, kDe).Header("Location")) != "fra1.example.org"; }));
+  for (int i = 0; i < 10; ++i) {
+    HttpResponse r = Get(kFile, kDe);
+    EXPECT_EQ(r.Header("Location").rfind("http://", 0), 0u) << r.Header("Location");
+    EXPECT_NE(Host(r.Header("Location")), "fra1.example.org");
+  }
+  p = stack_->Waymark({"pick", "releases/server/jellyfin 10.9.deb", "--ip", kDe});
+  EXPECT_NE(p.out.find("has no HTTP URL"), std::string::npos) << p.out;
+}
+
 TEST_F(RedirectorTest, RestrictionsAndStateChangesTakeEffectWithinFiveSeconds) {
   // fra1 becomes country-only: a French client never gets it; then it is
   // disabled and nobody does.
