@@ -37,9 +37,13 @@ GRANT SELECT ON waymark_schema, mirrors, mirror_health, files, file_aliases,
                 mirror_files, mirror_file_problems, file_mirrors, mirror_scans,
                 inventory_state
       TO waymark_redirector;
--- ...and its download counts.
-GRANT SELECT, INSERT, UPDATE ON download_paths, downloads_daily
+-- ...and its download counts: appended, then merged by `waymark stats
+-- merge` (cron), and read for the mirror statistics page.
+GRANT SELECT ON download_paths, downloads_daily, downloads_monthly, download_counts
       TO waymark_redirector;
+GRANT SELECT, INSERT ON downloads_pending TO waymark_redirector;
+-- (Before schema 5 it wrote downloads_daily itself.)
+REVOKE INSERT, UPDATE ON download_paths, downloads_daily FROM waymark_redirector;
 
 -- The scanner.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO waymark_scanner;
@@ -51,9 +55,13 @@ GRANT UPDATE (enabled, enabled_changed_at, last_scan_at, last_scan_ok,
       ON mirrors TO waymark_scanner;
 GRANT INSERT ON mirror_events TO waymark_scanner;
 GRANT USAGE ON SEQUENCE inventory_gen TO waymark_scanner;
--- ...and the nightly `waymark stats rollup` of cron/waymark, run by the
--- same account as the scans: old daily counts folded into months.
-GRANT DELETE ON downloads_daily TO waymark_scanner;
+-- ...and the statistics jobs of cron/waymark, run by the same account as
+-- the scans: `waymark stats merge` folds the redirector's pending counts
+-- into daily rows, the nightly `waymark stats rollup` old daily rows into
+-- months.
+GRANT DELETE ON downloads_pending TO waymark_scanner;
+GRANT INSERT ON download_paths TO waymark_scanner;
+GRANT INSERT, UPDATE, DELETE ON downloads_daily TO waymark_scanner;
 GRANT INSERT, UPDATE ON downloads_monthly TO waymark_scanner;
 
 -- The trace checker.

@@ -6,15 +6,10 @@
 \else
 \set days 30
 \endif
-WITH s AS (
-    SELECT day AS d, country, downloads FROM downloads_daily
-    UNION ALL
-    SELECT month, country, downloads FROM downloads_monthly
-)
 SELECT country,
        sum(downloads) AS downloads,
        round(100.0 * sum(downloads) / sum(sum(downloads)) OVER (), 1) AS percent
-  FROM s
- WHERE d > (now() AT TIME ZONE 'UTC')::date - :days::int
+  FROM download_counts
+ WHERE day > (now() AT TIME ZONE 'UTC')::date - :days::int
  GROUP BY country
  ORDER BY downloads DESC, country;

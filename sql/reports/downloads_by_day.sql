@@ -10,9 +10,10 @@
 \endif
 SELECT d.day,
        sum(d.downloads)          AS downloads,
-       count(DISTINCT d.path_id) AS files,
+       count(DISTINCT d.path)    AS files,
        count(DISTINCT d.country) AS countries
-  FROM downloads_daily d
- WHERE d.day > (now() AT TIME ZONE 'UTC')::date - :days::int
+  FROM download_counts d
+ WHERE NOT d.monthly
+   AND d.day > (now() AT TIME ZONE 'UTC')::date - :days::int
  GROUP BY d.day
  ORDER BY d.day DESC;

@@ -7,17 +7,12 @@
 \else
 \set days 30
 \endif
-WITH s AS (
-    SELECT day AS d, mirror_id, downloads FROM downloads_daily
-    UNION ALL
-    SELECT month, mirror_id, downloads FROM downloads_monthly
-)
 SELECT coalesce(m.name, CASE WHEN s.mirror_id = 0 THEN '(fallback or origin)'
                              ELSE '(removed mirror ' || s.mirror_id || ')' END) AS mirror,
        m.country,
        sum(s.downloads) AS downloads,
        round(100.0 * sum(s.downloads) / sum(sum(s.downloads)) OVER (), 1) AS percent
-  FROM s LEFT JOIN mirrors m ON m.id = s.mirror_id
- WHERE s.d > (now() AT TIME ZONE 'UTC')::date - :days::int
+  FROM download_counts s LEFT JOIN mirrors m ON m.id = s.mirror_id
+ WHERE s.day > (now() AT TIME ZONE 'UTC')::date - :days::int
  GROUP BY 1, 2
  ORDER BY downloads DESC, mirror;

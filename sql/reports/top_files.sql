@@ -10,16 +10,11 @@
 \else
 \set limit 20
 \endif
-WITH s AS (
-    SELECT day AS d, path_id, downloads FROM downloads_daily
-    UNION ALL
-    SELECT month, path_id, downloads FROM downloads_monthly
-)
-SELECT p.path,
+SELECT s.path,
        sum(s.downloads) AS downloads,
-       EXISTS (SELECT 1 FROM files f WHERE f.path = p.path) AS in_repository
-  FROM s JOIN download_paths p ON p.id = s.path_id
- WHERE s.d > (now() AT TIME ZONE 'UTC')::date - :days::int
- GROUP BY p.path
- ORDER BY downloads DESC, p.path
+       EXISTS (SELECT 1 FROM files f WHERE f.path = s.path) AS in_repository
+  FROM download_counts s
+ WHERE s.day > (now() AT TIME ZONE 'UTC')::date - :days::int
+ GROUP BY s.path
+ ORDER BY downloads DESC, s.path
  LIMIT :limit;

@@ -1,5 +1,7 @@
-// `waymark stats` (download counts by day, month, country, mirror or file)
-// and `waymark stats rollup` (old daily rows into monthly ones, from cron).
+// `waymark stats` (download counts by day, month, country, mirror or file),
+// `waymark stats merge` (the redirector's pending counts into daily rows)
+// and `waymark stats rollup` (old daily rows into monthly ones), both from
+// cron.
 #include <iostream>
 
 #include <boost/program_options/value_semantic.hpp>
@@ -81,6 +83,26 @@ Status RunRollup(AdminContext* ctx) {
   return Status::OK();
 }
 
+Status RunMerge(AdminContext* ctx) {
+  std::unique_ptr<Database> db;
+  Status s = ctx->Connect(&db);
+  if (!s.ok()) return s;
+  long long rows = 0;
+  bool busy = false;
+  s = MergeDownloadCounts(db.get(), &rows, &busy);
+  if (!s.ok()) return s;
+  if (ctx->json()) {
+    *ctx->out << nlohmann::json{{"merged", !busy}, {"daily_rows", rows}}.dump(2) << "\n";
+  } else if (busy) {
+    *ctx->out << "another merge is running: it merges the pending counts\n";
+  } else {
+    *ctx->out << "merged the pending download counts into " << rows << " daily rows\n";
+  }
+  return Status::OK();
+}
+
+void AddMergeOptions(po::options_description* d) { d->add_options()("json", "print JSON for scripts"); }
+
 void AddStatsOptions(po::options_description* d) {
   d->add_options()("mirror", po::value<std::string>()->value_name("NAME"), "only this mirror's downloads")(
       "file", po::value<std::string>()->value_name("GLOB"), "only files whose path matches (* and ?)")(
@@ -103,6 +125,9 @@ std::vector<Command> StatsCommands() {
       {"stats", "[--mirror NAME] [--file GLOB] [--by day|month|country|mirror|file] [--since DATE] "
                 "[--until DATE] [--json]",
        "show download counts", 0, 0, AddStatsOptions, RunStats},
+      {"stats merge", "[--json]",
+       "fold the download counts the redirector appended into daily rows (from cron)", 0, 0,
+       AddMergeOptions, RunMerge},
       {"stats rollup", "[--older-than DAYS] [--json]",
        "fold daily download counts older than DAYS into monthly ones (from cron)", 0, 0,
        AddRollupOptions, RunRollup},

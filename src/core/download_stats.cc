@@ -2,27 +2,15 @@
 
 #include <algorithm>
 #include <regex>
+#include <tuple>
+
+#include <pqxx/stream_to>
 
 #include "core/strings.h"
 
 namespace waymark {
 
 namespace {
-
-// A PostgreSQL array literal of quoted elements: {"a","b\"c"}.
-std::string ArrayLiteral(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
-}
 
 bool IsDate(const std::string& s) {
   static const std::regex kDate(R"(^\d{4}-\d{2}-\d{2}$)");
@@ -31,77 +19,36 @@ bool IsDate(const std::string& s) {
 
 }  // namespace
 
-Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& counts,
-                           DownloadPathIds* path_ids) {
+Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& counts) {
   if (counts.empty()) return Status::OK();
-  // Paths the writer has not seen yet, in order.
-  std::vector<std::string> unknown;
-  for (const DownloadCount& c : counts)
-    if (!path_ids || !path_ids->Find(c.key.path)) unknown.push_back(c.key.path);
-  std::sort(unknown.begin(), unknown.end());
-  unknown.erase(std::unique(unknown.begin(), unknown.end()), unknown.end());
   try {
     pqxx::work tx(db->conn());
     // Never hold a worker for long, whatever the server is doing.
     tx.exec("SET LOCAL statement_timeout = '10s'");
-    std::unordered_map<std::string, int> found;
-    if (!unknown.empty()) {
-      // Every worker writes its batches at the same time as the others:
-      // rows go in in one agreed order (the keys' order), or two batches
-      // sharing keys can each wait for the other (a deadlock, and a batch
-      // written only on the retry).
-      tx.exec_params(
-          "INSERT INTO download_paths (path) SELECT p FROM unnest($1::text[]) AS p ORDER BY p "
-          "ON CONFLICT (path) DO NOTHING",
-          ArrayLiteral(unknown));
-      // Through the unique index, whatever the size of the table.
-      for (const auto& row : tx.exec_params(
-               "SELECT p.id, p.path FROM unnest($1::text[]) AS u(path) "
-               "CROSS JOIN LATERAL (SELECT id, path FROM download_paths d "
-               "                     WHERE d.path = u.path OFFSET 0) p",
-               ArrayLiteral(unknown)))
-        found.emplace(row[1].as<std::string>(), row[0].as<int>());
-    }
-    // In key order, so that two workers writing overlapping batches lock
-    // the rows in the same order (see above).
-    std::vector<const DownloadCount*> sorted;
-    sorted.reserve(counts.size());
-    for (const DownloadCount& c : counts) sorted.push_back(&c);
-    std::sort(sorted.begin(), sorted.end(),
-              [](const DownloadCount* a, const DownloadCount* b) { return a->key < b->key; });
-    std::vector<std::string> days, ids, mirrors, countries, numbers;
-    for (const DownloadCount* count : sorted) {
-      const DownloadCount& c = *count;
-      int id = path_ids ? path_ids->Find(c.key.path) : 0;
-      if (!id) {
-        auto it = found.find(c.key.path);
-        if (it == found.end()) return Status::Database("download path vanished while writing: " + c.key.path);
-        id = it->second;
-      }
-      days.push_back(c.key.day);
-      ids.push_back(std::to_string(id));
-      mirrors.push_back(std::to_string(c.key.mirror_id));
-      countries.push_back(c.key.country);
-      numbers.push_back(std::to_string(c.downloads));
-    }
-    tx.exec_params(
-        "INSERT INTO downloads_daily (day, path_id, mirror_id, country, downloads) "
-        "SELECT * FROM unnest($1::date[], $2::int[], $3::int[], $4::text[], $5::bigint[]) "
-        "  AS u(day, path_id, mirror_id, country, n) "
-        "ORDER BY 1, 2, 3, 4 "
-        "ON CONFLICT (day, path_id, mirror_id, country) "
-        "DO UPDATE SET downloads = downloads_daily.downloads + EXCLUDED.downloads",
-        ArrayLiteral(days), ArrayLiteral(ids), ArrayLiteral(mirrors), ArrayLiteral(countries),
-        ArrayLiteral(numbers));
+    // Appends take no row locks, so workers writing at the same time never
+    // wait for each other, in whatever order their rows come.
+    pqxx::stream_to copy(tx, "downloads_pending",
+                         std::vector<std::string>{"day", "path", "mirror_id", "country", "downloads"});
+    for (const DownloadCount& c : counts)
+      copy << std::make_tuple(c.key.day, c.key.path, c.key.mirror_id, c.key.country, c.downloads);
+    copy.complete();
     tx.commit();
-    if (path_ids)
-      for (const auto& [path, id] : found) path_ids->Add(path, id);
     return Status::OK();
   } catch (const std::exception& e) {
-    // An id could be wrong only if someone removed rows by hand: the next
-    // attempt looks every path up again.
-    if (path_ids) path_ids->Clear();
     return DatabaseError(e, "cannot write " + std::to_string(counts.size()) + " download counts");
+  }
+}
+
+Status MergeDownloadCounts(Database* db, long long* daily_rows, bool* busy) {
+  try {
+    pqxx::work tx(db->conn());
+    pqxx::row r = tx.exec1("SELECT merge_download_counts()");
+    tx.commit();
+    *busy = r[0].is_null();
+    *daily_rows = *busy ? 0 : r[0].as<long long>();
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return DatabaseError(e, "cannot merge the pending download counts");
   }
 }
 
@@ -159,7 +106,7 @@ Status QueryDownloads(Database* db, const StatsQuery& q, std::vector<StatsRow>* 
     key = "coalesce(m.name, CASE WHEN s.mirror_id = 0 THEN '(fallback or origin)' "
           "ELSE '(removed mirror ' || s.mirror_id || ')' END)";
   } else if (q.by == "file") {
-    key = "p.path";
+    key = "s.path";
   } else {
     return Status::InvalidArgument("--by: '" + Printable(q.by) +
                                    "' is not one of day, month, country, mirror, file");
@@ -173,16 +120,11 @@ Status QueryDownloads(Database* db, const StatsQuery& q, std::vector<StatsRow>* 
   // Glob characters other than * and ? are matched literally; a [...] class
   // is rare in file names and LIKE has none.
   std::string sql =
-      "WITH s AS ("
-      "  SELECT day AS d, false AS monthly, path_id, mirror_id, country, downloads "
-      "    FROM downloads_daily "
-      "  UNION ALL "
-      "  SELECT month, true, path_id, mirror_id, country, downloads FROM downloads_monthly) "
+      "WITH s AS (SELECT day AS d, monthly, path, mirror_id, country, downloads FROM download_counts) "
       "SELECT " + key + " AS k, sum(s.downloads)::bigint AS n "
-      "FROM s JOIN download_paths p ON p.id = s.path_id "
-      "LEFT JOIN mirrors m ON m.id = s.mirror_id "
+      "FROM s LEFT JOIN mirrors m ON m.id = s.mirror_id "
       "WHERE ($1 = '' OR m.name = $1) "
-      "  AND ($2 = '' OR p.path LIKE $2) "
+      "  AND ($2 = '' OR s.path LIKE $2) "
       "  AND ($3 = '' OR s.d >= CASE WHEN monthly THEN date_trunc('month', NULLIF($3, '')::date)::date ELSE NULLIF($3, '')::date END) "
       "  AND ($4 = '' OR s.d <= NULLIF($4, '')::date) "
       "GROUP BY 1 ORDER BY " + std::string(by_time ? "1" : "2 DESC, 1");

@@ -1,13 +1,13 @@
-// Download statistics in PostgreSQL (downloads_daily, downloads_monthly,
-// download_paths of sql/migrations/0001_initial.sql): the redirector's
-// batched writes, the roll-up of old daily rows into monthly ones, and the
+// Download statistics in PostgreSQL (downloads_pending, downloads_daily,
+// downloads_monthly, download_paths and the view download_counts of
+// sql/migrations/): the redirector's batched appends, their merge into
+// daily rows, the roll-up of old daily rows into monthly ones, and the
 // queries behind `waymark stats`.
 #ifndef WAYMARK_CORE_DOWNLOAD_STATS_H_
 #define WAYMARK_CORE_DOWNLOAD_STATS_H_
 
 #include <string>
 #include <tuple>
-#include <unordered_map>
 #include <vector>
 
 #include "core/db.h"
@@ -31,36 +31,17 @@ struct DownloadCount {
   long long downloads = 0;
 };
 
-// The ids of download_paths rows a writer has already seen. Rows are never
-// renumbered or deleted by waymark, so a writer keeps them for its life and
-// a batch of known paths writes only its counts. Bounded: forgotten as a
-// whole beyond `max_paths`.
-class DownloadPathIds {
- public:
-  explicit DownloadPathIds(size_t max_paths = 1000000) : max_paths_(max_paths) {}
-  // 0 when unknown.
-  int Find(const std::string& path) const {
-    auto it = ids_.find(path);
-    return it == ids_.end() ? 0 : it->second;
-  }
-  void Add(const std::string& path, int id) {
-    if (ids_.size() >= max_paths_) ids_.clear();
-    ids_.emplace(path, id);
-  }
-  size_t size() const { return ids_.size(); }
-  void Clear() { ids_.clear(); }
+// Appends the counts to downloads_pending in one transaction (COPY: no
+// index, no look-up). Nothing is written when it fails. Reports see them
+// at once (view download_counts); MergeDownloadCounts() folds them into
+// downloads_daily later.
+Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& counts);
 
- private:
-  size_t max_paths_;
-  std::unordered_map<std::string, int> ids_;
-};
-
-// Adds the counts in one transaction (new paths numbered on the way); keys
-// must be distinct. Nothing is written when it fails. `path_ids` (may be
-// null) spares the look-up of paths already seen; it learns the new ones
-// once the transaction committed.
-Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& counts,
-                           DownloadPathIds* path_ids = nullptr);
+// Folds every pending count into downloads_daily (sql function
+// merge_download_counts of migration 0005) and says how many daily rows it
+// added to or created; *busy when another merge was running, which does
+// the work instead.
+Status MergeDownloadCounts(Database* db, long long* daily_rows, bool* busy);
 
 // Moves daily rows older than `older_than_days` days into monthly rows, in
 // one statement (a run that fails changes nothing; a second run adds

@@ -36,7 +36,9 @@ Status LoadRepositoryReport(Database* db, RepositoryReport* out) {
       if (it != rep.mirrors.end()) it->second.files_held = row[1].as<long long>();
     }
     for (const auto& row : tx.exec(
-             "SELECT mirror_id, sum(downloads)::bigint FROM downloads_daily "
+             "SELECT mirror_id, sum(downloads)::bigint FROM ("
+             "  SELECT day, mirror_id, downloads FROM downloads_daily "
+             "  UNION ALL SELECT day, mirror_id, downloads FROM downloads_pending) c "
              "WHERE day = (now() AT TIME ZONE 'UTC')::date GROUP BY mirror_id")) {
       auto it = rep.mirrors.find(row[0].as<int>());
       if (it != rep.mirrors.end()) it->second.downloads_today = row[1].as<long long>();

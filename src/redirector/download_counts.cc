@@ -37,8 +37,8 @@ bool DownloadCounts::Add(DownloadKey key) {
 }
 
 std::vector<DownloadCount> DownloadCounts::Take() {
-  // Runs in the worker between requests: keys are moved out, not copied,
-  // and the writer thread does the rest (sorting, formatting).
+  // Keys are moved out, not copied (the path without a writer thread, and
+  // tests).
   std::vector<DownloadCount> out;
   out.reserve(counts_.size());
   while (!counts_.empty()) {
@@ -46,6 +46,21 @@ std::vector<DownloadCount> DownloadCounts::Take() {
     out.push_back({std::move(node.key()), node.mapped()});
   }
   total_ = 0;
+  return out;
+}
+
+long long DownloadCounts::SwapOut(Map* spare) {
+  spare->clear();
+  counts_.swap(*spare);
+  long long n = total_;
+  total_ = 0;
+  return n;
+}
+
+std::vector<DownloadCount> DownloadCounts::ToBatch(const Map& counts) {
+  std::vector<DownloadCount> out;
+  out.reserve(counts.size());
+  for (const auto& [key, n] : counts) out.push_back({key, n});
   return out;
 }
 

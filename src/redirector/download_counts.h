@@ -29,7 +29,17 @@
 namespace waymark {
 
 class DownloadCounts {
+  struct KeyHash {
+    size_t operator()(const DownloadKey& k) const;
+  };
+  struct KeyEqual {
+    bool operator()(const DownloadKey& a, const DownloadKey& b) const;
+  };
+
  public:
+  // Hashed: one look-up per redirected GET.
+  using Map = std::unordered_map<DownloadKey, long long, KeyHash, KeyEqual>;
+
   explicit DownloadCounts(size_t max_entries) : max_entries_(max_entries) {}
 
   // Adds one download; false (and one more dropped) when the key is new and
@@ -37,6 +47,13 @@ class DownloadCounts {
   bool Add(DownloadKey key);
   // Everything waiting, emptying the counts, in no particular order.
   std::vector<DownloadCount> Take();
+  // Everything waiting, swapped with `*spare` (an empty map, whose buckets
+  // are then reused): constant time, whatever the number of counts, so a
+  // worker hands a batch over without pausing its requests. Returns the
+  // number of downloads swapped out.
+  long long SwapOut(Map* spare);
+  // The counts of a swapped-out map as a batch.
+  static std::vector<DownloadCount> ToBatch(const Map& counts);
   // Puts back a batch whose write failed (merged with what came since),
   // within the bound; what does not fit is dropped, the smallest counts
   // first.
@@ -49,15 +66,8 @@ class DownloadCounts {
   long long dropped_total() const { return dropped_total_; }
 
  private:
-  struct KeyHash {
-    size_t operator()(const DownloadKey& k) const;
-  };
-  struct KeyEqual {
-    bool operator()(const DownloadKey& a, const DownloadKey& b) const;
-  };
   size_t max_entries_;
-  // Hashed: one look-up per redirected GET.
-  std::unordered_map<DownloadKey, long long, KeyHash, KeyEqual> counts_;
+  Map counts_;
   long long total_ = 0;  // downloads in counts_
   long long dropped_ = 0, dropped_total_ = 0;
 };

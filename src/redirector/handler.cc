@@ -43,7 +43,7 @@ class PostgresInventory : public InventorySource {
     return WithDb([&](Database* db) { return waymark::LoadRepositoryReport(db, report); });
   }
   Status WriteDownloadCounts(const std::vector<DownloadCount>& counts) override {
-    return WithDb([&](Database* db) { return waymark::WriteDownloadCounts(db, counts, &path_ids_); });
+    return WithDb([&](Database* db) { return waymark::WriteDownloadCounts(db, counts); });
   }
 
  private:
@@ -62,8 +62,6 @@ class PostgresInventory : public InventorySource {
 
   std::string dsn_;
   std::unique_ptr<Database> db_;
-  // Paths whose download_paths id the writer knows (about 10 MB when full).
-  DownloadPathIds path_ids_{100000};
 };
 
 }  // namespace
@@ -347,7 +345,7 @@ void Handler::SetPendingGauge() {
 // away) the counts keep adding up here, within stats_max_pending.
 void Handler::HandOverCounts(bool final, time_t now) {
   if (final) {
-    long long lost = options_.writer->Finish(counts_.Take(), 5000);
+    long long lost = options_.writer->Finish(&counts_, 5000);
     if (lost > 0) {
       options_.log("stopping with " + std::to_string(lost) +
                    " download counts unwritten (the database did not take them in 5 s)");
@@ -358,12 +356,8 @@ void Handler::HandOverCounts(bool final, time_t now) {
   bool due = counts_.entries() >= options_.stats_flush_entries ||
              now - last_flush_ >= options_.stats_flush_interval;
   if (!due) return;
-  std::vector<DownloadCount> batch = counts_.Take();
-  if (options_.writer->TryHandOver(&batch)) {
-    last_flush_ = now;
-  } else {
-    counts_.Restore(batch);  // cannot happen: only this thread hands over
-  }
+  // Only this thread hands over, and the writer is idle: this succeeds.
+  if (options_.writer->TryHandOver(&counts_)) last_flush_ = now;
 }
 
 void Handler::Tick(bool final) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <map>
 
 #include "core/mirror_bitmaps.h"
@@ -392,6 +394,31 @@ TEST(DownloadCounts, BoundedAndRestorable) {
   EXPECT_EQ(c.TakeDropped(), 1 + 1) << "d at first, then b's single download";
   EXPECT_EQ(c.TakeDropped(), 0);
   EXPECT_EQ(c.downloads(), 3) << "d once and a twice";
+}
+
+TEST(DownloadCounts, SwapOutHandsEverythingOverAndKeepsCounting) {
+  DownloadCounts c(3);
+  DownloadKey a{"2026-12-01", "x", 1, "DE"}, b{"2026-12-01", "y", 2, "FR"};
+  c.Add(a);
+  c.Add(a);
+  c.Add(b);
+  DownloadCounts::Map out;
+  out.emplace(b, 99);  // stale contents of the spare are dropped, not merged
+  EXPECT_EQ(c.SwapOut(&out), 3);
+  EXPECT_EQ(c.entries(), 0u);
+  EXPECT_EQ(c.downloads(), 0);
+  auto batch = DownloadCounts::ToBatch(out);
+  std::sort(batch.begin(), batch.end(),
+            [](const DownloadCount& l, const DownloadCount& r) { return l.key < r.key; });
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch[0].key.path, "x");
+  EXPECT_EQ(batch[0].downloads, 2);
+  EXPECT_EQ(batch[1].key.path, "y");
+  EXPECT_EQ(batch[1].downloads, 1);
+  // The bound holds for what comes after.
+  for (const char* p : {"p", "q", "r", "s"}) c.Add(DownloadKey{"2026-12-01", p, 1, "DE"});
+  EXPECT_EQ(c.entries(), 3u);
+  EXPECT_EQ(c.TakeDropped(), 1);
 }
 
 TEST(FileBitmaps, BitsAreNumberedLikeGetBit) {

@@ -11,16 +11,6 @@
 
 namespace waymark {
 
-namespace {
-
-long long Downloads(const std::vector<DownloadCount>& batch) {
-  long long n = 0;
-  for (const auto& c : batch) n += c.downloads;
-  return n;
-}
-
-}  // namespace
-
 StatsWriter::StatsWriter(Callbacks callbacks, long long retry_pause_s)
     : cb_(std::move(callbacks)), retry_pause_s_(std::max(1LL, retry_pause_s)) {
   // The thread blocks every signal, so that they reach the worker's own
@@ -41,14 +31,12 @@ StatsWriter::~StatsWriter() {
   thread_.join();
 }
 
-bool StatsWriter::TryHandOver(std::vector<DownloadCount>* batch) {
+bool StatsWriter::TryHandOver(DownloadCounts* counts) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (busy_ || stop_) return false;
-    batch_.swap(*batch);
-    batch->clear();
+    pending_ = counts->SwapOut(&batch_);
     busy_ = true;
-    pending_ = Downloads(batch_);
   }
   cv_.notify_all();
   return true;
@@ -59,20 +47,19 @@ bool StatsWriter::idle() const {
   return !busy_;
 }
 
-long long StatsWriter::Finish(std::vector<DownloadCount> last, int timeout_ms) {
+long long StatsWriter::Finish(DownloadCounts* counts, int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::unique_lock<std::mutex> lock(mu_);
   finishing_ = true;
   cv_.notify_all();
   if (!cv_.wait_until(lock, deadline, [&] { return !busy_; })) {
-    return Downloads(batch_) + Downloads(last);
+    return pending_ + counts->downloads();
   }
-  if (last.empty()) return 0;
-  batch_ = std::move(last);
+  if (counts->entries() == 0) return 0;
+  pending_ = counts->SwapOut(&batch_);
   busy_ = true;
-  pending_ = Downloads(batch_);
   cv_.notify_all();
-  if (!cv_.wait_until(lock, deadline, [&] { return !busy_; })) return Downloads(batch_);
+  if (!cv_.wait_until(lock, deadline, [&] { return !busy_; })) return pending_;
   return 0;
 }
 
@@ -89,16 +76,16 @@ void StatsWriter::Run() {
   for (;;) {
     cv_.wait(lock, [&] { return stop_ || busy_; });
     if (stop_) return;
-    std::vector<DownloadCount> batch = batch_;  // copy: batch_ stays until written
     lock.unlock();
-    Status s = cb_.write(batch);
-    long long n = Downloads(batch);
+    // batch_ stays until written: a refused batch is tried again.
+    Status s = cb_.write(DownloadCounts::ToBatch(batch_));
+    long long n = pending_;
     if (s.ok()) {
       cb_.flushed(n);
       if (failures > 0) cb_.log("download statistics written again (" + std::to_string(n) + " downloads)");
       failures = 0;
+      batch_.clear();  // here, not in the worker: freeing is work too
       lock.lock();
-      batch_.clear();
       busy_ = false;
       pending_ = 0;
       cv_.notify_all();

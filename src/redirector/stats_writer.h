@@ -3,9 +3,12 @@
 // holds up a request (the worker's loop only hands batches over).
 //
 // The worker aggregates counts (DownloadCounts) and, when a batch is due,
-// offers it with TryHandOver(). The writer takes one batch at a time: while
-// it is writing, or retrying a batch the database refused, it takes no
-// other, so the counts keep aggregating in the worker, within its bound.
+// offers them with TryHandOver(): the writer swaps its empty table for the
+// worker's full one, so handing over 20000 counts costs the worker as much
+// as handing over one (the copying, formatting and freeing happen here).
+// The writer takes one batch at a time: while it is writing, or retrying a
+// batch the database refused, it takes no other, so the counts keep
+// aggregating in the worker, within its bound.
 // A batch the database refuses is retried with a growing pause (up to a
 // minute); nothing is lost while the worker lives.
 #ifndef WAYMARK_REDIRECTOR_STATS_WRITER_H_
@@ -21,6 +24,7 @@
 
 #include "core/download_stats.h"
 #include "core/status.h"
+#include "redirector/download_counts.h"
 
 namespace waymark {
 
@@ -42,14 +46,15 @@ class StatsWriter {
   // Stops the thread; a batch it still holds is lost (Finish() first).
   ~StatsWriter();
 
-  // Takes `*batch` (leaving it empty) when the writer is idle; false, and
-  // `*batch` untouched, while it is busy with another one. Never waits for
-  // the database.
-  bool TryHandOver(std::vector<DownloadCount>* batch);
+  // Takes every count of `*counts` (leaving it empty) when the writer is
+  // idle; false, and `*counts` untouched, while it is busy with another
+  // batch. Never waits for the database.
+  bool TryHandOver(DownloadCounts* counts);
 
   // For a stopping worker: waits up to timeout_ms for the batch in hand and
-  // then `last` to be written. Returns how many downloads could not be.
-  long long Finish(std::vector<DownloadCount> last, int timeout_ms);
+  // then the rest of `*counts` to be written. Returns how many downloads
+  // could not be.
+  long long Finish(DownloadCounts* counts, int timeout_ms);
 
   // No batch in hand: TryHandOver() would take one.
   bool idle() const;
@@ -65,7 +70,9 @@ class StatsWriter {
   const long long retry_pause_s_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<DownloadCount> batch_;  // the batch in hand, under mu_
+  // The batch in hand. Only the worker touches it while !busy_ (under mu_),
+  // only the writer thread while busy_.
+  DownloadCounts::Map batch_;
   bool busy_ = false;                 // batch_ not written yet
   std::atomic<long long> pending_{0};  // downloads in batch_ while busy_
   bool stop_ = false;

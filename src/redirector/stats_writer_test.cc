@@ -10,11 +10,11 @@
 namespace waymark {
 namespace {
 
-std::vector<DownloadCount> Batch(const std::string& path, long long n) {
-  DownloadCount c;
-  c.key = DownloadKey{"2026-12-01", path, 1, "DE"};
-  c.downloads = n;
-  return {c};
+// n downloads of one file, waiting in a worker's counts.
+DownloadCounts Batch(const std::string& path, long long n) {
+  DownloadCounts counts(100);
+  for (long long i = 0; i < n; ++i) counts.Add(DownloadKey{"2026-12-01", path, 1, "DE"});
+  return counts;
 }
 
 // A database stand-in: refuses the first `refusals` writes, can be held.
@@ -56,8 +56,11 @@ TEST(StatsWriterTest, WritesHandedOverBatchesOnItsThread) {
   StatsWriter w(db.Callbacks(), 1);
   auto b = Batch("a.iso", 3);
   ASSERT_TRUE(w.TryHandOver(&b));
-  EXPECT_TRUE(b.empty());
-  EXPECT_EQ(w.Finish(Batch("b.iso", 2), 5000), 0);
+  EXPECT_EQ(b.entries(), 0u);
+  EXPECT_EQ(b.downloads(), 0);
+  auto last = Batch("b.iso", 2);
+  EXPECT_EQ(w.Finish(&last, 5000), 0);
+  EXPECT_EQ(last.entries(), 0u);
   ASSERT_EQ(db.written.size(), 2u);
   EXPECT_EQ(db.written[0].key.path, "a.iso");
   EXPECT_EQ(db.written[1].key.path, "b.iso");
@@ -74,14 +77,15 @@ TEST(StatsWriterTest, TakesNoSecondBatchWhileBusyAndNeverWaitsForTheDatabase) {
   auto start = std::chrono::steady_clock::now();
   auto b2 = Batch("b.iso", 4);
   EXPECT_FALSE(w.TryHandOver(&b2));
-  EXPECT_EQ(b2.size(), 1u) << "a refused batch stays with the caller";
+  EXPECT_EQ(b2.downloads(), 4) << "a refused batch stays with the caller";
   EXPECT_FALSE(w.idle());
   EXPECT_EQ(w.pending(), 1);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
   db.hold = false;
-  EXPECT_EQ(w.Finish({}, 5000), 0);
+  DownloadCounts none(100);
+  EXPECT_EQ(w.Finish(&none, 5000), 0);
   EXPECT_TRUE(w.TryHandOver(&b2));
-  EXPECT_EQ(w.Finish({}, 5000), 0);
+  EXPECT_EQ(w.Finish(&none, 5000), 0);
   EXPECT_EQ(db.flushed, 5);
 }
 
@@ -92,7 +96,8 @@ TEST(StatsWriterTest, KeepsARefusedBatchAndWritesItWhenTheDatabaseIsBack) {
   auto b = Batch("a.iso", 7);
   ASSERT_TRUE(w.TryHandOver(&b));
   // Retries after 1 s, then 2 s: Finish cuts the pauses short.
-  EXPECT_EQ(w.Finish({}, 10000), 0);
+  DownloadCounts none(100);
+  EXPECT_EQ(w.Finish(&none, 10000), 0);
   EXPECT_EQ(db.attempts, 3);
   EXPECT_EQ(db.failed, 2);
   ASSERT_EQ(db.written.size(), 1u);
@@ -109,7 +114,8 @@ TEST(StatsWriterTest, FinishSaysHowManyDownloadsItCouldNotWrite) {
   StatsWriter w(db.Callbacks(), 1);
   auto b = Batch("a.iso", 7);
   ASSERT_TRUE(w.TryHandOver(&b));
-  EXPECT_EQ(w.Finish(Batch("b.iso", 5), 300), 12);
+  auto last = Batch("b.iso", 5);
+  EXPECT_EQ(w.Finish(&last, 300), 12);
   EXPECT_TRUE(db.written.empty());
 }
 

@@ -779,7 +779,7 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
             Loopback("curl -s -o /dev/null -w '%{http_code}' https://repo.example.org/" + file_));
   EXPECT_EQ(r.out, "302") << r.err;
   StopService();
-  EXPECT_EQ(testing::QueryRows(pg_.Dsn("waymark"), "SELECT sum(downloads) FROM downloads_daily"),
+  EXPECT_EQ(testing::QueryRows(pg_.Dsn("waymark"), "SELECT sum(downloads) FROM download_counts"),
             "1\n");
 
   // --- Reports, as alice in the source tree: that download, by mirror ---------------------

@@ -148,9 +148,10 @@ class RedirectorOutputsTest : public ::testing::Test {
   // Downloads counted for (mirror name or "" for mirror 0, country).
   long long Downloads(const std::string& mirror, const std::string& country) {
     std::string m = mirror.empty() ? "0" : "(SELECT id FROM mirrors WHERE name = '" + mirror + "')";
-    return Number("SELECT coalesce(sum(downloads), 0) FROM downloads_daily d JOIN download_paths p "
-                  "ON p.id = d.path_id WHERE p.path = 'releases/big.iso' AND d.mirror_id = " + m +
-                  " AND d.country = '" + country + "' AND d.day = (now() AT TIME ZONE 'UTC')::date");
+    return Number("SELECT coalesce(sum(downloads), 0) FROM download_counts d "
+                  "WHERE d.path = 'releases/big.iso' AND d.mirror_id = " + m +
+                  " AND d.country = '" + country + "' AND d.day = (now() AT TIME ZONE 'UTC')::date "
+                  "AND NOT d.monthly");
   }
 
   template <typename F>
@@ -379,7 +380,7 @@ TEST_F(RedirectorOutputsTest, CountsEqualTheDownloadsMade) {
       << Downloads("m2", "US") << " + " << Downloads("", "US") << " != 3 + " << loop_gets;
   EXPECT_GE(Downloads("", "US"), 1);
   long long us_total = 3 + loop_gets;
-  EXPECT_EQ(Number("SELECT count(*) FROM download_paths"), 1);
+  EXPECT_EQ(Number("SELECT count(DISTINCT path) FROM download_counts"), 1);
   // The metrics agree.
   HttpResponse metrics = Get("/mirrorstats?metrics", kDe);
   ASSERT_EQ(metrics.status, 200);

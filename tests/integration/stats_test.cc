@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -119,42 +121,134 @@ TEST_F(StatsTest, RollupFoldsOldDaysIntoMonthsOnce) {
 
 TEST_F(StatsTest, TheRedirectorRoleMayWriteCountsAndReadItsReports) {
   // core/download_stats.cc's writer, as the role sql/roles.sql gives the
-  // redirector, with the path ids it remembers between batches.
+  // redirector: batches are appended, and reports see them at once.
   std::unique_ptr<Database> db;
   ASSERT_TRUE(Database::Connect(stack_->dsn(), &db).ok());
   pqxx::nontransaction(db->conn()).exec("SET ROLE waymark_redirector");
   std::string today =
       pqxx::nontransaction(db->conn()).exec1("SELECT (now() AT TIME ZONE 'UTC')::date")[0].as<std::string>();
-  DownloadPathIds ids;
   Status s = WriteDownloadCounts(db.get(), {{{today, "rel/a.iso", 0, "DE"}, 1},
-                                            {{today, "rel/new.iso", 0, "FR"}, 2}}, &ids);
+                                            {{today, "rel/new.iso", 0, "FR"}, 2}});
   ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_EQ(ids.size(), 2u);
-  // Known paths come from memory; a new one is added; counts add up.
   s = WriteDownloadCounts(db.get(), {{{today, "rel/new.iso", 0, "FR"}, 4},
-                                     {{today, "rel/c.deb", 0, "--"}, 1}}, &ids);
+                                     {{today, "rel/c.deb", 0, "--"}, 1},
+                                     {{today, "rel/tab\tand\\back\nslash.iso", 0, "--"}, 1}});
   ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_EQ(ids.size(), 3u);
   EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/a.iso"})["total"], 23);
   EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/new.iso"})["total"], 6);
   EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/c.deb"})["total"], 1);
-  // A batch that fails changes nothing and forgets the ids it knew.
-  s = WriteDownloadCounts(db.get(), {{{today, "rel/a.iso", 0, "bad country"}, 1}}, &ids);
+  EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/tab*"})["rows"][0]["file"],
+            "rel/tab\tand\\back\nslash.iso") << "COPY escapes what it must";
+  // A batch that fails changes nothing.
+  s = WriteDownloadCounts(db.get(), {{{today, "rel/a.iso", 0, "DE"}, 1},
+                                     {{today, "rel/a.iso", 0, "bad country"}, 1}});
   EXPECT_FALSE(s.ok());
-  EXPECT_EQ(ids.size(), 0u);
   EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/a.iso"})["total"], 23);
+  // The redirector does not merge: that is cron's job, as waymark_scanner.
+  long long rows = 0;
+  bool busy = false;
+  EXPECT_FALSE(MergeDownloadCounts(db.get(), &rows, &busy).ok());
 
   // core/mirror_report.cc's queries.
   s = stack_->Sql(R"SQL(
     SET ROLE waymark_redirector;
     SELECT mirror_id, sum(bit_count(bits)) FROM mirror_files GROUP BY mirror_id;
     SELECT mirror_id, sum(downloads) FROM downloads_daily GROUP BY mirror_id;
+    SELECT mirror_id, sum(downloads) FROM downloads_pending GROUP BY mirror_id;
     SELECT last_scan_error, trace_error FROM mirrors;
   )SQL");
   EXPECT_TRUE(s.ok()) << s.message();
   // ...and may not roll them up or change mirrors.
   EXPECT_FALSE(stack_->Sql("SET ROLE waymark_redirector; DELETE FROM downloads_daily").ok());
   EXPECT_FALSE(stack_->Sql("SET ROLE waymark_redirector; UPDATE mirrors SET enabled = true").ok());
+}
+
+// `waymark stats merge`, as cron runs it (the waymark account's roles):
+// pending counts become daily rows, and no count is lost or doubled, also
+// while workers keep appending and merges overlap.
+TEST_F(StatsTest, MergeFoldsPendingCountsIntoDailyRowsLosingNone) {
+  Sql(R"SQL(
+    DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'wm_test_cron')
+      THEN CREATE ROLE wm_test_cron LOGIN IN ROLE waymark_scanner, waymark_trace; END IF; END $$;
+  )SQL");
+  std::string as_cron = stack_->dsn();
+  size_t user = as_cron.find("user=postgres");
+  ASSERT_NE(user, std::string::npos) << as_cron;
+  as_cron.replace(user, 13, "user=wm_test_cron");
+  std::unique_ptr<Database> writer;
+  ASSERT_TRUE(Database::Connect(stack_->dsn(), &writer).ok());
+  std::string today =
+      pqxx::nontransaction(writer->conn()).exec1("SELECT (now() AT TIME ZONE 'UTC')::date")[0].as<std::string>();
+  // Two workers' batches: a known path, a new one, a key in both.
+  ASSERT_TRUE(WriteDownloadCounts(writer.get(), {{{today, "rel/a.iso", 0, "DE"}, 3},
+                                                 {{today, "rel/z.iso", 1, "FR"}, 2}}).ok());
+  ASSERT_TRUE(WriteDownloadCounts(writer.get(), {{{today, "rel/z.iso", 1, "FR"}, 5}}).ok());
+  long long before = StatsJson({})["total"].get<long long>();
+  EXPECT_EQ(before, 48 + 10);
+
+  CommandResult r = stack_->Waymark({"stats", "merge", "--database.dsn=" + as_cron});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "merged the pending download counts into 2 daily rows\n");
+  EXPECT_EQ(StatsJson({})["total"], before);
+  auto number = [&](const std::string& sql) {
+    pqxx::work tx(writer->conn());
+    return tx.exec1(sql)[0].as<long long>();
+  };
+  EXPECT_EQ(number("SELECT count(*) FROM downloads_pending"), 0);
+  EXPECT_EQ(number("SELECT downloads FROM downloads_daily d JOIN download_paths p ON p.id = d.path_id "
+                   "WHERE p.path = 'rel/z.iso' AND d.day = (now() AT TIME ZONE 'UTC')::date"), 7)
+      << "one row for the key both batches had";
+  EXPECT_EQ(number("SELECT downloads FROM downloads_daily d JOIN download_paths p ON p.id = d.path_id "
+                   "WHERE p.path = 'rel/a.iso' AND d.mirror_id = 0"), 3);
+  r = stack_->Waymark({"stats", "merge", "--json", "--database.dsn=" + as_cron});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out), (nlohmann::json{{"merged", true}, {"daily_rows", 0}}));
+
+  // Another merge holds the lock: this one says so and leaves the rows.
+  ASSERT_TRUE(WriteDownloadCounts(writer.get(), {{{today, "rel/a.iso", 0, "DE"}, 1}}).ok());
+  {
+    std::unique_ptr<Database> other;
+    ASSERT_TRUE(Database::Connect(stack_->dsn(), &other).ok());
+    pqxx::work hold(other->conn());
+    hold.exec("SELECT pg_advisory_xact_lock(2003792237)");
+    r = stack_->Waymark({"stats", "merge", "--database.dsn=" + as_cron});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "another merge is running: it merges the pending counts\n");
+    EXPECT_EQ(number("SELECT count(*) FROM downloads_pending"), 1);
+  }
+
+  // Writers appending while merges run: every count arrives exactly once.
+  std::atomic<bool> stop{false};
+  std::atomic<long long> written{0};
+  std::thread appender([&] {
+    std::unique_ptr<Database> w;
+    if (!Database::Connect(stack_->dsn(), &w).ok()) return;
+    for (int i = 0; !stop; ++i) {
+      std::vector<DownloadCount> batch;
+      for (int k = 0; k < 50; ++k)
+        batch.push_back({{today, "rel/f" + std::to_string((i * 7 + k) % 120) + ".iso", k % 3, "DE"}, 1});
+      if (WriteDownloadCounts(w.get(), batch).ok()) written += 50;
+    }
+  });
+  std::unique_ptr<Database> cron;
+  ASSERT_TRUE(Database::Connect(as_cron, &cron).ok());
+  for (int i = 0; i < 20; ++i) {
+    long long rows = 0;
+    bool busy = true;
+    Status s = MergeDownloadCounts(cron.get(), &rows, &busy);
+    EXPECT_TRUE(s.ok()) << s.message();
+  }
+  stop = true;
+  appender.join();
+  long long dummy = 0;
+  bool busy = true;
+  ASSERT_TRUE(MergeDownloadCounts(cron.get(), &dummy, &busy).ok());
+  EXPECT_FALSE(busy);
+  EXPECT_GT(written.load(), 0);
+  EXPECT_EQ(StatsJson({})["total"], before + 1 + written.load());
+  EXPECT_EQ(number("SELECT count(*) FROM downloads_pending"), 0);
+  EXPECT_EQ(number("SELECT count(*) FROM (SELECT day, path_id, mirror_id, country FROM downloads_daily "
+                   "GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) d"), 0);
 }
 
 TEST_F(StatsTest, EveryReportRunsWithPsql) {
