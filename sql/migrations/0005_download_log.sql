@@ -6,7 +6,7 @@
 -- an index entry per (day, file, mirror, country), on the busiest minutes
 -- of the day. Now workers only append their batches here, with COPY and
 -- no index (about a tenth of the cost per row), and `waymark stats merge`
--- (cron/waymark, every few minutes) folds what gathered into
+-- (cron/waymark, every minute) folds what gathered into
 -- downloads_daily in one statement: repeats of a key across batches and
 -- workers become one row, written once.
 --
@@ -33,24 +33,27 @@ CREATE VIEW download_counts AS
     UNION ALL
     SELECT day, false, path, mirror_id, country, downloads FROM downloads_pending;
 
--- Folds the pending counts into downloads_daily (new paths numbered on the
--- way) and returns how many daily rows it added to or created; NULL when
--- another merge is running (that one does the work).
-CREATE FUNCTION merge_download_counts() RETURNS bigint
+-- Folds the pending rows into downloads_daily (new paths numbered on the
+-- way), in one statement of the caller's transaction: how many pending
+-- rows it took and how many daily rows it added to or created. Both NULL
+-- when another merge is running (that one does the work). It takes the
+-- rows its snapshot sees, so it ends however fast workers append. (Taking
+-- them in slices of N rows was tried: each slice's scan has to step over
+-- the rows the slices before it deleted, until a vacuum, which made a
+-- large backlog quadratic.)
+CREATE FUNCTION merge_download_counts(OUT pending_rows bigint, OUT daily_rows bigint)
 LANGUAGE plpgsql AS $$
-DECLARE
-    merged bigint;
 BEGIN
     -- One merge at a time (key: "waymark" in ASCII, truncated), so two
     -- never number the same new path or update the same rows.
     IF NOT pg_try_advisory_xact_lock(2003792237) THEN
-        RETURN NULL;
+        RETURN;
     END IF;
-    -- Paths first: a data-modifying CTE's new rows are not visible to the
-    -- rest of its statement, so the ids of new paths are taken from what
-    -- the INSERT returns.
+    -- A data-modifying CTE's new rows are not visible to the rest of its
+    -- statement, so the ids of new paths come from what the INSERT returns.
     WITH moved AS (
-        DELETE FROM downloads_pending RETURNING day, path, mirror_id, country, downloads
+        DELETE FROM downloads_pending
+        RETURNING day, path, mirror_id, country, downloads
     ), sums AS (
         SELECT day, path, mirror_id, country, sum(downloads)::bigint AS n
           FROM moved GROUP BY 1, 2, 3, 4
@@ -59,16 +62,18 @@ BEGIN
         SELECT DISTINCT path FROM sums ORDER BY 1
         ON CONFLICT (path) DO NOTHING
         RETURNING id, path
+    ), merged AS (
+        INSERT INTO downloads_daily (day, path_id, mirror_id, country, downloads)
+        SELECT s.day, coalesce(a.id, p.id), s.mirror_id, s.country, s.n
+          FROM sums s
+          LEFT JOIN added a ON a.path = s.path
+          LEFT JOIN download_paths p ON p.path = s.path
+         ORDER BY 1, 2, 3, 4
+        ON CONFLICT (day, path_id, mirror_id, country)
+        DO UPDATE SET downloads = downloads_daily.downloads + EXCLUDED.downloads
+        RETURNING 1
     )
-    INSERT INTO downloads_daily (day, path_id, mirror_id, country, downloads)
-    SELECT s.day, coalesce(a.id, p.id), s.mirror_id, s.country, s.n
-      FROM sums s
-      LEFT JOIN added a ON a.path = s.path
-      LEFT JOIN download_paths p ON p.path = s.path
-     ORDER BY 1, 2, 3, 4
-    ON CONFLICT (day, path_id, mirror_id, country)
-    DO UPDATE SET downloads = downloads_daily.downloads + EXCLUDED.downloads;
-    GET DIAGNOSTICS merged = ROW_COUNT;
-    RETURN merged;
+    SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM merged)
+      INTO pending_rows, daily_rows;
 END
 $$;

@@ -87,16 +87,18 @@ Status RunMerge(AdminContext* ctx) {
   std::unique_ptr<Database> db;
   Status s = ctx->Connect(&db);
   if (!s.ok()) return s;
-  long long rows = 0;
-  bool busy = false;
-  s = MergeDownloadCounts(db.get(), &rows, &busy);
+  MergeResult m;
+  s = MergeDownloadCounts(db.get(), &m);
   if (!s.ok()) return s;
   if (ctx->json()) {
-    *ctx->out << nlohmann::json{{"merged", !busy}, {"daily_rows", rows}}.dump(2) << "\n";
-  } else if (busy) {
+    *ctx->out << nlohmann::json{{"merged", !m.busy}, {"pending_rows", m.pending_rows}, {"daily_rows", m.daily_rows}}
+                     .dump(2)
+              << "\n";
+  } else if (m.busy) {
     *ctx->out << "another merge is running: it merges the pending counts\n";
   } else {
-    *ctx->out << "merged the pending download counts into " << rows << " daily rows\n";
+    *ctx->out << "merged " << m.pending_rows << " pending download counts into " << m.daily_rows
+              << " daily rows\n";
   }
   return Status::OK();
 }

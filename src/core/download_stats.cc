@@ -39,13 +39,17 @@ Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& count
   }
 }
 
-Status MergeDownloadCounts(Database* db, long long* daily_rows, bool* busy) {
+Status MergeDownloadCounts(Database* db, MergeResult* result) {
+  *result = MergeResult();
   try {
     pqxx::work tx(db->conn());
-    pqxx::row r = tx.exec1("SELECT merge_download_counts()");
+    pqxx::row r = tx.exec1("SELECT * FROM merge_download_counts()");
     tx.commit();
-    *busy = r[0].is_null();
-    *daily_rows = *busy ? 0 : r[0].as<long long>();
+    result->busy = r[0].is_null();
+    if (!result->busy) {
+      result->pending_rows = r[0].as<long long>();
+      result->daily_rows = r[1].as<long long>();
+    }
     return Status::OK();
   } catch (const std::exception& e) {
     return DatabaseError(e, "cannot merge the pending download counts");

@@ -37,11 +37,17 @@ struct DownloadCount {
 // downloads_daily later.
 Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& counts);
 
-// Folds every pending count into downloads_daily (sql function
-// merge_download_counts of migration 0005) and says how many daily rows it
-// added to or created; *busy when another merge was running, which does
-// the work instead.
-Status MergeDownloadCounts(Database* db, long long* daily_rows, bool* busy);
+// Folds every pending count into downloads_daily in one transaction (sql
+// function merge_download_counts of migration 0005): how many pending rows
+// it took and how many daily rows it added to or created; `busy` when
+// another merge was running, which does the work instead. Rows appended
+// while it runs wait for the next merge.
+struct MergeResult {
+  long long pending_rows = 0;
+  long long daily_rows = 0;
+  bool busy = false;
+};
+Status MergeDownloadCounts(Database* db, MergeResult* result);
 
 // Moves daily rows older than `older_than_days` days into monthly rows, in
 // one statement (a run that fails changes nothing; a second run adds

@@ -145,9 +145,8 @@ TEST_F(StatsTest, TheRedirectorRoleMayWriteCountsAndReadItsReports) {
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/a.iso"})["total"], 23);
   // The redirector does not merge: that is cron's job, as waymark_scanner.
-  long long rows = 0;
-  bool busy = false;
-  EXPECT_FALSE(MergeDownloadCounts(db.get(), &rows, &busy).ok());
+  MergeResult merged;
+  EXPECT_FALSE(MergeDownloadCounts(db.get(), &merged).ok());
 
   // core/mirror_report.cc's queries.
   s = stack_->Sql(R"SQL(
@@ -188,7 +187,7 @@ TEST_F(StatsTest, MergeFoldsPendingCountsIntoDailyRowsLosingNone) {
 
   CommandResult r = stack_->Waymark({"stats", "merge", "--database.dsn=" + as_cron});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "merged the pending download counts into 2 daily rows\n");
+  EXPECT_EQ(r.out, "merged 3 pending download counts into 2 daily rows\n");
   EXPECT_EQ(StatsJson({})["total"], before);
   auto number = [&](const std::string& sql) {
     pqxx::work tx(writer->conn());
@@ -202,7 +201,8 @@ TEST_F(StatsTest, MergeFoldsPendingCountsIntoDailyRowsLosingNone) {
                    "WHERE p.path = 'rel/a.iso' AND d.mirror_id = 0"), 3);
   r = stack_->Waymark({"stats", "merge", "--json", "--database.dsn=" + as_cron});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(nlohmann::json::parse(r.out), (nlohmann::json{{"merged", true}, {"daily_rows", 0}}));
+  EXPECT_EQ(nlohmann::json::parse(r.out),
+            (nlohmann::json{{"merged", true}, {"pending_rows", 0}, {"daily_rows", 0}}));
 
   // Another merge holds the lock: this one says so and leaves the rows.
   ASSERT_TRUE(WriteDownloadCounts(writer.get(), {{{today, "rel/a.iso", 0, "DE"}, 1}}).ok());
@@ -232,18 +232,22 @@ TEST_F(StatsTest, MergeFoldsPendingCountsIntoDailyRowsLosingNone) {
   });
   std::unique_ptr<Database> cron;
   ASSERT_TRUE(Database::Connect(as_cron, &cron).ok());
+  long long taken = 0;
   for (int i = 0; i < 20; ++i) {
-    long long rows = 0;
-    bool busy = true;
-    Status s = MergeDownloadCounts(cron.get(), &rows, &busy);
+    MergeResult m;
+    Status s = MergeDownloadCounts(cron.get(), &m);
     EXPECT_TRUE(s.ok()) << s.message();
+    EXPECT_FALSE(m.busy);
+    taken += m.pending_rows;
   }
   stop = true;
   appender.join();
-  long long dummy = 0;
-  bool busy = true;
-  ASSERT_TRUE(MergeDownloadCounts(cron.get(), &dummy, &busy).ok());
-  EXPECT_FALSE(busy);
+  MergeResult last;
+  ASSERT_TRUE(MergeDownloadCounts(cron.get(), &last).ok());
+  EXPECT_FALSE(last.busy);
+  // Every appended row was taken once: the appender's, and the one the
+  // held lock left waiting.
+  EXPECT_EQ(taken + last.pending_rows, written.load() + 1);
   EXPECT_GT(written.load(), 0);
   EXPECT_EQ(StatsJson({})["total"], before + 1 + written.load());
   EXPECT_EQ(number("SELECT count(*) FROM downloads_pending"), 0);
