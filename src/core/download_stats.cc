@@ -1,6 +1,5 @@
 #include "core/download_stats.h"
 
-#include <algorithm>
 #include <regex>
 #include <tuple>
 

@@ -7,9 +7,9 @@
 // A mirror is a candidate only when all hold: enabled; up for the scheme the
 // client needs over the client's IP family (HTTPS -> HTTPS unless the
 // policy allows falling back to HTTP; HTTP -> HTTP, or HTTPS where the
-// mirror cannot serve HTTP and the policy allows the upgrade); fresh (trace lag within its limit);
-// holds the file at the inventory's size; the client passes its
-// restrictions. Candidates are ranked by tier (same AS, same country or a
+// mirror cannot serve HTTP and the policy allows the upgrade); fresh
+// (trace lag within its limit); holds the file at the inventory's size;
+// the client passes its restrictions. Candidates are ranked by tier (same AS, same country or a
 // country it also serves, same continent, world), then by distance; among
 // the near-equal mirrors at the top of the best tier one is drawn at random
 // in proportion to weight, so load spreads.

@@ -15,10 +15,9 @@ void Metrics::Reset() {
 
 void Metrics::CountRequest(int status, const char* tier) {
   // Once per request: no strings made.
-  static constexpr int kCodes[kStatusCount - 1] = {200, 302, 400, 404, 405, 503};
   int s = kStatusCount - 1;
   for (int i = 0; i < kStatusCount - 1; ++i)
-    if (status == kCodes[i]) s = i;
+    if (status == kMetricStatuses[i]) s = i;
   int t = kTierCount - 1;
   for (int i = 0; i < kTierCount; ++i)
     if (std::strcmp(tier, kMetricTiers[i]) == 0) t = i;
@@ -43,8 +42,9 @@ std::string PrometheusText(const Metrics& m) {
     for (int t = 0; t < kTierCount; ++t) {
       uint64_t v = m.requests[s][t].load(std::memory_order_relaxed);
       if (v == 0) continue;
-      out += std::string("waymark_requests_total{status=\"") + kMetricStatuses[s] + "\",tier=\"" +
-             kMetricTiers[t] + "\"} " + std::to_string(v) + "\n";
+      std::string status = s < kStatusCount - 1 ? std::to_string(kMetricStatuses[s]) : "other";
+      out += "waymark_requests_total{status=\"" + status + "\",tier=\"" + kMetricTiers[t] + "\"} " +
+             std::to_string(v) + "\n";
     }
   }
   Counter(&out, "waymark_fallbacks_total",

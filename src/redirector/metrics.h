@@ -12,11 +12,13 @@
 
 namespace waymark {
 
-// Label values, in the order of the arrays below.
-constexpr const char* kMetricStatuses[] = {"200", "302", "400", "404", "405", "503", "other"};
+// Label values, in the order of the arrays below: the status codes counted
+// one by one (any other is "other", the last row), and the tiers.
+constexpr int kMetricStatuses[] = {200, 302, 400, 404, 405, 503};
 constexpr const char* kMetricTiers[] = {"asn",      "country", "continent", "world",
                                         "fallback", "origin",  "none"};
-constexpr int kStatusCount = 7, kTierCount = 7;
+constexpr int kStatusCount = sizeof kMetricStatuses / sizeof kMetricStatuses[0] + 1;
+constexpr int kTierCount = sizeof kMetricTiers / sizeof kMetricTiers[0];
 // Worker slots whose waiting statistics are reported (redirector.workers
 // is at most 1024).
 constexpr int kMaxWorkerSlots = 1024;

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -187,22 +188,21 @@ void Answer(FCGX_Request* req, Handler* handler) {
   RequestInfo info;
   std::string document_uri;
   struct Wanted {
-    const char* name;
-    size_t length;
+    std::string_view name;  // with its '='
     std::string* field;
   };
   std::string https;
   const Wanted wanted[] = {
-      {"REQUEST_METHOD=", 15, &info.method}, {"REQUEST_URI=", 12, &info.uri},
-      {"QUERY_STRING=", 13, &info.query},    {"REMOTE_ADDR=", 12, &info.remote_addr},
-      {"HTTPS=", 6, &https},                 {"HTTP_HOST=", 10, &info.host},
-      {"HTTP_ACCEPT=", 12, &info.accept},    {"HTTP_RANGE=", 11, &info.range},
-      {"DOCUMENT_URI=", 13, &document_uri},
+      {"REQUEST_METHOD=", &info.method}, {"REQUEST_URI=", &info.uri},
+      {"QUERY_STRING=", &info.query},    {"REMOTE_ADDR=", &info.remote_addr},
+      {"HTTPS=", &https},                {"HTTP_HOST=", &info.host},
+      {"HTTP_ACCEPT=", &info.accept},    {"HTTP_RANGE=", &info.range},
+      {"DOCUMENT_URI=", &document_uri},
   };
   for (char** p = req->envp; p && *p; ++p) {
     for (const Wanted& w : wanted) {
-      if (std::strncmp(*p, w.name, w.length) == 0) {
-        w.field->assign(*p + w.length);
+      if (std::strncmp(*p, w.name.data(), w.name.size()) == 0) {
+        w.field->assign(*p + w.name.size());
         break;
       }
     }
