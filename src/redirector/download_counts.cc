@@ -1,6 +1,5 @@
 #include "redirector/download_counts.h"
 
-#include <algorithm>
 #include <cerrno>
 #include <functional>
 #include <new>
@@ -36,19 +35,6 @@ bool DownloadCounts::Add(DownloadKey key) {
   return true;
 }
 
-std::vector<DownloadCount> DownloadCounts::Take() {
-  // Keys are moved out, not copied (the path without a writer thread, and
-  // tests).
-  std::vector<DownloadCount> out;
-  out.reserve(counts_.size());
-  while (!counts_.empty()) {
-    auto node = counts_.extract(counts_.begin());
-    out.push_back({std::move(node.key()), node.mapped()});
-  }
-  total_ = 0;
-  return out;
-}
-
 long long DownloadCounts::SwapOut(Map* spare) {
   spare->clear();
   counts_.swap(*spare);
@@ -62,30 +48,6 @@ std::vector<DownloadCount> DownloadCounts::ToBatch(const Map& counts) {
   out.reserve(counts.size());
   for (const auto& [key, n] : counts) out.push_back({key, n});
   return out;
-}
-
-void DownloadCounts::Restore(const std::vector<DownloadCount>& batch) {
-  // When not all fit, the largest counts are the ones kept.
-  std::vector<const DownloadCount*> order;
-  order.reserve(batch.size());
-  for (const DownloadCount& c : batch) order.push_back(&c);
-  std::sort(order.begin(), order.end(), [](const DownloadCount* a, const DownloadCount* b) {
-    return a->downloads != b->downloads ? a->downloads > b->downloads : a->key < b->key;
-  });
-  for (const DownloadCount* count : order) {
-    const DownloadCount& c = *count;
-    auto it = counts_.find(c.key);
-    if (it != counts_.end()) {
-      it->second += c.downloads;
-      total_ += c.downloads;
-    } else if (counts_.size() < max_entries_) {
-      counts_.emplace(c.key, c.downloads);
-      total_ += c.downloads;
-    } else {
-      dropped_ += c.downloads;
-      dropped_total_ += c.downloads;
-    }
-  }
 }
 
 long long DownloadCounts::TakeDropped() {

@@ -45,8 +45,6 @@ class DownloadCounts {
   // Adds one download; false (and one more dropped) when the key is new and
   // the bound is reached. A key passed as an rvalue is moved in when new.
   bool Add(DownloadKey key);
-  // Everything waiting, emptying the counts, in no particular order.
-  std::vector<DownloadCount> Take();
   // Everything waiting, swapped with `*spare` (an empty map, whose buckets
   // are then reused): constant time, whatever the number of counts, so a
   // worker hands a batch over without pausing its requests. Returns the
@@ -54,10 +52,6 @@ class DownloadCounts {
   long long SwapOut(Map* spare);
   // The counts of a swapped-out map as a batch.
   static std::vector<DownloadCount> ToBatch(const Map& counts);
-  // Puts back a batch whose write failed (merged with what came since),
-  // within the bound; what does not fit is dropped, the smallest counts
-  // first.
-  void Restore(const std::vector<DownloadCount>& batch);
 
   size_t entries() const { return counts_.size(); }
   long long downloads() const { return total_; }

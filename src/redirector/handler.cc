@@ -340,9 +340,9 @@ void Handler::SetPendingGauge() {
   }
 }
 
-// With a writer thread: a due batch is handed over when the writer is idle;
-// while it is busy (writing, or waiting to retry while the database is
-// away) the counts keep adding up here, within stats_max_pending.
+// A due batch is handed over when the writer is idle; while it is busy
+// (writing, or waiting to retry while the database is away) the counts
+// keep adding up here, within stats_max_pending.
 void Handler::HandOverCounts(bool final, time_t now) {
   if (final) {
     long long lost = options_.writer->Finish(&counts_, 5000);
@@ -362,40 +362,7 @@ void Handler::HandOverCounts(bool final, time_t now) {
 
 void Handler::Tick(bool final) {
   time_t now = clock_();
-  if (options_.writer) {
-    HandOverCounts(final, now);
-  } else if (counts_.entries() > 0) {
-    bool due = final || counts_.entries() >= options_.stats_flush_entries ||
-               now - last_flush_ >= options_.stats_flush_interval;
-    if (due && (final || now >= retry_at_)) {
-      last_flush_ = now;
-      std::vector<DownloadCount> batch = counts_.Take();
-      long long n = 0;
-      for (const auto& c : batch) n += c.downloads;
-      Status s = source_->WriteDownloadCounts(batch);
-      if (s.ok()) {
-        if (options_.metrics) options_.metrics->stats_flushed += n;
-        if (failed_flushes_ > 0)
-          options_.log("download statistics written again (" + std::to_string(n) + " downloads)");
-        failed_flushes_ = 0;
-        retry_at_ = 0;
-      } else {
-        counts_.Restore(batch);
-        if (options_.metrics) options_.metrics->database_errors++;
-        if (final) {
-          options_.log("stopping with " + std::to_string(counts_.downloads()) +
-                       " download counts unwritten: " + s.message());
-        } else if (failed_flushes_++ == 0) {
-          options_.log("cannot write download statistics, keeping them (at most " +
-                       std::to_string(options_.stats_max_pending) + " entries): " + s.message());
-        }
-        // Wait longer after each failure, up to a minute.
-        long long pause = options_.stats_flush_interval;
-        for (int i = 1; i < failed_flushes_ && pause < 60; ++i) pause *= 2;
-        retry_at_ = now + std::min<long long>(pause, 60);
-      }
-    }
-  }
+  if (options_.writer) HandOverCounts(final, now);
   long long dropped = counts_.TakeDropped();
   if (dropped > 0 && options_.metrics) options_.metrics->stats_dropped += dropped;
   // Drops come one per request while the bound is full: logged once per

@@ -35,7 +35,6 @@
 // `stats_flush_interval` (or sooner when `stats_flush_entries` wait) to the
 // StatsWriter thread, which writes and retries them off the request path;
 // while it is busy they keep adding up here, up to `stats_max_pending`.
-// Without a writer (unit tests) Tick() writes them itself.
 #ifndef WAYMARK_REDIRECTOR_HANDLER_H_
 #define WAYMARK_REDIRECTOR_HANDLER_H_
 
@@ -121,9 +120,10 @@ struct HandlerOptions {
   // no range de-duplication / no metrics.
   RecentDownloads* recent = nullptr;
   Metrics* metrics = nullptr;
-  // Writes the counts on its own thread; nullptr: Tick() writes them
-  // itself through the InventorySource (tests).
-  StatsWriter* writer = nullptr;
+  // Takes the counts and writes them (a StatsWriter, on its own thread);
+  // nullptr: they are kept, within stats_max_pending, and never written
+  // (tests that do not look at them).
+  CountsSink* writer = nullptr;
   int worker_slot = 0;  // which stats_pending gauge is this worker's
   std::function<void(const std::string&)> log = [](const std::string&) {};
 };
@@ -134,8 +134,9 @@ class Handler {
           std::function<double()> uniform01, std::function<time_t()> clock);
 
   Response Handle(const RequestInfo& request);
-  // Between requests: writes the download counts when due. `final` writes
-  // whatever waits (a stopping worker), once.
+  // Between requests: hands the download counts to the writer when due.
+  // `final` hands over whatever waits and waits for it to be written (a
+  // stopping worker), once.
   void Tick(bool final = false);
   size_t pending_downloads() const { return counts_.entries(); }
 
@@ -197,8 +198,6 @@ class Handler {
   // Download statistics waiting to be written.
   DownloadCounts counts_;
   time_t last_flush_ = 0;
-  time_t retry_at_ = 0;
-  int failed_flushes_ = 0;
   long long unlogged_drops_ = 0;
   time_t last_drop_log_ = 0;
   // What the current request decided, for the statistics.

@@ -59,14 +59,8 @@ class FakeInventory : public InventorySource {
     *out = report;
     return Status::OK();
   }
-  Status WriteDownloadCounts(const std::vector<DownloadCount>& counts) override {
-    ++writes;
-    if (down) return Status::Database("connection lost");
-    for (const auto& c : counts) written[c.key] += c.downloads;
-    return Status::OK();
-  }
-  std::map<DownloadKey, long long> written;
-  int writes = 0;
+  // Counts reach the database through the CountsSink, not here.
+  Status WriteDownloadCounts(const std::vector<DownloadCount>&) override { return Status::OK(); }
   std::map<int, FileDetails> details;
   RepositoryReport report;
   int detail_loads = 0;
@@ -263,16 +257,46 @@ TEST_F(HandlerTest, RescansAndRepositoryChangesArriveByCounters) {
   EXPECT_EQ(inv_.file_loads, files + 1);
 }
 
+// Takes batches as the StatsWriter does, and "writes" them at once into
+// `written`. `busy` plays a writer still holding an earlier batch (writing
+// it, or waiting to retry while the database is away): then it takes none.
+// (The writer's own retries are tested in stats_writer_test.cc.)
+struct SyncSink : CountsSink {
+  bool TryHandOver(DownloadCounts* counts) override {
+    if (busy) return false;
+    DownloadCounts::Map batch;
+    counts->SwapOut(&batch);
+    ++handovers;
+    for (const auto& [key, n] : batch) written[key] += n;
+    return true;
+  }
+  long long Finish(DownloadCounts* counts, int /*timeout_ms*/) override {
+    ++finishes;
+    if (busy) return held + counts->downloads();
+    TryHandOver(counts);
+    return 0;
+  }
+  bool idle() const override { return !busy; }
+  long long pending() const override { return busy ? held : 0; }
+
+  bool busy = false;
+  long long held = 0;  // downloads in the batch a busy writer holds
+  int handovers = 0, finishes = 0;
+  std::map<DownloadKey, long long> written;
+};
+
 TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
   std::vector<char> memory(RecentDownloads::BytesFor(64));
   RecentDownloads recent(memory.data(), 64, true);
   auto metrics = std::make_unique<Metrics>();
   metrics->Reset();
   std::vector<std::string> logged;
+  SyncSink sink;
   HandlerOptions o;
   ASSERT_TRUE(ParseFallbacks({"https://origin.example.org/master/"}, &o.fallbacks).ok());
   o.recent = &recent;
   o.metrics = metrics.get();
+  o.writer = &sink;
   o.worker_slot = 3;
   o.stats_flush_interval = 5;
   o.stats_max_pending = 2;
@@ -301,63 +325,76 @@ TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
   EXPECT_EQ(h.pending_downloads(), 1u) << "one key: (day, a.deb, fra1, --)";
   EXPECT_EQ(metrics->stats_pending[3].load(), 3) << "two GETs and the other client's range";
   h.Tick();
-  EXPECT_EQ(inv_.writes, 0) << "the interval counts from the worker's start";
+  EXPECT_EQ(sink.handovers, 0) << "the interval counts from the worker's start";
   now_ += 5;
   h.Tick();
-  EXPECT_EQ(inv_.writes, 1);
+  EXPECT_EQ(sink.handovers, 1);
   DownloadKey key{"2024-10-04", "releases/a.deb", 1, "--"};
-  EXPECT_EQ(inv_.written[key], 3);
-  EXPECT_EQ(metrics->stats_flushed.load(), 3u);
+  EXPECT_EQ(sink.written[key], 3);
+  EXPECT_EQ(h.pending_downloads(), 0u);
   // The window has passed: a range request counts again.
   now_ += 4;
   get("/releases/a.deb", "GET", "bytes=20-29", "198.51.100.7");
   h.Tick();
-  EXPECT_EQ(inv_.writes, 1) << "not due for 5 s";
+  EXPECT_EQ(sink.handovers, 1) << "not due for 5 s";
   now_ += 1;
   h.Tick();
-  EXPECT_EQ(inv_.writes, 2);
-  EXPECT_EQ(inv_.written[key], 4);
+  EXPECT_EQ(sink.handovers, 2);
+  EXPECT_EQ(sink.written[key], 4);
 
-  // The database goes away: counts wait (mirror 0 for the fallback), and
-  // the bound of 2 entries drops what does not fit.
+  // The database goes away: the writer keeps a batch of 7 it cannot write,
+  // new counts wait here (mirror 0 for the fallback), and the bound of 2
+  // entries drops what does not fit.
   inv_.down = true;
+  sink.busy = true;
+  sink.held = 7;
   now_ += 5;
   get("/releases/a.deb", "GET", "", "198.51.100.7");  // cached: fra1
   h.Tick();
-  EXPECT_EQ(inv_.writes, 3);
-  ASSERT_EQ(logged.size(), 1u);
-  EXPECT_EQ(logged[0].rfind("cannot write download statistics, keeping them (at most 2 entries): ", 0), 0u)
-      << logged[0];
+  EXPECT_EQ(sink.handovers, 2) << "the writer is busy";
+  EXPECT_EQ(metrics->stats_pending[3].load(), 1 + 7) << "the writer's batch counts as pending";
   EXPECT_EQ(get("/releases/new.deb", "GET", "", "198.51.100.7").Header("X-Waymark-Mirror"),
             "fallback; reason=inventory unavailable");
   EXPECT_EQ(get("/releases/other.deb", "GET", "", "198.51.100.7").status, 302);
   EXPECT_EQ(h.pending_downloads(), 2u);
-  EXPECT_EQ(metrics->stats_pending[3].load(), 2);
+  EXPECT_EQ(metrics->stats_pending[3].load(), 2 + 7);
+  EXPECT_TRUE(logged.empty()) << logged[0];
   h.Tick();
-  EXPECT_EQ(inv_.writes, 3) << "a pause after a failure";
-  inv_.down = false;
-  now_ += 30;
-  h.Tick();
-  EXPECT_EQ(inv_.writes, 4);
-  EXPECT_EQ(inv_.written[key], 5);
-  EXPECT_EQ(inv_.written[(DownloadKey{"2024-10-04", "releases/new.deb", 0, "--"})], 1);
-  EXPECT_EQ(inv_.written.count((DownloadKey{"2024-10-04", "releases/other.deb", 0, "--"})), 0u);
-  EXPECT_EQ(metrics->stats_dropped.load(), 1u) << "other.deb did not fit";
-  ASSERT_EQ(logged.size(), 3u);
-  EXPECT_EQ(logged[1], "dropped 1 download counts: more than redirector.stats_max_pending waited "
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0], "dropped 1 download counts: more than redirector.stats_max_pending waited "
                        "while the database was away (1 in all)");
-  EXPECT_EQ(logged[2], "download statistics written again (2 downloads)");
+  get("/releases/other.deb", "GET", "", "198.51.100.7");
+  h.Tick();
+  EXPECT_EQ(logged.size(), 1u) << "drops are logged once per flush interval";
+  // The writer is done with its batch: the next Tick hands over.
+  inv_.down = false;
+  sink.busy = false;
+  h.Tick();
+  EXPECT_EQ(sink.handovers, 3);
+  EXPECT_EQ(sink.written[key], 5);
+  EXPECT_EQ(sink.written[(DownloadKey{"2024-10-04", "releases/new.deb", 0, "--"})], 1);
+  EXPECT_EQ(sink.written.count((DownloadKey{"2024-10-04", "releases/other.deb", 0, "--"})), 0u);
+  EXPECT_EQ(metrics->stats_dropped.load(), 2u) << "other.deb did not fit, twice";
   EXPECT_EQ(h.pending_downloads(), 0u);
   EXPECT_EQ(metrics->stats_pending[3].load(), 0);
 
+  // A stopping worker hands over what waits, once, however recent.
+  get("/releases/a.deb", "GET", "", "198.51.100.9");
+  h.Tick(true);
+  EXPECT_EQ(sink.finishes, 1);
+  EXPECT_EQ(sink.written[key], 6);
+  ASSERT_EQ(logged.size(), 2u);
+  EXPECT_EQ(logged[1], "dropped 1 download counts: more than redirector.stats_max_pending waited "
+                       "while the database was away (2 in all)") << "the last drops, logged on the way out";
+
   std::string text = PrometheusText(*metrics);
-  EXPECT_NE(text.find("waymark_requests_total{status=\"302\",tier=\"world\"} 8\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("waymark_requests_total{status=\"302\",tier=\"fallback\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("waymark_requests_total{status=\"302\",tier=\"world\"} 9\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("waymark_requests_total{status=\"302\",tier=\"fallback\"} 3\n"), std::string::npos) << text;
   EXPECT_NE(text.find("waymark_requests_total{status=\"200\",tier=\"none\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("waymark_requests_total{status=\"404\",tier=\"none\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("waymark_stats_dropped_total 1\n"), std::string::npos);
-  EXPECT_NE(text.find("waymark_fallbacks_total 2\n"), std::string::npos);
-  EXPECT_NE(text.find("waymark_downloads_counted_total 6\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("waymark_stats_dropped_total 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("waymark_fallbacks_total 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("waymark_downloads_counted_total 7\n"), std::string::npos) << text;
   EXPECT_NE(text.find("# TYPE waymark_stats_pending gauge\nwaymark_stats_pending 0\n"), std::string::npos);
   EXPECT_EQ(get("/releases/a.deb?metrics", "GET", "", "1.2.3.4").Header("Content-Type"),
             "text/plain; version=0.0.4; charset=utf-8");
@@ -378,22 +415,19 @@ TEST(RecentDownloads, RemembersWithinTheWindowAndForgetsTheOldest) {
   EXPECT_FALSE(r.SeenWithin("a", "f", 230, 1000));
 }
 
-TEST(DownloadCounts, BoundedAndRestorable) {
+TEST(DownloadCounts, AtTheBoundOnlyNewKeysAreDropped) {
   DownloadCounts c(2);
   DownloadKey a{"2026-12-01", "x", 1, "DE"}, b{"2026-12-01", "y", 1, "DE"}, d{"2026-12-01", "z", 0, "--"};
   EXPECT_TRUE(c.Add(a));
-  EXPECT_TRUE(c.Add(a));
   EXPECT_TRUE(c.Add(b));
-  EXPECT_FALSE(c.Add(d));
-  EXPECT_EQ(c.downloads(), 3);
-  auto batch = c.Take();
-  EXPECT_EQ(c.entries(), 0u);
-  EXPECT_TRUE(c.Add(d));
-  c.Restore(batch);  // a (2 downloads) and b (1); only one more fits: a
+  EXPECT_FALSE(c.Add(d)) << "a third key";
+  EXPECT_TRUE(c.Add(a)) << "a key already counted still counts";
   EXPECT_EQ(c.entries(), 2u);
-  EXPECT_EQ(c.TakeDropped(), 1 + 1) << "d at first, then b's single download";
+  EXPECT_EQ(c.downloads(), 3);
+  EXPECT_EQ(c.TakeDropped(), 1);
   EXPECT_EQ(c.TakeDropped(), 0);
-  EXPECT_EQ(c.downloads(), 3) << "d once and a twice";
+  EXPECT_FALSE(c.Add(d));
+  EXPECT_EQ(c.dropped_total(), 2);
 }
 
 TEST(DownloadCounts, SwapOutHandsEverythingOverAndKeepsCounting) {

@@ -28,7 +28,31 @@
 
 namespace waymark {
 
-class StatsWriter {
+// Where a worker's Handler hands its download counts: the StatsWriter below
+// in the redirector, a stand-in that writes at once in the handler's tests.
+class CountsSink {
+ public:
+  virtual ~CountsSink() = default;
+
+  // Takes every count of `*counts` (leaving it empty) when the sink is
+  // idle; false, and `*counts` untouched, while it is busy with another
+  // batch. Never waits for the database.
+  virtual bool TryHandOver(DownloadCounts* counts) = 0;
+
+  // For a stopping worker: waits up to timeout_ms for the batch in hand and
+  // then the rest of `*counts` to be written. Returns how many downloads
+  // could not be.
+  virtual long long Finish(DownloadCounts* counts, int timeout_ms) = 0;
+
+  // No batch in hand: TryHandOver() would take one.
+  virtual bool idle() const = 0;
+
+  // Downloads handed over and not written yet. Read on every counted
+  // request, so it must not take a lock.
+  virtual long long pending() const = 0;
+};
+
+class StatsWriter : public CountsSink {
  public:
   // `write` runs on the writer's thread only (give it its own database
   // connection); `log` may be called from that thread; `flushed(n)` is
@@ -44,24 +68,12 @@ class StatsWriter {
   StatsWriter(const StatsWriter&) = delete;
   StatsWriter& operator=(const StatsWriter&) = delete;
   // Stops the thread; a batch it still holds is lost (Finish() first).
-  ~StatsWriter();
+  ~StatsWriter() override;
 
-  // Takes every count of `*counts` (leaving it empty) when the writer is
-  // idle; false, and `*counts` untouched, while it is busy with another
-  // batch. Never waits for the database.
-  bool TryHandOver(DownloadCounts* counts);
-
-  // For a stopping worker: waits up to timeout_ms for the batch in hand and
-  // then the rest of `*counts` to be written. Returns how many downloads
-  // could not be.
-  long long Finish(DownloadCounts* counts, int timeout_ms);
-
-  // No batch in hand: TryHandOver() would take one.
-  bool idle() const;
-
-  // Downloads waiting in the writer (handed over, not yet written). Read on
-  // every counted request, so it takes no lock.
-  long long pending() const { return pending_.load(std::memory_order_relaxed); }
+  bool TryHandOver(DownloadCounts* counts) override;
+  long long Finish(DownloadCounts* counts, int timeout_ms) override;
+  bool idle() const override;
+  long long pending() const override { return pending_.load(std::memory_order_relaxed); }
 
  private:
   void Run();
