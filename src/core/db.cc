@@ -22,6 +22,12 @@ Status Database::Connect(const std::string& dsn, std::unique_ptr<Database>* out)
   }
 }
 
+Status ReconnectingDatabase::Connect() {
+  // URIs are left as they are.
+  bool keep = dsn_.find("://") != std::string::npos || dsn_.find("connect_timeout") != std::string::npos;
+  return Database::Connect(keep ? dsn_ : dsn_ + " connect_timeout=3", &db_);
+}
+
 namespace {
 
 // libpq messages look like "ERROR:  relation \"x\" does not exist\nLINE 1: ..."

@@ -33,6 +33,34 @@ class Database {
   std::unique_ptr<pqxx::connection> conn_;
 };
 
+// A connection made when first needed and dropped after a database error,
+// so that the next call reconnects: for long-lived processes (redirector
+// workers) that must outlive a PostgreSQL restart. Connecting gives up
+// after 3 s unless the DSN sets connect_timeout (libpq waits forever).
+class ReconnectingDatabase {
+ public:
+  explicit ReconnectingDatabase(std::string dsn) : dsn_(std::move(dsn)) {}
+
+  // Runs fn(Database*) -> Status on the connection, connecting first if
+  // there is none; a kDatabase error drops the connection.
+  template <typename Fn>
+  Status Run(Fn fn) {
+    if (!db_) {
+      Status s = Connect();
+      if (!s.ok()) return s;
+    }
+    Status s = fn(db_.get());
+    if (s.code() == Status::Code::kDatabase) db_.reset();
+    return s;
+  }
+
+ private:
+  Status Connect();
+
+  std::string dsn_;
+  std::unique_ptr<Database> db_;
+};
+
 // "<doing>: <first line of the server's message>", as a kDatabase Status.
 // libpq's messages span lines; only the informative part is kept.
 Status DatabaseError(const std::exception& e, const std::string& doing);

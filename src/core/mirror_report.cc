@@ -35,6 +35,9 @@ Status LoadRepositoryReport(Database* db, RepositoryReport* out) {
       auto it = rep.mirrors.find(row[0].as<int>());
       if (it != rep.mirrors.end()) it->second.files_held = row[1].as<long long>();
     }
+    // Daily and pending rows, as the view download_counts adds them, but
+    // without its join of every row to its path, which this does not need
+    // (/mirrorstats runs it on each request).
     for (const auto& row : tx.exec(
              "SELECT mirror_id, sum(downloads)::bigint FROM ("
              "  SELECT day, mirror_id, downloads FROM downloads_daily "

@@ -10,20 +10,12 @@ namespace waymark {
 
 namespace {
 
-// A server that does not answer must not hold a worker for long: libpq
-// waits forever by default. URIs are left as they are.
-std::string ConnectDsn(const std::string& dsn) {
-  if (dsn.find("://") != std::string::npos || dsn.find("connect_timeout") != std::string::npos)
-    return dsn;
-  return dsn + " connect_timeout=3";
-}
-
 class PostgresInventory : public InventorySource {
  public:
-  explicit PostgresInventory(std::string dsn) : dsn_(std::move(dsn)) {}
+  explicit PostgresInventory(std::string dsn) : db_(std::move(dsn)) {}
 
   Status LoadMirrors(std::vector<MirrorStatus>* out, InventoryGens* gens) override {
-    return WithDb([&](Database* db) {
+    return db_.Run([&](Database* db) {
       // Counters first: a change racing with the mirror query is then seen
       // again on the next round rather than missed.
       Status s = LoadInventoryGens(db, gens);
@@ -31,37 +23,20 @@ class PostgresInventory : public InventorySource {
     });
   }
   Status LoadBitmaps(int mirror_id, std::vector<std::string>* chunks) override {
-    return WithDb([&](Database* db) { return LoadMirrorBitmaps(db, mirror_id, chunks); });
+    return db_.Run([&](Database* db) { return LoadMirrorBitmaps(db, mirror_id, chunks); });
   }
   Status LoadFile(const std::string& path, FileRecord* record) override {
-    return WithDb([&](Database* db) { return LoadFileRecord(db, path, record); });
+    return db_.Run([&](Database* db) { return LoadFileRecord(db, path, record); });
   }
   Status LoadFileDetails(int file_id, FileDetails* details) override {
-    return WithDb([&](Database* db) { return waymark::LoadFileDetails(db, file_id, details); });
+    return db_.Run([&](Database* db) { return waymark::LoadFileDetails(db, file_id, details); });
   }
   Status LoadRepositoryReport(RepositoryReport* report) override {
-    return WithDb([&](Database* db) { return waymark::LoadRepositoryReport(db, report); });
-  }
-  Status WriteDownloadCounts(const std::vector<DownloadCount>& counts) override {
-    return WithDb([&](Database* db) { return waymark::WriteDownloadCounts(db, counts); });
+    return db_.Run([&](Database* db) { return waymark::LoadRepositoryReport(db, report); });
   }
 
  private:
-  // Connects when needed; a failed query drops the connection so the next
-  // call reconnects.
-  template <typename Fn>
-  Status WithDb(Fn fn) {
-    if (!db_) {
-      Status s = Database::Connect(ConnectDsn(dsn_), &db_);
-      if (!s.ok()) return s;
-    }
-    Status s = fn(db_.get());
-    if (s.code() == Status::Code::kDatabase) db_.reset();
-    return s;
-  }
-
-  std::string dsn_;
-  std::unique_ptr<Database> db_;
+  ReconnectingDatabase db_;
 };
 
 }  // namespace

@@ -75,8 +75,6 @@ class InventorySource {
   // core/file_details.h and core/mirror_report.h.
   virtual Status LoadFileDetails(int file_id, FileDetails* details) = 0;
   virtual Status LoadRepositoryReport(RepositoryReport* report) = 0;
-  // core/download_stats.h
-  virtual Status WriteDownloadCounts(const std::vector<DownloadCount>& counts) = 0;
 };
 
 // Over a PostgreSQL connection, reconnecting after failures.

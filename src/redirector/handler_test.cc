@@ -59,8 +59,6 @@ class FakeInventory : public InventorySource {
     *out = report;
     return Status::OK();
   }
-  // Counts reach the database through the CountsSink, not here.
-  Status WriteDownloadCounts(const std::vector<DownloadCount>&) override { return Status::OK(); }
   std::map<int, FileDetails> details;
   RepositoryReport report;
   int detail_loads = 0;

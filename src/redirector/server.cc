@@ -17,15 +17,16 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <string_view>
 #include <ctime>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <random>
+#include <string_view>
 #include <vector>
 
 #include "core/db.h"
+#include "core/download_stats.h"
 #include "core/fallback.h"
 #include "core/geoip.h"
 #include "core/program.h"
@@ -266,11 +267,11 @@ struct Generation {
   std::uniform_real_distribution<double> u(0, 1);
   // Download counts are written on a thread with a connection of its own,
   // so a large batch or an absent database never delays a request.
-  auto stats_db = NewPostgresInventory(config.GetString("database.dsn"));
+  ReconnectingDatabase stats_db(config.GetString("database.dsn"));
   Metrics* metrics = options.metrics;
   StatsWriter::Callbacks cb;
   cb.write = [&stats_db](const std::vector<DownloadCount>& batch) {
-    return stats_db->WriteDownloadCounts(batch);
+    return stats_db.Run([&](Database* db) { return WriteDownloadCounts(db, batch); });
   };
   cb.log = [](const std::string& msg) { Log(msg); };
   cb.flushed = [metrics](long long n) {

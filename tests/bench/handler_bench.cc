@@ -43,7 +43,6 @@ class MemoryInventory : public InventorySource {
   Status LoadFile(const std::string&, FileRecord*) override { return Status::NotFound("no"); }
   Status LoadFileDetails(int, FileDetails*) override { return Status::NotFound("no"); }
   Status LoadRepositoryReport(RepositoryReport*) override { return Status::NotFound("no"); }
-  Status WriteDownloadCounts(const std::vector<DownloadCount>&) override { return Status::OK(); }
   std::vector<MirrorStatus> mirrors;
   std::vector<std::vector<std::string>> bitmaps;  // by mirror id
 };
