@@ -1,5 +1,8 @@
 #include "redirector/handler.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "core/db.h"
 #include "core/request_path.h"
 #include "core/strings.h"
@@ -146,8 +149,8 @@ Response Handler::ServeLocally(const std::string& path, const std::string& why) 
   r.status = 200;
   // nginx replaces this answer with the internal location's; the path is
   // sent encoded, as nginx decodes an X-Accel-Redirect URI.
-  r.headers = {{"X-Accel-Redirect", options_.local_location + EncodePath(path)},
-               {"X-Waymark-Mirror", "origin; reason=" + why}};
+  r.AddHeader("X-Accel-Redirect", options_.local_location + EncodePath(path));
+  r.AddHeader("X-Waymark-Mirror", "origin; reason=" + why);
   return r;
 }
 
@@ -160,11 +163,12 @@ Response Handler::Fallback(const std::string& path, const Client& client, const 
   served_.tier = "fallback";
   Response r;
   r.status = 302;
-  r.headers = {{"Location", f->url + EncodePath(path)},
-               {"Cache-Control", "private, no-store"},
-               {"X-Waymark-Mirror", "fallback; reason=" + why},
-               {"Content-Type", "text/plain; charset=utf-8"}};
-  r.body = "Found: " + f->url + EncodePath(path) + "\n";
+  std::string location = f->url + EncodePath(path);
+  r.AddHeader("Location", location);
+  r.AddHeader("Cache-Control", "private, no-store");
+  r.AddHeader("X-Waymark-Mirror", "fallback; reason=" + why);
+  r.AddHeader("Content-Type", "text/plain; charset=utf-8");
+  r.body = "Found: " + location + "\n";
   return r;
 }
 
@@ -185,9 +189,13 @@ constexpr size_t kMaxCachedDetails = 10000;
 // Host header cannot shape the Link header or the pages.
 std::string OriginUrl(const RequestInfo& req) {
   bool host_ok = !req.host.empty() && req.host.size() <= 255 &&
-                 req.host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                            "0123456789.-:[]") == std::string::npos;
-  return std::string(req.https ? "https://" : "http://") + (host_ok ? req.host : "localhost") + "/";
+                 std::all_of(req.host.begin(), req.host.end(), [](char c) {
+                   return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
+                          c == ':' || c == '[' || c == ']';
+                 });
+  std::string url = req.https ? "https://" : "http://";
+  url.append(host_ok ? req.host : "localhost").append("/");
+  return url;
 }
 
 }  // namespace
@@ -383,7 +391,7 @@ Response Handler::Answer(const RequestInfo& req, std::string* country) {
   if (IpAddress::Parse(address, &ip)) {
     client.location = geoip_->Lookup(ip);
     client.family = ip.family();
-    address = ip.ToString();
+    if (listing) address = ip.ToString();  // as the pages show it
   } else if (from_ip) {
     return ErrorResponse(400, "fromip: '" + Printable(route.from_ip) + "' is not an IP address");
   }
@@ -427,8 +435,8 @@ Response Handler::Answer(const RequestInfo& req, std::string* country) {
       Response r = DocumentResponse(
           "application/metalink4+xml",
           MetalinkXml(ListData(req, record, client, address, from_ip), std::string("waymark/") + WAYMARK_VERSION));
-      r.headers.emplace_back("Content-Disposition",
-                             "inline; filename=\"" + EncodePath(BaseName(record.path)) + ".meta4\"");
+      r.AddHeader("Content-Disposition",
+                  "inline; filename=\"" + EncodePath(BaseName(record.path)) + ".meta4\"");
       return r;
     }
     default:

@@ -3,6 +3,9 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
 
 #include "core/strings.h"
 #include "core/url.h"
@@ -25,34 +28,90 @@ const char* Reason(int status) {
 
 }  // namespace
 
-std::string Response::Header(const std::string& name) const {
-  for (const auto& [k, v] : headers) {
-    if (ToLower(k) == ToLower(name)) return v;
+void Response::AddHeader(std::string_view name, std::string_view value) {
+  header_lines.append(name).append(": ").append(value).append("\r\n");
+}
+
+namespace {
+
+// Calls fn(name, value) for each line of `lines` until it returns true.
+template <typename Fn>
+void ForEachHeader(std::string_view lines, Fn fn) {
+  while (!lines.empty()) {
+    size_t eol = lines.find("\r\n");
+    std::string_view line = lines.substr(0, eol);
+    lines.remove_prefix(eol == std::string_view::npos ? lines.size() : eol + 2);
+    size_t colon = line.find(": ");
+    if (colon == std::string_view::npos) continue;
+    if (fn(line.substr(0, colon), line.substr(colon + 2))) return;
   }
-  return "";
+}
+
+bool SameName(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+void AppendNumber(long long n, std::string* out) {
+  char buf[24];
+  auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
+  out->append(buf, static_cast<size_t>(end - buf));
+}
+
+}  // namespace
+
+std::string Response::Header(std::string_view name) const {
+  std::string found;
+  ForEachHeader(header_lines, [&](std::string_view k, std::string_view v) {
+    if (!SameName(k, name)) return false;
+    found = v;
+    return true;
+  });
+  return found;
+}
+
+std::vector<std::pair<std::string, std::string>> Response::Headers() const {
+  std::vector<std::pair<std::string, std::string>> all;
+  ForEachHeader(header_lines, [&](std::string_view k, std::string_view v) {
+    all.emplace_back(k, v);
+    return false;
+  });
+  return all;
+}
+
+void Response::SerializeTo(bool head, std::string* out) const {
+  // One buffer, reused from request to request by the worker: this runs
+  // for every request.
+  out->clear();
+  out->reserve(64 + header_lines.size() + body.size());
+  out->append("Status: ");
+  AppendNumber(status, out);
+  out->append(" ").append(Reason(status)).append("\r\n");
+  out->append(header_lines);
+  out->append("Content-Length: ");
+  AppendNumber(static_cast<long long>(body.size()), out);
+  out->append("\r\n\r\n");
+  if (!head) out->append(body);
 }
 
 std::string Response::Serialize(bool head) const {
-  // One allocation: this runs for every request.
-  size_t size = 64 + body.size();
-  for (const auto& [k, v] : headers) size += k.size() + v.size() + 4;
   std::string out;
-  out.reserve(size);
-  out.append("Status: ").append(std::to_string(status)).append(" ").append(Reason(status));
-  out.append("\r\n");
-  for (const auto& [k, v] : headers) out.append(k).append(": ").append(v).append("\r\n");
-  out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n");
-  if (!head) out.append(body);
+  SerializeTo(head, &out);
   return out;
 }
 
 Response ErrorResponse(int status, const std::string& message) {
   Response r;
   r.status = status;
-  r.headers = {{"Content-Type", "text/plain; charset=utf-8"},
-               {"Cache-Control", "private, no-store"}};
-  if (status == 405) r.headers.emplace_back("Allow", "GET, HEAD");
-  if (status == 503) r.headers.emplace_back("Retry-After", "60");
+  r.AddHeader("Content-Type", "text/plain; charset=utf-8");
+  r.AddHeader("Cache-Control", "private, no-store");
+  if (status == 405) r.AddHeader("Allow", "GET, HEAD");
+  if (status == 503) r.AddHeader("Retry-After", "60");
   // The message never carries request bytes unescaped.
   r.body = Printable(message) + "\n";
   return r;
@@ -61,7 +120,8 @@ Response ErrorResponse(int status, const std::string& message) {
 Response DocumentResponse(const std::string& content_type, std::string body) {
   Response r;
   r.status = 200;
-  r.headers = {{"Content-Type", content_type}, {"Cache-Control", "private, no-store"}};
+  r.AddHeader("Content-Type", content_type);
+  r.AddHeader("Cache-Control", "private, no-store");
   r.body = std::move(body);
   return r;
 }
@@ -92,62 +152,77 @@ Response ChecksumResponse(const std::string& hex, const std::string& path,
   return DocumentResponse("text/plain; charset=utf-8", line);
 }
 
-std::string Sha256HexToBase64(const std::string& hex) {
-  if (hex.size() != 64) return "";
+namespace {
+
+// The 44 base64 characters of a SHA-256 given as 64 hex digits, into `out`
+// (45 bytes with the NUL); false when `hex` is not that.
+bool Sha256Base64(std::string_view hex, char* out) {
+  if (hex.size() != 64) return false;
+  // Each byte's value as a hex digit, or 16 for none.
+  static const auto kDigit = [] {
+    std::array<unsigned char, 256> t{};
+    t.fill(16);
+    for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<unsigned char>(c);
+    for (int c = 0; c < 6; ++c) t['a' + c] = t['A' + c] = static_cast<unsigned char>(10 + c);
+    return t;
+  }();
   unsigned char raw[32];
   for (size_t i = 0; i < 32; ++i) {
-    int v = 0;
-    for (int k = 0; k < 2; ++k) {
-      char c = hex[2 * i + k];
-      int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-            : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-      if (d < 0) return "";
-      v = v * 16 + d;
-    }
-    raw[i] = static_cast<unsigned char>(v);
+    unsigned hi = kDigit[static_cast<unsigned char>(hex[2 * i])];
+    unsigned lo = kDigit[static_cast<unsigned char>(hex[2 * i + 1])];
+    if ((hi | lo) > 15) return false;
+    raw[i] = static_cast<unsigned char>(hi << 4 | lo);
   }
-  unsigned char out[45];
-  int n = EVP_EncodeBlock(out, raw, 32);
-  return std::string(reinterpret_cast<char*>(out), n);
+  return EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out), raw, 32) == 44;
+}
+
+}  // namespace
+
+std::string Sha256HexToBase64(const std::string& hex) {
+  char b64[45];
+  return Sha256Base64(hex, b64) ? std::string(b64, 44) : "";
 }
 
 Response RedirectResponse(const Selection& sel, const FileRecord& file,
                           const std::string& origin_url, int max_links) {
+  // Written straight into the header lines and the body: nearly every
+  // request gets this answer.
   const std::string path = EncodePath(file.path);
   const Candidate& best = sel.ranked.front();
+  const size_t links = std::min(sel.ranked.size() - 1, static_cast<size_t>(std::max(max_links, 0)));
   Response r;
   r.status = 302;
-  r.headers.reserve(static_cast<size_t>(std::max(max_links, 0)) + 8);
-  std::string location;
-  location.reserve(best.url.size() + path.size());
-  location.append(best.url).append(path);
-  r.body.reserve(location.size() + 8);
-  r.body.append("Found: ").append(location).append("\n");
-  r.headers.emplace_back("Location", std::move(location));
-  for (size_t i = 1; i < sel.ranked.size() && static_cast<int>(i) <= max_links; ++i) {
+  std::string& h = r.header_lines;
+  size_t size = 300 + origin_url.size() + best.status->mirror.name.size() +
+                (links + 2) * path.size() + best.url.size();
+  for (size_t i = 1; i <= links; ++i) size += sel.ranked[i].url.size() + 48;
+  h.reserve(size);
+  h.append("Location: ").append(best.url).append(path).append("\r\n");
+  for (size_t i = 1; i <= links; ++i) {
     const Candidate& c = sel.ranked[i];
-    std::string link;
-    link.reserve(c.url.size() + path.size() + 40);
-    link.append("<").append(c.url).append(path).append(">; rel=duplicate; pri=");
-    link.append(std::to_string(i));
+    h.append("Link: <").append(c.url).append(path).append(">; rel=duplicate; pri=");
+    AppendNumber(static_cast<long long>(i), &h);
     const std::string& cc = c.status->mirror.country;
-    if (!cc.empty()) link.append("; geo=").append(ToLower(cc));
-    r.headers.emplace_back("Link", std::move(link));
+    if (!cc.empty()) {
+      h.append("; geo=");
+      for (char ch : cc) h.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+    }
+    h.append("\r\n");
   }
-  std::string meta;
-  meta.reserve(origin_url.size() + path.size() + 64);
-  meta.append("<").append(origin_url).append(path);
-  meta.append(".meta4>; rel=describedby; type=\"application/metalink4+xml\"");
-  r.headers.emplace_back("Link", std::move(meta));
-  std::string b64 = Sha256HexToBase64(file.sha256_hex);
-  if (!b64.empty()) {
-    r.headers.emplace_back("Digest", "SHA-256=" + b64);
-    r.headers.emplace_back("Repr-Digest", "sha-256=:" + b64 + ":");
+  h.append("Link: <").append(origin_url).append(path);
+  h.append(".meta4>; rel=describedby; type=\"application/metalink4+xml\"\r\n");
+  char b64[45];
+  if (Sha256Base64(file.sha256_hex, b64)) {
+    std::string_view digest(b64, 44);
+    h.append("Digest: SHA-256=").append(digest).append("\r\n");
+    h.append("Repr-Digest: sha-256=:").append(digest).append(":\r\n");
   }
-  r.headers.emplace_back("Cache-Control", "private, no-store");
-  r.headers.emplace_back("X-Waymark-Mirror",
-                         best.status->mirror.name + "; tier=" + TierName(best.tier));
-  r.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
+  h.append("Cache-Control: private, no-store\r\n");
+  h.append("X-Waymark-Mirror: ").append(best.status->mirror.name).append("; tier=");
+  h.append(TierName(best.tier)).append("\r\n");
+  h.append("Content-Type: text/plain; charset=utf-8\r\n");
+  r.body.reserve(best.url.size() + path.size() + 8);
+  r.body.append("Found: ").append(best.url).append(path).append("\n");
   return r;
 }
 

@@ -6,6 +6,7 @@
 #define WAYMARK_REDIRECTOR_RESPONSE_H_
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -16,13 +17,24 @@ namespace waymark {
 
 struct Response {
   int status = 200;
-  std::vector<std::pair<std::string, std::string>> headers;
+  // The header lines, each "Name: value\r\n", in the order added: kept as
+  // the text they are sent as, so a redirect (the answer to nearly every
+  // request) is written once and copied once, with no string per header.
+  std::string header_lines;
   std::string body;
 
-  // The header's value, "" when absent (the first one when repeated).
-  std::string Header(const std::string& name) const;
-  // "Status: 302 Found\r\nLocation: ...\r\n...\r\n\r\nbody" for FastCGI;
-  // no body for HEAD.
+  // Adds a header. `value` must not hold CR or LF: values come from this
+  // program (URLs it encoded, fixed texts), never raw from a request.
+  void AddHeader(std::string_view name, std::string_view value);
+  // The header's value, "" when absent (the first one when repeated);
+  // names compare without case.
+  std::string Header(std::string_view name) const;
+  // Every header as (name, value), in order: for tests and tools.
+  std::vector<std::pair<std::string, std::string>> Headers() const;
+  // "Status: 302 Found\r\nLocation: ...\r\n...\r\n\r\nbody" for FastCGI,
+  // with Content-Length; no body for HEAD. SerializeTo replaces `*out`'s
+  // contents, reusing its buffer.
+  void SerializeTo(bool head, std::string* out) const;
   std::string Serialize(bool head) const;
 };
 

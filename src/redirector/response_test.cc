@@ -40,19 +40,19 @@ TEST(ResponseTest, RedirectHeaders) {
       {"X-Waymark-Mirror", "fra1; tier=asn"},
       {"Content-Type", "text/plain; charset=utf-8"},
   };
-  EXPECT_EQ(r.headers, want);
+  EXPECT_EQ(r.Headers(), want);
 
   // More links allowed than mirrors; a mirror without a country has no geo;
   // no hash, no digest headers.
   f.sha256_hex = "";
   r = RedirectResponse(sel, f, "https://repo.example.org/", 5);
   int links = 0;
-  for (const auto& [k, v] : r.headers) links += k == "Link";
+  for (const auto& [k, v] : r.Headers()) links += k == "Link";
   EXPECT_EQ(links, 4);
   EXPECT_EQ(r.Header("digest"), "");
   EXPECT_EQ(r.Header("Repr-Digest"), "");
   bool found = false;
-  for (const auto& [k, v] : r.headers) {
+  for (const auto& [k, v] : r.Headers()) {
     found |= v == "<https://nowhere.example.org/releases/a%20b.deb>; rel=duplicate; pri=3";
   }
   EXPECT_TRUE(found);
@@ -72,6 +72,32 @@ TEST(ResponseTest, SerializeForFastCgi) {
   EXPECT_EQ(r.body, "no mirror\\x0D\\x0AX-Evil: 1\n") << "request bytes cannot make headers";
   std::string head = r.Serialize(true);
   EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n") << "HEAD: headers only";
+}
+
+TEST(ResponseTest, HeadersKeepTheirOrderAndNamesMatchWithoutCase) {
+  Response r;
+  r.AddHeader("Link", "<a>");
+  r.AddHeader("Content-Type", "text/plain");
+  r.AddHeader("Link", "<b>");
+  EXPECT_EQ(r.Header("link"), "<a>") << "the first of repeated headers";
+  EXPECT_EQ(r.Header("CONTENT-TYPE"), "text/plain");
+  EXPECT_EQ(r.Header("Content"), "") << "a prefix is not a name";
+  EXPECT_EQ(r.Header("Location"), "");
+  std::vector<std::pair<std::string, std::string>> want = {
+      {"Link", "<a>"}, {"Content-Type", "text/plain"}, {"Link", "<b>"}};
+  EXPECT_EQ(r.Headers(), want);
+
+  // SerializeTo replaces what the buffer held.
+  std::string out = "left over from a longer answer, which must not show";
+  r.status = 200;
+  r.body = "hi";
+  r.SerializeTo(false, &out);
+  EXPECT_EQ(out,
+            "Status: 200 OK\r\nLink: <a>\r\nContent-Type: text/plain\r\nLink: <b>\r\n"
+            "Content-Length: 2\r\n\r\nhi");
+  r.SerializeTo(true, &out);
+  EXPECT_EQ(out, "Status: 200 OK\r\nLink: <a>\r\nContent-Type: text/plain\r\nLink: <b>\r\n"
+                 "Content-Length: 2\r\n\r\n") << "HEAD keeps the GET's Content-Length";
 }
 
 TEST(ResponseTest, DigestEncoding) {

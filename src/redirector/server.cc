@@ -182,8 +182,9 @@ struct FcgiConnection {
 };
 
 // Answers the request just read, then finishes it (the connection stays
-// open when nginx asked to keep it).
-void Answer(FCGX_Request* req, Handler* handler) {
+// open when nginx asked to keep it). `out` is the worker's buffer for the
+// answer, reused from request to request.
+void Answer(FCGX_Request* req, Handler* handler, std::string* out) {
   // One pass over the parameters ("NAME=value"), rather than a search of
   // the whole list for each one read.
   RequestInfo info;
@@ -212,8 +213,8 @@ void Answer(FCGX_Request* req, Handler* handler) {
   info.uri.resize(std::min(info.uri.size(), info.uri.find('?')));
   if (info.uri.empty()) info.uri = EncodePath(document_uri);
   Response r = handler->Handle(info);
-  std::string out = r.Serialize(info.method == "HEAD");
-  FCGX_PutStr(out.data(), static_cast<int>(out.size()), req->out);
+  r.SerializeTo(info.method == "HEAD", out);
+  FCGX_PutStr(out->data(), static_cast<int>(out->size()), req->out);
   FCGX_Finish_r(req);
 }
 
@@ -295,6 +296,7 @@ struct Generation {
   constexpr size_t kMaxConnections = 256;
   std::vector<std::unique_ptr<FcgiConnection>> conns;
   std::vector<pollfd> fds;
+  std::string answer;
   while (!g_stop_graceful) {
     if (g_reopen) {
       g_reopen = 0;
@@ -317,7 +319,7 @@ struct Generation {
       // Readable: the next request, or the end of the connection (then
       // libfcgi closes it and tries the listen socket, which does not block).
       if (FCGX_Accept_r(&c->request) >= 0) {
-        Answer(&c->request, &handler);
+        Answer(&c->request, &handler, &answer);
         if (c->request.ipcFd >= 0) next.push_back(std::move(c));
       }
     }
@@ -325,7 +327,7 @@ struct Generation {
       auto c = std::make_unique<FcgiConnection>(listen_fd);
       // EAGAIN when another worker took the connection first.
       if (FCGX_Accept_r(&c->request) >= 0) {
-        Answer(&c->request, &handler);
+        Answer(&c->request, &handler, &answer);
         if (c->request.ipcFd >= 0) next.push_back(std::move(c));
       }
     }
