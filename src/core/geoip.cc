@@ -17,6 +17,7 @@ extern "C" {
 #include <cstring>
 
 #include "core/country.h"
+#include "core/mmdb_record.h"
 #include "core/strings.h"
 
 namespace waymark {
@@ -75,78 +76,43 @@ class MmdbReader : public GeoReader {
       r = MMDB_lookup_sockaddr(&mmdb_, reinterpret_cast<const sockaddr*>(&sa), &mmdb_error);
     }
     if (mmdb_error != MMDB_SUCCESS || !r.found_entry) return loc;
-    MMDB_entry_s* e = &r.entry;
-
-    loc.country = Code(e, {"country", "iso_code"});
-    if (loc.country.empty()) loc.country = Code(e, {"country_code"});  // IPinfo lite
-    if (loc.country.empty()) loc.country = Code(e, {"registered_country", "iso_code"});
-    loc.continent = Code(e, {"continent", "code"});
-    if (loc.continent.empty()) loc.continent = Code(e, {"continent_code"});
-    double lat, lon;
-    if (Double(e, {"location", "latitude"}, &lat) && Double(e, {"location", "longitude"}, &lon) &&
-        std::fabs(lat) <= 90 && std::fabs(lon) <= 180) {
-      loc.latitude = lat;
-      loc.longitude = lon;
+    // One pass over the record, reading only the fields used (see
+    // core/mmdb_record.h for why not MMDB_aget_value).
+    MmdbFields f;
+    if (!ReadMmdbRecord(mmdb_.data_section, mmdb_.data_section_size, r.entry.offset, &f))
+      return loc;  // damaged: unknown, as promised
+    loc.country = Code(f.country_iso);
+    if (loc.country.empty()) loc.country = Code(f.country_code);  // IPinfo lite
+    if (loc.country.empty()) loc.country = Code(f.registered_iso);
+    loc.continent = Code(f.continent_code);
+    if (loc.continent.empty()) loc.continent = Code(f.continent_code_top);
+    if (f.latitude.kind == MmdbValue::kDouble && f.longitude.kind == MmdbValue::kDouble &&
+        std::fabs(f.latitude.real) <= 90 && std::fabs(f.longitude.real) <= 180) {
+      loc.latitude = f.latitude.real;
+      loc.longitude = f.longitude.real;
     }
-    long long asn;
-    if (Unsigned(e, {"autonomous_system_number"}, &asn)) {
-      loc.asn = asn;
-    } else {
-      std::string as = String(e, {"asn"});  // IPinfo lite: "AS13335"
+    const MmdbValue& n = f.asn_number;
+    if (n.kind == MmdbValue::kUnsigned && n.uint <= 4294967295ULL) {
+      loc.asn = static_cast<long long>(n.uint);
+    } else if (n.kind == MmdbValue::kSigned && n.sint >= 0) {
+      loc.asn = n.sint;
+    } else if (f.asn_text.kind == MmdbValue::kString) {
+      // IPinfo lite: "AS13335"
+      std::string as(f.asn_text.text);
+      long long asn;
       if (StartsWith(as, "AS") && ParseInt64(as.substr(2), &asn) && asn >= 0) loc.asn = asn;
     }
     return loc;
   }
 
  private:
-  // MMDB_aget_value wants a NULL-terminated char* array.
-  static bool Get(MMDB_entry_s* e, std::initializer_list<const char*> path, MMDB_entry_data_s* d) {
-    const char* p[4] = {nullptr, nullptr, nullptr, nullptr};
-    size_t i = 0;
-    for (const char* s : path) p[i++] = s;
-    return MMDB_aget_value(e, d, p) == MMDB_SUCCESS && d->has_data;
-  }
-  static std::string String(MMDB_entry_s* e, std::initializer_list<const char*> path) {
-    MMDB_entry_data_s d;
-    if (!Get(e, path, &d) || d.type != MMDB_DATA_TYPE_UTF8_STRING) return "";
-    return std::string(d.utf8_string, d.data_size);
-  }
   // A two-letter code, upper case; anything else reads as unknown.
-  static std::string Code(MMDB_entry_s* e, std::initializer_list<const char*> path) {
-    std::string s = ToUpper(String(e, path));
-    if (s.size() != 2 || !std::isalpha(static_cast<unsigned char>(s[0])) ||
-        !std::isalpha(static_cast<unsigned char>(s[1])))
+  static std::string Code(const MmdbValue& v) {
+    if (v.kind != MmdbValue::kString || v.text.size() != 2 ||
+        !std::isalpha(static_cast<unsigned char>(v.text[0])) ||
+        !std::isalpha(static_cast<unsigned char>(v.text[1])))
       return "";
-    return s;
-  }
-  static bool Double(MMDB_entry_s* e, std::initializer_list<const char*> path, double* out) {
-    MMDB_entry_data_s d;
-    if (!Get(e, path, &d)) return false;
-    if (d.type == MMDB_DATA_TYPE_DOUBLE) {
-      *out = d.double_value;
-    } else if (d.type == MMDB_DATA_TYPE_FLOAT) {
-      *out = d.float_value;
-    } else {
-      return false;
-    }
-    return std::isfinite(*out);
-  }
-  static bool Unsigned(MMDB_entry_s* e, std::initializer_list<const char*> path, long long* out) {
-    MMDB_entry_data_s d;
-    if (!Get(e, path, &d)) return false;
-    switch (d.type) {
-      case MMDB_DATA_TYPE_UINT16: *out = d.uint16; return true;
-      case MMDB_DATA_TYPE_UINT32: *out = d.uint32; return true;
-      case MMDB_DATA_TYPE_UINT64:
-        if (d.uint64 > 4294967295ULL) return false;
-        *out = static_cast<long long>(d.uint64);
-        return true;
-      case MMDB_DATA_TYPE_INT32:
-        if (d.int32 < 0) return false;
-        *out = d.int32;
-        return true;
-      default: return false;
-    }
+    return ToUpper(std::string(v.text));
   }
 
   mutable MMDB_s mmdb_;

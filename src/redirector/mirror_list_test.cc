@@ -140,7 +140,10 @@ TEST_F(MirrorListTest, MetalinkHasTheRfc5854Elements) {
   EXPECT_NE(out.find("<url priority=\"2\">https://origin.example.org/master/x</url>"), std::string::npos);
   ExpectNoSecrets(out);
   // Without details: no sha-1, md5, pieces or published date.
-  d_.file = FileView{d_.file.path, 10, "", false};
+  FileView bare;
+  bare.path = d_.file.path;
+  bare.size = 10;
+  d_.file = bare;
   out = MetalinkXml(d_, "waymark/test");
   EXPECT_EQ(out.find("<published>"), std::string::npos);
   EXPECT_EQ(out.find("<hash"), std::string::npos);
