@@ -27,6 +27,8 @@ void PrepareForSelection(std::vector<MirrorStatus>* mirrors) {
     const Mirror& m = s.mirror;
     s.point.reset();
     if (m.latitude && m.longitude) s.point = ToSpherePoint(*m.latitude, *m.longitude);
+    s.restricted = m.country_only || m.continent_only || m.asn_only ||
+                   !m.exclude_countries.empty() || m.max_size.has_value();
   }
 }
 
@@ -34,7 +36,7 @@ namespace {
 
 // Country and continent codes are two letters: compared inline, as this
 // runs for every mirror on every request.
-bool SameCode(const std::string& a, const std::string& b) {
+[[gnu::always_inline]] inline bool SameCode(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;
   if (a.size() == 2) return a[0] == b[0] && a[1] == b[1];
   return a == b;
@@ -99,7 +101,8 @@ bool RestrictionsPass(const Mirror& m, const GeoLocation& c, long long size, std
 
 Tier TierOf(const Mirror& m, const GeoLocation& c) {
   if (c.asn && m.asn && *c.asn == *m.asn) return Tier::kAsn;
-  if (!c.country.empty() && (SameCode(c.country, m.country) || Contains(m.also_countries, c.country)))
+  if (!c.country.empty() && (SameCode(c.country, m.country) ||
+                             (!m.also_countries.empty() && Contains(m.also_countries, c.country))))
     return Tier::kCountry;
   if (!c.continent.empty() && SameCode(c.continent, m.continent)) return Tier::kContinent;
   return Tier::kWorld;
@@ -164,7 +167,7 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file
                 std::to_string(limit) + " s)");
       continue;
     }
-    if (!RestrictionsPass(m, loc, file.size, reasons ? &why : nullptr)) {
+    if (s.restricted && !RestrictionsPass(m, loc, file.size, reasons ? &why : nullptr)) {
       exclude(why);
       continue;
     }

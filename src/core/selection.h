@@ -46,12 +46,17 @@ struct MirrorStatus {
   // PrepareForSelection(); when unset, Select() works them out from the
   // latitude and longitude each time.
   std::optional<SpherePoint> point;
+  // Whether the mirror restricts whom it serves (country_only,
+  // continent_only, asn_only, exclude_countries, max_size), set by
+  // PrepareForSelection(): most mirrors do not, and Select() skips the
+  // checks for them. True until then, so nothing is skipped unprepared.
+  bool restricted = true;
 
   Health Get(bool https, int family) const;
 };
 
 // Works out what Select() would otherwise compute for every request
-// (the mirrors' points on the sphere). The redirector calls it once per
+// (the mirrors' points on the sphere, whether they restrict clients). The redirector calls it once per
 // refresh of its mirror list.
 void PrepareForSelection(std::vector<MirrorStatus>* mirrors);
 

@@ -352,6 +352,20 @@ TEST(SelectTest, RedirectShortcutsRankAsTheFullSelection) {
       m.mirror.weight = 1 + static_cast<int>(u(rng) * 200);
       if (u(rng) < 0.1) m.https_v4 = Health::kDown;
       if (u(rng) < 0.05) m.mirror.enabled = false;
+      // Some restrict whom they serve: preparing must not let them through.
+      double r = u(rng);
+      if (r < 0.05) {
+        m.mirror.country_only = true;
+      } else if (r < 0.10) {
+        m.mirror.continent_only = true;
+      } else if (r < 0.13) {
+        m.mirror.asn_only = true;
+      } else if (r < 0.18) {
+        m.mirror.exclude_countries = {cc[static_cast<int>(u(rng) * 5)]};
+      } else if (r < 0.22) {
+        m.mirror.max_size = 1;
+      }
+      if (u(rng) < 0.1) m.mirror.also_countries = {cc[static_cast<int>(u(rng) * 5)]};
       mirrors.push_back(m);
     }
     FileFacts facts = AllHold(mirrors);
