@@ -1,7 +1,6 @@
 #include "redirector/handler.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "core/db.h"
 #include "core/request_path.h"
@@ -190,8 +189,9 @@ constexpr size_t kMaxCachedDetails = 10000;
 std::string OriginUrl(const RequestInfo& req) {
   bool host_ok = !req.host.empty() && req.host.size() <= 255 &&
                  std::all_of(req.host.begin(), req.host.end(), [](char c) {
-                   return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
-                          c == ':' || c == '[' || c == ']';
+                   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                          (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' ||
+                          c == '[' || c == ']';
                  });
   std::string url = req.https ? "https://" : "http://";
   url.append(host_ok ? req.host : "localhost").append("/");

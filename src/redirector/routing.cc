@@ -85,7 +85,7 @@ Status RouteRequest(const std::string& uri, const std::string& query, const std:
                     OutputMode mode, Route* out) {
   Route r;
   r.uri = uri;
-  std::map<std::string, std::string> q;
+  std::map<std::string, std::string, std::less<>> q;  // found by literal, no string made
   for (const std::string& pair : query.empty() ? std::vector<std::string>() : Split(query, '&')) {
     for (const std::string& item : Split(pair, ';')) {
       if (item.empty()) continue;
@@ -97,7 +97,7 @@ Status RouteRequest(const std::string& uri, const std::string& query, const std:
       q[key] = value;
     }
   }
-  if (q.count("fromip")) r.from_ip = q["fromip"];
+  if (auto it = q.find("fromip"); it != q.end()) r.from_ip = it->second;
 
   if (q.count("metrics")) {
     r.output = Output::kMetrics;

@@ -216,6 +216,9 @@ void Answer(FCGX_Request* req, Handler* handler, std::string* out) {
   r.SerializeTo(info.method == "HEAD", out);
   FCGX_PutStr(out->data(), static_cast<int>(out->size()), req->out);
   FCGX_Finish_r(req);
+  // A large page (a long mirror list, the metrics) does not keep its
+  // memory for the worker's life.
+  if (out->capacity() > (256 << 10)) std::string().swap(*out);
 }
 
 // Points stderr (the log) at `path` again, so that logrotate can move the
