@@ -37,37 +37,27 @@ class RecordReader {
  public:
   RecordReader(const uint8_t* data, size_t size) : d_(data), n_(size) {}
 
-  // The record's top-level map at `offset`.
-  bool ReadTop(size_t offset, MmdbFields* f) {
+  // The record's top-level map at `offset`: the fields read there, and
+  // those of its maps country, registered_country, continent and location.
+  bool ReadTop(size_t offset, MmdbFields* f) const {
     size_t pos = offset;
     Head top;
     if (!ReadHead(&pos, &top) || top.type != kMap) return false;
-    pos = top.payload;
-    for (uint32_t i = 0; i < top.size; ++i) {
-      std::string_view key;
-      Head v;
-      if (!ReadKey(&pos, &key) || !ReadHead(&pos, &v)) return false;
-      bool ok;
+    return ForEachPair(&pos, top, [&](std::string_view key, const Head& v, size_t* at) {
       if (v.type != kMap) {
         if (key == "country_code") f->country_code = Scalar(v);
         if (key == "continent_code") f->continent_code_top = Scalar(v);
         if (key == "autonomous_system_number") f->asn_number = Scalar(v);
         if (key == "asn") f->asn_text = Scalar(v);
-        ok = SkipBody(&pos, v, 1);
-      } else if (key == "country") {
-        ok = ReadMap(&pos, v, {{"iso_code", &f->country_iso}});
-      } else if (key == "registered_country") {
-        ok = ReadMap(&pos, v, {{"iso_code", &f->registered_iso}});
-      } else if (key == "continent") {
-        ok = ReadMap(&pos, v, {{"code", &f->continent_code}});
-      } else if (key == "location") {
-        ok = ReadMap(&pos, v, {{"latitude", &f->latitude}, {"longitude", &f->longitude}});
-      } else {
-        ok = SkipBody(&pos, v, 1);
+        return SkipBody(at, v, 1);
       }
-      if (!ok) return false;
-    }
-    return true;
+      if (key == "country") return ReadMap(at, v, {{"iso_code", &f->country_iso}});
+      if (key == "registered_country") return ReadMap(at, v, {{"iso_code", &f->registered_iso}});
+      if (key == "continent") return ReadMap(at, v, {{"code", &f->continent_code}});
+      if (key == "location")
+        return ReadMap(at, v, {{"latitude", &f->latitude}, {"longitude", &f->longitude}});
+      return SkipBody(at, v, 1);
+    });
   }
 
  private:
@@ -152,25 +142,34 @@ class RecordReader {
     return true;
   }
 
-  // Reads the map whose head was just read, keeping the scalar values of
-  // the keys in `want`; moves *pos past the map.
-  bool ReadMap(size_t* pos, const Head& map, std::initializer_list<Want> want) const {
+  // Walks the map whose head was just read: on(key, value's head, &at) is
+  // called for each pair and must move `at` past the value. Moves *pos
+  // past the map.
+  template <typename Fn>
+  bool ForEachPair(size_t* pos, const Head& map, Fn on) const {
     size_t at = map.payload;
-    if (map.size > n_ - at) return false;
+    if (map.size > n_ - at) return false;  // a pair takes at least 2 bytes
     for (uint32_t i = 0; i < map.size; ++i) {
       std::string_view key;
       Head v;
-      if (!ReadKey(&at, &key) || !ReadHead(&at, &v)) return false;
+      if (!ReadKey(&at, &key) || !ReadHead(&at, &v) || !on(key, v, &at)) return false;
+    }
+    if (!map.through_pointer) *pos = at;
+    return true;
+  }
+
+  // Reads the map whose head was just read, keeping the scalar values of
+  // the keys in `want`; moves *pos past the map.
+  bool ReadMap(size_t* pos, const Head& map, std::initializer_list<Want> want) const {
+    return ForEachPair(pos, map, [&](std::string_view key, const Head& v, size_t* at) {
       for (const Want& w : want) {
         if (key == w.key) {
           *w.into = Scalar(v);
           break;
         }
       }
-      if (!SkipBody(&at, v, 2)) return false;
-    }
-    if (!map.through_pointer) *pos = at;
-    return true;
+      return SkipBody(at, v, 2);
+    });
   }
 
   // A scalar value; kOther for maps, arrays and types no field uses.

@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <charconv>
 
@@ -47,16 +46,6 @@ void ForEachHeader(std::string_view lines, Fn fn) {
   }
 }
 
-bool SameName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
 void AppendNumber(long long n, std::string* out) {
   char buf[24];
   auto end = std::to_chars(buf, buf + sizeof buf, n).ptr;
@@ -68,7 +57,7 @@ void AppendNumber(long long n, std::string* out) {
 std::string Response::Header(std::string_view name) const {
   std::string found;
   ForEachHeader(header_lines, [&](std::string_view k, std::string_view v) {
-    if (!SameName(k, name)) return false;
+    if (ToLower(k) != ToLower(name)) return false;  // tests and tools only
     found = v;
     return true;
   });
@@ -97,12 +86,6 @@ void Response::SerializeTo(bool head, std::string* out) const {
   AppendNumber(static_cast<long long>(body.size()), out);
   out->append("\r\n\r\n");
   if (!head) out->append(body);
-}
-
-std::string Response::Serialize(bool head) const {
-  std::string out;
-  SerializeTo(head, &out);
-  return out;
 }
 
 Response ErrorResponse(int status, const std::string& message) {
@@ -158,19 +141,10 @@ namespace {
 // (45 bytes with the NUL); false when `hex` is not that.
 bool Sha256Base64(std::string_view hex, char* out) {
   if (hex.size() != 64) return false;
-  // Each byte's value as a hex digit, or 16 for none.
-  static const auto kDigit = [] {
-    std::array<unsigned char, 256> t{};
-    t.fill(16);
-    for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<unsigned char>(c);
-    for (int c = 0; c < 6; ++c) t['a' + c] = t['A' + c] = static_cast<unsigned char>(10 + c);
-    return t;
-  }();
   unsigned char raw[32];
   for (size_t i = 0; i < 32; ++i) {
-    unsigned hi = kDigit[static_cast<unsigned char>(hex[2 * i])];
-    unsigned lo = kDigit[static_cast<unsigned char>(hex[2 * i + 1])];
-    if ((hi | lo) > 15) return false;
+    int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
     raw[i] = static_cast<unsigned char>(hi << 4 | lo);
   }
   return EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out), raw, 32) == 44;

@@ -32,10 +32,9 @@ struct Response {
   // Every header as (name, value), in order: for tests and tools.
   std::vector<std::pair<std::string, std::string>> Headers() const;
   // "Status: 302 Found\r\nLocation: ...\r\n...\r\n\r\nbody" for FastCGI,
-  // with Content-Length; no body for HEAD. SerializeTo replaces `*out`'s
-  // contents, reusing its buffer.
+  // with Content-Length; no body for HEAD. Replaces `*out`'s contents,
+  // reusing its buffer.
   void SerializeTo(bool head, std::string* out) const;
-  std::string Serialize(bool head) const;
 };
 
 // A short text/plain answer for errors: 400, 404, 405 (with Allow), 503

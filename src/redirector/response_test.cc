@@ -60,7 +60,9 @@ TEST(ResponseTest, RedirectHeaders) {
 
 TEST(ResponseTest, SerializeForFastCgi) {
   Response r = ErrorResponse(405, "method not allowed");
-  EXPECT_EQ(r.Serialize(false),
+  std::string out;
+  r.SerializeTo(false, &out);
+  EXPECT_EQ(out,
             "Status: 405 Method Not Allowed\r\n"
             "Content-Type: text/plain; charset=utf-8\r\n"
             "Cache-Control: private, no-store\r\n"
@@ -70,7 +72,8 @@ TEST(ResponseTest, SerializeForFastCgi) {
   r = ErrorResponse(503, "no mirror\r\nX-Evil: 1");
   EXPECT_EQ(r.Header("Retry-After"), "60");
   EXPECT_EQ(r.body, "no mirror\\x0D\\x0AX-Evil: 1\n") << "request bytes cannot make headers";
-  std::string head = r.Serialize(true);
+  std::string head;
+  r.SerializeTo(true, &head);
   EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n") << "HEAD: headers only";
 }
 
