@@ -282,11 +282,6 @@ SpherePoint ToSpherePoint(double lat, double lon) {
   return {c * std::cos(lon * kRad), c * std::sin(lon * kRad), std::sin(lat * kRad)};
 }
 
-double Chord(const SpherePoint& a, const SpherePoint& b) {
-  double dx = a.x - b.x, dy = a.y - b.y, dz = a.z - b.z;
-  return std::sqrt(dx * dx + dy * dy + dz * dz);
-}
-
 // The chord is 2 sin(angle / 2): the haversine's sqrt(a) is half of it.
 double ChordToKm(double chord) { return 2 * kEarthRadiusKm * std::asin(std::min(1.0, chord / 2)); }
 

@@ -10,6 +10,7 @@
 #ifndef WAYMARK_CORE_GEOIP_H_
 #define WAYMARK_CORE_GEOIP_H_
 
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,7 +94,11 @@ double DistanceKm(const SpherePoint& a, const SpherePoint& b);
 // The chord between two points (a straight line through the unit sphere,
 // 0 to 2), and the conversions between chords and kilometres: rankings by
 // distance can compare chords and convert only what they show.
-double Chord(const SpherePoint& a, const SpherePoint& b);
+// Inline: the redirector works it out for every mirror on every request.
+inline double Chord(const SpherePoint& a, const SpherePoint& b) {
+  double dx = a.x - b.x, dy = a.y - b.y, dz = a.z - b.z;
+  return std::sqrt(dx * dx + dy * dy + dz * dz);
+}
 double ChordToKm(double chord);
 double KmToChord(double km);  // INFINITY from half the circumference on
 

@@ -166,7 +166,9 @@ void FileBitmaps::Set(int mirror_id, const std::vector<std::string>& chunks) {
       free_slots_.pop_back();
     } else {
       slot = slots_++;
+      id_of_slot_.push_back(-1);
     }
+    id_of_slot_[static_cast<size_t>(slot)] = mirror_id;
   }
   // Rows for every file the chunks can name (trailing empty chunks name none).
   size_t files = 0;
@@ -194,7 +196,17 @@ void FileBitmaps::Erase(int mirror_id) {
   if (slot < 0) return;
   ClearSlot(slot);
   free_slots_.push_back(slot);
+  id_of_slot_[static_cast<size_t>(slot)] = -1;
   slot = -1;
+}
+
+void FileBitmaps::Holders(int file_id, MirrorIdSet* out) const {
+  out->clear();
+  if (file_id < 0 || static_cast<size_t>(file_id) >= files_) return;
+  const uint64_t* row = &rows_[static_cast<size_t>(file_id) * words_];
+  for (size_t w = 0; w < words_; ++w)
+    for (uint64_t bits = row[w]; bits; bits &= bits - 1)
+      out->insert(id_of_slot_[w * 64 + static_cast<size_t>(__builtin_ctzll(bits))]);
 }
 
 }  // namespace waymark

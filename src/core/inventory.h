@@ -73,6 +73,10 @@ class FileBitmaps {
     return rows_[static_cast<size_t>(file_id) * words_ + static_cast<size_t>(slot) / 64] >>
                (slot % 64) & 1;
   }
+  // The ids of every mirror holding `file_id`, into `out` (cleared first):
+  // the set bits of the file's row, so the redirector asks once per
+  // request instead of once per mirror.
+  void Holders(int file_id, MirrorIdSet* out) const;
   size_t bytes() const { return rows_.size() * sizeof(uint64_t); }
 
  private:
@@ -80,6 +84,7 @@ class FileBitmaps {
   void Grow(size_t files, size_t words);
 
   std::vector<int> slot_of_;     // by mirror id; -1: none
+  std::vector<int> id_of_slot_;  // by slot; -1: free
   std::vector<int> free_slots_;  // of erased mirrors, reused first
   int slots_ = 0;                // slots handed out
   size_t words_ = 0;             // 64-bit words per file row

@@ -22,20 +22,58 @@ const char* TierName(Tier t) {
   return "world";
 }
 
-void PrepareForSelection(std::vector<MirrorStatus>* mirrors) {
-  for (MirrorStatus& s : *mirrors) {
+static_assert(sizeof(SelectionRow) == 64, "one cache line per mirror");
+
+std::vector<SelectionRow> SelectionRows(const std::vector<MirrorStatus>& mirrors) {
+  std::vector<SelectionRow> rows(mirrors.size());
+  std::vector<uint32_t> by_name(mirrors.size());
+  for (uint32_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
+  std::stable_sort(by_name.begin(), by_name.end(), [&](uint32_t a, uint32_t b) {
+    return mirrors[a].mirror.name < mirrors[b].mirror.name;
+  });
+  for (uint32_t rank = 0; rank < by_name.size(); ++rank) rows[by_name[rank]].name_rank = rank;
+  for (size_t i = 0; i < mirrors.size(); ++i) {
+    const MirrorStatus& s = mirrors[i];
     const Mirror& m = s.mirror;
-    s.point.reset();
-    if (m.latitude && m.longitude) s.point = ToSpherePoint(*m.latitude, *m.longitude);
-    s.restricted = m.country_only || m.continent_only || m.asn_only ||
-                   !m.exclude_countries.empty() || m.max_size.has_value();
+    SelectionRow& r = rows[i];
+    r.id = m.id;
+    uint8_t f = 0;
+    if (m.enabled) f |= SelectionRow::kEnabled;
+    if (s.trace_lag) {
+      f |= SelectionRow::kLagKnown;
+      r.trace_lag = *s.trace_lag;
+    }
+    if (s.max_lag) {
+      f |= SelectionRow::kOwnMaxLag;
+      r.max_lag = *s.max_lag;
+    }
+    if (m.country_only || m.continent_only || m.asn_only || !m.exclude_countries.empty() ||
+        m.max_size)
+      f |= SelectionRow::kRestricted;
+    if (m.latitude && m.longitude) {
+      f |= SelectionRow::kHasPoint;
+      r.point = ToSpherePoint(*m.latitude, *m.longitude);
+    }
+    if (m.asn) {
+      f |= SelectionRow::kHasAsn;
+      r.asn = *m.asn;
+    }
+    if (!m.also_countries.empty()) f |= SelectionRow::kAlsoCountries;
+    r.flags = f;
+    r.country = PackCode(m.country);
+    r.continent = PackCode(m.continent);
+    for (bool https : {false, true})
+      for (int family : {4, 6})
+        if (!(https ? m.https_url : m.http_url).empty() && s.Get(https, family) == Health::kUp)
+          r.up |= SelectionRow::UpBit(https, family);
   }
+  return rows;
 }
 
 namespace {
 
-// Country and continent codes are two letters: compared inline, as this
-// runs for every mirror on every request.
+// Country and continent codes are two letters: compared inline, as the
+// restriction checks run for every restricted mirror on every request.
 [[gnu::always_inline]] inline bool SameCode(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;
   if (a.size() == 2) return a[0] == b[0] && a[1] == b[1];
@@ -50,11 +88,6 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
 
 std::string SchemeFamily(bool https, int family) {
   return std::string(https ? "HTTPS" : "HTTP") + " (IPv" + std::to_string(family) + ")";
-}
-
-bool SchemeOk(const MirrorStatus& s, bool https, int family) {
-  return !(https ? s.mirror.https_url : s.mirror.http_url).empty() &&
-         s.Get(https, family) == Health::kUp;
 }
 
 // Why `m` may not serve this client over `https`, or "" when it may.
@@ -99,23 +132,23 @@ bool RestrictionsPass(const Mirror& m, const GeoLocation& c, long long size, std
   return true;
 }
 
-Tier TierOf(const Mirror& m, const GeoLocation& c) {
-  if (c.asn && m.asn && *c.asn == *m.asn) return Tier::kAsn;
-  if (!c.country.empty() && (SameCode(c.country, m.country) ||
-                             (!m.also_countries.empty() && Contains(m.also_countries, c.country))))
-    return Tier::kCountry;
-  if (!c.continent.empty() && SameCode(c.continent, m.continent)) return Tier::kContinent;
-  return Tier::kWorld;
-}
+// One candidate while ranking: 24 bytes, so that partitioning and sorting
+// fifty of them moves little. The Candidate is made only for those kept.
+enum class Route : uint8_t { kDirect, kHttpFallback, kHttpsUpgrade };
+struct Ranked {
+  double chord;  // to the client, INFINITY when unknown
+  uint32_t index;  // into the mirror list and its rows
+  uint32_t name_rank;
+  Tier tier;
+  Route route;
+};
 
 // The ranking order: tier, then distance (unknown after known), then name,
 // then the order of the mirror list (so equal names cannot make it vary).
-bool RanksBefore(const Candidate& a, const Candidate& b) {
+bool RanksBefore(const Ranked& a, const Ranked& b) {
   if (a.tier != b.tier) return a.tier < b.tier;
   if (a.chord != b.chord) return a.chord < b.chord;
-  int names = a.status->mirror.name.compare(b.status->mirror.name);
-  if (names != 0) return names < 0;
-  return a.status < b.status;
+  return a.name_rank < b.name_rank;
 }
 
 }  // namespace
@@ -123,29 +156,44 @@ bool RanksBefore(const Candidate& a, const Candidate& b) {
 Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file,
                  const Client& client, const SelectionPolicy& policy,
                  const std::function<double()>& uniform01, const SelectionNeeds& needs) {
+  return Select(mirrors, SelectionRows(mirrors), file, client, policy, uniform01, needs);
+}
+
+Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<SelectionRow>& rows,
+                 const FileFacts& file, const Client& client, const SelectionPolicy& policy,
+                 const std::function<double()>& uniform01, const SelectionNeeds& needs) {
+  if (rows.size() != mirrors.size())
+    return Select(mirrors, SelectionRows(mirrors), file, client, policy, uniform01, needs);
   Selection out;
   const bool reasons = needs.reasons;
   // Every candidate, those over HTTPS and those an HTTPS client could only
-  // reach over HTTP (http_fallback) together; sorted out below.
-  std::vector<Candidate> ranked;
+  // reach over HTTP (kHttpFallback) together; sorted out below.
+  std::vector<Ranked> ranked;
   ranked.reserve(mirrors.size());
   size_t fallbacks = 0;
   const GeoLocation& loc = client.location;
-  std::optional<SpherePoint> client_point;
-  if (loc.latitude && loc.longitude) client_point = ToSpherePoint(*loc.latitude, *loc.longitude);
+  const uint16_t country = PackCode(loc.country), continent = PackCode(loc.continent);
+  const bool client_point_known = loc.latitude && loc.longitude;
+  SpherePoint client_point;
+  if (client_point_known) client_point = ToSpherePoint(*loc.latitude, *loc.longitude);
+  const uint8_t wanted = SelectionRow::UpBit(client.https, client.family);
+  // The other scheme, where the policy allows it: HTTP for an HTTPS
+  // client (a fallback), HTTPS for an HTTP client (an upgrade).
+  const bool other_allowed = client.https ? policy.https_fallback_to_http : policy.http_to_https;
+  const uint8_t other = SelectionRow::UpBit(!client.https, client.family);
   std::string why;
-  for (const MirrorStatus& s : mirrors) {
-    const Mirror& m = s.mirror;
+  for (uint32_t i = 0; i < rows.size(); ++i) {
+    const SelectionRow& r = rows[i];
     auto exclude = [&](std::string reason) {
-      if (reasons) out.excluded.push_back({&s, std::move(reason)});
+      if (reasons) out.excluded.push_back({&mirrors[i], std::move(reason)});
     };
-    if (!m.enabled) {
+    if (!(r.flags & SelectionRow::kEnabled)) {
       exclude("disabled");
       continue;
     }
-    if (!file.holders.count(m.id)) {
+    if (!file.holders.count(r.id)) {
       if (reasons) {
-        auto p = file.problems.find(m.id);
+        auto p = file.problems.find(r.id);
         if (p == file.problems.end()) {
           exclude("does not have the file");
         } else if (p->second == "wrong_size") {
@@ -156,58 +204,67 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file
       }
       continue;
     }
-    long long limit = s.max_lag.value_or(policy.max_lag);
-    if (!s.trace_lag) {
+    if (!(r.flags & SelectionRow::kLagKnown)) {
       exclude("freshness not checked yet");
       continue;
     }
-    if (*s.trace_lag > limit) {
+    long long limit = r.flags & SelectionRow::kOwnMaxLag ? r.max_lag : policy.max_lag;
+    if (r.trace_lag > limit) {
       if (reasons)
-        exclude("stale: " + std::to_string(*s.trace_lag) + " s behind (limit " +
+        exclude("stale: " + std::to_string(r.trace_lag) + " s behind (limit " +
                 std::to_string(limit) + " s)");
       continue;
     }
-    if (s.restricted && !RestrictionsPass(m, loc, file.size, reasons ? &why : nullptr)) {
+    const Mirror& m = mirrors[i].mirror;  // read only where the row cannot answer
+    if (r.flags & SelectionRow::kRestricted &&
+        !RestrictionsPass(m, loc, file.size, reasons ? &why : nullptr)) {
       exclude(why);
       continue;
     }
-    Candidate c{&s, TierOf(m, loc), std::nullopt, "", false, false};
-    if (client_point && m.latitude && m.longitude)
-      c.chord = Chord(*client_point, s.point ? *s.point : ToSpherePoint(*m.latitude, *m.longitude));
-    if (SchemeOk(s, client.https, client.family)) {
-      c.url = client.https ? m.https_url : m.http_url;
-      ranked.push_back(c);
+    Ranked c;
+    c.index = i;
+    c.name_rank = r.name_rank;
+    if (loc.asn && r.flags & SelectionRow::kHasAsn && *loc.asn == r.asn) {
+      c.tier = Tier::kAsn;
+    } else if (country != 0 &&
+               (country == r.country || (r.flags & SelectionRow::kAlsoCountries &&
+                                         Contains(m.also_countries, loc.country)))) {
+      c.tier = Tier::kCountry;
+    } else if (continent != 0 && continent == r.continent) {
+      c.tier = Tier::kContinent;
+    } else {
+      c.tier = Tier::kWorld;
+    }
+    c.chord = client_point_known && r.flags & SelectionRow::kHasPoint ? Chord(client_point, r.point)
+                                                                      : INFINITY;
+    if (r.up & wanted) {
+      c.route = Route::kDirect;
+    } else if (other_allowed && r.up & other) {
+      c.route = client.https ? Route::kHttpFallback : Route::kHttpsUpgrade;
+      fallbacks += client.https;
+    } else {
+      if (reasons) {
+        const MirrorStatus& s = mirrors[i];
+        std::string problem = SchemeProblem(s, client.https, client.family);
+        // The HTTPS side is worth a word only where there is one.
+        if (!client.https && policy.http_to_https && !m.https_url.empty())
+          problem += ", and " + SchemeProblem(s, true, client.family);
+        exclude(std::move(problem));
+      }
       continue;
     }
-    if (client.https && policy.https_fallback_to_http && SchemeOk(s, false, client.family)) {
-      c.url = m.http_url;
-      c.http_fallback = true;
-      ranked.push_back(c);
-      ++fallbacks;
-      continue;
-    }
-    if (!client.https && policy.http_to_https && SchemeOk(s, true, client.family)) {
-      c.url = m.https_url;
-      c.https_upgrade = true;
-      ranked.push_back(c);
-      continue;
-    }
-    if (reasons) {
-      std::string problem = SchemeProblem(s, client.https, client.family);
-      // The HTTPS side is worth a word only where there is one.
-      if (!client.https && policy.http_to_https && !m.https_url.empty())
-        problem += ", and " + SchemeProblem(s, true, client.family);
-      exclude(std::move(problem));
-    }
+    ranked.push_back(c);
   }
 
   // An HTTPS client goes to HTTP only when no HTTPS mirror can serve it.
   if (fallbacks > 0 && fallbacks < ranked.size()) {
-    auto http = std::stable_partition(ranked.begin(), ranked.end(),
-                                      [](const Candidate& c) { return !c.http_fallback; });
+    auto http = std::stable_partition(ranked.begin(), ranked.end(), [](const Ranked& c) {
+      return c.route != Route::kHttpFallback;
+    });
     if (reasons) {
       for (auto it = http; it != ranked.end(); ++it)
-        out.excluded.push_back({it->status, SchemeProblem(*it->status, true, client.family)});
+        out.excluded.push_back(
+            {&mirrors[it->index], SchemeProblem(mirrors[it->index], true, client.family)});
     }
     ranked.erase(http, ranked.end());
   }
@@ -216,11 +273,11 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file
     // (ranked of the tier when distances are unknown). It is the head of the
     // full ranking, so only the group is sorted to draw from, and of the
     // rest only as much as the caller keeps.
-    const Candidate best = *std::min_element(ranked.begin(), ranked.end(), RanksBefore);
+    const Ranked best = *std::min_element(ranked.begin(), ranked.end(), RanksBefore);
     const bool known = best.chord != INFINITY;
     double best_km = known ? ChordToKm(best.chord) : 0;
     double limit = KmToChord(best_km + std::max(policy.near_km, best_km * policy.near_ratio));
-    auto in_group = [&](const Candidate& c) {
+    auto in_group = [&](const Ranked& c) {
       if (c.tier != best.tier) return false;
       if (!known) return true;  // then no candidate of the tier has a distance
       return c.chord != INFINITY && c.chord <= limit;
@@ -234,11 +291,11 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file
     ranked.resize(keep);
 
     long long total = 0;
-    for (size_t i = 0; i < n; ++i) total += ranked[i].status->mirror.weight;
+    for (size_t i = 0; i < n; ++i) total += mirrors[ranked[i].index].mirror.weight;
     double r = uniform01() * static_cast<double>(total);
     size_t pick = n - 1;
     for (size_t i = 0; i < n; ++i) {
-      r -= ranked[i].status->mirror.weight;
+      r -= mirrors[ranked[i].index].mirror.weight;
       if (r < 0) {
         pick = i;
         break;
@@ -248,10 +305,26 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file
                 ranked.begin() + static_cast<std::ptrdiff_t>(pick + 1));
     out.near_equal = n;
     if (ranked.size() > needs.ranked) ranked.resize(std::max<size_t>(needs.ranked, 1));
-    for (Candidate& c : ranked)
-      if (c.chord != INFINITY) c.distance_km = ChordToKm(c.chord);
+    out.ranked.reserve(ranked.size());
+    for (const Ranked& c : ranked) {
+      const Mirror& m = mirrors[c.index].mirror;
+      Candidate k{&mirrors[c.index], c.tier, std::nullopt, "", false, false};
+      k.chord = c.chord;
+      if (c.chord != INFINITY) k.distance_km = ChordToKm(c.chord);
+      switch (c.route) {
+        case Route::kDirect: k.url = client.https ? m.https_url : m.http_url; break;
+        case Route::kHttpFallback:
+          k.url = m.http_url;
+          k.http_fallback = true;
+          break;
+        case Route::kHttpsUpgrade:
+          k.url = m.https_url;
+          k.https_upgrade = true;
+          break;
+      }
+      out.ranked.push_back(k);
+    }
   }
-  out.ranked = std::move(ranked);
   std::stable_sort(out.excluded.begin(), out.excluded.end(), [](const Exclusion& a, const Exclusion& b) {
     return a.status->mirror.name < b.status->mirror.name;
   });

@@ -42,23 +42,57 @@ struct MirrorStatus {
   Health https_v4 = Health::kUnknown, https_v6 = Health::kUnknown;
   std::optional<long long> trace_lag;  // seconds behind the origin
   std::optional<long long> max_lag;    // per-mirror limit, else the policy's
-  // The mirror's coordinates on the unit sphere, set by
-  // PrepareForSelection(); when unset, Select() works them out from the
-  // latitude and longitude each time.
-  std::optional<SpherePoint> point;
-  // Whether the mirror restricts whom it serves (country_only,
-  // continent_only, asn_only, exclude_countries, max_size), set by
-  // PrepareForSelection(): most mirrors do not, and Select() skips the
-  // checks for them. True until then, so nothing is skipped unprepared.
-  bool restricted = true;
 
   Health Get(bool https, int family) const;
 };
 
-// Works out what Select() would otherwise compute for every request
-// (the mirrors' points on the sphere, whether they restrict clients). The redirector calls it once per
-// refresh of its mirror list.
-void PrepareForSelection(std::vector<MirrorStatus>* mirrors);
+// What Select() reads of one mirror for every request, packed into one
+// 64-byte row. A MirrorStatus is about 1 KB of strings spread over many
+// cache lines; the redirector scans fifty mirrors per download, so it
+// scans fifty rows instead, and ranks by numbers instead of strings. The
+// rest of a MirrorStatus is read only for the few mirrors that need it:
+// restrictions, also_countries, the reasons for `waymark pick`, the answer.
+struct SelectionRow {
+  enum Flag : uint8_t {
+    kEnabled = 1,
+    kLagKnown = 2,     // trace_lag is set
+    kRestricted = 4,   // country_only, continent_only, asn_only, exclude_countries or max_size
+    kHasPoint = 8,     // point is set
+    kHasAsn = 16,      // asn is set
+    kAlsoCountries = 32,
+    kOwnMaxLag = 64,   // max_lag is set
+  };
+  SpherePoint point;        // on the unit sphere, from latitude and longitude
+  long long trace_lag = 0;  // seconds behind the origin
+  long long max_lag = 0;    // the mirror's own limit
+  long long asn = 0;
+  int id = 0;
+  // Position in the list sorted by name, then by list order: the ranking's
+  // last tie-breakers as one number.
+  uint32_t name_rank = 0;
+  uint16_t country = 0, continent = 0;  // PackCode(); 0: unknown
+  uint8_t flags = 0;
+  // Bit UpBit(https, family) set: the mirror has a URL for the scheme and
+  // is up over it for that IP family.
+  uint8_t up = 0;
+
+  static constexpr uint8_t UpBit(bool https, int family) {
+    return static_cast<uint8_t>(1u << ((https ? 2 : 0) + (family == 6 ? 1 : 0)));
+  }
+};
+
+// A two-letter country or continent code as one number; 0 for "" or
+// anything not two characters long (the schema allows no such mirror codes).
+inline uint16_t PackCode(const std::string& code) {
+  if (code.size() != 2) return 0;
+  return static_cast<uint16_t>(static_cast<unsigned char>(code[0]) << 8 |
+                               static_cast<unsigned char>(code[1]));
+}
+
+// The rows for `mirrors`, in their order. The redirector builds them once
+// per refresh of its mirror list; trigonometry and sorting by name happen
+// here, not per request.
+std::vector<SelectionRow> SelectionRows(const std::vector<MirrorStatus>& mirrors);
 
 // A set of mirror ids (small non-negative integers, as PostgreSQL hands
 // them out): a bit per id, so filling it for every request costs one
@@ -156,7 +190,13 @@ struct SelectionNeeds {
 // `uniform01` returns numbers in [0, 1); tests pass a fixed sequence.
 // Whatever `needs` says, the ranking and the draw are the same; with
 // needs.ranked = n, ranked holds only the first n entries (near_equal still
-// counts the whole group the draw was among).
+// counts the whole group the draw was among). `rows` must be
+// SelectionRows(mirrors) of this same list; when their count differs from
+// the list's, Select() builds them afresh.
+Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<SelectionRow>& rows,
+                 const FileFacts& file, const Client& client, const SelectionPolicy& policy,
+                 const std::function<double()>& uniform01, const SelectionNeeds& needs = {});
+// The same, building the rows for this one call (`waymark pick`, tests).
 Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file,
                  const Client& client, const SelectionPolicy& policy,
                  const std::function<double()>& uniform01, const SelectionNeeds& needs = {});

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -333,9 +334,55 @@ TEST(SelectionTest, NoCandidates) {
   EXPECT_TRUE(Select({}, file, Client(), SelectionPolicy(), Fixed(0)).ranked.empty());
 }
 
+// The contract's rules spelled out on the mirrors' own fields, string by
+// string, to check Select() (which reads packed SelectionRows) against:
+// the tier and URL of each mirror that may serve the client, none for the
+// others. An HTTPS client's HTTP fallbacks count only when nothing else does.
+struct Expected {
+  Tier tier;
+  std::string url;
+};
+std::map<const MirrorStatus*, Expected> Candidates(const std::vector<MirrorStatus>& mirrors,
+                                                   const FileFacts& f, const Client& c,
+                                                   const SelectionPolicy& p) {
+  const GeoLocation& g = c.location;
+  auto has = [](const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  };
+  auto ok = [&](const MirrorStatus& s, bool https) {
+    return !(https ? s.mirror.https_url : s.mirror.http_url).empty() &&
+           s.Get(https, c.family) == Health::kUp;
+  };
+  std::map<const MirrorStatus*, Expected> direct, fallback;
+  for (const MirrorStatus& s : mirrors) {
+    const Mirror& m = s.mirror;
+    if (!m.enabled || !f.holders.count(m.id) || !s.trace_lag) continue;
+    if (*s.trace_lag > s.max_lag.value_or(p.max_lag)) continue;
+    bool local = !g.country.empty() && (g.country == m.country || has(m.also_countries, g.country));
+    if (!g.country.empty() && has(m.exclude_countries, g.country)) continue;
+    if (m.max_size && f.size > *m.max_size) continue;
+    if (m.asn_only && (!g.asn || g.asn != m.asn)) continue;
+    if (m.country_only && !local) continue;
+    if (m.continent_only && (g.continent.empty() || g.continent != m.continent)) continue;
+    Tier tier = g.asn && m.asn && *g.asn == *m.asn                  ? Tier::kAsn
+                : local                                            ? Tier::kCountry
+                : !g.continent.empty() && g.continent == m.continent ? Tier::kContinent
+                                                                   : Tier::kWorld;
+    if (ok(s, c.https)) {
+      direct[&s] = {tier, c.https ? m.https_url : m.http_url};
+    } else if (c.https && p.https_fallback_to_http && ok(s, false)) {
+      fallback[&s] = {tier, m.http_url};
+    } else if (!c.https && p.http_to_https && ok(s, true)) {
+      direct[&s] = {tier, m.https_url};
+    }
+  }
+  return direct.empty() ? fallback : direct;
+}
+
 // The redirector asks for less (no reasons, the first few ranked) and
-// prepares the mirrors' points once; the answer must be the one `waymark
-// pick` and the mirror list show: same choice, same order, for the same draw.
+// builds the rows once per refresh; the answer must be the one `waymark
+// pick` and the mirror list show: same choice, same order, for the same
+// draw. Both must also follow the rules spelled out above.
 TEST(SelectTest, RedirectShortcutsRankAsTheFullSelection) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<double> u(0, 1);
@@ -366,26 +413,59 @@ TEST(SelectTest, RedirectShortcutsRankAsTheFullSelection) {
         m.mirror.max_size = 1;
       }
       if (u(rng) < 0.1) m.mirror.also_countries = {cc[static_cast<int>(u(rng) * 5)]};
+      // Freshness: unchecked, within or past the policy's or its own limit.
+      double f = u(rng);
+      if (f < 0.05) {
+        m.trace_lag.reset();
+      } else if (f < 0.15) {
+        m.trace_lag = 7200;
+      } else if (f < 0.25) {
+        m.max_lag = 30;
+      }
+      if (u(rng) < 0.1) m.http_v6 = Health::kDown;
+      if (u(rng) < 0.1) m.https_v6 = Health::kUnknown;
+      if (u(rng) < 0.05) m.mirror.asn.reset();
       mirrors.push_back(m);
     }
     FileFacts facts = AllHold(mirrors);
     if (n > 2) facts.holders.erase(2);
     int k = static_cast<int>(u(rng) * 5);
     Client client = At(cc[k], cont[k], u(rng) < 0.3 ? 64500 + k : 0, -60 + u(rng) * 120,
-                       -180 + u(rng) * 360, 4, u(rng) < 0.5);
+                       -180 + u(rng) * 360, u(rng) < 0.3 ? 6 : 4, u(rng) < 0.5);
+    double unknown = u(rng);
+    if (unknown < 0.05) {
+      client.location = GeoLocation();  // an address no database knows
+    } else if (unknown < 0.1) {
+      client.location.latitude.reset();
+    }
     SelectionPolicy policy;
     policy.https_fallback_to_http = u(rng) < 0.5;
     policy.http_to_https = u(rng) < 0.5;
     if (u(rng) < 0.2) mirrors[0].mirror.http_url = "";
     double draw = u(rng);
     Selection full = Select(mirrors, facts, client, policy, Fixed(draw));
-    std::vector<MirrorStatus> prepared = mirrors;
-    PrepareForSelection(&prepared);
+    const std::vector<SelectionRow> rows = SelectionRows(mirrors);
     SelectionNeeds needs;
     needs.reasons = false;
     needs.ranked = 1 + static_cast<size_t>(u(rng) * 6);
-    Selection quick = Select(prepared, facts, client, policy, Fixed(draw), needs);
+    Selection quick = Select(mirrors, rows, facts, client, policy, Fixed(draw), needs);
     SCOPED_TRACE("round " + std::to_string(round));
+    // Who may serve, at what tier, over which URL; every other mirror
+    // excluded, with a reason.
+    std::map<const MirrorStatus*, Expected> expected = Candidates(mirrors, facts, client, policy);
+    for (const Exclusion& x : full.excluded)
+      EXPECT_EQ(expected.count(x.status), 0u) << x.status->mirror.name << ": " << x.reason;
+    ASSERT_EQ(full.ranked.size(), expected.size());
+    for (const Candidate& c : full.ranked) {
+      auto e = expected.find(c.status);
+      ASSERT_NE(e, expected.end()) << c.status->mirror.name << " may not serve";
+      EXPECT_EQ(c.tier, e->second.tier) << c.status->mirror.name;
+      EXPECT_EQ(c.url, e->second.url) << c.status->mirror.name;
+      EXPECT_EQ(c.distance_km.has_value(),
+                client.location.latitude && c.status->mirror.latitude.has_value());
+    }
+    EXPECT_EQ(full.ranked.size() + full.excluded.size(), mirrors.size());
+    for (const Exclusion& x : full.excluded) EXPECT_FALSE(x.reason.empty());
     // The order spelled out: sort by tier, distance (unknown last), name;
     // the near-equal head shares the weighted draw; the drawn one first.
     std::vector<Candidate> want = full.ranked;
@@ -422,8 +502,7 @@ TEST(SelectTest, RedirectShortcutsRankAsTheFullSelection) {
     EXPECT_EQ(quick.near_equal, full.near_equal);
     ASSERT_EQ(quick.ranked.size(), std::min(needs.ranked, full.ranked.size()));
     for (size_t i = 0; i < quick.ranked.size(); ++i) {
-      // Compared by position in the list, as the two lists are copies.
-      EXPECT_EQ(quick.ranked[i].status - prepared.data(), full.ranked[i].status - mirrors.data());
+      EXPECT_EQ(quick.ranked[i].status, full.ranked[i].status);
       EXPECT_EQ(quick.ranked[i].tier, full.ranked[i].tier);
       EXPECT_EQ(quick.ranked[i].url, full.ranked[i].url);
       ASSERT_EQ(quick.ranked[i].distance_km.has_value(), full.ranked[i].distance_km.has_value());

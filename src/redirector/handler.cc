@@ -92,7 +92,7 @@ void Handler::Refresh() {
   }
   gens_ = std::move(gens);
   mirrors_ = std::move(fresh);
-  PrepareForSelection(&mirrors_);
+  rows_ = SelectionRows(mirrors_);
   have_mirrors_ = true;
 }
 
@@ -224,14 +224,12 @@ Response Handler::Redirect(const RequestInfo& req, const FileRecord& file, const
   if (file.size < options_.min_size && !options_.local_location.empty())
     return ServeLocally(file.path, "small file");
   facts_.size = file.size;
-  facts_.holders.clear();
-  for (const MirrorStatus& m : mirrors_)
-    if (bitmaps_.Holds(m.mirror.id, file.id)) facts_.holders.insert(m.mirror.id);
+  bitmaps_.Holders(file.id, &facts_.holders);
   // The 302 shows the choice and max_link_headers more, and no reasons.
   SelectionNeeds needs;
   needs.reasons = false;
   needs.ranked = 1 + static_cast<size_t>(std::max(options_.max_link_headers, 0));
-  Selection sel = Select(mirrors_, facts_, client, options_.policy, uniform01_, needs);
+  Selection sel = Select(mirrors_, rows_, facts_, client, options_.policy, uniform01_, needs);
   if (sel.ranked.empty()) return Fallback(file.path, client, "no candidate mirror");
   served_.mirror_id = sel.ranked.front().status->mirror.id;
   served_.tier = TierName(sel.ranked.front().tier);
@@ -260,9 +258,8 @@ MirrorListData Handler::ListData(const RequestInfo& req, const FileRecord& file,
   d.client.https = client.https;
   FileFacts facts;
   facts.size = file.size;
-  for (const MirrorStatus& m : mirrors_)
-    if (bitmaps_.Holds(m.mirror.id, file.id)) facts.holders.insert(m.mirror.id);
-  d.selection = Select(mirrors_, facts, client, options_.policy, uniform01_);
+  bitmaps_.Holders(file.id, &facts.holders);
+  d.selection = Select(mirrors_, rows_, facts, client, options_.policy, uniform01_);
   if (d.selection.ranked.empty()) {
     if (const waymark::Fallback* f = ChooseFallback(options_.fallbacks, client.location))
       d.fallback_url = f->url + EncodePath(file.path);

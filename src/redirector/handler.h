@@ -177,6 +177,7 @@ class Handler {
   std::function<double()> uniform01_;
   std::function<time_t()> clock_;
   std::vector<MirrorStatus> mirrors_;
+  std::vector<SelectionRow> rows_;  // SelectionRows(mirrors_), set with it
   time_t mirrors_loaded_ = 0;
   bool have_mirrors_ = false;
   bool database_away_ = false;  // the last refresh failed

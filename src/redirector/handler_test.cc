@@ -506,6 +506,19 @@ TEST(FileBitmaps, ManyMirrorsReplacedAndErased) {
   EXPECT_FALSE(b.Holds(500, 1003));
   EXPECT_TRUE(b.Holds(4, 1004));
   EXPECT_EQ(b.bytes(), 3u * 8192 * 8 * 3) << "3 chunks of files, 3 words for 150 slots";
+  // Holders() names the same mirrors as asking each one.
+  std::vector<int> ids{500};
+  for (int m = 1; m <= 150; ++m) ids.push_back(m);
+  MirrorIdSet holders;
+  for (int f : {-1, 0, 3, 5, 7, 69, 70, 149, 150, 1003, 1004, 1150, 20000, 24575, 24576}) {
+    SCOPED_TRACE(f);
+    b.Holders(f, &holders);
+    for (int m : ids) EXPECT_EQ(holders.count(m) == 1, b.Holds(m, f)) << m;
+  }
+  b.Holders(20000, &holders);
+  EXPECT_TRUE(holders.count(2) && holders.count(150) && !holders.count(3) && !holders.count(1));
+  b.Holders(7, &holders);
+  EXPECT_TRUE(holders.count(7) && holders.count(500) && !holders.count(3)) << "slot reused";
 }
 
 }  // namespace
