@@ -15,6 +15,8 @@ TEST(RequestPathTest, Accepted) {
       {"/a/.hidden", "a/.hidden"},
       {"/a/..b/c...", "a/..b/c..."},
       {"/a/b/", "a/b"},
+      {"/a%2Fb//c%2f", "a/b/c"},
+      {"/.../a.", ".../a."},
       {"/" + std::string(4000, 'x'), std::string(4000, 'x')},
   };
   for (const auto& [in, want] : cases) {
@@ -37,6 +39,11 @@ TEST(RequestPathTest, Rejected) {
       {"/a%0d%0aLocation:%20x", "control byte in path"},
       {"/a\nb", "control byte in path"},
       {"/a%7f", "control byte in path"},
+      // A bad escape or byte anywhere is named before a dot segment.
+      {"/../a%zz", "invalid percent-encoding"},
+      {"/a/./b%00", "control byte in path"},
+      {"/a/.%2fb", "'.' or '..' segment in path"},
+      {"/a/..", "'.' or '..' segment in path"},
       {"/a%", "invalid percent-encoding"},
       {"/a%4", "invalid percent-encoding"},
       {"/a%zz", "invalid percent-encoding"},
