@@ -17,8 +17,6 @@ uint64_t HashPath(std::string_view s) {
   return h;
 }
 
-const char kHex[] = "0123456789abcdef";
-
 }  // namespace
 
 void FileIndex::AddFile(int id, std::string_view path, long long size, std::string_view sha256) {
@@ -77,17 +75,11 @@ bool FileIndex::Find(std::string_view path, FileRecord* out) const {
     if (PathOf(e) != path) continue;
     const Entry& file = e.target >= 0 ? entries_[e.target] : e;
     out->id = file.id;
-    out->path = std::string(PathOf(file));
+    out->path.assign(PathOf(file));  // reuses the record's buffer
     out->size = file.size;
     out->mtime.clear();
-    out->sha256_hex.clear();
-    if (file.has_sha256) {
-      out->sha256_hex.reserve(64);
-      for (unsigned char c : file.sha256) {
-        out->sha256_hex += kHex[c >> 4];
-        out->sha256_hex += kHex[c & 15];
-      }
-    }
+    out->sha256.bytes = file.sha256;
+    out->sha256.known = file.has_sha256;
     return true;
   }
   return false;

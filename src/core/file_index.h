@@ -34,7 +34,7 @@ class FileIndex {
   void Finish();
 
   // The file at `path`, or the file an alias at `path` points to. Fills
-  // id, path (the file's own), size and sha256_hex; mtime stays empty.
+  // id, path (the file's own), size and sha256; mtime stays empty.
   bool Find(std::string_view path, FileRecord* out) const;
 
   size_t files() const { return files_; }

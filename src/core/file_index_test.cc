@@ -23,14 +23,16 @@ TEST(FileIndex, FindsFilesAndAliasesAndNothingElse) {
   ASSERT_TRUE(idx.Find("releases/server/jellyfin 10.9.deb", &r));
   EXPECT_EQ(r.id, 9000);
   EXPECT_EQ(r.size, 4096);
-  EXPECT_EQ(r.sha256_hex.size(), 64u);
-  EXPECT_EQ(r.sha256_hex.substr(0, 2), "2d");
-  EXPECT_EQ(r.sha256_hex.substr(62), "81");
+  ASSERT_TRUE(r.sha256.known);
+  EXPECT_EQ(r.sha256.Hex().size(), 64u);
+  EXPECT_EQ(r.sha256.Hex().substr(0, 2), "2d");
+  EXPECT_EQ(r.sha256.Hex().substr(62), "81");
   ASSERT_TRUE(idx.Find("releases/latest.deb", &r));
   EXPECT_EQ(r.id, 9000);
   EXPECT_EQ(r.path, "releases/server/jellyfin 10.9.deb") << "an alias gives its target's path";
   ASSERT_TRUE(idx.Find("debian/dists/stable/Release", &r));
-  EXPECT_EQ(r.sha256_hex, "");
+  EXPECT_FALSE(r.sha256.known);
+  EXPECT_EQ(r.sha256.Hex(), "");
   for (int i = 10; i < 5000; ++i) {
     ASSERT_TRUE(idx.Find("pool/f" + std::to_string(i) + ".deb", &r)) << i;
     ASSERT_EQ(r.id, i);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/file_hashes.h"
 #include "core/mirror_store.h"
 #include "core/strings.h"
 
@@ -52,12 +53,12 @@ Status LoadFileRecord(Database* db, const std::string& path, FileRecord* record)
     auto r = tx.exec_params(
         "SELECT f.id, f.path, f.size, "
         "to_char(f.mtime AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
-        "coalesce(encode(f.sha256, 'hex'), '') "
+        "f.sha256 "
         "FROM files f WHERE f.path = $1 "
         "UNION ALL "
         "SELECT f.id, f.path, f.size, "
         "to_char(f.mtime AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
-        "coalesce(encode(f.sha256, 'hex'), '') "
+        "f.sha256 "
         "FROM file_aliases a JOIN files f ON f.id = a.file_id WHERE a.path = $1 "
         "LIMIT 1",
         path);
@@ -67,12 +68,20 @@ Status LoadFileRecord(Database* db, const std::string& path, FileRecord* record)
     rec.path = r[0][1].as<std::string>();
     rec.size = r[0][2].as<long long>();
     rec.mtime = r[0][3].as<std::string>();
-    rec.sha256_hex = r[0][4].as<std::string>();
+    if (!r[0][4].is_null()) {
+      pqxx::binarystring sha(r[0][4]);
+      rec.sha256.known = sha.size() == rec.sha256.bytes.size();
+      if (rec.sha256.known) std::copy(sha.begin(), sha.end(), rec.sha256.bytes.begin());
+    }
     *record = std::move(rec);
     return Status::OK();
   } catch (const std::exception& e) {
     return DatabaseError(e, "cannot read file '" + Printable(path) + "'");
   }
+}
+
+std::string Sha256Digest::Hex() const {
+  return known ? waymark::Hex(std::string(bytes.begin(), bytes.end())) : "";
 }
 
 Status LoadFileFacts(Database* db, const std::string& path, FileRecord* record, FileFacts* facts) {

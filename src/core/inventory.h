@@ -4,6 +4,7 @@
 #ifndef WAYMARK_CORE_INVENTORY_H_
 #define WAYMARK_CORE_INVENTORY_H_
 
+#include <array>
 #include <map>
 #include <cstdint>
 #include <string>
@@ -22,12 +23,21 @@ constexpr int kFilesPerChunk = 8192;
 // All mirrors, by name, with health per scheme and family and trace lag.
 Status LoadMirrorStatuses(Database* db, std::vector<MirrorStatus>* out);
 
+// A SHA-256 as 32 raw bytes, as the database and the file index hold it:
+// hex and base64 are made only where an answer shows them, not on the way
+// through every request.
+struct Sha256Digest {
+  std::array<unsigned char, 32> bytes{};
+  bool known = false;  // false when the file is not hashed
+  std::string Hex() const;  // lower-case; "" when not known
+};
+
 struct FileRecord {
   int id = 0;
   std::string path;       // the file's own path (an alias resolves to it)
   long long size = 0;
   std::string mtime;      // UTC, "YYYY-MM-DD HH:MM:SS"
-  std::string sha256_hex;  // "" when not hashed
+  Sha256Digest sha256;
 };
 
 // The file at `path` (or the file an alias at `path` points to), with

@@ -241,7 +241,7 @@ MirrorListData Handler::ListData(const RequestInfo& req, const FileRecord& file,
   MirrorListData d;
   d.file.path = file.path;
   d.file.size = file.size;
-  d.file.sha256_hex = file.sha256_hex;
+  d.file.sha256_hex = file.sha256.Hex();
   FileDetails details;
   d.file.details_known = Details(file.id, &details);
   if (d.file.details_known) {
@@ -411,7 +411,7 @@ Response Handler::Answer(const RequestInfo& req, std::string* country) {
   if (route.output == Output::kRedirect) served_.path = record.path;
   switch (route.output) {
     case Output::kSha256:
-      return ChecksumResponse(record.sha256_hex, record.path, "no SHA-256 is known for this file");
+      return ChecksumResponse(record.sha256.Hex(), record.path, "no SHA-256 is known for this file");
     case Output::kSha1:
     case Output::kMd5: {
       bool sha1 = route.output == Output::kSha1;

@@ -135,28 +135,6 @@ Response ChecksumResponse(const std::string& hex, const std::string& path,
   return DocumentResponse("text/plain; charset=utf-8", line);
 }
 
-namespace {
-
-// The 44 base64 characters of a SHA-256 given as 64 hex digits, into `out`
-// (45 bytes with the NUL); false when `hex` is not that.
-bool Sha256Base64(std::string_view hex, char* out) {
-  if (hex.size() != 64) return false;
-  unsigned char raw[32];
-  for (size_t i = 0; i < 32; ++i) {
-    int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    raw[i] = static_cast<unsigned char>(hi << 4 | lo);
-  }
-  return EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out), raw, 32) == 44;
-}
-
-}  // namespace
-
-std::string Sha256HexToBase64(const std::string& hex) {
-  char b64[45];
-  return Sha256Base64(hex, b64) ? std::string(b64, 44) : "";
-}
-
 Response RedirectResponse(const Selection& sel, const FileRecord& file,
                           const std::string& origin_url, int max_links) {
   // Written straight into the header lines and the body: nearly every
@@ -185,8 +163,9 @@ Response RedirectResponse(const Selection& sel, const FileRecord& file,
   }
   h.append("Link: <").append(origin_url).append(path);
   h.append(".meta4>; rel=describedby; type=\"application/metalink4+xml\"\r\n");
-  char b64[45];
-  if (Sha256Base64(file.sha256_hex, b64)) {
+  if (file.sha256.known) {
+    char b64[45];  // 44 base64 characters and the NUL EVP_EncodeBlock adds
+    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64), file.sha256.bytes.data(), 32);
     std::string_view digest(b64, 44);
     h.append("Digest: SHA-256=").append(digest).append("\r\n");
     h.append("Repr-Digest: sha-256=:").append(digest).append(":\r\n");

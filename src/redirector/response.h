@@ -61,9 +61,6 @@ Response DocumentResponse(const std::string& content_type, std::string body);
 Response ChecksumResponse(const std::string& hex, const std::string& path,
                           const std::string& unknown_reason);
 
-// "SHA-256 as base64" from a hex digest; "" if `hex` is not 64 hex digits.
-std::string Sha256HexToBase64(const std::string& hex);
-
 }  // namespace waymark
 
 #endif  // WAYMARK_REDIRECTOR_RESPONSE_H_

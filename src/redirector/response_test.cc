@@ -13,6 +13,15 @@ MirrorStatus M(int id, const std::string& name, const std::string& cc) {
   return s;
 }
 
+// 64 hex digits as the digest's bytes.
+Sha256Digest Digest(const std::string& hex) {
+  Sha256Digest d;
+  for (size_t i = 0; i < d.bytes.size(); ++i)
+    d.bytes[i] = static_cast<unsigned char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  d.known = true;
+  return d;
+}
+
 TEST(ResponseTest, RedirectHeaders) {
   std::vector<MirrorStatus> ms = {M(1, "fra1", "DE"), M(2, "par1", "FR"), M(3, "sgp1", "SG"),
                                   M(4, "nowhere", "")};
@@ -24,7 +33,7 @@ TEST(ResponseTest, RedirectHeaders) {
   FileRecord f;
   f.path = "releases/a b.deb";
   // SHA-256 of "abc".
-  f.sha256_hex = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  f.sha256 = Digest("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   Response r = RedirectResponse(sel, f, "https://repo.example.org/", 2);
   EXPECT_EQ(r.status, 302);
   std::vector<std::pair<std::string, std::string>> want = {
@@ -44,7 +53,7 @@ TEST(ResponseTest, RedirectHeaders) {
 
   // More links allowed than mirrors; a mirror without a country has no geo;
   // no hash, no digest headers.
-  f.sha256_hex = "";
+  f.sha256 = Sha256Digest();
   r = RedirectResponse(sel, f, "https://repo.example.org/", 5);
   int links = 0;
   for (const auto& [k, v] : r.Headers()) links += k == "Link";
@@ -104,10 +113,19 @@ TEST(ResponseTest, HeadersKeepTheirOrderAndNamesMatchWithoutCase) {
 }
 
 TEST(ResponseTest, DigestEncoding) {
-  EXPECT_EQ(Sha256HexToBase64("E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"),
-            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
-  EXPECT_EQ(Sha256HexToBase64("abc"), "");
-  EXPECT_EQ(Sha256HexToBase64(std::string(64, 'g')), "");
+  // SHA-256 of nothing: its bytes as hex for the pages, base64 for headers.
+  const char* hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  FileRecord f;
+  f.path = "empty";
+  f.sha256 = Digest(hex);
+  EXPECT_EQ(f.sha256.Hex(), hex);
+  EXPECT_EQ(Sha256Digest().Hex(), "");
+  std::vector<MirrorStatus> ms = {M(1, "fra1", "DE")};
+  Selection sel;
+  sel.ranked = {{&ms[0], Tier::kAsn, 12.0, "https://fra1.example.org/", false}};
+  Response r = RedirectResponse(sel, f, "https://repo.example.org/", 0);
+  EXPECT_EQ(r.Header("Digest"), "SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+  EXPECT_EQ(r.Header("Repr-Digest"), "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:");
 }
 
 }  // namespace

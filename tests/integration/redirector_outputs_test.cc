@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/db.h"
+#include "core/inventory.h"
 #include "tests/harness/commands.h"
 #include "tests/harness/postgres_cluster.h"
 #include "tests/harness/redirector_stack.h"
@@ -328,6 +329,21 @@ TEST_F(RedirectorOutputsTest, PagesStayWellFormedWithHostileNamesAndPaths) {
   EXPECT_EQ(XmlProblems(meta.body), "");
   CommandResult name = RunTool({"xmllint", "--xpath", "string(//*[local-name()='file']/@name)", work_ / "doc.xml"});
   EXPECT_EQ(name.out, "<script>&\"x\".iso\n");
+}
+
+// Workers look a file up in the database while the master rebuilds the
+// index: that record must carry the digest as the index's does.
+TEST_F(RedirectorOutputsTest, FileRecordsFromTheDatabaseCarryTheDigest) {
+  std::unique_ptr<Database> db;
+  ASSERT_TRUE(Database::Connect(stack_->dsn(), &db).ok());
+  FileRecord rec;
+  ASSERT_TRUE(LoadFileRecord(db.get(), "releases/big.iso", &rec).ok());
+  EXPECT_EQ(rec.size, 300000);
+  EXPECT_TRUE(rec.sha256.known);
+  EXPECT_EQ(rec.sha256.Hex(), Hex(Digest(EVP_sha256(), content_)));
+  ASSERT_TRUE(LoadFileRecord(db.get(), "releases/<script>&\"x\".iso", &rec).ok());
+  EXPECT_FALSE(rec.sha256.known) << "not hashed";
+  EXPECT_EQ(rec.sha256.Hex(), "");
 }
 
 TEST_F(RedirectorOutputsTest, ListsDegradeClearlyWhilePostgresIsAway) {

@@ -269,11 +269,14 @@ TEST_F(RedirectorTest, RestrictionsAndStateChangesTakeEffectWithinFiveSeconds) {
 TEST_F(RedirectorTest, NewFilesAndRescansArriveWithinFiveSeconds) {
   // Every worker has cached "not found" for the new path.
   for (int i = 0; i < 6; ++i) ASSERT_EQ(Get("/releases/new.iso", kDe).status, 404);
-  Sql("INSERT INTO files (id, path, size, mtime) VALUES (9002, 'releases/new.iso', 7, now());"
+  Sql("INSERT INTO files (id, path, size, mtime, sha256) VALUES "
+      "(9002, 'releases/new.iso', 7, now(), sha256('new'));"
       "UPDATE mirror_files SET bits = set_bit(bits, 810, 1) WHERE chunk = 1 AND mirror_id = "
       "(SELECT id FROM mirrors WHERE name = 'par1')");
   EXPECT_TRUE(Eventually([&] { return Get("/releases/new.iso", kDe).status == 302; }));
   for (int i = 0; i < 10; ++i) EXPECT_EQ(Host(Get("/releases/new.iso", kDe).Header("Location")), "par1.example.org");
+  EXPECT_EQ(Get("/releases/new.iso", kDe).Header("Digest"),
+            "SHA-256=EVB6Di9eadXfpApiob17buV+a82FxnybhDGzb/8hxDc=");  // of "new"
   // fra1 is rescanned and now has it too: as the better mirror it takes over.
   Sql("UPDATE mirror_files SET bits = set_bit(bits, 810, 1) WHERE chunk = 1 AND mirror_id = "
       "(SELECT id FROM mirrors WHERE name = 'fra1')");
