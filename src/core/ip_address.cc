@@ -62,21 +62,24 @@ std::string IpAddress::ToString() const {
 
 bool IpAddress::IsGlobal() const {
   if (v4_) {
-    // IANA IPv4 special-purpose registry (RFC 6890 and successors).
-    static const struct {
-      uint8_t a, b, c, d;
-      int bits;
-    } kV4[] = {
-        {0, 0, 0, 0, 8},        {10, 0, 0, 0, 8},     {100, 64, 0, 0, 10},
-        {127, 0, 0, 0, 8},      {169, 254, 0, 0, 16}, {172, 16, 0, 0, 12},
-        {192, 0, 0, 0, 24},     {192, 0, 2, 0, 24},   {192, 88, 99, 0, 24},
-        {192, 168, 0, 0, 16},   {198, 18, 0, 0, 15},  {198, 51, 100, 0, 24},
-        {203, 0, 113, 0, 24},   {224, 0, 0, 0, 4},    {240, 0, 0, 0, 4},
+    // IANA IPv4 special-purpose registry (RFC 6890 and successors). Each
+    // range is compared as one 32-bit number: this runs for every request.
+    constexpr auto V4 = [](uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
+      return a << 24 | b << 16 | c << 8 | d;
     };
-    for (const auto& r : kV4) {
-      uint8_t p[4] = {r.a, r.b, r.c, r.d};
-      if (InRange(bytes_ + 12, p, r.bits)) return false;
-    }
+    static constexpr struct {
+      uint32_t net;
+      int bits;  // 1 to 32
+    } kV4[] = {
+        {V4(0, 0, 0, 0), 8},        {V4(10, 0, 0, 0), 8},     {V4(100, 64, 0, 0), 10},
+        {V4(127, 0, 0, 0), 8},      {V4(169, 254, 0, 0), 16}, {V4(172, 16, 0, 0), 12},
+        {V4(192, 0, 0, 0), 24},     {V4(192, 0, 2, 0), 24},   {V4(192, 88, 99, 0), 24},
+        {V4(192, 168, 0, 0), 16},   {V4(198, 18, 0, 0), 15},  {V4(198, 51, 100, 0), 24},
+        {V4(203, 0, 113, 0), 24},   {V4(224, 0, 0, 0), 4},    {V4(240, 0, 0, 0), 4},
+    };
+    const uint32_t a = V4(bytes_[12], bytes_[13], bytes_[14], bytes_[15]);
+    for (const auto& r : kV4)
+      if ((a ^ r.net) >> (32 - r.bits) == 0) return false;
     return true;
   }
   // Only 2000::/3 is global unicast; within it, documentation and other

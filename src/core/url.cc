@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 
 #include <cctype>
-#include <cstring>
 
 #include "core/strings.h"
 
@@ -134,11 +133,28 @@ Status ParseBaseUrl(const std::string& text, const std::string& scheme,
   return Status::OK();
 }
 
+namespace {
+
+// The bytes EncodePath() keeps as they are: RFC 3986 unreserved characters,
+// sub-delims, ':', '@' and '/'. A table, as every redirect encodes its path.
+struct PathSafe {
+  bool safe[256] = {};
+  constexpr PathSafe() {
+    for (int c = '0'; c <= '9'; ++c) safe[c] = true;
+    for (int c = 'a'; c <= 'z'; ++c) safe[c] = safe[c - 'a' + 'A'] = true;
+    for (const char* p = "-._~/!$&'()*+,;=:@"; *p; ++p) safe[static_cast<unsigned char>(*p)] = true;
+  }
+};
+constexpr PathSafe kPathSafe;
+
+}  // namespace
+
 std::string EncodePath(const std::string& path) {
   static const char kHex[] = "0123456789ABCDEF";
   std::string out;
+  out.reserve(path.size());
   for (unsigned char c : path) {
-    if (std::isalnum(c) || std::strchr("-._~/!$&'()*+,;=:@", c)) {
+    if (kPathSafe.safe[c]) {
       out += static_cast<char>(c);
     } else {
       out += '%';

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 namespace waymark {
 namespace {
 
@@ -83,6 +85,16 @@ TEST(BaseUrlTest, EncodesPaths) {
             "releases/server/jellyfin_10.7.2-1_all.deb");
   EXPECT_EQ(EncodePath("a b/c%d?e#f\"\n"), "a%20b/c%25d%3Fe%23f%22%0A");
   EXPECT_EQ(EncodePath("caf\xc3\xa9"), "caf%C3%A9");
+  // Every byte: kept exactly when RFC 3986 allows it in a path segment or
+  // it is the separator, else %XX.
+  const std::string kept =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/!$&'()*+,;=:@";
+  for (int c = 0; c < 256; ++c) {
+    std::string in(1, static_cast<char>(c));
+    char hex[4];
+    std::snprintf(hex, sizeof hex, "%%%02X", c);
+    EXPECT_EQ(EncodePath(in), kept.find(static_cast<char>(c)) != std::string::npos ? in : hex) << c;
+  }
 }
 
 TEST(BaseUrlTest, RedactsPasswordsOnly) {
