@@ -3,6 +3,13 @@
 -- client address spread over the whole IPv4 space in X-Forwarded-For.
 -- The same script drives every set-up measured, so they see the same load.
 local n = tonumber(os.getenv("WM_FILES") or "100000")
+-- WM_PACE_MS: each connection waits this long before each request, so the
+-- load is offered at a steady rate below what the machine can take, and
+-- latency is measured at that load rather than at saturation.
+local pace = tonumber(os.getenv("WM_PACE_MS") or "0")
+if pace > 0 then
+  delay = function() return pace end
+end
 local cdf = {}
 
 function init(args)
