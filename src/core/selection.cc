@@ -134,13 +134,14 @@ bool RestrictionsPass(const Mirror& m, const GeoLocation& c, long long size, std
 
 // One candidate while ranking: 24 bytes, so that partitioning and sorting
 // fifty of them moves little. The Candidate is made only for those kept.
-enum class Route : uint8_t { kDirect, kHttpFallback, kHttpsUpgrade };
+// Reach: over the client's scheme, or the other one as the policy allows.
+enum class Reach : uint8_t { kDirect, kHttpFallback, kHttpsUpgrade };
 struct Ranked {
   double chord;  // to the client, INFINITY when unknown
   uint32_t index;  // into the mirror list and its rows
   uint32_t name_rank;
   Tier tier;
-  Route route;
+  Reach reach;
 };
 
 // The ranking order: tier, then distance (unknown after known), then name,
@@ -238,9 +239,9 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<Sel
     c.chord = client_point_known && r.flags & SelectionRow::kHasPoint ? Chord(client_point, r.point)
                                                                       : INFINITY;
     if (r.up & wanted) {
-      c.route = Route::kDirect;
+      c.reach = Reach::kDirect;
     } else if (other_allowed && r.up & other) {
-      c.route = client.https ? Route::kHttpFallback : Route::kHttpsUpgrade;
+      c.reach = client.https ? Reach::kHttpFallback : Reach::kHttpsUpgrade;
       fallbacks += client.https;
     } else {
       if (reasons) {
@@ -259,7 +260,7 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<Sel
   // An HTTPS client goes to HTTP only when no HTTPS mirror can serve it.
   if (fallbacks > 0 && fallbacks < ranked.size()) {
     auto http = std::stable_partition(ranked.begin(), ranked.end(), [](const Ranked& c) {
-      return c.route != Route::kHttpFallback;
+      return c.reach != Reach::kHttpFallback;
     });
     if (reasons) {
       for (auto it = http; it != ranked.end(); ++it)
@@ -311,13 +312,13 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<Sel
       Candidate k{&mirrors[c.index], c.tier, std::nullopt, "", false, false};
       k.chord = c.chord;
       if (c.chord != INFINITY) k.distance_km = ChordToKm(c.chord);
-      switch (c.route) {
-        case Route::kDirect: k.url = client.https ? m.https_url : m.http_url; break;
-        case Route::kHttpFallback:
+      switch (c.reach) {
+        case Reach::kDirect: k.url = client.https ? m.https_url : m.http_url; break;
+        case Reach::kHttpFallback:
           k.url = m.http_url;
           k.http_fallback = true;
           break;
-        case Route::kHttpsUpgrade:
+        case Reach::kHttpsUpgrade:
           k.url = m.https_url;
           k.https_upgrade = true;
           break;
