@@ -145,9 +145,10 @@ $(B)/bench/%: $(B)/obj/tests/bench/%.o $(CORE_LIB)
 FUZZ_CXX  ?= clang++
 FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.cc)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.cc=$(B)/fuzz/%)
-FUZZ_CORE := src/core/listing_parsers.cc src/core/strings.cc
+FUZZ_CORE := src/core/listing_parsers.cc src/core/strings.cc src/core/mmdb_record.cc \
+             src/core/request_path.cc src/core/url.cc
 
-$(B)/fuzz/%: tests/fuzz/%.cc $(FUZZ_CORE) src/core/listing_parsers.h src/core/strings.h
+$(B)/fuzz/%: tests/fuzz/%.cc $(FUZZ_CORE) $(FUZZ_CORE:.cc=.h)
 	@mkdir -p $(@D)
 	$(call say,FUZZ,$@)
 	$(Q)$(FUZZ_CXX) -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc -o $@ $< $(FUZZ_CORE)
