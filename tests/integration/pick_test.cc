@@ -10,6 +10,7 @@
 #include "tests/harness/commands.h"
 #include "tests/harness/geoip_fixtures.h"
 #include "tests/harness/postgres_cluster.h"
+#include "tests/harness/test_mirrors.h"
 
 namespace waymark {
 namespace {
@@ -23,24 +24,11 @@ class PickTest : public ::testing::Test {
     const auto& f = testing::SharedGeoFixtures();
     common_ = {"--database.dsn=" + dsn_, "--geoip.mmdb=" + f.city_mmdb, "--geoip.mmdb=" + f.asn_mmdb};
     ASSERT_EQ(Waymark({"db", "init"}).exit_code, 0);
-    struct M {
-      const char* name;
-      const char* cc;
-      const char* asn;
-      const char* lat;
-      const char* lon;
-    };
-    for (const M& m : {M{"fra1", "DE", "64500", "50.1109", "8.6821"},
-                       M{"par1", "FR", "64501", "48.8566", "2.3522"},
-                       M{"sfo1", "US", "64510", "37.7749", "-122.4194"},
-                       M{"sgp1", "SG", "64520", "1.3521", "103.8198"},
-                       M{"old1", "DE", "64599", "52.52", "13.405"},
-                       M{"off1", "DE", "64500", "50.1", "8.7"},
-                       M{"bad1", "FR", "64501", "48.8", "2.3"}}) {
+    for (const testing::TestMirror& m : testing::TestMirrors()) {
       CommandResult r = Waymark({"mirror", "add", m.name, "--no-geoip", "--https",
                                  std::string("https://") + m.name + ".example.org/pub/", "--http",
                                  std::string("http://") + m.name + ".example.org/pub/",
-                                 "--country", m.cc, "--asn", m.asn, "--lat", m.lat, "--lon", m.lon});
+                                 "--country", m.country, "--asn", m.asn, "--lat", m.lat, "--lon", m.lon});
       ASSERT_EQ(r.exit_code, 0) << r.err;
       if (std::string(m.name) != "off1") {
         ASSERT_EQ(Waymark({"mirror", "enable", m.name}).exit_code, 0);

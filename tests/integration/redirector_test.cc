@@ -17,6 +17,7 @@
 #include "tests/harness/commands.h"
 #include "tests/harness/postgres_cluster.h"
 #include "tests/harness/redirector_stack.h"
+#include "tests/harness/test_mirrors.h"
 
 namespace waymark {
 namespace {
@@ -47,21 +48,8 @@ class RedirectorTest : public ::testing::Test {
       options.redirector_config = {"fallback = https://origin.example.org/master/ CA NA"};
     Status s = RedirectorStack::Create(options, &stack_);
     ASSERT_TRUE(s.ok()) << s.message();
-    struct M {
-      const char* name;
-      const char* cc;
-      const char* asn;
-      const char* lat;
-      const char* lon;
-    };
-    for (const M& m : {M{"fra1", "DE", "64500", "50.1109", "8.6821"},
-                       M{"par1", "FR", "64501", "48.8566", "2.3522"},
-                       M{"sfo1", "US", "64510", "37.7749", "-122.4194"},
-                       M{"sgp1", "SG", "64520", "1.3521", "103.8198"},
-                       M{"old1", "DE", "64599", "52.52", "13.405"},
-                       M{"off1", "DE", "64500", "50.1", "8.7"},
-                       M{"bad1", "FR", "64501", "48.8", "2.3"}}) {
-      AddMirror(m.name, m.cc, m.asn, m.lat, m.lon, std::string(m.name) != "off1");
+    for (const testing::TestMirror& m : testing::TestMirrors()) {
+      AddMirror(m.name, m.country, m.asn, m.lat, m.lon, std::string(m.name) != "off1");
     }
     // File 9000 (chunk 1, bit 808): held by all but sgp1 and bad1; bad1 has
     // it at another size; sfo1 is down over HTTPS; old1 lags an hour+;
