@@ -27,8 +27,8 @@ void FileIndex::AddFile(int id, std::string_view path, long long size, std::stri
   e.path_offset = arena_.size();
   e.path_length = static_cast<uint32_t>(path.size());
   arena_.append(path);
-  e.has_sha256 = sha256.size() == 32;
-  if (e.has_sha256) std::copy(sha256.begin(), sha256.end(), e.sha256.begin());
+  e.sha256.known = sha256.size() == e.sha256.bytes.size();
+  if (e.sha256.known) std::copy(sha256.begin(), sha256.end(), e.sha256.bytes.begin());
   entries_.push_back(e);
   ++files_;
 }
@@ -78,8 +78,7 @@ bool FileIndex::Find(std::string_view path, FileRecord* out) const {
     out->path.assign(PathOf(file));  // reuses the record's buffer
     out->size = file.size;
     out->mtime.clear();
-    out->sha256.bytes = file.sha256;
-    out->sha256.known = file.has_sha256;
+    out->sha256 = file.sha256;
     return true;
   }
   return false;

@@ -6,12 +6,12 @@
 // the repository changes, the master builds a new index and replaces the
 // workers, as on SIGHUP.
 //
-// About 100 bytes per file with 40-byte paths (the path, a 48-byte entry and
-// a hash slot), held once per host rather than once per worker.
+// About 115 bytes per file with 40-byte paths (the path, a 64-byte entry and
+// two to four 4-byte hash slots), held once per host rather than once per
+// worker.
 #ifndef WAYMARK_CORE_FILE_INDEX_H_
 #define WAYMARK_CORE_FILE_INDEX_H_
 
-#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -45,14 +45,14 @@ class FileIndex {
 
  private:
   struct Entry {
-    std::array<unsigned char, 32> sha256;
     long long size;
     uint64_t path_offset;
     uint32_t path_length;
     int32_t id;
     int32_t target;  // index of the file entry an alias points to, else -1
-    bool has_sha256;
+    Sha256Digest sha256;  // last: its 33 bytes fill the entry to 64
   };
+  static_assert(sizeof(Entry) == 64, "the size stated above");
   std::string_view PathOf(const Entry& e) const {
     return std::string_view(arena_).substr(e.path_offset, e.path_length);
   }

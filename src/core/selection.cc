@@ -72,9 +72,9 @@ std::vector<SelectionRow> SelectionRows(const std::vector<MirrorStatus>& mirrors
 
 namespace {
 
-// Country and continent codes are two letters: compared inline, as the
-// restriction checks run for every restricted mirror on every request.
-[[gnu::always_inline]] inline bool SameCode(const std::string& a, const std::string& b) {
+// Country and continent codes are two letters: compared without a call, as
+// the restriction checks run for every restricted mirror on every request.
+inline bool SameCode(const std::string& a, const std::string& b) {
   if (a.size() != b.size()) return false;
   if (a.size() == 2) return a[0] == b[0] && a[1] == b[1];
   return a == b;

@@ -6,7 +6,7 @@
 //   fra1, par1, sfo1, sgp1  one per country and continent, each in its AS;
 //   old1  a second German mirror in an AS of its own, for staleness;
 //   off1  beside fra1, in its AS: the one tests disable;
-//   bad1  beside par1: the one tests give problems (wrong size, old copy).
+//   bad1  beside par1: the one that lists the tests' file at another size.
 #ifndef WAYMARK_TESTS_HARNESS_TEST_MIRRORS_H_
 #define WAYMARK_TESTS_HARNESS_TEST_MIRRORS_H_
 
