@@ -1,5 +1,6 @@
 #include "redirector/metrics.h"
 
+#include <cstdio>
 #include <cstring>
 
 namespace waymark {
@@ -11,6 +12,8 @@ void Metrics::Reset() {
                   &stats_flushed, &stats_dropped})
     c->store(0);
   for (auto& p : stats_pending) p.store(0);
+  for (auto& b : duration_buckets) b.store(0);
+  duration_sum_ns.store(0);
 }
 
 void Metrics::CountRequest(int status, const char* tier) {
@@ -22,6 +25,13 @@ void Metrics::CountRequest(int status, const char* tier) {
   for (int i = 0; i < kTierCount; ++i)
     if (std::strcmp(tier, kMetricTiers[i]) == 0) t = i;
   requests[s][t].fetch_add(1, std::memory_order_relaxed);
+}
+
+void Metrics::ObserveDuration(uint64_t ns) {
+  int b = 0;
+  while (b < kDurationBuckets - 1 && ns > kDurationBoundsUs[b] * 1000) ++b;
+  duration_buckets[b].fetch_add(1, std::memory_order_relaxed);
+  duration_sum_ns.fetch_add(ns, std::memory_order_relaxed);
 }
 
 namespace {
@@ -70,6 +80,27 @@ std::string PrometheusText(const Metrics& m) {
   out += "# HELP waymark_stats_pending Counted downloads waiting to be written, all workers.\n"
          "# TYPE waymark_stats_pending gauge\nwaymark_stats_pending " +
          std::to_string(pending) + "\n";
+  // Buckets are cumulative in the exposition: each counts the requests that
+  // took at most its bound. The count is read as the bucket sum, so the
+  // lines agree with each other even while workers add to them.
+  out += "# HELP waymark_request_duration_seconds Time a worker spent on a request, from reading "
+         "it to handing its answer to nginx (time queued in the socket or in nginx not "
+         "included).\n# TYPE waymark_request_duration_seconds histogram\n";
+  uint64_t total = 0;
+  for (int b = 0; b < kDurationBuckets; ++b) {
+    total += m.duration_buckets[b].load(std::memory_order_relaxed);
+    std::string le = "+Inf";
+    if (b < kDurationBuckets - 1) {
+      char buf[32];
+      snprintf(buf, sizeof buf, "%g", static_cast<double>(kDurationBoundsUs[b]) / 1e6);
+      le = buf;
+    }
+    out += "waymark_request_duration_seconds_bucket{le=\"" + le + "\"} " + std::to_string(total) + "\n";
+  }
+  char sum[48];
+  snprintf(sum, sizeof sum, "%.9f", static_cast<double>(m.duration_sum_ns.load()) / 1e9);
+  out += std::string("waymark_request_duration_seconds_sum ") + sum + "\n";
+  out += "waymark_request_duration_seconds_count " + std::to_string(total) + "\n";
   return out;
 }
 

@@ -22,6 +22,12 @@ constexpr int kTierCount = sizeof kMetricTiers / sizeof kMetricTiers[0];
 // Worker slots whose waiting statistics are reported (redirector.workers
 // is at most 1024).
 constexpr int kMaxWorkerSlots = 1024;
+// Upper bounds, in microseconds, of the request duration histogram's
+// buckets; one more bucket (+Inf) follows them. A plain redirect takes
+// tens of microseconds; pages, database look-ups and a busy machine longer.
+constexpr uint64_t kDurationBoundsUs[] = {25,   50,   100,   250,   500,    1000,
+                                          2500, 5000, 10000, 50000, 250000, 1000000};
+constexpr int kDurationBuckets = sizeof kDurationBoundsUs / sizeof kDurationBoundsUs[0] + 1;
 
 struct Metrics {
   static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared counters need lock-free atomics");
@@ -34,11 +40,18 @@ struct Metrics {
   std::atomic<uint64_t> stats_flushed;   // downloads written to the database
   std::atomic<uint64_t> stats_dropped;
   std::atomic<int64_t> stats_pending[kMaxWorkerSlots];  // downloads waiting, per worker slot
+  // Requests by duration (not cumulative: one bucket per request), and the
+  // durations' sum.
+  std::atomic<uint64_t> duration_buckets[kDurationBuckets];
+  std::atomic<uint64_t> duration_sum_ns;
 
   // Zeroes everything (the memory may come from mmap or the heap).
   void Reset();
   // `tier` is one of kMetricTiers (anything else counts as "none").
   void CountRequest(int status, const char* tier);
+  // One request's time in the worker, from its last byte read to its answer
+  // handed to the socket.
+  void ObserveDuration(uint64_t ns);
 };
 
 // Prometheus text format 0.0.4.

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -183,8 +184,10 @@ struct FcgiConnection {
 
 // Answers the request just read, then finishes it (the connection stays
 // open when nginx asked to keep it). `out` is the worker's buffer for the
-// answer, reused from request to request.
-void Answer(FCGX_Request* req, Handler* handler, std::string* out) {
+// answer, reused from request to request. The time taken goes to
+// `metrics` (when there are shared metrics).
+void Answer(FCGX_Request* req, Handler* handler, std::string* out, Metrics* metrics) {
+  const auto start = std::chrono::steady_clock::now();
   // One pass over the parameters ("NAME=value"), rather than a search of
   // the whole list for each one read.
   RequestInfo info;
@@ -216,6 +219,11 @@ void Answer(FCGX_Request* req, Handler* handler, std::string* out) {
   r.SerializeTo(info.method == "HEAD", out);
   FCGX_PutStr(out->data(), static_cast<int>(out->size()), req->out);
   FCGX_Finish_r(req);
+  if (metrics) {
+    auto took = std::chrono::steady_clock::now() - start;
+    metrics->ObserveDuration(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()));
+  }
   // A large page (a long mirror list, the metrics) does not keep its
   // memory for the worker's life.
   if (out->capacity() > (256 << 10)) std::string().swap(*out);
@@ -322,7 +330,7 @@ struct Generation {
       // Readable: the next request, or the end of the connection (then
       // libfcgi closes it and tries the listen socket, which does not block).
       if (FCGX_Accept_r(&c->request) >= 0) {
-        Answer(&c->request, &handler, &answer);
+        Answer(&c->request, &handler, &answer, metrics);
         if (c->request.ipcFd >= 0) next.push_back(std::move(c));
       }
     }
@@ -330,7 +338,7 @@ struct Generation {
       auto c = std::make_unique<FcgiConnection>(listen_fd);
       // EAGAIN when another worker took the connection first.
       if (FCGX_Accept_r(&c->request) >= 0) {
-        Answer(&c->request, &handler, &answer);
+        Answer(&c->request, &handler, &answer, metrics);
         if (c->request.ipcFd >= 0) next.push_back(std::move(c));
       }
     }

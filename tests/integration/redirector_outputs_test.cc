@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -406,6 +408,21 @@ TEST_F(RedirectorOutputsTest, CountsEqualTheDownloadsMade) {
   EXPECT_NE(metrics.body.find("waymark_stats_dropped_total 0\n"), std::string::npos);
   EXPECT_NE(metrics.body.find("waymark_downloads_counted_total " + std::to_string(7 + us_total) + "\n"),
             std::string::npos) << metrics.body;
+  // Every request answered has its duration in the histogram: as many as
+  // the requests counted by status (this one not yet in either; the one
+  // before it may still be on its way into the histogram).
+  long long answered = 0, timed = -1, inf = -2;
+  std::istringstream lines(metrics.body);
+  for (std::string line; std::getline(lines, line);) {
+    std::string value = line.substr(line.rfind(' ') + 1);
+    if (line.rfind("waymark_requests_total{", 0) == 0) answered += std::stoll(value);
+    if (line.rfind("waymark_request_duration_seconds_count ", 0) == 0) timed = std::stoll(value);
+    if (line.rfind("waymark_request_duration_seconds_bucket{le=\"+Inf\"} ", 0) == 0) inf = std::stoll(value);
+  }
+  EXPECT_GE(answered, 5 + 3 + 4 + 4 + 6 + 1 + loop_gets) << metrics.body;
+  EXPECT_LE(timed, answered) << metrics.body;
+  EXPECT_GE(timed, answered - 1) << metrics.body;
+  EXPECT_EQ(inf, timed);
   // /mirrorstats shows today's downloads.
   Sql("UPDATE mirrors SET enabled = true");
   HttpResponse stats = Get("/mirrorstats?json", kDe);

@@ -1,0 +1,65 @@
+#include "redirector/metrics.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+namespace waymark {
+namespace {
+
+std::string Line(const std::string& text, const std::string& start) {
+  size_t at = text.find("\n" + start);
+  if (at == std::string::npos) return "";
+  size_t end = text.find('\n', at + 1);
+  return text.substr(at + 1, end - at - 1);
+}
+
+TEST(MetricsTest, RequestDurationsFormAPrometheusHistogram) {
+  auto m = std::make_unique<Metrics>();
+  m->Reset();
+  m->ObserveDuration(10'000);       // 10 us
+  m->ObserveDuration(25'000);       // exactly on the first bound: counted in it
+  m->ObserveDuration(25'001);       // just over it
+  m->ObserveDuration(700'000);      // 0.7 ms
+  m->ObserveDuration(3'000'000'000);  // 3 s, over the last bound
+  std::string text = PrometheusText(*m);
+  EXPECT_NE(text.find("# TYPE waymark_request_duration_seconds histogram\n"), std::string::npos);
+  // Cumulative: each bucket counts everything at or under its bound.
+  EXPECT_EQ(Line(text, "waymark_request_duration_seconds_bucket{le=\"2.5e-05\"}"),
+            "waymark_request_duration_seconds_bucket{le=\"2.5e-05\"} 2");
+  EXPECT_EQ(Line(text, "waymark_request_duration_seconds_bucket{le=\"5e-05\"}"),
+            "waymark_request_duration_seconds_bucket{le=\"5e-05\"} 3");
+  EXPECT_EQ(Line(text, "waymark_request_duration_seconds_bucket{le=\"0.0005\"}"),
+            "waymark_request_duration_seconds_bucket{le=\"0.0005\"} 3");
+  EXPECT_EQ(Line(text, "waymark_request_duration_seconds_bucket{le=\"0.001\"}"),
+            "waymark_request_duration_seconds_bucket{le=\"0.001\"} 4");
+  EXPECT_EQ(Line(text, "waymark_request_duration_seconds_bucket{le=\"1\"}"),
+            "waymark_request_duration_seconds_bucket{le=\"1\"} 4");
+  EXPECT_EQ(Line(text, "waymark_request_duration_seconds_bucket{le=\"+Inf\"}"),
+            "waymark_request_duration_seconds_bucket{le=\"+Inf\"} 5");
+  EXPECT_EQ(Line(text, "waymark_request_duration_seconds_count"),
+            "waymark_request_duration_seconds_count 5");
+  EXPECT_EQ(Line(text, "waymark_request_duration_seconds_sum"),
+            "waymark_request_duration_seconds_sum 3.000760001");
+  // Every bound appears once, in increasing order, before +Inf.
+  size_t last = 0;
+  int buckets = 0;
+  for (size_t at = text.find("_bucket{le="); at != std::string::npos;
+       at = text.find("_bucket{le=", at + 1)) {
+    EXPECT_GT(at, last);
+    last = at;
+    ++buckets;
+  }
+  EXPECT_EQ(buckets, kDurationBuckets);
+
+  m->Reset();
+  text = PrometheusText(*m);
+  EXPECT_EQ(Line(text, "waymark_request_duration_seconds_count"),
+            "waymark_request_duration_seconds_count 0");
+  EXPECT_EQ(Line(text, "waymark_request_duration_seconds_sum"),
+            "waymark_request_duration_seconds_sum 0.000000000");
+}
+
+}  // namespace
+}  // namespace waymark
