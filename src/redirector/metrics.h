@@ -49,8 +49,8 @@ struct Metrics {
   void Reset();
   // `tier` is one of kMetricTiers (anything else counts as "none").
   void CountRequest(int status, const char* tier);
-  // One request's time in the worker, from its last byte read to its answer
-  // handed to the socket.
+  // One request's time in the worker, from when its parameters have been
+  // read to when its answer has been handed to the socket.
   void ObserveDuration(uint64_t ns);
 };
 
