@@ -132,25 +132,30 @@ bool RestrictionsPass(const Mirror& m, const GeoLocation& c, long long size, std
   return true;
 }
 
-// One candidate while ranking: 24 bytes, so that partitioning and sorting
-// fifty of them moves little. The Candidate is made only for those kept.
+// One candidate while ranking: 16 bytes, so that partitioning and sorting
+// fifty of them moves little, and the fifty fit in the allocator's
+// per-thread cache (up to 1 KiB). The Candidate is made only for those kept.
 // Reach: over the client's scheme, or the other one as the policy allows.
 enum class Reach : uint8_t { kDirect, kHttpFallback, kHttpsUpgrade };
 struct Ranked {
   double chord;  // to the client, INFINITY when unknown
   uint32_t index;  // into the mirror list and its rows
-  uint32_t name_rank;
   Tier tier;
   Reach reach;
 };
+static_assert(sizeof(Ranked) == 16, "ranked candidates stay small");
 
 // The ranking order: tier, then distance (unknown after known), then name,
-// then the order of the mirror list (so equal names cannot make it vary).
-bool RanksBefore(const Ranked& a, const Ranked& b) {
-  if (a.tier != b.tier) return a.tier < b.tier;
-  if (a.chord != b.chord) return a.chord < b.chord;
-  return a.name_rank < b.name_rank;
-}
+// then the order of the mirror list (so equal names cannot make it vary):
+// the name's rank in the list, read from the rows only on a tie.
+struct RanksBefore {
+  const std::vector<SelectionRow>& rows;
+  bool operator()(const Ranked& a, const Ranked& b) const {
+    if (a.tier != b.tier) return a.tier < b.tier;
+    if (a.chord != b.chord) return a.chord < b.chord;
+    return rows[a.index].name_rank < rows[b.index].name_rank;
+  }
+};
 
 }  // namespace
 
@@ -224,7 +229,6 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<Sel
     }
     Ranked c;
     c.index = i;
-    c.name_rank = r.name_rank;
     if (loc.asn && r.flags & SelectionRow::kHasAsn && *loc.asn == r.asn) {
       c.tier = Tier::kAsn;
     } else if (country != 0 &&
@@ -274,7 +278,8 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<Sel
     // (ranked of the tier when distances are unknown). It is the head of the
     // full ranking, so only the group is sorted to draw from, and of the
     // rest only as much as the caller keeps.
-    const Ranked best = *std::min_element(ranked.begin(), ranked.end(), RanksBefore);
+    const RanksBefore before{rows};
+    const Ranked best = *std::min_element(ranked.begin(), ranked.end(), before);
     const bool known = best.chord != INFINITY;
     double best_km = known ? ChordToKm(best.chord) : 0;
     double limit = KmToChord(best_km + std::max(policy.near_km, best_km * policy.near_ratio));
@@ -284,11 +289,11 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<Sel
       return c.chord != INFINITY && c.chord <= limit;
     };
     auto group_end = std::partition(ranked.begin(), ranked.end(), in_group);
-    std::sort(ranked.begin(), group_end, RanksBefore);
+    std::sort(ranked.begin(), group_end, before);
     size_t n = static_cast<size_t>(group_end - ranked.begin());
     size_t keep = std::min(ranked.size(), std::max(needs.ranked, n));
     std::partial_sort(group_end, ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
-                      RanksBefore);
+                      before);
     ranked.resize(keep);
 
     long long total = 0;

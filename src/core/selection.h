@@ -149,7 +149,7 @@ struct SelectionPolicy {
   double near_ratio = 0.25;
 };
 
-enum class Tier { kAsn = 0, kCountry = 1, kContinent = 2, kWorld = 3 };
+enum class Tier : uint8_t { kAsn = 0, kCountry = 1, kContinent = 2, kWorld = 3 };
 const char* TierName(Tier t);  // "asn", "country", "continent", "world"
 
 struct Candidate {

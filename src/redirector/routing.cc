@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <string_view>
 
 #include "core/strings.h"
 
@@ -30,7 +31,7 @@ bool DecodeQueryValue(const std::string& in, std::string* out) {
 }
 
 // True when the Accept header lists `type` with a non-zero quality.
-bool Accepts(const std::string& accept, const std::string& type) {
+bool Accepts(const std::string& accept, std::string_view type) {
   // Most clients send "*/*" or a browser's list: rule those out before
   // taking the header apart.
   auto same = [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; };

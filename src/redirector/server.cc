@@ -183,40 +183,49 @@ struct FcgiConnection {
 };
 
 // Answers the request just read, then finishes it (the connection stays
-// open when nginx asked to keep it). `out` is the worker's buffer for the
-// answer, reused from request to request. The time taken goes to
-// `metrics` (when there are shared metrics).
-void Answer(FCGX_Request* req, Handler* handler, std::string* out, Metrics* metrics) {
+// open when nginx asked to keep it). `info` and `out` are the worker's,
+// reused from request to request so that their strings keep their memory.
+// The time taken goes to `metrics` (when there are shared metrics).
+void Answer(FCGX_Request* req, Handler* handler, RequestInfo* info, std::string* out,
+            Metrics* metrics) {
   const auto start = std::chrono::steady_clock::now();
   // One pass over the parameters ("NAME=value"), rather than a search of
-  // the whole list for each one read.
-  RequestInfo info;
-  std::string document_uri;
+  // the whole list for each one read. The two read only here are pointed
+  // at, not copied.
+  const char* https = "";
+  const char* document_uri = "";
   struct Wanted {
     std::string_view name;  // with its '='
-    std::string* field;
+    std::string* field;     // or else
+    const char** raw;
   };
-  std::string https;
   const Wanted wanted[] = {
-      {"REQUEST_METHOD=", &info.method}, {"REQUEST_URI=", &info.uri},
-      {"QUERY_STRING=", &info.query},    {"REMOTE_ADDR=", &info.remote_addr},
-      {"HTTPS=", &https},                {"HTTP_HOST=", &info.host},
-      {"HTTP_ACCEPT=", &info.accept},    {"HTTP_RANGE=", &info.range},
-      {"DOCUMENT_URI=", &document_uri},
+      {"REQUEST_METHOD=", &info->method, nullptr}, {"REQUEST_URI=", &info->uri, nullptr},
+      {"QUERY_STRING=", &info->query, nullptr},    {"REMOTE_ADDR=", &info->remote_addr, nullptr},
+      {"HTTPS=", nullptr, &https},                 {"HTTP_HOST=", &info->host, nullptr},
+      {"HTTP_ACCEPT=", &info->accept, nullptr},    {"HTTP_RANGE=", &info->range, nullptr},
+      {"DOCUMENT_URI=", nullptr, &document_uri},
   };
+  for (const Wanted& w : wanted)
+    if (w.field) w.field->clear();
   for (char** p = req->envp; p && *p; ++p) {
     for (const Wanted& w : wanted) {
       if (std::strncmp(*p, w.name.data(), w.name.size()) == 0) {
-        w.field->assign(*p + w.name.size());
+        const char* value = *p + w.name.size();
+        if (w.field) {
+          w.field->assign(value);
+        } else {
+          *w.raw = value;
+        }
         break;
       }
     }
   }
-  info.https = https == "on";
-  info.uri.resize(std::min(info.uri.size(), info.uri.find('?')));
-  if (info.uri.empty()) info.uri = EncodePath(document_uri);
-  Response r = handler->Handle(info);
-  r.SerializeTo(info.method == "HEAD", out);
+  info->https = std::strcmp(https, "on") == 0;
+  info->uri.resize(std::min(info->uri.size(), info->uri.find('?')));
+  if (info->uri.empty()) info->uri = EncodePath(document_uri);
+  Response r = handler->Handle(*info);
+  r.SerializeTo(info->method == "HEAD", out);
   FCGX_PutStr(out->data(), static_cast<int>(out->size()), req->out);
   FCGX_Finish_r(req);
   if (metrics) {
@@ -307,6 +316,7 @@ struct Generation {
   constexpr size_t kMaxConnections = 256;
   std::vector<std::unique_ptr<FcgiConnection>> conns;
   std::vector<pollfd> fds;
+  RequestInfo info;
   std::string answer;
   while (!g_stop_graceful) {
     if (g_reopen) {
@@ -330,7 +340,7 @@ struct Generation {
       // Readable: the next request, or the end of the connection (then
       // libfcgi closes it and tries the listen socket, which does not block).
       if (FCGX_Accept_r(&c->request) >= 0) {
-        Answer(&c->request, &handler, &answer, metrics);
+        Answer(&c->request, &handler, &info, &answer, metrics);
         if (c->request.ipcFd >= 0) next.push_back(std::move(c));
       }
     }
@@ -338,7 +348,7 @@ struct Generation {
       auto c = std::make_unique<FcgiConnection>(listen_fd);
       // EAGAIN when another worker took the connection first.
       if (FCGX_Accept_r(&c->request) >= 0) {
-        Answer(&c->request, &handler, &answer, metrics);
+        Answer(&c->request, &handler, &info, &answer, metrics);
         if (c->request.ipcFd >= 0) next.push_back(std::move(c));
       }
     }
