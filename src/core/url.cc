@@ -165,6 +165,16 @@ std::string EncodePath(const std::string& path) {
   return out;
 }
 
+std::string_view EncodedPath(const std::string& path, std::string* storage) {
+  for (unsigned char c : path) {
+    if (!kPathSafe.safe[c]) {
+      *storage = EncodePath(path);
+      return *storage;
+    }
+  }
+  return path;
+}
+
 std::string RedactUrl(const std::string& url) {
   size_t sep = url.find("://");
   if (sep == std::string::npos) return url;

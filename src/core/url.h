@@ -7,6 +7,7 @@
 #define WAYMARK_CORE_URL_H_
 
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 
@@ -36,6 +37,10 @@ std::string RedactUrl(const std::string& url);
 // A repository path made safe for a URL: bytes outside RFC 3986's pchar set
 // (and '/') are percent-encoded.
 std::string EncodePath(const std::string& path);
+// The same, as a view: of `path` itself when no byte needs encoding (most
+// paths, and so most redirects, make no copy), else of *storage, which
+// then holds EncodePath(path).
+std::string_view EncodedPath(const std::string& path, std::string* storage);
 
 // True for a DNS name, an IPv4 address or an IPv6 address (no brackets).
 bool IsValidHost(const std::string& host);

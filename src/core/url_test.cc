@@ -94,7 +94,22 @@ TEST(BaseUrlTest, EncodesPaths) {
     char hex[4];
     std::snprintf(hex, sizeof hex, "%%%02X", c);
     EXPECT_EQ(EncodePath(in), kept.find(static_cast<char>(c)) != std::string::npos ? in : hex) << c;
+    // The view agrees, and is of the path itself exactly when nothing is
+    // encoded.
+    std::string storage = "untouched";
+    std::string_view view = EncodedPath(in, &storage);
+    EXPECT_EQ(view, EncodePath(in)) << c;
+    EXPECT_EQ(view.data() == in.data(), view == in) << c;
+    if (view == in) {
+      EXPECT_EQ(storage, "untouched") << c;
+    }
   }
+  std::string storage;
+  const std::string plain = "releases/server/jellyfin_10.7.2-1_all.deb";
+  EXPECT_EQ(EncodedPath(plain, &storage).data(), plain.data());
+  const std::string spaced = "releases/a b.deb";
+  EXPECT_EQ(EncodedPath(spaced, &storage), "releases/a%20b.deb");
+  EXPECT_EQ(storage, "releases/a%20b.deb");
 }
 
 TEST(BaseUrlTest, RedactsPasswordsOnly) {

@@ -184,18 +184,17 @@ namespace {
 
 constexpr size_t kMaxCachedDetails = 10000;
 
-// "http://host/" for links back to the origin. Host names only: a hostile
-// Host header cannot shape the Link header or the pages.
-std::string OriginUrl(const RequestInfo& req) {
+// Sets *url to "http://host/", for links back to the origin. Host names
+// only: a hostile Host header cannot shape the Link header or the pages.
+void OriginUrl(const RequestInfo& req, std::string* url) {
   bool host_ok = !req.host.empty() && req.host.size() <= 255 &&
                  std::all_of(req.host.begin(), req.host.end(), [](char c) {
                    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                           (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' ||
                           c == '[' || c == ']';
                  });
-  std::string url = req.https ? "https://" : "http://";
-  url.append(host_ok ? req.host : "localhost").append("/");
-  return url;
+  url->assign(req.https ? "https://" : "http://");
+  url->append(host_ok ? req.host : "localhost").append("/");
 }
 
 }  // namespace
@@ -233,7 +232,8 @@ Response Handler::Redirect(const RequestInfo& req, const FileRecord& file, const
   if (sel.ranked.empty()) return Fallback(file.path, client, "no candidate mirror");
   served_.mirror_id = sel.ranked.front().status->mirror.id;
   served_.tier = TierName(sel.ranked.front().tier);
-  return RedirectResponse(sel, file, OriginUrl(req), options_.max_link_headers);
+  OriginUrl(req, &origin_url_);
+  return RedirectResponse(sel, file, origin_url_, options_.max_link_headers);
 }
 
 MirrorListData Handler::ListData(const RequestInfo& req, const FileRecord& file,
@@ -264,7 +264,7 @@ MirrorListData Handler::ListData(const RequestInfo& req, const FileRecord& file,
     if (const waymark::Fallback* f = ChooseFallback(options_.fallbacks, client.location))
       d.fallback_url = f->url + EncodePath(file.path);
   }
-  d.origin_url = OriginUrl(req);
+  OriginUrl(req, &d.origin_url);
   d.generated_at = Now();
   return d;
 }

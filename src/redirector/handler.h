@@ -205,8 +205,9 @@ class Handler {
     int mirror_id = -1;          // -1: not a download
     const char* tier = "none";   // for the metrics: a kMetricTiers value
   } served_;
-  // Scratch for Redirect(), kept to spare an allocation per request.
+  // Scratch for Redirect(), kept to spare allocations per request.
   FileFacts facts_;
+  std::string origin_url_;
   // The UTC day of download counts, remade when the day changes.
   long long day_number_ = -1;
   std::string day_;

@@ -139,7 +139,8 @@ Response RedirectResponse(const Selection& sel, const FileRecord& file,
                           const std::string& origin_url, int max_links) {
   // Written straight into the header lines and the body: nearly every
   // request gets this answer.
-  const std::string path = EncodePath(file.path);
+  std::string encoded;
+  const std::string_view path = EncodedPath(file.path, &encoded);
   const Candidate& best = sel.ranked.front();
   const size_t links = std::min(sel.ranked.size() - 1, static_cast<size_t>(std::max(max_links, 0)));
   Response r;
