@@ -210,7 +210,7 @@ void Answer(FCGX_Request* req, Handler* handler, RequestInfo* info, std::string*
     if (w.field) w.field->clear();
   for (char** p = req->envp; p && *p; ++p) {
     for (const Wanted& w : wanted) {
-      if (std::strncmp(*p, w.name.data(), w.name.size()) == 0) {
+      if (**p == w.name[0] && std::strncmp(*p, w.name.data(), w.name.size()) == 0) {
         const char* value = *p + w.name.size();
         if (w.field) {
           w.field->assign(value);
