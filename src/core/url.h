@@ -41,6 +41,7 @@ std::string EncodePath(const std::string& path);
 // paths, and so most redirects, make no copy), else of *storage, which
 // then holds EncodePath(path).
 std::string_view EncodedPath(const std::string& path, std::string* storage);
+std::string_view EncodedPath(std::string&& path, std::string* storage) = delete;  // would dangle
 
 // True for a DNS name, an IPv4 address or an IPv6 address (no brackets).
 bool IsValidHost(const std::string& host);
