@@ -27,8 +27,7 @@ void FileIndex::AddFile(int id, std::string_view path, long long size, std::stri
   e.path_offset = arena_.size();
   e.path_length = static_cast<uint32_t>(path.size());
   arena_.append(path);
-  e.sha256.known = sha256.size() == e.sha256.bytes.size();
-  if (e.sha256.known) std::copy(sha256.begin(), sha256.end(), e.sha256.bytes.begin());
+  e.sha256 = Sha256Digest::FromBytes(sha256);
   entries_.push_back(e);
   ++files_;
 }

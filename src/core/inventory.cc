@@ -70,14 +70,20 @@ Status LoadFileRecord(Database* db, const std::string& path, FileRecord* record)
     rec.mtime = r[0][3].as<std::string>();
     if (!r[0][4].is_null()) {
       pqxx::binarystring sha(r[0][4]);
-      rec.sha256.known = sha.size() == rec.sha256.bytes.size();
-      if (rec.sha256.known) std::copy(sha.begin(), sha.end(), rec.sha256.bytes.begin());
+      rec.sha256 = Sha256Digest::FromBytes(std::string_view(sha.get(), sha.size()));
     }
     *record = std::move(rec);
     return Status::OK();
   } catch (const std::exception& e) {
     return DatabaseError(e, "cannot read file '" + Printable(path) + "'");
   }
+}
+
+Sha256Digest Sha256Digest::FromBytes(std::string_view raw) {
+  Sha256Digest d;
+  d.known = raw.size() == d.bytes.size();
+  if (d.known) std::copy(raw.begin(), raw.end(), d.bytes.begin());
+  return d;
 }
 
 std::string Sha256Digest::Hex() const {

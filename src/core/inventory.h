@@ -8,6 +8,7 @@
 #include <map>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -30,6 +31,8 @@ struct Sha256Digest {
   std::array<unsigned char, 32> bytes{};
   bool known = false;  // false when the file is not hashed
   std::string Hex() const;  // lower-case; "" when not known
+  // From the bytes the database holds: known only when there are 32.
+  static Sha256Digest FromBytes(std::string_view raw);
 };
 
 struct FileRecord {

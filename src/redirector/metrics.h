@@ -1,8 +1,9 @@
 // The redirector's counters, and their Prometheus text exposition
 // (?metrics). The counters live in memory the master maps shared before it
 // forks, so every worker adds to the same numbers and any worker can answer
-// ?metrics for all of them; they are lock-free atomics, one add per
-// request. Tests put them on the heap.
+// ?metrics for all of them; they are lock-free atomics, a few relaxed adds
+// per request (its status and tier, its duration). Tests put them on the
+// heap.
 #ifndef WAYMARK_REDIRECTOR_METRICS_H_
 #define WAYMARK_REDIRECTOR_METRICS_H_
 
