@@ -7,9 +7,10 @@
 #   make demo            the whole system on loopback (README)
 #   make install PREFIX=/usr/local DESTDIR=
 #
-# All code under src/core/ builds into build/libwaymark.a; each binary is a
-# thin main() in its own folder linked against it. Unit tests (*_test.cc)
-# sit beside the code they test; integration tests live in tests/.
+# All code under src/ but the tests and main.cc files builds into
+# build/libwaymark.a; each binary is a thin main() in its own folder linked
+# against it. Unit tests (*_test.cc) sit beside the code they test;
+# integration tests live in tests/.
 
 VERSION    := 0.1.0
 PREFIX     ?= /usr/local
@@ -43,19 +44,17 @@ LIBS         = $(PKG_LIBS) -lboost_program_options -pthread
 TEST_LIBS    = -lgtest -lpthread
 
 # --- sources ---------------------------------------------------------------
-CORE_SRCS  := $(filter-out %_test.cc,$(wildcard src/core/*.cc))
-CORE_GEN   := $(B)/gen/embedded_sql.cc $(B)/gen/countries_data.cc
-CORE_OBJS  := $(CORE_SRCS:%.cc=$(B)/obj/%.o) $(CORE_GEN:$(B)/gen/%.cc=$(B)/obj/gen/%.o)
+# Everything under src/ except tests and the binaries' main.cc builds into
+# one library; a binary is its folder's main.cc linked against it.
+ALL_SRCS   := $(shell find src -name '*.cc' | sort)
+LIB_SRCS   := $(filter-out %_test.cc %/main.cc,$(ALL_SRCS))
+LIB_GEN    := $(B)/gen/embedded_sql.cc $(B)/gen/countries_data.cc
+LIB_OBJS   := $(LIB_SRCS:%.cc=$(B)/obj/%.o) $(LIB_GEN:$(B)/gen/%.cc=$(B)/obj/gen/%.o)
 CORE_LIB   := $(B)/libwaymark.a
-
-ADMIN_SRCS      := $(filter-out %_test.cc,$(wildcard src/admin/*.cc))
-REDIRECTOR_SRCS := $(filter-out %_test.cc,$(wildcard src/redirector/*.cc))
-SCAN_SRCS       := $(filter-out %_test.cc,$(wildcard src/scan/*.cc))
-TRACE_SRCS      := $(filter-out %_test.cc,$(wildcard src/trace/*.cc))
 
 BINS := $(B)/bin/waymark $(B)/bin/waymark-redirector $(B)/bin/waymark-scan $(B)/bin/waymark-trace
 
-UNIT_SRCS        := $(wildcard src/*/*_test.cc)
+UNIT_SRCS        := $(filter %_test.cc,$(ALL_SRCS))
 HARNESS_SRCS     := $(wildcard tests/harness/*.cc)
 INTEGRATION_SRCS := $(wildcard tests/integration/*_test.cc)
 XFAIL_SRCS       := $(wildcard tests/xfail/*_test.cc)
@@ -73,9 +72,9 @@ $(B)/gen/embedded_sql.cc: scripts/embed-files $(SQL_FILES)
 	@mkdir -p $(@D)
 	scripts/embed-files waymark::kEmbeddedSql $(SQL_FILES) > $@.tmp && mv $@.tmp $@
 
-$(B)/gen/countries_data.cc: scripts/embed-files src/core/data/countries.tsv
+$(B)/gen/countries_data.cc: scripts/embed-files src/core/geo/data/countries.tsv
 	@mkdir -p $(@D)
-	scripts/embed-files waymark::kEmbeddedCountries src/core/data/countries.tsv > $@.tmp && mv $@.tmp $@
+	scripts/embed-files waymark::kEmbeddedCountries src/core/geo/data/countries.tsv > $@.tmp && mv $@.tmp $@
 
 # --- compile and link ------------------------------------------------------
 $(B)/obj/%.o: %.cc
@@ -88,26 +87,23 @@ $(B)/obj/gen/%.o: $(B)/gen/%.cc
 	$(call say,CXX,$<)
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -c $< -o $@
 
-$(CORE_LIB): $(CORE_OBJS)
+$(CORE_LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 define link_bin
-$(B)/bin/$(1): $$($(2):%.cc=$(B)/obj/%.o) $(CORE_LIB)
+$(B)/bin/$(1): $(B)/obj/src/$(2)/main.o $(CORE_LIB)
 	@mkdir -p $$(@D)
 	$$(call say,LINK,$$@)
 	$$(Q)$$(CXX) $$(ALL_CXXFLAGS) -o $$@ $$^ $$(LIBS)
 endef
-$(eval $(call link_bin,waymark,ADMIN_SRCS))
-$(eval $(call link_bin,waymark-redirector,REDIRECTOR_SRCS))
-$(eval $(call link_bin,waymark-scan,SCAN_SRCS))
-$(eval $(call link_bin,waymark-trace,TRACE_SRCS))
+$(eval $(call link_bin,waymark,admin))
+$(eval $(call link_bin,waymark-redirector,redirector))
+$(eval $(call link_bin,waymark-scan,scan))
+$(eval $(call link_bin,waymark-trace,trace))
 
-# Unit tests also link the binaries' own code (not their main.cc).
-APP_LIB_SRCS := $(filter-out %/main.cc,$(ADMIN_SRCS) $(REDIRECTOR_SRCS) $(SCAN_SRCS) $(TRACE_SRCS))
-
-$(B)/tests/unit_tests: $(UNIT_SRCS:%.cc=$(B)/obj/%.o) $(APP_LIB_SRCS:%.cc=$(B)/obj/%.o) $(CORE_LIB)
+$(B)/tests/unit_tests: $(UNIT_SRCS:%.cc=$(B)/obj/%.o) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ -lgtest_main $(TEST_LIBS) $(LIBS)
@@ -128,13 +124,6 @@ $(B)/tests/make-test-locdb: $(B)/obj/tests/fixtures/make-test-locdb.o
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LIBS)
 
-# The handler benchmark drives the redirector's own code (not its main.cc).
-$(B)/bench/handler_bench: $(B)/obj/tests/bench/handler_bench.o \
-    $(filter-out %/main.o,$(REDIRECTOR_SRCS:%.cc=$(B)/obj/%.o)) $(CORE_LIB)
-	@mkdir -p $(@D)
-	$(call say,LINK,$@)
-	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LIBS)
-
 $(B)/bench/%: $(B)/obj/tests/bench/%.o $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
@@ -145,8 +134,8 @@ $(B)/bench/%: $(B)/obj/tests/bench/%.o $(CORE_LIB)
 FUZZ_CXX  ?= clang++
 FUZZ_SRCS := $(wildcard tests/fuzz/*_fuzz.cc)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.cc=$(B)/fuzz/%)
-FUZZ_CORE := src/core/listing_parsers.cc src/core/strings.cc src/core/mmdb_record.cc \
-             src/core/request_path.cc src/core/url.cc
+FUZZ_CORE := src/scan/listing_parsers.cc src/core/strings.cc src/core/geo/mmdb_record.cc \
+             src/core/model/request_path.cc src/core/url.cc
 
 $(B)/fuzz/%: tests/fuzz/%.cc $(FUZZ_CORE) $(FUZZ_CORE:.cc=.h)
 	@mkdir -p $(@D)

@@ -8,7 +8,7 @@
 
 #include <boost/program_options/value_semantic.hpp>
 
-#include "core/mirror_store.h"
+#include "core/store/mirror_store.h"
 #include "core/program.h"
 #include "core/strings.h"
 #include "core/text_table.h"

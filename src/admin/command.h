@@ -13,8 +13,8 @@
 
 #include "core/command_line.h"
 #include "core/config.h"
-#include "core/db.h"
-#include "core/mirror.h"
+#include "core/store/db.h"
+#include "core/model/mirror.h"
 #include "core/status.h"
 
 namespace waymark {

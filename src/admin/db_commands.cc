@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
-#include "core/db.h"
-#include "core/migrations.h"
+#include "core/store/db.h"
+#include "core/store/migrations.h"
 
 namespace po = boost::program_options;
 

@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
-#include "core/db.h"
-#include "core/health_rules.h"
+#include "core/store/db.h"
+#include "core/model/health_rules.h"
 #include "core/strings.h"
 #include "core/url.h"
 

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
-#include "core/inventory_view.h"
+#include "core/store/inventory_view.h"
 #include "core/strings.h"
 #include "core/text_table.h"
 

@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
-#include "core/country.h"
-#include "core/geoip.h"
+#include "core/geo/country.h"
+#include "core/geo/geoip.h"
 #include "core/strings.h"
 #include "core/text_table.h"
 

@@ -7,12 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
-#include "core/country.h"
-#include "core/db.h"
-#include "core/geoip.h"
-#include "core/mirror_geo.h"
-#include "core/mirror_store.h"
-#include "core/trace_store.h"
+#include "core/geo/country.h"
+#include "core/store/db.h"
+#include "core/geo/geoip.h"
+#include "core/geo/mirror_geo.h"
+#include "core/store/mirror_store.h"
+#include "core/store/trace_store.h"
 #include "core/strings.h"
 #include "core/text_table.h"
 #include "core/url.h"

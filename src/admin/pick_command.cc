@@ -11,11 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
-#include "core/fallback.h"
-#include "core/geoip.h"
-#include "core/inventory.h"
-#include "core/request_path.h"
-#include "core/selection.h"
+#include "core/model/fallback.h"
+#include "core/geo/geoip.h"
+#include "core/store/inventory.h"
+#include "core/model/request_path.h"
+#include "core/model/selection.h"
 #include "core/strings.h"
 #include "core/text_table.h"
 #include "core/url.h"

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
-#include "core/download_stats.h"
+#include "core/store/download_stats.h"
 #include "core/strings.h"
 #include "core/text_table.h"
 

@@ -13,7 +13,7 @@ struct EmbeddedFile {
 
 // sql/migrations/*.sql in order, then sql/roles.sql.
 extern const EmbeddedFile kEmbeddedSql[];
-// src/core/data/countries.tsv.
+// src/core/geo/data/countries.tsv.
 extern const EmbeddedFile kEmbeddedCountries[];
 
 }  // namespace waymark

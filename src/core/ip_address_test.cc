@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/geoip.h"
+#include "core/geo/geoip.h"
 
 namespace waymark {
 namespace {

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-#include "core/download_stats.h"
+#include "core/store/download_stats.h"
 
 namespace waymark {
 

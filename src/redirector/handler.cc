@@ -2,11 +2,11 @@
 
 #include <algorithm>
 
-#include "core/db.h"
-#include "core/request_path.h"
+#include "core/store/db.h"
+#include "core/model/request_path.h"
 #include "core/strings.h"
 #include "core/url.h"
-#include "redirector/mirror_stats.h"
+#include "redirector/pages/mirror_stats.h"
 
 namespace waymark {
 

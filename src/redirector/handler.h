@@ -46,17 +46,17 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/fallback.h"
-#include "core/file_details.h"
-#include "core/mirror_report.h"
+#include "core/model/fallback.h"
+#include "core/store/file_details.h"
+#include "core/store/mirror_report.h"
 #include "redirector/download_counts.h"
 #include "redirector/metrics.h"
 #include "redirector/stats_writer.h"
-#include "core/file_index.h"
-#include "core/geoip.h"
-#include "core/inventory.h"
-#include "core/selection.h"
-#include "redirector/mirror_list.h"
+#include "core/model/file_index.h"
+#include "core/geo/geoip.h"
+#include "core/store/inventory.h"
+#include "core/model/selection.h"
+#include "redirector/pages/mirror_list.h"
 #include "redirector/response.h"
 #include "redirector/routing.h"
 

@@ -6,7 +6,7 @@
 
 #include <map>
 
-#include "core/mirror_bitmaps.h"
+#include "core/store/mirror_bitmaps.h"
 
 namespace waymark {
 namespace {

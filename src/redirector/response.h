@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/inventory.h"
-#include "core/selection.h"
+#include "core/store/inventory.h"
+#include "core/model/selection.h"
 
 namespace waymark {
 

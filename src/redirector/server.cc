@@ -26,10 +26,10 @@
 #include <string_view>
 #include <vector>
 
-#include "core/db.h"
-#include "core/download_stats.h"
-#include "core/fallback.h"
-#include "core/geoip.h"
+#include "core/store/db.h"
+#include "core/store/download_stats.h"
+#include "core/model/fallback.h"
+#include "core/geo/geoip.h"
 #include "core/program.h"
 #include "core/strings.h"
 #include "core/url.h"

@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/download_stats.h"
+#include "core/store/download_stats.h"
 #include "core/status.h"
 #include "redirector/download_counts.h"
 

@@ -1,6 +1,6 @@
 // waymark-scan: scans the origin repository (--repository) or mirrors
 // (--all, NAME...). Parses the command line and the configuration, runs
-// the scans of src/core/ (repository_scan, mirror_scan) and maps the
+// the scans beside it (repository_scan, mirror_scan) and maps the
 // result to an exit status (waymark-scan(8)).
 #include <unistd.h>
 
@@ -9,10 +9,10 @@
 #include <boost/program_options/value_semantic.hpp>
 
 #include "core/command_line.h"
-#include "core/mirror_scan.h"
+#include "scan/mirror_scan.h"
 #include "core/program.h"
-#include "core/repository_scan.h"
-#include "core/scan_output.h"
+#include "scan/repository_scan.h"
+#include "scan/scan_output.h"
 #include "core/strings.h"
 
 namespace po = boost::program_options;

@@ -1,5 +1,5 @@
 // waymark-trace: stamps the origin's trace file, and checks every mirror's
-// trace file and health (see src/core/trace_checker.h). Exit status: 0 all
+// trace file and health (see src/trace/trace_checker.h). Exit status: 0 all
 // checks passed and every mirror is fresh, 1 a check failed or a mirror is
 // stale, 2 bad command line or configuration, 3 the check could not run.
 #include <exception>
@@ -10,11 +10,11 @@
 
 #include "core/clock.h"
 #include "core/command_line.h"
-#include "core/db.h"
+#include "core/store/db.h"
 #include "core/program.h"
-#include "core/trace_checker.h"
-#include "core/trace_file.h"
-#include "core/trace_report.h"
+#include "trace/trace_checker.h"
+#include "trace/trace_file.h"
+#include "trace/trace_report.h"
 
 namespace po = boost::program_options;
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "core/geoip.h"
+#include "core/geo/geoip.h"
 
 using Clock = std::chrono::steady_clock;
 

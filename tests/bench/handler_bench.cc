@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "core/geoip.h"
-#include "core/mirror_bitmaps.h"
+#include "core/geo/geoip.h"
+#include "core/store/mirror_bitmaps.h"
 #include "redirector/handler.h"
 
 namespace waymark {

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "core/listing_parsers.h"
+#include "scan/listing_parsers.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "core/mmdb_record.h"
+#include "core/geo/mmdb_record.h"
 
 namespace {
 

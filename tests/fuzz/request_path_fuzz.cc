@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/request_path.h"
+#include "core/model/request_path.h"
 #include "core/strings.h"
 #include "core/url.h"
 

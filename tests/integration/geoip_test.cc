@@ -9,9 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/country.h"
-#include "core/geoip.h"
-#include "core/mirror_geo.h"
+#include "core/geo/country.h"
+#include "core/geo/geoip.h"
+#include "core/geo/mirror_geo.h"
 #include "tests/harness/commands.h"
 #include "tests/harness/geoip_fixtures.h"
 #include "tests/harness/postgres_cluster.h"

@@ -15,8 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/db.h"
-#include "core/inventory.h"
+#include "core/store/db.h"
+#include "core/store/inventory.h"
 #include "tests/harness/commands.h"
 #include "tests/harness/postgres_cluster.h"
 #include "tests/harness/redirector_stack.h"

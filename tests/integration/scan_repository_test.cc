@@ -10,7 +10,7 @@
 
 #include <pqxx/pqxx>
 
-#include "core/file_hashes.h"
+#include "scan/file_hashes.h"
 #include "tests/harness/commands.h"
 #include "tests/harness/postgres_cluster.h"
 #include "tests/harness/scan_fixture.h"

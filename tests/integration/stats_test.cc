@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
-#include "core/db.h"
-#include "core/download_stats.h"
+#include "core/store/db.h"
+#include "core/store/download_stats.h"
 #include "tests/harness/commands.h"
 #include "tests/harness/geoip_fixtures.h"
 #include "tests/harness/redirector_stack.h"

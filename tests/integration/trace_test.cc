@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/db.h"
+#include "core/store/db.h"
 #include "tests/harness/commands.h"
 #include "tests/harness/nginx_server.h"
 #include "tests/harness/redirector_stack.h"

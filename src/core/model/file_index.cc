@@ -1,0 +1,119 @@
+#include "core/model/file_index.h"
+
+#include <unordered_map>
+
+namespace waymark {
+
+namespace {
+
+// FNV-1a, 64 bits: fast, and good enough for an open-addressing table of
+// paths (a collision costs one more probe and a string compare).
+uint64_t HashPath(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace
+
+void FileIndex::AddFile(int id, std::string_view path, long long size, std::string_view sha256) {
+  Entry e{};
+  e.id = id;
+  e.size = size;
+  e.target = -1;
+  e.path_offset = arena_.size();
+  e.path_length = static_cast<uint32_t>(path.size());
+  arena_.append(path);
+  e.sha256 = Sha256Digest::FromBytes(sha256);
+  entries_.push_back(e);
+  ++files_;
+}
+
+void FileIndex::AddAlias(std::string_view alias, int target_id) {
+  pending_aliases_.emplace_back(target_id, std::string(alias));
+}
+
+void FileIndex::Finish() {
+  if (!pending_aliases_.empty()) {
+    std::unordered_map<int, int32_t> by_id;
+    by_id.reserve(files_);
+    for (size_t i = 0; i < files_; ++i) by_id[entries_[i].id] = static_cast<int32_t>(i);
+    for (const auto& [target_id, alias] : pending_aliases_) {
+      auto it = by_id.find(target_id);
+      if (it == by_id.end()) continue;
+      Entry e = entries_[it->second];
+      e.target = it->second;
+      e.path_offset = arena_.size();
+      e.path_length = static_cast<uint32_t>(alias.size());
+      arena_.append(alias);
+      entries_.push_back(e);
+    }
+    pending_aliases_.clear();
+    pending_aliases_.shrink_to_fit();
+  }
+  size_t n = 16;
+  while (n < entries_.size() * 2) n <<= 1;  // load factor at most 1/2
+  slots_.assign(n, 0);
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    size_t s = HashPath(PathOf(entries_[i])) & (n - 1);
+    while (slots_[s] != 0) s = (s + 1) & (n - 1);
+    slots_[s] = static_cast<uint32_t>(i + 1);
+  }
+  entries_.shrink_to_fit();
+  arena_.shrink_to_fit();
+}
+
+bool FileIndex::Find(std::string_view path, FileRecord* out) const {
+  if (slots_.empty()) return false;
+  size_t mask = slots_.size() - 1;
+  for (size_t s = HashPath(path) & mask; slots_[s] != 0; s = (s + 1) & mask) {
+    const Entry& e = entries_[slots_[s] - 1];
+    if (PathOf(e) != path) continue;
+    const Entry& file = e.target >= 0 ? entries_[e.target] : e;
+    out->id = file.id;
+    out->path.assign(PathOf(file));  // reuses the record's buffer
+    out->size = file.size;
+    out->mtime.clear();
+    out->sha256 = file.sha256;
+    return true;
+  }
+  return false;
+}
+
+size_t FileIndex::bytes() const {
+  return arena_.capacity() + entries_.capacity() * sizeof(Entry) +
+         slots_.capacity() * sizeof(uint32_t);
+}
+
+Status LoadFileIndex(Database* db, FileIndex* index) {
+  constexpr int kBatch = 100000;
+  try {
+    FileIndex fresh;
+    // One snapshot for the counter and every batch, so they agree.
+    pqxx::transaction<pqxx::repeatable_read, pqxx::readwrite_policy::read_only> tx(db->conn());
+    fresh.gen = tx.exec1("SELECT files_gen FROM inventory_state")[0].as<long long>();
+    long long max_id = tx.exec1("SELECT coalesce(max(id), -1) FROM files")[0].as<long long>();
+    for (long long from = 0; from <= max_id; from += kBatch) {
+      auto rows = tx.exec_params("SELECT id, path, size, sha256 FROM files WHERE id >= $1 AND id < $2",
+                                 from, from + kBatch);
+      for (const auto& row : rows) {
+        std::string sha;
+        if (!row[3].is_null()) sha = pqxx::binarystring(row[3]).str();
+        fresh.AddFile(row[0].as<int>(), row[1].c_str(), row[2].as<long long>(), sha);
+      }
+    }
+    for (const auto& row : tx.exec("SELECT path, file_id FROM file_aliases"))
+      fresh.AddAlias(row[0].c_str(), row[1].as<int>());
+    tx.commit();
+    fresh.Finish();
+    *index = std::move(fresh);
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return DatabaseError(e, "cannot read the file index");
+  }
+}
+
+}  // namespace waymark

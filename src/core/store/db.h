@@ -1,0 +1,76 @@
+// The PostgreSQL connection, and the one place that turns libpqxx exceptions
+// into a Status.
+//
+// Code that runs queries catches `const std::exception&` around its pqxx
+// calls and returns DatabaseError(e, "what it was doing").
+#ifndef WAYMARK_CORE_STORE_DB_H_
+#define WAYMARK_CORE_STORE_DB_H_
+
+#include <exception>
+#include <memory>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "core/status.h"
+
+namespace waymark {
+
+// One connection; closed when destroyed. Not copyable.
+class Database {
+ public:
+  // Connects with a libpq connection string (waymark.conf `database.dsn`).
+  static Status Connect(const std::string& dsn, std::unique_ptr<Database>* out);
+
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  pqxx::connection& conn() { return *conn_; }
+
+ private:
+  explicit Database(std::unique_ptr<pqxx::connection> conn);
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+// A connection made when first needed and dropped after a database error,
+// so that the next call reconnects: for long-lived processes (redirector
+// workers) that must outlive a PostgreSQL restart. Connecting gives up
+// after 3 s unless the DSN sets connect_timeout (libpq waits forever).
+class ReconnectingDatabase {
+ public:
+  explicit ReconnectingDatabase(std::string dsn) : dsn_(std::move(dsn)) {}
+
+  // Runs fn(Database*) -> Status on the connection, connecting first if
+  // there is none; a kDatabase error drops the connection.
+  template <typename Fn>
+  Status Run(Fn fn) {
+    if (!db_) {
+      Status s = Connect();
+      if (!s.ok()) return s;
+    }
+    Status s = fn(db_.get());
+    if (s.code() == Status::Code::kDatabase) db_.reset();
+    return s;
+  }
+
+ private:
+  Status Connect();
+
+  std::string dsn_;
+  std::unique_ptr<Database> db_;
+};
+
+// "<doing>: <first line of the server's message>", as a kDatabase Status.
+// libpq's messages span lines; only the informative part is kept.
+Status DatabaseError(const std::exception& e, const std::string& doing);
+
+// The error's SQLSTATE when `e` is a pqxx::sql_error, else "".
+std::string SqlState(const std::exception& e);
+
+// A DSN with any password=... value replaced by ***, for messages.
+std::string RedactDsn(const std::string& dsn);
+
+}  // namespace waymark
+
+#endif  // WAYMARK_CORE_STORE_DB_H_

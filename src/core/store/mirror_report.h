@@ -1,0 +1,39 @@
+// Per-mirror facts for the mirror statistics page that selection does not
+// need: last scan and its result, trace errors, why it is down, how much of
+// the repository it holds, downloads today. One round of queries, made
+// only when someone asks for /mirrorstats.
+#ifndef WAYMARK_CORE_STORE_MIRROR_REPORT_H_
+#define WAYMARK_CORE_STORE_MIRROR_REPORT_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/store/db.h"
+#include "core/status.h"
+
+namespace waymark {
+
+struct MirrorReport {
+  std::string last_scan_at;  // UTC "YYYY-MM-DD HH:MM:SS", "" never scanned
+  std::optional<bool> last_scan_ok;
+  std::string last_scan_error;
+  std::string trace_checked_at;
+  std::string trace_error;
+  // "https/IPv6: connection refused" for each scheme and family that is down.
+  std::vector<std::string> down_reasons;
+  long long files_held = 0;
+  long long downloads_today = 0;  // UTC day
+};
+
+struct RepositoryReport {
+  long long files = 0;
+  std::map<int, MirrorReport> mirrors;  // by mirror id
+};
+
+Status LoadRepositoryReport(Database* db, RepositoryReport* out);
+
+}  // namespace waymark
+
+#endif  // WAYMARK_CORE_STORE_MIRROR_REPORT_H_

@@ -1,0 +1,139 @@
+#include "redirector/pages/mirror_stats.h"
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "core/markup.h"
+#include "core/strings.h"
+#include "redirector/pages/page.h"
+#include "redirector/pages/world_map.h"
+
+namespace waymark {
+
+namespace {
+
+using nlohmann::json;
+
+const MirrorReport* ReportOf(const MirrorStatsData& d, int id) {
+  if (!d.report) return nullptr;
+  auto it = d.report->mirrors.find(id);
+  return it == d.report->mirrors.end() ? nullptr : &it->second;
+}
+
+// Share of the repository's files the mirror holds, in percent; -1 unknown.
+double Share(const MirrorStatsData& d, const MirrorReport* r) {
+  if (!r || !d.report || d.report->files == 0) return -1;
+  return 100.0 * static_cast<double>(r->files_held) / static_cast<double>(d.report->files);
+}
+
+std::string Percent(double v) {
+  if (v < 0) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", v);
+  return buf;
+}
+
+std::string Lag(const std::optional<long long>& lag) {
+  if (!lag) return "-";
+  long long s = *lag;
+  if (s < 120) return std::to_string(s) + " s";
+  if (s < 7200) return std::to_string(s / 60) + " min";
+  if (s < 172800) return std::to_string(s / 3600) + " h";
+  return std::to_string(s / 86400) + " d";
+}
+
+// Why the mirror does not serve, for people: health reasons and trace error.
+std::string Problems(const MirrorReport* r) {
+  std::vector<std::string> parts;
+  if (r) {
+    for (const auto& why : r->down_reasons) parts.push_back(why);
+    if (!r->trace_error.empty()) parts.push_back("trace: " + r->trace_error);
+  }
+  return Join(parts, "; ");
+}
+
+std::string ScanText(const MirrorReport* r) {
+  if (!r) return "-";
+  if (r->last_scan_at.empty()) return "never";
+  std::string s = r->last_scan_at + " UTC, ";
+  if (!r->last_scan_ok) return s + "running or unknown";
+  return s + (*r->last_scan_ok ? "ok" : "failed: " + r->last_scan_error);
+}
+
+}  // namespace
+
+std::string MirrorStatsHtml(const MirrorStatsData& d) {
+  std::string h = PageHead("Mirror status");
+  h += "<h1>Mirror status</h1>\n";
+  if (!d.report) {
+    h += "<p class=\"down\">The database is unavailable: scan results, repository shares and "
+         "download counts are missing; states are as this server last saw them.</p>\n";
+  } else {
+    h += "<p>" + std::to_string(d.mirrors->size()) + " mirrors; the repository holds " +
+         std::to_string(d.report->files) + " files.</p>\n";
+  }
+  std::vector<MapPoint> points;
+  for (const MirrorStatus& st : *d.mirrors) {
+    const Mirror& m = st.mirror;
+    if (m.latitude && m.longitude)
+      points.push_back({*m.latitude, *m.longitude,
+                        m.state == "up" ? MapPoint::Kind::kUp : MapPoint::Kind::kDown,
+                        m.name + ": " + m.state});
+  }
+  h += "<figure>\n" + WorldMapSvg(points) +
+       "<figcaption>Green: up; red: down, disabled or not checked yet.</figcaption>\n</figure>\n";
+  h += "<div class=\"scroll\"><table>\n<thead><tr><th>Mirror</th><th>Country</th><th>State</th>"
+       "<th>Since</th><th>Problems</th><th>Trace lag</th><th>Last scan</th><th>Holds</th>"
+       "<th>Downloads today</th></tr></thead>\n<tbody>\n";
+  for (const MirrorStatus& st : *d.mirrors) {
+    const Mirror& m = st.mirror;
+    const MirrorReport* r = ReportOf(d, m.id);
+    std::string state_class = m.state == "up" ? "up" : "down";
+    h += "<tr><td>" + EscapeXml(m.name) + "</td><td>" + EscapeXml(m.country.empty() ? "-" : m.country) +
+         "</td><td class=\"" + state_class + "\">" + EscapeXml(m.state) + "</td><td>" +
+         EscapeXml(m.state_since.empty() ? "-" : m.state_since + " UTC") + "</td><td>" +
+         EscapeXml(Problems(r)) + "</td><td>" + EscapeXml(Lag(st.trace_lag)) + "</td><td>" +
+         EscapeXml(ScanText(r)) + "</td><td>" + EscapeXml(Percent(Share(d, r))) + "</td><td>" +
+         (r ? std::to_string(r->downloads_today) : "-") + "</td></tr>\n";
+  }
+  h += "</tbody>\n</table></div>\n";
+  h += PageFoot(d.generated_at);
+  return h;
+}
+
+std::string MirrorStatsJson(const MirrorStatsData& d) {
+  json j;
+  j["database_available"] = d.report != nullptr;
+  j["repository_files"] = d.report ? json(d.report->files) : json(nullptr);
+  j["mirrors"] = json::array();
+  for (const MirrorStatus& st : *d.mirrors) {
+    const Mirror& m = st.mirror;
+    const MirrorReport* r = ReportOf(d, m.id);
+    json e = {{"name", m.name},
+              {"country", m.country.empty() ? json(nullptr) : json(m.country)},
+              {"continent", m.continent.empty() ? json(nullptr) : json(m.continent)},
+              {"url", PreferredUrl(m)},
+              {"enabled", m.enabled},
+              {"state", m.state},
+              {"since", m.state_since.empty() ? json(nullptr) : json(m.state_since)},
+              {"trace_lag", st.trace_lag ? json(*st.trace_lag) : json(nullptr)},
+              {"weight", m.weight}};
+    if (r) {
+      e["down_reasons"] = r->down_reasons;
+      e["trace_error"] = r->trace_error.empty() ? json(nullptr) : json(r->trace_error);
+      e["last_scan_at"] = r->last_scan_at.empty() ? json(nullptr) : json(r->last_scan_at);
+      e["last_scan_ok"] = r->last_scan_ok ? json(*r->last_scan_ok) : json(nullptr);
+      e["last_scan_error"] = r->last_scan_error.empty() ? json(nullptr) : json(r->last_scan_error);
+      e["files_held"] = r->files_held;
+      double share = Share(d, r);
+      e["share_percent"] = share < 0 ? json(nullptr) : json(share);
+      e["downloads_today"] = r->downloads_today;
+    }
+    j["mirrors"].push_back(e);
+  }
+  j["generated_at"] = d.generated_at;
+  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace waymark

@@ -1,0 +1,20 @@
+// The frame of the redirector's HTML pages (mirror list, mirror stats):
+// well-formed XHTML-compatible HTML5 with inline CSS, readable on a phone,
+// no JavaScript and nothing fetched from elsewhere. Pure code.
+#ifndef WAYMARK_REDIRECTOR_PAGES_PAGE_H_
+#define WAYMARK_REDIRECTOR_PAGES_PAGE_H_
+
+#include <string>
+
+namespace waymark {
+
+// From the doctype to the opening <main>; `title` is plain text.
+std::string PageHead(const std::string& title);
+// Closes what PageHead opened, with a "generated at" line.
+std::string PageFoot(const std::string& generated_at);
+// "4.0 KiB", "1.2 GiB", "512 bytes".
+std::string HumanSize(long long bytes);
+
+}  // namespace waymark
+
+#endif  // WAYMARK_REDIRECTOR_PAGES_PAGE_H_

@@ -1,0 +1,155 @@
+#include "scan/listing_walk.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace waymark {
+namespace {
+
+ListingEntry Entry(EntryType type, const std::string& name) {
+  ListingEntry e;
+  e.type = type;
+  e.path = name;
+  return e;
+}
+
+// Admits an entry `name` of `type` that the listing of `dir` (at `depth`)
+// names: its path relative to the base, or "" when it is refused.
+std::string AdmitPath(ListingWalk* walk, const std::string& dir, int depth, EntryType type,
+                      const std::string& name) {
+  ListingEntry e = Entry(type, name);
+  bool admitted = false;
+  Status s = walk->Admit(dir, depth, &e, &admitted);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return admitted ? e.path : "";
+}
+
+// One walk for a test; a test may change limits_ before using it.
+class ListingWalkTest : public ::testing::Test {
+ protected:
+  ListLimits limits_;
+  ListStats stats_;
+  ListingWalk walk_{limits_, &stats_};
+  std::string dir_;
+  int depth_ = 0;
+};
+
+TEST_F(ListingWalkTest, StartsAtTheBaseAndEndsWhenNothingIsQueued) {
+  ASSERT_TRUE(walk_.Next(&dir_, &depth_));
+  EXPECT_EQ(dir_, "");
+  EXPECT_EQ(depth_, 0);
+  EXPECT_FALSE(walk_.Next(&dir_, &depth_));
+}
+
+TEST_F(ListingWalkTest, AdmitsGoodNamesWithPathsRelativeToTheBase) {
+  struct Case {
+    std::string dir;
+    EntryType type;
+    std::string name;
+    std::string path;
+  };
+  const Case cases[] = {
+      {"", EntryType::kFile, "a.iso", "a.iso"},
+      {"pub", EntryType::kFile, "a.iso", "pub/a.iso"},
+      {"pub/x", EntryType::kDirectory, "y", "pub/x/y"},
+      {"", EntryType::kOther, "fifo", "fifo"},
+      {"pub", EntryType::kFile, "caf\xc3\xa9 au lait", "pub/caf\xc3\xa9 au lait"},
+      // "pub/" and 4092 bytes: the longest path.
+      {"pub", EntryType::kFile, std::string(kMaxListingPath - 4, 'y'),
+       "pub/" + std::string(kMaxListingPath - 4, 'y')},
+  };
+  for (const auto& c : cases) {
+    ListLimits limits;
+    ListStats stats;
+    ListingWalk walk(limits, &stats);
+    EXPECT_EQ(AdmitPath(&walk, c.dir, 1, c.type, c.name), c.path);
+    EXPECT_EQ(stats.entries, 1) << c.path;
+    EXPECT_EQ(stats.rejected, 0) << c.path;
+  }
+}
+
+TEST_F(ListingWalkTest, RefusesHostileNamesWithAReason) {
+  struct Case {
+    std::string dir;
+    std::string name;
+    std::string why;
+  };
+  const Case cases[] = {
+      {"", "a/b", "name with '/'"},
+      {"pub", "../etc", "name with '/'"},
+      {"", "/etc", "name with '/'"},
+      {"", "..", "name with a '.' or '..' segment"},
+      {"pub", ".", "name with a '.' or '..' segment"},
+      {"", "", "empty name"},
+      {"pub", "a\nb", "name with CR or LF"},
+      {"", "a\tb", "name with a control character"},
+      // "pub/" and 4093 bytes: one byte too long.
+      {"pub", std::string(kMaxListingPath - 3, 'x'), "name longer than 4096 bytes"},
+  };
+  for (const auto& c : cases) {
+    ListLimits limits;
+    ListStats stats;
+    ListingWalk walk(limits, &stats);
+    std::string dir;
+    int depth = 0;
+    ASSERT_TRUE(walk.Next(&dir, &depth));
+    EXPECT_EQ(AdmitPath(&walk, c.dir, 0, EntryType::kDirectory, c.name), "") << c.why;
+    EXPECT_EQ(stats.entries, 0) << c.why;
+    EXPECT_EQ(stats.rejected, 1) << c.why;
+    ASSERT_EQ(stats.reject_samples.size(), 1u) << c.why;
+    EXPECT_EQ(stats.reject_samples[0], c.why);
+    EXPECT_FALSE(walk.Next(&dir, &depth)) << "refused directory queued: " << c.why;
+  }
+}
+
+TEST_F(ListingWalkTest, QueuesDirectoriesBreadthFirstAndListsEachOnce) {
+  ASSERT_TRUE(walk_.Next(&dir_, &depth_));
+  for (const char* name : {"a", "b", "a"})
+    EXPECT_EQ(AdmitPath(&walk_, dir_, depth_, EntryType::kDirectory, name), name);
+  EXPECT_EQ(AdmitPath(&walk_, dir_, depth_, EntryType::kFile, "f"), "f");
+  ASSERT_TRUE(walk_.Next(&dir_, &depth_));
+  EXPECT_EQ(dir_, "a");
+  EXPECT_EQ(depth_, 1);
+  EXPECT_EQ(AdmitPath(&walk_, dir_, depth_, EntryType::kDirectory, "c"), "a/c");
+  std::vector<std::pair<std::string, int>> rest;
+  while (walk_.Next(&dir_, &depth_)) rest.emplace_back(dir_, depth_);
+  const std::vector<std::pair<std::string, int>> want = {{"b", 1}, {"a/c", 2}};
+  EXPECT_EQ(rest, want);
+  EXPECT_EQ(stats_.entries, 5);
+}
+
+TEST_F(ListingWalkTest, RefusesDirectoriesDeeperThanMaxDepthButCountsThem) {
+  limits_.max_depth = 2;
+  EXPECT_EQ(AdmitPath(&walk_, "a/b", 2, EntryType::kDirectory, "c"), "");
+  EXPECT_EQ(stats_.entries, 1);
+  ASSERT_EQ(stats_.reject_samples.size(), 1u);
+  EXPECT_EQ(stats_.reject_samples[0], "directory deeper than scan.max_depth");
+  // Files at that depth are not limited, nor directories one level up.
+  EXPECT_EQ(AdmitPath(&walk_, "a/b", 2, EntryType::kFile, "f"), "a/b/f");
+  EXPECT_EQ(AdmitPath(&walk_, "a", 1, EntryType::kDirectory, "b2"), "a/b2");
+  ASSERT_TRUE(walk_.Next(&dir_, &depth_));  // the base
+  ASSERT_TRUE(walk_.Next(&dir_, &depth_));
+  EXPECT_EQ(dir_, "a/b2");
+  EXPECT_EQ(depth_, 2);
+  EXPECT_FALSE(walk_.Next(&dir_, &depth_));
+}
+
+TEST_F(ListingWalkTest, FailsOnceEntriesPassMaxEntries) {
+  limits_.max_entries = 2;
+  // A refused name does not count.
+  EXPECT_EQ(AdmitPath(&walk_, "", 0, EntryType::kFile, ".."), "");
+  EXPECT_EQ(AdmitPath(&walk_, "", 0, EntryType::kFile, "a"), "a");
+  EXPECT_EQ(AdmitPath(&walk_, "", 0, EntryType::kDirectory, "b"), "b");
+  ListingEntry third = Entry(EntryType::kFile, "c");
+  bool admitted = true;
+  Status s = walk_.Admit("", 0, &third, &admitted);
+  EXPECT_FALSE(s.ok());
+  EXPECT_FALSE(admitted);
+  EXPECT_EQ(s.message(), "listing has more than scan.max_entries (2) entries");
+}
+
+}  // namespace
+}  // namespace waymark

@@ -1,0 +1,120 @@
+// waymark-trace's check of the mirrors: fetches each mirror's trace file
+// over every scheme it offers (http, https) and every IP family (4, 6), all
+// at once through libcurl multi (http_fetch.h); optionally probes a few of
+// the files the inventory says it holds; then applies the pure rules of
+// health_rules.h and writes, in one transaction for the run, the trace_*
+// columns, its mirror_health rows and an event for each change of state.
+//
+// Failures of a check (timeout, refused, TLS, HTTP status, redirect, bad
+// trace, lying mirror) are results, recorded with their reason; only
+// database errors and bad arguments are a failed Status.
+#ifndef WAYMARK_TRACE_TRACE_CHECKER_H_
+#define WAYMARK_TRACE_TRACE_CHECKER_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/store/db.h"
+#include "core/model/health_rules.h"
+#include "core/net/http_fetch.h"
+#include "core/status.h"
+
+namespace waymark {
+
+struct TraceOptions {
+  std::string trace_path;  // the origin's trace file (repository.path/trace_file)
+  std::string trace_file;  // relative to a mirror's base URL
+  long long max_lag = 3600;  // redirector.max_lag
+  HealthPolicy policy;
+  long long connect_timeout_ms = 10000;
+  long long timeout_ms = 30000;
+  int parallel = 64;
+  int probe_files = 0;
+  std::string ca_file;
+
+  // kInvalidArgument for values the config's types let through but a check
+  // cannot use: a zero timeout would mean "wait forever" to libcurl.
+  static Status FromConfig(const Config& config, TraceOptions* out);
+};
+
+// One scheme and family of one mirror.
+struct CheckReport {
+  std::string scheme;  // "http" or "https"
+  int family = 4;
+  std::string url;     // the trace file's URL
+  CheckResult result;
+  std::optional<long long> trace_time;  // read this time
+  bool up = false;                      // state after the check
+};
+
+struct MirrorReport {
+  int id = 0;
+  std::string name;
+  std::vector<CheckReport> checks;
+  Freshness freshness;  // after the run
+  long long max_lag = 0;  // the limit that applies to it
+  std::vector<EventRecord> events;
+
+  bool stale() const { return IsStale(freshness.lag, max_lag); }
+  // A check failed, or the mirror is stale or its freshness unknown.
+  bool failed() const;
+};
+
+struct TraceReport {
+  long long checked_at = 0;
+  std::optional<long long> origin_time;
+  std::string origin_error;  // why the origin's trace could not be read
+  // Set when the origin's own trace is older than redirector.max_lag: the
+  // stamp job has stopped, and every lag is measured against an old time.
+  std::string origin_warning;
+  std::vector<MirrorReport> mirrors;
+
+  bool AnyFailed() const;
+};
+
+// The pure steps of a check, exposed for tests (trace_checker_test.cc).
+
+// One trace file answer: ok with the time read into `time`, or failed with
+// its reason ("HTTP 404", "redirect (HTTP 302) to URL but the mirror may not
+// redirect", "bad trace: empty trace file", a transport error...). The
+// latency is the transfer's.
+CheckResult EvaluateTraceAnswer(const FetchResult& answer, long long now,
+                                std::optional<long long>* time);
+
+// A file the inventory says the mirror holds.
+struct ProbeFile {
+  std::string path;
+  long long size = 0;
+};
+// One probe's answer: "" when it agrees with the inventory, else the reason
+// ("lying mirror: PATH is missing (HTTP 404)", "lying mirror: PATH has
+// Content-Length 4, the inventory says 3", "probe of PATH: timeout...").
+std::string EvaluateProbeAnswer(const FetchResult& answer, const ProbeFile& file);
+
+// A family whose name lookup failed while the other family's did not has no
+// address of that family: not offered rather than failed. When both fail,
+// the name does not resolve at all and both checks fail.
+bool FamilyNotOffered(bool resolve_failed, bool other_resolve_failed);
+
+class TraceChecker {
+ public:
+  TraceChecker(Database* db, TraceOptions options, const Clock* clock)
+      : db_(db), options_(std::move(options)), clock_(clock) {}
+
+  // Checks the named mirrors (even disabled ones), or every enabled mirror
+  // when `names` is empty. kNotFound for an unknown name; kFailedPrecondition
+  // when another waymark-trace holds the check lock.
+  Status Run(const std::vector<std::string>& names, TraceReport* report);
+
+ private:
+  Database* db_;
+  TraceOptions options_;
+  const Clock* clock_;
+};
+
+}  // namespace waymark
+
+#endif  // WAYMARK_TRACE_TRACE_CHECKER_H_
