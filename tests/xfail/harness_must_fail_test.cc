@@ -2,6 +2,12 @@
 // when its test fails: it proves that a failing assertion in an integration
 // test, against the real PostgreSQL harness, makes the run red. If it ever
 // passes, the harness has stopped catching failures.
+//
+// Each check here fails for one stated reason: the line after its
+// "must fail with:" comment is text its failure prints, and tests/run
+// counts the binary as caught only when every such text is in its output.
+// A harness that did not start, or a set-up step that failed, prints
+// something else and turns the run red instead.
 #include <gtest/gtest.h>
 
 #include <pqxx/pqxx>
@@ -21,8 +27,13 @@ TEST(HarnessMustFail, WrongMirrorCountIsCaught) {
             0);
   pqxx::connection c(dsn);
   pqxx::read_transaction tx(c);
-  // Deliberately wrong: one mirror was added.
-  EXPECT_EQ(tx.exec("SELECT count(*) FROM mirrors")[0][0].as<int>(), 2);
+  int mirrors = tx.exec("SELECT count(*) FROM mirrors")[0][0].as<int>();
+  // Deliberately wrong: one mirror was added. The message shows that the
+  // harness really counted that one mirror.
+  // must fail with:
+  // xfail reason: the database holds 1 mirror, the check wrongly wants 2
+  EXPECT_EQ(mirrors, 2) << "xfail reason: the database holds " << mirrors
+                        << " mirror, the check wrongly wants 2";
 }
 
 }  // namespace
