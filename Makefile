@@ -30,6 +30,11 @@ PKGS      = libpqxx libpq fcgi libmaxminddb libloc libcurl openssl libsystemd
 
 B := build
 
+# Parallel by default, one job per core; `make -jN` (or -j1) still decides.
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
+
 # `make V=1` shows full commands.
 V ?=
 Q  = $(if $(V),,@)
@@ -64,7 +69,7 @@ BENCH_BINS := $(B)/bench/geoip_bench $(B)/bench/fcgi_null $(B)/bench/handler_ben
 
 SQL_FILES := $(sort $(wildcard sql/migrations/*.sql)) sql/roles.sql
 
-.PHONY: all test bench demo install clean deps check-deps fuzz
+.PHONY: all test test-bins bench demo install clean deps check-deps fuzz
 all: $(BINS)
 
 # --- generated sources -----------------------------------------------------
@@ -152,8 +157,11 @@ check-deps:
 # `make test` installs missing packages first (as root), then builds and runs
 # every test binary through tests/run, which prints the final tally.
 test: deps
-	$(MAKE) $(BINS) $(TEST_BINS)
+	$(MAKE) test-bins
 	tests/run $(B)
+
+# Everything `make test` runs, built without running it (CI times this).
+test-bins: $(BINS) $(TEST_BINS)
 
 # The benchmarks print their figures as ratios measured in the same run.
 bench: $(BINS) $(BENCH_BINS)
