@@ -166,8 +166,6 @@ class Handler {
   Response MirrorStats(bool json);
   std::string Now() const;  // UTC "YYYY-MM-DD HH:MM:SS"
   Response Answer(const RequestInfo& req, std::string* tier);
-  void CountDownload(const RequestInfo& req, const std::string& file_path, int file_id,
-                     int mirror_id, const Client& client);
   void SetPendingGauge();
   void HandOverCounts(bool final, time_t now);
 

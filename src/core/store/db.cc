@@ -1,7 +1,5 @@
 #include "core/store/db.h"
 
-#include <regex>
-
 #include "core/strings.h"
 
 namespace waymark {
@@ -71,13 +69,6 @@ std::string SqlState(const std::exception& e) {
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e))
     return sql->sqlstate();
   return "";
-}
-
-std::string RedactDsn(const std::string& dsn) {
-  static const std::regex kPassword(R"((password\s*=\s*)('[^']*'|\S+))");
-  static const std::regex kUriPassword(R"((postgres(?:ql)?://[^:/@]+:)[^@]*@)");
-  std::string out = std::regex_replace(dsn, kPassword, "$1***");
-  return std::regex_replace(out, kUriPassword, "$1***@");
 }
 
 }  // namespace waymark

@@ -68,9 +68,6 @@ Status DatabaseError(const std::exception& e, const std::string& doing);
 // The error's SQLSTATE when `e` is a pqxx::sql_error, else "".
 std::string SqlState(const std::exception& e);
 
-// A DSN with any password=... value replaced by ***, for messages.
-std::string RedactDsn(const std::string& dsn);
-
 }  // namespace waymark
 
 #endif  // WAYMARK_CORE_STORE_DB_H_
