@@ -322,8 +322,11 @@ std::string DecodeEntities(std::string_view s) {
       out += s[i];
       continue;
     }
-    size_t semi = s.find(';', i);
-    if (semi == std::string_view::npos || semi - i > 8) {
+    // Entities are short: look no further than that for the ';' (a page
+    // of '&' without one would otherwise be searched to its end per '&').
+    size_t semi = s.substr(i, 9).find(';');
+    if (semi != std::string_view::npos) semi += i;
+    if (semi == std::string_view::npos) {
       out += s[i];
       continue;
     }
@@ -451,6 +454,29 @@ bool FindDate(const std::vector<std::string>& tokens, long long* mtime, size_t* 
   return false;
 }
 
+// The first position of `needle` at or after `from`, for calls whose
+// `from` never decreases: a match found once is kept until `from` passes
+// it, and a needle that is not there is not searched for again. So each
+// needle costs one pass over the page, not one per link: a page of 80k
+// links without "<A " or "</tr>" took 123 s when every link searched the
+// rest of the page for them.
+class ForwardFind {
+ public:
+  ForwardFind(std::string_view hay, std::string_view needle) : hay_(hay), needle_(needle) {}
+  size_t From(size_t from) {
+    if (!searched_ || (at_ != std::string_view::npos && at_ < from)) {
+      at_ = hay_.find(needle_, from);
+      searched_ = true;
+    }
+    return at_;
+  }
+
+ private:
+  std::string_view hay_, needle_;
+  size_t at_ = std::string_view::npos;
+  bool searched_ = false;
+};
+
 }  // namespace
 
 HtmlIndex ParseHtmlIndex(std::string_view html) {
@@ -465,11 +491,12 @@ HtmlIndex ParseHtmlIndex(std::string_view html) {
     ++out.rejected;
     if (out.reject_reasons.size() < 5) out.reject_reasons.push_back(why);
   };
+  // Linear in the page's size: every search below moves forward only.
+  ForwardFind lower_a(html, "<a "), upper_a(html, "<A "), newline(html, "\n"),
+      row_end(html, "</tr>");
   size_t p = 0;
   while (true) {
-    size_t a = html.find("<a ", p);
-    size_t A = html.find("<A ", p);
-    if (A < a) a = A;
+    size_t a = std::min(lower_a.From(p), upper_a.From(p));
     if (a == std::string_view::npos) break;
     size_t close = html.find('>', a);
     if (close == std::string_view::npos) break;
@@ -478,13 +505,8 @@ HtmlIndex ParseHtmlIndex(std::string_view html) {
     std::string href;
     if (!HrefOf(tag, &href)) continue;
     // The text after the link up to the next link or line end carries size and date.
-    size_t next = html.find("<a ", p);
-    size_t next_upper = html.find("<A ", p);
-    if (next_upper < next) next = next_upper;
-    size_t eol = html.find('\n', p);
-    size_t tr = html.find("</tr>", p);
-    size_t stop = std::min({next, eol == std::string_view::npos ? html.size() : eol,
-                            tr == std::string_view::npos ? html.size() : tr, html.size()});
+    size_t stop = std::min({lower_a.From(p), upper_a.From(p), newline.From(p), row_end.From(p),
+                            html.size()});
     if (stop < p) stop = p;
     std::string_view after = html.substr(p, stop - p);
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -149,6 +150,29 @@ TEST_F(ListingWalkTest, FailsOnceEntriesPassMaxEntries) {
   EXPECT_FALSE(s.ok());
   EXPECT_FALSE(admitted);
   EXPECT_EQ(s.message(), "listing has more than scan.max_entries (2) entries");
+}
+
+// A listing that is taken apart after scan.timeout has passed fails there,
+// not only while waiting for the mirror (a 40k-entry page once ran 27 s
+// past a 10 s timeout and reported success).
+TEST_F(ListingWalkTest, FailsOnceTheDeadlineHasPassedWhileAdmitting) {
+  // Before the deadline: many entries pass.
+  limits_.deadline = std::chrono::steady_clock::now() + std::chrono::hours(1);
+  for (int i = 0; i < 5000; ++i)
+    ASSERT_EQ(AdmitPath(&walk_, "", 0, EntryType::kFile, "f" + std::to_string(i)),
+              "f" + std::to_string(i));
+  limits_.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+  Status s;
+  int admitted_after = 0;
+  for (int i = 0; i < 2048 && s.ok(); ++i) {
+    ListingEntry e = Entry(EntryType::kFile, "g" + std::to_string(i));
+    bool admitted = false;
+    s = walk_.Admit("", 0, &e, &admitted);
+    if (admitted) ++admitted_after;
+  }
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.message(), "listing took longer than scan.timeout");
+  EXPECT_LT(admitted_after, 1024);  // caught within 1024 entries
 }
 
 }  // namespace

@@ -33,10 +33,16 @@ void ListStats::Reject(const std::string& why) {
   if (reject_samples.size() < 5) reject_samples.push_back(why);
 }
 
+const char kListingTimedOut[] = "listing took longer than scan.timeout";
+
 Status ListStats::Count(const ListLimits& limits) {
   if (++entries > limits.max_entries)
     return Status::IOError("listing has more than scan.max_entries (" +
                            std::to_string(limits.max_entries) + ") entries");
+  // The deadline holds while a long answer is taken apart too, not only
+  // while waiting for the mirror; a clock read per 1024 entries is free.
+  if (entries % 1024 == 0 && std::chrono::steady_clock::now() >= limits.deadline)
+    return Status::IOError(kListingTimedOut);
   return Status::OK();
 }
 
@@ -142,7 +148,7 @@ Status ListRsync(const std::string& url, const ListLimits& limits, const ListSin
   while (out_fd >= 0 || err_fd >= 0) {
     long long left = MsLeft(limits);
     if (left <= 0) {
-      failure = Status::IOError("listing took longer than scan.timeout");
+      failure = Status::IOError(kListingTimedOut);
       break;
     }
     if (Clock::now() - last_data > std::chrono::seconds(limits.io_timeout_s + 5)) {
@@ -215,7 +221,7 @@ Status ListRsyncFile(const std::string& path, const ListLimits& limits, const Li
   char buf[65536];
   size_t got;
   while ((got = fread(buf, 1, sizeof buf, f.get())) > 0) {
-    if (MsLeft(limits) <= 0) return Status::IOError("listing took longer than scan.timeout");
+    if (MsLeft(limits) <= 0) return Status::IOError(kListingTimedOut);
     Status s = reader.Feed(buf, got);
     if (!s.ok()) return s;
   }
@@ -265,7 +271,7 @@ void CommonOptions(CURL* c, const ListLimits& l) {
 // One GET/LIST of `url` into `body`; the error message never holds the URL.
 Status Fetch(CURL* c, const std::string& url, const ListLimits& l, Body* body, long* code) {
   long long left = MsLeft(l);
-  if (left <= 0) return Status::IOError("listing took longer than scan.timeout");
+  if (left <= 0) return Status::IOError(kListingTimedOut);
   body->data.clear();
   body->too_big = false;
   body->max = l.max_page_bytes;
@@ -278,7 +284,7 @@ Status Fetch(CURL* c, const std::string& url, const ListLimits& l, Body* body, l
     return Status::IOError("an answer larger than " + std::to_string(l.max_page_bytes >> 20) +
                            " MiB");
   if (rc == CURLE_OPERATION_TIMEDOUT && MsLeft(l) <= 0)
-    return Status::IOError("listing took longer than scan.timeout");
+    return Status::IOError(kListingTimedOut);
   if (rc != CURLE_OK) return Status::IOError(curl_easy_strerror(rc));
   *code = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
@@ -310,6 +316,7 @@ Status ListHttp(const std::string& url, const ListLimits& limits, const ListSink
     if (code != 200)
       return Status::IOError("'/" + Printable(dir) + "': HTTP status " + std::to_string(code));
     HtmlIndex page = ParseHtmlIndex(body.data);
+    if (MsLeft(limits) <= 0) return Status::IOError(kListingTimedOut);
     for (size_t i = 0; i < page.rejected; ++i)
       stats->Reject(i < page.reject_reasons.size() ? page.reject_reasons[i] : "bad link");
     for (auto& e : page.entries) {

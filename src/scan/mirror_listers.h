@@ -24,13 +24,18 @@
 namespace waymark {
 
 struct ListLimits {
-  std::chrono::steady_clock::time_point deadline;
+  // When the whole listing must be done (scan.timeout from the scan's
+  // start); checked while waiting and while parsing. None by default.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   int connect_timeout_s = 30;
   int io_timeout_s = 120;
   long long max_entries = 10000000;
   int max_depth = 32;
   size_t max_page_bytes = 64 << 20;  // one HTML page or FTP directory answer
 };
+
+// The error text of a listing that ran past ListLimits::deadline.
+extern const char kListingTimedOut[];
 
 struct ListStats {
   long long entries = 0;   // accepted entries of any type
@@ -39,7 +44,7 @@ struct ListStats {
   long long requests = 0;  // HTTP/FTP requests made
   void Reject(const std::string& why);
   // Counts one accepted entry; an error once there are more than
-  // limits.max_entries.
+  // limits.max_entries, or (checked every 1024 entries) past the deadline.
   Status Count(const ListLimits& limits);
 };
 
