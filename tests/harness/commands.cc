@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 std::string BinaryPath(const std::string& name) {
   if (const char* dir = std::getenv("WAYMARK_BIN_DIR")) return std::string(dir) + "/" + name;
@@ -35,5 +35,5 @@ CommandResult RunWaymark(const std::vector<std::string>& args, const std::vector
   return RunBinary("waymark", args, env, stdin_data);
 }
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark

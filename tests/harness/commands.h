@@ -8,7 +8,7 @@
 #include "core/subprocess.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 // build/bin/<name>, found beside the test binary (build/tests/..), or in
 // $WAYMARK_BIN_DIR.
@@ -23,7 +23,7 @@ CommandResult RunWaymark(const std::vector<std::string>& args,
                          const std::vector<std::string>& env = {},
                          const std::string& stdin_data = "");
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark
 
 #endif  // WAYMARK_TESTS_HARNESS_COMMANDS_H_

@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 Status FtpServer::Start(const std::string& root, std::unique_ptr<FtpServer>* out) {
   std::unique_ptr<FtpServer> f(new FtpServer());
@@ -52,5 +52,5 @@ std::string FtpServer::Url(const std::string& path) const {
   return "ftp://127.0.0.1:" + std::to_string(port_) + "/" + path;
 }
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark

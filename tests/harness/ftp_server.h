@@ -14,7 +14,7 @@
 #include "tests/harness/temp_dir.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 class FtpServer {
  public:
@@ -34,7 +34,7 @@ class FtpServer {
   std::unique_ptr<Subprocess> process_;
 };
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark
 
 #endif  // WAYMARK_TESTS_HARNESS_FTP_SERVER_H_

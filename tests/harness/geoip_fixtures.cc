@@ -8,7 +8,7 @@
 #include "tests/harness/commands.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 std::string SourceDir() {
   const char* dir = std::getenv("WAYMARK_SOURCE_DIR");
@@ -73,5 +73,5 @@ const GeoFixtures& SharedGeoFixtures() {
   return shared->fixtures;
 }
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark

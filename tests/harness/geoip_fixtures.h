@@ -10,7 +10,7 @@
 #include "core/status.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 struct GeoFixtures {
   std::string dir;
@@ -30,7 +30,7 @@ const GeoFixtures& SharedGeoFixtures();
 // The source tree: $WAYMARK_SOURCE_DIR, else the current directory.
 std::string SourceDir();
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark
 
 #endif  // WAYMARK_TESTS_HARNESS_GEOIP_FIXTURES_H_

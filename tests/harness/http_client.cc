@@ -7,7 +7,7 @@
 #include <memory>
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 namespace {
 
@@ -111,5 +111,5 @@ HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& hea
   return r;
 }
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark

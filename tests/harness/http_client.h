@@ -9,7 +9,7 @@
 #include "core/status.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 struct HttpRequest {
   std::string url;
@@ -40,7 +40,7 @@ Status HttpFetch(const HttpRequest& request, HttpResponse* response);
 // and the error text in body.
 HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& headers = {});
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark
 
 #endif  // WAYMARK_TESTS_HARNESS_HTTP_CLIENT_H_

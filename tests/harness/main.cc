@@ -8,7 +8,7 @@ namespace {
 
 class ClusterEnvironment : public ::testing::Environment {
  public:
-  void TearDown() override { waymark::testing::ShutdownSharedCluster(); }
+  void TearDown() override { waymark::test::ShutdownSharedCluster(); }
 };
 
 }  // namespace

@@ -8,7 +8,7 @@
 #include "core/strings.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 namespace {
 
@@ -103,5 +103,5 @@ NginxServer::~NginxServer() { Stop(); }
 
 std::string NginxServer::ErrorLog() const { return ReadFile(dir_.path() + "/error.log"); }
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark

@@ -19,7 +19,7 @@
 #include "tests/harness/temp_dir.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 class NginxServer {
  public:
@@ -48,7 +48,7 @@ class NginxServer {
   std::unique_ptr<Subprocess> process_;
 };
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark
 
 #endif  // WAYMARK_TESTS_HARNESS_NGINX_SERVER_H_

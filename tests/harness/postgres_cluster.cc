@@ -17,7 +17,7 @@
 #include "core/strings.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 namespace {
 
@@ -204,5 +204,5 @@ std::string QueryRows(const std::string& dsn, const std::string& sql) {
   return out;
 }
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark

@@ -13,7 +13,7 @@
 #include "core/subprocess.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 class PostgresCluster {
  public:
@@ -57,7 +57,7 @@ void ShutdownSharedCluster();
 // "NULL", a '\n' after each row. Throws (the test fails) on an SQL error.
 std::string QueryRows(const std::string& dsn, const std::string& sql);
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark
 
 #endif  // WAYMARK_TESTS_HARNESS_POSTGRES_CLUSTER_H_

@@ -6,7 +6,7 @@
 #include "tests/harness/temp_dir.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 namespace {
 
@@ -99,5 +99,5 @@ std::vector<std::string> CommandLines(const std::string& block) {
   return lines;
 }
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark

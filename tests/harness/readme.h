@@ -8,7 +8,7 @@
 #include <vector>
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 // SourceDir()/README.md.
 std::string ReadmeText();
@@ -32,7 +32,7 @@ std::vector<std::string> InlineCode(const std::string& text);
 // shell ignores it).
 std::vector<std::string> CommandLines(const std::string& block);
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark
 
 #endif  // WAYMARK_TESTS_HARNESS_README_H_

@@ -9,7 +9,7 @@
 #include "tests/harness/postgres_cluster.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 namespace {
 
@@ -170,5 +170,5 @@ Status RedirectorStack::WaitRedirector(int timeout_ms, int* exit_code) {
   return redirector_->Wait(timeout_ms, exit_code);
 }
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark

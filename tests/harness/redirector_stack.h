@@ -18,7 +18,7 @@
 #include "tests/harness/temp_dir.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 struct StackOptions {
   int workers = 2;
@@ -82,7 +82,7 @@ class RedirectorStack {
 std::string OriginConfForTest(const std::string& listen_lines, const std::string& root,
                               const std::string& socket);
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark
 
 #endif  // WAYMARK_TESTS_HARNESS_REDIRECTOR_STACK_H_

@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 Status RsyncDaemon::Start(const std::vector<RsyncModule>& modules,
                           std::unique_ptr<RsyncDaemon>* out) {
@@ -51,5 +51,5 @@ std::string RsyncDaemon::Url(const std::string& module) const {
   return "rsync://127.0.0.1:" + std::to_string(port_) + "/" + module + "/";
 }
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark

@@ -14,7 +14,7 @@
 #include "tests/harness/temp_dir.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 struct RsyncModule {
   std::string name;  // "pub"
@@ -42,7 +42,7 @@ class RsyncDaemon {
   std::unique_ptr<Subprocess> process_;
 };
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark
 
 #endif  // WAYMARK_TESTS_HARNESS_RSYNC_DAEMON_H_

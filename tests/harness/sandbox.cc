@@ -7,7 +7,7 @@
 #include <thread>
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 namespace {
 
@@ -97,7 +97,7 @@ CommandResult Sandbox::Bash(const std::string& script, int timeout_ms) const {
 
 Status Sandbox::WriteFile(const std::string& path, const std::string& content) const {
   std::string staged = dir_ / "staged";
-  testing::WriteFile(staged, content);
+  test::WriteFile(staged, content);
   CommandResult r = Bash("install -D -m 644 " + ShellQuote(staged) + " " + ShellQuote(path));
   unlink(staged.c_str());
   if (r.exit_code != 0)
@@ -105,5 +105,5 @@ Status Sandbox::WriteFile(const std::string& path, const std::string& content) c
   return Status::OK();
 }
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark

@@ -21,7 +21,7 @@
 #include "tests/harness/temp_dir.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 class Sandbox {
  public:
@@ -55,7 +55,7 @@ class Sandbox {
 // `s` in single quotes for sh.
 std::string ShellQuote(const std::string& s);
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark
 
 #endif  // WAYMARK_TESTS_HARNESS_SANDBOX_H_

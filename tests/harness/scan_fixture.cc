@@ -7,7 +7,7 @@
 #include "tests/harness/postgres_cluster.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 void ScanFixture::SetUp() {
   dsn_ = SharedCluster()->CreateDatabase();
@@ -58,5 +58,5 @@ std::string ScanFixture::Holds(const std::string& mirror) {
       "WHERE m.name = '" + mirror + "'");
 }
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark

@@ -16,7 +16,7 @@
 #include "tests/harness/temp_dir.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 class ScanFixture : public ::testing::Test {
  protected:
@@ -59,7 +59,7 @@ class ScanFixture : public ::testing::Test {
   const std::string config_tail_;
 };
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark
 
 #endif  // WAYMARK_TESTS_HARNESS_SCAN_FIXTURE_H_

@@ -20,7 +20,7 @@
 #include "core/subprocess.h"
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 TempDir::TempDir() {
   std::string tmpl = "/tmp/waymark-test-" + std::to_string(getpid()) + "-XXXXXX";
@@ -127,5 +127,5 @@ bool WaitForUnixSocket(const std::string& path, int timeout_ms) {
   });
 }
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark

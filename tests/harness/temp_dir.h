@@ -5,7 +5,7 @@
 #include <string>
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 // A fresh directory /tmp/waymark-test-<pid>-XXXXXX, removed with everything
 // in it on destruction. The pid in the name lets tests/run remove what a
@@ -38,7 +38,7 @@ bool WaitForPort(const std::string& host, int port, int timeout_ms);
 // Waits until a unix socket accepts connections.
 bool WaitForUnixSocket(const std::string& path, int timeout_ms);
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark
 
 #endif  // WAYMARK_TESTS_HARNESS_TEMP_DIR_H_

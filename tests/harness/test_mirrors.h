@@ -13,7 +13,7 @@
 #include <vector>
 
 namespace waymark {
-namespace testing {
+namespace test {
 
 struct TestMirror {
   const char* name;
@@ -33,7 +33,7 @@ inline const std::vector<TestMirror>& TestMirrors() {
   return kMirrors;
 }
 
-}  // namespace testing
+}  // namespace test
 }  // namespace waymark
 
 #endif  // WAYMARK_TESTS_HARNESS_TEST_MIRRORS_H_

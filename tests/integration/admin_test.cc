@@ -22,14 +22,14 @@
 namespace waymark {
 namespace {
 
-using testing::RunWaymark;
-using testing::SharedCluster;
+using test::RunWaymark;
+using test::SharedCluster;
 
 // The schema version a fresh `db init` reaches: one per sql/migrations file.
 int LatestVersion() {
   glob_t g;
   int n = 0;
-  if (glob((testing::SourceDir() + "/sql/migrations/*.sql").c_str(), 0, nullptr, &g) == 0)
+  if (glob((test::SourceDir() + "/sql/migrations/*.sql").c_str(), 0, nullptr, &g) == 0)
     n = static_cast<int>(g.gl_pathc);
   globfree(&g);
   return n;

@@ -23,8 +23,8 @@ namespace waymark {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::SourceDir;
-using testing::TempDir;
+using test::SourceDir;
+using test::TempDir;
 
 // The demo uses DEMO_PORT and the six ports after it: a base in 20000-29999
 // with all seven free a moment ago.
@@ -34,7 +34,7 @@ int FreePortRange() {
     int base = 20000 + static_cast<int>(rng() % 9990);
     bool all_free = true;
     for (int p = base; p < base + 7 && all_free; ++p) {
-      all_free = !testing::WaitForPort("127.0.0.1", p, 0);
+      all_free = !test::WaitForPort("127.0.0.1", p, 0);
     }
     if (all_free) return base;
   }
@@ -93,14 +93,14 @@ class DemoTest : public ::testing::Test {
     if (!s.ok()) return "";
     s = p->Wait(300000, exit_code);
     EXPECT_TRUE(s.ok()) << "demo did not finish in 5 minutes";
-    return testing::ReadFile(log);
+    return test::ReadFile(log);
   }
 
   void ExpectNothingLeft() {
     auto left = ProcessesUsing(demo_dir_);
     EXPECT_TRUE(left.empty()) << "still running: " << left.front();
     for (int p = port_; p < port_ + 7; ++p) {
-      EXPECT_FALSE(testing::WaitForPort("127.0.0.1", p, 0)) << "port " << p << " still answers";
+      EXPECT_FALSE(test::WaitForPort("127.0.0.1", p, 0)) << "port " << p << " still answers";
     }
   }
 
@@ -131,8 +131,8 @@ TEST_F(DemoTest, EveryPrintedLineAnswersAsPromisedAndNothingIsLeftRunning) {
 // README's ```sh blocks, with the demo's directory and port.
 std::vector<std::string> ReadmeShellLines(const std::string& demo_dir, int port) {
   std::vector<std::string> lines;
-  for (const std::string& block : testing::FencedBlocks(testing::ReadmeText(), "sh")) {
-    for (std::string line : testing::CommandLines(block)) {
+  for (const std::string& block : test::FencedBlocks(test::ReadmeText(), "sh")) {
+    for (std::string line : test::CommandLines(block)) {
       line = std::regex_replace(line, std::regex("\\$PWD/run/demo"), demo_dir);
       line = std::regex_replace(line, std::regex("127\\.0\\.0\\.1:8080"),
                                 "127.0.0.1:" + std::to_string(port));
@@ -148,14 +148,14 @@ TEST_F(DemoTest, ReadmeCommandsWorkOnTheDemoAndCtrlCStopsIt) {
   ASSERT_TRUE(Subprocess::Start(DemoOptions(false, log), &p).ok());
   bool waiting = false;
   for (int i = 0; i < 3000 && p->Running(); ++i) {
-    if (testing::ReadFile(log).find("Press Ctrl-C") != std::string::npos) {
+    if (test::ReadFile(log).find("Press Ctrl-C") != std::string::npos) {
       waiting = true;
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  ASSERT_TRUE(waiting) << testing::ReadFile(log);
-  EXPECT_TRUE(testing::WaitForPort("127.0.0.1", port_, 1000)) << "origin nginx not listening";
+  ASSERT_TRUE(waiting) << test::ReadFile(log);
+  EXPECT_TRUE(test::WaitForPort("127.0.0.1", port_, 1000)) << "origin nginx not listening";
 
   // README's commands for the running demo, in order, each must succeed.
   auto lines = ReadmeShellLines(demo_dir_, port_);
@@ -172,9 +172,9 @@ TEST_F(DemoTest, ReadmeCommandsWorkOnTheDemoAndCtrlCStopsIt) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   // README's waymark.conf (production step 6) is a valid configuration:
   // the admin tool reads it (with the demo's database) without complaint.
-  auto ini = testing::FencedBlocks(testing::ReadmeText(), "ini");
+  auto ini = test::FencedBlocks(test::ReadmeText(), "ini");
   ASSERT_EQ(ini.size(), 1u) << "README lost its waymark.conf block";
-  testing::WriteFile(tmp_ / "readme.conf", ini[0]);
+  test::WriteFile(tmp_ / "readme.conf", ini[0]);
   SubprocessOptions conf;
   conf.argv = {SourceDir() + "/build/bin/waymark", "-c", tmp_ / "readme.conf",
                "--database.dsn=host=" + demo_dir_ + "/pg dbname=waymark user=postgres", "db",
@@ -191,7 +191,7 @@ TEST_F(DemoTest, ReadmeCommandsWorkOnTheDemoAndCtrlCStopsIt) {
   ASSERT_EQ(kill(-p->pid(), SIGINT), 0);
   int code = -1;
   ASSERT_TRUE(p->Wait(60000, &code).ok()) << "demo did not stop on SIGINT";
-  EXPECT_NE(testing::ReadFile(log).find("demo stopped"), std::string::npos) << testing::ReadFile(log);
+  EXPECT_NE(test::ReadFile(log).find("demo stopped"), std::string::npos) << test::ReadFile(log);
   ExpectNothingLeft();
 }
 

@@ -19,8 +19,8 @@
 namespace waymark {
 namespace {
 
-using testing::RunWaymark;
-using testing::SharedGeoFixtures;
+using test::RunWaymark;
+using test::SharedGeoFixtures;
 
 IpAddress Ip(const std::string& s) {
   IpAddress a;
@@ -269,7 +269,7 @@ TEST(GeoIpCommandTest, PrintsEachReaderAndTheMergedAnswer) {
 
 TEST(GeoIpCommandTest, MirrorAddFillsItsLocation) {
   const auto& f = SharedGeoFixtures();
-  std::string dsn = "--database.dsn=" + testing::SharedCluster()->CreateDatabase();
+  std::string dsn = "--database.dsn=" + test::SharedCluster()->CreateDatabase();
   std::vector<std::string> geo = {"--geoip.mmdb=" + f.city_mmdb, "--geoip.mmdb=" + f.asn_mmdb};
   auto waymark = [&](std::vector<std::string> args) {
     args.insert(args.end(), geo.begin(), geo.end());

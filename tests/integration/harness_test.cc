@@ -12,7 +12,7 @@
 namespace waymark {
 namespace {
 
-using testing::SharedCluster;
+using test::SharedCluster;
 
 TEST(HarnessTest, PrivateClusterOnAUnixSocketOnly) {
   auto* cluster = SharedCluster();

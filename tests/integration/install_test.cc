@@ -16,9 +16,9 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(InstallTest, MakeInstallPutsEveryFileTheReadmeNames) {
-  testing::TempDir dest;
+  test::TempDir dest;
   SubprocessOptions o;
-  o.argv = {"make", "-s", "-C", testing::SourceDir(), "install", "DESTDIR=" + dest.path(),
+  o.argv = {"make", "-s", "-C", test::SourceDir(), "install", "DESTDIR=" + dest.path(),
             "PREFIX=/usr/local"};
   o.capture_output = true;
   CommandResult r;
@@ -43,7 +43,7 @@ TEST(InstallTest, MakeInstallPutsEveryFileTheReadmeNames) {
   }
   EXPECT_GE(reports, 7u) << "sql/reports/*.sql not installed";
   // The unit's ExecStart names the installed redirector.
-  std::string unit = testing::ReadFile(root + "/share/waymark/examples/waymark-redirector.service");
+  std::string unit = test::ReadFile(root + "/share/waymark/examples/waymark-redirector.service");
   EXPECT_NE(unit.find("ExecStart=/usr/local/sbin/waymark-redirector"), std::string::npos);
   for (const char* bin : {"bin/waymark", "sbin/waymark-redirector", "sbin/waymark-scan",
                           "sbin/waymark-trace"}) {

@@ -8,17 +8,17 @@
 namespace waymark {
 namespace {
 
-using testing::HttpGet;
-using testing::NginxServer;
+using test::HttpGet;
+using test::NginxServer;
 
 TEST(NginxHarness, ServesReloadsAndStops) {
-  int port = testing::FreePort();
+  int port = test::FreePort();
   std::string conf = "server { listen 127.0.0.1:" + std::to_string(port) +
                      "; root @DIR@/www; location /x { return 302 http://example.org/y; } }";
   std::unique_ptr<NginxServer> nginx;
   Status s = NginxServer::Start(conf, &nginx);
   ASSERT_TRUE(s.ok()) << s.message();
-  testing::WriteFile(nginx->dir() + "/www/hello.txt", "hello\n");
+  test::WriteFile(nginx->dir() + "/www/hello.txt", "hello\n");
   std::string base = "http://127.0.0.1:" + std::to_string(port);
   auto r = HttpGet(base + "/hello.txt");
   EXPECT_EQ(r.status, 200);

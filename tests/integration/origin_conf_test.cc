@@ -14,15 +14,15 @@
 namespace waymark {
 namespace {
 
-using testing::HttpResponse;
-using testing::RedirectorStack;
+using test::HttpResponse;
+using test::RedirectorStack;
 
 constexpr char kDe[] = "20.10.0.5";  // a client in Germany (geoip-networks.tsv)
 
 class OriginConfTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    testing::StackOptions options;
+    test::StackOptions options;
     options.workers = 1;
     options.https = false;
     options.redirector_config = {"min_size = 1M", "local_location = /_origin/"};
@@ -44,13 +44,13 @@ class OriginConfTest : public ::testing::Test {
 // outside) published what it points to through `location /`, and through
 // the redirector's X-Accel-Redirect for large types.
 TEST_F(OriginConfTest, SymlinksOutOfTheRepositoryAreNotServed) {
-  testing::TempDir outside;
-  testing::WriteFile(outside / "secret.txt", "top secret text\n");
-  testing::WriteFile(outside / "secret.deb", "top secret package\n");
+  test::TempDir outside;
+  test::WriteFile(outside / "secret.txt", "top secret text\n");
+  test::WriteFile(outside / "secret.deb", "top secret package\n");
   // In the repository: a release and a symlink to its directory, which the
   // inventory knows as an alias (waymark-scan records in-tree symlinks so).
-  testing::WriteFile(Repo("releases/v1/small.deb"), "small release\n");
-  testing::WriteFile(Repo("releases/v1/notes.txt"), "release notes\n");
+  test::WriteFile(Repo("releases/v1/small.deb"), "small release\n");
+  test::WriteFile(Repo("releases/v1/notes.txt"), "release notes\n");
   ASSERT_EQ(symlink("v1", Repo("releases/latest").c_str()), 0);
   ASSERT_EQ(symlink(outside.path().c_str(), Repo("releases/etc").c_str()), 0);
   ASSERT_EQ(symlink((outside / "secret.txt").c_str(), Repo("releases/passwd.txt").c_str()), 0);

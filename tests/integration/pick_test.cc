@@ -15,16 +15,16 @@
 namespace waymark {
 namespace {
 
-using testing::RunWaymark;
+using test::RunWaymark;
 
 class PickTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dsn_ = testing::SharedCluster()->CreateDatabase();
-    const auto& f = testing::SharedGeoFixtures();
+    dsn_ = test::SharedCluster()->CreateDatabase();
+    const auto& f = test::SharedGeoFixtures();
     common_ = {"--database.dsn=" + dsn_, "--geoip.mmdb=" + f.city_mmdb, "--geoip.mmdb=" + f.asn_mmdb};
     ASSERT_EQ(Waymark({"db", "init"}).exit_code, 0);
-    for (const testing::TestMirror& m : testing::TestMirrors()) {
+    for (const test::TestMirror& m : test::TestMirrors()) {
       CommandResult r = Waymark({"mirror", "add", m.name, "--no-geoip", "--https",
                                  std::string("https://") + m.name + ".example.org/pub/", "--http",
                                  std::string("http://") + m.name + ".example.org/pub/",
@@ -58,7 +58,7 @@ class PickTest : public ::testing::Test {
     return RunWaymark(args);
   }
   void Sql(const std::string& sql) {
-    Status s = testing::SharedCluster()->ExecSql(dsn_, sql);
+    Status s = test::SharedCluster()->ExecSql(dsn_, sql);
     ASSERT_TRUE(s.ok()) << s.message();
   }
   nlohmann::json Pick(std::vector<std::string> args) {

@@ -62,7 +62,7 @@
 namespace waymark {
 namespace {
 
-using testing::ShellQuote;
+using test::ShellQuote;
 
 // The systemd notification socket a Type=notify service talks to; the
 // credentials the kernel attaches tell which process sent a message.
@@ -177,7 +177,7 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 }
 
 std::vector<pid_t> Children(pid_t pid) {
-  std::istringstream in(testing::ReadFile("/proc/" + std::to_string(pid) + "/task/" +
+  std::istringstream in(test::ReadFile("/proc/" + std::to_string(pid) + "/task/" +
                                           std::to_string(pid) + "/children"));
   std::vector<pid_t> out;
   pid_t p;
@@ -188,9 +188,9 @@ std::vector<pid_t> Children(pid_t pid) {
 class ReadmeProductionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    readme_ = testing::ReadmeText();
+    readme_ = test::ReadmeText();
     // Absolute: commands run inside the sandbox start in /.
-    source_ = std::filesystem::absolute(testing::SourceDir()).lexically_normal();
+    source_ = std::filesystem::absolute(test::SourceDir()).lexically_normal();
     if (source_.size() > 1 && source_.back() == '/') source_.pop_back();
   }
 
@@ -204,13 +204,13 @@ class ReadmeProductionTest : public ::testing::Test {
   }
 
   std::string Section(const std::string& heading) {
-    std::string s = testing::ReadmeSection(readme_, heading);
+    std::string s = test::ReadmeSection(readme_, heading);
     EXPECT_FALSE(s.empty()) << "README has no section \"" << heading << "\"";
     return s;
   }
 
   std::string OnlyBlock(const std::string& section, const std::string& info) {
-    auto blocks = testing::FencedBlocks(section, info);
+    auto blocks = test::FencedBlocks(section, info);
     EXPECT_EQ(blocks.size(), 1u) << "expected one ```" << info << " block in:\n" << section;
     return blocks.empty() ? "" : blocks[0];
   }
@@ -273,7 +273,7 @@ class ReadmeProductionTest : public ::testing::Test {
       EXPECT_EQ(r.exit_code, 0) << "as " << who << ":\n" << r.out << r.err;
       pending.clear();
     };
-    for (const std::string& raw : testing::CommandLines(block)) {
+    for (const std::string& raw : test::CommandLines(block)) {
       std::string line = Loopback(raw);
       if (line.rfind("systemctl ", 0) == 0 || line.rfind("apt-get install ", 0) == 0) {
         flush();
@@ -349,7 +349,7 @@ class ReadmeProductionTest : public ::testing::Test {
     // looks for it.
     std::string pidfile = unit_["PIDFile"];
     ASSERT_EQ(pidfile.rfind("/run/", 0), 0u);
-    EXPECT_EQ(testing::ReadFile(origin_->RunPath(pidfile.substr(5))),
+    EXPECT_EQ(test::ReadFile(origin_->RunPath(pidfile.substr(5))),
               std::to_string(redirector_->pid()) + "\n");
     struct stat st;
     ASSERT_EQ(stat(origin_->RunPath("waymark/redirector.sock").c_str(), &st), 0) << Journal();
@@ -397,7 +397,7 @@ class ReadmeProductionTest : public ::testing::Test {
   }
 
   std::string Journal() {
-    return "\njournal:\n" + testing::ReadFile(origin_->RunPath("test-journal"));
+    return "\njournal:\n" + test::ReadFile(origin_->RunPath("test-journal"));
   }
 
   // Runs each job of a cron.d file in the origin's sandbox once, as cron
@@ -425,7 +425,7 @@ class ReadmeProductionTest : public ::testing::Test {
   // cron line fills from the origin, nginx/mirror.conf serving it over
   // HTTPS, and an rsync daemon offering it as module `mirror`.
   void StartMirror(const std::string& cron_line) {
-    ASSERT_TRUE(testing::Sandbox::Create(&mirror_).ok());
+    ASSERT_TRUE(test::Sandbox::Create(&mirror_).ok());
     ASSERT_EQ(mirror_->Bash("echo '127.0.0.1 repo.example.org' >> /etc/hosts").exit_code, 0);
     std::string path;
     auto jobs = CronJobs(cron_line, &path);
@@ -443,7 +443,7 @@ class ReadmeProductionTest : public ::testing::Test {
     EXPECT_EQ(dr.exit_code, 0) << sync << "\n" << dr.out << dr.err;
 
     // Without its comments, whose listen lines the harness would wait for.
-    std::string conf = std::regex_replace(testing::ReadFile(source_ + "/nginx/mirror.conf"),
+    std::string conf = std::regex_replace(test::ReadFile(source_ + "/nginx/mirror.conf"),
                                           std::regex("(^|\n)[ \t]*#[^\n]*"), "");
     const std::string port = std::to_string(ports_["https://fra1.mirror.example.org"]);
     conf = std::regex_replace(conf, std::regex("listen 80;"),
@@ -453,9 +453,9 @@ class ReadmeProductionTest : public ::testing::Test {
     conf = std::regex_replace(conf, std::regex("listen \\[::\\]:80;"), "");
     conf = std::regex_replace(conf, std::regex("root /srv/repository;"),
                               "root " + mirror_->SrvPath("repository") + ";");
-    Status s = testing::NginxServer::Start(conf, &mirror_nginx_);
+    Status s = test::NginxServer::Start(conf, &mirror_nginx_);
     ASSERT_TRUE(s.ok()) << s.message();
-    s = testing::RsyncDaemon::Start({{"mirror", mirror_->SrvPath("repository"), "", ""}},
+    s = test::RsyncDaemon::Start({{"mirror", mirror_->SrvPath("repository"), "", ""}},
                                     &mirror_rsyncd_);
     ASSERT_TRUE(s.ok()) << s.message();
     ports_["rsync://fra1.mirror.example.org"] = mirror_rsyncd_->port();
@@ -466,15 +466,15 @@ class ReadmeProductionTest : public ::testing::Test {
   std::string readme_, source_;
   std::string file_;  // the repository file README's commands ask for
   uid_t waymark_uid_ = 0;
-  testing::TempDir tmp_;
-  testing::PostgresCluster pg_;
-  std::unique_ptr<testing::Sandbox> origin_, mirror_;
+  test::TempDir tmp_;
+  test::PostgresCluster pg_;
+  std::unique_ptr<test::Sandbox> origin_, mirror_;
   std::map<std::string, int> ports_;  // "https://repo.example.org" -> port
   std::map<std::string, std::string> unit_;
   std::unique_ptr<NotifySocket> notify_;
   std::unique_ptr<Subprocess> redirector_, origin_rsyncd_;
-  std::unique_ptr<testing::NginxServer> origin_nginx_, mirror_nginx_;
-  std::unique_ptr<testing::RsyncDaemon> mirror_rsyncd_;
+  std::unique_ptr<test::NginxServer> origin_nginx_, mirror_nginx_;
+  std::unique_ptr<test::RsyncDaemon> mirror_rsyncd_;
 };
 
 TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
@@ -489,8 +489,8 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     // Else README's install-deps line would install packages onto the host.
     ASSERT_EQ(r.exit_code, 0) << "run scripts/install-deps first: " << r.err;
   }
-  const std::string host_passwd = testing::ReadFile("/etc/passwd");
-  Status s = testing::Sandbox::Create(&origin_);
+  const std::string host_passwd = test::ReadFile("/etc/passwd");
+  Status s = test::Sandbox::Create(&origin_);
   // A container without CAP_SYS_ADMIN cannot make the sandbox: reported as
   // skipped (and counted so by tests/run), never as passed.
   if (s.code() == Status::Code::kFailedPrecondition) GTEST_SKIP() << s.message();
@@ -503,7 +503,7 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
 
   for (const char* server : {"https://repo.example.org", "rsync://repo.example.org",
                              "https://fra1.mirror.example.org"}) {
-    ports_[server] = testing::FreePort();
+    ports_[server] = test::FreePort();
   }
   // One certificate for both names, trusted by the sandbox's CA bundle.
   {
@@ -555,13 +555,13 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
   auto put = [&](const std::string& path, size_t size) {
     std::string data(size, '\0');
     for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 7919 + path.size()) % 251);
-    testing::WriteFile(repo + "/" + path, data);
+    test::WriteFile(repo + "/" + path, data);
   };
   put(file_, 300000);
   put("releases/server/debian/unstable/v1.3.0-rc1/demo-server_1.3.0-rc1_amd64.deb", 200000);
   put("archive/v1.0.0/demo-server_1.0.0_amd64.deb", 100000);
   put("debian/pool/main/d/demo-server/demo-server_1.2.0_amd64.deb", 120000);
-  testing::WriteFile(repo + "/debian/dists/bookworm/Release", "Suite: stable\n");
+  test::WriteFile(repo + "/debian/dists/bookworm/Release", "Suite: stable\n");
   ASSERT_EQ(symlink("v1.2.0", (repo + "/releases/server/debian/stable/latest").c_str()), 0);
 
   // --- 2. Install ---------------------------------------------------------------
@@ -578,7 +578,7 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     EXPECT_LT(waymark_uid_, 1000u) << "waymark is not a system account";
     EXPECT_TRUE(Contains(r.out, "/var/lib/waymark:/usr/sbin/nologin\nwaymark 755\nroot 644\n"))
         << r.out;
-    EXPECT_EQ(testing::ReadFile("/etc/passwd"), host_passwd) << "the sandbox leaked to the host";
+    EXPECT_EQ(test::ReadFile("/etc/passwd"), host_passwd) << "the sandbox leaked to the host";
   }
 
   // --- 3. The database ------------------------------------------------------------
@@ -586,7 +586,7 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     SCOPED_TRACE("README: 3. The database");
     RunBlock("root", OnlyBlock(Section("### 3."), "console"));
     std::string dsn = pg_.Dsn("waymark");
-    EXPECT_EQ(testing::QueryRows(dsn,
+    EXPECT_EQ(test::QueryRows(dsn,
                                  "SELECT r.rolname, string_agg(g.rolname, ',' ORDER BY g.rolname) "
                                  "FROM pg_roles r JOIN pg_auth_members a ON a.member = r.oid "
                                  "JOIN pg_roles g ON g.oid = a.roleid WHERE r.rolcanlogin AND "
@@ -606,8 +606,8 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
                               "--port=" + std::to_string(port), "--log-file=/run/rsyncd.log"}),
             &origin_rsyncd_)
             .ok());
-    ASSERT_TRUE(testing::WaitForPort("127.0.0.1", port, 10000))
-        << testing::ReadFile(origin_->RunPath("rsyncd.log"));
+    ASSERT_TRUE(test::WaitForPort("127.0.0.1", port, 10000))
+        << test::ReadFile(origin_->RunPath("rsyncd.log"));
     auto list = [&](const std::string& module) {
       SubprocessOptions o;
       o.argv = {"rsync", "-r", "--list-only",
@@ -634,7 +634,7 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     const std::string section6 = Section("### 6.");
     ASSERT_TRUE(origin_->WriteFile("/etc/waymark/waymark.conf", OnlyBlock(section6, "ini")).ok());
     bool checked = false;
-    for (const std::string& code : testing::InlineCode(section6)) {
+    for (const std::string& code : test::InlineCode(section6)) {
       if (!Contains(code, "waymark-redirector -t")) continue;
       RunBlock("root", code);
       checked = true;
@@ -655,8 +655,8 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     std::string listen = "listen 127.0.0.1:" + std::to_string(port) +
                          " ssl;\n    ssl_certificate " + (tmp_ / "cert.pem") +
                          ";\n    ssl_certificate_key " + (tmp_ / "key.pem") + ";";
-    s = testing::NginxServer::Start(
-        testing::OriginConfForTest(listen, repo, origin_->RunPath("waymark/redirector.sock")),
+    s = test::NginxServer::Start(
+        test::OriginConfForTest(listen, repo, origin_->RunPath("waymark/redirector.sock")),
         &origin_nginx_);
     ASSERT_TRUE(s.ok()) << s.message();
   }
@@ -683,7 +683,7 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     SCOPED_TRACE("README: 10. Adding and enabling mirrors");
     std::string out = RunBlock("alice", OnlyBlock(Section("### 10."), "console"));
     EXPECT_EQ(
-        testing::QueryRows(pg_.Dsn("waymark"), "SELECT name, enabled, last_scan_ok FROM mirrors"),
+        test::QueryRows(pg_.Dsn("waymark"), "SELECT name, enabled, last_scan_ok FROM mirrors"),
         "fra1|t|t\n")
         << out;
     EXPECT_TRUE(std::regex_search(out, std::regex("fra1.*up"))) << out;
@@ -695,7 +695,7 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     std::string block = OnlyBlock(section11, "console");
     // The redirector takes up to 5 s to see the enabled mirror.
     std::string curl;
-    for (const auto& line : testing::CommandLines(block)) {
+    for (const auto& line : test::CommandLines(block)) {
       if (line.rfind("curl ", 0) == 0) curl = Loopback(line);
     }
     ASSERT_FALSE(curl.empty()) << block;
@@ -714,7 +714,7 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     // The prose's commands: the mirror list, the stats, Metalink with
     // aria2c, ?sha256 with sha256sum, the metrics.
     std::string prose;
-    for (const std::string& code : testing::InlineCode(WithoutNotes(section11))) {
+    for (const std::string& code : test::InlineCode(WithoutNotes(section11))) {
       std::string c = Loopback(Placeholders(code));
       if (c.rfind("https://", 0) == 0) c = "curl -sf " + ShellQuote(c) + " | head -c 300; echo";
       if (c.rfind("/mirrorstats", 0) == 0)
@@ -742,10 +742,10 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     SCOPED_TRACE("README: Troubleshooting");
     std::string cmds;
     for (const std::string& code :
-         testing::InlineCode(WithoutNotes(Section("## Troubleshooting")))) {
+         test::InlineCode(WithoutNotes(Section("## Troubleshooting")))) {
       if (code.rfind("waymark ", 0) == 0) cmds += Placeholders(code) + "\n";
     }
-    EXPECT_GE(testing::CommandLines(cmds).size(), 5u) << cmds;
+    EXPECT_GE(test::CommandLines(cmds).size(), 5u) << cmds;
     std::string out = RunBlock("alice", cmds);
     EXPECT_TRUE(Contains(out, "fra1")) << out;
   }
@@ -754,12 +754,12 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
   {
     SCOPED_TRACE("README: GeoIP");
     std::string cmds;
-    for (const std::string& code : testing::InlineCode(WithoutNotes(Section("## GeoIP")))) {
+    for (const std::string& code : test::InlineCode(WithoutNotes(Section("## GeoIP")))) {
       // Not `location update`: it downloads the database from the internet.
       if (code.rfind("waymark ", 0) == 0 || code.rfind("systemctl ", 0) == 0)
         cmds += Placeholders(code) + "\n";
     }
-    EXPECT_EQ(testing::CommandLines(cmds).size(), 2u) << cmds;
+    EXPECT_EQ(test::CommandLines(cmds).size(), 2u) << cmds;
     std::string out = RunBlock("alice", cmds);
     EXPECT_TRUE(Contains(out, "203.0.113.7")) << out;
   }
@@ -779,17 +779,17 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
             Loopback("curl -s -o /dev/null -w '%{http_code}' https://repo.example.org/" + file_));
   EXPECT_EQ(r.out, "302") << r.err;
   StopService();
-  EXPECT_EQ(testing::QueryRows(pg_.Dsn("waymark"), "SELECT sum(downloads) FROM download_counts"),
+  EXPECT_EQ(test::QueryRows(pg_.Dsn("waymark"), "SELECT sum(downloads) FROM download_counts"),
             "1\n");
 
   // --- Reports, as alice in the source tree: that download, by mirror ---------------------
   {
     SCOPED_TRACE("README: Reports");
     std::string cmds;
-    for (const std::string& code : testing::InlineCode(WithoutNotes(Section("## Reports")))) {
+    for (const std::string& code : test::InlineCode(WithoutNotes(Section("## Reports")))) {
       if (code.rfind("waymark ", 0) == 0 || code.rfind("psql ", 0) == 0) cmds += code + "\n";
     }
-    EXPECT_EQ(testing::CommandLines(cmds).size(), 2u) << cmds;
+    EXPECT_EQ(test::CommandLines(cmds).size(), 2u) << cmds;
     std::string out = RunBlock("alice", "cd " + ShellQuote(source_) + "\n" + cmds);
     EXPECT_TRUE(std::regex_search(out, std::regex("\\n fra1 +\\|[^\\n]*\\| +1 +\\|"))) << out;
   }

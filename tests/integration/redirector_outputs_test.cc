@@ -24,8 +24,8 @@
 namespace waymark {
 namespace {
 
-using testing::HttpResponse;
-using testing::RedirectorStack;
+using test::HttpResponse;
+using test::RedirectorStack;
 
 // No X-Forwarded-For: the client is 127.0.0.1, which origin.conf lets read
 // ?metrics.
@@ -77,15 +77,15 @@ class RedirectorOutputsTest : public ::testing::Test {
       c = static_cast<char>(x >> 16);
     }
     // Two mirrors on loopback, a real nginx serving their trees.
-    mirror_port_ = testing::FreePort();
-    Status s = testing::NginxServer::Start(
+    mirror_port_ = test::FreePort();
+    Status s = test::NginxServer::Start(
         "server {\n  listen 127.0.0.1:" + std::to_string(mirror_port_) + ";\n  root " +
             mirrors_dir_.path() + ";\n}\n",
         &mirror_nginx_);
     ASSERT_TRUE(s.ok()) << s.message();
-    for (const char* m : {"m1", "m2"}) testing::WriteFile(mirrors_dir_ / (std::string(m) + "/releases/big.iso"), content_);
+    for (const char* m : {"m1", "m2"}) test::WriteFile(mirrors_dir_ / (std::string(m) + "/releases/big.iso"), content_);
 
-    testing::StackOptions options;
+    test::StackOptions options;
     options.redirector_config = {"fallback = https://origin.example.org/master/",
                                  "stats_flush_interval = 1s"};
     s = RedirectorStack::Create(options, &stack_);
@@ -112,7 +112,7 @@ class RedirectorOutputsTest : public ::testing::Test {
       INSERT INTO mirror_health (mirror_id, scheme, family, up, reason)
         SELECT id, 'http', 6, false, '<script>alert("v6")</script> & more' FROM mirrors;
     )SQL");
-    testing::WriteFile(stack_->repository() + "/releases/big.iso", content_);
+    test::WriteFile(stack_->repository() + "/releases/big.iso", content_);
     s = stack_->Serve();
     ASSERT_TRUE(s.ok()) << s.message();
   }
@@ -172,15 +172,15 @@ class RedirectorOutputsTest : public ::testing::Test {
 
   // Writes `text` to a file and runs xmllint on it; "" when well-formed.
   std::string XmlProblems(const std::string& text) {
-    testing::WriteFile(work_ / "doc.xml", text);
+    test::WriteFile(work_ / "doc.xml", text);
     CommandResult r = RunTool({"xmllint", "--noout", "--nonet", work_ / "doc.xml"});
     return r.exit_code == 0 ? "" : r.err + r.out;
   }
 
   std::string content_;
-  testing::TempDir mirrors_dir_, work_;
+  test::TempDir mirrors_dir_, work_;
   int mirror_port_ = 0;
-  std::unique_ptr<testing::NginxServer> mirror_nginx_;
+  std::unique_ptr<test::NginxServer> mirror_nginx_;
   std::unique_ptr<RedirectorStack> stack_;
 };
 
@@ -209,13 +209,13 @@ TEST_F(RedirectorOutputsTest, Aria2cDownloadsThroughTheMetalinkAndChecksTheHash)
                          "--console-log-level=warn", "--summary-interval=0", "--max-tries=1",
                          stack_->Url(std::string(kFile) + ".meta4")});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_EQ(testing::ReadFile(work_ / "big.iso"), content_);
+  EXPECT_EQ(test::ReadFile(work_ / "big.iso"), content_);
 
   // Both mirrors serve a corrupt copy: aria2c must refuse it.
   std::string bad = content_;
   bad[100000] ^= 1;
-  for (const char* m : {"m1", "m2"}) testing::WriteFile(mirrors_dir_ / (std::string(m) + "/releases/big.iso"), bad);
-  testing::TempDir other;
+  for (const char* m : {"m1", "m2"}) test::WriteFile(mirrors_dir_ / (std::string(m) + "/releases/big.iso"), bad);
+  test::TempDir other;
   r = RunTool({"aria2c", "--follow-metalink=mem", "--dir", other.path(), "--no-conf",
            "--console-log-level=warn", "--summary-interval=0", "--max-tries=1",
            stack_->Url(std::string(kFile) + ".meta4")});
@@ -225,7 +225,7 @@ TEST_F(RedirectorOutputsTest, Aria2cDownloadsThroughTheMetalinkAndChecksTheHash)
 TEST_F(RedirectorOutputsTest, CurlFollowsTheRedirectAndSha256sumAcceptsTheChecksum) {
   CommandResult r = RunTool({"curl", "-sS", "-L", "-o", "big.iso", stack_->Url(kFile)}, work_.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(testing::ReadFile(work_ / "big.iso"), content_);
+  EXPECT_EQ(test::ReadFile(work_ / "big.iso"), content_);
 
   HttpResponse sum = Get(std::string(kFile) + "?sha256", kDe);
   ASSERT_EQ(sum.status, 200);
@@ -242,7 +242,7 @@ TEST_F(RedirectorOutputsTest, CurlFollowsTheRedirectAndSha256sumAcceptsTheChecks
   // A corrupted download fails the check.
   std::string bad = content_;
   bad[7] ^= 1;
-  testing::WriteFile(work_ / "big.iso", bad);
+  test::WriteFile(work_ / "big.iso", bad);
   EXPECT_NE(RunTool({"sha256sum", "-c", "-"}, work_.path(), sum.body).exit_code, 0);
 
   // Hashes nobody computed: 404 with a reason.
@@ -353,7 +353,7 @@ TEST_F(RedirectorOutputsTest, FileRecordsFromTheDatabaseCarryTheDigest) {
 
 TEST_F(RedirectorOutputsTest, ListsDegradeClearlyWhilePostgresIsAway) {
   ASSERT_EQ(Get(kFile, kDe).status, 302);
-  testing::SharedCluster()->Stop();
+  test::SharedCluster()->Stop();
   // The files are in the master's index: lists still work, without what
   // only the database knows.
   HttpResponse r;
@@ -372,7 +372,7 @@ TEST_F(RedirectorOutputsTest, ListsDegradeClearlyWhilePostgresIsAway) {
   HttpResponse stats = Get("/mirrorstats", kDe);
   EXPECT_EQ(stats.status, 200);
   EXPECT_NE(stats.body.find("The database is unavailable"), std::string::npos);
-  Status s = testing::SharedCluster()->Start();
+  Status s = test::SharedCluster()->Start();
   ASSERT_TRUE(s.ok()) << s.message();
 }
 
@@ -437,12 +437,12 @@ TEST_F(RedirectorOutputsTest, CountsEqualTheDownloadsMade) {
 TEST_F(RedirectorOutputsTest, CountsMadeWhilePostgresIsAwayArriveWhenItIsBack) {
   ASSERT_EQ(Get(kFile, kDe).status, 302);
   ASSERT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 1; }));
-  testing::SharedCluster()->Stop();
+  test::SharedCluster()->Stop();
   for (int i = 0; i < 10; ++i) ASSERT_EQ(Get(kFile, kDe).status, 302);
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // flushes fail meanwhile
   HttpResponse metrics = Get("/mirrorstats?metrics", kLoopback);
   EXPECT_NE(metrics.body.find("waymark_stats_pending 10\n"), std::string::npos) << metrics.body;
-  Status s = testing::SharedCluster()->Start();
+  Status s = test::SharedCluster()->Start();
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 11; }, 30)) << Downloads("m1", "DE");
   EXPECT_NE(stack_->redirector_log().find("cannot write download statistics, keeping them"),
@@ -470,9 +470,9 @@ TEST_F(RedirectorOutputsTest, AGracefulStopWritesWhatWasCounted) {
 }
 
 TEST(RedirectorOutputsConfig, TestConfigRejectsAnUnknownOutputMode) {
-  testing::TempDir dir;
-  testing::WriteFile(dir / "bad.conf", "[redirector]\noutput = json\n");
-  CommandResult r = testing::RunBinary("waymark-redirector", {"-t", "-c", dir / "bad.conf"});
+  test::TempDir dir;
+  test::WriteFile(dir / "bad.conf", "[redirector]\noutput = json\n");
+  CommandResult r = test::RunBinary("waymark-redirector", {"-t", "-c", dir / "bad.conf"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "waymark-redirector: redirector.output: 'json' is not one of auto, redirect\n");
 }

@@ -22,8 +22,8 @@
 namespace waymark {
 namespace {
 
-using testing::HttpResponse;
-using testing::RedirectorStack;
+using test::HttpResponse;
+using test::RedirectorStack;
 
 constexpr char kDe[] = "20.10.0.5", kFr[] = "20.20.0.5", kUs[] = "30.10.0.5",
                kSg[] = "40.10.0.5", kDe6[] = "2a01:1000::5", kUs6[] = "2600:1000::5";
@@ -42,13 +42,13 @@ class RedirectorTest : public ::testing::Test {
  protected:
   void SetUp() override { Start({}); }
 
-  void Start(testing::StackOptions options) {
+  void Start(test::StackOptions options) {
     stack_.reset();
     if (options.redirector_config.empty())
       options.redirector_config = {"fallback = https://origin.example.org/master/ CA NA"};
     Status s = RedirectorStack::Create(options, &stack_);
     ASSERT_TRUE(s.ok()) << s.message();
-    for (const testing::TestMirror& m : testing::TestMirrors()) {
+    for (const test::TestMirror& m : test::TestMirrors()) {
       AddMirror(m.name, m.country, m.asn, m.lat, m.lon, std::string(m.name) != "off1");
     }
     // File 9000 (chunk 1, bit 808): held by all but sgp1 and bad1; bad1 has
@@ -71,10 +71,10 @@ class RedirectorTest : public ::testing::Test {
                NOT (m.name = 'sfo1' AND s.scheme = 'https') AND NOT (m.name = 'sgp1' AND f.family = 6)
           FROM mirrors m, (VALUES ('http'), ('https')) s(scheme), (VALUES (4), (6)) f(family);
     )SQL");
-    testing::WriteFile(stack_->repository() + "/releases/server/jellyfin 10.9.deb",
+    test::WriteFile(stack_->repository() + "/releases/server/jellyfin 10.9.deb",
                        std::string(4096, 'j'));
-    testing::WriteFile(stack_->repository() + "/debian/pool/main/t/tiny_1.0.deb", "tiny file\n");
-    testing::WriteFile(stack_->repository() + "/debian/dists/stable/Release", "Suite: stable\n");
+    test::WriteFile(stack_->repository() + "/debian/pool/main/t/tiny_1.0.deb", "tiny file\n");
+    test::WriteFile(stack_->repository() + "/debian/dists/stable/Release", "Suite: stable\n");
     s = stack_->Serve();
     ASSERT_TRUE(s.ok()) << s.message();
   }
@@ -225,7 +225,7 @@ TEST_F(RedirectorTest, HttpClientsGoToHttpsOnlyMirrorsUnlessConfiguredNotTo) {
   EXPECT_EQ(j["ranked"][0]["https_upgrade"], true) << p.out;
 
   // redirector.http_to_https = false: HTTP clients stay on HTTP mirrors.
-  testing::StackOptions keep;
+  test::StackOptions keep;
   keep.redirector_config = {"fallback = https://origin.example.org/master/ CA NA", "http_to_https = false"};
   Start(keep);
   Sql("UPDATE mirrors SET http_url = NULL WHERE name = 'fra1'");
@@ -411,14 +411,14 @@ TEST_F(RedirectorTest, ReloadOnHupLosesNoRequest) {
   for (pid_t p : before) EXPECT_EQ(std::count(after.begin(), after.end(), p), 0);
 
   // A broken file on reload: reported, and the running configuration stays.
-  testing::WriteFile(stack_->config_path(), "[redirector]\nworkers = lots\n");
+  test::WriteFile(stack_->config_path(), "[redirector]\nworkers = lots\n");
   ASSERT_TRUE(stack_->SignalRedirector(SIGHUP).ok());
   EXPECT_TRUE(Eventually([&] { return stack_->redirector_log().find("reload failed") != std::string::npos; }));
   EXPECT_EQ(Get(kFile, kDe).status, 302);
 }
 
 TEST_F(RedirectorTest, GracefulStopRemovesSocketAndPidfile) {
-  std::string pidfile = testing::ReadFile(stack_->config_path());
+  std::string pidfile = test::ReadFile(stack_->config_path());
   ASSERT_TRUE(stack_->SignalRedirector(SIGQUIT).ok());
   int code = -1;
   ASSERT_TRUE(stack_->WaitRedirector(10000, &code).ok());
@@ -433,22 +433,22 @@ TEST_F(RedirectorTest, GracefulStopRemovesSocketAndPidfile) {
 }
 
 TEST_F(RedirectorTest, Usr1ReopensTheLogAfterRotation) {
-  testing::TempDir logs;
+  test::TempDir logs;
   Start({2, {"[log]", "file = " + (logs / "redirector.log")}});
-  EXPECT_TRUE(Eventually([&] { return testing::ReadFile(logs / "redirector.log").find("ready") != std::string::npos; }));
+  EXPECT_TRUE(Eventually([&] { return test::ReadFile(logs / "redirector.log").find("ready") != std::string::npos; }));
   ASSERT_EQ(rename((logs / "redirector.log").c_str(), (logs / "redirector.log.1").c_str()), 0);
   ASSERT_TRUE(stack_->SignalRedirector(SIGUSR1).ok());
-  EXPECT_TRUE(Eventually([&] { return testing::ReadFile(logs / "redirector.log").find("log reopened") != std::string::npos; }));
+  EXPECT_TRUE(Eventually([&] { return test::ReadFile(logs / "redirector.log").find("log reopened") != std::string::npos; }));
   kill(stack_->WorkerPids().at(0), SIGKILL);  // the master logs the restart to the new file
-  EXPECT_TRUE(Eventually([&] { return testing::ReadFile(logs / "redirector.log").find("restarting it") != std::string::npos; }));
-  EXPECT_EQ(testing::ReadFile(logs / "redirector.log.1").find("restarting it"), std::string::npos);
+  EXPECT_TRUE(Eventually([&] { return test::ReadFile(logs / "redirector.log").find("restarting it") != std::string::npos; }));
+  EXPECT_EQ(test::ReadFile(logs / "redirector.log.1").find("restarting it"), std::string::npos);
   EXPECT_EQ(Get(kFile, kDe).status, 302);
 }
 
 TEST_F(RedirectorTest, KeepsAnsweringWhilePostgresIsAway) {
   ASSERT_EQ(Get(kFile, kDe).status, 302);  // cached now in some worker
   ASSERT_EQ(Get(kFile, kDe).status, 302);
-  testing::SharedCluster()->Stop();
+  test::SharedCluster()->Stop();
   int redirects = 0;
   for (int i = 0; i < 20; ++i) {
     HttpResponse r = Get(kFile, kDe);
@@ -467,7 +467,7 @@ TEST_F(RedirectorTest, KeepsAnsweringWhilePostgresIsAway) {
     return r.status == 302 && r.Header("X-Waymark-Mirror") == "fallback; reason=inventory unavailable";
   })) << last;
   for (int i = 0; i < 10; ++i) EXPECT_NE(Get("/releases/never-seen.deb", kDe).status, 500);
-  Status s = testing::SharedCluster()->Start();
+  Status s = test::SharedCluster()->Start();
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_TRUE(Eventually([&] { return Get("/releases/never-seen.deb", kDe).status == 404; }))
       << "workers reconnect by themselves";
@@ -475,17 +475,17 @@ TEST_F(RedirectorTest, KeepsAnsweringWhilePostgresIsAway) {
 }
 
 TEST(RedirectorCommandLine, TestConfigReportsProblems) {
-  testing::TempDir dir;
-  testing::WriteFile(dir / "bad.conf", "[redirector]\nworkers = 0\n");
-  CommandResult r = testing::RunBinary("waymark-redirector", {"-t", "-c", dir / "bad.conf"});
+  test::TempDir dir;
+  test::WriteFile(dir / "bad.conf", "[redirector]\nworkers = 0\n");
+  CommandResult r = test::RunBinary("waymark-redirector", {"-t", "-c", dir / "bad.conf"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("bad.conf:2"), std::string::npos) << r.err;
-  testing::WriteFile(dir / "nodb.conf",
+  test::WriteFile(dir / "nodb.conf",
                      "[database]\ndsn = host=" + dir.path() + " dbname=nothing connect_timeout=2\n");
-  r = testing::RunBinary("waymark-redirector", {"--test-config", "-c", dir / "nodb.conf"});
+  r = test::RunBinary("waymark-redirector", {"--test-config", "-c", dir / "nodb.conf"});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("cannot connect to PostgreSQL"), std::string::npos) << r.err;
-  r = testing::RunBinary("waymark-redirector", {"--help"});
+  r = test::RunBinary("waymark-redirector", {"--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("--test-config"), std::string::npos);
 }

@@ -15,9 +15,9 @@
 namespace waymark {
 namespace {
 
-using testing::WriteFile;
+using test::WriteFile;
 
-class ScanHttpTest : public testing::ScanFixture {
+class ScanHttpTest : public test::ScanFixture {
  protected:
   ScanHttpTest() : ScanFixture("[scan]\nio_timeout = 5s\nconnect_timeout = 5s\n") {}
 
@@ -29,11 +29,11 @@ class ScanHttpTest : public testing::ScanFixture {
     Put(repo_, "pub/deep/er/file name.txt", "spaces & more\n", kT);
     CommandResult r = ScanRepository();
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    port_ = testing::FreePort();
+    port_ = test::FreePort();
   }
 
   void StartNginx(const std::string& locations) {
-    Status s = testing::NginxServer::Start(
+    Status s = test::NginxServer::Start(
         "server { listen 127.0.0.1:" + std::to_string(port_) + "; " + locations + " }", &nginx_);
     ASSERT_TRUE(s.ok()) << s.message();
   }
@@ -49,7 +49,7 @@ class ScanHttpTest : public testing::ScanFixture {
   }
 
   int port_ = 0;
-  std::unique_ptr<testing::NginxServer> nginx_;
+  std::unique_ptr<test::NginxServer> nginx_;
 };
 
 TEST_F(ScanHttpTest, NginxAutoindexWithExactAndRoundedSizes) {
@@ -126,8 +126,8 @@ TEST_F(ScanHttpTest, RsyncNamesThatCannotBeServedAreRejected) {
   Put(m, "pub/app-1.0.tar.gz", std::string(3000, 'a'), kT);
   Put(m, "pub/evil\nname", "x", kT);
   Put(m, "pub/esc\x1b[31m", "x", kT);
-  std::unique_ptr<testing::RsyncDaemon> rsyncd;
-  ASSERT_TRUE(testing::RsyncDaemon::Start({{"pub", m, "", ""}}, &rsyncd).ok());
+  std::unique_ptr<test::RsyncDaemon> rsyncd;
+  ASSERT_TRUE(test::RsyncDaemon::Start({{"pub", m, "", ""}}, &rsyncd).ok());
   AddMirror("r1", "http://r1.example.org/", {"--rsync", rsyncd->Url("pub")});
   CommandResult r = Scan({"r1"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -29,11 +29,11 @@
 namespace waymark {
 namespace {
 
-using testing::RunBinary;
-using testing::SharedCluster;
-using testing::WriteFile;
+using test::RunBinary;
+using test::SharedCluster;
+using test::WriteFile;
 
-class ScanMirrorTest : public testing::ScanFixture {
+class ScanMirrorTest : public test::ScanFixture {
  protected:
   ScanMirrorTest()
       : ScanFixture("[scan]\nmtime_tolerance = 5m\nio_timeout = 10s\nconnect_timeout = 5s\n") {}
@@ -80,8 +80,8 @@ TEST_F(ScanMirrorTest, FullAndPartialMirrorsOverRsync) {
   Put(part, "pub/app-1.1.tar.gz", std::string(4000, 'b'), kT - 86400);  // a day older
   Put(part, "dists/stable/Release", "Suite: stable\n", kT - 3600);      // an hour older
   Put(part, "pub/extra.txt", "not in the inventory", kT);
-  std::unique_ptr<testing::RsyncDaemon> rsyncd;
-  Status s = testing::RsyncDaemon::Start({{"full", full, "", ""}, {"part", part, "", ""}}, &rsyncd);
+  std::unique_ptr<test::RsyncDaemon> rsyncd;
+  Status s = test::RsyncDaemon::Start({{"full", full, "", ""}, {"part", part, "", ""}}, &rsyncd);
   ASSERT_TRUE(s.ok()) << s.message();
   AddMirror("full1", rsyncd->Url("full"));
   AddMirror("part1", rsyncd->Url("part"));
@@ -122,8 +122,8 @@ TEST_F(ScanMirrorTest, FullAndPartialMirrorsOverRsync) {
 
 TEST_F(ScanMirrorTest, RemovedFileAndUnchangedListing) {
   std::string m = CopyOfRepo("m");
-  std::unique_ptr<testing::RsyncDaemon> rsyncd;
-  ASSERT_TRUE(testing::RsyncDaemon::Start({{"pub", m, "", ""}}, &rsyncd).ok());
+  std::unique_ptr<test::RsyncDaemon> rsyncd;
+  ASSERT_TRUE(test::RsyncDaemon::Start({{"pub", m, "", ""}}, &rsyncd).ok());
   AddMirror("m1", rsyncd->Url("pub"));
   ASSERT_EQ(Scan({"m1"}).exit_code, 0);
   EXPECT_EQ(Holds("m1"), "dists/stable/Release,pub/app-1.0.tar.gz,pub/app-1.1.tar.gz\n");
@@ -150,8 +150,8 @@ TEST_F(ScanMirrorTest, RemovedFileAndUnchangedListing) {
 
 TEST_F(ScanMirrorTest, MirrorThatIsDownKeepsItsLastListing) {
   std::string m = CopyOfRepo("m");
-  std::unique_ptr<testing::RsyncDaemon> rsyncd;
-  ASSERT_TRUE(testing::RsyncDaemon::Start({{"pub", m, "", ""}}, &rsyncd).ok());
+  std::unique_ptr<test::RsyncDaemon> rsyncd;
+  ASSERT_TRUE(test::RsyncDaemon::Start({{"pub", m, "", ""}}, &rsyncd).ok());
   AddMirror("m1", rsyncd->Url("pub"));
   AddMirror("nourl", "");
   ASSERT_EQ(Scan({"m1"}).exit_code, 0);
@@ -181,8 +181,8 @@ TEST_F(ScanMirrorTest, MirrorThatIsDownKeepsItsLastListing) {
 
 TEST_F(ScanMirrorTest, PasswordProtectedModule) {
   std::string m = CopyOfRepo("m");
-  std::unique_ptr<testing::RsyncDaemon> rsyncd;
-  ASSERT_TRUE(testing::RsyncDaemon::Start({{"sec", m, "mirror", "s3cr3t-pw"}}, &rsyncd).ok());
+  std::unique_ptr<test::RsyncDaemon> rsyncd;
+  ASSERT_TRUE(test::RsyncDaemon::Start({{"sec", m, "mirror", "s3cr3t-pw"}}, &rsyncd).ok());
   std::string url = rsyncd->Url("sec");
   AddMirror("good", "rsync://mirror:s3cr3t-pw@" + url.substr(8));
   AddMirror("bad", "rsync://mirror:wr0ng-pw@" + url.substr(8));
@@ -201,8 +201,8 @@ TEST_F(ScanMirrorTest, PasswordProtectedModule) {
 
 TEST_F(ScanMirrorTest, ConcurrentScanOfOneMirrorIsRefused) {
   std::string m = CopyOfRepo("m");
-  std::unique_ptr<testing::RsyncDaemon> rsyncd;
-  ASSERT_TRUE(testing::RsyncDaemon::Start({{"pub", m, "", ""}}, &rsyncd).ok());
+  std::unique_ptr<test::RsyncDaemon> rsyncd;
+  ASSERT_TRUE(test::RsyncDaemon::Start({{"pub", m, "", ""}}, &rsyncd).ok());
   AddMirror("m1", rsyncd->Url("pub"));
   int id = std::stoi(Query("SELECT id FROM mirrors WHERE name = 'm1'"));
   pqxx::connection holder(dsn_);
@@ -228,11 +228,11 @@ namespace {
 TEST_F(ScanMirrorTest, FtpMirrorAndProtocolOrder) {
   std::string m = CopyOfRepo("m");
   Put(m, "pub/app-1.0.tar.gz", std::string(2000, 'a'), kT);  // wrong size
-  std::unique_ptr<testing::FtpServer> ftpd;
-  Status s = testing::FtpServer::Start(m, &ftpd);
+  std::unique_ptr<test::FtpServer> ftpd;
+  Status s = test::FtpServer::Start(m, &ftpd);
   ASSERT_TRUE(s.ok()) << s.message();
   // rsync first, but nothing listens there: FTP lists instead.
-  int dead = testing::FreePort();
+  int dead = test::FreePort();
   AddMirror("f1", "rsync://127.0.0.1:" + std::to_string(dead) + "/pub/",
             {"--ftp", ftpd->Url("")});
   CommandResult r = Scan({"f1"});
@@ -264,21 +264,21 @@ TEST_F(ScanMirrorTest, FileListAndShowSayWhoHoldsAFileAndWhyNot) {
   Put(part, "pub/app-1.1.tar.gz", std::string(4000, 'b'), kT - 86400);
   ASSERT_EQ(symlink("app-1.1.tar.gz", (repo_ + "/pub/latest.tar.gz").c_str()), 0);
   ASSERT_EQ(ScanRepository().exit_code, 0);
-  std::unique_ptr<testing::RsyncDaemon> rsyncd;
+  std::unique_ptr<test::RsyncDaemon> rsyncd;
   ASSERT_TRUE(
-      testing::RsyncDaemon::Start({{"full", full, "", ""}, {"part", part, "", ""}}, &rsyncd).ok());
+      test::RsyncDaemon::Start({{"full", full, "", ""}, {"part", part, "", ""}}, &rsyncd).ok());
   AddMirror("full1", rsyncd->Url("full"));
   AddMirror("part1", rsyncd->Url("part"));
   AddMirror("zzz-new", rsyncd->Url("part"));
   ASSERT_EQ(Scan({"full1", "part1"}).exit_code, 0);
 
-  CommandResult r = testing::RunWaymark({"-c", config_, "file", "list", "pub/"});
+  CommandResult r = test::RunWaymark({"-c", config_, "file", "list", "pub/"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
             "PATH                SIZE  MTIME (UTC)          MIRRORS\n"
             "pub/app-1.0.tar.gz  3000  2026-01-01 00:00:00  1\n"
             "pub/app-1.1.tar.gz  4000  2026-01-01 00:00:00  1\n");
-  r = testing::RunWaymark({"-c", config_, "file", "show", "/pub/latest.tar.gz"});
+  r = test::RunWaymark({"-c", config_, "file", "show", "/pub/latest.tar.gz"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("path:      pub/app-1.1.tar.gz\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("aliases:   pub/latest.tar.gz\n"), std::string::npos) << r.out;
@@ -290,14 +290,14 @@ TEST_F(ScanMirrorTest, FileListAndShowSayWhoHoldsAFileAndWhyNot) {
                        "zzz-new  no       never scanned  -            -\n"),
             std::string::npos)
       << r.out;
-  r = testing::RunWaymark({"-c", config_, "file", "show", "pub/app-1.0.tar.gz", "--json"});
+  r = test::RunWaymark({"-c", config_, "file", "show", "pub/app-1.0.tar.gz", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("\"state\": \"wrong size\""), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"mirror_size\": 2999"), std::string::npos) << r.out;
   // A file the part mirror simply lacks.
-  r = testing::RunWaymark({"-c", config_, "file", "show", "dists/stable/Release"});
+  r = test::RunWaymark({"-c", config_, "file", "show", "dists/stable/Release"});
   EXPECT_NE(r.out.find("part1    no       missing"), std::string::npos) << r.out;
-  r = testing::RunWaymark({"-c", config_, "file", "show", "nope"});
+  r = test::RunWaymark({"-c", config_, "file", "show", "nope"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "waymark: file 'nope' is not in the inventory\n");
 }
@@ -343,10 +343,10 @@ TEST_F(ScanMirrorTest, ScansRunAsTheScannerRole) {
                             "waymark_scanner; END IF; END $$")
                   .ok());
   std::string m = CopyOfRepo("m");
-  std::unique_ptr<testing::RsyncDaemon> rsyncd;
-  ASSERT_TRUE(testing::RsyncDaemon::Start({{"pub", m, "", ""}}, &rsyncd).ok());
+  std::unique_ptr<test::RsyncDaemon> rsyncd;
+  ASSERT_TRUE(test::RsyncDaemon::Start({{"pub", m, "", ""}}, &rsyncd).ok());
   AddMirror("m1", rsyncd->Url("pub"));
-  AddMirror("m2", "rsync://127.0.0.1:" + std::to_string(testing::FreePort()) + "/none/");
+  AddMirror("m2", "rsync://127.0.0.1:" + std::to_string(test::FreePort()) + "/none/");
   std::string as_scanner = dsn_;
   size_t user = as_scanner.find("user=postgres");
   ASSERT_NE(user, std::string::npos) << dsn_;
@@ -380,11 +380,11 @@ namespace {
 
 TEST_F(ScanMirrorTest, PerMirrorProtocolOrder) {
   std::string m = CopyOfRepo("m");
-  std::unique_ptr<testing::FtpServer> ftpd;
-  ASSERT_TRUE(testing::FtpServer::Start(m, &ftpd).ok());
-  int dead = testing::FreePort();
+  std::unique_ptr<test::FtpServer> ftpd;
+  ASSERT_TRUE(test::FtpServer::Start(m, &ftpd).ok());
+  int dead = test::FreePort();
   std::string rsync = "rsync://127.0.0.1:" + std::to_string(dead) + "/pub/";
-  CommandResult r = testing::RunWaymark({"-c", config_, "mirror", "add", "f1", "--no-geoip",
+  CommandResult r = test::RunWaymark({"-c", config_, "mirror", "add", "f1", "--no-geoip",
                                          "--http", "http://f1.example.org/", "--rsync", rsync,
                                          "--ftp", ftpd->Url(""), "--scan-protocols", "rsync,rsync"});
   EXPECT_EQ(r.exit_code, 2);
@@ -392,13 +392,13 @@ TEST_F(ScanMirrorTest, PerMirrorProtocolOrder) {
             "waymark: --scan-protocols: 'rsync,rsync' is not a list of rsync, ftp and http, each "
             "at most once\n");
   AddMirror("f1", rsync, {"--ftp", ftpd->Url(""), "--scan-protocols", "FTP,rsync"});
-  r = testing::RunWaymark({"-c", config_, "mirror", "show", "f1"});
+  r = test::RunWaymark({"-c", config_, "mirror", "show", "f1"});
   EXPECT_NE(r.out.find("\nscan:          ftp,rsync\n"), std::string::npos) << r.out;
   r = Scan({"f1"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("f1: ok over ftp"), std::string::npos) << r.out;
   EXPECT_EQ(r.err, "");  // rsync, first by default, was not tried
-  ASSERT_EQ(testing::RunWaymark({"-c", config_, "mirror", "edit", "f1", "--scan-protocols", ""})
+  ASSERT_EQ(test::RunWaymark({"-c", config_, "mirror", "edit", "f1", "--scan-protocols", ""})
                 .exit_code,
             0);
   EXPECT_EQ(Query("SELECT scan_protocols IS NULL FROM mirrors"), "t\n");
@@ -411,7 +411,7 @@ namespace waymark {
 namespace {
 
 std::string ReadProcFile(const std::string& path) {
-  std::string s = testing::ReadFile(path);
+  std::string s = test::ReadFile(path);
   for (char& c : s)
     if (c == '\0') c = ' ';
   return s;
@@ -520,8 +520,8 @@ TEST_F(ScanMirrorTest, FtpNamesWithControlBytes) {
   std::string m = CopyOfRepo("m");
   Put(m, "pub/evil\nname", "x", kT);
   Put(m, "pub/bell\x07", "x", kT);
-  std::unique_ptr<testing::FtpServer> ftpd;
-  ASSERT_TRUE(testing::FtpServer::Start(m, &ftpd).ok());
+  std::unique_ptr<test::FtpServer> ftpd;
+  ASSERT_TRUE(test::FtpServer::Start(m, &ftpd).ok());
   AddMirror("f1", "", {"--ftp", ftpd->Url("")});
   CommandResult r = Scan({"f1"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;

@@ -19,11 +19,11 @@
 namespace waymark {
 namespace {
 
-using testing::RunBinary;
-using testing::SharedCluster;
-using testing::WriteFile;
+using test::RunBinary;
+using test::SharedCluster;
+using test::WriteFile;
 
-class ScanRepositoryTest : public testing::ScanFixture {
+class ScanRepositoryTest : public test::ScanFixture {
  protected:
   ScanRepositoryTest() : ScanFixture("piece_size = 1K\n") {}
 

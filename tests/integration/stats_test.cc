@@ -20,7 +20,7 @@
 namespace waymark {
 namespace {
 
-using testing::RedirectorStack;
+using test::RedirectorStack;
 
 class StatsTest : public ::testing::Test {
  protected:
@@ -256,7 +256,7 @@ TEST_F(StatsTest, MergeFoldsPendingCountsIntoDailyRowsLosingNone) {
 }
 
 TEST_F(StatsTest, EveryReportRunsWithPsql) {
-  std::string dir = testing::SourceDir() + "/sql/reports";
+  std::string dir = test::SourceDir() + "/sql/reports";
   std::vector<std::string> reports;
   if (DIR* d = opendir(dir.c_str())) {
     while (dirent* e = readdir(d)) {
@@ -268,9 +268,9 @@ TEST_F(StatsTest, EveryReportRunsWithPsql) {
   std::sort(reports.begin(), reports.end());
   ASSERT_GE(reports.size(), 7u);
   for (const std::string& name : reports) {
-    std::string head = testing::ReadFile(dir + "/" + name).substr(0, 3);
+    std::string head = test::ReadFile(dir + "/" + name).substr(0, 3);
     EXPECT_EQ(head, "-- ") << name << " starts with a comment saying what it answers";
-    EXPECT_NE(testing::ReadFile(dir + "/" + name).find("psql -d waymark -f " + name), std::string::npos)
+    EXPECT_NE(test::ReadFile(dir + "/" + name).find("psql -d waymark -f " + name), std::string::npos)
         << name << " says how to run it";
     SubprocessOptions o;
     o.argv = {"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", stack_->dsn(), "-f", dir + "/" + name};

@@ -24,21 +24,21 @@
 namespace waymark {
 namespace {
 
-using testing::NginxServer;
-using testing::RedirectorStack;
+using test::NginxServer;
+using test::RedirectorStack;
 
 long long Now() { return static_cast<long long>(std::time(nullptr)); }
 
 class TraceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    testing::StackOptions o;
+    test::StackOptions o;
     // Short timeouts for the tests (the command line may still override).
     o.redirector_config = {"[trace]", "timeout = 5", "connect_timeout = 2"};
     Status s = RedirectorStack::Create(o, &stack_);
     ASSERT_TRUE(s.ok()) << s.message();
     origin_ = Now();
-    testing::WriteFile(stack_->repository() + "/mirrorsync", std::to_string(origin_) + "\n");
+    test::WriteFile(stack_->repository() + "/mirrorsync", std::to_string(origin_) + "\n");
     s = Database::Connect(stack_->dsn(), &db_);
     ASSERT_TRUE(s.ok()) << s.message();
   }
@@ -51,7 +51,7 @@ class TraceTest : public ::testing::Test {
   std::string Www(const std::string& rel) const { return nginx_->dir() + "/www/" + rel; }
   // A mirror's copy of the trace file, `age` seconds behind the origin's.
   void WriteTrace(const std::string& mirror, long long age) {
-    testing::WriteFile(Www(mirror + "/mirrorsync"), std::to_string(origin_ - age) + "\n");
+    test::WriteFile(Www(mirror + "/mirrorsync"), std::to_string(origin_ - age) + "\n");
   }
 
   void AddMirror(const std::string& name, std::vector<std::string> args) {
@@ -66,7 +66,7 @@ class TraceTest : public ::testing::Test {
   CommandResult Trace(std::vector<std::string> args) {
     std::vector<std::string> all = {"-c", stack_->config_path()};
     all.insert(all.end(), args.begin(), args.end());
-    return testing::RunBinary("waymark-trace", all);
+    return test::RunBinary("waymark-trace", all);
   }
 
   // The first column of the first row, "NULL" for null, "" for no row.
@@ -105,7 +105,7 @@ class TraceTest : public ::testing::Test {
 };
 
 TEST_F(TraceTest, MirrorThatStopsAnsweringGoesDownAfterNChecksAndUpAfterM) {
-  int port = testing::FreePort();
+  int port = test::FreePort();
   std::string conf = "server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www; }";
   StartMirrors(conf);
   WriteTrace("m1", 30);
@@ -190,7 +190,7 @@ TEST_F(TraceTest, SilentMirrorTimesOut) {
   // While one run waits on the silent mirror, a second one refuses to run:
   // both would count the same failures.
   SubprocessOptions o;
-  o.argv = {testing::BinaryPath("waymark-trace"), "-c", stack_->config_path(),
+  o.argv = {test::BinaryPath("waymark-trace"), "-c", stack_->config_path(),
             "--trace.timeout=3", "mute"};
   o.env = {"WAYMARK_CONFIG="};
   o.capture_output = true;
@@ -212,7 +212,7 @@ TEST_F(TraceTest, SilentMirrorTimesOut) {
 }
 
 TEST_F(TraceTest, TraceFormatsAndBadTraceFiles) {
-  int port = testing::FreePort();
+  int port = test::FreePort();
   StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www; }");
   std::string base = "http://127.0.0.1:" + std::to_string(port) + "/";
   // Debian's format: a `date -u` line, two minutes old.
@@ -221,13 +221,13 @@ TEST_F(TraceTest, TraceFormatsAndBadTraceFiles) {
   std::tm tm{};
   gmtime_r(&t, &tm);
   std::strftime(debian, sizeof debian, "%a %b %e %H:%M:%S UTC %Y\nDate: whatever\n", &tm);
-  testing::WriteFile(Www("deb/mirrorsync"), debian);
-  testing::WriteFile(Www("garbage/mirrorsync"), "<html>oops</html>\n");
-  testing::WriteFile(Www("empty/mirrorsync"), "");
-  testing::WriteFile(Www("future/mirrorsync"), std::to_string(Now() + 7200) + "\n");
-  testing::WriteFile(Www("none/.keep"), "");
+  test::WriteFile(Www("deb/mirrorsync"), debian);
+  test::WriteFile(Www("garbage/mirrorsync"), "<html>oops</html>\n");
+  test::WriteFile(Www("empty/mirrorsync"), "");
+  test::WriteFile(Www("future/mirrorsync"), std::to_string(Now() + 7200) + "\n");
+  test::WriteFile(Www("none/.keep"), "");
   // Quotes, backslashes, braces and commas survive the trip to the database.
-  testing::WriteFile(Www("quotes/mirrorsync"), "a \"b\" \\ {c}, d\n");
+  test::WriteFile(Www("quotes/mirrorsync"), "a \"b\" \\ {c}, d\n");
   for (const char* m : {"deb", "garbage", "empty", "future", "none", "quotes"})
     AddMirror(m, {"--http", base + m + "/"});
 
@@ -265,8 +265,8 @@ TEST_F(TraceTest, TraceFormatsAndBadTraceFiles) {
 }
 
 TEST_F(TraceTest, HttpsMirrorNeedsItsCa) {
-  int port = testing::FreePort();
-  testing::TempDir tls;
+  int port = test::FreePort();
+  test::TempDir tls;
   SubprocessOptions o;
   o.argv = {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
@@ -292,7 +292,7 @@ TEST_F(TraceTest, HttpsMirrorNeedsItsCa) {
   EXPECT_EQ(r.err, "waymark-trace: trace.ca_file: cannot read " + (tls / "missing.pem") +
                        ": No such file or directory\n");
   // Not a certificate: HTTPS checks fail with the reason.
-  testing::WriteFile(tls / "junk.pem", "junk\n");
+  test::WriteFile(tls / "junk.pem", "junk\n");
   r = Trace({"s", "--trace.ca_file=" + (tls / "junk.pem")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(Health("s", "https", 4),
@@ -305,7 +305,7 @@ TEST_F(TraceTest, HttpsMirrorNeedsItsCa) {
 }
 
 TEST_F(TraceTest, EachIpFamilyIsCheckedOnItsOwn) {
-  int p4 = testing::FreePort(), p6 = testing::FreePort();
+  int p4 = test::FreePort(), p6 = test::FreePort();
   StartMirrors("server { listen [::1]:" + std::to_string(p6) + "; root @DIR@/www; }\n"
                "server { listen 127.0.0.1:" + std::to_string(p4) + "; root @DIR@/www; }");
   WriteTrace("v6", 20);
@@ -329,7 +329,7 @@ TEST_F(TraceTest, EachIpFamilyIsCheckedOnItsOwn) {
 // to mail about.
 TEST_F(TraceTest, HostWithoutIpv6IsNotOfferedOverIpv6) {
   std::string name;
-  std::istringstream hosts(testing::ReadFile("/etc/hosts"));
+  std::istringstream hosts(test::ReadFile("/etc/hosts"));
   std::string line;
   while (name.empty() && std::getline(hosts, line)) {
     std::istringstream words(line);
@@ -349,7 +349,7 @@ TEST_F(TraceTest, HostWithoutIpv6IsNotOfferedOverIpv6) {
     }
   }
   if (name.empty()) GTEST_SKIP() << "no IPv4-only loopback name in /etc/hosts";
-  int p4 = testing::FreePort();
+  int p4 = test::FreePort();
   StartMirrors("server { listen 127.0.0.1:" + std::to_string(p4) + "; root @DIR@/www; }");
   WriteTrace("v4only", 20);
   AddMirror("v4only", {"--http", "http://" + name + ":" + std::to_string(p4) + "/v4only/"});
@@ -360,7 +360,7 @@ TEST_F(TraceTest, HostWithoutIpv6IsNotOfferedOverIpv6) {
 }
 
 TEST_F(TraceTest, RedirectingMirrorFailsUnlessAllowed) {
-  int port = testing::FreePort();
+  int port = test::FreePort();
   std::string base = "http://127.0.0.1:" + std::to_string(port);
   StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www;\n"
                "  location /hop/ { return 302 " + base + "/real$uri; } }");
@@ -383,7 +383,7 @@ TEST_F(TraceTest, RedirectingMirrorFailsUnlessAllowed) {
 }
 
 TEST_F(TraceTest, ProbeCatchesALyingMirror) {
-  int port = testing::FreePort();
+  int port = test::FreePort();
   StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www; }");
   WriteTrace("liar", 10);
   AddMirror("liar", {"--http", "http://127.0.0.1:" + std::to_string(port) + "/liar/"});
@@ -397,9 +397,9 @@ TEST_F(TraceTest, ProbeCatchesALyingMirror) {
       SELECT 0, id, set_bit(set_bit(set_bit(decode(repeat('00', 1024), 'hex'), 0, 1), 1, 1), 2, 1)
         FROM mirrors;
   )SQL");
-  testing::WriteFile(Www("liar/pool/a.deb"), "aaaaa");
-  testing::WriteFile(Www("liar/pool/b.deb"), "bbbbbbb");
-  testing::WriteFile(Www("liar/pool/c d.deb"), "ccc");
+  test::WriteFile(Www("liar/pool/a.deb"), "aaaaa");
+  test::WriteFile(Www("liar/pool/b.deb"), "bbbbbbb");
+  test::WriteFile(Www("liar/pool/c d.deb"), "ccc");
   std::vector<std::string> args = {"liar", "--trace.probe_files=5", "--trace.fail_after=1",
                                    "--trace.recover_after=1"};
   CommandResult r = Trace(args);
@@ -412,13 +412,13 @@ TEST_F(TraceTest, ProbeCatchesALyingMirror) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(Health("liar", "http", 4), "false|lying mirror: pool/b.deb is missing (HTTP 404)|1|0");
 
-  testing::WriteFile(Www("liar/pool/b.deb"), "bbbbbbb");
-  testing::WriteFile(Www("liar/pool/c d.deb"), "cccc");
+  test::WriteFile(Www("liar/pool/b.deb"), "bbbbbbb");
+  test::WriteFile(Www("liar/pool/c d.deb"), "cccc");
   r = Trace(args);
   EXPECT_EQ(Health("liar", "http", 4),
             "false|lying mirror: pool/c d.deb has Content-Length 4, the inventory says 3|2|0");
 
-  testing::WriteFile(Www("liar/pool/c d.deb"), "ccc");
+  test::WriteFile(Www("liar/pool/c d.deb"), "ccc");
   r = Trace(args);
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(Health("liar", "http", 4), "true||0|1");
@@ -429,7 +429,7 @@ TEST_F(TraceTest, ProbeCatchesALyingMirror) {
 }
 
 TEST_F(TraceTest, StaleMirrorIsNoLongerChosenByTheRedirector) {
-  int port = testing::FreePort();
+  int port = test::FreePort();
   StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www; }");
   std::string base = "http://127.0.0.1:" + std::to_string(port) + "/";
   WriteTrace("near", 60);
@@ -441,7 +441,7 @@ TEST_F(TraceTest, StaleMirrorIsNoLongerChosenByTheRedirector) {
     INSERT INTO mirror_files (chunk, mirror_id, bits)
       SELECT 0, id, set_bit(decode(repeat('00', 1024), 'hex'), 5, 1) FROM mirrors;
   )SQL");
-  testing::WriteFile(stack_->repository() + "/releases/x.iso", std::string(100000, 'x'));
+  test::WriteFile(stack_->repository() + "/releases/x.iso", std::string(100000, 'x'));
   CommandResult r = Trace({"--all"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   ASSERT_TRUE(stack_->Serve().ok());
@@ -490,7 +490,7 @@ TEST_F(TraceTest, StampAndCommandLine) {
   CommandResult r = Trace({"--stamp"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
-  std::string content = testing::ReadFile(trace);
+  std::string content = test::ReadFile(trace);
   long long t = std::stoll(content);
   EXPECT_GE(t, before);
   EXPECT_LE(t, Now());
@@ -519,7 +519,7 @@ TEST_F(TraceTest, StampAndCommandLine) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("no mirrors to check"), std::string::npos);
   // The stamp job stopped: every lag would be measured against an old time.
-  testing::WriteFile(trace, std::to_string(Now() - 7300) + "\n");
+  test::WriteFile(trace, std::to_string(Now() - 7300) + "\n");
   r = Trace({"--all", "-q"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out.rfind("warning: the origin's trace file is 73", 0), 0u) << r.out;
@@ -539,7 +539,7 @@ TEST_F(TraceTest, StampAndCommandLine) {
 }
 
 TEST_F(TraceTest, ExportMirmonAndJsonWithoutSecrets) {
-  int port = testing::FreePort();
+  int port = test::FreePort();
   StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www; }");
   std::string base = "http://127.0.0.1:" + std::to_string(port) + "/";
   WriteTrace("pub", 42);
@@ -585,10 +585,10 @@ TEST_F(TraceTest, ExportMirmonAndJsonWithoutSecrets) {
 
 TEST_F(TraceTest, RunsWithTheTraceRoleOnly) {
   // sql/roles.sql's waymark_trace is all the checker needs.
-  int port = testing::FreePort();
+  int port = test::FreePort();
   StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www; }");
   WriteTrace("r1", 5);
-  testing::WriteFile(Www("r1/pool/a.deb"), "aaaaa");
+  test::WriteFile(Www("r1/pool/a.deb"), "aaaaa");
   AddMirror("r1", {"--http", "http://127.0.0.1:" + std::to_string(port) + "/r1/"});
   Query(R"SQL(
     DO $$ BEGIN

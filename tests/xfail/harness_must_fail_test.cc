@@ -19,9 +19,9 @@ namespace waymark {
 namespace {
 
 TEST(HarnessMustFail, WrongMirrorCountIsCaught) {
-  std::string dsn = testing::SharedCluster()->CreateDatabase();
-  ASSERT_EQ(testing::RunWaymark({"db", "init", "--database.dsn=" + dsn}).exit_code, 0);
-  ASSERT_EQ(testing::RunWaymark({"mirror", "add", "fra1", "--https", "https://fra1.example.org/",
+  std::string dsn = test::SharedCluster()->CreateDatabase();
+  ASSERT_EQ(test::RunWaymark({"db", "init", "--database.dsn=" + dsn}).exit_code, 0);
+  ASSERT_EQ(test::RunWaymark({"mirror", "add", "fra1", "--https", "https://fra1.example.org/",
                                  "--database.dsn=" + dsn})
                 .exit_code,
             0);
