@@ -38,6 +38,14 @@ bool ParseInt64(std::string_view s, long long* out);
 // The value of one hexadecimal digit (either case), -1 for any other byte.
 int HexValue(char c);
 
+// The length (1 to 4) of the well-formed UTF-8 sequence at s[i], 0 when
+// the bytes there are not one (a stray continuation byte, an overlong
+// form, a surrogate, past U+10FFFF, or cut short): what PostgreSQL's
+// UTF8 encoding accepts.
+size_t Utf8SequenceLength(std::string_view s, size_t i);
+// True when all of `s` is well-formed UTF-8.
+bool IsValidUtf8(std::string_view s);
+
 }  // namespace waymark
 
 #endif  // WAYMARK_CORE_STRINGS_H_

@@ -35,5 +35,28 @@ TEST(StringsTest, SplitAndJoin) {
   EXPECT_EQ(Trim("  x \n"), "x");
 }
 
+TEST(Utf8, WellFormedAndNot) {
+  const struct {
+    std::string in;
+    bool valid;
+  } cases[] = {
+      {"", true},
+      {"plain ascii/path.iso", true},
+      {"caf\xc3\xa9", true},                 // U+00E9
+      {"\xe2\x82\xac", true},                 // U+20AC
+      {"\xf0\x9f\x93\xa6", true},             // U+1F4E6
+      {"\xef\xbf\xbe", true},                 // U+FFFE: UTF-8, if not XML
+      {"caf\xe9", false},                     // Latin-1
+      {"\x80", false},                        // a stray continuation byte
+      {"\xc0\xaf", false},                    // overlong '/'
+      {"\xe0\x80\xaf", false},                // overlong, three bytes
+      {"\xed\xa0\x80", false},                // a surrogate
+      {"\xf4\x90\x80\x80", false},            // past U+10FFFF
+      {"\xe2\x82", false},                    // cut short
+      {"\xff", false},
+  };
+  for (const auto& c : cases) EXPECT_EQ(IsValidUtf8(c.in), c.valid) << Printable(c.in);
+}
+
 }  // namespace
 }  // namespace waymark

@@ -105,6 +105,9 @@ std::string CheckListingPath(std::string_view path) {
     if (c == 0) return "name with NUL";
     if (c < 0x20 || c == 0x7f) return "name with a control character";
   }
+  // The inventory's text is UTF-8: a name that is not (Latin-1, say) could
+  // not be stored, and would fail the whole scan's transaction.
+  if (!IsValidUtf8(path)) return "name that is not valid UTF-8";
   if (path[0] == '/') return "absolute name";
   for (const auto& seg : Split(path, '/')) {
     if (seg.empty()) return "empty path segment";

@@ -281,6 +281,29 @@ TEST(CheckListingPathTest, Table) {
   EXPECT_EQ(CheckListingPath("a/./b"), "name with a '.' or '..' segment");
   EXPECT_EQ(CheckListingPath(std::string("a\0b", 3)), "name with NUL");
   EXPECT_EQ(CheckListingPath("a\x7f"), "name with a control character");
+  EXPECT_EQ(CheckListingPath("pub/caf\xe9.iso"), "name that is not valid UTF-8");
+  EXPECT_EQ(CheckListingPath("pub/caf\xc3\xa9.iso"), "");
+}
+
+// The same rule in every parser: a mirror's listing with a Latin-1 name
+// rejects that line and keeps the others.
+TEST(CheckListingPathTest, ParsersRejectNamesThatAreNotUtf8) {
+  ListingEntry e;
+  std::string why;
+  EXPECT_EQ(ParseRsyncLine("-rw-r--r--          4096 2026/11/01 10:00:00 pub/caf\xe9.iso", &e, &why),
+            ParseResult::kReject);
+  EXPECT_EQ(why, "name that is not valid UTF-8");
+  EXPECT_EQ(ParseMlsdLine("type=file;size=4;modify=20261101100000; caf\xe9.iso", &e, &why),
+            ParseResult::kReject);
+  EXPECT_EQ(why, "name that is not valid UTF-8");
+  HtmlIndex idx = ParseHtmlIndex(
+      "<a href=\"caf%E9.iso\">x</a> 01-Nov-2026 10:00 4\n"
+      "<a href=\"ok.iso\">ok.iso</a> 01-Nov-2026 10:00 4\n");
+  ASSERT_EQ(idx.entries.size(), 1u);
+  EXPECT_EQ(idx.entries[0].path, "ok.iso");
+  EXPECT_EQ(idx.rejected, 1u);
+  ASSERT_EQ(idx.reject_reasons.size(), 1u);
+  EXPECT_EQ(idx.reject_reasons[0], "name that is not valid UTF-8");
 }
 
 }  // namespace
