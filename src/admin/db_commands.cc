@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
+#include "core/json.h"
 #include "core/store/db.h"
 #include "core/store/migrations.h"
 
@@ -103,7 +104,7 @@ Status RunStatus(AdminContext* ctx) {
     j["mirrors"] = mirrors;
     j["mirrors_enabled"] = enabled;
     j["files"] = files;
-    *ctx->out << j.dump(2) << "\n";
+    *ctx->out << JsonText(j);
     return Status::OK();
   }
   std::ostream& out = *ctx->out;

@@ -9,7 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
+#include "admin/mirror_json.h"
 #include "core/store/db.h"
+#include "core/json.h"
 #include "core/model/health_rules.h"
 #include "core/strings.h"
 #include "core/url.h"
@@ -19,18 +21,6 @@ namespace waymark {
 namespace {
 
 using nlohmann::json;
-
-// `url` without user and password; "" when it has none to begin with or
-// carries credentials (a public list must not name the account either).
-std::string PublicUrl(const std::string& url, const std::string& scheme) {
-  if (url.empty()) return "";
-  BaseUrl b;
-  if (!ParseBaseUrl(url, scheme, "url", &b).ok()) return "";
-  if (!b.user.empty() || !b.password.empty()) return "";
-  return b.ToString();
-}
-
-json StrOrNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
 struct TraceFacts {
   json time, lag, max_lag, checked_at, error;
@@ -96,23 +86,7 @@ Status RunExportJson(AdminContext* ctx) {
   for (const Mirror& m : mirrors) {
     const TraceFacts& f = trace[m.id];
     long long limit = f.max_lag_value.value_or(max_lag);
-    json j;
-    j["name"] = m.name;
-    j["enabled"] = m.enabled;
-    j["state"] = m.state;
-    j["state_since"] = m.state_since;
-    j["http_url"] = StrOrNull(PublicUrl(m.http_url, "http"));
-    j["https_url"] = StrOrNull(PublicUrl(m.https_url, "https"));
-    j["rsync_url"] = StrOrNull(PublicUrl(m.rsync_url, "rsync"));
-    j["ftp_url"] = StrOrNull(PublicUrl(m.ftp_url, "ftp"));
-    j["country"] = StrOrNull(m.country);
-    j["continent"] = StrOrNull(m.continent);
-    j["asn"] = m.asn ? json(*m.asn) : json(nullptr);
-    j["latitude"] = m.latitude ? json(*m.latitude) : json(nullptr);
-    j["longitude"] = m.longitude ? json(*m.longitude) : json(nullptr);
-    j["weight"] = m.weight;
-    j["sponsor_name"] = StrOrNull(m.sponsor_name);
-    j["sponsor_url"] = StrOrNull(m.sponsor_url);
+    json j = MirrorJson(m, UrlReader::kPublic);
     j["freshness"] = !f.lag_value ? "unknown" : IsStale(f.lag_value, limit) ? "stale" : "fresh";
     j["trace_time"] = f.time;
     j["lag"] = f.lag;
@@ -122,7 +96,7 @@ Status RunExportJson(AdminContext* ctx) {
     j["health"] = health.count(m.id) ? health[m.id] : json::array();
     out["mirrors"].push_back(std::move(j));
   }
-  *ctx->out << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+  *ctx->out << JsonText(out);
   return Status::OK();
 }
 
@@ -135,9 +109,8 @@ Status RunExportMirmon(AdminContext* ctx) {
   for (const Mirror& m : mirrors) {
     if (!m.enabled) continue;
     std::string cc = m.country.empty() ? "--" : ToLower(m.country);
-    for (const auto& [url, scheme] : {std::pair{&m.http_url, "http"}, {&m.https_url, "https"},
-                                      {&m.ftp_url, "ftp"}, {&m.rsync_url, "rsync"}}) {
-      std::string pub = PublicUrl(*url, scheme);
+    for (const std::string* url : {&m.http_url, &m.https_url, &m.ftp_url, &m.rsync_url}) {
+      std::string pub = ShownUrl(*url, UrlReader::kPublic);
       if (!pub.empty()) *ctx->out << cc << " " << pub << "\n";
     }
   }

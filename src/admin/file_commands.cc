@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
+#include "core/json.h"
 #include "core/store/inventory_view.h"
 #include "core/strings.h"
 #include "core/text_table.h"
@@ -16,10 +17,6 @@ namespace po = boost::program_options;
 namespace waymark {
 
 namespace {
-
-nlohmann::json OrNull(const std::string& s) {
-  return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
-}
 
 Status RunFileList(AdminContext* ctx) {
   std::string prefix = ctx->cl.positional.empty() ? "" : ctx->arg(0);
@@ -34,8 +31,8 @@ Status RunFileList(AdminContext* ctx) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& f : files)
       j.push_back({{"path", f.path}, {"size", f.size}, {"mtime", f.mtime},
-                   {"sha256", OrNull(f.sha256_hex)}, {"mirrors", f.mirrors}});
-    *ctx->out << j.dump(2) << "\n";
+                   {"sha256", StringOrNull(f.sha256_hex)}, {"mirrors", f.mirrors}});
+    *ctx->out << JsonText(j);
     return Status::OK();
   }
   TextTable t({"PATH", "SIZE", "MTIME (UTC)", "MIRRORS"});
@@ -67,14 +64,14 @@ Status RunFileShow(AdminContext* ctx) {
                         {"id", d.file.id},
                         {"size", d.file.size},
                         {"mtime", d.file.mtime},
-                        {"sha256", OrNull(d.file.sha256_hex)},
-                        {"sha1", OrNull(d.sha1_hex)},
-                        {"md5", OrNull(d.md5_hex)},
+                        {"sha256", StringOrNull(d.file.sha256_hex)},
+                        {"sha1", StringOrNull(d.sha1_hex)},
+                        {"md5", StringOrNull(d.md5_hex)},
                         {"piece_size", d.piece_size ? nlohmann::json(d.piece_size) : nlohmann::json(nullptr)},
                         {"pieces", d.pieces},
                         {"aliases", d.aliases},
                         {"mirrors", mirrors}};
-    *ctx->out << j.dump(2) << "\n";
+    *ctx->out << JsonText(j);
     return Status::OK();
   }
   std::ostream& o = *ctx->out;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
+#include "core/json.h"
 #include "core/geo/country.h"
 #include "core/geo/geoip.h"
 #include "core/strings.h"
@@ -30,11 +31,11 @@ std::string Coords(const GeoLocation& l) {
 
 nlohmann::json LocationJson(const GeoLocation& l) {
   nlohmann::json j;
-  j["country"] = l.country.empty() ? nlohmann::json(nullptr) : nlohmann::json(l.country);
-  j["continent"] = l.continent.empty() ? nlohmann::json(nullptr) : nlohmann::json(l.continent);
-  j["asn"] = l.asn ? nlohmann::json(*l.asn) : nlohmann::json(nullptr);
-  j["latitude"] = l.latitude ? nlohmann::json(*l.latitude) : nlohmann::json(nullptr);
-  j["longitude"] = l.longitude ? nlohmann::json(*l.longitude) : nlohmann::json(nullptr);
+  j["country"] = StringOrNull(l.country);
+  j["continent"] = StringOrNull(l.continent);
+  j["asn"] = OrNull(l.asn);
+  j["latitude"] = OrNull(l.latitude);
+  j["longitude"] = OrNull(l.longitude);
   j["centroid"] = l.centroid;
   return j;
 }
@@ -74,7 +75,7 @@ Status RunGeoip(AdminContext* ctx) {
       }
       out.push_back(j);
     }
-    *ctx->out << out.dump(2) << "\n";
+    *ctx->out << JsonText(out);
     return Status::OK();
   }
   TextTable t({"ADDRESS", "SOURCE", "COUNTRY", "CONTINENT", "ASN", "LOCATION"});

@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
+#include "admin/mirror_json.h"
 #include "core/geo/country.h"
+#include "core/json.h"
 #include "core/store/db.h"
 #include "core/geo/geoip.h"
 #include "core/geo/mirror_geo.h"
@@ -223,44 +225,6 @@ std::string FormatCoord(double d) {
   return o.str();
 }
 
-nlohmann::json ToJson(const Mirror& m) {
-  auto str_or_null = [](const std::string& s) {
-    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
-  };
-  nlohmann::json j;
-  j["name"] = m.name;
-  j["enabled"] = m.enabled;
-  j["state"] = m.state;
-  j["state_since"] = m.state_since;
-  j["http_url"] = str_or_null(m.http_url);
-  j["https_url"] = str_or_null(m.https_url);
-  j["rsync_url"] = str_or_null(RedactUrl(m.rsync_url));
-  j["ftp_url"] = str_or_null(RedactUrl(m.ftp_url));
-  j["country"] = str_or_null(m.country);
-  j["continent"] = str_or_null(m.continent);
-  j["asn"] = m.asn ? nlohmann::json(*m.asn) : nlohmann::json(nullptr);
-  j["latitude"] = m.latitude ? nlohmann::json(*m.latitude) : nlohmann::json(nullptr);
-  j["longitude"] = m.longitude ? nlohmann::json(*m.longitude) : nlohmann::json(nullptr);
-  j["weight"] = m.weight;
-  j["country_only"] = m.country_only;
-  j["continent_only"] = m.continent_only;
-  j["asn_only"] = m.asn_only;
-  j["also_countries"] = m.also_countries;
-  j["exclude_countries"] = m.exclude_countries;
-  j["max_size"] = m.max_size ? nlohmann::json(*m.max_size) : nlohmann::json(nullptr);
-  j["max_lag"] = m.max_lag ? nlohmann::json(*m.max_lag) : nlohmann::json(nullptr);
-  j["allow_redirects"] = m.allow_redirects;
-  j["sponsor_name"] = str_or_null(m.sponsor_name);
-  j["sponsor_url"] = str_or_null(m.sponsor_url);
-  j["admin_name"] = str_or_null(m.admin_name);
-  j["admin_email"] = str_or_null(m.admin_email);
-  j["comment"] = m.comment;
-  j["scan_protocols"] = str_or_null(m.scan_protocols);
-  j["created_at"] = m.created_at;
-  j["updated_at"] = m.updated_at;
-  return j;
-}
-
 std::string Restrictions(const Mirror& m) {
   std::vector<std::string> r;
   if (m.asn_only) r.push_back("only its AS");
@@ -332,15 +296,12 @@ void PrintChecks(const FreshnessView& f, const std::vector<HealthView>& health, 
 
 void AddChecksJson(const FreshnessView& f, const std::vector<HealthView>& health, long long limit,
                    nlohmann::json* j) {
-  auto str_or_null = [](const std::string& s) {
-    return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
-  };
-  (*j)["freshness"] = {{"lag", f.lag ? nlohmann::json(*f.lag) : nlohmann::json(nullptr)},
+  (*j)["freshness"] = {{"lag", OrNull(f.lag)},
                        {"limit", limit},
                        {"stale", IsStale(f.lag, limit)},
-                       {"trace_time", str_or_null(f.trace_time)},
-                       {"checked_at", str_or_null(f.checked_at)},
-                       {"error", str_or_null(f.error)}};
+                       {"trace_time", StringOrNull(f.trace_time)},
+                       {"checked_at", StringOrNull(f.checked_at)},
+                       {"error", StringOrNull(f.error)}};
   (*j)["health"] = nlohmann::json::array();
   for (const auto& h : health) {
     (*j)["health"].push_back(
@@ -348,9 +309,9 @@ void AddChecksJson(const FreshnessView& f, const std::vector<HealthView>& health
          {"family", h.family},
          {"up", h.up},
          {"since", h.since},
-         {"reason", str_or_null(h.reason)},
-         {"latency_ms", h.latency_ms ? nlohmann::json(*h.latency_ms) : nlohmann::json(nullptr)},
-         {"checked_at", str_or_null(h.checked_at)}});
+         {"reason", StringOrNull(h.reason)},
+         {"latency_ms", OrNull(h.latency_ms)},
+         {"checked_at", StringOrNull(h.checked_at)}});
   }
 }
 
@@ -415,7 +376,7 @@ Status RunAdd(AdminContext* ctx) {
   s = MirrorStore(db.get()).Add(m, CurrentActor(), &added);
   if (!s.ok()) return s;
   if (ctx->json()) {
-    *ctx->out << ToJson(added).dump(2) << "\n";
+    *ctx->out << JsonText(MirrorJson(added, UrlReader::kOperator));
   } else {
     if (!located.empty())
       *ctx->out << "located '" << added.name << "' by GeoIP: " << Join(located, ", ") << "\n";
@@ -471,8 +432,8 @@ Status RunList(AdminContext* ctx) {
   if (!s.ok()) return s;
   if (ctx->json()) {
     nlohmann::json j = nlohmann::json::array();
-    for (const auto& m : mirrors) j.push_back(ToJson(m));
-    *ctx->out << j.dump(2) << "\n";
+    for (const auto& m : mirrors) j.push_back(MirrorJson(m, UrlReader::kOperator));
+    *ctx->out << JsonText(j);
     return Status::OK();
   }
   if (mirrors.empty()) {
@@ -504,9 +465,9 @@ Status RunShow(AdminContext* ctx) {
   if (!s.ok()) return s;
   long long limit = m.max_lag.value_or(ctx->config.GetDurationSeconds("redirector.max_lag"));
   if (ctx->json()) {
-    nlohmann::json j = ToJson(m);
+    nlohmann::json j = MirrorJson(m, UrlReader::kOperator);
     AddChecksJson(freshness, health, limit, &j);
-    *ctx->out << j.dump(2) << "\n";
+    *ctx->out << JsonText(j);
   } else {
     PrintShow(m, *ctx->out);
     PrintChecks(freshness, health, limit, *ctx->out);
@@ -556,7 +517,7 @@ Status RunLog(AdminContext* ctx) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& e : events)
       j.push_back({{"at", e.at}, {"kind", e.kind}, {"message", e.message}, {"actor", e.actor}});
-    *ctx->out << j.dump(2) << "\n";
+    *ctx->out << JsonText(j);
     return Status::OK();
   }
   TextTable t({"TIME (UTC)", "EVENT", "BY", "DETAILS"});

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
+#include "core/json.h"
 #include "core/model/fallback.h"
 #include "core/geo/geoip.h"
 #include "core/store/inventory.h"
@@ -90,7 +91,7 @@ Status RunPick(AdminContext* ctx) {
                    {"https", client.https},
                    {"country", client.location.country},
                    {"continent", client.location.continent},
-                   {"asn", client.location.asn ? nlohmann::json(*client.location.asn) : nlohmann::json(nullptr)}};
+                   {"asn", OrNull(client.location.asn)}};
     j["near_equal"] = sel.near_equal;
     j["fallback"] = sel.ranked.empty() && fallback ? nlohmann::json(fallback->url + encoded)
                                                     : nlohmann::json(nullptr);
@@ -98,7 +99,7 @@ Status RunPick(AdminContext* ctx) {
     for (const auto& c : sel.ranked) {
       j["ranked"].push_back({{"mirror", c.status->mirror.name},
                              {"tier", TierName(c.tier)},
-                             {"distance_km", c.distance_km ? nlohmann::json(*c.distance_km) : nlohmann::json(nullptr)},
+                             {"distance_km", OrNull(c.distance_km)},
                              {"weight", c.status->mirror.weight},
                              {"http_fallback", c.http_fallback},
                              {"https_upgrade", c.https_upgrade},
@@ -107,7 +108,7 @@ Status RunPick(AdminContext* ctx) {
     j["excluded"] = nlohmann::json::array();
     for (const auto& e : sel.excluded)
       j["excluded"].push_back({{"mirror", e.status->mirror.name}, {"reason", e.reason}});
-    *ctx->out << j.dump(2) << "\n";
+    *ctx->out << JsonText(j);
     return Status::OK();
   }
   std::ostream& out = *ctx->out;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
+#include "core/json.h"
 #include "core/store/download_stats.h"
 #include "core/strings.h"
 #include "core/text_table.h"
@@ -43,7 +44,7 @@ Status RunStats(AdminContext* ctx) {
     j["rows"] = nlohmann::json::array();
     for (const auto& r : rows) j["rows"].push_back({{q.by, r.key}, {"downloads", r.downloads}});
     j["total"] = total;
-    *ctx->out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    *ctx->out << JsonText(j);
     return Status::OK();
   }
   if (rows.empty()) {
@@ -74,8 +75,8 @@ Status RunRollup(AdminContext* ctx) {
   s = RollUpDownloads(db.get(), static_cast<int>(days), &moved, &months);
   if (!s.ok()) return s;
   if (ctx->json()) {
-    *ctx->out << nlohmann::json{{"older_than_days", days}, {"daily_rows", moved}, {"monthly_rows", months}}.dump(2)
-              << "\n";
+    *ctx->out << JsonText(
+        {{"older_than_days", days}, {"daily_rows", moved}, {"monthly_rows", months}});
   } else {
     *ctx->out << "rolled up " << moved << " daily rows older than " << days << " days into " << months
               << " monthly rows\n";
@@ -91,9 +92,8 @@ Status RunMerge(AdminContext* ctx) {
   s = MergeDownloadCounts(db.get(), &m);
   if (!s.ok()) return s;
   if (ctx->json()) {
-    *ctx->out << nlohmann::json{{"merged", !m.busy}, {"pending_rows", m.pending_rows}, {"daily_rows", m.daily_rows}}
-                     .dump(2)
-              << "\n";
+    *ctx->out << JsonText(
+        {{"merged", !m.busy}, {"pending_rows", m.pending_rows}, {"daily_rows", m.daily_rows}});
   } else if (m.busy) {
     *ctx->out << "another merge is running: it merges the pending counts\n";
   } else {

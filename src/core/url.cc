@@ -149,6 +149,17 @@ constexpr PathSafe kPathSafe;
 
 }  // namespace
 
+std::string ShownUrl(const std::string& url, UrlReader reader) {
+  if (reader == UrlReader::kOperator) return RedactUrl(url);
+  if (url.empty()) return "";
+  size_t sep = url.find("://");
+  if (sep == std::string::npos) return "";
+  BaseUrl b;
+  if (!ParseBaseUrl(url, ToLower(url.substr(0, sep)), "url", &b).ok()) return "";
+  if (!b.user.empty() || !b.password.empty()) return "";
+  return b.ToString();
+}
+
 std::string EncodePath(const std::string& path) {
   static const char kHex[] = "0123456789ABCDEF";
   std::string out;

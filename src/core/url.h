@@ -34,6 +34,19 @@ Status ParseBaseUrl(const std::string& text, const std::string& scheme,
 // `url` with any password replaced by "***".
 std::string RedactUrl(const std::string& url);
 
+// Who reads a mirror URL that waymark prints.
+enum class UrlReader {
+  kOperator,  // waymark's own output (mirror list/show, their --json)
+  kPublic,    // lists meant to be published (waymark export)
+};
+
+// The one rule for printing a mirror's base URL: credentials never show.
+// For the operator the password becomes "***" (RedactUrl; the account name
+// helps); for the public a URL that carries a user or password is left out
+// entirely (""), since the account name is private too, and so is one
+// that does not parse as a base URL of its scheme.
+std::string ShownUrl(const std::string& url, UrlReader reader);
+
 // A repository path made safe for a URL: bytes outside RFC 3986's pchar set
 // (and '/') are percent-encoded.
 std::string EncodePath(const std::string& path);

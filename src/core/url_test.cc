@@ -119,5 +119,26 @@ TEST(BaseUrlTest, RedactsPasswordsOnly) {
   EXPECT_EQ(RedactUrl(""), "");
 }
 
+// The one rule every mirror writer uses: no password for the operator, no
+// account at all for the public.
+TEST(BaseUrlTest, ShownUrlHidesCredentialsForEachReader) {
+  struct Case {
+    const char* url;
+    const char* operator_sees;
+    const char* public_sees;
+  } cases[] = {
+      {"rsync://user:s3cret@h.org/m/", "rsync://user:***@h.org/m/", ""},
+      {"ftp://anonymous@h.org/pub/", "ftp://anonymous@h.org/pub/", ""},
+      {"ftp://h.org/pub/", "ftp://h.org/pub/", "ftp://h.org/pub/"},
+      {"https://h.org/a/", "https://h.org/a/", "https://h.org/a/"},
+      {"http://u:pw@h.org/", "http://u:***@h.org/", ""},  // refused when stored
+      {"", "", ""},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ShownUrl(c.url, UrlReader::kOperator), c.operator_sees) << c.url;
+    EXPECT_EQ(ShownUrl(c.url, UrlReader::kPublic), c.public_sees) << c.url;
+  }
+}
+
 }  // namespace
 }  // namespace waymark

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json.h"
 #include "core/strings.h"
 #include "core/text_table.h"
 
@@ -90,17 +91,17 @@ void PrintTraceJson(const TraceReport& r, std::ostream& out) {
   json j;
   j["checked_at"] = FormatUtc(r.checked_at);
   j["origin"] = {{"trace_time", r.origin_time ? json(FormatUtc(*r.origin_time)) : json()},
-                 {"error", r.origin_error.empty() ? json() : json(r.origin_error)},
-                 {"warning", r.origin_warning.empty() ? json() : json(r.origin_warning)}};
+                 {"error", StringOrNull(r.origin_error)},
+                 {"warning", StringOrNull(r.origin_warning)}};
   j["mirrors"] = json::array();
   for (const auto& m : r.mirrors) {
     const Freshness& f = m.freshness;
     json jm = {{"name", m.name},
                {"freshness", FreshnessWord(m)},
                {"trace_time", f.trace_time ? json(FormatUtc(*f.trace_time)) : json()},
-               {"lag", f.lag ? json(*f.lag) : json()},
+               {"lag", OrNull(f.lag)},
                {"max_lag", m.max_lag},
-               {"error", f.error.empty() ? json() : json(f.error)},
+               {"error", StringOrNull(f.error)},
                {"failed", m.failed()}};
     jm["checks"] = json::array();
     for (const auto& c : m.checks) {
@@ -109,7 +110,7 @@ void PrintTraceJson(const TraceReport& r, std::ostream& out) {
            {"family", c.family},
            {"url", c.url},
            {"result", KindWord(c.result.kind)},
-           {"reason", c.result.reason.empty() ? json() : json(c.result.reason)},
+           {"reason", StringOrNull(c.result.reason)},
            {"up", c.up},
            {"latency_ms", c.result.latency_ms && c.result.kind != CheckResult::Kind::kNotOffered
                               ? json(*c.result.latency_ms)
@@ -122,7 +123,7 @@ void PrintTraceJson(const TraceReport& r, std::ostream& out) {
   }
   j["failed"] = r.AnyFailed();
   // Invalid UTF-8 from a mirror (its URL) is replaced, never fatal.
-  out << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+  out << JsonText(j);
 }
 
 }  // namespace waymark

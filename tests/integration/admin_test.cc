@@ -454,5 +454,40 @@ TEST_F(AdminTest, UnreachableDatabaseIsOneLineExit1) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line: " << r.err;
 }
 
+// A file name that is not UTF-8 (Latin-1 "café.iso") in an inventory whose
+// database takes any bytes (SQL_ASCII, what a cluster made under LANG=C
+// gets): --json replaces the byte with U+FFFD and stays valid JSON. It
+// used to end in "waymark: internal error: [json.exception.type_error.316]".
+TEST_F(AdminTest, FileListJsonSurvivesNonUtf8Names) {
+  const std::string db = "wmtest_sql_ascii_" + std::to_string(getpid());
+  ASSERT_TRUE(SharedCluster()
+                  ->ExecSql(SharedCluster()->Dsn("postgres"),
+                            "CREATE DATABASE " + db + " TEMPLATE template0 ENCODING 'SQL_ASCII'")
+                  .ok());
+  dsn_ = SharedCluster()->Dsn(db);
+  dsn_opt_ = "--database.dsn=" + dsn_;
+  Init();
+  ASSERT_TRUE(SharedCluster()
+                  ->ExecSql(dsn_,
+                            "INSERT INTO files (id, path, size, mtime) VALUES "
+                            "(1, E'rel/caf\\xe9.iso', 4, '2026-11-01 10:00:00+00'), "
+                            "(2, 'rel/plain.iso', 5, '2026-11-01 10:00:00+00')")
+                  .ok());
+  const std::string kFffd = "\xEF\xBF\xBD";
+
+  CommandResult r = Waymark({"file", "list", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  nlohmann::json j = nlohmann::json::parse(r.out);  // throws (fails) if invalid
+  ASSERT_EQ(j.size(), 2u) << r.out;
+  EXPECT_EQ(j[0]["path"], "rel/caf" + kFffd + ".iso");
+  EXPECT_EQ(j[0]["size"], 4);
+  EXPECT_EQ(j[1]["path"], "rel/plain.iso");
+
+  r = Waymark({"file", "show", "rel/caf\xE9.iso", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["path"], "rel/caf" + kFffd + ".iso");
+}
+
 }  // namespace
 }  // namespace waymark

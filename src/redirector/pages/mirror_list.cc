@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json.h"
 #include "core/markup.h"
 #include "core/strings.h"
 #include "core/url.h"
@@ -15,13 +16,6 @@ namespace waymark {
 namespace {
 
 using nlohmann::json;
-
-json OrNull(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
-template <typename T>
-json OrNull(const std::optional<T>& v) {
-  return v ? json(*v) : json(nullptr);
-}
 
 std::string Km(const std::optional<double>& d) {
   if (!d) return "-";
@@ -58,18 +52,18 @@ std::string MirrorListJson(const MirrorListData& d) {
   json j;
   json file = {{"path", d.file.path},
                {"size", d.file.size},
-               {"sha256", OrNull(d.file.sha256_hex)},
+               {"sha256", StringOrNull(d.file.sha256_hex)},
                {"details_known", d.file.details_known},
-               {"mtime", OrNull(Rfc3339(d.file.mtime))},
-               {"sha1", OrNull(d.file.sha1_hex)},
-               {"md5", OrNull(d.file.md5_hex)}};
+               {"mtime", StringOrNull(Rfc3339(d.file.mtime))},
+               {"sha1", StringOrNull(d.file.sha1_hex)},
+               {"md5", StringOrNull(d.file.md5_hex)}};
   if (d.file.piece_size > 0)
     file["pieces"] = {{"length", d.file.piece_size}, {"sha1", d.file.piece_sha1_hex}};
   j["file"] = file;
   const GeoLocation& c = d.client.location;
   j["client"] = {{"address", d.client.address}, {"from_ip", d.client.from_ip},
                  {"family", d.client.family},   {"https", d.client.https},
-                 {"country", OrNull(c.country)}, {"continent", OrNull(c.continent)},
+                 {"country", StringOrNull(c.country)}, {"continent", StringOrNull(c.continent)},
                  {"asn", OrNull(c.asn)},         {"latitude", OrNull(c.latitude)},
                  {"longitude", OrNull(c.longitude)}};
   j["near_equal"] = d.selection.near_equal;
@@ -85,24 +79,24 @@ std::string MirrorListJson(const MirrorListData& d) {
                             {"weight", m.weight},
                             {"http_fallback", k.http_fallback},
                             {"https_upgrade", k.https_upgrade},
-                            {"country", OrNull(m.country)},
-                            {"continent", OrNull(m.continent)},
+                            {"country", StringOrNull(m.country)},
+                            {"continent", StringOrNull(m.continent)},
                             {"latitude", OrNull(m.latitude)},
                             {"longitude", OrNull(m.longitude)},
-                            {"sponsor", OrNull(m.sponsor_name)},
-                            {"sponsor_url", OrNull(m.sponsor_url)}});
+                            {"sponsor", StringOrNull(m.sponsor_name)},
+                            {"sponsor_url", StringOrNull(m.sponsor_url)}});
   }
   j["excluded"] = json::array();
   for (const Exclusion& e : d.selection.excluded)
     j["excluded"].push_back({{"name", e.status->mirror.name},
-                             {"country", OrNull(e.status->mirror.country)},
+                             {"country", StringOrNull(e.status->mirror.country)},
                              {"reason", e.reason}});
-  j["fallback"] = OrNull(d.fallback_url);
+  j["fallback"] = StringOrNull(d.fallback_url);
   j["metalink"] = d.origin_url + encoded + ".meta4";
   j["generated_at"] = Rfc3339(d.generated_at);
   // Bytes that are not UTF-8 (a file name in Latin-1) become U+FFFD rather
   // than an exception.
-  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  return JsonText(j);
 }
 
 std::string MirrorListHtml(const MirrorListData& d) {

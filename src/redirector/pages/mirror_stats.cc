@@ -4,8 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json.h"
 #include "core/markup.h"
 #include "core/strings.h"
+#include "core/url.h"
 #include "redirector/pages/page.h"
 #include "redirector/pages/world_map.h"
 
@@ -111,20 +113,20 @@ std::string MirrorStatsJson(const MirrorStatsData& d) {
     const Mirror& m = st.mirror;
     const MirrorReport* r = ReportOf(d, m.id);
     json e = {{"name", m.name},
-              {"country", m.country.empty() ? json(nullptr) : json(m.country)},
-              {"continent", m.continent.empty() ? json(nullptr) : json(m.continent)},
-              {"url", PreferredUrl(m)},
+              {"country", StringOrNull(m.country)},
+              {"continent", StringOrNull(m.continent)},
+              {"url", ShownUrl(PreferredUrl(m), UrlReader::kPublic)},
               {"enabled", m.enabled},
               {"state", m.state},
-              {"since", m.state_since.empty() ? json(nullptr) : json(m.state_since)},
-              {"trace_lag", st.trace_lag ? json(*st.trace_lag) : json(nullptr)},
+              {"since", StringOrNull(m.state_since)},
+              {"trace_lag", OrNull(st.trace_lag)},
               {"weight", m.weight}};
     if (r) {
       e["down_reasons"] = r->down_reasons;
-      e["trace_error"] = r->trace_error.empty() ? json(nullptr) : json(r->trace_error);
-      e["last_scan_at"] = r->last_scan_at.empty() ? json(nullptr) : json(r->last_scan_at);
-      e["last_scan_ok"] = r->last_scan_ok ? json(*r->last_scan_ok) : json(nullptr);
-      e["last_scan_error"] = r->last_scan_error.empty() ? json(nullptr) : json(r->last_scan_error);
+      e["trace_error"] = StringOrNull(r->trace_error);
+      e["last_scan_at"] = StringOrNull(r->last_scan_at);
+      e["last_scan_ok"] = OrNull(r->last_scan_ok);
+      e["last_scan_error"] = StringOrNull(r->last_scan_error);
       e["files_held"] = r->files_held;
       double share = Share(d, r);
       e["share_percent"] = share < 0 ? json(nullptr) : json(share);
@@ -133,7 +135,7 @@ std::string MirrorStatsJson(const MirrorStatsData& d) {
     j["mirrors"].push_back(e);
   }
   j["generated_at"] = d.generated_at;
-  return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  return JsonText(j);
 }
 
 }  // namespace waymark
