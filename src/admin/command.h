@@ -32,7 +32,7 @@ struct AdminContext {
   bool json() const { return cl.Has("json"); }
   // Connects to database.dsn.
   Status Connect(std::unique_ptr<Database>* db) const {
-    return Database::Connect(config.GetString("database.dsn"), db);
+    return Database::Connect(config.GetString(keys::kDatabaseDsn), db);
   }
   const std::string& arg(size_t i) const { return cl.positional.at(i); }
 };

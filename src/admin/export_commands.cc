@@ -79,7 +79,7 @@ Status RunExportJson(AdminContext* ctx) {
   std::map<int, json> health;
   s = LoadTraceFacts(db.get(), &trace, &health);
   if (!s.ok()) return s;
-  const long long max_lag = ctx->config.GetDurationSeconds("redirector.max_lag");
+  const long long max_lag = ctx->config.GetDurationSeconds(keys::kRedirectorMaxLag);
   json out;
   out["max_lag"] = max_lag;
   out["mirrors"] = json::array();

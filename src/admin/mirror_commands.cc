@@ -463,7 +463,7 @@ Status RunShow(AdminContext* ctx) {
   std::vector<HealthView> health;
   s = LoadCheckView(db.get(), m.id, &freshness, &health);
   if (!s.ok()) return s;
-  long long limit = m.max_lag.value_or(ctx->config.GetDurationSeconds("redirector.max_lag"));
+  long long limit = m.max_lag.value_or(ctx->config.GetDurationSeconds(keys::kRedirectorMaxLag));
   if (ctx->json()) {
     nlohmann::json j = MirrorJson(m, UrlReader::kOperator);
     AddChecksJson(freshness, health, limit, &j);

@@ -70,11 +70,11 @@ Status RunPick(AdminContext* ctx) {
   client.family = ip.family();
   client.https = ctx->cl.Has("https");
   SelectionPolicy policy;
-  policy.max_lag = ctx->config.GetDurationSeconds("redirector.max_lag");
-  policy.https_fallback_to_http = ctx->config.GetBool("redirector.https_fallback_to_http");
-  policy.http_to_https = ctx->config.GetBool("redirector.http_to_https");
+  policy.max_lag = ctx->config.GetDurationSeconds(keys::kRedirectorMaxLag);
+  policy.https_fallback_to_http = ctx->config.GetBool(keys::kRedirectorHttpsFallbackToHttp);
+  policy.http_to_https = ctx->config.GetBool(keys::kRedirectorHttpToHttps);
   std::vector<Fallback> fallbacks;
-  s = ParseFallbacks(ctx->config.GetList("redirector.fallback"), &fallbacks);
+  s = ParseFallbacks(ctx->config.GetList(keys::kRedirectorFallback), &fallbacks);
   if (!s.ok()) return s;
   const Fallback* fallback = ChooseFallback(fallbacks, client.location);
   std::mt19937_64 rng(std::random_device{}());

@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <sys/stat.h>
 
 #include <fstream>
-#include <iostream>
 #include <sstream>
 
 #include <boost/program_options/parsers.hpp>
@@ -174,58 +174,99 @@ bool ValidateOptionValue(const OptionSpec& spec, const std::string& value,
 // ---------------------------------------------------------------------------
 // Config
 
-const std::vector<std::string>& Config::Values(const std::string& key) const {
-  auto it = values_.find(key);
-  if (it == values_.end()) {
-    std::cerr << "waymark: internal error: unknown config key '" << key
-              << "'\n";
-    std::abort();
-  }
-  return it->second;
+namespace {
+
+size_t IndexOf(const OptionSpec* spec) {
+  return static_cast<size_t>(spec - OptionTable().data());
 }
 
-const std::string& Config::GetString(const std::string& key) const {
+}  // namespace
+
+const std::vector<std::string>& Config::Values(OptionId id) const {
+  return values_.at(static_cast<size_t>(id));
+}
+
+const std::string& Config::GetString(StringKey key) const {
   static const std::string kEmpty;
-  const auto& v = Values(key);
+  const auto& v = Values(key.id);
   return v.empty() ? kEmpty : v.back();
 }
 
-long long Config::GetInt(const std::string& key) const {
+long long Config::GetInt(IntKey key) const {
   long long n = 0;
-  ParseInt64(GetString(key), &n);
+  ParseInt64(GetString(StringKey{key.id}), &n);
   return n;
 }
 
-bool Config::GetBool(const std::string& key) const {
-  return ParseBoolValue(GetString(key));
+bool Config::GetBool(BoolKey key) const {
+  return ParseBoolValue(GetString(StringKey{key.id}));
 }
 
+long long Config::GetDurationSeconds(DurationKey key) const {
+  return ParseDurationSeconds(GetString(StringKey{key.id}));
+}
+
+long long Config::GetSizeBytes(SizeKey key) const {
+  return ParseSizeBytes(GetString(StringKey{key.id}));
+}
+
+const std::vector<std::string>& Config::GetList(ListKey key) const {
+  return Values(key.id);
+}
+
+namespace {
+
+OptionId IdOf(const std::string& key) {
+  const OptionSpec* spec = FindOption(key);
+  if (!spec) {
+    std::fprintf(stderr, "waymark: internal error: unknown config key '%s'\n", key.c_str());
+    std::abort();
+  }
+  return static_cast<OptionId>(IndexOf(spec));
+}
+
+}  // namespace
+
+const std::string& Config::GetString(const std::string& key) const {
+  return GetString(StringKey{IdOf(key)});
+}
+long long Config::GetInt(const std::string& key) const { return GetInt(IntKey{IdOf(key)}); }
+bool Config::GetBool(const std::string& key) const { return GetBool(BoolKey{IdOf(key)}); }
 long long Config::GetDurationSeconds(const std::string& key) const {
-  return ParseDurationSeconds(GetString(key));
+  return GetDurationSeconds(DurationKey{IdOf(key)});
 }
-
 long long Config::GetSizeBytes(const std::string& key) const {
-  return ParseSizeBytes(GetString(key));
+  return GetSizeBytes(SizeKey{IdOf(key)});
 }
-
 const std::vector<std::string>& Config::GetList(const std::string& key) const {
-  return Values(key);
+  return GetList(ListKey{IdOf(key)});
 }
 
-Config Config::Defaults() {
-  Config c;
+std::vector<std::string> Config::KeepRestartOnlyValues(const Config& running) {
+  std::vector<std::string> changed;
+  const auto& table = OptionTable();
+  for (size_t i = 0; i < table.size(); ++i) {
+    if (table[i].reloadable || values_[i] == running.values_[i]) continue;
+    values_[i] = running.values_[i];
+    changed.emplace_back(table[i].key);
+  }
+  return changed;
+}
+
+Config::Config() {
   for (const auto& spec : OptionTable()) {
-    auto& v = c.values_[spec.key];
+    auto& v = values_.emplace_back();
     if (*spec.default_value) v.emplace_back(spec.default_value);
   }
-  return c;
 }
+
+Config Config::Defaults() { return Config(); }
 
 class ConfigLoader {
  public:
   static void Set(Config* c, const std::string& key,
                   std::vector<std::string> values) {
-    c->values_[key] = std::move(values);
+    c->values_[IndexOf(FindOption(key))] = std::move(values);
   }
   static void SetFile(Config* c, const std::string& file) { c->file_ = file; }
 };

@@ -1,11 +1,15 @@
 // waymark.conf: the one configuration shared by every waymark binary.
 //
-// Every key is declared once, in the option table (config_options.cc), with
+// Every key is declared once, in the option table (config_options.inc), with
 // its type, default, help text and whether SIGHUP may change it in a running
 // redirector. From that table come: the INI file parser (Boost
 // .Program_options), the `--section.key=value` command-line options, --help,
-// and the tests that keep man/waymark.conf.5 and man/waymark.conf.example
-// true.
+// one typed constant per key in namespace `keys` (the only way code reads a
+// value, so a misspelt key or a wrong type does not compile), and the tests
+// that keep man/waymark.conf.5 and man/waymark.conf.example true.
+//
+// Any code may include this header and read the Config it is handed; the
+// binaries load one (LoadConfigFor in core/command_line.h).
 //
 // The file is found at -c/--config FILE, else $WAYMARK_CONFIG, else
 // /etc/waymark/waymark.conf (which may be absent; the other two may not).
@@ -34,6 +38,20 @@ enum class OptionType {
   kLogLevel,  // error, warning, info, debug
 };
 
+// Whether a key may be given more than once.
+enum class Repeat { kOnce, kMulti };
+// What SIGHUP does to a changed key in a running redirector.
+enum class OnHup { kReload, kRestart };
+
+// One id per key, in table order: OptionTable()[static_cast<int>(id)].
+enum class OptionId : int {
+#define WAYMARK_OPTION(constant, ...) constant,
+#define WAYMARK_INT_OPTION(constant, ...) constant,
+#include "core/config_options.inc"
+#undef WAYMARK_OPTION
+#undef WAYMARK_INT_OPTION
+};
+
 struct OptionSpec {
   const char* key;            // "section.name"
   OptionType type;
@@ -59,17 +77,75 @@ long long ParseDurationSeconds(const std::string& value);
 long long ParseSizeBytes(const std::string& value);
 bool ParseBoolValue(const std::string& value);
 
+// A key as code names it, typed by what reading it yields. Use the constants
+// in namespace `keys`, never an id of your own: the constant's type follows
+// the table, so GetInt(keys::kDatabaseDsn) does not compile.
+struct StringKey { OptionId id; };    // kString, kListen, kLogLevel
+struct IntKey { OptionId id; };       // kInt
+struct BoolKey { OptionId id; };      // kBool
+struct DurationKey { OptionId id; };  // kDuration, read in seconds
+struct SizeKey { OptionId id; };      // kSize, read in bytes
+struct ListKey { OptionId id; };      // any key that may repeat
+
+namespace config_internal {
+template <OptionType kType, Repeat kRepeat>
+struct KeyOf { using Type = StringKey; };
+template <OptionType kType>
+struct KeyOf<kType, Repeat::kMulti> { using Type = ListKey; };
+template <>
+struct KeyOf<OptionType::kInt, Repeat::kOnce> { using Type = IntKey; };
+template <>
+struct KeyOf<OptionType::kBool, Repeat::kOnce> { using Type = BoolKey; };
+template <>
+struct KeyOf<OptionType::kDuration, Repeat::kOnce> { using Type = DurationKey; };
+template <>
+struct KeyOf<OptionType::kSize, Repeat::kOnce> { using Type = SizeKey; };
+}  // namespace config_internal
+
+// keys::kRedirectorWorkers for redirector.workers, and so on: one constant
+// per entry of config_options.inc.
+namespace keys {
+#define WAYMARK_OPTION(constant, key, option_type, default_value, repeat, ...) \
+  inline constexpr config_internal::KeyOf<OptionType::option_type,             \
+                                          Repeat::repeat>::Type constant{      \
+      OptionId::constant};
+#define WAYMARK_INT_OPTION(constant, key, default_value, repeat, ...)       \
+  inline constexpr config_internal::KeyOf<OptionType::kInt,                 \
+                                          Repeat::repeat>::Type constant{   \
+      OptionId::constant};
+#include "core/config_options.inc"
+#undef WAYMARK_OPTION
+#undef WAYMARK_INT_OPTION
+}  // namespace keys
+
 // The effective configuration: every key of the table with its value(s),
 // defaults filled in.
 class Config {
  public:
-  // Accessors abort on a key that is not in the table (a programming error).
+  // Only the defaults, as Defaults().
+  Config();
+
+  // The value of a key; GetString of a key without a value is "".
+  const std::string& GetString(StringKey key) const;
+  long long GetInt(IntKey key) const;
+  bool GetBool(BoolKey key) const;
+  long long GetDurationSeconds(DurationKey key) const;
+  long long GetSizeBytes(SizeKey key) const;
+  const std::vector<std::string>& GetList(ListKey key) const;
+
+  // Transitional, for the redirector's call sites until they name keys::
+  // constants (issue #21); aborts on a key that is not in the table.
   const std::string& GetString(const std::string& key) const;
   long long GetInt(const std::string& key) const;
   bool GetBool(const std::string& key) const;
   long long GetDurationSeconds(const std::string& key) const;
   long long GetSizeBytes(const std::string& key) const;
   const std::vector<std::string>& GetList(const std::string& key) const;
+
+  // For a reload: gives every key that needs a restart (OnHup::kRestart) the
+  // value(s) it has in `running`, and returns those whose value that changed
+  // ("redirector.listen"), in table order, for a warning.
+  std::vector<std::string> KeepRestartOnlyValues(const Config& running);
 
   // The file the values came from, "" when none was read.
   const std::string& file() const { return file_; }
@@ -79,9 +155,10 @@ class Config {
 
  private:
   friend class ConfigLoader;
-  const std::vector<std::string>& Values(const std::string& key) const;
+  const std::vector<std::string>& Values(OptionId id) const;
 
-  std::map<std::string, std::vector<std::string>> values_;
+  // Indexed by OptionId.
+  std::vector<std::vector<std::string>> values_;
   std::string file_;
 };
 

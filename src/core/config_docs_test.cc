@@ -168,7 +168,7 @@ TEST_F(ConfigDocsTest, ManPageListsEveryKeyInTableOrderWithItsDefault) {
   for (const auto& e : entries) documented.push_back(e.key);
   EXPECT_EQ(documented, TableKeys())
       << "man/waymark.conf.5 must document every key of OptionTable() "
-         "(src/core/config_options.cc), once each, in table order";
+         "(src/core/config_options.inc), once each, in table order";
 
   for (const auto& e : entries) {
     const OptionSpec* spec = FindOption(e.key);
@@ -583,14 +583,14 @@ TEST(ConfigLoadTest, CommandLineBeatsTheFile) {
                         &config);
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(config.file(), file);
-  EXPECT_EQ(config.GetInt("redirector.workers"), 16);
+  EXPECT_EQ(config.GetInt(keys::kRedirectorWorkers), 16);
   // A multi key given on the command line replaces the file's whole list.
-  EXPECT_EQ(config.GetList("redirector.fallback"),
+  EXPECT_EQ(config.GetList(keys::kRedirectorFallback),
             std::vector<std::string>{"https://c.org/ DE EU"});
   // Keys not on the command line keep the file's value, or the default.
-  EXPECT_EQ(config.GetString("log.level"), "debug");
-  EXPECT_EQ(config.GetString("database.dsn"), "dbname=waymark");
-  EXPECT_EQ(config.GetList("geoip.mmdb"), std::vector<std::string>{});
+  EXPECT_EQ(config.GetString(keys::kLogLevel), "debug");
+  EXPECT_EQ(config.GetString(keys::kDatabaseDsn), "dbname=waymark");
+  EXPECT_EQ(config.GetList(keys::kGeoipMmdb), std::vector<std::string>{});
 }
 
 TEST(ConfigLoadTest, FileValuesReplaceDefaults) {
@@ -602,11 +602,48 @@ TEST(ConfigLoadTest, FileValuesReplaceDefaults) {
   Config config;
   Status s = LoadConfig({file, true}, {}, &config);
   ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_EQ(config.GetList("geoip.mmdb"),
+  EXPECT_EQ(config.GetList(keys::kGeoipMmdb),
             (std::vector<std::string>{"/a.mmdb", "/b.mmdb"}));
-  EXPECT_EQ(config.GetInt("redirector.workers"), 2);
-  EXPECT_EQ(config.GetString("redirector.listen"),
+  EXPECT_EQ(config.GetInt(keys::kRedirectorWorkers), 2);
+  EXPECT_EQ(config.GetString(keys::kRedirectorListen),
             "unix:/run/waymark/redirector.sock");
+}
+
+TEST(ConfigLoadTest, ReadsTypedValues) {
+  Config config;
+  Status s = LoadConfig({"/nonexistent/waymark.conf", false},
+                        {{"redirector.max_lag", {"2h"}},
+                         {"redirector.min_size", {"3M"}},
+                         {"redirector.http_to_https", {"no"}}},
+                        &config);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(config.GetDurationSeconds(keys::kRedirectorMaxLag), 7200);
+  EXPECT_EQ(config.GetSizeBytes(keys::kRedirectorMinSize), 3 << 20);
+  EXPECT_FALSE(config.GetBool(keys::kRedirectorHttpToHttps));
+  EXPECT_EQ(config.GetString(keys::kRedirectorLocalLocation), "");
+  EXPECT_EQ(config.GetSizeBytes(keys::kRepositoryPieceSize), 4 << 20) << "the default";
+}
+
+// A reload keeps what needs a restart and names what it kept.
+TEST(ConfigLoadTest, KeepRestartOnlyValuesNamesWhatItKept) {
+  Config running;
+  ASSERT_TRUE(LoadConfig({"/nonexistent/waymark.conf", false},
+                         {{"log.file", {"/var/log/a.log"}}}, &running)
+                  .ok());
+  Config next;
+  ASSERT_TRUE(LoadConfig({"/nonexistent/waymark.conf", false},
+                         {{"redirector.listen", {"127.0.0.1:9000"}},
+                          {"redirector.workers", {"9"}},
+                          {"log.file", {"/var/log/a.log"}}},
+                         &next)
+                  .ok());
+  EXPECT_EQ(next.KeepRestartOnlyValues(running),
+            std::vector<std::string>{"redirector.listen"});
+  EXPECT_EQ(next.GetString(keys::kRedirectorListen), "unix:/run/waymark/redirector.sock");
+  EXPECT_EQ(next.GetInt(keys::kRedirectorWorkers), 9) << "reloadable: the new value";
+  EXPECT_EQ(next.GetString(keys::kLogFile), "/var/log/a.log");
+  EXPECT_EQ(next.KeepRestartOnlyValues(running), std::vector<std::string>{})
+      << "nothing left to keep";
 }
 
 TEST(ConfigLoadTest, ReportsErrorsWithExactMessages) {
@@ -668,8 +705,8 @@ TEST(ConfigLoadTest, AbsentDefaultFileIsFine) {
                         {{"log.level", {"warning"}}}, &config);
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(config.file(), "");
-  EXPECT_EQ(config.GetString("log.level"), "warning");
-  EXPECT_EQ(config.GetInt("redirector.workers"), 4);
+  EXPECT_EQ(config.GetString(keys::kLogLevel), "warning");
+  EXPECT_EQ(config.GetInt(keys::kRedirectorWorkers), 4);
 }
 
 // Sets or unsets an environment variable for one test.

@@ -24,23 +24,23 @@ constexpr char kProgram[] = "waymark-scan";
 
 int RunRepository(const Config& config, const CommandLine& cl, ScanOutput* out) {
   RepositoryScanOptions o;
-  o.root = config.GetString("repository.path");
-  o.excludes = config.GetList("repository.exclude");
-  o.hashes.piece_size = config.GetSizeBytes("repository.piece_size");
-  Status s = ParseHashList(config.GetString("repository.hashes"), &o.hashes);
+  o.root = config.GetString(keys::kRepositoryPath);
+  o.excludes = config.GetList(keys::kRepositoryExclude);
+  o.hashes.piece_size = config.GetSizeBytes(keys::kRepositoryPieceSize);
+  Status s = ParseHashList(config.GetString(keys::kRepositoryHashes), &o.hashes);
   if (!s.ok()) return ReportError(kProgram, s);
   if (o.hashes.piece_size > 0 && (o.hashes.piece_size < 1024 || o.hashes.piece_size > (1LL << 30)))
     return ReportError(kProgram, Status::InvalidArgument(
                                      "repository.piece_size: expected a size from 1K to 1G"));
   o.rehash = cl.Has("rehash");
-  o.jobs = cl.Has("jobs") ? std::stoi(cl.Get("jobs")) : static_cast<int>(config.GetInt("scan.jobs"));
+  o.jobs = cl.Has("jobs") ? std::stoi(cl.Get("jobs")) : static_cast<int>(config.GetInt(keys::kScanJobs));
   o.log = [out](const std::string& line) { out->Log(line); };
   o.progress = [out](size_t done, size_t total, long long bytes) {
     out->Progress("repository", "hashed " + std::to_string(done) + "/" + std::to_string(total) +
                                     " files, " + std::to_string(bytes >> 20) + " MiB");
   };
   std::unique_ptr<Database> db;
-  s = Database::Connect(config.GetString("database.dsn"), &db);
+  s = Database::Connect(config.GetString(keys::kDatabaseDsn), &db);
   if (!s.ok()) return ReportError(kProgram, s);
   RepositoryScanResult r;
   s = ScanRepository(db.get(), o, &r);
@@ -75,7 +75,7 @@ int RunMirrors(const Config& config, const CommandLine& cl, ScanOutput* out) {
   }
   o.output = out;
   std::vector<MirrorScanReport> reports;
-  s = ScanMirrors(config.GetString("database.dsn"), cl.Has("all") ? std::vector<std::string>{}
+  s = ScanMirrors(config.GetString(keys::kDatabaseDsn), cl.Has("all") ? std::vector<std::string>{}
                                                                   : cl.positional,
                   o, &reports);
   if (!s.ok()) return ReportError(kProgram, s);

@@ -345,17 +345,17 @@ class Scanner {
 
 Status MirrorScanOptionsFromConfig(const Config& config, MirrorScanOptions* out) {
   MirrorScanOptions o;
-  o.jobs = static_cast<int>(config.GetInt("scan.jobs"));
-  o.timeout_s = std::max(1LL, config.GetDurationSeconds("scan.timeout"));
+  o.jobs = static_cast<int>(config.GetInt(keys::kScanJobs));
+  o.timeout_s = std::max(1LL, config.GetDurationSeconds(keys::kScanTimeout));
   o.connect_timeout_s =
-      static_cast<int>(std::max(1LL, config.GetDurationSeconds("scan.connect_timeout")));
-  o.io_timeout_s = static_cast<int>(std::max(1LL, config.GetDurationSeconds("scan.io_timeout")));
-  o.max_entries = config.GetInt("scan.max_entries");
-  o.max_depth = static_cast<int>(config.GetInt("scan.max_depth"));
-  o.policy.mtime_tolerance = config.GetDurationSeconds("scan.mtime_tolerance");
-  Status s = ParseAllowedLag(config.GetList("scan.allowed_lag"), &o.policy);
+      static_cast<int>(std::max(1LL, config.GetDurationSeconds(keys::kScanConnectTimeout)));
+  o.io_timeout_s = static_cast<int>(std::max(1LL, config.GetDurationSeconds(keys::kScanIoTimeout)));
+  o.max_entries = config.GetInt(keys::kScanMaxEntries);
+  o.max_depth = static_cast<int>(config.GetInt(keys::kScanMaxDepth));
+  o.policy.mtime_tolerance = config.GetDurationSeconds(keys::kScanMtimeTolerance);
+  Status s = ParseAllowedLag(config.GetList(keys::kScanAllowedLag), &o.policy);
   if (!s.ok()) return s;
-  std::string protos = config.GetString("scan.protocols");
+  std::string protos = config.GetString(keys::kScanProtocols);
   for (char& c : protos)
     if (c == ' ') c = ',';
   o.protocols.clear();

@@ -126,19 +126,19 @@ Status TraceOptions::FromConfig(const Config& c, TraceOptions* out) {
   TraceOptions o;
   // Relative to the repository root and to each base URL (which ends in
   // '/'), whether or not the operator wrote a leading '/'.
-  o.trace_file = c.GetString("repository.trace_file");
+  o.trace_file = c.GetString(keys::kRepositoryTraceFile);
   while (!o.trace_file.empty() && o.trace_file[0] == '/') o.trace_file.erase(0, 1);
   if (o.trace_file.empty())
     return Status::InvalidArgument("repository.trace_file must name a file");
-  o.trace_path = c.GetString("repository.path") + "/" + o.trace_file;
-  o.max_lag = c.GetDurationSeconds("redirector.max_lag");
-  o.policy.fail_after = static_cast<int>(c.GetInt("trace.fail_after"));
-  o.policy.recover_after = static_cast<int>(c.GetInt("trace.recover_after"));
-  o.connect_timeout_ms = c.GetDurationSeconds("trace.connect_timeout") * 1000;
-  o.timeout_ms = c.GetDurationSeconds("trace.timeout") * 1000;
-  o.parallel = static_cast<int>(c.GetInt("trace.parallel"));
-  o.probe_files = static_cast<int>(c.GetInt("trace.probe_files"));
-  o.ca_file = c.GetString("trace.ca_file");
+  o.trace_path = c.GetString(keys::kRepositoryPath) + "/" + o.trace_file;
+  o.max_lag = c.GetDurationSeconds(keys::kRedirectorMaxLag);
+  o.policy.fail_after = static_cast<int>(c.GetInt(keys::kTraceFailAfter));
+  o.policy.recover_after = static_cast<int>(c.GetInt(keys::kTraceRecoverAfter));
+  o.connect_timeout_ms = c.GetDurationSeconds(keys::kTraceConnectTimeout) * 1000;
+  o.timeout_ms = c.GetDurationSeconds(keys::kTraceTimeout) * 1000;
+  o.parallel = static_cast<int>(c.GetInt(keys::kTraceParallel));
+  o.probe_files = static_cast<int>(c.GetInt(keys::kTraceProbeFiles));
+  o.ca_file = c.GetString(keys::kTraceCaFile);
   if (!o.ca_file.empty() && access(o.ca_file.c_str(), R_OK) != 0)
     return Status::InvalidArgument("trace.ca_file: cannot read " + o.ca_file + ": " +
                                    std::strerror(errno));

@@ -208,7 +208,7 @@ Status OpenLocationDb(const std::string& path, std::unique_ptr<GeoReader>* out) 
 }
 
 Status GeoIp::Open(const Config& config, std::unique_ptr<GeoIp>* out) {
-  return Open(config.GetList("geoip.mmdb"), config.GetString("geoip.location_db"), out);
+  return Open(config.GetList(keys::kGeoipMmdb), config.GetString(keys::kGeoipLocationDb), out);
 }
 
 Status GeoIp::Open(const std::vector<std::string>& mmdb_paths, const std::string& location_db,
