@@ -9,6 +9,7 @@
 #include <boost/program_options/value_semantic.hpp>
 
 #include "core/store/mirror_store.h"
+#include "core/log.h"
 #include "core/program.h"
 #include "core/strings.h"
 #include "core/text_table.h"
@@ -188,6 +189,7 @@ int RunAdmin(const std::vector<std::string>& args, std::ostream& out,
   }
   s = LoadConfigFor(ctx.cl, &ctx.config);
   if (!s.ok()) return ReportError("waymark", s);
+  SetLogLevel(ctx.config);
   s = cmd->run(&ctx);
   if (!s.ok()) return ReportError("waymark", s);
   return ctx.success_exit_code;

@@ -3,13 +3,15 @@
 #include <iostream>
 
 #include "admin/command.h"
+#include "core/log.h"
 
 int main(int argc, char** argv) {
+  waymark::InitLog("waymark", waymark::LogStyle::kTool);
   try {
     return waymark::RunAdmin(std::vector<std::string>(argv + 1, argv + argc),
                              std::cout, std::cerr);
   } catch (const std::exception& e) {
-    std::cerr << "waymark: internal error: " << e.what() << "\n";
+    waymark::LogError(std::string("internal error: ") + e.what());
     return 1;
   }
 }

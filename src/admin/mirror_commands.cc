@@ -10,6 +10,7 @@
 #include "admin/mirror_json.h"
 #include "core/geo/country.h"
 #include "core/json.h"
+#include "core/log.h"
 #include "core/store/db.h"
 #include "core/geo/geoip.h"
 #include "core/geo/mirror_geo.h"
@@ -327,7 +328,7 @@ void FillFromGeoIp(const AdminContext& ctx, Mirror* m, std::vector<std::string>*
   bool want_asn = !cl.Has("asn");
   bool want_coords = !cl.Has("lat") && !cl.Has("lon");
   if (!want_place && !want_asn && !want_coords) return;
-  auto warn = [&](const std::string& w) { *ctx.err << "waymark: warning: " << w << "\n"; };
+  auto warn = [](const std::string& w) { LogWarning(w); };
   BaseUrl url;
   const std::string& base = PreferredUrl(*m);
   if (!ParseBaseUrl(base, base.rfind("https", 0) == 0 ? "https" : "http", "", &url).ok()) return;

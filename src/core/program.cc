@@ -1,6 +1,6 @@
 #include "core/program.h"
 
-#include <iostream>
+#include "core/log.h"
 
 namespace waymark {
 
@@ -9,7 +9,7 @@ std::string VersionLine(const std::string& program) {
 }
 
 int ReportError(const std::string& program, const Status& s) {
-  std::cerr << program << ": " << s.message() << "\n";
+  LogAs(program, LogLevel::kError, s.message());
   return s.ExitCode();
 }
 

@@ -12,7 +12,8 @@ namespace waymark {
 // "waymark-scan 0.1.0"
 std::string VersionLine(const std::string& program);
 
-// Prints "<program>: <message>" on stderr and returns the exit code for s.
+// Logs "<program>: <message>" as an error (core/log.h) and returns the exit
+// code for s.
 int ReportError(const std::string& program, const Status& s);
 
 }  // namespace waymark

@@ -5,6 +5,7 @@
 #include <boost/program_options/value_semantic.hpp>
 
 #include "core/command_line.h"
+#include "core/log.h"
 #include "core/program.h"
 #include "redirector/server.h"
 
@@ -12,6 +13,7 @@ namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
   const std::string kName = "waymark-redirector";
+  waymark::InitLog(kName, waymark::LogStyle::kTool);
   try {
     po::options_description own;
     own.add_options()("help,h", "show this help and exit")("version,V", "show the version and exit")(
@@ -49,7 +51,7 @@ int main(int argc, char** argv) {
     options.pidfile = config.GetString("redirector.pidfile");
     return waymark::RunServer(options, config);
   } catch (const std::exception& e) {
-    std::cerr << kName << ": internal error: " << e.what() << "\n";
+    waymark::LogError(std::string("internal error: ") + e.what());
     return 1;
   }
 }

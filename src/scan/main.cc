@@ -9,6 +9,7 @@
 #include <boost/program_options/value_semantic.hpp>
 
 #include "core/command_line.h"
+#include "core/log.h"
 #include "scan/mirror_scan.h"
 #include "core/program.h"
 #include "scan/repository_scan.h"
@@ -34,7 +35,6 @@ int RunRepository(const Config& config, const CommandLine& cl, ScanOutput* out) 
                                      "repository.piece_size: expected a size from 1K to 1G"));
   o.rehash = cl.Has("rehash");
   o.jobs = cl.Has("jobs") ? std::stoi(cl.Get("jobs")) : static_cast<int>(config.GetInt(keys::kScanJobs));
-  o.log = [out](const std::string& line) { out->Log(line); };
   o.progress = [out](size_t done, size_t total, long long bytes) {
     out->Progress("repository", "hashed " + std::to_string(done) + "/" + std::to_string(total) +
                                     " files, " + std::to_string(bytes >> 20) + " MiB");
@@ -88,6 +88,7 @@ int RunMirrors(const Config& config, const CommandLine& cl, ScanOutput* out) {
 }
 
 int Run(int argc, char** argv) {
+  InitLog(kProgram, LogStyle::kTool);
   po::options_description own;
   own.add_options()("help,h", "show this help and exit")("version,V", "show the version and exit")(
       "repository", "scan the origin repository (repository.path) and hash new and changed files")(
@@ -130,6 +131,7 @@ int Run(int argc, char** argv) {
   Config config;
   s = LoadConfigFor(cl, &config);
   if (!s.ok()) return ReportError(kProgram, s);
+  SetLogLevel(config);
   ScanOutput out(isatty(2));
   return repo ? RunRepository(config, cl, &out) : RunMirrors(config, cl, &out);
 }
@@ -141,7 +143,7 @@ int main(int argc, char** argv) {
   try {
     return waymark::Run(argc, argv);
   } catch (const std::exception& e) {
-    std::cerr << "waymark-scan: " << e.what() << "\n";
+    waymark::LogError(e.what());
     return 1;
   }
 }

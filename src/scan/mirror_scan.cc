@@ -7,6 +7,7 @@
 #include <thread>
 #include <tuple>
 
+#include "core/log.h"
 #include "core/store/db.h"
 #include "core/store/mirror_bitmaps.h"
 #include "scan/mirror_listers.h"
@@ -205,6 +206,7 @@ class Scanner {
                                              st.entries / std::max(secs, 0.001))) +
                                          "/s");
       };
+      LogDebug(m.name + ": listing " + Printable(RedactUrl(url)) + " over " + proto);
       if (!o_->listing_file.empty()) s = ListRsyncFile(url, limits, sink, &stats);
       else if (proto == "rsync") s = ListRsync(url, limits, sink, &stats);
       else if (proto == "ftp") s = ListFtp(url, limits, sink, &stats);

@@ -10,6 +10,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "core/log.h"
 #include "core/store/mirror_bitmaps.h"
 #include "scan/repository_walk.h"
 #include "core/store/scan_locks.h"
@@ -85,9 +86,6 @@ void HashAll(const RepositoryScanOptions& o, std::vector<Pending>* pending,
 }  // namespace
 
 Status ScanRepository(Database* db, const RepositoryScanOptions& o, RepositoryScanResult* out) {
-  auto log = [&](const std::string& line) {
-    if (o.log) o.log(line);
-  };
   ScanLock lock;
   bool got = false;
   Status s = lock.TryAcquire(db, 0, &got);
@@ -101,7 +99,7 @@ Status ScanRepository(Database* db, const RepositoryScanOptions& o, RepositorySc
   if (!s.ok()) return s;
   RepositoryScanResult r;
   r.files = tree.files.size();
-  for (const auto& w : tree.warnings) log("warning: " + w);
+  for (const auto& w : tree.warnings) LogWarning(Printable(w));
   r.warnings = tree.warnings.size();
 
   // The inventory as it is.
@@ -192,7 +190,7 @@ Status ScanRepository(Database* db, const RepositoryScanOptions& o, RepositorySc
   std::vector<Pending*> writes;
   for (auto& p : pending) {
     if (!p.ok) {
-      log("warning: not hashed: " + p.error);
+      LogWarning(Printable("not hashed: " + p.error));
       ++r.warnings;
       continue;
     }

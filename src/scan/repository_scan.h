@@ -32,8 +32,6 @@ struct RepositoryScanOptions {
   HashOptions hashes;
   bool rehash = false;  // hash every file again
   int jobs = 4;         // hashing threads
-  // Log lines (warnings, skipped files); called from the calling thread.
-  std::function<void(const std::string&)> log;
   // Progress while hashing: files done, files to hash, bytes hashed.
   std::function<void(size_t, size_t, long long)> progress;
 };

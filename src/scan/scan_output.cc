@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/log.h"
 #include "core/strings.h"
 
 namespace waymark {
@@ -24,10 +25,18 @@ void ScanOutput::DrawLocked() {
   drawn_ = true;
 }
 
-void ScanOutput::Log(const std::string& line) {
+ScanOutput::ScanOutput(bool terminal) : terminal_(terminal) {
+  SetLogSink([this](const std::string& line) { Write(line); });
+}
+
+ScanOutput::~ScanOutput() { SetLogSink(nullptr); }
+
+void ScanOutput::Log(const std::string& line) { LogInfo(Printable(line)); }
+
+void ScanOutput::Write(const std::string& line) {
   std::lock_guard<std::mutex> l(mu_);
   ClearLocked();
-  fprintf(stderr, "waymark-scan: %s\n", Printable(line).c_str());
+  fputs(line.c_str(), stderr);
   if (terminal_ && !tasks_.empty()) DrawLocked();
   fflush(stderr);
 }

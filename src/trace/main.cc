@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/command_line.h"
+#include "core/log.h"
 #include "core/store/db.h"
 #include "core/program.h"
 #include "trace/trace_checker.h"
@@ -30,6 +31,7 @@ int Fail(const waymark::Status& s, int code) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  waymark::InitLog(kName, waymark::LogStyle::kTool);
   try {
     po::options_description own;
     own.add_options()("help,h", "show this help and exit")("version,V", "show the version and exit")(
@@ -63,6 +65,7 @@ int main(int argc, char** argv) {
     waymark::Config config;
     s = waymark::LoadConfigFor(cl, &config);
     if (!s.ok()) return waymark::ReportError(kName, s);
+    waymark::SetLogLevel(config);
 
     waymark::SystemClock clock;
     waymark::TraceOptions options;
@@ -90,7 +93,7 @@ int main(int argc, char** argv) {
     }
     return report.AnyFailed() ? 1 : 0;
   } catch (const std::exception& e) {
-    std::cerr << kName << ": internal error: " << e.what() << "\n";
+    waymark::LogError(std::string("internal error: ") + e.what());
     return 3;
   }
 }
