@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "tests/harness/commands.h"
@@ -89,8 +90,11 @@ void RedirectorStack::RewriteConfig(const std::vector<std::string>& redirector_c
 
 Status RedirectorStack::StartRedirector() {
   SubprocessOptions o;
-  o.argv = {"sh", "-c", "exec \"$0\" -f -c \"$1\" 2>>\"$2\"", BinaryPath("waymark-redirector"),
-            config_path(), dir_ / "redirector.log"};
+  // sh -c 'exec "$@" -f -c CONFIG 2>>LOG' sh [WRAPPER...] REDIRECTOR
+  o.argv = {"sh", "-c", "config=$1 log=$2; shift 2; exec \"$@\" -f -c \"$config\" 2>>\"$log\"",
+            "sh", config_path(), dir_ / "redirector.log"};
+  o.argv.insert(o.argv.end(), options_.wrapper.begin(), options_.wrapper.end());
+  o.argv.push_back(BinaryPath("waymark-redirector"));
   o.env = {"WAYMARK_CONFIG="};
   Status s = Subprocess::Start(o, &redirector_);
   if (!s.ok()) return s;
@@ -101,15 +105,17 @@ Status RedirectorStack::StartRedirector() {
 
 RedirectorStack::~RedirectorStack() {
   nginx_.reset();
+  // Workers left by a killed master notice the socket is gone only on
+  // their next poll: they are killed below (listed before the master
+  // goes, as they are its children).
+  std::vector<pid_t> workers = WorkerPids();
   if (redirector_ && redirector_->Running()) {
-    redirector_->Signal(SIGTERM);
+    SignalRedirector(SIGTERM);  // the master itself, also under a wrapper
     int code;
     redirector_->Wait(10000, &code);
   }
   redirector_.reset();
-  // Workers left by a killed master notice the socket is gone only on
-  // their next poll; kill any still around.
-  for (pid_t p : WorkerPids()) kill(p, SIGKILL);
+  for (pid_t p : workers) kill(p, SIGKILL);
 }
 
 std::string RedirectorStack::Url(const std::string& path) const {
@@ -146,14 +152,21 @@ CommandResult RedirectorStack::Waymark(const std::vector<std::string>& args) {
 
 Status RedirectorStack::Sql(const std::string& sql) { return SharedCluster()->ExecSql(dsn_, sql); }
 
-pid_t RedirectorStack::master_pid() const { return redirector_ ? redirector_->pid() : -1; }
+pid_t RedirectorStack::master_pid() const {
+  if (!redirector_) return -1;
+  if (options_.wrapper.empty()) return redirector_->pid();
+  // Under a wrapper the child is the wrapper; the master writes its pidfile.
+  std::ifstream in(dir_ / "redirector.pid");
+  pid_t pid = -1;
+  in >> pid;
+  return pid;
+}
 
 std::vector<pid_t> RedirectorStack::WorkerPids() const {
   std::vector<pid_t> out;
   if (!redirector_) return out;
-  std::string children =
-      ReadFile("/proc/" + std::to_string(redirector_->pid()) + "/task/" +
-               std::to_string(redirector_->pid()) + "/children");
+  std::string master = std::to_string(master_pid());
+  std::string children = ReadFile("/proc/" + master + "/task/" + master + "/children");
   std::istringstream in(children);
   pid_t p;
   while (in >> p) out.push_back(p);
@@ -162,7 +175,10 @@ std::vector<pid_t> RedirectorStack::WorkerPids() const {
 
 Status RedirectorStack::SignalRedirector(int sig) {
   if (!redirector_) return Status::FailedPrecondition("no redirector");
-  return redirector_->Signal(sig);
+  if (options_.wrapper.empty()) return redirector_->Signal(sig);
+  if (master_pid() <= 0 || kill(master_pid(), sig) != 0)
+    return Status::IOError("cannot signal the redirector's master");
+  return Status::OK();
 }
 
 Status RedirectorStack::WaitRedirector(int timeout_ms, int* exit_code) {

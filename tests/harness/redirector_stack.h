@@ -25,6 +25,8 @@ struct StackOptions {
   // Extra lines for waymark.conf's [redirector] section ("key = value").
   std::vector<std::string> redirector_config;
   bool https = true;  // an HTTPS listener too, with a self-signed certificate
+  // A command the redirector runs under (e.g. strace -f -o FILE), or none.
+  std::vector<std::string> wrapper;
 };
 
 class RedirectorStack {
