@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "core/subprocess.h"
+#include "tests/harness/geoip_fixtures.h"
 #include "tests/harness/postgres_cluster.h"
+#include "tests/harness/temp_dir.h"
 
 namespace waymark {
 namespace {
@@ -52,6 +55,51 @@ TEST(HarnessTest, StopAndStartKeepTheData) {
   pqxx::connection c(dsn);
   pqxx::read_transaction tx(c);
   EXPECT_EQ(tx.exec("SELECT x FROM kept")[0][0].as<int>(), 7);
+}
+
+// Authentication is trust, so the socket's directory must keep other local
+// users out: theirs would be every database of the tests, the demo and the
+// benchmarks (tests/harness for the tests, scripts/pg-cluster for the rest).
+TEST(HarnessTest, ClustersAreClosedToOtherLocalUsers) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to act as another user";
+  auto nobody_connects = [](const std::string& socket_dir) {
+    CommandResult r;
+    SubprocessOptions o;
+    o.argv = {"runuser", "-u", "nobody", "--", "psql", "-X", "-h", socket_dir, "-U", "postgres",
+              "-d", "postgres", "-tAc", "SELECT 1"};
+    Status s = RunCommand(o, "", 60000, &r);
+    EXPECT_TRUE(s.ok()) << s.message();
+    return r.exit_code == 0;
+  };
+  std::string shared = SharedCluster()->socket_dir();
+  struct stat st;
+  ASSERT_EQ(stat(shared.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 077, 0u) << shared;
+  EXPECT_FALSE(nobody_connects(shared));
+
+  // scripts/pg-cluster, in a directory made as `mkdir -p` would (0755).
+  test::TempDir tmp;
+  std::string dir = tmp / "pg";
+  ASSERT_EQ(mkdir(dir.c_str(), 0755), 0);
+  std::string script = test::SourceDir() + "/scripts/pg-cluster";
+  CommandResult r;
+  SubprocessOptions start;
+  start.argv = {script, "start", dir};
+  ASSERT_TRUE(RunCommand(start, "", 120000, &r).ok());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(stat(dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_FALSE(nobody_connects(dir));
+  // Its owner still gets in.
+  SubprocessOptions own;
+  own.argv = {"runuser", "-u", "postgres", "--", "psql", "-X", "-h", dir, "-U", "postgres",
+              "-d", "postgres", "-tAc", "SELECT 1"};
+  ASSERT_TRUE(RunCommand(own, "", 60000, &r).ok());
+  EXPECT_EQ(r.out, "1\n") << r.err;
+  SubprocessOptions stop;
+  stop.argv = {script, "stop", dir};
+  ASSERT_TRUE(RunCommand(stop, "", 120000, &r).ok());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
 }  // namespace
