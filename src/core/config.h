@@ -21,9 +21,14 @@
 #include <string>
 #include <vector>
 
-#include <boost/program_options/options_description.hpp>
-
 #include "core/status.h"
+
+// Declared, not included: only the command line (command_line.cc) hands
+// Boost an options_description, and code that just reads a Config, pure
+// code among it, compiles without Boost.
+namespace boost::program_options {
+class options_description;
+}  // namespace boost::program_options
 
 namespace waymark {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/geo/geoip.h"
+#include "core/geo/location.h"
 #include "core/status.h"
 
 namespace waymark {

@@ -27,7 +27,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "core/geo/geoip.h"
+#include "core/geo/location.h"
 #include "core/model/mirror.h"
 
 namespace waymark {

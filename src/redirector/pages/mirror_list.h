@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/geo/geoip.h"
+#include "core/geo/location.h"
 #include "core/model/selection.h"
 
 namespace waymark {
