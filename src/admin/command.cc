@@ -107,11 +107,23 @@ bool TakesValue(const std::string& token) {
 
 }  // namespace
 
+std::string ActorFor(uid_t uid, const char* sudo_user, const char* sudo_uid,
+                     long long sudo_user_uid, const std::string& name_of_uid) {
+  if (uid == 0 && sudo_user && *sudo_user && sudo_uid && sudo_user_uid >= 0) {
+    long long claimed = -1;
+    if (ParseInt64(sudo_uid, &claimed) && claimed == sudo_user_uid) return sudo_user;
+  }
+  return name_of_uid;
+}
+
 std::string CurrentActor() {
-  const char* sudo = std::getenv("SUDO_USER");
-  if (sudo && *sudo) return sudo;
-  if (const passwd* pw = getpwuid(getuid())) return pw->pw_name;
-  return "uid " + std::to_string(getuid());
+  uid_t uid = getuid();
+  const passwd* pw = getpwuid(uid);
+  std::string name = pw ? pw->pw_name : "uid " + std::to_string(uid);
+  const char* sudo_user = std::getenv("SUDO_USER");
+  const passwd* caller = sudo_user && *sudo_user ? getpwnam(sudo_user) : nullptr;
+  return ActorFor(uid, sudo_user, std::getenv("SUDO_UID"),
+                  caller ? static_cast<long long>(caller->pw_uid) : -1, name);
 }
 
 Status LoadMirrors(const AdminContext& ctx, std::vector<Mirror>* mirrors,

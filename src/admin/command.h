@@ -6,6 +6,8 @@
 
 #include <iosfwd>
 #include <memory>
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -66,9 +68,17 @@ std::vector<Command> StatsCommands();
 int RunAdmin(const std::vector<std::string>& args, std::ostream& out,
              std::ostream& err);
 
-// The login name to record as the actor of a change: $SUDO_USER when run
-// through sudo, else the user's name.
+// The login name to record as the actor of a change: the name of the
+// process's real user; under sudo(8) (the process is root, and sudo's
+// SUDO_USER and SUDO_UID name the same account) the user who called sudo.
+// Anyone can set SUDO_USER: from any other user it is ignored.
 std::string CurrentActor();
+
+// CurrentActor()'s rule on given facts: the real uid, SUDO_USER and
+// SUDO_UID (null when unset), the uid of the account SUDO_USER names (-1
+// when none), and the real user's own name.
+std::string ActorFor(uid_t uid, const char* sudo_user, const char* sudo_uid, long long sudo_user_uid,
+                     const std::string& name_of_uid);
 
 }  // namespace waymark
 

@@ -53,5 +53,21 @@ TEST(AdminCommandTest, VersionAndCommandHelpNeedNoDatabase) {
   EXPECT_NE(r.out.find("--no-country-only"), std::string::npos);
 }
 
+// The audit log's actor: SUDO_USER is believed only from root and only
+// when sudo's SUDO_UID names the same account.
+TEST(ActorFor, SudoUserOnlyUnderRealSudo) {
+  // alice (uid 1000) ran `sudo waymark ...`.
+  EXPECT_EQ(ActorFor(0, "alice", "1000", 1000, "root"), "alice");
+  // Root without sudo, or a SUDO_USER that sudo did not set.
+  EXPECT_EQ(ActorFor(0, nullptr, nullptr, -1, "root"), "root");
+  EXPECT_EQ(ActorFor(0, "someone", nullptr, 1001, "root"), "root");
+  EXPECT_EQ(ActorFor(0, "someone", "1000", 1001, "root"), "root");
+  EXPECT_EQ(ActorFor(0, "ghost", "1000", -1, "root"), "root");
+  EXPECT_EQ(ActorFor(0, "alice", "x1000", 1000, "root"), "root");
+  // bob (uid 1002) spoofing: his own name whatever he sets.
+  EXPECT_EQ(ActorFor(1002, "someone", "1001", 1001, "bob"), "bob");
+  EXPECT_EQ(ActorFor(1002, "alice", "1000", 1000, "bob"), "bob");
+}
+
 }  // namespace
 }  // namespace waymark

@@ -2,6 +2,7 @@
 // administration, validation errors with their exact texts and exit
 // statuses, configuration errors, and the database roles.
 #include <gtest/gtest.h>
+#include <pwd.h>
 
 #include <glob.h>
 #include <unistd.h>
@@ -249,6 +250,35 @@ struct BadAdd {
   std::vector<std::string> args;
   std::string error;
 };
+
+// The audit log names the real actor: a SUDO_USER that sudo did not set
+// (no matching SUDO_UID) is ignored; one that sudo set is believed.
+TEST_F(AdminTest, TheLogNamesTheRealActorNotASpoofedSudoUser) {
+  if (geteuid() != 0) GTEST_SKIP() << "runs as root, as sudo would";
+  Init();
+  // (Empty SUDO_* as well, in case the tests themselves run under sudo.)
+  ASSERT_EQ(RunWaymark({dsn_opt_, "mirror", "add", "fra1", "--no-geoip", "--https",
+                        "https://fra1.example.org/"},
+                       {"SUDO_USER=", "SUDO_UID="})
+                .exit_code,
+            0);
+  auto as = [&](std::vector<std::string> env, const char* cmd) {
+    CommandResult r = RunWaymark({dsn_opt_, "mirror", cmd, "fra1"}, env);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  };
+  as({"SUDO_USER=someone"}, "enable");
+  as({"SUDO_USER=nobody", "SUDO_UID=12345"}, "disable");
+  const passwd* nobody = getpwnam("nobody");
+  ASSERT_NE(nobody, nullptr);
+  as({"SUDO_USER=nobody", "SUDO_UID=" + std::to_string(nobody->pw_uid)}, "enable");
+  pqxx::connection c(dsn_);
+  pqxx::read_transaction tx(c);
+  std::vector<std::string> actors;
+  for (const auto& row : tx.exec("SELECT kind || ':' || actor FROM mirror_events ORDER BY id"))
+    actors.push_back(row[0].as<std::string>());
+  EXPECT_EQ(actors, (std::vector<std::string>{"added:root", "enabled:root", "disabled:root",
+                                              "enabled:nobody"}));
+}
 
 TEST_F(AdminTest, InvalidFieldsAreRejectedWithExactMessages) {
   Init();
