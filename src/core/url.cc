@@ -160,6 +160,26 @@ std::string ShownUrl(const std::string& url, UrlReader reader) {
   return b.ToString();
 }
 
+bool PercentDecode(std::string_view in, std::string* out, bool form_encoded) {
+  std::string r;
+  r.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%') {
+      int hi = i + 1 < in.size() ? HexValue(in[i + 1]) : -1;
+      int lo = i + 2 < in.size() ? HexValue(in[i + 2]) : -1;
+      if (hi < 0 || lo < 0) return false;
+      r += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (form_encoded && in[i] == '+') {
+      r += ' ';
+    } else {
+      r += in[i];
+    }
+  }
+  *out = std::move(r);
+  return true;
+}
+
 std::string EncodePath(const std::string& path) {
   static const char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -119,6 +119,33 @@ TEST(BaseUrlTest, RedactsPasswordsOnly) {
   EXPECT_EQ(RedactUrl(""), "");
 }
 
+TEST(PercentDecodeTest, DecodesEscapesAndFormSpaces) {
+  struct Case {
+    const char* in;
+    bool form;
+    const char* out;
+  } ok[] = {
+      {"a%20b", false, "a b"},         {"100%25.iso", false, "100%.iso"},
+      {"%2f%2F", false, "//"},          {"a+b", false, "a+b"},
+      {"a+b%2B", true, "a b+"},         {"", false, ""},
+      {"caf%C3%A9", false, "caf\xC3\xA9"},
+  };
+  for (const Case& c : ok) {
+    std::string out = "old";
+    EXPECT_TRUE(PercentDecode(c.in, &out, c.form)) << c.in;
+    EXPECT_EQ(out, c.out) << c.in;
+  }
+  for (const char* bad : {"%", "%2", "a%2", "%g0", "%0g", "%%41", "50%"}) {
+    std::string out = "old";
+    EXPECT_FALSE(PercentDecode(bad, &out)) << bad;
+    EXPECT_FALSE(PercentDecode(bad, &out, true)) << bad;
+    EXPECT_EQ(out, "old") << bad;
+  }
+  std::string nul;
+  EXPECT_TRUE(PercentDecode("a%00b", &nul));
+  EXPECT_EQ(nul, std::string("a\0b", 3));
+}
+
 // The one rule every mirror writer uses: no password for the operator, no
 // account at all for the public.
 TEST(BaseUrlTest, ShownUrlHidesCredentialsForEachReader) {

@@ -6,29 +6,11 @@
 #include <string_view>
 
 #include "core/strings.h"
+#include "core/url.h"
 
 namespace waymark {
 
 namespace {
-
-// Query values are form-encoded: '+' is a space, %XX a byte.
-bool DecodeQueryValue(const std::string& in, std::string* out) {
-  out->clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '+') {
-      *out += ' ';
-    } else if (in[i] == '%') {
-      if (i + 2 >= in.size()) return false;
-      int a = HexValue(in[i + 1]), b = HexValue(in[i + 2]);
-      if (a < 0 || b < 0) return false;
-      *out += static_cast<char>(a * 16 + b);
-      i += 2;
-    } else {
-      *out += in[i];
-    }
-  }
-  return true;
-}
 
 // True when the Accept header lists `type` with a non-zero quality.
 bool Accepts(const std::string& accept, std::string_view type) {
@@ -93,7 +75,7 @@ Status RouteRequest(const std::string& uri, const std::string& query, const std:
       size_t eq = item.find('=');
       std::string key = ToLower(item.substr(0, eq));
       std::string value;
-      if (eq != std::string::npos && !DecodeQueryValue(item.substr(eq + 1), &value))
+      if (eq != std::string::npos && !PercentDecode(item.substr(eq + 1), &value, /*form_encoded=*/true))
         return Status::InvalidArgument("bad encoding in the query's '" + Printable(key) + "' value");
       q[key] = value;
     }

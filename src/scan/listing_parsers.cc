@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/strings.h"
+#include "core/url.h"
 
 namespace waymark {
 
@@ -114,24 +115,6 @@ std::string CheckListingPath(std::string_view path) {
     if (seg == "." || seg == "..") return "name with a '.' or '..' segment";
   }
   return "";
-}
-
-bool PercentDecode(std::string_view in, std::string* out) {
-  std::string r;
-  r.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      r += in[i];
-      continue;
-    }
-    if (i + 2 >= in.size() || !isxdigit(static_cast<unsigned char>(in[i + 1])) ||
-        !isxdigit(static_cast<unsigned char>(in[i + 2])))
-      return false;
-    r += static_cast<char>(std::stoi(std::string(in.substr(i + 1, 2)), nullptr, 16));
-    i += 2;
-  }
-  *out = std::move(r);
-  return true;
 }
 
 // ---------------------------------------------------------------------------

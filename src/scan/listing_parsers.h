@@ -72,9 +72,6 @@ HtmlIndex ParseHtmlIndex(std::string_view html);
 // Checks a listing path and returns "" when it is acceptable, else why not.
 std::string CheckListingPath(std::string_view path);
 
-// "%20" -> ' ', for href values; false on bad escapes.
-bool PercentDecode(std::string_view in, std::string* out);
-
 // Days from 1970-01-01 to the civil date (proleptic Gregorian), and seconds
 // for a UTC date and time; false on out-of-range fields.
 bool UtcSeconds(int year, int month, int day, int hour, int minute, int second,
