@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 
+#include "core/net/curl_handle.h"
 #include "scan/listing_walk.h"
 #include "core/strings.h"
 #include "core/subprocess.h"
@@ -234,11 +235,6 @@ Status ListRsyncFile(const std::string& path, const ListLimits& limits, const Li
 
 namespace {
 
-struct CurlFree {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-using CurlHandle = std::unique_ptr<CURL, CurlFree>;
-
 struct Body {
   std::string data;
   size_t max = 0;
@@ -299,7 +295,7 @@ Status ListHttp(const std::string& url, const ListLimits& limits, const ListSink
   Status s = ParseBaseUrl(url, StartsWith(url, "https:") ? "https" : "http", "HTTP URL", &u);
   if (!s.ok()) return s;
   std::string base = u.ToString();
-  CurlHandle c(curl_easy_init());
+  CurlEasy c = NewCurlEasy();
   if (!c) return Status::IOError("cannot set up libcurl");
   CommonOptions(c.get(), limits);
   ListingWalk walk(limits, stats);
@@ -362,7 +358,7 @@ Status ListFtp(const std::string& url, const ListLimits& limits, const ListSink&
   Status s = ParseBaseUrl(url, "ftp", "FTP URL", &u);
   if (!s.ok()) return s;
   std::string base = u.ToString();
-  CurlHandle c(curl_easy_init());
+  CurlEasy c = NewCurlEasy();
   if (!c) return Status::IOError("cannot set up libcurl");
   CommonOptions(c.get(), limits);
   curl_easy_setopt(c.get(), CURLOPT_FTP_USE_EPSV, 1L);

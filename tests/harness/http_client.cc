@@ -6,6 +6,8 @@
 #include <cctype>
 #include <memory>
 
+#include "core/net/curl_handle.h"
+
 namespace waymark {
 namespace test {
 
@@ -38,12 +40,6 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-struct CurlDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
 
 }  // namespace
 
@@ -64,10 +60,10 @@ std::vector<std::string> HttpResponse::Headers(const std::string& name) const {
 
 Status HttpFetch(const HttpRequest& request, HttpResponse* response) {
   *response = HttpResponse();
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  CurlEasy curl = NewCurlEasy();
   if (!curl) return Status::IOError("curl_easy_init failed");
   CURL* c = curl.get();
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  CurlSlist headers;
   for (const auto& h : request.headers) headers.reset(curl_slist_append(headers.release(), h.c_str()));
   char error[CURL_ERROR_SIZE] = "";
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());

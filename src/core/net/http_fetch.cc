@@ -8,21 +8,15 @@
 #include <cstring>
 #include <memory>
 
+#include "core/net/curl_handle.h"
+
 namespace waymark {
 
 namespace {
 
-struct EasyDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct MultiDeleter {
-  void operator()(CURLM* m) const { curl_multi_cleanup(m); }
-};
 struct StoreDeleter {
   void operator()(X509_STORE* s) const { X509_STORE_free(s); }
 };
-using Easy = std::unique_ptr<CURL, EasyDeleter>;
-using Multi = std::unique_ptr<CURLM, MultiDeleter>;
 using Store = std::unique_ptr<X509_STORE, StoreDeleter>;
 
 // The CA certificates, read once for all transfers. Left to itself libcurl
@@ -55,7 +49,7 @@ Store LoadStore(const std::string& ca_file, std::string* error) {
 // One transfer in flight.
 struct Transfer {
   size_t index = 0;
-  Easy easy;
+  CurlEasy easy;
   FetchResult* result = nullptr;
   size_t max_body = 0;
   int family = 0;  // the request's, 0 for any
@@ -172,8 +166,8 @@ void Finish(Transfer* t, CURLcode code, const FetchOptions& o) {
   r->message = (IsTlsError(code) ? "TLS error: " : "") + detail;
 }
 
-Easy NewEasy(const FetchRequest& req, const FetchOptions& o, X509_STORE* store, Transfer* t) {
-  Easy easy(curl_easy_init());
+CurlEasy NewEasy(const FetchRequest& req, const FetchOptions& o, X509_STORE* store, Transfer* t) {
+  CurlEasy easy = NewCurlEasy();
   CURL* e = easy.get();
   if (!e) return easy;
   curl_easy_setopt(e, CURLOPT_URL, req.url.c_str());
@@ -212,7 +206,7 @@ Easy NewEasy(const FetchRequest& req, const FetchOptions& o, X509_STORE* store, 
 void FetchAll(const std::vector<FetchRequest>& requests, const FetchOptions& options,
               std::vector<FetchResult>* results) {
   results->assign(requests.size(), FetchResult());
-  Multi multi(curl_multi_init());
+  CurlMulti multi(curl_multi_init());
   if (!multi) {
     for (auto& r : *results) r.message = "cannot start libcurl";
     return;
