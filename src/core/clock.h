@@ -1,10 +1,11 @@
 // The wall clock behind a narrow interface, so that code deciding things by
 // time (trace freshness, health state changes) can be run in tests at any
-// moment they choose.
+// moment they choose; and the one way to write a moment in UTC.
 #ifndef WAYMARK_CORE_CLOCK_H_
 #define WAYMARK_CORE_CLOCK_H_
 
 #include <ctime>
+#include <string>
 
 namespace waymark {
 
@@ -32,6 +33,16 @@ class FixedClock : public Clock {
  private:
   long long now_;
 };
+
+// How waymark writes a moment in UTC.
+enum class UtcFormat {
+  kIso8601,   // "2026-11-19T07:52:48Z": JSON, logs
+  kDateTime,  // "2026-11-19 07:52:48": as the store's read models write times
+  kDate,      // "2026-11-19": the day downloads are counted under
+};
+
+// `unix_seconds` in `format`; thread-safe (gmtime_r).
+std::string FormatUtc(long long unix_seconds, UtcFormat format = UtcFormat::kIso8601);
 
 }  // namespace waymark
 

@@ -7,6 +7,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "core/clock.h"
+
 namespace waymark {
 
 namespace {
@@ -39,11 +41,7 @@ void Write(const std::string& program, LogLevel level, const std::string& messag
   if (!LogEnabled(level)) return;
   std::string line;
   if (st.style == LogStyle::kDaemon) {
-    char ts[32];
-    time_t now = time(nullptr);
-    struct tm tm;
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-    line = std::string(ts) + " " + program + "[" + std::to_string(getpid()) + "]: ";
+    line = FormatUtc(time(nullptr)) + " " + program + "[" + std::to_string(getpid()) + "]: ";
   } else {
     line = program + ": ";
   }

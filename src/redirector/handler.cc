@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/clock.h"
 #include "core/store/db.h"
 #include "core/model/request_path.h"
 #include "core/strings.h"
@@ -171,14 +172,7 @@ Response Handler::Fallback(const std::string& path, const Client& client, const 
   return r;
 }
 
-std::string Handler::Now() const {
-  time_t now = clock_();
-  char ts[32];
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
-  return ts;
-}
+std::string Handler::Now() const { return FormatUtc(clock_(), UtcFormat::kDateTime); }
 
 namespace {
 
@@ -298,11 +292,7 @@ Response Handler::Handle(const RequestInfo& req) {
       time_t now = clock_();
       if (now / 86400 != day_number_) {
         day_number_ = now / 86400;
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        char day[16];
-        strftime(day, sizeof day, "%Y-%m-%d", &tm);
-        day_ = day;
+        day_ = FormatUtc(now, UtcFormat::kDate);
       }
       // The path is not needed after this: moved, not copied.
       DownloadKey key{day_, std::move(served_.path), served_.mirror_id, country};

@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/store/db.h"
 #include "core/store/download_stats.h"
 #include "core/model/fallback.h"
@@ -51,11 +52,9 @@ void OnSignal(int sig) {
 }
 
 void Log(const std::string& msg) {
-  char ts[32];
-  time_t now = time(nullptr);
-  struct tm tm;  // gmtime_r: the statistics writer thread logs too
-  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-  std::fprintf(stderr, "%s waymark-redirector[%d]: %s\n", ts, getpid(), msg.c_str());
+  // FormatUtc is thread-safe: the statistics writer thread logs too.
+  std::string ts = FormatUtc(time(nullptr));
+  std::fprintf(stderr, "%s waymark-redirector[%d]: %s\n", ts.c_str(), getpid(), msg.c_str());
   std::fflush(stderr);
 }
 

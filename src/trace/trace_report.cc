@@ -1,9 +1,8 @@
 #include "trace/trace_report.h"
 
-#include <ctime>
-
 #include <nlohmann/json.hpp>
 
+#include "core/clock.h"
 #include "core/json.h"
 #include "core/strings.h"
 #include "core/text_table.h"
@@ -22,15 +21,6 @@ const char* KindWord(CheckResult::Kind k) {
 }
 
 }  // namespace
-
-std::string FormatUtc(long long unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string FreshnessWord(const MirrorReport& m) {
   if (!m.freshness.lag) return "unknown";

@@ -11,9 +11,6 @@
 
 namespace waymark {
 
-// "2026-11-19T07:52:48Z"
-std::string FormatUtc(long long unix_seconds);
-
 // "fresh", "stale", or "unknown" when the lag was never measured.
 std::string FreshnessWord(const MirrorReport& m);
 
