@@ -15,27 +15,18 @@ int main(int argc, char** argv) {
   const std::string kName = "waymark-redirector";
   waymark::InitLog(kName, waymark::LogStyle::kTool);
   try {
-    po::options_description own;
-    own.add_options()("help,h", "show this help and exit")("version,V", "show the version and exit")(
-        "foreground,f", "stay in the foreground (as under systemd)")(
+    po::options_description own = waymark::ProgramOptions();
+    own.add_options()("foreground,f", "stay in the foreground (as under systemd)")(
         "test-config,t", "check the configuration, database and GeoIP files, then exit");
     waymark::CommandLine cl;
-    waymark::Status s = waymark::ParseCommandLine(
-        std::vector<std::string>(argv + 1, argv + argc), own, 0, &cl);
-    if (!s.ok()) return waymark::ReportError(kName, s);
-    if (cl.Has("help")) {
-      std::cout << waymark::HelpText("Usage: waymark-redirector [-c FILE] [-f] [-t]\n"
-                                     "Prefork FastCGI daemon that redirects each download to the "
-                                     "best mirror.",
-                                     own);
-      return 0;
-    }
-    if (cl.Has("version")) {
-      std::cout << waymark::VersionLine(kName) << "\n";
-      return 0;
-    }
+    if (std::optional<int> done = waymark::StartProgram(
+            kName,
+            "Usage: waymark-redirector [-c FILE] [-f] [-t]\n"
+            "Prefork FastCGI daemon that redirects each download to the best mirror.",
+            own, 0, argc, argv, &cl))
+      return *done;
     waymark::Config config;
-    s = waymark::LoadConfigFor(cl, &config);
+    waymark::Status s = waymark::LoadConfigFor(cl, &config);
     if (!s.ok()) return waymark::ReportError(kName, s);
     if (cl.Has("test-config")) {
       std::string report;

@@ -89,8 +89,8 @@ int RunMirrors(const Config& config, const CommandLine& cl, ScanOutput* out) {
 
 int Run(int argc, char** argv) {
   InitLog(kProgram, LogStyle::kTool);
-  po::options_description own;
-  own.add_options()("help,h", "show this help and exit")("version,V", "show the version and exit")(
+  po::options_description own = ProgramOptions();
+  own.add_options()(
       "repository", "scan the origin repository (repository.path) and hash new and changed files")(
       "rehash", "with --repository: hash every file again")(
       "all", "scan every mirror")("jobs,j", po::value<std::string>(), "scans (or hashing threads) in parallel; default scan.jobs")(
@@ -98,20 +98,12 @@ int Run(int argc, char** argv) {
       "enable", "enable each mirror whose scan succeeded")(
       "listing", po::value<std::string>(), "with one NAME: read saved 'rsync --list-only' output from FILE");
   CommandLine cl;
-  std::vector<std::string> args(argv + 1, argv + argc);
-  Status s = ParseCommandLine(args, own, -1, &cl);
-  if (!s.ok()) return ReportError(kProgram, s);
-  if (cl.Has("help")) {
-    std::cout << HelpText(
-        "Usage: waymark-scan [OPTIONS] (--repository | --all | NAME...)\n"
-        "Scans the origin repository (with hashes) and mirrors over rsync, FTP and HTTP.",
-        own);
-    return 0;
-  }
-  if (cl.Has("version")) {
-    std::cout << VersionLine(kProgram) << "\n";
-    return 0;
-  }
+  if (std::optional<int> done = StartProgram(
+          kProgram,
+          "Usage: waymark-scan [OPTIONS] (--repository | --all | NAME...)\n"
+          "Scans the origin repository (with hashes) and mirrors over rsync, FTP and HTTP.",
+          own, -1, argc, argv, &cl))
+    return *done;
   if (cl.Has("jobs")) {
     long long j;
     if (!ParseInt64(cl.Get("jobs"), &j) || j < 1 || j > 64)
@@ -129,7 +121,7 @@ int Run(int argc, char** argv) {
     return ReportError(kProgram, Status::InvalidArgument(
                                      "--protocol, --enable and --listing go with mirror scans"));
   Config config;
-  s = LoadConfigFor(cl, &config);
+  Status s = LoadConfigFor(cl, &config);
   if (!s.ok()) return ReportError(kProgram, s);
   SetLogLevel(config);
   ScanOutput out(isatty(2));

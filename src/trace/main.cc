@@ -33,27 +33,18 @@ int Fail(const waymark::Status& s, int code) {
 int main(int argc, char** argv) {
   waymark::InitLog(kName, waymark::LogStyle::kTool);
   try {
-    po::options_description own;
-    own.add_options()("help,h", "show this help and exit")("version,V", "show the version and exit")(
-        "all", "check every enabled mirror")(
+    po::options_description own = waymark::ProgramOptions();
+    own.add_options()("all", "check every enabled mirror")(
         "stamp", "write the current time to the origin's trace file")(
         "json", "print the results as JSON")(
         "quiet,q", "print only changes of state (for cron mail)");
     waymark::CommandLine cl;
-    waymark::Status s = waymark::ParseCommandLine(
-        std::vector<std::string>(argv + 1, argv + argc), own, -1, &cl);
-    if (!s.ok()) return waymark::ReportError(kName, s);
-    if (cl.Has("help")) {
-      std::cout << waymark::HelpText(
-          "Usage: waymark-trace [-c FILE] [--json | -q] (--stamp | --all | NAME...)\n"
-          "Stamps the origin's trace file; checks each mirror's trace file and health.",
-          own);
-      return 0;
-    }
-    if (cl.Has("version")) {
-      std::cout << waymark::VersionLine(kName) << "\n";
-      return 0;
-    }
+    if (std::optional<int> done = waymark::StartProgram(
+            kName,
+            "Usage: waymark-trace [-c FILE] [--json | -q] (--stamp | --all | NAME...)\n"
+            "Stamps the origin's trace file; checks each mirror's trace file and health.",
+            own, -1, argc, argv, &cl))
+      return *done;
     bool check = cl.Has("all") || !cl.positional.empty();
     if (cl.Has("all") && !cl.positional.empty())
       return waymark::ReportError(
@@ -63,7 +54,7 @@ int main(int argc, char** argv) {
           kName, waymark::Status::InvalidArgument(
                      "say what to do: --stamp, --all, or mirror names (see --help)"));
     waymark::Config config;
-    s = waymark::LoadConfigFor(cl, &config);
+    waymark::Status s = waymark::LoadConfigFor(cl, &config);
     if (!s.ok()) return waymark::ReportError(kName, s);
     waymark::SetLogLevel(config);
 
