@@ -1,4 +1,5 @@
 // `waymark mirror ...`: add, edit, remove, list, show, enable, disable, log.
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -54,6 +55,58 @@ Status ApplyUrl(const std::string& what, const std::string& value, Mirror* m) {
   BaseUrl url;
   Status s = ParseBaseUrl(value, Scheme, what, &url);
   if (!s.ok()) return s;
+  if (!url.password.empty())
+    LogWarning(what + ": a password on the command line is visible to every local user (ps); "
+               "use " + what + "-password-file");
+  m->*Field = url.ToString();
+  return Status::OK();
+}
+
+// The password for --rsync-password-file and --ftp-password-file: the
+// first line of `path`, or of standard input for "-". Bounded: a password
+// file is small.
+Status ReadPasswordFile(const std::string& what, const std::string& path, std::string* out) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (path != "-") {
+    file.open(path);
+    if (!file) return Status::InvalidArgument(what + ": cannot read '" + Printable(path) + "'");
+    in = &file;
+  }
+  std::string line;
+  char c;
+  while (in->get(c) && c != '\n') {
+    if (line.size() >= 1024) return Status::InvalidArgument(what + ": the password is longer than 1024 bytes");
+    line += c;
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) return Status::InvalidArgument(what + ": no password on its first line");
+  for (unsigned char b : line) {
+    // What a URL's userinfo can carry as it is stored (see core/url.h).
+    if (b <= 0x20 || b >= 0x7f || b == '/' || b == '?' || b == '#')
+      return Status::InvalidArgument(
+          what + ": the password has a space, control, non-ASCII, '/', '?' or '#' character");
+  }
+  *out = std::move(line);
+  return Status::OK();
+}
+
+// --rsync-password-file FILE / --ftp-password-file FILE: the password of
+// the mirror's URL of that scheme (given in the same command or stored),
+// read from a file so it is never on a command line.
+template <std::string Mirror::*Field, const char* Scheme>
+Status ApplyPasswordFile(const std::string& what, const std::string& value, Mirror* m) {
+  std::string url_option = std::string("--") + Scheme;
+  if ((m->*Field).empty())
+    return Status::InvalidArgument(what + " needs the mirror's " + url_option + " URL");
+  BaseUrl url;
+  Status s = ParseBaseUrl(m->*Field, Scheme, url_option, &url);
+  if (!s.ok()) return s;
+  if (url.user.empty())
+    return Status::InvalidArgument(what + ": the " + url_option + " URL names no user (" +
+                                   Scheme + "://USER@HOST/...)");
+  s = ReadPasswordFile(what, value, &url.password);
+  if (!s.ok()) return s;
   m->*Field = url.ToString();
   return Status::OK();
 }
@@ -82,6 +135,11 @@ const std::vector<FieldOption>& FieldOptions() {
        ApplyUrl<&Mirror::rsync_url, kRsync>},
       {"ftp", "URL", "FTP URL the scanner lists (may hold user:password@)",
        ApplyUrl<&Mirror::ftp_url, kFtp>},
+      // After --rsync and --ftp: the URLs they complete are set by then.
+      {"rsync-password-file", "FILE", "the rsync URL's password, from FILE's first line (- stdin)",
+       ApplyPasswordFile<&Mirror::rsync_url, kRsync>},
+      {"ftp-password-file", "FILE", "the FTP URL's password, from FILE's first line (- stdin)",
+       ApplyPasswordFile<&Mirror::ftp_url, kFtp>},
       {"country", "CC", "ISO 3166-1 country code; also sets the continent",
        [](const std::string& w, const std::string& v, Mirror* m) {
          if (v.empty()) {

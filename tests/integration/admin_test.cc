@@ -19,6 +19,7 @@
 #include "tests/harness/commands.h"
 #include "tests/harness/geoip_fixtures.h"
 #include "tests/harness/postgres_cluster.h"
+#include "tests/harness/temp_dir.h"
 
 namespace waymark {
 namespace {
@@ -278,6 +279,61 @@ TEST_F(AdminTest, TheLogNamesTheRealActorNotASpoofedSudoUser) {
     actors.push_back(row[0].as<std::string>());
   EXPECT_EQ(actors, (std::vector<std::string>{"added:root", "enabled:root", "disabled:root",
                                               "enabled:nobody"}));
+}
+
+// Passwords reach the database without ever being on a command line
+// (ps shows those to every local user); one on the command line is
+// accepted with a warning.
+TEST_F(AdminTest, PasswordsFromAFileOrStandardInput) {
+  Init();
+  test::TempDir dir;
+  test::WriteFile(dir / "rsync.pw", "s3cr:et@1\nignored second line\n");
+  CommandResult r = Waymark({"mirror", "add", "fra1", "--https", "https://fra1.example.org/",
+                             "--rsync", "rsync://mirror@fra1.example.org/pub/",
+                             "--rsync-password-file", dir / "rsync.pw"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(r.out.find("s3cr"), std::string::npos) << r.out;
+  pqxx::connection c(dsn_);
+  auto url = [&](const char* column) {
+    pqxx::read_transaction tx(c);
+    return tx.exec(std::string("SELECT ") + column + " FROM mirrors WHERE name = 'fra1'")[0][0]
+        .as<std::string>();
+  };
+  EXPECT_EQ(url("rsync_url"), "rsync://mirror:s3cr:et@1@fra1.example.org/pub/");
+
+  // From standard input, for a URL stored earlier.
+  r = RunWaymark({dsn_opt_, "mirror", "edit", "fra1", "--ftp", "ftp://anon@fra1.example.org/pub/"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunWaymark({dsn_opt_, "mirror", "edit", "fra1", "--ftp-password-file", "-"}, {},
+                 "from-stdin\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(url("ftp_url"), "ftp://anon:from-stdin@fra1.example.org/pub/");
+  EXPECT_EQ(r.out.find("from-stdin"), std::string::npos) << r.out;
+
+  // On the command line: accepted, with a warning that names the option.
+  r = Waymark({"mirror", "edit", "fra1", "--rsync", "rsync://mirror:visible@fra1.example.org/pub/"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("--rsync: a password on the command line is visible to every local user "
+                       "(ps); use --rsync-password-file"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out.find("visible"), std::string::npos) << r.out;
+
+  // What cannot work is refused with the reason.
+  r = Waymark({"mirror", "edit", "fra1", "--rsync", "rsync://fra1.example.org/pub/",
+               "--rsync-password-file", dir / "rsync.pw"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark: --rsync-password-file: the --rsync URL names no user "
+                   "(rsync://USER@HOST/...)\n");
+  r = Waymark({"mirror", "edit", "fra1", "--rsync-password-file", dir / "missing"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "waymark: --rsync-password-file: cannot read '" + (dir / "missing") + "'\n");
+  test::WriteFile(dir / "bad.pw", "has space\n");
+  r = Waymark({"mirror", "edit", "fra1", "--ftp-password-file", dir / "bad.pw"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("the password has a space"), std::string::npos) << r.err;
+  EXPECT_EQ(url("ftp_url"), "ftp://anon:from-stdin@fra1.example.org/pub/");
 }
 
 TEST_F(AdminTest, InvalidFieldsAreRejectedWithExactMessages) {
