@@ -29,11 +29,6 @@ long long NowMs() {
   return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-void CloseFd(int* fd) {
-  if (*fd >= 0) close(*fd);
-  *fd = -1;
-}
-
 // The child's environment: ours with opts.env applied.
 std::vector<std::string> BuildEnv(const std::vector<std::string>& changes) {
   std::map<std::string, std::string> env;
@@ -122,31 +117,19 @@ Status Subprocess::Start(const SubprocessOptions& opts, std::unique_ptr<Subproce
     groups.resize(ngroups);
   }
 
-  int err_pipe[2], in_pipe[2] = {-1, -1}, out_pipe[2] = {-1, -1}, errout_pipe[2] = {-1, -1};
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) return Status::IOError(std::string("pipe: ") + strerror(errno));
-  auto close_all = [&] {
-    for (int* p : {err_pipe, in_pipe, out_pipe, errout_pipe}) {
-      CloseFd(&p[0]);
-      CloseFd(&p[1]);
-    }
-  };
-  if ((opts.pipe_stdin && pipe2(in_pipe, O_CLOEXEC) != 0) ||
+  UniqueFd err_read, err_write, in_read, in_write, out_read, out_write, errout_read, errout_write;
+  if (MakePipe(&err_read, &err_write) != 0) return Status::IOError(std::string("pipe: ") + strerror(errno));
+  if ((opts.pipe_stdin && MakePipe(&in_read, &in_write) != 0) ||
       (opts.capture_output &&
-       (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(errout_pipe, O_CLOEXEC) != 0))) {
-    int e = errno;
-    close_all();
-    return Status::IOError(std::string("pipe: ") + strerror(e));
+       (MakePipe(&out_read, &out_write) != 0 || MakePipe(&errout_read, &errout_write) != 0))) {
+    return Status::IOError(std::string("pipe: ") + strerror(errno));
   }
   pid_t parent = getpid();
 
   pid_t pid = fork();
-  if (pid < 0) {
-    int e = errno;
-    close_all();
-    return Status::IOError(std::string("fork: ") + strerror(e));
-  }
+  if (pid < 0) return Status::IOError(std::string("fork: ") + strerror(errno));
   if (pid == 0) {
-    int ef = err_pipe[1];
+    int ef = err_write.get();
     if (opts.new_process_group) setpgid(0, 0);
     // Default signal dispositions and an empty mask for the new program.
     sigset_t none;
@@ -155,9 +138,9 @@ Status Subprocess::Start(const SubprocessOptions& opts, std::unique_ptr<Subproce
     for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2})
       signal(sig, SIG_DFL);
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (dup2(opts.pipe_stdin ? in_pipe[0] : devnull, 0) < 0) ChildFail(ef, "dup2", errno);
+    if (dup2(opts.pipe_stdin ? in_read.get() : devnull, 0) < 0) ChildFail(ef, "dup2", errno);
     if (opts.capture_output) {
-      if (dup2(out_pipe[1], 1) < 0 || dup2(errout_pipe[1], 2) < 0) ChildFail(ef, "dup2", errno);
+      if (dup2(out_write.get(), 1) < 0 || dup2(errout_write.get(), 2) < 0) ChildFail(ef, "dup2", errno);
     }
     if (!opts.working_dir.empty() && chdir(opts.working_dir.c_str()) != 0)
       ChildFail(ef, "chdir", errno);
@@ -181,20 +164,20 @@ Status Subprocess::Start(const SubprocessOptions& opts, std::unique_ptr<Subproce
   auto proc = std::unique_ptr<Subprocess>(new Subprocess());
   proc->pid_ = pid;
   proc->own_group_ = opts.new_process_group;
-  CloseFd(&err_pipe[1]);
-  CloseFd(&in_pipe[0]);
-  CloseFd(&out_pipe[1]);
-  CloseFd(&errout_pipe[1]);
-  proc->stdin_fd_ = in_pipe[1];
-  proc->stdout_fd_ = out_pipe[0];
-  proc->stderr_fd_ = errout_pipe[0];
+  err_write.reset();
+  in_read.reset();
+  out_write.reset();
+  errout_write.reset();
+  proc->stdin_fd_ = std::move(in_write);
+  proc->stdout_fd_ = std::move(out_read);
+  proc->stderr_fd_ = std::move(errout_read);
   // The error pipe closes on a successful exec; otherwise it carries why.
   char buf[256];
   ssize_t n;
   do {
-    n = read(err_pipe[0], buf, sizeof buf);
+    n = read(err_read.get(), buf, sizeof buf);
   } while (n < 0 && errno == EINTR);
-  CloseFd(&err_pipe[0]);
+  err_read.reset();
   if (n > 0) {
     int code;
     proc->Wait(-1, &code);
@@ -205,10 +188,7 @@ Status Subprocess::Start(const SubprocessOptions& opts, std::unique_ptr<Subproce
 }
 
 Subprocess::~Subprocess() {
-  Kill();
-  CloseFd(&stdin_fd_);
-  CloseFd(&stdout_fd_);
-  CloseFd(&stderr_fd_);
+  Kill();  // then the pipes close
 }
 
 void Subprocess::Kill() {
@@ -219,7 +199,7 @@ void Subprocess::Kill() {
   Wait(-1, &code);
 }
 
-void Subprocess::CloseStdin() { CloseFd(&stdin_fd_); }
+void Subprocess::CloseStdin() { stdin_fd_.reset(); }
 
 bool Subprocess::Running() {
   if (reaped_) return false;

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/fd.h"
 #include "core/status.h"
 
 namespace waymark {
@@ -50,9 +51,9 @@ class Subprocess {
 
   // Pipe ends when capture_output / pipe_stdin were set, else -1. Owned by
   // this object; CloseStdin() signals end of input.
-  int stdin_fd() const { return stdin_fd_; }
-  int stdout_fd() const { return stdout_fd_; }
-  int stderr_fd() const { return stderr_fd_; }
+  int stdin_fd() const { return stdin_fd_.get(); }
+  int stdout_fd() const { return stdout_fd_.get(); }
+  int stderr_fd() const { return stderr_fd_.get(); }
   void CloseStdin();
 
  private:
@@ -63,7 +64,7 @@ class Subprocess {
   bool reaped_ = false;
   int exit_code_ = -1;
   bool own_group_ = false;
-  int stdin_fd_ = -1, stdout_fd_ = -1, stderr_fd_ = -1;
+  UniqueFd stdin_fd_, stdout_fd_, stderr_fd_;
 };
 
 struct CommandResult {

@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/fd.h"
 #include "core/strings.h"
 
 namespace waymark {
@@ -21,20 +22,6 @@ struct MdCtxFree {
   void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 MdCtx NewCtx(const EVP_MD* md) {
   MdCtx c(EVP_MD_CTX_new());
@@ -94,7 +81,7 @@ Status HashFile(const std::string& path, const HashOptions& options, FileHashes*
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOATIME);
   if (fd < 0 && errno == EPERM) fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::IOError("cannot open '" + Printable(path) + "': " + strerror(errno));
-  Fd file(fd);
+  UniqueFd file(fd);
   struct stat before;
   if (fstat(fd, &before) != 0 || !S_ISREG(before.st_mode))
     return Status::IOError("'" + Printable(path) + "' is not a regular file");

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/fd.h"
 #include "core/strings.h"
 
 namespace waymark {
@@ -149,15 +150,15 @@ Status ParseTraceFile(std::string_view content, long long* unix_seconds) {
 }
 
 Status ReadTraceFile(const std::string& path, long long* unix_seconds) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError("cannot read trace file " + path + ": " + std::strerror(errno));
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::IOError("cannot read trace file " + path + ": " + std::strerror(errno));
   std::string content;
   char buf[4096];
   ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0 && content.size() < kMaxTraceFileBytes)
+  while ((n = read(fd.get(), buf, sizeof buf)) > 0 && content.size() < kMaxTraceFileBytes)
     content.append(buf, static_cast<size_t>(n));
   int read_errno = errno;
-  close(fd);
+  fd.reset();
   if (n < 0) return Status::IOError("cannot read trace file " + path + ": " + std::strerror(read_errno));
   Status s = ParseTraceFile(content, unix_seconds);
   if (!s.ok()) return Status::InvalidArgument("trace file " + path + ": " + s.message());
@@ -177,29 +178,29 @@ Status StampTraceFile(const std::string& path, long long unix_seconds) {
   std::string tmp = dir + "/." + base + ".XXXXXX";
   std::vector<char> name(tmp.begin(), tmp.end());
   name.push_back('\0');
-  int fd = mkstemp(name.data());
-  if (fd < 0)
+  UniqueFd fd(mkstemp(name.data()));
+  if (!fd.valid())
     return Status::IOError("cannot create a temporary file in " + dir + ": " + std::strerror(errno));
   std::string tmp_path(name.data());
   std::string content = FormatTraceFile(unix_seconds);
   auto fail = [&](const std::string& doing) {
     Status s = Status::IOError("cannot " + doing + " " + tmp_path + ": " + std::strerror(errno));
-    close(fd);
+    fd.reset();
     unlink(tmp_path.c_str());
     return s;
   };
   size_t done = 0;
   while (done < content.size()) {
-    ssize_t n = write(fd, content.data() + done, content.size() - done);
+    ssize_t n = write(fd.get(), content.data() + done, content.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       return fail("write");
     }
     done += static_cast<size_t>(n);
   }
-  if (fchmod(fd, 0644) != 0) return fail("set the mode of");
-  if (fsync(fd) != 0) return fail("flush");
-  if (close(fd) != 0) {
+  if (fchmod(fd.get(), 0644) != 0) return fail("set the mode of");
+  if (fsync(fd.get()) != 0) return fail("flush");
+  if (fd.Close() != 0) {
     Status s = Status::IOError("cannot close " + tmp_path + ": " + std::strerror(errno));
     unlink(tmp_path.c_str());
     return s;
