@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "core/clock.h"
-#include "core/store/db.h"
 #include "core/model/request_path.h"
 #include "core/strings.h"
 #include "core/url.h"
@@ -13,134 +12,40 @@ namespace waymark {
 
 namespace {
 
-class PostgresInventory : public InventorySource {
- public:
-  explicit PostgresInventory(std::string dsn) : db_(std::move(dsn)) {}
+InventoryCacheOptions CacheOptions(const HandlerOptions& o) {
+  InventoryCacheOptions c;
+  c.refresh_seconds = o.refresh_seconds;
+  c.file_max_age = o.file_max_age;
+  c.file_cache_entries = o.file_cache_entries;
+  c.index = o.index;
+  c.metrics = o.metrics;
+  return c;
+}
 
-  Status LoadMirrors(std::vector<MirrorStatus>* out, InventoryGens* gens) override {
-    return db_.Run([&](Database* db) {
-      // Counters first: a change racing with the mirror query is then seen
-      // again on the next round rather than missed.
-      Status s = LoadInventoryGens(db, gens);
-      return s.ok() ? LoadMirrorStatuses(db, out) : s;
-    });
-  }
-  Status LoadBitmaps(int mirror_id, std::vector<std::string>* chunks) override {
-    return db_.Run([&](Database* db) { return LoadMirrorBitmaps(db, mirror_id, chunks); });
-  }
-  Status LoadFile(const std::string& path, FileRecord* record) override {
-    return db_.Run([&](Database* db) { return LoadFileRecord(db, path, record); });
-  }
-  Status LoadFileDetails(int file_id, FileDetails* details) override {
-    return db_.Run([&](Database* db) { return waymark::LoadFileDetails(db, file_id, details); });
-  }
-  Status LoadRepositoryReport(RepositoryReport* report) override {
-    return db_.Run([&](Database* db) { return waymark::LoadRepositoryReport(db, report); });
-  }
-
- private:
-  ReconnectingDatabase db_;
-};
+DownloadCounterOptions CounterOptions(const HandlerOptions& o) {
+  DownloadCounterOptions c;
+  c.same_download_window = o.same_download_window;
+  c.flush_interval = o.stats_flush_interval;
+  c.flush_entries = o.stats_flush_entries;
+  c.max_pending = o.stats_max_pending;
+  c.recent = o.recent;
+  c.metrics = o.metrics;
+  c.worker_slot = o.worker_slot;
+  c.writer = o.writer;
+  c.log = o.log;
+  return c;
+}
 
 }  // namespace
-
-std::unique_ptr<InventorySource> NewPostgresInventory(const std::string& dsn) {
-  return std::make_unique<PostgresInventory>(dsn);
-}
 
 Handler::Handler(HandlerOptions options, const GeoIp* geoip, InventorySource* source,
                  std::function<double()> uniform01, std::function<time_t()> clock)
     : options_(std::move(options)),
       geoip_(geoip),
-      source_(source),
       uniform01_(std::move(uniform01)),
       clock_(std::move(clock)),
-      counts_(options_.stats_max_pending),
-      last_flush_(clock_()) {}
-
-void Handler::Refresh() {
-  time_t now = clock_();
-  if (have_mirrors_ && now - mirrors_loaded_ < options_.refresh_seconds) return;
-  mirrors_loaded_ = now;  // on failure, try again after the same interval
-  std::vector<MirrorStatus> fresh;
-  InventoryGens gens;
-  database_away_ = !source_->LoadMirrors(&fresh, &gens).ok();
-  if (database_away_) {
-    if (options_.metrics) options_.metrics->database_errors++;
-    return;  // keep the last snapshot
-  }
-  // Bitmaps of mirrors that were rescanned; forget removed mirrors.
-  for (const auto& [id, gen] : gens.mirrors) {
-    auto known = bitmap_gens_.find(id);
-    if (known != bitmap_gens_.end() && known->second == gen) continue;
-    std::vector<std::string> chunks;
-    if (!source_->LoadBitmaps(id, &chunks).ok()) return;  // all or nothing: retry next round
-    bitmaps_.Set(id, std::move(chunks));
-    bitmap_gens_[id] = gen;
-  }
-  for (auto it = bitmap_gens_.begin(); it != bitmap_gens_.end();) {
-    if (gens.mirrors.count(it->first)) {
-      ++it;
-    } else {
-      bitmaps_.Erase(it->first);
-      it = bitmap_gens_.erase(it);
-    }
-  }
-  if (!have_mirrors_ || gens.files != gens_.files) {
-    files_.clear();
-    lru_.clear();
-    details_.clear();
-  }
-  gens_ = std::move(gens);
-  mirrors_ = std::move(fresh);
-  rows_ = SelectionRows(mirrors_);
-  have_mirrors_ = true;
-}
-
-const Handler::CachedFile* Handler::Lookup(const std::string& path, bool* database_down) {
-  *database_down = false;
-  if (options_.index && have_mirrors_ && gens_.files == options_.index->gen) {
-    index_hit_.found = options_.index->Find(path, &index_hit_.record);
-    if (options_.metrics) options_.metrics->cache_hits++;
-    // A file the index does not know may have been added since the database
-    // went away: the fallback, not a 404, while it is away.
-    *database_down = !index_hit_.found && database_away_;
-    return index_hit_.found ? &index_hit_ : nullptr;
-  }
-  time_t now = clock_();
-  auto it = files_.find(path);
-  if (it != files_.end() && now - it->second.loaded < options_.file_max_age) {
-    lru_.splice(lru_.begin(), lru_, it->second.lru);
-    if (options_.metrics) options_.metrics->cache_hits++;
-    return it->second.found ? &it->second : nullptr;
-  }
-  CachedFile fresh;
-  if (options_.metrics) options_.metrics->cache_misses++;
-  Status s = source_->LoadFile(path, &fresh.record);
-  if (!s.ok() && !s.IsNotFound()) {
-    if (options_.metrics) options_.metrics->database_errors++;
-    // The database is away: answer from what is cached, however old.
-    *database_down = true;
-    if (it != files_.end() && it->second.found) return &it->second;
-    return nullptr;
-  }
-  fresh.found = s.ok();
-  fresh.loaded = now;
-  if (it != files_.end()) {
-    fresh.lru = it->second.lru;
-    lru_.splice(lru_.begin(), lru_, fresh.lru);
-    it->second = std::move(fresh);
-  } else {
-    if (files_.size() >= options_.file_cache_entries && !lru_.empty()) {
-      files_.erase(lru_.back());
-      lru_.pop_back();
-    }
-    lru_.push_front(path);
-    fresh.lru = lru_.begin();
-    it = files_.emplace(path, std::move(fresh)).first;
-  }
-  return it->second.found ? &it->second : nullptr;
-}
+      cache_(CacheOptions(options_), source),
+      counter_(CounterOptions(options_), clock_()) {}
 
 Response Handler::ServeLocally(const std::string& path, const std::string& why) {
   served_.mirror_id = 0;
@@ -172,11 +77,7 @@ Response Handler::Fallback(const std::string& path, const Client& client, const 
   return r;
 }
 
-std::string Handler::Now() const { return FormatUtc(clock_(), UtcFormat::kDateTime); }
-
 namespace {
-
-constexpr size_t kMaxCachedDetails = 10000;
 
 // Sets *url to "http://host/", for links back to the origin. Host names
 // only: a hostile Host header cannot shape the Link header or the pages.
@@ -193,36 +94,16 @@ void OriginUrl(const RequestInfo& req, std::string* url) {
 
 }  // namespace
 
-bool Handler::Details(int file_id, FileDetails* out) {
-  time_t now = clock_();
-  auto it = details_.find(file_id);
-  if (it != details_.end() && now - it->second.loaded < options_.file_max_age) {
-    *out = it->second.details;
-    return true;
-  }
-  FileDetails fresh;
-  Status s = source_->LoadFileDetails(file_id, &fresh);
-  if (!s.ok()) {
-    if (it == details_.end()) return false;
-    *out = it->second.details;  // the database is away: what we had
-    return true;
-  }
-  if (details_.size() >= kMaxCachedDetails) details_.clear();
-  details_[file_id] = {fresh, now};
-  *out = std::move(fresh);
-  return true;
-}
-
 Response Handler::Redirect(const RequestInfo& req, const FileRecord& file, const Client& client) {
   if (file.size < options_.min_size && !options_.local_location.empty())
     return ServeLocally(file.path, "small file");
   facts_.size = file.size;
-  bitmaps_.Holders(file.id, &facts_.holders);
+  cache_.Holders(file.id, &facts_.holders);
   // The 302 shows the choice and max_link_headers more, and no reasons.
   SelectionNeeds needs;
   needs.reasons = false;
   needs.ranked = 1 + static_cast<size_t>(std::max(options_.max_link_headers, 0));
-  Selection sel = Select(mirrors_, rows_, facts_, client, options_.policy, uniform01_, needs);
+  Selection sel = Select(cache_.mirrors(), cache_.rows(), facts_, client, options_.policy, uniform01_, needs);
   if (sel.ranked.empty()) return Fallback(file.path, client, "no candidate mirror");
   served_.mirror_id = sel.ranked.front().status->mirror.id;
   served_.tier = TierName(sel.ranked.front().tier);
@@ -231,13 +112,14 @@ Response Handler::Redirect(const RequestInfo& req, const FileRecord& file, const
 }
 
 MirrorListData Handler::ListData(const RequestInfo& req, const FileRecord& file,
-                                 const Client& client, const std::string& address, bool from_ip) {
+                                 const Client& client, const std::string& address, bool from_ip,
+                                 time_t now) {
   MirrorListData d;
   d.file.path = file.path;
   d.file.size = file.size;
   d.file.sha256_hex = file.sha256.Hex();
   FileDetails details;
-  d.file.details_known = Details(file.id, &details);
+  d.file.details_known = cache_.Details(file.id, now, &details);
   if (d.file.details_known) {
     d.file.mtime = details.mtime;
     d.file.sha1_hex = details.sha1_hex;
@@ -252,116 +134,56 @@ MirrorListData Handler::ListData(const RequestInfo& req, const FileRecord& file,
   d.client.https = client.https;
   FileFacts facts;
   facts.size = file.size;
-  bitmaps_.Holders(file.id, &facts.holders);
-  d.selection = Select(mirrors_, rows_, facts, client, options_.policy, uniform01_);
+  cache_.Holders(file.id, &facts.holders);
+  d.selection = Select(cache_.mirrors(), cache_.rows(), facts, client, options_.policy, uniform01_);
   if (d.selection.ranked.empty()) {
     if (const waymark::Fallback* f = ChooseFallback(options_.fallbacks, client.location))
       d.fallback_url = f->url + EncodePath(file.path);
   }
   OriginUrl(req, &d.origin_url);
-  d.generated_at = Now();
+  d.generated_at = FormatUtc(now, UtcFormat::kDateTime);
   return d;
 }
 
-Response Handler::MirrorStats(bool json) {
+Response Handler::MirrorStats(bool json, time_t now) {
   RepositoryReport report;
-  bool known = source_->LoadRepositoryReport(&report).ok();
+  bool known = cache_.LoadRepositoryReport(&report).ok();
   MirrorStatsData d;
-  d.mirrors = &mirrors_;
+  d.mirrors = &cache_.mirrors();
   d.report = known ? &report : nullptr;
-  d.generated_at = Now();
+  d.generated_at = FormatUtc(now, UtcFormat::kDateTime);
   if (json) return DocumentResponse("application/json", MirrorStatsJson(d));
   return DocumentResponse("text/html; charset=utf-8", MirrorStatsHtml(d));
 }
 
 Response Handler::Handle(const RequestInfo& req) {
   served_ = Served{};
+  time_t now = clock_();
   std::string country;
-  Response r = Answer(req, &country);
+  Response r = Answer(req, now, &country);
   if (options_.metrics) options_.metrics->CountRequest(r.status, served_.tier);
   if (req.method == "GET" && served_.mirror_id >= 0) {
-    // Range requests of a download already counted (any worker) within
-    // the window are the same download.
-    bool repeat = false;
-    if (options_.recent) {
-      bool seen = options_.recent->SeenWithin(req.remote_addr, served_.path, clock_(),
-                                              options_.same_download_window);
-      repeat = seen && !req.range.empty();
-    }
-    if (!repeat) {
-      time_t now = clock_();
-      if (now / 86400 != day_number_) {
-        day_number_ = now / 86400;
-        day_ = FormatUtc(now, UtcFormat::kDate);
-      }
-      // The path is not needed after this: moved, not copied.
-      DownloadKey key{day_, std::move(served_.path), served_.mirror_id, country};
-      if (counts_.Add(std::move(key)) && options_.metrics) options_.metrics->downloads_counted++;
-      SetPendingGauge();
-    }
+    // The path is not needed after this: moved, not copied.
+    counter_.Count(req.remote_addr, !req.range.empty(), std::move(served_.path),
+                   served_.mirror_id, country, now);
   }
   return r;
 }
 
-void Handler::SetPendingGauge() {
-  if (options_.metrics && options_.worker_slot >= 0 && options_.worker_slot < kMaxWorkerSlots) {
-    long long n = counts_.downloads() + (options_.writer ? options_.writer->pending() : 0);
-    options_.metrics->stats_pending[options_.worker_slot].store(n);
-  }
-}
-
-// A due batch is handed over when the writer is idle; while it is busy
-// (writing, or waiting to retry while the database is away) the counts
-// keep adding up here, within stats_max_pending.
-void Handler::HandOverCounts(bool final, time_t now) {
-  if (final) {
-    long long lost = options_.writer->Finish(&counts_, 5000);
-    if (lost > 0) {
-      options_.log("stopping with " + std::to_string(lost) +
-                   " download counts unwritten (the database did not take them in 5 s)");
-    }
-    return;
-  }
-  if (counts_.entries() == 0 || !options_.writer->idle()) return;
-  bool due = counts_.entries() >= options_.stats_flush_entries ||
-             now - last_flush_ >= options_.stats_flush_interval;
-  if (!due) return;
-  // Only this thread hands over, and the writer is idle: this succeeds.
-  if (options_.writer->TryHandOver(&counts_)) last_flush_ = now;
-}
-
-void Handler::Tick(bool final) {
-  time_t now = clock_();
-  if (options_.writer) HandOverCounts(final, now);
-  long long dropped = counts_.TakeDropped();
-  if (dropped > 0 && options_.metrics) options_.metrics->stats_dropped += dropped;
-  // Drops come one per request while the bound is full: logged once per
-  // flush interval, not once per request.
-  unlogged_drops_ += dropped;
-  if (unlogged_drops_ > 0 && (final || now - last_drop_log_ >= options_.stats_flush_interval)) {
-    options_.log("dropped " + std::to_string(unlogged_drops_) +
-                 " download counts: more than redirector.stats_max_pending waited while the "
-                 "database was away (" + std::to_string(counts_.dropped_total()) + " in all)");
-    unlogged_drops_ = 0;
-    last_drop_log_ = now;
-  }
-  SetPendingGauge();
-}
-
-Response Handler::Answer(const RequestInfo& req, std::string* country) {
+Response Handler::Answer(const RequestInfo& req, time_t now, std::string* country) {
   if (req.method != "GET" && req.method != "HEAD")
     return ErrorResponse(405, "only GET and HEAD are allowed");
   Route route;
   Status s = RouteRequest(req.uri, req.query, req.accept, options_.output_mode, &route);
   if (!s.ok()) return ErrorResponse(400, s.message());
-  Refresh();
+  cache_.Refresh(now);
   if (route.output == Output::kMetrics) {
     if (!options_.metrics) return ErrorResponse(404, "no metrics in this process");
     return DocumentResponse("text/plain; version=0.0.4; charset=utf-8",
                             PrometheusText(*options_.metrics));
   }
   if (route.output == Output::kMirrorStats || route.output == Output::kMirrorStatsJson)
-    return MirrorStats(route.output == Output::kMirrorStatsJson);
+    return MirrorStats(route.output == Output::kMirrorStatsJson, now);
 
   std::string path;
   s = ParseRequestPath(route.uri, &path);
@@ -390,14 +212,14 @@ Response Handler::Answer(const RequestInfo& req, std::string* country) {
   if (route.output == Output::kRedirect) served_.path = path;
 
   bool database_down = false;
-  const CachedFile* file = Lookup(path, &database_down);
+  const FileRecord* file = cache_.Lookup(path, now, &database_down);
   if (!file) {
     if (database_down && route.output == Output::kRedirect)
       return Fallback(path, client, "inventory unavailable");
     if (database_down) return ErrorResponse(503, "the inventory is unavailable; try again later");
     return ErrorResponse(404, "not in the inventory: " + path);
   }
-  const FileRecord& record = file->record;
+  const FileRecord& record = *file;
   if (route.output == Output::kRedirect) served_.path = record.path;
   switch (route.output) {
     case Output::kSha256:
@@ -406,7 +228,7 @@ Response Handler::Answer(const RequestInfo& req, std::string* country) {
     case Output::kMd5: {
       bool sha1 = route.output == Output::kSha1;
       FileDetails details;
-      if (!Details(record.id, &details))
+      if (!cache_.Details(record.id, now, &details))
         return ErrorResponse(503, "the inventory is unavailable; try again later");
       return ChecksumResponse(sha1 ? details.sha1_hex : details.md5_hex, record.path,
                               sha1 ? "no SHA-1 is known for this file"
@@ -414,14 +236,14 @@ Response Handler::Answer(const RequestInfo& req, std::string* country) {
     }
     case Output::kMirrorList:
       return DocumentResponse("text/html; charset=utf-8",
-                              MirrorListHtml(ListData(req, record, client, address, from_ip)));
+                              MirrorListHtml(ListData(req, record, client, address, from_ip, now)));
     case Output::kJson:
       return DocumentResponse("application/json",
-                              MirrorListJson(ListData(req, record, client, address, from_ip)));
+                              MirrorListJson(ListData(req, record, client, address, from_ip, now)));
     case Output::kMetalink: {
       Response r = DocumentResponse(
           "application/metalink4+xml",
-          MetalinkXml(ListData(req, record, client, address, from_ip), std::string("waymark/") + WAYMARK_VERSION));
+          MetalinkXml(ListData(req, record, client, address, from_ip, now), std::string("waymark/") + WAYMARK_VERSION));
       r.AddHeader("Content-Disposition",
                   "inline; filename=\"" + EncodePath(BaseName(record.path)) + ".meta4\"");
       return r;

@@ -1,0 +1,37 @@
+// Where a worker's inventory cache (redirector/inventory_cache.h) reads
+// the inventory: an interface with one real implementation over
+// PostgreSQL, and fakes in tests and the benchmark.
+#ifndef WAYMARK_REDIRECTOR_INVENTORY_SOURCE_H_
+#define WAYMARK_REDIRECTOR_INVENTORY_SOURCE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/store/file_details.h"
+#include "core/store/inventory.h"
+#include "core/store/mirror_report.h"
+
+namespace waymark {
+
+class InventorySource {
+ public:
+  virtual ~InventorySource() = default;
+  // The mirrors and the change counters, read together.
+  virtual Status LoadMirrors(std::vector<MirrorStatus>* out, InventoryGens* gens) = 0;
+  virtual Status LoadBitmaps(int mirror_id, std::vector<std::string>* chunks) = 0;
+  // kNotFound when the path is not in the inventory.
+  virtual Status LoadFile(const std::string& path, FileRecord* record) = 0;
+  // core/store/file_details.h and core/store/mirror_report.h.
+  virtual Status LoadFileDetails(int file_id, FileDetails* details) = 0;
+  virtual Status LoadRepositoryReport(RepositoryReport* report) = 0;
+};
+
+// Over a PostgreSQL connection the worker makes itself when first needed,
+// reconnecting after failures.
+std::unique_ptr<InventorySource> NewPostgresInventory(const std::string& dsn);
+
+}  // namespace waymark
+
+#endif  // WAYMARK_REDIRECTOR_INVENTORY_SOURCE_H_
