@@ -1,5 +1,7 @@
 #include "core/model/file_index.h"
 
+#include <cstring>
+#include <type_traits>
 #include <unordered_map>
 
 namespace waymark {
@@ -81,6 +83,77 @@ bool FileIndex::Find(std::string_view path, FileRecord* out) const {
     return true;
   }
   return false;
+}
+
+namespace {
+
+// "WMFIDX01", then five counts (gen, files, arena bytes, entries, slots),
+// then the arena, the entries and the slots as they lie in memory: the
+// reader is the same binary on the same host.
+constexpr char kMagic[8] = {'W', 'M', 'F', 'I', 'D', 'X', '0', '1'};
+constexpr size_t kHeaderBytes = sizeof kMagic + 5 * sizeof(uint64_t);
+
+template <typename T>
+void AppendRaw(const T* data, size_t n, std::string* out) {
+  static_assert(std::is_trivially_copyable<T>::value, "copied as bytes");
+  out->append(reinterpret_cast<const char*>(data), n * sizeof(T));
+}
+
+}  // namespace
+
+std::string FileIndex::Serialize() const {
+  std::string out;
+  out.reserve(kHeaderBytes + arena_.size() + entries_.size() * sizeof(Entry) +
+              slots_.size() * sizeof(uint32_t));
+  out.append(kMagic, sizeof kMagic);
+  const uint64_t counts[5] = {static_cast<uint64_t>(gen), files_, arena_.size(), entries_.size(),
+                              slots_.size()};
+  AppendRaw(counts, 5, &out);
+  out.append(arena_);
+  AppendRaw(entries_.data(), entries_.size(), &out);
+  AppendRaw(slots_.data(), slots_.size(), &out);
+  return out;
+}
+
+Status FileIndex::Deserialize(std::string_view bytes, FileIndex* out) {
+  auto bad = [](const std::string& why) {
+    return Status::InvalidArgument("not a serialized file index: " + why);
+  };
+  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    return bad("no header");
+  uint64_t counts[5];
+  std::memcpy(counts, bytes.data() + sizeof kMagic, sizeof counts);
+  const uint64_t files = counts[1], arena = counts[2], entries = counts[3], slots = counts[4];
+  const uint64_t limit = bytes.size();  // every count is bounded by the bytes there are
+  if (files > entries || arena > limit || entries > limit / sizeof(Entry) ||
+      slots > limit / sizeof(uint32_t) ||
+      kHeaderBytes + arena + entries * sizeof(Entry) + slots * sizeof(uint32_t) != bytes.size())
+    return bad("wrong length");
+  // Finish() leaves a power of two, at least twice the entries: Find()'s
+  // probing then always meets an empty slot.
+  if (slots != 0 && ((slots & (slots - 1)) != 0 || slots < 2 * entries))
+    return bad("the table's size");
+  FileIndex index;
+  index.gen = static_cast<long long>(counts[0]);
+  index.files_ = files;
+  const char* p = bytes.data() + kHeaderBytes;
+  index.arena_.assign(p, arena);
+  p += arena;
+  index.entries_.resize(entries);
+  std::memcpy(index.entries_.data(), p, entries * sizeof(Entry));
+  p += entries * sizeof(Entry);
+  index.slots_.resize(slots);
+  std::memcpy(index.slots_.data(), p, slots * sizeof(uint32_t));
+  // Find() trusts offsets and slots: check them once here.
+  for (const Entry& e : index.entries_) {
+    if (e.path_offset > arena || e.path_length > arena - e.path_offset ||
+        e.target >= static_cast<int64_t>(files))
+      return bad("an entry out of range");
+  }
+  for (uint32_t s : index.slots_)
+    if (s > entries) return bad("a slot out of range");
+  *out = std::move(index);
+  return Status::OK();
 }
 
 size_t FileIndex::bytes() const {

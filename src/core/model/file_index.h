@@ -37,6 +37,12 @@ class FileIndex {
   // id, path (the file's own), size and sha256; mtime stays empty.
   bool Find(std::string_view path, FileRecord* out) const;
 
+  // The finished index as bytes, and back: the redirector builds it in a
+  // child process and hands it to its master this way. Deserialize()
+  // refuses bytes that Serialize() did not make (kInvalidArgument).
+  std::string Serialize() const;
+  static Status Deserialize(std::string_view bytes, FileIndex* out);
+
   size_t files() const { return files_; }
   size_t aliases() const { return entries_.size() - files_; }
   size_t bytes() const;

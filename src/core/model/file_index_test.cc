@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 namespace waymark {
 namespace {
 
@@ -51,6 +53,54 @@ TEST(FileIndex, EmptyIndexFindsNothing) {
   EXPECT_FALSE(idx.Find("x", &r));
   idx.Finish();
   EXPECT_FALSE(idx.Find("x", &r));
+}
+
+TEST(FileIndex, SerializedIndexFindsTheSameAndBadBytesAreRefused) {
+  FileIndex idx;
+  std::string sha(32, '\x11');
+  for (int i = 1; i < 3000; ++i) idx.AddFile(i, "pool/f" + std::to_string(i) + ".deb", i * 10, sha);
+  idx.AddAlias("latest.deb", 7);
+  idx.Finish();
+  idx.gen = 42;
+  std::string bytes = idx.Serialize();
+
+  FileIndex copy;
+  Status s = FileIndex::Deserialize(bytes, &copy);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(copy.gen, 42);
+  EXPECT_EQ(copy.files(), 2999u);
+  EXPECT_EQ(copy.aliases(), 1u);
+  FileRecord r;
+  for (int i = 1; i < 3000; ++i) {
+    ASSERT_TRUE(copy.Find("pool/f" + std::to_string(i) + ".deb", &r)) << i;
+    ASSERT_EQ(r.id, i);
+    ASSERT_EQ(r.size, i * 10);
+    ASSERT_EQ(r.sha256.Hex(), std::string(64, '1'));
+  }
+  ASSERT_TRUE(copy.Find("latest.deb", &r));
+  EXPECT_EQ(r.path, "pool/f7.deb");
+  EXPECT_FALSE(copy.Find("pool/f3000.deb", &r));
+
+  FileIndex empty;
+  empty.Finish();
+  ASSERT_TRUE(FileIndex::Deserialize(empty.Serialize(), &copy).ok());
+  EXPECT_FALSE(copy.Find("pool/f1.deb", &r)) << "the empty index replaced the other";
+
+  EXPECT_FALSE(FileIndex::Deserialize("", &copy).ok());
+  EXPECT_FALSE(FileIndex::Deserialize(bytes.substr(0, bytes.size() - 1), &copy).ok());
+  EXPECT_FALSE(FileIndex::Deserialize(bytes + "x", &copy).ok());
+  std::string wrong_magic = bytes;
+  wrong_magic[0] = 'X';
+  EXPECT_FALSE(FileIndex::Deserialize(wrong_magic, &copy).ok());
+  // An entry whose path would lie beyond the arena (the arena's size is the
+  // third count).
+  std::string short_arena = bytes;
+  uint64_t arena;
+  std::memcpy(&arena, short_arena.data() + 8 + 16, 8);
+  arena -= 1;
+  std::memcpy(&short_arena[8 + 16], &arena, 8);
+  short_arena.erase(8 + 40, 1);
+  EXPECT_FALSE(FileIndex::Deserialize(short_arena, &copy).ok());
 }
 
 }  // namespace
