@@ -1,14 +1,11 @@
-// waymark-redirector's processes: one master and N prefork workers sharing
-// one FastCGI listen socket.
-//
-// The master opens the socket, writes the pidfile, forks the workers and
-// then only waits in sigsuspend() and acts on flags its signal handlers set
-// (nginx's master cycle): SIGCHLD restarts a worker that died (at most one
-// restart per slot per second, logged), SIGTERM/SIGINT stop at once,
-// SIGQUIT stops after the requests in progress, SIGHUP re-reads the
-// configuration and GeoIP databases and replaces the workers (new ones start
-// before the old ones finish, so no request fails), SIGUSR1 reopens the
-// log. Readiness is reported with sd_notify() under systemd.
+// waymark-redirector's processes: one master (redirector/master.h) and N
+// prefork workers (redirector/worker.h) sharing one FastCGI listen socket
+// (redirector/listen_socket.h) and one shared memory region (redirector/
+// shared_region.h), and a short-lived child that builds the file index
+// (redirector/index_builder.h). This file starts them: it reads what the
+// master needs, opens the socket, detaches unless in the foreground, writes
+// the pidfile, and cleans up after the master's last child. Called by
+// main() only.
 #ifndef WAYMARK_REDIRECTOR_SERVER_H_
 #define WAYMARK_REDIRECTOR_SERVER_H_
 

@@ -169,7 +169,11 @@ std::vector<pid_t> RedirectorStack::WorkerPids() const {
   std::string children = ReadFile("/proc/" + master + "/task/" + master + "/children");
   std::istringstream in(children);
   pid_t p;
-  while (in >> p) out.push_back(p);
+  while (in >> p) {
+    // The master's other child, the short-lived file index builder.
+    std::string comm = ReadFile("/proc/" + std::to_string(p) + "/comm");
+    if (comm.rfind("waymark-index", 0) != 0) out.push_back(p);
+  }
   return out;
 }
 

@@ -58,7 +58,8 @@ class RedirectorStack {
   CommandResult Waymark(const std::vector<std::string>& args);
   Status Sql(const std::string& sql);
 
-  // The redirector's master; its workers (children) right now.
+  // The redirector's master; its workers right now (its children but the
+  // file index builder).
   pid_t master_pid() const;
   std::vector<pid_t> WorkerPids() const;
   Status SignalRedirector(int sig);

@@ -7,12 +7,15 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 
 #include "tests/harness/commands.h"
 #include "tests/harness/postgres_cluster.h"
@@ -472,6 +475,94 @@ TEST_F(RedirectorTest, KeepsAnsweringWhilePostgresIsAway) {
   EXPECT_TRUE(Eventually([&] { return Get("/releases/never-seen.deb", kDe).status == 404; }))
       << "workers reconnect by themselves";
   EXPECT_EQ(Host(Get(kFile, kDe).Header("Location")), "fra1.example.org");
+}
+
+// Makes PostgreSQL hang for the master: a file is added (the index is due
+// for a rebuild) and `mirrors`, which every read of the inventory's
+// counters takes, is locked from a connection of the test's own until
+// `lock` is destroyed. Returns once a backend of the redirector's waits on
+// the lock (the next repository check, within 5 s).
+void HangPostgres(RedirectorStack* stack, std::unique_ptr<pqxx::connection>* lock_conn,
+                  std::unique_ptr<pqxx::work>* lock) {
+  ASSERT_TRUE(stack->Sql("INSERT INTO files (id, path, size, mtime) "
+                         "VALUES (9100, 'releases/rebuild.iso', 1, now())").ok());
+  *lock_conn = std::make_unique<pqxx::connection>(stack->dsn());
+  *lock = std::make_unique<pqxx::work>(**lock_conn);
+  (*lock)->exec("LOCK TABLE mirrors IN ACCESS EXCLUSIVE MODE");
+  pqxx::connection watch(stack->dsn());
+  bool waiting = false;
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+  while (!waiting && std::chrono::steady_clock::now() < end) {
+    pqxx::nontransaction tx(watch);
+    waiting = tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock'")[0].as<int>() > 0;
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(waiting) << "nothing waited on the lock: " << stack->redirector_log();
+}
+
+// Waits up to `ms` for a dead worker's replacement.
+bool Respawned(RedirectorStack* stack, pid_t dead, size_t workers, int ms) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < end) {
+    auto now = stack->WorkerPids();
+    if (now.size() == workers && std::count(now.begin(), now.end(), dead) == 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+// The master waits on signals and children only: while PostgreSQL hangs in
+// the middle of an index rebuild it still restarts a dead worker and stops
+// when told, each within a second.
+void CheckMasterWhilePostgresHangs(RedirectorStack* stack, int stop_signal) {
+  std::unique_ptr<pqxx::connection> lock_conn;
+  std::unique_ptr<pqxx::work> lock;
+  HangPostgres(stack, &lock_conn, &lock);
+  if (::testing::Test::HasFatalFailure()) return;
+  std::vector<pid_t> workers = stack->WorkerPids();
+  ASSERT_EQ(workers.size(), 2u);
+  ASSERT_EQ(kill(workers[0], SIGKILL), 0);
+  EXPECT_TRUE(Respawned(stack, workers[0], 2, 1000)) << stack->redirector_log();
+  auto sent = std::chrono::steady_clock::now();
+  ASSERT_TRUE(stack->SignalRedirector(stop_signal).ok());
+  int code = -1;
+  Status s = stack->WaitRedirector(1000, &code);
+  EXPECT_TRUE(s.ok()) << "the master did not stop within 1 s: " << s.message() << "\n"
+                      << stack->redirector_log();
+  EXPECT_LE(std::chrono::steady_clock::now() - sent, std::chrono::milliseconds(1100));
+  if (s.ok()) {
+    EXPECT_EQ(code, 0);
+  }
+}
+
+TEST_F(RedirectorTest, GracefulStopAndRestartsDoNotWaitOnPostgres) {
+  CheckMasterWhilePostgresHangs(stack_.get(), SIGQUIT);
+}
+
+TEST_F(RedirectorTest, FastStopAndRestartsDoNotWaitOnPostgres) {
+  CheckMasterWhilePostgresHangs(stack_.get(), SIGTERM);
+}
+
+// Workers must not share a connection the master made (two processes on one
+// libpq connection garble it): the master holds none, only its listen
+// socket, also after it has checked the repository and rebuilt the index.
+TEST_F(RedirectorTest, TheMasterHoldsNoDatabaseConnection) {
+  Sql("INSERT INTO files (id, path, size, mtime) VALUES (9100, 'releases/rebuild.iso', 1, now())");
+  EXPECT_TRUE(Eventually([&] {
+    return stack_->redirector_log().find("file index: 3 files") != std::string::npos;
+  })) << stack_->redirector_log();
+  std::this_thread::sleep_for(std::chrono::seconds(6));  // one more check
+  std::string fd_dir = "/proc/" + std::to_string(stack_->master_pid()) + "/fd";
+  int sockets = 0;
+  std::string seen;
+  for (const auto& e : std::filesystem::directory_iterator(fd_dir)) {
+    std::error_code ec;
+    std::string target = std::filesystem::read_symlink(e.path(), ec).string();
+    seen += e.path().filename().string() + " -> " + target + "\n";
+    sockets += target.rfind("socket:", 0) == 0;
+  }
+  EXPECT_EQ(sockets, 1) << seen;
 }
 
 TEST(RedirectorCommandLine, TestConfigReportsProblems) {

@@ -1,10 +1,11 @@
 // Every file of the inventory in one compact, read-only structure: path (or
-// alias) -> id, size, SHA-256. The redirector's master builds it from
-// PostgreSQL before it forks the workers, which then share its pages
-// (copy-on-write, never written after the fork): a request for a file costs
-// no SQL and no per-worker memory, whatever the popularity of the file. When
-// the repository changes, the master builds a new index and replaces the
-// workers, as on SIGHUP.
+// alias) -> id, size, SHA-256. A child of the redirector's master builds it
+// from PostgreSQL and hands it over serialized; the master forks the
+// workers with it, and they share its pages (copy-on-write, never written
+// after the fork): a request for a file costs no SQL and no per-worker
+// memory, whatever the popularity of the file. When the repository
+// changes, a new index is built and the master replaces the workers, as on
+// SIGHUP.
 //
 // About 115 bytes per file with 40-byte paths (the path, a 64-byte entry and
 // two to four 4-byte hash slots), held once per host rather than once per

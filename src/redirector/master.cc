@@ -1,0 +1,200 @@
+#include "redirector/master.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/program.h"
+#include "redirector/log.h"
+#include "redirector/settings.h"
+
+namespace waymark {
+
+namespace {
+
+void MasterSignals(sigset_t* set) {
+  sigemptyset(set);
+  for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGCHLD}) sigaddset(set, sig);
+}
+
+Status OpenGeoIp(const Config& config, std::shared_ptr<const GeoIp>* out) {
+  std::unique_ptr<GeoIp> g;
+  Status s = GeoIp::Open(config, &g);
+  if (s.ok()) *out = std::move(g);
+  return s;
+}
+
+}  // namespace
+
+void BlockMasterSignals() {
+  sigset_t set;
+  MasterSignals(&set);
+  sigprocmask(SIG_BLOCK, &set, nullptr);
+}
+
+Master::Master(const CommandLine& command_line, std::string listen, int listen_fd,
+               SharedRegion* shared)
+    : command_line_(command_line), listen_(std::move(listen)), listen_fd_(listen_fd),
+      shared_(shared) {}
+
+void Master::Run(std::unique_ptr<Generation> gen) {
+  gen_ = std::move(gen);
+  sigset_t handled;
+  MasterSignals(&handled);
+  // The first index before the first workers, so that they start with it.
+  StartBuilder();
+  const time_t start_by = time(nullptr) + kFirstIndexWaitSeconds;
+  while (true) {
+    timespec one_second{1, 0};
+    int sig = sigtimedwait(&handled, nullptr, &one_second);
+    if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) Stop(sig == SIGQUIT ? SIGQUIT : SIGTERM);
+    if (sig == SIGHUP && !stopping_) Reload();
+    if (sig == SIGUSR1) ReopenLogs();
+    Reap();
+    if (stopping_ && current_.empty() && retiring_.empty() && !builder_.running()) return;
+    if (stopping_) continue;
+    time_t now = time(nullptr);
+    if (!workers_started_) {
+      if (!first_index_done_ && now < start_by) continue;
+      StartWorkers();
+      Log("ready: " + std::to_string(workers_) + " workers on " + listen_);
+      sd_notify(0, "READY=1");
+    }
+    // Restarts that had to wait (at most one per slot per second).
+    for (auto it = waiting_slots_.begin(); it != waiting_slots_.end();) {
+      if (now - last_start_[*it] >= 1) {
+        Spawn(*it);
+        it = waiting_slots_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (now >= next_check_ && !builder_.running()) StartBuilder();
+  }
+}
+
+void Master::StartBuilder() {
+  next_check_ = time(nullptr) + kCheckSeconds;
+  builder_.Start(gen_->config.GetString("database.dsn"), gen_->index ? gen_->index->gen : -1);
+}
+
+void Master::StartWorkers() {
+  workers_started_ = true;
+  workers_ = static_cast<int>(gen_->config.GetInt("redirector.workers"));
+  last_start_.assign(workers_, 0);
+  for (int i = 0; i < workers_; ++i) Spawn(i);
+}
+
+void Master::Spawn(int slot) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    builder_.CloseInChild();
+    RunWorker(listen_fd_, *gen_, shared_, slot);
+  }
+  if (pid < 0) {
+    Log("cannot fork a worker: " + std::string(std::strerror(errno)));
+    waiting_slots_.push_back(slot);
+    return;
+  }
+  current_[pid] = slot;
+  if (slot < static_cast<int>(last_start_.size())) last_start_[slot] = time(nullptr);
+}
+
+void Master::Replace(std::unique_ptr<Generation> next) {
+  gen_ = std::move(next);
+  if (!workers_started_) return;  // they will start with it
+  for (auto& [pid, slot] : current_) {
+    retiring_[pid] = slot;
+    kill(pid, SIGQUIT);
+  }
+  current_.clear();
+  waiting_slots_.clear();
+  StartWorkers();
+}
+
+void Master::Stop(int sig) {
+  if (stopping_) return;
+  stopping_ = true;
+  sd_notify(0, "STOPPING=1");
+  Log(std::string(sig == SIGTERM ? "fast" : "graceful") + " stop");
+  for (auto& [pid, slot] : current_) kill(pid, sig);
+  for (auto& [pid, slot] : retiring_) kill(pid, sig);
+  builder_.Kill();
+}
+
+void Master::Reload() {
+  sd_notify(0, "RELOADING=1");
+  auto next = std::make_unique<Generation>();
+  Status rs = LoadConfigFor(command_line_, &next->config);
+  if (rs.ok()) rs = OpenGeoIp(next->config, &next->geoip);
+  HandlerOptions checked;
+  if (rs.ok()) rs = HandlerOptionsFrom(next->config, &checked);
+  if (!rs.ok()) {
+    Log("reload failed, keeping the running configuration: " + rs.message());
+  } else {
+    if (next->config.GetString("database.dsn") != gen_->config.GetString("database.dsn")) {
+      // Another database may be another inventory: a new index, from it.
+      next->index = nullptr;
+      builder_.Kill();
+    } else {
+      next->index = gen_->index;
+    }
+    Replace(std::move(next));
+    Log("reloaded: " + std::to_string(workers_) + " workers");
+    next_check_ = 0;  // check the repository now
+  }
+  sd_notify(0, "READY=1");
+}
+
+void Master::ReopenLogs() {
+  ReopenLog(gen_->config.GetString("log.file"));
+  Log("log reopened");
+  for (auto& [pid, slot] : current_) kill(pid, SIGUSR1);
+}
+
+void Master::IndexBuilt(int wait_status) {
+  std::shared_ptr<const FileIndex> index = builder_.Collect(wait_status);
+  if (!first_index_done_) {
+    first_index_done_ = true;
+    if (index) gen_->index = index;
+    return;
+  }
+  if (!index || stopping_) return;
+  auto next = std::make_unique<Generation>();
+  next->config = gen_->config;
+  next->geoip = gen_->geoip;
+  next->index = index;
+  Replace(std::move(next));
+}
+
+void Master::Reap() {
+  int status;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+    if (pid == builder_.pid()) {
+      IndexBuilt(status);
+      continue;
+    }
+    if (retiring_.erase(pid)) continue;
+    auto it = current_.find(pid);
+    if (it == current_.end()) continue;
+    int slot = it->second;
+    current_.erase(it);
+    if (stopping_) continue;
+    Log("worker " + std::to_string(pid) + " died (" +
+        (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                             : "exit " + std::to_string(WEXITSTATUS(status))) +
+        "); restarting it");
+    if (slot < static_cast<int>(last_start_.size()) && time(nullptr) - last_start_[slot] < 1) {
+      waiting_slots_.push_back(slot);
+    } else {
+      Spawn(slot);
+    }
+  }
+}
+
+}  // namespace waymark

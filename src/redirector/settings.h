@@ -1,0 +1,20 @@
+// The redirector's settings from waymark.conf's [redirector] section, as
+// the Handler takes them. Read by the master at start and on SIGHUP (to
+// refuse a bad file before replacing any worker), and by each worker.
+#ifndef WAYMARK_REDIRECTOR_SETTINGS_H_
+#define WAYMARK_REDIRECTOR_SETTINGS_H_
+
+#include "core/config.h"
+#include "core/status.h"
+#include "redirector/handler.h"
+
+namespace waymark {
+
+// Fills the options that come from `config`, leaving the rest (index,
+// shared memory, writer, log) as they are. kInvalidArgument for a bad
+// fallback or output setting.
+Status HandlerOptionsFrom(const Config& config, HandlerOptions* out);
+
+}  // namespace waymark
+
+#endif  // WAYMARK_REDIRECTOR_SETTINGS_H_
