@@ -2,14 +2,26 @@
 
 namespace waymark {
 
+namespace {
+
+// What a path costs beyond its characters: a std::string and its heap
+// block in the queue, and a tree node in the visited set (libstdc++,
+// 64-bit; estimates, as the limit is).
+constexpr size_t kQueuedCost = 64;
+constexpr size_t kVisitedCost = 96;
+
+}  // namespace
+
 ListingWalk::ListingWalk(const ListLimits& limits, ListStats* stats)
-    : limits_(limits), stats_(stats), todo_{{"", 0}} {}
+    : limits_(limits), stats_(stats), todo_{{"", 0}}, bytes_(kQueuedCost) {}
 
 bool ListingWalk::Next(std::string* dir, int* depth) {
   while (!todo_.empty()) {
     auto next = std::move(todo_.front());
     todo_.pop_front();
+    bytes_ -= next.first.size() + kQueuedCost;
     if (!visited_.insert(next.first).second) continue;
+    bytes_ += next.first.size() + kVisitedCost;
     *dir = std::move(next.first);
     *depth = next.second;
     return true;
@@ -42,9 +54,21 @@ Status ListingWalk::Admit(const std::string& dir, int depth, ListingEntry* e, bo
       return Status::OK();
     }
     todo_.emplace_back(e->path, depth + 1);
+    bytes_ += e->path.size() + kQueuedCost;
+    Status m = CheckMemory(0);
+    if (!m.ok()) return m;
   }
   *admitted = true;
   return Status::OK();
+}
+
+Status ListingWalk::CheckMemory(size_t answer_bytes) const {
+  if (static_cast<long long>(bytes_ + answer_bytes) <= limits_.max_listing_bytes)
+    return Status::OK();
+  return Status::IOError("listing needs more than scan.max_listing_bytes (" +
+                         std::to_string(limits_.max_listing_bytes >> 20) + " MiB): " +
+                         std::to_string(todo_.size()) + " directories to list, " +
+                         std::to_string(visited_.size()) + " listed");
 }
 
 }  // namespace waymark

@@ -36,11 +36,19 @@ class ListingWalk {
   // max_entries, which ends the listing.
   Status Admit(const std::string& dir, int depth, ListingEntry* e, bool* admitted);
 
+  // Memory the walk holds: the paths of directories to list and listed,
+  // with their containers' cost per entry. Admit fails once it passes
+  // limits.max_listing_bytes; CheckMemory also counts an answer of
+  // `answer_bytes` the caller holds.
+  size_t bytes() const { return bytes_; }
+  Status CheckMemory(size_t answer_bytes) const;
+
  private:
   const ListLimits& limits_;
   ListStats* stats_;
   std::deque<std::pair<std::string, int>> todo_;
   std::set<std::string> visited_;
+  size_t bytes_ = 0;
 };
 
 }  // namespace waymark

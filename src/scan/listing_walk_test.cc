@@ -175,5 +175,41 @@ TEST_F(ListingWalkTest, FailsOnceTheDeadlineHasPassedWhileAdmitting) {
   EXPECT_LT(admitted_after, 1024);  // caught within 1024 entries
 }
 
+// A mirror answering every directory with long-named subdirectories
+// grows the queue without end; the walk stops at scan.max_listing_bytes.
+TEST_F(ListingWalkTest, FailsOnceItsMemoryPassesMaxListingBytes) {
+  limits_.max_listing_bytes = 1 << 20;
+  const std::string name(2000, 'd');
+  Status s;
+  int admitted = 0;
+  for (int i = 0; i < 2000 && s.ok(); ++i) {
+    ListingEntry e = Entry(EntryType::kDirectory, name + std::to_string(i));
+    bool ok = false;
+    s = walk_.Admit("", 0, &e, &ok);
+    if (ok) ++admitted;
+  }
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message(),
+            "listing needs more than scan.max_listing_bytes (1 MiB): 509 directories to list, 0 listed");
+  EXPECT_EQ(admitted, 507);  // the base and 508 queued, the last over the limit
+  EXPECT_LE(walk_.bytes(), (1u << 20) + 2100u);
+}
+
+TEST_F(ListingWalkTest, TheAnswerAtHandCountsTowardsMaxListingBytes) {
+  limits_.max_listing_bytes = 1 << 20;
+  size_t room = (1u << 20) - walk_.bytes();  // the base is queued
+  EXPECT_TRUE(walk_.CheckMemory(room).ok());
+  EXPECT_EQ(walk_.CheckMemory(room + 1).message(),
+            "listing needs more than scan.max_listing_bytes (1 MiB): 1 directories to list, 0 listed");
+  // Listed directories stay counted (the visited set), queued ones move there.
+  std::string dir;
+  int depth;
+  ASSERT_TRUE(walk_.Next(&dir, &depth));
+  size_t listed = walk_.bytes();
+  EXPECT_GT(listed, 0u);
+  EXPECT_EQ(AdmitPath(&walk_, "", 0, EntryType::kDirectory, "a"), "a");
+  EXPECT_GT(walk_.bytes(), listed);
+}
+
 }  // namespace
 }  // namespace waymark

@@ -311,6 +311,8 @@ Status ListHttp(const std::string& url, const ListLimits& limits, const ListSink
     if (!s.ok()) return Status::IOError("'/" + Printable(dir) + "': " + s.message());
     if (code != 200)
       return Status::IOError("'/" + Printable(dir) + "': HTTP status " + std::to_string(code));
+    s = walk.CheckMemory(body.data.size());
+    if (!s.ok()) return s;
     HtmlIndex page = ParseHtmlIndex(body.data);
     if (MsLeft(limits) <= 0) return Status::IOError(kListingTimedOut);
     for (size_t i = 0; i < page.rejected; ++i)
@@ -388,6 +390,8 @@ Status ListFtp(const std::string& url, const ListLimits& limits, const ListSink&
       s = Fetch(c.get(), dir_url, limits, &body, &code);
     }
     if (!s.ok()) return Status::IOError("'/" + Printable(dir) + "': " + s.message());
+    s = walk.CheckMemory(body.data.size());
+    if (!s.ok()) return s;
     for (const auto& line : Split(body.data, '\n')) {
       if (line.size() > kMaxLine) {
         stats->Reject("line longer than 16 KiB");

@@ -31,6 +31,11 @@ struct ListLimits {
   int io_timeout_s = 120;
   long long max_entries = 10000000;
   int max_depth = 32;
+  // What the FTP and HTTP walk may hold at once: the paths of directories
+  // still to list and already listed, and the answer being read. A mirror
+  // that answers every directory with thousands of long-named
+  // subdirectories fails the listing here instead of exhausting memory.
+  long long max_listing_bytes = 256LL << 20;
   size_t max_page_bytes = 64 << 20;  // one HTML page or FTP directory answer
 };
 

@@ -194,6 +194,7 @@ class Scanner {
       limits.io_timeout_s = o_->io_timeout_s;
       limits.max_entries = o_->max_entries;
       limits.max_depth = o_->max_depth;
+      limits.max_listing_bytes = o_->max_listing_bytes;
       ListSink sink;
       ListingMatcher* mp = matcher.get();
       sink.entry = [mp](const ListingEntry& e) { mp->Add(e); };
@@ -354,6 +355,7 @@ Status MirrorScanOptionsFromConfig(const Config& config, MirrorScanOptions* out)
   o.io_timeout_s = static_cast<int>(std::max(1LL, config.GetDurationSeconds(keys::kScanIoTimeout)));
   o.max_entries = config.GetInt(keys::kScanMaxEntries);
   o.max_depth = static_cast<int>(config.GetInt(keys::kScanMaxDepth));
+  o.max_listing_bytes = config.GetSizeBytes(keys::kScanMaxListingBytes);
   o.policy.mtime_tolerance = config.GetDurationSeconds(keys::kScanMtimeTolerance);
   Status s = ParseAllowedLag(config.GetList(keys::kScanAllowedLag), &o.policy);
   if (!s.ok()) return s;

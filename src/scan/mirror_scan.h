@@ -35,6 +35,7 @@ struct MirrorScanOptions {
   int io_timeout_s = 120;
   long long max_entries = 10000000;
   int max_depth = 32;
+  long long max_listing_bytes = 256LL << 20;
   std::vector<std::string> protocols = {"rsync", "ftp", "http"};
   std::string only_protocol;  // --protocol
   bool enable = false;        // --enable: enable a mirror after a good scan

@@ -5,8 +5,11 @@
 // Nothing of a rejected entry reaches the database.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
+#include <regex>
 
+#include "tests/harness/commands.h"
 #include "tests/harness/nginx_server.h"
 #include "tests/harness/rsync_daemon.h"
 #include "tests/harness/scan_fixture.h"
@@ -119,6 +122,53 @@ TEST_F(ScanHttpTest, HostilePagesAreBoundedAndRejected) {
             std::string::npos)
       << r.out;
   EXPECT_EQ(Query("SELECT count(*) FROM files WHERE path !~ '^pub/'"), "0\n");
+}
+
+// A mirror whose every directory lists 2,000 subdirectories with
+// 2,000-byte names drove the scanner to 2.5 GB in 15 s: the queue and the
+// set of listed directories had no byte limit. The scan now fails at
+// scan.max_listing_bytes (default 256 MiB), names the reason, keeps the
+// last good listing, and stays under 512 MB.
+TEST_F(ScanHttpTest, AMirrorOfEndlessLongNamedDirectoriesFailsWithinItsMemory) {
+  std::string m = dir_ / "mirror";
+  Put(m, "pub/app-1.0.tar.gz", std::string(3000, 'a'), kT);
+  std::string www = dir_ / "www";
+  std::string page = "<html><body><h1>Index of /</h1><hr><pre><a href=\"../\">../</a>\n";
+  for (int i = 0; i < 2000; ++i) {
+    std::string name = std::to_string(i) + std::string(2000, 'd');
+    page += "<a href=\"" + name + "/\">" + name.substr(0, 20) + "</a>  01-Jan-2026 00:00  -\n";
+  }
+  WriteFile(www + "/hostile.html", page + "</pre><hr></body></html>\n");
+  StartNginx("root " + www + "; default_type text/html; "
+             "location /good/ { alias " + m + "/; autoindex on; } "
+             "location /hostile/ { try_files /hostile.html =404; }");
+  AddMirror("m1", Url("/good/"));
+  WriteConfig("timeout = 60s\n");
+  CommandResult r = Scan({"m1"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  ASSERT_EQ(Holds("m1"), "pub/app-1.0.tar.gz\n");
+
+  // The same mirror turns hostile.
+  ASSERT_EQ(test::RunWaymark({"-c", config_, "mirror", "edit", "m1", "--http", Url("/hostile/")})
+                .exit_code,
+            0);
+  auto t0 = std::chrono::steady_clock::now();
+  SubprocessOptions timed;
+  timed.argv = {"/usr/bin/time", "-f", "peak %M KiB", test::BinaryPath("waymark-scan"), "-c",
+                config_, "m1"};
+  ASSERT_TRUE(RunCommand(timed, "", 120000, &r).ok());
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("m1: FAILED over http after "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("listing needs more than scan.max_listing_bytes (256 MiB)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("(last listing kept)"), std::string::npos) << r.out;
+  EXPECT_EQ(Holds("m1"), "pub/app-1.0.tar.gz\n") << "the last good listing stays";
+  std::smatch peak;
+  ASSERT_TRUE(std::regex_search(r.err, peak, std::regex("peak ([0-9]+) KiB"))) << r.err;
+  EXPECT_LT(std::stoll(peak[1]), 512 * 1024) << "KiB at the scanner's peak";
+  EXPECT_LT(secs, 60 + 10) << "within scan.timeout + 10 s";
 }
 
 TEST_F(ScanHttpTest, RsyncNamesThatCannotBeServedAreRejected) {
