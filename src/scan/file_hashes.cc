@@ -74,17 +74,75 @@ Status ParseHashList(const std::string& value, HashOptions* options) {
   return Status::OK();
 }
 
-// One read of the file feeds every digest; the piece digest restarts at
-// each piece boundary. O_NOATIME keeps a scan from dirtying every inode
-// (it needs to own the file, so it is dropped when refused).
+namespace {
+
+// Opens `path` for hashing. O_NOATIME keeps a scan from dirtying every
+// inode (it needs to own the file, so it is dropped when refused).
+// `dirfd` and `flags` as for openat.
+int OpenForHashing(int dirfd, const char* path, int flags) {
+  int fd = openat(dirfd, path, flags | O_RDONLY | O_CLOEXEC | O_NOATIME);
+  if (fd < 0 && errno == EPERM) fd = openat(dirfd, path, flags | O_RDONLY | O_CLOEXEC);
+  return fd;
+}
+
+// One read of the open regular file `fd` (named `path` in messages) feeds
+// every digest asked for; the piece digest restarts at each piece boundary.
+Status HashOpenFile(int fd, const std::string& path, const struct stat& before,
+                    const HashOptions& options, FileHashes* out);
+
+}  // namespace
+
 Status HashFile(const std::string& path, const HashOptions& options, FileHashes* out) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOATIME);
-  if (fd < 0 && errno == EPERM) fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = OpenForHashing(AT_FDCWD, path.c_str(), 0);
   if (fd < 0) return Status::IOError("cannot open '" + Printable(path) + "': " + strerror(errno));
   UniqueFd file(fd);
   struct stat before;
   if (fstat(fd, &before) != 0 || !S_ISREG(before.st_mode))
     return Status::IOError("'" + Printable(path) + "' is not a regular file");
+  return HashOpenFile(fd, path, before, options, out);
+}
+
+Status HashRepositoryFile(const std::string& root, const std::string& rel,
+                          const FileIdentity& expect, const HashOptions& options,
+                          FileHashes* out) {
+  std::string shown = "'" + Printable(rel) + "'";
+  auto failed = [&](const std::string& what) {
+    return Status::IOError("cannot open " + shown + ": " + what);
+  };
+  // Down the path one directory at a time, none of them a link: the
+  // root itself may be reached through links, nothing below it.
+  int dir = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return failed(std::string("repository: ") + strerror(errno));
+  UniqueFd dir_fd(dir);
+  std::vector<std::string> parts = Split(rel, '/');
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    int next = openat(dir_fd.get(), parts[i].c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0)
+      return failed(errno == ENOTDIR || errno == ELOOP
+                        ? "'" + Printable(parts[i]) + "' is no longer a directory (a link now?)"
+                        : std::string(strerror(errno)));
+    dir_fd = UniqueFd(next);
+  }
+  // O_NONBLOCK: opening a FIFO for reading would wait for a writer.
+  int fd = OpenForHashing(dir_fd.get(), parts.back().c_str(), O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0)
+    return failed(errno == ELOOP ? "a symbolic link now, not followed" : strerror(errno));
+  UniqueFd file(fd);
+  struct stat before;
+  if (fstat(fd, &before) != 0) return failed(strerror(errno));
+  if (!S_ISREG(before.st_mode)) return failed("not a regular file now (a FIFO or device?)");
+  if (static_cast<long long>(before.st_dev) != expect.device ||
+      static_cast<long long>(before.st_ino) != expect.inode)
+    return failed("another file than the walk found (replaced meanwhile)");
+  // Back to blocking reads: O_NONBLOCK was for the open only.
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  return HashOpenFile(fd, rel, before, options, out);
+}
+
+namespace {
+
+Status HashOpenFile(int fd, const std::string& path, const struct stat& before,
+                    const HashOptions& options, FileHashes* out) {
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 
   MdCtx sha256 = NewCtx(EVP_sha256());
@@ -139,5 +197,7 @@ Status HashFile(const std::string& path, const HashOptions& options, FileHashes*
   *out = std::move(h);
   return Status::OK();
 }
+
+}  // namespace
 
 }  // namespace waymark

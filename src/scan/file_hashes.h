@@ -30,6 +30,21 @@ struct FileHashes {
 // changed while it was read ("changed while being hashed").
 Status HashFile(const std::string& path, const HashOptions& options, FileHashes* out);
 
+// Which file the repository walk saw at a path.
+struct FileIdentity {
+  long long device = 0;
+  long long inode = 0;
+};
+
+// Hashes `rel` below `root` only if it is still the regular file `expect`
+// that the walk saw there. No symbolic link is followed, in the path's
+// directories or at its end, and nothing blocks on a FIFO or device: a
+// file swapped between the walk and its hashing for a link out of the
+// tree or a FIFO is refused with a one-line reason, never read.
+Status HashRepositoryFile(const std::string& root, const std::string& rel,
+                          const FileIdentity& expect, const HashOptions& options,
+                          FileHashes* out);
+
 // Parses repository.hashes: a comma or space separated list of sha1, md5,
 // pieces (sha256 is always computed and may be named).
 Status ParseHashList(const std::string& value, HashOptions* options);

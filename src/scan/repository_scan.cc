@@ -64,7 +64,8 @@ void HashAll(const RepositoryScanOptions& o, std::vector<Pending>* pending,
         size_t i = next++;
         if (i >= pending->size()) return;
         Pending& p = (*pending)[i];
-        Status s = HashFile(o.root + "/" + p.walked->path, o.hashes, &p.hashes);
+        Status s = HashRepositoryFile(o.root, p.walked->path,
+                                      {p.walked->device, p.walked->inode}, o.hashes, &p.hashes);
         p.ok = s.ok();
         if (!s.ok()) p.error = s.message();
         bytes += p.hashes.size;

@@ -72,7 +72,8 @@ class Walker {
         subdirs.push_back(path);
       } else if (S_ISREG(st.st_mode)) {
         out_->files.push_back({path, static_cast<long long>(st.st_size), MtimeUs(st),
-                               static_cast<long long>(st.st_ino)});
+                               static_cast<long long>(st.st_ino),
+                               static_cast<long long>(st.st_dev)});
       } else if (S_ISLNK(st.st_mode)) {
         Link(path);
       }

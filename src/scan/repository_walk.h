@@ -17,6 +17,7 @@ struct WalkedFile {
   long long size = 0;
   long long mtime_us = 0;  // microseconds since the epoch
   long long inode = 0;
+  long long device = 0;  // with inode: which file the walk saw
 };
 
 // A symbolic link whose target (followed to the end) stays inside the tree.
