@@ -38,8 +38,21 @@ bool IsAddress(const std::string& host, int af) {
 std::string NoAddress(int family) { return "no IPv" + std::to_string(family) + " address"; }
 
 std::string Redirect(const FetchResult& r) {
+  if (!r.redirect_refused.empty())
+    return "HTTP " + std::to_string(r.status) + ": " + r.redirect_refused + ", not followed";
   return "redirect (HTTP " + std::to_string(r.status) + ") to " + Printable(r.redirect_url) +
          " but the mirror may not redirect";
+}
+
+// Where a mirror allowed to redirect may send a check: the hosts of its
+// own base URLs.
+std::vector<std::string> OwnHosts(const TraceTarget& t) {
+  std::vector<std::string> hosts;
+  for (const auto& [url, scheme] : {std::pair{t.http_url, "http"}, std::pair{t.https_url, "https"}}) {
+    BaseUrl parsed;
+    if (!url.empty() && ParseBaseUrl(url, scheme, "url", &parsed).ok()) hosts.push_back(parsed.host);
+  }
+  return hosts;
 }
 
 // Two plans per scheme a mirror offers, IPv4 then IPv6, each with its trace
@@ -65,10 +78,11 @@ std::vector<Plan> PlanChecks(const std::vector<TraceTarget>& targets, const std:
           p.not_offered = NoAddress(family);
         } else {
           p.trace_request = requests->size();
-          requests->push_back({base + EncodePath(trace_file), family, false, t.allow_redirects});
+          std::vector<std::string> hosts = t.allow_redirects ? OwnHosts(t) : std::vector<std::string>();
+          requests->push_back({base + EncodePath(trace_file), family, false, t.allow_redirects, hosts});
           for (const auto& f : t.probes) {
             p.probe_requests.push_back(requests->size());
-            requests->push_back({base + EncodePath(f.path), family, true, t.allow_redirects});
+            requests->push_back({base + EncodePath(f.path), family, true, t.allow_redirects, hosts});
           }
         }
         plans.push_back(std::move(p));

@@ -26,7 +26,7 @@ struct StackOptions {
   std::vector<std::string> redirector_config;
   bool https = true;  // an HTTPS listener too, with a self-signed certificate
   // A command the redirector runs under (e.g. strace -f -o FILE), or none.
-  std::vector<std::string> wrapper;
+  std::vector<std::string> wrapper{};
 };
 
 class RedirectorStack {

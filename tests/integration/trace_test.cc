@@ -382,6 +382,30 @@ TEST_F(TraceTest, RedirectingMirrorFailsUnlessAllowed) {
   EXPECT_EQ(Health("hop", "http", 4).rfind("false|redirect (HTTP 302)", 0), 0u);
 }
 
+// A mirror allowed to redirect may send the checks to its own hosts only:
+// 127.0.0.2 here stands for another host (an internal service, say), and
+// serves a good trace file, which must not be followed to.
+TEST_F(TraceTest, RedirectsGoOnlyToTheMirrorsOwnHosts) {
+  int port = test::FreePort();
+  std::string other = "http://127.0.0.2:" + std::to_string(port);
+  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; listen 127.0.0.2:" +
+               std::to_string(port) + "; root @DIR@/www;\n"
+               "  location /away/ { return 302 " + other + "/real$uri; } }");
+  WriteTrace("real/away", 15);
+  AddMirror("away", {"--http", "http://127.0.0.1:" + std::to_string(port) + "/away/"});
+  ASSERT_EQ(stack_->Waymark({"mirror", "edit", "away", "--allow-redirects"}).exit_code, 0);
+  CommandResult r = Trace({"away", "--trace.fail_after=1"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(Health("away", "http", 4),
+            "false|HTTP 302: redirect to another host (127.0.0.2) than the mirror's, not "
+            "followed|1|0");
+  // Named as one of the mirror's own base URLs, the host is followed to.
+  ASSERT_EQ(stack_->Waymark({"mirror", "edit", "away", "--https", "https://127.0.0.2:1/"}).exit_code,
+            0);
+  r = Trace({"away", "--trace.recover_after=1"});
+  EXPECT_EQ(Health("away", "http", 4), "true||0|1") << r.out;
+}
+
 TEST_F(TraceTest, ProbeCatchesALyingMirror) {
   int port = test::FreePort();
   StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www; }");

@@ -4,11 +4,15 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <cstring>
 #include <memory>
 
 #include "core/net/curl_handle.h"
+#include "core/strings.h"
 
 namespace waymark {
 
@@ -55,7 +59,59 @@ struct Transfer {
   int family = 0;  // the request's, 0 for any
   bool too_large = false;
   char error[CURL_ERROR_SIZE] = {0};
+  // Redirects followed by hand (FetchRequest::follow_redirects).
+  int hop = 0;             // 0: the request's own URL
+  std::string own_host;    // the request URL's host, lower case
+  IpAddress first;         // the first connection's address
+  bool have_first = false;
+  std::string refused_address;  // a redirect's address refused, if any
 };
+
+// The host of an absolute http(s) URL, lower case; "" when it has none.
+std::string HostOf(const std::string& url, std::string* scheme = nullptr) {
+  CURLU* u = curl_url();
+  if (!u) return "";
+  std::string host;
+  char* part = nullptr;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK) {
+    if (curl_url_get(u, CURLUPART_HOST, &part, 0) == CURLUE_OK) {
+      host = part;
+      curl_free(part);
+    }
+    if (scheme && curl_url_get(u, CURLUPART_SCHEME, &part, 0) == CURLUE_OK) {
+      *scheme = part;
+      curl_free(part);
+    }
+  }
+  curl_url_cleanup(u);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  for (char& c : host) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  return host;
+}
+
+// Opens each connection's socket, after DNS: records the first address a
+// request connects to and refuses a redirect's special-purpose address
+// unless the first was one too.
+curl_socket_t OpenSocket(void* user, curlsocktype, curl_sockaddr* a) {
+  Transfer* t = static_cast<Transfer*>(user);
+  IpAddress address;
+  char text[INET6_ADDRSTRLEN] = {0};
+  if (a->family == AF_INET)
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&a->addr)->sin_addr, text, sizeof text);
+  else if (a->family == AF_INET6)
+    inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&a->addr)->sin6_addr, text, sizeof text);
+  bool known = IpAddress::Parse(text, &address);
+  if (t->hop == 0) {
+    if (known && !t->have_first) {
+      t->first = address;
+      t->have_first = true;
+    }
+  } else if (!known || !t->have_first || !RedirectAddressAllowed(address, t->first)) {
+    t->refused_address = known ? address.ToString() : "an unknown address";
+    return CURL_SOCKET_BAD;
+  }
+  return socket(a->family, a->socktype, a->protocol);
+}
 
 size_t WriteBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -113,6 +169,12 @@ void Finish(Transfer* t, CURLcode code, const FetchOptions& o) {
   if (location) r->redirect_url = location;
 
   std::string detail = t->error[0] ? t->error : curl_easy_strerror(code);
+  if (!t->refused_address.empty()) {
+    r->error = FetchResult::Error::kOther;
+    r->message = "redirected to a special-purpose address (" + t->refused_address +
+                 "), not connected";
+    return;
+  }
   switch (code) {
     case CURLE_OK:
       r->error = FetchResult::Error::kNone;
@@ -166,11 +228,15 @@ void Finish(Transfer* t, CURLcode code, const FetchOptions& o) {
   r->message = (IsTlsError(code) ? "TLS error: " : "") + detail;
 }
 
-CurlEasy NewEasy(const FetchRequest& req, const FetchOptions& o, X509_STORE* store, Transfer* t) {
+// A transfer of `url` (the request's own, or a redirect's) for `req`.
+CurlEasy NewEasy(const FetchRequest& req, const std::string& url, const FetchOptions& o,
+                 X509_STORE* store, Transfer* t) {
   CurlEasy easy = NewCurlEasy();
   CURL* e = easy.get();
   if (!e) return easy;
-  curl_easy_setopt(e, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(e, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, OpenSocket);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -181,8 +247,8 @@ CurlEasy NewEasy(const FetchRequest& req, const FetchOptions& o, X509_STORE* sto
   curl_easy_setopt(e, CURLOPT_IPRESOLVE, req.family == 4   ? CURL_IPRESOLVE_V4
                                          : req.family == 6 ? CURL_IPRESOLVE_V6
                                                            : CURL_IPRESOLVE_WHATEVER);
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, req.follow_redirects ? 1L : 0L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L);
+  // Redirects are followed here, hop by hop, so that each is checked.
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   if (req.head) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
   // No CA file or folder of libcurl's own: the shared store replaces them.
   // A libcurl built on another TLS library than OpenSSL has no SSL_CTX to
@@ -201,7 +267,25 @@ CurlEasy NewEasy(const FetchRequest& req, const FetchOptions& o, X509_STORE* sto
   return easy;
 }
 
+constexpr int kMaxRedirects = 5;
+
 }  // namespace
+
+std::string RedirectRefusal(const std::string& url, const std::string& own_host,
+                            const std::vector<std::string>& redirect_hosts) {
+  std::string scheme;
+  std::string host = HostOf(url, &scheme);
+  if (host.empty() || (scheme != "http" && scheme != "https"))
+    return "redirect to " + Printable(url) + ", not an http(s) URL";
+  if (host == own_host) return "";
+  for (const std::string& h : redirect_hosts)
+    if (host == h) return "";
+  return "redirect to another host (" + Printable(host) + ") than the mirror's";
+}
+
+bool RedirectAddressAllowed(const IpAddress& address, const IpAddress& first) {
+  return address.IsGlobal() || !first.IsGlobal();
+}
 
 void FetchAll(const std::vector<FetchRequest>& requests, const FetchOptions& options,
               std::vector<FetchResult>* results) {
@@ -232,7 +316,8 @@ void FetchAll(const std::vector<FetchRequest>& requests, const FetchOptions& opt
       t->index = next;
       t->result = &(*results)[next];
       t->max_body = options.max_body;
-      t->easy = NewEasy(requests[next], options, store.get(), t.get());
+      t->own_host = HostOf(requests[next].url);
+      t->easy = NewEasy(requests[next], requests[next].url, options, store.get(), t.get());
       if (!t->easy || curl_multi_add_handle(multi.get(), t->easy.get()) != CURLM_OK) {
         t->result->message = "cannot start a transfer";
       } else {
@@ -254,6 +339,36 @@ void FetchAll(const std::vector<FetchRequest>& requests, const FetchOptions& opt
       CURLcode code = msg->data.result;
       curl_multi_remove_handle(multi.get(), msg->easy_handle);
       Finish(t, code, options);
+      const FetchRequest& req = requests[t->index];
+      FetchResult* r = t->result;
+      if (req.follow_redirects && r->ok() && r->status >= 300 && r->status < 400 &&
+          !r->redirect_url.empty()) {
+        std::string why = t->hop >= kMaxRedirects
+                              ? "more than " + std::to_string(kMaxRedirects) + " redirects"
+                              : RedirectRefusal(r->redirect_url, t->own_host, req.redirect_hosts);
+        if (why.empty()) {
+          // The next hop, in the same transfer slot; what it answers replaces
+          // this 3xx.
+          std::string url = r->redirect_url;
+          *r = FetchResult();  // the 3xx's body and fields go
+          auto hop = std::make_unique<Transfer>();
+          hop->index = t->index;
+          hop->result = r;
+          hop->max_body = t->max_body;
+          hop->hop = t->hop + 1;
+          hop->own_host = t->own_host;
+          hop->first = t->first;
+          hop->have_first = t->have_first;
+          hop->easy = NewEasy(req, url, options, store.get(), hop.get());
+          if (hop->easy && curl_multi_add_handle(multi.get(), hop->easy.get()) == CURLM_OK) {
+            running[t->index] = std::move(hop);  // frees the old easy handle
+            continue;
+          }
+          r->redirect_refused = "cannot start a transfer";
+        } else {
+          r->redirect_refused = why;
+        }
+      }
       running[t->index].reset();  // frees the easy handle
       --active;
     }

@@ -9,13 +9,22 @@
 #include <string>
 #include <vector>
 
+#include "core/ip_address.h"
+
 namespace waymark {
 
 struct FetchRequest {
   std::string url;
   int family = 0;  // 4 or 6: only that IP family (CURLOPT_IPRESOLVE); 0: any
   bool head = false;
-  bool follow_redirects = false;  // else a 3xx answer is returned as it is
+  // Else a 3xx answer is returned as it is. Followed at most 5 times, and
+  // only to http(s) URLs on the URL's own host or one of `redirect_hosts`,
+  // never to a special-purpose address (loopback, private, link-local...,
+  // IpAddress::IsGlobal) unless the first address connected to was one
+  // too: a mirror cannot turn a check against the origin's own network.
+  // A redirect refused comes back as the 3xx with `redirect_refused` set.
+  bool follow_redirects = false;
+  std::vector<std::string> redirect_hosts;  // lower case
 };
 
 struct FetchResult {
@@ -29,6 +38,7 @@ struct FetchResult {
   std::string body;
   long long content_length = -1;  // -1: not sent
   std::string redirect_url;       // Location of a 3xx that was not followed
+  std::string redirect_refused;   // why that redirect was not followed, if asked to
   long long latency_ms = 0;       // whole transfer
 
   bool ok() const { return error == Error::kNone; }
@@ -42,6 +52,14 @@ struct FetchOptions {
   std::string user_agent = "waymark";
   size_t max_body = 65536;  // longer bodies fail with kTooLarge
 };
+
+// The rules of FetchRequest::follow_redirects, for one hop: may a redirect
+// go to `url`? "" when it may, else why not.
+std::string RedirectRefusal(const std::string& url, const std::string& own_host,
+                            const std::vector<std::string>& redirect_hosts);
+// May a redirect's connection go to `address`, when the first connection
+// of the request went to `first` (any address is fine on the first hop)?
+bool RedirectAddressAllowed(const IpAddress& address, const IpAddress& first);
 
 // Runs every request, at most `parallel` at a time, and fills `results`
 // (same order and size as `requests`). Returns when all are done.
