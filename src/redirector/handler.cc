@@ -245,7 +245,7 @@ Response Handler::Answer(const RequestInfo& req, time_t now, std::string* countr
           "application/metalink4+xml",
           MetalinkXml(ListData(req, record, client, address, from_ip, now), std::string("waymark/") + WAYMARK_VERSION));
       r.AddHeader("Content-Disposition",
-                  "inline; filename=\"" + EncodePath(BaseName(record.path)) + ".meta4\"");
+                  ContentDisposition("inline", BaseName(record.path) + ".meta4"));
       return r;
     }
     default:

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstring>
 
 #include "core/strings.h"
 #include "core/url.h"
@@ -93,6 +94,8 @@ Response ErrorResponse(int status, const std::string& message) {
   r.status = status;
   r.AddHeader("Content-Type", "text/plain; charset=utf-8");
   r.AddHeader("Cache-Control", "private, no-store");
+  // Plain text, whatever a browser would guess from the request's bytes.
+  r.AddHeader("X-Content-Type-Options", "nosniff");
   if (status == 405) r.AddHeader("Allow", "GET, HEAD");
   if (status == 503) r.AddHeader("Retry-After", "60");
   // The message never carries request bytes unescaped.
@@ -107,6 +110,28 @@ Response DocumentResponse(const std::string& content_type, std::string body) {
   r.AddHeader("Cache-Control", "private, no-store");
   r.body = std::move(body);
   return r;
+}
+
+std::string ContentDisposition(std::string_view disposition, std::string_view filename) {
+  std::string fallback;
+  for (unsigned char c : filename)
+    fallback += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
+  std::string out = std::string(disposition) + "; filename=\"" + fallback + "\"";
+  if (fallback != filename) {
+    // RFC 8187 attr-char, everything else percent-encoded as UTF-8 bytes.
+    static const char kHex[] = "0123456789ABCDEF";
+    out += "; filename*=UTF-8''";
+    for (unsigned char c : filename) {
+      if (isalnum(c) || (c != 0 && strchr("!#$&+-.^_`|~", c))) {
+        out += static_cast<char>(c);
+      } else {
+        out += '%';
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+      }
+    }
+  }
+  return out;
 }
 
 Response ChecksumResponse(const std::string& hex, const std::string& path,

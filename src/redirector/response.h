@@ -54,6 +54,12 @@ Response RedirectResponse(const Selection& sel, const FileRecord& file,
 // answers depend on the client), and `body`.
 Response DocumentResponse(const std::string& content_type, std::string body);
 
+// A Content-Disposition value (RFC 6266) naming `filename` as people read
+// it: filename="..." with the name itself where it is printable ASCII
+// ('_' for anything else, and for '"' and '\\'), and filename*=UTF-8''...
+// (RFC 8187) with the exact name when that fallback differs.
+std::string ContentDisposition(std::string_view disposition, std::string_view filename);
+
 // `?sha256` and friends: text/plain "<hex>  <basename>\n", the line
 // sha256sum -c reads (a name with a backslash or newline is escaped as
 // coreutils does, with a leading '\'). An empty `hex` gives 404 with

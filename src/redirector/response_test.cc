@@ -75,6 +75,7 @@ TEST(ResponseTest, SerializeForFastCgi) {
             "Status: 405 Method Not Allowed\r\n"
             "Content-Type: text/plain; charset=utf-8\r\n"
             "Cache-Control: private, no-store\r\n"
+            "X-Content-Type-Options: nosniff\r\n"
             "Allow: GET, HEAD\r\n"
             "Content-Length: 19\r\n\r\n"
             "method not allowed\n");
@@ -126,6 +127,27 @@ TEST(ResponseTest, DigestEncoding) {
   Response r = RedirectResponse(sel, f, "https://repo.example.org/", 0);
   EXPECT_EQ(r.Header("Digest"), "SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
   EXPECT_EQ(r.Header("Repr-Digest"), "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:");
+}
+
+// The Metalink's file name as people read it (RFC 6266), not
+// percent-escaped; the exact name in filename* when it is not plain ASCII.
+TEST(ContentDisposition, ReadableNameAndExactUtf8) {
+  EXPECT_EQ(ContentDisposition("inline", "jellyfin 10.9.deb.meta4"),
+            "inline; filename=\"jellyfin 10.9.deb.meta4\"");
+  EXPECT_EQ(ContentDisposition("inline", "caf\xc3\xa9.iso.meta4"),
+            "inline; filename=\"caf__.iso.meta4\"; filename*=UTF-8''caf%C3%A9.iso.meta4");
+  EXPECT_EQ(ContentDisposition("inline", "a\"b\\c d.meta4"),
+            "inline; filename=\"a_b_c d.meta4\"; filename*=UTF-8''a%22b%5Cc%20d.meta4");
+  EXPECT_EQ(ContentDisposition("attachment", "x\r\ny.meta4"),
+            "attachment; filename=\"x__y.meta4\"; filename*=UTF-8''x%0D%0Ay.meta4");
+}
+
+TEST(ErrorResponse, PlainTextIsNotSniffed) {
+  for (int status : {400, 404, 405, 503}) {
+    Response r = ErrorResponse(status, "<script>x</script>");
+    EXPECT_EQ(r.Header("X-Content-Type-Options"), "nosniff") << status;
+    EXPECT_EQ(r.Header("Content-Type"), "text/plain; charset=utf-8");
+  }
 }
 
 }  // namespace

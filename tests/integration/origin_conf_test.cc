@@ -109,5 +109,17 @@ TEST_F(OriginConfTest, MetricsAnswerOnlyLoopback) {
   EXPECT_EQ(stack_->Request("/mirrorstats?metricsx", kDe).status, 200);
 }
 
+// The redirector's plain-text errors carry request bytes (escaped): a
+// browser must not guess them to be HTML.
+TEST_F(OriginConfTest, PlainTextErrorsAreNotSniffed) {
+  Serve();
+  for (const char* path : {"/releases/missing.iso", "/releases/bad%0Aname.iso"}) {
+    HttpResponse r = stack_->Request(path, kDe);
+    EXPECT_TRUE(r.status == 404 || r.status == 400) << path << ": " << r.status;
+    EXPECT_EQ(r.Header("X-Content-Type-Options"), "nosniff") << path;
+    EXPECT_EQ(r.Header("Content-Type"), "text/plain; charset=utf-8") << path;
+  }
+}
+
 }  // namespace
 }  // namespace waymark

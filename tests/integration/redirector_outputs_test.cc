@@ -188,6 +188,7 @@ TEST_F(RedirectorOutputsTest, Aria2cDownloadsThroughTheMetalinkAndChecksTheHash)
   HttpResponse meta = Get(std::string(kFile) + ".meta4", kDe);
   ASSERT_EQ(meta.status, 200) << meta.body;
   EXPECT_EQ(meta.Header("Content-Type"), "application/metalink4+xml");
+  EXPECT_EQ(meta.Header("Content-Disposition"), "inline; filename=\"big.iso.meta4\"");
   EXPECT_EQ(XmlProblems(meta.body), "");
   EXPECT_NE(meta.body.find("<hash type=\"sha-256\">" + Hex(Digest(EVP_sha256(), content_)) + "</hash>"),
             std::string::npos) << meta.body;
@@ -332,6 +333,9 @@ TEST_F(RedirectorOutputsTest, PagesStayWellFormedWithHostileNamesAndPaths) {
   HttpResponse meta = Get(std::string(kHostileUri) + ".meta4", kDe);
   ASSERT_EQ(meta.status, 200);
   EXPECT_EQ(XmlProblems(meta.body), "");
+  EXPECT_EQ(meta.Header("Content-Disposition"),
+            "inline; filename=\"<script>&_x_.iso.meta4\"; "
+            "filename*=UTF-8''%3Cscript%3E&%22x%22.iso.meta4");
   CommandResult name = RunTool({"xmllint", "--xpath", "string(//*[local-name()='file']/@name)", work_ / "doc.xml"});
   EXPECT_EQ(name.out, "<script>&\"x\".iso\n");
 }
