@@ -5,16 +5,27 @@
 --     psql -d waymark -f /usr/local/share/waymark/sql/roles.sql
 -- Creating the roles needs CREATEROLE (or a superuser) once per cluster.
 --
--- The roles cannot log in; give them to the accounts the programs run as:
---     CREATE ROLE "www-data" LOGIN IN ROLE waymark_redirector;
---     CREATE ROLE waymark LOGIN IN ROLE waymark_scanner, waymark_trace;
+-- The roles cannot log in; give them to the accounts the programs run as,
+-- one login role per program (README, Production step 3; waymark(8),
+-- SECURITY):
+--     CREATE ROLE waymark LOGIN IN ROLE waymark_redirector;
+--     CREATE ROLE "waymark-scan" LOGIN IN ROLE waymark_scanner, waymark_trace;
+--     CREATE ROLE alice LOGIN IN ROLE waymark_admin;
 --
---   waymark_reader      read everything (reports, `waymark stats`)
---   waymark_redirector  read the inventory, write download statistics;
---                       cannot change mirrors or files
---   waymark_scanner     waymark-scan: files, aliases, mirror listings, scans
+--   waymark_reader      read everything but the secrets (reports)
+--   waymark_redirector  read the inventory, append download counts;
+--                       cannot change mirrors or files, nor read the secrets
+--   waymark_scanner     waymark-scan: files, aliases, mirror listings, scans,
+--                       the statistics merge; reads the secrets
 --   waymark_trace       waymark-trace: health, trace freshness, events
 --   waymark_admin       the `waymark` admin tool: everything
+--
+-- The secrets are four columns of mirrors: rsync_url and ftp_url, which
+-- may carry a user and password (`waymark mirror add --rsync-password-file`),
+-- and admin_name and admin_email. Only waymark_scanner (which logs in to
+-- rsync and FTP daemons) and waymark_admin may SELECT them; the other roles
+-- get every other column of mirrors, and the programs select by name only
+-- the columns they need (never `SELECT *` from mirrors).
 
 DO $$
 DECLARE
@@ -32,8 +43,8 @@ $$;
 
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO waymark_reader;
 
--- The redirector: the inventory, read only.
-GRANT SELECT ON waymark_schema, mirrors, mirror_health, files, file_aliases,
+-- The redirector: the inventory, read only (mirrors: see below).
+GRANT SELECT ON waymark_schema, mirror_health, files, file_aliases,
                 mirror_files, mirror_file_problems, file_mirrors, mirror_scans,
                 inventory_state
       TO waymark_redirector;
@@ -74,3 +85,22 @@ GRANT INSERT ON mirror_events TO waymark_trace;
 -- The admin tool (and the statistics roll-up it runs from cron).
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO waymark_admin;
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO waymark_admin;
+
+-- mirrors without the secrets, for the reader, redirector and trace roles:
+-- the table-wide SELECT goes (which drops every column grant too), then
+-- each column but the four is granted again, so this also covers columns
+-- that later migrations add. A new secret column must join the list here.
+REVOKE SELECT ON mirrors FROM waymark_reader, waymark_redirector, waymark_trace;
+DO $$
+DECLARE
+    cols text;
+BEGIN
+    SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position)
+      INTO cols
+      FROM information_schema.columns
+     WHERE table_schema = 'public' AND table_name = 'mirrors'
+       AND column_name NOT IN ('rsync_url', 'ftp_url', 'admin_name', 'admin_email');
+    EXECUTE format('GRANT SELECT (%s) ON mirrors '
+                   'TO waymark_reader, waymark_redirector, waymark_trace', cols);
+END
+$$;

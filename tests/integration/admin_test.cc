@@ -16,6 +16,8 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
+#include "core/store/db.h"
+#include "core/store/inventory.h"
 #include "tests/harness/commands.h"
 #include "tests/harness/geoip_fixtures.h"
 #include "tests/harness/postgres_cluster.h"
@@ -484,10 +486,17 @@ TEST_F(ConfigErrorTest, CommandLineBeatsConfigFile) {
 }
 
 // The redirector's role reads the inventory and writes statistics, and can
-// change neither mirrors nor files.
+// change neither mirrors nor files, nor read the secrets (rsync/FTP
+// credentials, the admin's contact) that only the scanner and admin roles
+// may read.
 TEST_F(AdminTest, RedirectorRoleCannotChangeMirrors) {
   Init();
-  ASSERT_EQ(Waymark({"mirror", "add", "fra1", "--https", "https://fra1.example.org/"}).exit_code, 0);
+  ASSERT_EQ(Waymark({"mirror", "add", "fra1", "--https", "https://fra1.example.org/", "--rsync",
+                     "rsync://scan:s3cret@fra1.example.org/mirror/", "--ftp",
+                     "ftp://scan:s3cret@fra1.example.org/pub/", "--admin-name", "Ops",
+                     "--admin-email", "ops@example.org", "--sponsor", "Example"})
+                .exit_code,
+            0);
   {
     pqxx::connection c(dsn_);
     pqxx::work tx(c);
@@ -516,6 +525,12 @@ TEST_F(AdminTest, RedirectorRoleCannotChangeMirrors) {
   };
   must_fail("UPDATE mirrors SET enabled = true");
   must_fail("DELETE FROM mirrors");
+  for (const char* secret : {"rsync_url", "ftp_url", "admin_name", "admin_email"}) {
+    must_fail(std::string("SELECT ") + secret + " FROM mirrors");
+  }
+  must_fail("SELECT * FROM mirrors");
+  must_fail("SELECT m FROM mirrors m");  // a whole row holds every column
+  must_fail("SELECT 1 FROM mirrors WHERE rsync_url LIKE '%s3cret%'");
   must_fail("INSERT INTO files (id, path, size, mtime) VALUES (1, 'a', 1, now())");
   must_fail("DELETE FROM mirror_files");
   // Download counts: appended only; merging them is cron's job.
@@ -531,6 +546,49 @@ TEST_F(AdminTest, RedirectorRoleCannotChangeMirrors) {
     tx.commit();
   }
   EXPECT_EQ(Count("SELECT sum(downloads) FROM download_counts"), 2);
+
+  // What the redirector loads, as that role: the mirror without secrets.
+  std::unique_ptr<Database> db;
+  ASSERT_TRUE(Database::Connect(as_redirector, &db).ok());
+  std::vector<MirrorStatus> mirrors;
+  Status s = LoadMirrorStatuses(db.get(), &mirrors);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(mirrors.size(), 1u);
+  EXPECT_EQ(mirrors[0].mirror.https_url, "https://fra1.example.org/");
+  EXPECT_EQ(mirrors[0].mirror.sponsor_name, "Example");
+  EXPECT_EQ(mirrors[0].mirror.rsync_url, "");
+  EXPECT_EQ(mirrors[0].mirror.admin_email, "");
+  InventoryGens gens;
+  s = LoadInventoryGens(db.get(), &gens);
+  EXPECT_TRUE(s.ok()) << s.message();
+
+  // The trace checker and reports do not read the secrets either; the
+  // scanner reads the credentials it logs in with, the admin tool all.
+  auto as_role = [&](const std::string& role, const std::string& sql) {
+    pqxx::connection pc(dsn_);
+    pqxx::work tx(pc);
+    tx.exec("SET LOCAL ROLE " + role);
+    try {
+      auto r = tx.exec(sql);
+      return r.empty() || r[0][0].is_null() ? std::string() : r[0][0].as<std::string>();
+    } catch (const pqxx::insufficient_privilege&) {
+      return std::string("denied");
+    }
+  };
+  for (const char* role : {"waymark_trace", "waymark_reader"}) {
+    EXPECT_EQ(as_role(role, "SELECT rsync_url FROM mirrors"), "denied") << role;
+    EXPECT_EQ(as_role(role, "SELECT admin_email FROM mirrors"), "denied") << role;
+    EXPECT_EQ(as_role(role, "SELECT name FROM mirrors"), "fra1") << role;
+  }
+  EXPECT_EQ(as_role("waymark_scanner", "SELECT rsync_url FROM mirrors"),
+            "rsync://scan:s3cret@fra1.example.org/mirror/");
+  EXPECT_EQ(as_role("waymark_scanner", "SELECT ftp_url FROM mirrors"),
+            "ftp://scan:s3cret@fra1.example.org/pub/");
+  EXPECT_EQ(as_role("waymark_admin", "SELECT admin_email FROM mirrors"), "ops@example.org");
+  // roles.sql runs again on every `db upgrade`: the column grants stay.
+  ASSERT_EQ(Waymark({"db", "upgrade"}).exit_code, 0);
+  EXPECT_EQ(as_role("waymark_redirector", "SELECT rsync_url FROM mirrors"), "denied");
+  EXPECT_EQ(as_role("waymark_redirector", "SELECT sponsor_url, files_gen FROM mirrors"), "");
 }
 
 TEST_F(AdminTest, UnreachableDatabaseIsOneLineExit1) {

@@ -11,7 +11,7 @@ namespace waymark {
 
 Status LoadMirrorStatuses(Database* db, std::vector<MirrorStatus>* out) {
   std::vector<Mirror> mirrors;
-  Status s = MirrorStore(db).List(&mirrors);
+  Status s = MirrorStore(db).List(MirrorStore::kWithoutSecrets, &mirrors);
   if (!s.ok()) return s;
   std::map<int, MirrorStatus> by_id;
   for (auto& m : mirrors) {

@@ -21,7 +21,9 @@ namespace waymark {
 // Files per bitmap chunk; must match the schema's `id >> 13`.
 constexpr int kFilesPerChunk = 8192;
 
-// All mirrors, by name, with health per scheme and family and trace lag.
+// All mirrors, by name, with health per scheme and family and trace lag;
+// without rsync/FTP URLs and admin contact (MirrorStore::kWithoutSecrets),
+// which the redirector's role may not read.
 Status LoadMirrorStatuses(Database* db, std::vector<MirrorStatus>* out);
 
 // A SHA-256 as 32 raw bytes, as the database and the file index hold it:

@@ -9,11 +9,18 @@ namespace waymark {
 namespace {
 
 // Columns in the order RowToMirror reads them. Times are UTC text so that
-// output does not depend on the session's time zone.
-constexpr char kSelectMirror[] = R"SQL(
+// output does not depend on the session's time zone. With `secrets` false
+// the rsync and FTP URLs (which may carry a user and password) and the
+// admin's name and e-mail are left out, read as '': sql/roles.sql lets the
+// redirector's role (and the trace checker's, and reports') SELECT every
+// column of mirrors but these four.
+std::string SelectMirror(bool secrets) {
+  return std::string(R"SQL(
 SELECT m.id, m.name,
        coalesce(m.http_url, ''), coalesce(m.https_url, ''),
-       coalesce(m.rsync_url, ''), coalesce(m.ftp_url, ''),
+)SQL") + (secrets ? "       coalesce(m.rsync_url, ''), coalesce(m.ftp_url, ''),\n"
+                  : "       '', '',\n") +
+         R"SQL(
        coalesce(m.country, ''), coalesce(m.continent, ''), m.asn,
        m.latitude, m.longitude, m.weight,
        m.country_only, m.continent_only, m.asn_only,
@@ -21,7 +28,10 @@ SELECT m.id, m.name,
        array_to_string(m.exclude_countries, ','),
        m.max_size, m.enabled,
        coalesce(m.sponsor_name, ''), coalesce(m.sponsor_url, ''),
-       coalesce(m.admin_name, ''), coalesce(m.admin_email, ''), m.comment,
+)SQL" + (secrets ? "       coalesce(m.admin_name, ''), coalesce(m.admin_email, ''),\n"
+                 : "       '', '',\n") +
+         R"SQL(
+       m.comment,
        to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
        to_char(m.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
        to_char(m.enabled_changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
@@ -38,6 +48,7 @@ SELECT m.id, m.name,
              max(since) AS since
         FROM mirror_health WHERE mirror_id = m.id) h
 )SQL";
+}
 
 std::vector<std::string> SplitList(const std::string& s) {
   if (s.empty()) return {};
@@ -187,7 +198,7 @@ Status MirrorStore::Add(const Mirror& m, const std::string& actor, Mirror* out) 
                             pqxx::prepare::make_dynamic_params(ptrs));
     int id = r[0][0].as<int>();
     LogEvent(tx, id, "added", "added (disabled until enabled)", actor);
-    auto row = tx.exec_params(std::string(kSelectMirror) + " WHERE m.id = $1", id);
+    auto row = tx.exec_params(SelectMirror(true) + " WHERE m.id = $1", id);
     *out = RowToMirror(row[0]);
     tx.commit();
     return Status::OK();
@@ -199,7 +210,7 @@ Status MirrorStore::Add(const Mirror& m, const std::string& actor, Mirror* out) 
 Status MirrorStore::Get(const std::string& name, Mirror* out) {
   try {
     pqxx::read_transaction tx(db_->conn());
-    auto r = tx.exec_params(std::string(kSelectMirror) + " WHERE m.name = $1", name);
+    auto r = tx.exec_params(SelectMirror(true) + " WHERE m.name = $1", name);
     if (r.empty()) return MirrorNotFound(name);
     *out = RowToMirror(r[0]);
     return Status::OK();
@@ -208,10 +219,12 @@ Status MirrorStore::Get(const std::string& name, Mirror* out) {
   }
 }
 
-Status MirrorStore::List(std::vector<Mirror>* out) {
+Status MirrorStore::List(std::vector<Mirror>* out) { return List(kWithSecrets, out); }
+
+Status MirrorStore::List(Secrets secrets, std::vector<Mirror>* out) {
   try {
     pqxx::read_transaction tx(db_->conn());
-    auto r = tx.exec(std::string(kSelectMirror) + " ORDER BY m.name");
+    auto r = tx.exec(SelectMirror(secrets == kWithSecrets) + " ORDER BY m.name");
     out->clear();
     for (const auto& row : r) out->push_back(RowToMirror(row));
     return Status::OK();

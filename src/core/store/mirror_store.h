@@ -1,6 +1,8 @@
 // MirrorStore: the mirrors table and its event log in PostgreSQL. Every query
-// is parameterised. Used by the admin tool; the redirector, scanner and
-// trace checker read and write their own columns through their own code.
+// is parameterised. Used by the admin tool, and by LoadMirrorStatuses
+// (core/store/inventory.h) without the secret columns; the redirector,
+// scanner and trace checker read and write their own columns through their
+// own code, each selecting only the columns it needs.
 #ifndef WAYMARK_CORE_STORE_MIRROR_STORE_H_
 #define WAYMARK_CORE_STORE_MIRROR_STORE_H_
 
@@ -31,6 +33,13 @@ class MirrorStore {
   Status Get(const std::string& name, Mirror* out);
   // All mirrors by name.
   Status List(std::vector<Mirror>* out);
+  // Whether a read includes the columns that only waymark_scanner and
+  // waymark_admin may SELECT (sql/roles.sql): rsync_url and ftp_url, which
+  // may carry a password, and admin_name and admin_email.
+  enum Secrets { kWithSecrets, kWithoutSecrets };
+  // All mirrors by name; kWithoutSecrets leaves those four fields empty and
+  // is what a role without them (the redirector's) may run.
+  Status List(Secrets secrets, std::vector<Mirror>* out);
   // Writes the operator's fields of `m` to the mirror now called `old_name`
   // (m.name may differ: a rename) and logs an "edited" event with `summary`.
   Status Update(const std::string& old_name, const Mirror& m,
