@@ -61,6 +61,8 @@ BINS := $(B)/bin/waymark $(B)/bin/waymark-redirector $(B)/bin/waymark-scan $(B)/
 
 UNIT_SRCS        := $(filter %_test.cc,$(ALL_SRCS))
 HARNESS_SRCS     := $(wildcard tests/harness/*.cc)
+# The part of the harness the unit tests share (TempDir, Eventually...).
+UNIT_HARNESS     := tests/harness/temp_dir.cc
 INTEGRATION_SRCS := $(wildcard tests/integration/*_test.cc)
 XFAIL_SRCS       := $(wildcard tests/xfail/*_test.cc)
 TEST_BINS := $(B)/tests/unit_tests $(B)/tests/integration_tests $(B)/tests/xfail_tests \
@@ -109,7 +111,7 @@ $(eval $(call link_bin,waymark-redirector,redirector))
 $(eval $(call link_bin,waymark-scan,scan))
 $(eval $(call link_bin,waymark-trace,trace))
 
-$(B)/tests/unit_tests: $(UNIT_SRCS:%.cc=$(B)/obj/%.o) $(CORE_LIB)
+$(B)/tests/unit_tests: $(UNIT_SRCS:%.cc=$(B)/obj/%.o) $(UNIT_HARNESS:%.cc=$(B)/obj/%.o) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ -lgtest_main $(TEST_LIBS) $(LIBS)

@@ -21,10 +21,12 @@
 #include <vector>
 
 #include "core/config.h"
+#include "tests/harness/temp_dir.h"
 
 namespace waymark {
 namespace {
 
+using test::TempDir;
 using Values = std::map<std::string, std::vector<std::string>>;
 
 std::string SourcePath(const std::string& relative) {
@@ -284,34 +286,6 @@ std::string UncommentExample(const std::string& text) {
   }
   return out;
 }
-
-// A scratch directory removed with everything in it at the end of a test.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/waymark-config-test.XXXXXX";
-    char* p = mkdtemp(tmpl);
-    if (p) path_ = p;
-  }
-  ~TempDir() {
-    for (const auto& f : files_) std::remove(f.c_str());
-    if (!path_.empty()) rmdir(path_.c_str());
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string Write(const std::string& name, const std::string& text) {
-    std::string file = path_ + "/" + name;
-    std::ofstream(file) << text;
-    files_.push_back(file);
-    return file;
-  }
-
- private:
-  std::string path_;
-  std::vector<std::string> files_;
-};
 
 void ExpectDefaults(const Config& config) {
   Config defaults = Config::Defaults();

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "core/store/mirror_bitmaps.h"
+#include "tests/harness/mirror_status.h"
 
 namespace waymark {
 namespace {
@@ -74,15 +75,7 @@ class HandlerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(GeoIp::Open({}, "/var/lib/location/database.db", &geoip_).ok());
-    MirrorStatus m;
-    m.mirror.id = 1;
-    m.mirror.name = "fra1";
-    m.mirror.country = "DE";
-    m.mirror.continent = "EU";
-    m.mirror.http_url = "http://fra1.example.org/";
-    m.mirror.https_url = "https://fra1.example.org/";
-    m.mirror.enabled = true;
-    m.http_v4 = m.http_v6 = m.https_v4 = m.https_v6 = Health::kUp;
+    MirrorStatus m = test::UpMirror(1, "fra1", "DE", "EU");
     m.trace_lag = 10;
     inv_.mirrors = {m};
     FileRecord r;

@@ -2,16 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/harness/mirror_status.h"
+
 namespace waymark {
 namespace {
 
-MirrorStatus M(int id, const std::string& name, const std::string& cc) {
-  MirrorStatus s;
-  s.mirror.id = id;
-  s.mirror.name = name;
-  s.mirror.country = cc;
-  return s;
-}
+using test::UpMirror;
 
 // 64 hex digits as the digest's bytes.
 Sha256Digest Digest(const std::string& hex) {
@@ -23,8 +19,8 @@ Sha256Digest Digest(const std::string& hex) {
 }
 
 TEST(ResponseTest, RedirectHeaders) {
-  std::vector<MirrorStatus> ms = {M(1, "fra1", "DE"), M(2, "par1", "FR"), M(3, "sgp1", "SG"),
-                                  M(4, "nowhere", "")};
+  std::vector<MirrorStatus> ms = {UpMirror(1, "fra1", "DE"), UpMirror(2, "par1", "FR"),
+                                  UpMirror(3, "sgp1", "SG"), UpMirror(4, "nowhere", "")};
   Selection sel;
   sel.ranked = {{&ms[0], Tier::kAsn, 12.0, "https://fra1.example.org/pub/", false},
                 {&ms[1], Tier::kContinent, 450.0, "https://par1.example.org/", false},
@@ -121,7 +117,7 @@ TEST(ResponseTest, DigestEncoding) {
   f.sha256 = Digest(hex);
   EXPECT_EQ(f.sha256.Hex(), hex);
   EXPECT_EQ(Sha256Digest().Hex(), "");
-  std::vector<MirrorStatus> ms = {M(1, "fra1", "DE")};
+  std::vector<MirrorStatus> ms = {UpMirror(1, "fra1", "DE")};
   Selection sel;
   sel.ranked = {{&ms[0], Tier::kAsn, 12.0, "https://fra1.example.org/", false}};
   Response r = RedirectResponse(sel, f, "https://repo.example.org/", 0);

@@ -39,6 +39,28 @@ TempDir::~TempDir() {
   RunCommand(rm, "", 60000, &r);
 }
 
+std::string TempDir::Write(const std::string& name, const std::string& content) const {
+  std::string path = *this / name;
+  WriteFile(path, content);
+  return path;
+}
+
+SilentListener::SilentListener() {
+  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sa;
+  if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+      listen(fd_, 16) != 0 || getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
+    std::perror("SilentListener");
+    std::abort();
+  }
+  port_ = ntohs(sa.sin_port);
+}
+
+SilentListener::~SilentListener() { close(fd_); }
+
 int FreePort() {
   static std::set<int> given;
   for (int attempt = 0; attempt < 100; ++attempt) {
@@ -90,19 +112,22 @@ bool ConnectOnce(int family, const sockaddr* sa, socklen_t len) {
   return ok;
 }
 
-template <typename F>
-bool Poll(int timeout_ms, F ok) {
+bool Poll(int timeout_ms, int every_ms, const std::function<bool()>& ok) {
   auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < end) {
     if (ok()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(std::chrono::milliseconds(every_ms));
   }
   return ok();
 }
 }  // namespace
 
+bool Eventually(const std::function<bool()>& ok, int seconds) {
+  return Poll(seconds * 1000, 200, ok);
+}
+
 bool WaitForPort(const std::string& host, int port, int timeout_ms) {
-  return Poll(timeout_ms, [&] {
+  return Poll(timeout_ms, 20, [&] {
     if (host.find(':') != std::string::npos) {
       sockaddr_in6 sa{};
       sa.sin6_family = AF_INET6;
@@ -119,7 +144,7 @@ bool WaitForPort(const std::string& host, int port, int timeout_ms) {
 }
 
 bool WaitForUnixSocket(const std::string& path, int timeout_ms) {
-  return Poll(timeout_ms, [&] {
+  return Poll(timeout_ms, 20, [&] {
     sockaddr_un sa{};
     sa.sun_family = AF_UNIX;
     std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);

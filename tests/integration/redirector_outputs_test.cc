@@ -25,6 +25,7 @@ namespace waymark {
 namespace {
 
 using test::HttpResponse;
+using test::Eventually;
 using test::RedirectorStack;
 
 // No X-Forwarded-For: the client is 127.0.0.1, which origin.conf lets read
@@ -158,16 +159,6 @@ class RedirectorOutputsTest : public ::testing::Test {
                   "WHERE d.path = 'releases/big.iso' AND d.mirror_id = " + m +
                   " AND d.country = '" + country + "' AND d.day = (now() AT TIME ZONE 'UTC')::date "
                   "AND NOT d.monthly");
-  }
-
-  template <typename F>
-  bool Eventually(F ok, int seconds = 10) {
-    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < end) {
-      if (ok()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return ok();
   }
 
   // Writes `text` to a file and runs xmllint on it; "" when well-formed.

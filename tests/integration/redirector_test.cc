@@ -107,15 +107,7 @@ class RedirectorTest : public ::testing::Test {
   }
 
   // Waits (up to 8 s: the 5 s snapshot interval and some) for `ok`.
-  template <typename F>
-  bool Eventually(F ok) {
-    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(8);
-    while (std::chrono::steady_clock::now() < end) {
-      if (ok()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return ok();
-  }
+  bool Eventually(const std::function<bool()>& ok) { return test::Eventually(ok, 8); }
 
   std::unique_ptr<RedirectorStack> stack_;
 };

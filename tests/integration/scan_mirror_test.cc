@@ -7,11 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <regex>
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -422,17 +419,9 @@ std::string ReadProcFile(const std::string& path) {
 // server that accepts the connection but never speaks fails the scan after
 // scan.io_timeout.
 TEST_F(ScanMirrorTest, RsyncPasswordStaysOffTheProcessList) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(listen(fd, 8), 0);  // never accepted: the client waits for a greeting
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  test::SilentListener silent;  // the client waits for a greeting forever
   AddMirror("silent", "rsync://mirror:pr0cl1st-secret@127.0.0.1:" +
-                          std::to_string(ntohs(addr.sin_port)) + "/pub/");
+                          std::to_string(silent.port()) + "/pub/");
   auto scan = std::async(std::launch::async, [&] {
     return Scan({"silent", "--protocol", "rsync", "--scan.io_timeout=3s"});
   });
@@ -446,7 +435,7 @@ TEST_F(ScanMirrorTest, RsyncPasswordStaysOffTheProcessList) {
       if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
       std::string cmdline = ReadProcFile("/proc/" + pid + "/cmdline");
       if (cmdline.find("--list-only") == std::string::npos ||
-          cmdline.find("127.0.0.1:" + std::to_string(ntohs(addr.sin_port))) == std::string::npos)
+          cmdline.find("127.0.0.1:" + std::to_string(silent.port())) == std::string::npos)
         continue;
       seen = true;
       EXPECT_EQ(cmdline.find("pr0cl1st-secret"), std::string::npos) << cmdline;
@@ -458,7 +447,6 @@ TEST_F(ScanMirrorTest, RsyncPasswordStaysOffTheProcessList) {
   }
   EXPECT_TRUE(seen) << "the rsync client was never seen running";
   CommandResult r = scan.get();
-  close(fd);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.out.find("silent: FAILED over rsync after "), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("pr0cl1st"), std::string::npos) << r.out;

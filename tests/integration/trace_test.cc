@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 #include <sstream>
 #include <netdb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -172,17 +170,8 @@ TEST_F(TraceTest, MirrorThatStopsAnsweringGoesDownAfterNChecksAndUpAfterM) {
 }
 
 TEST_F(TraceTest, SilentMirrorTimesOut) {
-  // Listens, never answers: the kernel completes the handshake, nobody reads.
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  ASSERT_EQ(listen(fd, 16), 0);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  AddMirror("mute", {"--http", "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/"});
+  test::SilentListener mute;  // the handshake completes, nobody answers
+  AddMirror("mute", {"--http", "http://127.0.0.1:" + std::to_string(mute.port()) + "/"});
   auto t0 = std::chrono::steady_clock::now();
   CommandResult r = Trace({"--trace.timeout=1", "mute"});
   auto took = std::chrono::steady_clock::now() - t0;
@@ -203,7 +192,6 @@ TEST_F(TraceTest, SilentMirrorTimesOut) {
   int code = -1;
   EXPECT_TRUE(first->Wait(10000, &code).ok());
   EXPECT_EQ(code, 1);
-  close(fd);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(Health("mute", "http", 4), "false|timeout after 3 s|2|0");
   EXPECT_LT(took, std::chrono::seconds(5));

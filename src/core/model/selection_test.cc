@@ -6,25 +6,17 @@
 #include <map>
 #include <random>
 
+#include "tests/harness/mirror_status.h"
+
 namespace waymark {
 namespace {
 
 MirrorStatus Make(int id, const std::string& name, const std::string& cc, const std::string& cont,
                   long long asn, double lat, double lon) {
-  MirrorStatus s;
-  Mirror& m = s.mirror;
-  m.id = id;
-  m.name = name;
-  m.http_url = "http://" + name + ".example.org/";
-  m.https_url = "https://" + name + ".example.org/";
-  m.country = cc;
-  m.continent = cont;
-  m.asn = asn;
-  m.latitude = lat;
-  m.longitude = lon;
-  m.enabled = true;
-  s.http_v4 = s.http_v6 = s.https_v4 = s.https_v6 = Health::kUp;
-  s.trace_lag = 60;
+  MirrorStatus s = test::UpMirror(id, name, cc, cont);
+  s.mirror.asn = asn;
+  s.mirror.latitude = lat;
+  s.mirror.longitude = lon;
   return s;
 }
 

@@ -7,6 +7,7 @@
 #include "redirector/pages/mirror_stats.h"
 #include "redirector/response.h"
 #include "redirector/pages/world_map.h"
+#include "tests/harness/mirror_status.h"
 
 namespace waymark {
 namespace {
@@ -29,11 +30,7 @@ class MirrorListTest : public ::testing::Test {
     a.mirror.admin_email = "admin@secret.example.org";
     a.mirror.admin_name = "Secret Admin";
     a.mirror.sponsor_name = "Sponsor & Co \"quoted\"";
-    MirrorStatus b;
-    b.mirror.id = 2;
-    b.mirror.name = "par1";
-    b.mirror.country = "FR";
-    mirrors_ = {a, b};
+    mirrors_ = {a, test::UpMirror(2, "par1", "FR")};
     d_.file.path = "rel/a \"b\" & <c>.iso";
     d_.file.size = 4096;
     d_.file.sha256_hex = std::string(64, 'a');
