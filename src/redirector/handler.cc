@@ -214,7 +214,12 @@ Response Handler::Answer(const RequestInfo& req, time_t now, std::string* countr
   bool database_down = false;
   const FileRecord* file = cache_.Lookup(path, now, &database_down);
   if (!file) {
-    if (database_down && route.output == Output::kRedirect)
+    // nginx is sent only to what the index knows (it did not know this),
+    // or, with no index, to a regular file that stays in the repository;
+    // a fallback server decides for itself.
+    if (database_down && route.output == Output::kRedirect &&
+        (ChooseFallback(options_.fallbacks, client.location) ||
+         (!options_.index && ResolvesBelow(options_.repository_root, path))))
       return Fallback(path, client, "inventory unavailable");
     if (database_down) return ErrorResponse(503, "the inventory is unavailable; try again later");
     return ErrorResponse(404, "not in the inventory: " + path);

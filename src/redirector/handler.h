@@ -63,6 +63,10 @@ struct HandlerOptions {
   // ("" = none); redirector.min_size: smaller files are served there.
   std::string local_location;
   long long min_size = 0;
+  // repository.path: with no index (PostgreSQL away since the start), a
+  // path is handed to local_location only when it resolves to a regular
+  // file below it.
+  std::string repository_root;
   int refresh_seconds = 5;
   int file_max_age = 300;
   size_t file_cache_entries = 100000;

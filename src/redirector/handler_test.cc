@@ -1,6 +1,9 @@
 #include "redirector/handler.h"
 
 #include <gtest/gtest.h>
+#include <fstream>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 
@@ -196,6 +199,43 @@ TEST_F(HandlerTest, TheOriginServesSmallFilesAndWhatNoMirrorCan) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Header("X-Accel-Redirect"), "/_origin/releases/a.deb");
   EXPECT_EQ(r.Header("X-Waymark-Mirror"), "origin; reason=no candidate mirror");
+}
+
+// With the database away and no index (it was away since the start),
+// nginx is sent only to a regular file that stays in the repository once
+// links are resolved; anything else is a 503, not an X-Accel-Redirect.
+TEST_F(HandlerTest, WithoutInventoryOnlyFilesInTheRepositoryGoToTheOrigin) {
+  char tmpl[] = "/tmp/waymark-handler-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string top = tmpl, root = top + "/repo";
+  ASSERT_EQ(mkdir(root.c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((root + "/releases").c_str(), 0755), 0);
+  std::ofstream(root + "/releases/in.deb") << "in";
+  std::ofstream(top + "/secret.deb") << "secret";
+  ASSERT_EQ(symlink((top + "/secret.deb").c_str(), (root + "/releases/out.deb").c_str()), 0);
+  ASSERT_EQ(symlink("in.deb", (root + "/releases/alias.deb").c_str()), 0);
+  HandlerOptions o;
+  o.local_location = "/_origin/";
+  o.repository_root = root;
+  Handler h(o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+  inv_.down = true;
+  auto get = [&](const char* uri) {
+    RequestInfo req;
+    req.method = "GET";
+    req.uri = uri;
+    return h.Handle(req);
+  };
+  Response r = get("/releases/in.deb");
+  EXPECT_EQ(r.Header("X-Accel-Redirect"), "/_origin/releases/in.deb");
+  EXPECT_EQ(r.Header("X-Waymark-Mirror"), "origin; reason=inventory unavailable");
+  EXPECT_EQ(get("/releases/alias.deb").Header("X-Accel-Redirect"), "/_origin/releases/alias.deb")
+      << "a link inside the repository";
+  for (const char* uri : {"/releases/out.deb", "/releases/missing.deb", "/releases"}) {
+    r = get(uri);
+    EXPECT_EQ(r.status, 503) << uri;
+    EXPECT_EQ(r.Header("X-Accel-Redirect"), "") << uri;
+  }
+  system(("rm -rf '" + top + "'").c_str());
 }
 
 TEST_F(HandlerTest, AliasesAreServedUnderTheirTargetsName) {

@@ -73,9 +73,11 @@ const FileRecord* InventoryCache::Lookup(const std::string& path, time_t now,
   Status s = source_->LoadFile(path, &fresh.record);
   if (!s.ok() && !s.IsNotFound()) {
     if (options_.metrics) options_.metrics->database_errors++;
-    // The database is away: answer from what is cached, however old.
+    // The database is away: answer from what is cached, however old, or
+    // from the index, however stale.
     *database_down = true;
     if (it != files_.end() && it->second.found) return &it->second.record;
+    if (options_.index && options_.index->Find(path, &index_hit_)) return &index_hit_;
     return nullptr;
   }
   fresh.found = s.ok();

@@ -13,6 +13,7 @@ Status HandlerOptionsFrom(const Config& config, HandlerOptions* out) {
   o.policy.http_to_https = config.GetBool("redirector.http_to_https");
   o.max_link_headers = static_cast<int>(config.GetInt("redirector.max_link_headers"));
   o.local_location = config.GetString("redirector.local_location");
+  o.repository_root = config.GetString("repository.path");
   o.min_size = config.GetSizeBytes("redirector.min_size");
   o.same_download_window = config.GetDurationSeconds("redirector.same_download_window");
   o.stats_flush_interval = static_cast<int>(config.GetDurationSeconds("redirector.stats_flush_interval"));

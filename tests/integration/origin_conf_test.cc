@@ -5,9 +5,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
+#include "tests/harness/postgres_cluster.h"
 #include "tests/harness/redirector_stack.h"
 #include "tests/harness/temp_dir.h"
 
@@ -119,6 +122,37 @@ TEST_F(OriginConfTest, PlainTextErrorsAreNotSniffed) {
     EXPECT_EQ(r.Header("X-Content-Type-Options"), "nosniff") << path;
     EXPECT_EQ(r.Header("Content-Type"), "text/plain; charset=utf-8") << path;
   }
+}
+
+// While PostgreSQL is away the redirector hands nginx only files its index
+// knows: a file on disk that the inventory does not hold (excluded, say)
+// is not served through /_origin/.
+TEST_F(OriginConfTest, DuringAnOutageOnlyIndexedFilesAreServedLocally) {
+  test::WriteFile(Repo("releases/known.deb"), "known\n");
+  test::WriteFile(Repo("releases/unlisted.deb"), "not in the inventory\n");
+  ASSERT_TRUE(stack_
+                  ->Sql("INSERT INTO files (id, path, size, mtime) VALUES "
+                        "(1, 'releases/known.deb', 6, now())")
+                  .ok());
+  Serve();
+  ASSERT_EQ(stack_->Request("/releases/known.deb", kDe).status, 200);
+  ASSERT_EQ(stack_->Request("/releases/unlisted.deb", kDe).status, 404);
+  test::SharedCluster()->Stop();
+  // Until the worker's next refresh (5 s) finds the database gone, its
+  // index answers 404 for what it does not hold; then the outage rules.
+  HttpResponse unlisted;
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  do {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    unlisted = stack_->Request("/releases/unlisted.deb", kDe);
+  } while (unlisted.status == 404 && std::chrono::steady_clock::now() < end);
+  HttpResponse known = stack_->Request("/releases/known.deb", kDe);
+  Status back = test::SharedCluster()->Start();
+  ASSERT_TRUE(back.ok()) << back.message();
+  EXPECT_EQ(known.status, 200);
+  EXPECT_EQ(known.body, "known\n");
+  EXPECT_EQ(unlisted.status, 503) << unlisted.body;
+  EXPECT_EQ(unlisted.body.find("not in the inventory\n"), std::string::npos);
 }
 
 }  // namespace
