@@ -4,7 +4,8 @@
 // (tests/harness/sandbox.h: /etc, /var, /usr/local and /home copy-on-write,
 // /srv and /run private), as the user README says: root for the set-up,
 // `alice` (a login shell) for the admin commands, the `waymark` account for
-// the service and cron jobs.
+// the service, `waymark-scan` for the cron jobs; and checks that those two
+// accounts and their database roles can do no more than README says.
 //
 // What cannot be real on a test machine is replaced, and only that:
 //   - PostgreSQL: a private cluster of the harness; its socket directory is
@@ -400,6 +401,18 @@ class ReadmeProductionTest : public ::testing::Test {
     return "\njournal:\n" + test::ReadFile(origin_->RunPath("test-journal"));
   }
 
+  // Runs `script` with sh as the system account `user` (whose shell is
+  // nologin), as systemd and cron run it: exit code, stdout and stderr.
+  CommandResult AsAccount(const std::string& user, const std::string& script) {
+    SubprocessOptions o = origin_->Command({"setpriv", "--reuid=" + user, "--regid=" + user,
+                                            "--init-groups", "/bin/sh", "-c", script});
+    o.capture_output = true;
+    CommandResult r;
+    Status s = RunCommand(o, "", 60000, &r);
+    if (!s.ok()) r.err += "\nharness: " + s.message();
+    return r;
+  }
+
   // Runs each job of a cron.d file in the origin's sandbox once, as cron
   // would: its user, `sh -c`, the file's PATH, cron's few variables.
   void RunCronJobs(const std::string& cron_file) {
@@ -466,6 +479,7 @@ class ReadmeProductionTest : public ::testing::Test {
   std::string readme_, source_;
   std::string file_;  // the repository file README's commands ask for
   uid_t waymark_uid_ = 0;
+  uid_t scan_uid_ = 0;  // waymark-scan
   test::TempDir tmp_;
   test::PostgresCluster pg_;
   std::unique_ptr<test::Sandbox> origin_, mirror_;
@@ -569,15 +583,25 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     SCOPED_TRACE("README: 2. Install");
     RunBlock("root", OnlyBlock(Section("### 2."), "console"));
     r = origin_->Bash(
-        "set -e; id -u waymark; getent passwd waymark | cut -d: -f6,7; stat -c '%U %a' "
-        "/etc/waymark /etc/waymark/waymark.conf; test -x /usr/local/bin/waymark; "
-        "test -x /usr/local/sbin/waymark-redirector");
+        "set -e; id -u waymark; id -u waymark-scan; getent passwd waymark waymark-scan | "
+        "cut -d: -f6,7; stat -c '%U %a' /etc/waymark /etc/waymark/waymark.conf; "
+        "test -x /usr/local/bin/waymark; test -x /usr/local/sbin/waymark-redirector");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     std::istringstream out(r.out);
-    out >> waymark_uid_;
+    out >> waymark_uid_ >> scan_uid_;
     EXPECT_LT(waymark_uid_, 1000u) << "waymark is not a system account";
-    EXPECT_TRUE(Contains(r.out, "/var/lib/waymark:/usr/sbin/nologin\nwaymark 755\nroot 644\n"))
+    EXPECT_LT(scan_uid_, 1000u) << "waymark-scan is not a system account";
+    EXPECT_NE(waymark_uid_, scan_uid_);
+    EXPECT_TRUE(Contains(r.out,
+                         "/nonexistent:/usr/sbin/nologin\n/nonexistent:/usr/sbin/nologin\n"
+                         "root 755\nroot 644\n"))
         << r.out;
+    // The redirector's account cannot change its configuration.
+    for (const char* user : {"waymark", "waymark-scan"}) {
+      CommandResult w = AsAccount(user, "touch /etc/waymark/x || echo denied; "
+                                        "echo >> /etc/waymark/waymark.conf || echo denied");
+      EXPECT_EQ(w.out, "denied\ndenied\n") << user << ": " << w.err;
+    }
     EXPECT_EQ(test::ReadFile("/etc/passwd"), host_passwd) << "the sandbox leaked to the host";
   }
 
@@ -592,7 +616,44 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
                                  "JOIN pg_roles g ON g.oid = a.roleid WHERE r.rolcanlogin AND "
                                  "r.rolname IN ('waymark', 'alice') GROUP BY 1 ORDER BY 1"),
               "alice|waymark_admin\n"
-              "waymark|waymark_redirector,waymark_scanner,waymark_trace\n");
+              "waymark|waymark_redirector\n");
+    EXPECT_EQ(test::QueryRows(dsn,
+                              "SELECT r.rolname, string_agg(g.rolname, ',' ORDER BY g.rolname) "
+                              "FROM pg_roles r JOIN pg_auth_members a ON a.member = r.oid "
+                              "JOIN pg_roles g ON g.oid = a.roleid WHERE r.rolcanlogin AND "
+                              "r.rolname = 'waymark-scan' GROUP BY 1"),
+              "waymark-scan|waymark_scanner,waymark_trace\n");
+    // As the redirector's account (the role of its name, as with peer
+    // authentication): the inventory may be read and download counts
+    // appended; listings, mirrors and their credentials are out of reach.
+    auto psql = [&](const std::string& user, const std::string& sql) {
+      return AsAccount(user, "psql -X -q -tA -v ON_ERROR_STOP=1 waymark -c " + ShellQuote(sql));
+    };
+    for (const char* sql :
+         {"DELETE FROM mirror_files", "UPDATE mirrors SET enabled = true",
+          "SELECT rsync_url FROM mirrors", "SELECT ftp_url FROM mirrors",
+          "SELECT admin_email FROM mirrors", "SELECT * FROM mirrors",
+          "INSERT INTO files (path, size, mtime) VALUES ('x', 1, now())"}) {
+      r = psql("waymark", sql);
+      EXPECT_NE(r.exit_code, 0) << sql;
+      EXPECT_TRUE(Contains(r.err, "permission denied")) << sql << ": " << r.err;
+    }
+    r = psql("waymark", "SELECT count(*) FROM mirror_files, files, file_aliases");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    r = psql("waymark", "SELECT count(name) FROM mirrors");
+    EXPECT_EQ(r.out, "0\n") << r.err;
+    r = AsAccount("waymark",
+                  "psql -X -q -tA -v ON_ERROR_STOP=1 waymark <<'EOF'\n"
+                  "BEGIN;\n"
+                  "INSERT INTO downloads_pending (day, path, mirror_id, country, downloads) "
+                  "VALUES (current_date, 'a.deb', 0, 'DE', 1);\n"
+                  "SELECT sum(downloads) FROM downloads_pending;\n"
+                  "ROLLBACK;\n"
+                  "EOF");
+    EXPECT_EQ(r.out, "1\n") << r.err;
+    // The cron account's role reads the credentials it scans with.
+    r = psql("waymark-scan", "SELECT count(rsync_url) FROM mirrors");
+    EXPECT_EQ(r.out, "0\n") << r.err;
   }
 
   // --- 4. The origin's rsync daemon -------------------------------------------------
@@ -668,7 +729,18 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     RunCronJobs("/etc/cron.d/waymark");
     struct stat st;
     ASSERT_EQ(stat((repo + "/mirrorsync").c_str(), &st), 0) << "no trace file stamped";
-    EXPECT_EQ(st.st_uid, waymark_uid_);
+    EXPECT_EQ(st.st_uid, scan_uid_);
+    // Only the trace file: the repository's own entries stay root's, and
+    // the redirector's account may add nothing.
+    for (const char* user : {"waymark", "waymark-scan"}) {
+      CommandResult w = AsAccount(
+          user, "cd /srv/repository/mirror; mv releases moved 2>/dev/null || echo denied; "
+                "rm -f debian/dists/bookworm/Release 2>/dev/null; test -e "
+                "debian/dists/bookworm/Release && echo kept");
+      EXPECT_EQ(w.out, "denied\nkept\n") << user << ": " << w.err;
+    }
+    EXPECT_EQ(AsAccount("waymark", "touch /srv/repository/mirror/x 2>/dev/null || echo denied").out,
+              "denied\n");
   }
 
   // --- 5. Each mirror: fra1 syncs with README's cron line ----------------------------------
@@ -731,7 +803,7 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     EXPECT_TRUE(Contains(out, "waymark_")) << out;
   }
 
-  // --- cron again, with a mirror: scans, checks, roll-up as the waymark account ------------
+  // --- cron again, with a mirror: scans, checks, roll-up as waymark-scan ------------
   {
     SCOPED_TRACE("cron/waymark with fra1");
     RunCronJobs("/etc/cron.d/waymark");
