@@ -37,6 +37,8 @@ bool ParseInt64(std::string_view s, long long* out);
 
 // The value of one hexadecimal digit (either case), -1 for any other byte.
 int HexValue(char c);
+// Lower-case hex of raw bytes (digests).
+std::string Hex(const std::string& bytes);
 
 // The length (1 to 4) of the well-formed UTF-8 sequence at s[i], 0 when
 // the bytes there are not one (a stray continuation byte, an overlong

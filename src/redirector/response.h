@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/store/inventory.h"
+#include "core/model/file_record.h"
 #include "core/model/selection.h"
 
 namespace waymark {

@@ -42,17 +42,6 @@ long long MtimeUs(const struct stat& st) {
 
 }  // namespace
 
-std::string Hex(const std::string& bytes) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += kDigits[c >> 4];
-    out += kDigits[c & 15];
-  }
-  return out;
-}
-
 Status ParseHashList(const std::string& value, HashOptions* options) {
   HashOptions o;
   o.piece_size = options->piece_size;

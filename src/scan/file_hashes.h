@@ -49,9 +49,6 @@ Status HashRepositoryFile(const std::string& root, const std::string& rel,
 // pieces (sha256 is always computed and may be named).
 Status ParseHashList(const std::string& value, HashOptions* options);
 
-// Lower-case hex of raw bytes.
-std::string Hex(const std::string& bytes);
-
 }  // namespace waymark
 
 #endif  // WAYMARK_SCAN_FILE_HASHES_H_

@@ -11,6 +11,8 @@
 #include <future>
 #include <string>
 
+#include "core/strings.h"
+
 namespace waymark {
 namespace {
 

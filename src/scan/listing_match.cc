@@ -1,7 +1,7 @@
 #include "scan/listing_match.h"
 
 #include "core/config.h"
-#include "core/store/mirror_bitmaps.h"
+#include "core/model/file_bitmaps.h"
 #include "core/strings.h"
 
 namespace waymark {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/store/mirror_bitmaps.h"
+#include "core/model/file_bitmaps.h"
 
 namespace waymark {
 namespace {

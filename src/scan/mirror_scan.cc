@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "core/store/db.h"
+#include "core/model/file_bitmaps.h"
 #include "core/store/mirror_bitmaps.h"
 #include "scan/mirror_listers.h"
 #include "core/store/scan_locks.h"

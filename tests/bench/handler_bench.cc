@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "core/geo/geoip.h"
-#include "core/store/mirror_bitmaps.h"
+#include "core/model/file_bitmaps.h"
 #include "redirector/handler.h"
 
 namespace waymark {

@@ -10,6 +10,7 @@
 
 #include <pqxx/pqxx>
 
+#include "core/strings.h"
 #include "scan/file_hashes.h"
 #include "tests/harness/commands.h"
 #include "tests/harness/postgres_cluster.h"

@@ -161,32 +161,4 @@ size_t FileIndex::bytes() const {
          slots_.capacity() * sizeof(uint32_t);
 }
 
-Status LoadFileIndex(Database* db, FileIndex* index) {
-  constexpr int kBatch = 100000;
-  try {
-    FileIndex fresh;
-    // One snapshot for the counter and every batch, so they agree.
-    pqxx::transaction<pqxx::repeatable_read, pqxx::readwrite_policy::read_only> tx(db->conn());
-    fresh.gen = tx.exec1("SELECT files_gen FROM inventory_state")[0].as<long long>();
-    long long max_id = tx.exec1("SELECT coalesce(max(id), -1) FROM files")[0].as<long long>();
-    for (long long from = 0; from <= max_id; from += kBatch) {
-      auto rows = tx.exec_params("SELECT id, path, size, sha256 FROM files WHERE id >= $1 AND id < $2",
-                                 from, from + kBatch);
-      for (const auto& row : rows) {
-        std::string sha;
-        if (!row[3].is_null()) sha = pqxx::binarystring(row[3]).str();
-        fresh.AddFile(row[0].as<int>(), row[1].c_str(), row[2].as<long long>(), sha);
-      }
-    }
-    for (const auto& row : tx.exec("SELECT path, file_id FROM file_aliases"))
-      fresh.AddAlias(row[0].c_str(), row[1].as<int>());
-    tx.commit();
-    fresh.Finish();
-    *index = std::move(fresh);
-    return Status::OK();
-  } catch (const std::exception& e) {
-    return DatabaseError(e, "cannot read the file index");
-  }
-}
-
 }  // namespace waymark

@@ -5,7 +5,8 @@
 // after the fork): a request for a file costs no SQL and no per-worker
 // memory, whatever the popularity of the file. When the repository
 // changes, a new index is built and the master replaces the workers, as on
-// SIGHUP.
+// SIGHUP. Pure: LoadFileIndex() in core/store/inventory.h fills it from
+// PostgreSQL.
 //
 // About 115 bytes per file with 40-byte paths (the path, a 64-byte entry and
 // two to four 4-byte hash slots), held once per host rather than once per
@@ -18,8 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/store/db.h"
-#include "core/store/inventory.h"
+#include "core/model/file_record.h"
 #include "core/status.h"
 
 namespace waymark {
@@ -70,10 +70,6 @@ class FileIndex {
   std::vector<uint32_t> slots_;    // open addressing: entry index + 1, 0 = empty
   size_t files_ = 0;
 };
-
-// Reads every file and alias (in batches, so memory stays near the index's
-// own size) and the files counter.
-Status LoadFileIndex(Database* db, FileIndex* index);
 
 }  // namespace waymark
 

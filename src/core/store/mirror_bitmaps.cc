@@ -3,6 +3,8 @@
 #include <map>
 #include <set>
 
+#include "core/model/file_bitmaps.h"
+
 namespace waymark {
 
 namespace {
@@ -14,22 +16,6 @@ bool AllZero(const std::string& c) {
 }
 
 }  // namespace
-
-void SetFileBit(std::vector<std::string>* chunks, int file_id) {
-  size_t chunk = static_cast<size_t>(file_id) / (kChunkBytes * 8);
-  int bit = file_id % (kChunkBytes * 8);
-  if (chunks->size() <= chunk) chunks->resize(chunk + 1);
-  std::string& c = (*chunks)[chunk];
-  if (c.empty()) c.assign(kChunkBytes, '\0');
-  c[bit >> 3] = static_cast<char>(static_cast<unsigned char>(c[bit >> 3]) | (1u << (bit & 7)));
-}
-
-bool FileBit(const std::vector<std::string>& chunks, int file_id) {
-  size_t chunk = static_cast<size_t>(file_id) / (kChunkBytes * 8);
-  if (file_id < 0 || chunk >= chunks.size() || chunks[chunk].empty()) return false;
-  int bit = file_id % (kChunkBytes * 8);
-  return (static_cast<unsigned char>(chunks[chunk][bit >> 3]) >> (bit & 7)) & 1;
-}
 
 std::string IntArray(const std::vector<int>& ids) {
   std::string s = "{";

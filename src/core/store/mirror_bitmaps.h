@@ -14,12 +14,6 @@
 
 namespace waymark {
 
-constexpr size_t kChunkBytes = 1024;  // 8192 files
-
-// Bit f of a mirror's bitmaps, in get_bit() order; chunks grow as needed.
-void SetFileBit(std::vector<std::string>* chunks, int file_id);
-bool FileBit(const std::vector<std::string>& chunks, int file_id);
-
 // Makes `mirror_id`'s rows equal to `chunks` (an empty or all-zero chunk
 // means no row), touching only rows that differ. Returns the rows written.
 int ReplaceMirrorBitmaps(pqxx::work& tx, int mirror_id, const std::vector<std::string>& chunks);
