@@ -10,6 +10,7 @@
 
 #include "core/command_line.h"
 #include "core/log.h"
+#include "core/store/db.h"
 #include "scan/mirror_scan.h"
 #include "core/program.h"
 #include "scan/repository_scan.h"

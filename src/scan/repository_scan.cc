@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "core/log.h"
+#include "core/store/db.h"
 #include "core/store/mirror_bitmaps.h"
 #include "scan/repository_walk.h"
 #include "core/store/scan_locks.h"

@@ -20,11 +20,12 @@
 #include <string>
 #include <vector>
 
-#include "core/store/db.h"
 #include "scan/file_hashes.h"
 #include "core/status.h"
 
 namespace waymark {
+
+class Database;  // core/store/db.h
 
 struct RepositoryScanOptions {
   std::string root;

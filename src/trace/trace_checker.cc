@@ -164,19 +164,6 @@ Status TraceOptions::FromConfig(const Config& c, TraceOptions* out) {
   return Status::OK();
 }
 
-bool MirrorReport::failed() const {
-  for (const auto& c : checks)
-    if (c.result.kind == CheckResult::Kind::kFailed) return true;
-  return !freshness.lag || stale();
-}
-
-bool TraceReport::AnyFailed() const {
-  if (!origin_error.empty() || !origin_warning.empty()) return true;
-  for (const auto& m : mirrors)
-    if (m.failed()) return true;
-  return false;
-}
-
 Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* report) {
   TraceReport rep;
   // One run at a time: two would count every failure twice. The lock is

@@ -17,12 +17,14 @@
 
 #include "core/clock.h"
 #include "core/config.h"
-#include "core/store/db.h"
 #include "core/model/health_rules.h"
+#include "core/model/trace_results.h"
 #include "core/net/http_fetch.h"
 #include "core/status.h"
 
 namespace waymark {
+
+class Database;  // core/store/db.h
 
 struct TraceOptions {
   std::string trace_path;  // the origin's trace file (repository.path/trace_file)
@@ -40,41 +42,6 @@ struct TraceOptions {
   static Status FromConfig(const Config& config, TraceOptions* out);
 };
 
-// One scheme and family of one mirror.
-struct CheckReport {
-  std::string scheme;  // "http" or "https"
-  int family = 4;
-  std::string url;     // the trace file's URL
-  CheckResult result;
-  std::optional<long long> trace_time;  // read this time
-  bool up = false;                      // state after the check
-};
-
-struct MirrorReport {
-  int id = 0;
-  std::string name;
-  std::vector<CheckReport> checks;
-  Freshness freshness;  // after the run
-  long long max_lag = 0;  // the limit that applies to it
-  std::vector<EventRecord> events;
-
-  bool stale() const { return IsStale(freshness.lag, max_lag); }
-  // A check failed, or the mirror is stale or its freshness unknown.
-  bool failed() const;
-};
-
-struct TraceReport {
-  long long checked_at = 0;
-  std::optional<long long> origin_time;
-  std::string origin_error;  // why the origin's trace could not be read
-  // Set when the origin's own trace is older than redirector.max_lag: the
-  // stamp job has stopped, and every lag is measured against an old time.
-  std::string origin_warning;
-  std::vector<MirrorReport> mirrors;
-
-  bool AnyFailed() const;
-};
-
 // The pure steps of a check, exposed for tests (trace_checker_test.cc).
 
 // One trace file answer: ok with the time read into `time`, or failed with
@@ -84,11 +51,6 @@ struct TraceReport {
 CheckResult EvaluateTraceAnswer(const FetchResult& answer, long long now,
                                 std::optional<long long>* time);
 
-// A file the inventory says the mirror holds.
-struct ProbeFile {
-  std::string path;
-  long long size = 0;
-};
 // One probe's answer: "" when it agrees with the inventory, else the reason
 // ("lying mirror: PATH is missing (HTTP 404)", "lying mirror: PATH has
 // Content-Length 4, the inventory says 3", "probe of PATH: timeout...").

@@ -5,6 +5,7 @@
 
 #include <pqxx/stream_to>
 
+#include "core/store/db.h"
 #include "core/strings.h"
 
 namespace waymark {

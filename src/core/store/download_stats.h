@@ -10,10 +10,11 @@
 #include <tuple>
 #include <vector>
 
-#include "core/store/db.h"
 #include "core/status.h"
 
 namespace waymark {
+
+class Database;  // core/store/db.h; only the .cc files see libpqxx
 
 struct DownloadKey {
   std::string day;      // UTC "YYYY-MM-DD"

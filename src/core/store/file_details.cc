@@ -1,5 +1,7 @@
 #include "core/store/file_details.h"
 
+#include "core/store/db.h"
+
 namespace waymark {
 
 Status LoadFileDetails(Database* db, int file_id, FileDetails* out) {

@@ -8,10 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "core/store/db.h"
 #include "core/status.h"
 
 namespace waymark {
+
+class Database;  // core/store/db.h; only the .cc files see libpqxx
 
 struct FileDetails {
   std::string mtime;     // UTC, "YYYY-MM-DD HH:MM:SS"

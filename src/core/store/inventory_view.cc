@@ -1,5 +1,6 @@
 #include "core/store/inventory_view.h"
 
+#include "core/store/db.h"
 #include "core/store/inventory.h"
 #include "core/strings.h"
 

@@ -7,10 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "core/store/db.h"
 #include "core/status.h"
 
 namespace waymark {
+
+class Database;  // core/store/db.h; only the .cc files see libpqxx
 
 struct FileSummary {
   int id = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "core/store/db.h"
 #include "core/embedded_files.h"
 #include "core/strings.h"
 

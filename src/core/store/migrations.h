@@ -11,10 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "core/store/db.h"
 #include "core/status.h"
 
 namespace waymark {
+
+class Database;  // core/store/db.h; only the .cc files see libpqxx
 
 struct Migration {
   int version = 0;

@@ -1,5 +1,7 @@
 #include "core/store/mirror_report.h"
 
+#include "core/store/db.h"
+
 namespace waymark {
 
 Status LoadRepositoryReport(Database* db, RepositoryReport* out) {

@@ -10,10 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "core/store/db.h"
 #include "core/status.h"
 
 namespace waymark {
+
+class Database;  // core/store/db.h; only the .cc files see libpqxx
 
 struct MirrorReport {
   std::string last_scan_at;  // UTC "YYYY-MM-DD HH:MM:SS", "" never scanned

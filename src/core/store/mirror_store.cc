@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "core/store/db.h"
 #include "core/strings.h"
 
 namespace waymark {

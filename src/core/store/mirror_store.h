@@ -9,11 +9,12 @@
 #include <string>
 #include <vector>
 
-#include "core/store/db.h"
 #include "core/model/mirror.h"
 #include "core/status.h"
 
 namespace waymark {
+
+class Database;  // core/store/db.h; only the .cc files see libpqxx
 
 struct MirrorEvent {
   std::string at;  // UTC, "YYYY-MM-DD HH:MM:SS"

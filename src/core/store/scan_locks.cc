@@ -1,5 +1,7 @@
 #include "core/store/scan_locks.h"
 
+#include "core/store/db.h"
+
 namespace waymark {
 
 ScanLock::~ScanLock() {

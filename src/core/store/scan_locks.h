@@ -11,10 +11,11 @@
 #ifndef WAYMARK_CORE_STORE_SCAN_LOCKS_H_
 #define WAYMARK_CORE_STORE_SCAN_LOCKS_H_
 
-#include "core/store/db.h"
 #include "core/status.h"
 
 namespace waymark {
+
+class Database;  // core/store/db.h; only the .cc files see libpqxx
 
 constexpr int kScanLockClass = 0x57594d31;       // "WYM1"
 constexpr int kInventoryWriteLock = 0x57594d32;  // "WYM2"

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/store/db.h"
 #include "core/store/inventory.h"
 #include "core/store/mirror_store.h"
 

@@ -12,12 +12,13 @@
 #include <utility>
 #include <vector>
 
-#include "core/store/db.h"
 #include "core/model/health_rules.h"
+#include "core/model/trace_results.h"
 #include "core/status.h"
-#include "trace/trace_checker.h"
 
 namespace waymark {
+
+class Database;  // core/store/db.h; only the .cc files see libpqxx
 
 // A mirror as a run sees it: its URLs and settings, what the last runs
 // recorded, and the files to probe.
