@@ -180,17 +180,21 @@ bool PercentDecode(std::string_view in, std::string* out, bool form_encoded) {
   return true;
 }
 
-std::string EncodePath(const std::string& path) {
+void AppendPercentEscape(unsigned char c, std::string* out) {
   static const char kHex[] = "0123456789ABCDEF";
+  *out += '%';
+  *out += kHex[c >> 4];
+  *out += kHex[c & 15];
+}
+
+std::string EncodePath(const std::string& path) {
   std::string out;
   out.reserve(path.size());
   for (unsigned char c : path) {
     if (kPathSafe.safe[c]) {
       out += static_cast<char>(c);
     } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+      AppendPercentEscape(c, &out);
     }
   }
   return out;

@@ -47,6 +47,10 @@ enum class UrlReader {
 // that does not parse as a base URL of its scheme.
 std::string ShownUrl(const std::string& url, UrlReader reader);
 
+// Appends byte `c` to *out as "%XX", in upper-case hex: the one escape
+// writer of EncodePath() and the redirector's RFC 8187 file names.
+void AppendPercentEscape(unsigned char c, std::string* out);
+
 // A repository path made safe for a URL: bytes outside RFC 3986's pchar set
 // (and '/') are percent-encoded.
 std::string EncodePath(const std::string& path);

@@ -132,15 +132,12 @@ std::string ContentDisposition(std::string_view disposition, std::string_view fi
   std::string out = std::string(disposition) + "; filename=\"" + fallback + "\"";
   if (fallback != filename) {
     // RFC 8187 attr-char, everything else percent-encoded as UTF-8 bytes.
-    static const char kHex[] = "0123456789ABCDEF";
     out += "; filename*=UTF-8''";
     for (unsigned char c : filename) {
       if (isalnum(c) || (c != 0 && strchr("!#$&+-.^_`|~", c))) {
         out += static_cast<char>(c);
       } else {
-        out += '%';
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
+        AppendPercentEscape(c, &out);
       }
     }
   }
