@@ -162,7 +162,9 @@ Response Handler::Handle(const RequestInfo& req) {
   std::string country;
   Response r = Answer(req, now, &country);
   if (options_.metrics) options_.metrics->CountRequest(r.status, served_.tier);
-  if (req.method == "GET" && served_.mirror_id >= 0) {
+  // Only a GET redirected or served for a file the inventory or the index
+  // knows (Answer() then sets served_.path) is a download.
+  if (req.method == "GET" && served_.mirror_id >= 0 && !served_.path.empty()) {
     // The path is not needed after this: moved, not copied.
     counter_.Count(req.remote_addr, !req.range.empty(), std::move(served_.path),
                    served_.mirror_id, country, now);
@@ -209,14 +211,14 @@ Response Handler::Answer(const RequestInfo& req, time_t now, std::string* countr
                      isupper(client.location.country[1])
                  ? client.location.country
                  : "--";
-  if (route.output == Output::kRedirect) served_.path = path;
-
   bool database_down = false;
   const FileRecord* file = cache_.Lookup(path, now, &database_down);
   if (!file) {
     // nginx is sent only to what the index knows (it did not know this),
     // or, with no index, to a regular file that stays in the repository;
     // a fallback server decides for itself.
+    // Neither the inventory nor the index knows the path: no download
+    // (served_.path stays empty), however it is answered.
     if (database_down && route.output == Output::kRedirect &&
         (ChooseFallback(options_.fallbacks, client.location) ||
          (!options_.index && ResolvesBelow(options_.repository_root, path))))

@@ -333,6 +333,14 @@ TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
   o.stats_max_pending = 2;
   o.same_download_window = 3;
   o.log = [&](const std::string& m) { logged.push_back(m); };
+  // An index from before new.deb and other.deb left the inventory (gen 0:
+  // stale, so the files are read from the inventory while it is there).
+  auto index = std::make_shared<FileIndex>();
+  index->AddFile(9007, "releases/a.deb", 100, "");
+  index->AddFile(9008, "releases/new.deb", 100, "");
+  index->AddFile(9009, "releases/other.deb", 100, "");
+  index->Finish();
+  o.index = index;
   now_ = 86400 * 20000;  // 2024-10-04
   Handler h(o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
   auto get = [&](const std::string& uri, const std::string& method, const std::string& range,
@@ -384,8 +392,17 @@ TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
   h.Tick();
   EXPECT_EQ(sink.handovers, 2) << "the writer is busy";
   EXPECT_EQ(metrics->stats_pending[3].load(), 1 + 7) << "the writer's batch counts as pending";
+  // A path neither the inventory's cache nor the index knows is sent to the
+  // fallback but is no download: junk never takes room from real counts.
+  for (const char* junk : {"/releases/junk.deb", "/releases/%ff%fe.deb"}) {
+    EXPECT_EQ(get(junk, "GET", "", "198.51.100.7").Header("X-Waymark-Mirror"),
+              "fallback; reason=inventory unavailable");
+  }
+  EXPECT_EQ(h.pending_downloads(), 1u);
+  // new.deb, gone from the inventory, is still in the stale index: a
+  // download, sent to the fallback as no mirror holds it.
   EXPECT_EQ(get("/releases/new.deb", "GET", "", "198.51.100.7").Header("X-Waymark-Mirror"),
-            "fallback; reason=inventory unavailable");
+            "fallback; reason=no candidate mirror");
   EXPECT_EQ(get("/releases/other.deb", "GET", "", "198.51.100.7").status, 302);
   EXPECT_EQ(h.pending_downloads(), 2u);
   EXPECT_EQ(metrics->stats_pending[3].load(), 2 + 7);
@@ -420,11 +437,11 @@ TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
 
   std::string text = PrometheusText(*metrics);
   EXPECT_NE(text.find("waymark_requests_total{status=\"302\",tier=\"world\"} 9\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("waymark_requests_total{status=\"302\",tier=\"fallback\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("waymark_requests_total{status=\"302\",tier=\"fallback\"} 5\n"), std::string::npos) << text;
   EXPECT_NE(text.find("waymark_requests_total{status=\"200\",tier=\"none\"} 1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("waymark_requests_total{status=\"404\",tier=\"none\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("waymark_stats_dropped_total 2\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("waymark_fallbacks_total 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("waymark_fallbacks_total 5\n"), std::string::npos) << text;
   EXPECT_NE(text.find("waymark_downloads_counted_total 7\n"), std::string::npos) << text;
   EXPECT_NE(text.find("# TYPE waymark_stats_pending gauge\nwaymark_stats_pending 0\n"), std::string::npos);
   EXPECT_EQ(get("/releases/a.deb?metrics", "GET", "", "1.2.3.4").Header("Content-Type"),

@@ -445,6 +445,42 @@ TEST_F(RedirectorOutputsTest, CountsMadeWhilePostgresIsAwayArriveWhenItIsBack) {
   EXPECT_NE(stack_->redirector_log().find("download statistics written again"), std::string::npos);
 }
 
+TEST_F(RedirectorOutputsTest, OnlyRealDownloadsAreCountedThroughAnOutage) {
+  ASSERT_EQ(Get(kFile, kDe).status, 302);
+  ASSERT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 1; }));
+  test::SharedCluster()->Stop();
+  // Once the workers see the inventory is away, every path is sent to the
+  // fallback (a file may have been added since); only the file the index
+  // knows is a download. The undecodable name is one PostgreSQL refuses to
+  // store. (No ASSERT before the cluster is started again.)
+  EXPECT_TRUE(Eventually([&] {
+    return Get("/releases/junk.deb", kDe).Header("X-Waymark-Mirror") ==
+               "fallback; reason=inventory unavailable" &&
+           Get("/releases/junk.deb", kDe).Header("X-Waymark-Mirror") ==
+               "fallback; reason=inventory unavailable";
+  }, 15)) << "both workers";
+  for (int i = 0; i < 200; ++i) {
+    HttpResponse junk = Get("/releases/junk-" + std::to_string(i) + ".deb", kDe);
+    EXPECT_EQ(junk.Header("X-Waymark-Mirror"), "fallback; reason=inventory unavailable") << i;
+  }
+  EXPECT_EQ(Get("/releases/%ff%fe.deb", kDe).status, 302);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(Get(kFile, kDe).status, 302);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // flushes fail meanwhile
+  HttpResponse metrics = Get("/mirrorstats?metrics", kLoopback);
+  EXPECT_NE(metrics.body.find("waymark_stats_pending 10\n"), std::string::npos) << metrics.body;
+  Status s = test::SharedCluster()->Start();
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 11; }, 30)) << Downloads("m1", "DE");
+  CommandResult r = stack_->Waymark({"stats", "--by", "file", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["total"], 11) << r.out;
+  ASSERT_EQ(j["rows"].size(), 1u) << r.out;
+  EXPECT_EQ(j["rows"][0]["file"], "releases/big.iso");
+  EXPECT_EQ(Number("SELECT count(*) FROM download_counts WHERE path <> 'releases/big.iso'"), 0);
+  EXPECT_EQ(Number("SELECT count(*) FROM download_paths WHERE path <> 'releases/big.iso'"), 0);
+}
+
 TEST_F(RedirectorOutputsTest, AGracefulStopWritesWhatWasCounted) {
   std::vector<pid_t> before = stack_->WorkerPids();
   stack_->RewriteConfig({"fallback = https://origin.example.org/master/", "stats_flush_interval = 1h"});
