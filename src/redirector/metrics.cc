@@ -9,7 +9,7 @@ void Metrics::Reset() {
   for (auto& row : requests)
     for (auto& c : row) c.store(0);
   for (auto* c : {&fallbacks, &cache_hits, &cache_misses, &database_errors, &downloads_counted,
-                  &stats_flushed, &stats_dropped})
+                  &stats_flushed, &stats_dropped, &stats_rejected})
     c->store(0);
   for (auto& p : stats_pending) p.store(0);
   for (auto& b : duration_buckets) b.store(0);
@@ -75,6 +75,10 @@ std::string PrometheusText(const Metrics& m) {
   Counter(&out, "waymark_stats_dropped_total",
           "Counted downloads dropped because too many waited while the database was away.",
           m.stats_dropped.load());
+  Counter(&out, "waymark_stats_rejected_total",
+          "Counted downloads dropped because the database rejected their rows (a name it "
+          "cannot store).",
+          m.stats_rejected.load());
   int64_t pending = 0;
   for (const auto& p : m.stats_pending) pending += p.load(std::memory_order_relaxed);
   out += "# HELP waymark_stats_pending Counted downloads waiting to be written, all workers.\n"

@@ -40,6 +40,7 @@ struct Metrics {
   std::atomic<uint64_t> downloads_counted;
   std::atomic<uint64_t> stats_flushed;   // downloads written to the database
   std::atomic<uint64_t> stats_dropped;
+  std::atomic<uint64_t> stats_rejected;  // downloads whose rows the database rejected
   std::atomic<int64_t> stats_pending[kMaxWorkerSlots];  // downloads waiting, per worker slot
   // Requests by duration (not cumulative: one bucket per request), and the
   // durations' sum.

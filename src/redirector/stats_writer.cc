@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/strings.h"
+
 namespace waymark {
 
 StatsWriter::StatsWriter(Callbacks callbacks, long long retry_pause_s)
@@ -78,12 +80,20 @@ void StatsWriter::Run() {
     if (stop_) return;
     lock.unlock();
     // batch_ stays until written: a refused batch is tried again.
-    Status s = cb_.write(DownloadCounts::ToBatch(batch_));
     long long n = pending_;
+    std::vector<DownloadCount> rows = DownloadCounts::ToBatch(batch_);
+    Status s = cb_.write(rows);
+    if (s.IsInvalidArgument()) {
+      rejected_logged_ = 0;
+      s = WriteSplitting(rows, 0, rows.size(), s);
+    }
     if (s.ok()) {
-      cb_.flushed(n);
+      // What the split wrote was counted as it went.
+      if (!batch_.empty()) cb_.flushed(n);
       if (failures > 0) cb_.log("download statistics written again (" + std::to_string(n) + " downloads)");
       failures = 0;
+      unlogged_failures_ = 0;
+      last_failure_log_ = {};
       batch_.clear();  // here, not in the worker: freeing is work too
       lock.lock();
       busy_ = false;
@@ -92,9 +102,8 @@ void StatsWriter::Run() {
       continue;
     }
     cb_.failed();
-    if (failures++ == 0) {
-      cb_.log("cannot write download statistics, keeping them: " + s.message());
-    }
+    ++failures;
+    LogFailure(s);
     long long pause = retry_pause_s_;
     for (int i = 1; i < failures && pause < 60; ++i) pause *= 2;
     pause = std::min(pause, 60LL);
@@ -107,6 +116,59 @@ void StatsWriter::Run() {
     }
     if (stop_) return;
   }
+}
+
+Status StatsWriter::WriteSplitting(const std::vector<DownloadCount>& rows, size_t begin,
+                                   size_t end, const Status& whole) {
+  if (end - begin == 1) {
+    const DownloadCount& bad = rows[begin];
+    cb_.rejected(bad.downloads);
+    // A batch may hold thousands of bad names: the first few by name.
+    constexpr int kNamed = 10;
+    if (rejected_logged_++ < kNamed) {
+      cb_.log("dropped " + std::to_string(bad.downloads) + " download count(s) of '" +
+              Printable(bad.key.path) + "' (" + bad.key.day + ", mirror " +
+              std::to_string(bad.key.mirror_id) + ", " + Printable(bad.key.country) +
+              "): the database rejects them: " + whole.message());
+    } else if (rejected_logged_ == kNamed + 1) {
+      cb_.log("dropping more download counts the database rejects in this batch, not named");
+    }
+    batch_.erase(bad.key);
+    pending_ -= bad.downloads;
+    return Status::OK();
+  }
+  size_t mid = begin + (end - begin) / 2;
+  for (auto [b, e] : {std::pair<size_t, size_t>{begin, mid}, {mid, end}}) {
+    std::vector<DownloadCount> part(rows.begin() + b, rows.begin() + e);
+    Status s = cb_.write(part);
+    if (s.IsInvalidArgument()) {
+      s = WriteSplitting(rows, b, e, s);
+    } else if (s.ok()) {
+      long long n = 0;
+      for (const DownloadCount& c : part) {
+        n += c.downloads;
+        batch_.erase(c.key);
+      }
+      pending_ -= n;
+      cb_.flushed(n);
+    }
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+void StatsWriter::LogFailure(const Status& s) {
+  ++unlogged_failures_;
+  auto now = std::chrono::steady_clock::now();
+  // The first refusal after a success is reported at once.
+  bool first = last_failure_log_ == std::chrono::steady_clock::time_point{};
+  if (!first && now - last_failure_log_ < std::chrono::minutes(1)) return;
+  std::string times = unlogged_failures_ > 1
+                          ? " (" + std::to_string(unlogged_failures_) + " attempts failed since the last report)"
+                          : "";
+  cb_.log("cannot write download statistics, keeping them: " + s.message() + times);
+  unlogged_failures_ = 0;
+  last_failure_log_ = now;
 }
 
 }  // namespace waymark

@@ -9,12 +9,18 @@
 // The writer takes one batch at a time: while it is writing, or retrying a
 // batch the database refused, it takes no other, so the counts keep
 // aggregating in the worker, within its bound.
-// A batch the database refuses is retried with a growing pause (up to a
-// minute); nothing is lost while the worker lives.
+// A batch the database cannot take (it is away, a timeout) is retried with
+// a growing pause (up to a minute); nothing is lost while the worker lives.
+// Each refusal is logged, at most once a minute. A batch the database
+// rejects for its data (`write` returns kInvalidArgument: a name PostgreSQL
+// cannot store, say) is split in halves until the rows it rejects stand
+// alone: those are dropped, logged by name (escaped) and counted
+// (`rejected`), the rest is written. A bad row never holds up the others.
 #ifndef WAYMARK_REDIRECTOR_STATS_WRITER_H_
 #define WAYMARK_REDIRECTOR_STATS_WRITER_H_
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -55,14 +61,18 @@ class CountsSink {
 class StatsWriter : public CountsSink {
  public:
   // `write` runs on the writer's thread only (give it its own database
-  // connection); `log` may be called from that thread; `flushed(n)` is
-  // called there after n downloads were written, `failed()` after each
-  // refused attempt.
+  // connection) and writes all of its rows or none; kInvalidArgument says
+  // the rows' data was rejected, any other failure that the database could
+  // not take them now. `log` may be called from that thread; `flushed(n)`
+  // is called there after n downloads were written, `failed()` after each
+  // refused attempt, `rejected(n)` after n downloads were dropped for
+  // their data.
   struct Callbacks {
     std::function<Status(const std::vector<DownloadCount>&)> write;
     std::function<void(const std::string&)> log = [](const std::string&) {};
     std::function<void(long long)> flushed = [](long long) {};
     std::function<void()> failed = [] {};
+    std::function<void(long long)> rejected = [](long long) {};
   };
   StatsWriter(Callbacks callbacks, long long retry_pause_s);
   StatsWriter(const StatsWriter&) = delete;
@@ -77,6 +87,13 @@ class StatsWriter : public CountsSink {
 
  private:
   void Run();
+  // Writes rows [begin, end) of `rows`, splitting when the data is
+  // rejected; what is written or dropped leaves batch_. Returns the first
+  // failure that is not a rejection (the rest of batch_ then waits).
+  Status WriteSplitting(const std::vector<DownloadCount>& rows, size_t begin, size_t end,
+                        const Status& whole);
+  // Logs a refused attempt, at most once a minute.
+  void LogFailure(const Status& s);
 
   Callbacks cb_;
   const long long retry_pause_s_;
@@ -89,6 +106,10 @@ class StatsWriter : public CountsSink {
   std::atomic<long long> pending_{0};  // downloads in batch_ while busy_
   bool stop_ = false;
   bool finishing_ = false;            // Finish(): no more pauses
+  // Writer thread only.
+  int rejected_logged_ = 0;  // rejected rows logged in this batch
+  long long unlogged_failures_ = 0;
+  std::chrono::steady_clock::time_point last_failure_log_{};
   std::thread thread_;
 };
 

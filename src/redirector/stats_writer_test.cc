@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -23,6 +24,12 @@ struct FakeDb {
   std::vector<DownloadCount> written;
   int refusals = 0;
   int attempts = 0;
+  // Refuses for their data (as PostgreSQL does an invalid UTF-8 name) every
+  // batch holding a path that starts with this; "" never.
+  std::string bad_prefix;
+  // After this many successful writes the database goes away (-1: never).
+  int writes_before_outage = -1;
+  long long rejected = 0;
   std::atomic<bool> hold{false};
   std::vector<std::string> logs;
   long long flushed = 0;
@@ -38,6 +45,12 @@ struct FakeDb {
         --refusals;
         return Status::Database("database away");
       }
+      if (writes_before_outage == 0) return Status::Database("database away");
+      for (const DownloadCount& c : b) {
+        if (!bad_prefix.empty() && c.key.path.rfind(bad_prefix, 0) == 0)
+          return Status::InvalidArgument("invalid byte sequence for encoding \"UTF8\"");
+      }
+      if (writes_before_outage > 0) --writes_before_outage;
       written.insert(written.end(), b.begin(), b.end());
       return Status::OK();
     };
@@ -47,6 +60,7 @@ struct FakeDb {
     };
     cb.flushed = [this](long long n) { flushed += n; };
     cb.failed = [this] { ++failed; };
+    cb.rejected = [this](long long n) { rejected += n; };
     return cb;
   }
 };
@@ -117,6 +131,93 @@ TEST(StatsWriterTest, FinishSaysHowManyDownloadsItCouldNotWrite) {
   auto last = Batch("b.iso", 5);
   EXPECT_EQ(w.Finish(&last, 300), 12);
   EXPECT_TRUE(db.written.empty());
+}
+
+// 40 files with 2 downloads each, and two bad names among them.
+DownloadCounts MixedBatch() {
+  DownloadCounts counts(100);
+  for (int i = 0; i < 40; ++i) {
+    std::string path = "f" + std::to_string(i) + ".iso";
+    if (i == 7) path = "bad\xff\xfe.deb";
+    if (i == 31) path = "bad\nsecond.deb";
+    for (int n = 0; n < 2; ++n) counts.Add(DownloadKey{"2026-12-01", path, 1, "DE"});
+  }
+  return counts;
+}
+
+TEST(StatsWriterTest, ABatchRejectedForItsDataIsSplitAndOnlyTheBadRowsDropped) {
+  FakeDb db;
+  db.bad_prefix = "bad";
+  StatsWriter w(db.Callbacks(), 1);
+  auto b = MixedBatch();
+  ASSERT_TRUE(w.TryHandOver(&b));
+  DownloadCounts none(100);
+  EXPECT_EQ(w.Finish(&none, 5000), 0);
+  EXPECT_EQ(db.written.size(), 38u);
+  long long written = 0;
+  for (const DownloadCount& c : db.written) {
+    EXPECT_NE(c.key.path.substr(0, 3), "bad");
+    written += c.downloads;
+  }
+  EXPECT_EQ(written, 76);
+  EXPECT_EQ(db.flushed, 76);
+  EXPECT_EQ(db.rejected, 4);
+  EXPECT_EQ(db.failed, 0) << "a rejection is no outage: no pause, no retry";
+  EXPECT_EQ(w.pending(), 0);
+  ASSERT_EQ(db.logs.size(), 2u);
+  std::sort(db.logs.begin(), db.logs.end());
+  // Named, escaped: one line each, no raw bytes.
+  EXPECT_NE(db.logs[0].find("'bad\\x0Asecond.deb'"), std::string::npos) << db.logs[0];
+  EXPECT_NE(db.logs[1].find("dropped 2 download count(s) of 'bad\\xFF\\xFE.deb' (2026-12-01, mirror 1, DE)"),
+            std::string::npos) << db.logs[1];
+  for (const std::string& l : db.logs) EXPECT_EQ(l.find('\n'), std::string::npos) << l;
+  // Later batches are written as usual.
+  auto next = Batch("a.iso", 3);
+  EXPECT_EQ(w.Finish(&next, 5000), 0);
+  EXPECT_EQ(db.flushed, 79);
+}
+
+TEST(StatsWriterTest, AnOutageDuringASplitKeepsWhatIsNotWrittenYet) {
+  FakeDb db;
+  db.bad_prefix = "bad";
+  db.writes_before_outage = 1;  // one half is written, then the database is away
+  StatsWriter w(db.Callbacks(), 1);
+  auto b = MixedBatch();
+  ASSERT_TRUE(w.TryHandOver(&b));
+  auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (db.failed == 0 && std::chrono::steady_clock::now() < end)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(db.failed, 1);
+  long long written = db.flushed, rejected = db.rejected;
+  EXPECT_GT(written, 0);
+  EXPECT_EQ(w.pending(), 80 - written - rejected) << "the rest waits for the database";
+  {
+    std::lock_guard<std::mutex> lock(db.mu);
+    db.writes_before_outage = -1;  // back
+  }
+  DownloadCounts none(100);
+  EXPECT_EQ(w.Finish(&none, 10000), 0);
+  EXPECT_EQ(db.flushed, 76);
+  EXPECT_EQ(db.rejected, 4);
+  EXPECT_EQ(db.written.size(), 38u) << "nothing written twice";
+}
+
+TEST(StatsWriterTest, RefusalsAreLoggedAtMostOnceAMinute) {
+  FakeDb db;
+  db.refusals = 3;
+  StatsWriter w(db.Callbacks(), 1);
+  auto b = Batch("a.iso", 1);
+  ASSERT_TRUE(w.TryHandOver(&b));
+  DownloadCounts none(100);
+  EXPECT_EQ(w.Finish(&none, 10000), 0);
+  EXPECT_EQ(db.failed, 3);
+  ASSERT_EQ(db.logs.size(), 2u) << "the first refusal, then the success";
+  // A new outage after a success is reported at once.
+  db.refusals = 1;
+  auto c = Batch("b.iso", 1);
+  EXPECT_EQ(w.Finish(&c, 10000), 0);
+  ASSERT_EQ(db.logs.size(), 4u);
+  EXPECT_NE(db.logs[2].find("cannot write download statistics"), std::string::npos);
 }
 
 }  // namespace

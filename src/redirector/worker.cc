@@ -153,6 +153,9 @@ void Serve(int listen_fd, const Generation& gen, SharedRegion* shared, int slot)
   cb.failed = [metrics] {
     if (metrics) metrics->database_errors++;
   };
+  cb.rejected = [metrics](long long n) {
+    if (metrics) metrics->stats_rejected += n;
+  };
   StatsWriter writer(std::move(cb), options.stats_flush_interval);
   options.writer = &writer;
   Handler handler(options, gen.geoip.get(), inventory.get(), [&] { return u(rng); },

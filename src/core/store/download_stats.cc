@@ -35,7 +35,14 @@ Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& count
     tx.commit();
     return Status::OK();
   } catch (const std::exception& e) {
-    return DatabaseError(e, "cannot write " + std::to_string(counts.size()) + " download counts");
+    // Data exceptions (22: a name that is not valid UTF-8, a value out of
+    // range) and integrity violations (23) are about the rows, not the
+    // database: writing them again can never succeed.
+    Status s = DatabaseError(e, "cannot write " + std::to_string(counts.size()) + " download counts");
+    std::string state = SqlState(e);
+    if (state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0)
+      return Status::InvalidArgument(s.message());
+    return s;
   }
 }
 

@@ -35,7 +35,8 @@ struct DownloadCount {
 // Appends the counts to downloads_pending in one transaction (COPY: no
 // index, no look-up). Nothing is written when it fails. Reports see them
 // at once (view download_counts); MergeDownloadCounts() folds them into
-// downloads_daily later.
+// downloads_daily later. kInvalidArgument when the database rejects the
+// rows' data (a path that is not valid UTF-8, ...): retrying cannot help.
 Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& counts);
 
 // Folds every pending count into downloads_daily in one transaction (sql
