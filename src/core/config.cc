@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <sys/stat.h>
@@ -174,6 +173,8 @@ bool ValidateOptionValue(const OptionSpec& spec, const std::string& value,
 // ---------------------------------------------------------------------------
 // Config
 
+const char* KeyName(OptionId id) { return OptionTable()[static_cast<size_t>(id)].key; }
+
 namespace {
 
 size_t IndexOf(const OptionSpec* spec) {
@@ -214,41 +215,13 @@ const std::vector<std::string>& Config::GetList(ListKey key) const {
   return Values(key.id);
 }
 
-namespace {
-
-OptionId IdOf(const std::string& key) {
-  const OptionSpec* spec = FindOption(key);
-  if (!spec) {
-    std::fprintf(stderr, "waymark: internal error: unknown config key '%s'\n", key.c_str());
-    std::abort();
-  }
-  return static_cast<OptionId>(IndexOf(spec));
-}
-
-}  // namespace
-
-const std::string& Config::GetString(const std::string& key) const {
-  return GetString(StringKey{IdOf(key)});
-}
-long long Config::GetInt(const std::string& key) const { return GetInt(IntKey{IdOf(key)}); }
-bool Config::GetBool(const std::string& key) const { return GetBool(BoolKey{IdOf(key)}); }
-long long Config::GetDurationSeconds(const std::string& key) const {
-  return GetDurationSeconds(DurationKey{IdOf(key)});
-}
-long long Config::GetSizeBytes(const std::string& key) const {
-  return GetSizeBytes(SizeKey{IdOf(key)});
-}
-const std::vector<std::string>& Config::GetList(const std::string& key) const {
-  return GetList(ListKey{IdOf(key)});
-}
-
-std::vector<std::string> Config::KeepRestartOnlyValues(const Config& running) {
-  std::vector<std::string> changed;
+std::vector<Config::Kept> Config::KeepRestartOnlyValues(const Config& running) {
+  std::vector<Kept> changed;
   const auto& table = OptionTable();
   for (size_t i = 0; i < table.size(); ++i) {
     if (table[i].reloadable || values_[i] == running.values_[i]) continue;
     values_[i] = running.values_[i];
-    changed.emplace_back(table[i].key);
+    changed.push_back({table[i].key, Join(running.values_[i], ", ")});
   }
   return changed;
 }

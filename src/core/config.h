@@ -71,6 +71,8 @@ struct OptionSpec {
 // The option table, in the order of man/waymark.conf.5.
 const std::vector<OptionSpec>& OptionTable();
 const OptionSpec* FindOption(const std::string& key);
+// "section.key", for messages about a key.
+const char* KeyName(OptionId id);
 
 // Checks one value against its key's type. On failure `why` says what was
 // expected ("expected an integer from 1 to 1024").
@@ -138,19 +140,14 @@ class Config {
   long long GetSizeBytes(SizeKey key) const;
   const std::vector<std::string>& GetList(ListKey key) const;
 
-  // Transitional, for the redirector's call sites until they name keys::
-  // constants (issue #21); aborts on a key that is not in the table.
-  const std::string& GetString(const std::string& key) const;
-  long long GetInt(const std::string& key) const;
-  bool GetBool(const std::string& key) const;
-  long long GetDurationSeconds(const std::string& key) const;
-  long long GetSizeBytes(const std::string& key) const;
-  const std::vector<std::string>& GetList(const std::string& key) const;
-
   // For a reload: gives every key that needs a restart (OnHup::kRestart) the
-  // value(s) it has in `running`, and returns those whose value that changed
-  // ("redirector.listen"), in table order, for a warning.
-  std::vector<std::string> KeepRestartOnlyValues(const Config& running);
+  // value(s) it has in `running`, and returns those whose value that changed,
+  // in table order, for a warning.
+  struct Kept {
+    std::string key;      // "redirector.listen"
+    std::string running;  // its running value(s), ", " between; "" for none
+  };
+  std::vector<Kept> KeepRestartOnlyValues(const Config& running);
 
   // The file the values came from, "" when none was read.
   const std::string& file() const { return file_; }

@@ -13,9 +13,9 @@
 #include <exception>
 #include <string_view>
 
+#include "core/log.h"
 #include "core/store/db.h"
 #include "core/store/inventory.h"
-#include "redirector/log.h"
 
 namespace waymark {
 
@@ -49,15 +49,15 @@ int Build(const std::string& dsn, long long known_gen, int memfd) {
   time_t start = time(nullptr);
   s = LoadFileIndex(db.get(), &index);
   if (!s.ok()) {
-    Log("no file index (" + s.message() + "); workers look files up in the database");
+    LogWarning("no file index (" + s.message() + "); workers look files up in the database");
     return kFailed;
   }
   db.reset();
-  Log("file index: " + std::to_string(index.files()) + " files, " +
+  LogInfo("file index: " + std::to_string(index.files()) + " files, " +
       std::to_string(index.aliases()) + " aliases, " + std::to_string(index.bytes() / 1024) +
       " KiB, built in " + std::to_string(time(nullptr) - start) + " s");
   if (!WriteAll(memfd, index.Serialize())) {
-    Log(std::string("cannot hand the file index over: ") + std::strerror(errno));
+    LogError(std::string("cannot hand the file index over: ") + std::strerror(errno));
     return kFailed;
   }
   return 0;
@@ -69,13 +69,13 @@ bool IndexBuilder::Start(const std::string& dsn, long long known_gen) {
   if (running()) return false;
   memfd_.reset(memfd_create("waymark-index", MFD_CLOEXEC));
   if (!memfd_.valid()) {
-    Log(std::string("cannot build the file index: memfd_create: ") + std::strerror(errno));
+    LogError(std::string("cannot build the file index: memfd_create: ") + std::strerror(errno));
     return false;
   }
   pid_t master = getpid();
   pid_t pid = fork();
   if (pid < 0) {
-    Log(std::string("cannot build the file index: fork: ") + std::strerror(errno));
+    LogError(std::string("cannot build the file index: fork: ") + std::strerror(errno));
     memfd_.reset();
     return false;
   }
@@ -93,9 +93,9 @@ bool IndexBuilder::Start(const std::string& dsn, long long known_gen) {
     try {
       code = Build(dsn, known_gen, memfd_.get());
     } catch (const std::exception& e) {
-      Log(std::string("file index: internal error: ") + e.what());
+      LogError(std::string("file index: internal error: ") + e.what());
     } catch (...) {
-      Log("file index: internal error");
+      LogError("file index: internal error");
     }
     _exit(code);
   }
@@ -112,14 +112,14 @@ std::shared_ptr<const FileIndex> IndexBuilder::Collect(int wait_status) {
   size_t bytes = static_cast<size_t>(st.st_size);
   void* p = mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE, memfd.get(), 0);
   if (p == MAP_FAILED) {
-    Log(std::string("cannot read the new file index: ") + std::strerror(errno));
+    LogError(std::string("cannot read the new file index: ") + std::strerror(errno));
     return nullptr;
   }
   auto index = std::make_shared<FileIndex>();
   Status s = FileIndex::Deserialize(std::string_view(static_cast<const char*>(p), bytes), index.get());
   munmap(p, bytes);
   if (!s.ok()) {
-    Log("cannot read the new file index: " + s.message());
+    LogError("cannot read the new file index: " + s.message());
     return nullptr;
   }
   return index;

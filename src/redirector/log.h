@@ -1,15 +1,12 @@
-// The redirector's log: one line per event on stderr, which is the journal
-// under systemd or log.file (reopened on SIGUSR1 for logrotate). Used by
-// the master, the workers, their statistics threads and the index builder.
+// The redirector's log file: its lines are core/log.h's, in the daemon
+// style, on stderr, which is the journal under systemd or log.file. Used by
+// the master at start and on SIGUSR1, and by each worker on SIGUSR1.
 #ifndef WAYMARK_REDIRECTOR_LOG_H_
 #define WAYMARK_REDIRECTOR_LOG_H_
 
 #include <string>
 
 namespace waymark {
-
-// "<UTC time> waymark-redirector[<pid>]: <msg>"; safe from any thread.
-void Log(const std::string& msg);
 
 // Points stderr at `path` again, so that logrotate can move the old file
 // away; "" keeps stderr as it is.

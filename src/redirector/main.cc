@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
     waymark::ServerOptions options;
     options.command_line = cl;
     options.foreground = cl.Has("foreground");
-    options.pidfile = config.GetString("redirector.pidfile");
+    options.pidfile = config.GetString(waymark::keys::kRedirectorPidfile);
     return waymark::RunServer(options, config);
   } catch (const std::exception& e) {
     waymark::LogError(std::string("internal error: ") + e.what());

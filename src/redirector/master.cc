@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/log.h"
 #include "core/program.h"
 #include "redirector/log.h"
 #include "redirector/settings.h"
@@ -61,7 +62,7 @@ void Master::Run(std::unique_ptr<Generation> gen) {
     if (!workers_started_) {
       if (!first_index_done_ && now < start_by) continue;
       StartWorkers();
-      Log("ready: " + std::to_string(workers_) + " workers on " + listen_);
+      LogInfo("ready: " + std::to_string(workers_) + " workers on " + listen_);
       sd_notify(0, "READY=1");
     }
     // Restarts that had to wait (at most one per slot per second).
@@ -79,12 +80,12 @@ void Master::Run(std::unique_ptr<Generation> gen) {
 
 void Master::StartBuilder() {
   next_check_ = time(nullptr) + kCheckSeconds;
-  builder_.Start(gen_->config.GetString("database.dsn"), gen_->index ? gen_->index->gen : -1);
+  builder_.Start(gen_->config.GetString(keys::kDatabaseDsn), gen_->index ? gen_->index->gen : -1);
 }
 
 void Master::StartWorkers() {
   workers_started_ = true;
-  workers_ = static_cast<int>(gen_->config.GetInt("redirector.workers"));
+  workers_ = static_cast<int>(gen_->config.GetInt(keys::kRedirectorWorkers));
   last_start_.assign(workers_, 0);
   for (int i = 0; i < workers_; ++i) Spawn(i);
 }
@@ -96,7 +97,7 @@ void Master::Spawn(int slot) {
     RunWorker(listen_fd_, *gen_, shared_, slot);
   }
   if (pid < 0) {
-    Log("cannot fork a worker: " + std::string(std::strerror(errno)));
+    LogError("cannot fork a worker: " + std::string(std::strerror(errno)));
     waiting_slots_.push_back(slot);
     return;
   }
@@ -120,7 +121,7 @@ void Master::Stop(int sig) {
   if (stopping_) return;
   stopping_ = true;
   sd_notify(0, "STOPPING=1");
-  Log(std::string(sig == SIGTERM ? "fast" : "graceful") + " stop");
+  LogInfo(std::string(sig == SIGTERM ? "fast" : "graceful") + " stop");
   for (auto& [pid, slot] : current_) kill(pid, sig);
   for (auto& [pid, slot] : retiring_) kill(pid, sig);
   builder_.Kill();
@@ -134,9 +135,16 @@ void Master::Reload() {
   HandlerOptions checked;
   if (rs.ok()) rs = HandlerOptionsFrom(next->config, &checked);
   if (!rs.ok()) {
-    Log("reload failed, keeping the running configuration: " + rs.message());
+    LogError("reload failed, keeping the running configuration: " + rs.message());
   } else {
-    if (next->config.GetString("database.dsn") != gen_->config.GetString("database.dsn")) {
+    SetLogLevel(next->config);
+    // What the master set up at start (socket, pidfile, log file) stays as
+    // it is until a restart (waymark.conf(5), "Reloading").
+    for (const Config::Kept& k : next->config.KeepRestartOnlyValues(gen_->config)) {
+      LogWarning(k.key + " changed, but it needs a restart: keeping " +
+                 (k.running.empty() ? "none" : k.running));
+    }
+    if (next->config.GetString(keys::kDatabaseDsn) != gen_->config.GetString(keys::kDatabaseDsn)) {
       // Another database may be another inventory: a new index, from it.
       next->index = nullptr;
       builder_.Kill();
@@ -144,15 +152,15 @@ void Master::Reload() {
       next->index = gen_->index;
     }
     Replace(std::move(next));
-    Log("reloaded: " + std::to_string(workers_) + " workers");
+    LogInfo("reloaded: " + std::to_string(workers_) + " workers");
     next_check_ = 0;  // check the repository now
   }
   sd_notify(0, "READY=1");
 }
 
 void Master::ReopenLogs() {
-  ReopenLog(gen_->config.GetString("log.file"));
-  Log("log reopened");
+  ReopenLog(gen_->config.GetString(keys::kLogFile));
+  LogInfo("log reopened");
   for (auto& [pid, slot] : current_) kill(pid, SIGUSR1);
 }
 
@@ -185,7 +193,7 @@ void Master::Reap() {
     int slot = it->second;
     current_.erase(it);
     if (stopping_) continue;
-    Log("worker " + std::to_string(pid) + " died (" +
+    LogWarning("worker " + std::to_string(pid) + " died (" +
         (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
                              : "exit " + std::to_string(WEXITSTATUS(status))) +
         "); restarting it");

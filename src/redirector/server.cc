@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/geo/geoip.h"
+#include "core/log.h"
 #include "core/program.h"
 #include "core/store/db.h"
 #include "core/store/inventory.h"
@@ -30,7 +31,7 @@ Status TestConfig(const Config& config, std::string* report) {
   s = HandlerOptionsFrom(config, &options);
   if (!s.ok()) return s;
   std::unique_ptr<Database> db;
-  s = Database::Connect(config.GetString("database.dsn"), &db);
+  s = Database::Connect(config.GetString(keys::kDatabaseDsn), &db);
   if (!s.ok()) return s;
   std::vector<MirrorStatus> mirrors;
   s = LoadMirrorStatuses(db.get(), &mirrors);
@@ -50,7 +51,7 @@ int RunServer(const ServerOptions& options, const Config& initial) {
   s = HandlerOptionsFrom(gen->config, &checked);
   if (!s.ok()) return ReportError("waymark-redirector", s);
   UniqueFd listen_fd;
-  std::string listen = gen->config.GetString("redirector.listen");
+  std::string listen = gen->config.GetString(keys::kRedirectorListen);
   s = OpenListenSocket(listen, &listen_fd);
   if (!s.ok()) return ReportError("waymark-redirector", s);
 
@@ -60,7 +61,11 @@ int RunServer(const ServerOptions& options, const Config& initial) {
     if (pid > 0) _exit(0);
     setsid();
   }
-  ReopenLog(gen->config.GetString("log.file"));
+  // From here on the lines are a daemon's (with time and pid); errors
+  // before are a command's, for whoever started it.
+  InitLog("waymark-redirector", LogStyle::kDaemon);
+  SetLogLevel(gen->config);
+  ReopenLog(gen->config.GetString(keys::kLogFile));
   if (!options.pidfile.empty()) {
     std::ofstream(options.pidfile) << getpid() << "\n";
   }
@@ -71,12 +76,12 @@ int RunServer(const ServerOptions& options, const Config& initial) {
   signal(SIGPIPE, SIG_IGN);
 
   std::unique_ptr<SharedRegion> shared = SharedRegion::Create();
-  if (!shared) Log("cannot map shared memory: no metrics, ranges counted per worker");
+  if (!shared) LogWarning("cannot map shared memory: no metrics, ranges counted per worker");
   Master master(options.command_line, listen, listen_fd.get(), shared.get());
   master.Run(std::move(gen));
   RemoveListenSocket(listen);
   if (!options.pidfile.empty()) unlink(options.pidfile.c_str());
-  Log("stopped");
+  LogInfo("stopped");
   return 0;
 }
 

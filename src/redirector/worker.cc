@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/log.h"
 #include "core/store/db.h"
 #include "core/store/download_stats.h"
 #include "core/url.h"
@@ -134,19 +135,19 @@ void Serve(int listen_fd, const Generation& gen, SharedRegion* shared, int slot)
     options.recent = shared->recent();
   }
   options.worker_slot = slot;
-  options.log = [](const std::string& msg) { Log(msg); };
-  auto inventory = NewPostgresInventory(config.GetString("database.dsn"));
+  options.log = [](const std::string& msg) { LogWarning(msg); };
+  auto inventory = NewPostgresInventory(config.GetString(keys::kDatabaseDsn));
   std::mt19937_64 rng(std::random_device{}() ^ static_cast<unsigned>(getpid()));
   std::uniform_real_distribution<double> u(0, 1);
   // Download counts are written on a thread with a connection of its own,
   // so a large batch or an absent database never delays a request.
-  ReconnectingDatabase stats_db(config.GetString("database.dsn"));
+  ReconnectingDatabase stats_db(config.GetString(keys::kDatabaseDsn));
   Metrics* metrics = options.metrics;
   StatsWriter::Callbacks cb;
   cb.write = [&stats_db](const std::vector<DownloadCount>& batch) {
     return stats_db.Run([&](Database* db) { return WriteDownloadCounts(db, batch); });
   };
-  cb.log = [](const std::string& msg) { Log(msg); };
+  cb.log = [](const std::string& msg) { LogInfo(msg); };
   cb.flushed = [metrics](long long n) {
     if (metrics) metrics->stats_flushed += n;
   };
@@ -176,7 +177,7 @@ void Serve(int listen_fd, const Generation& gen, SharedRegion* shared, int slot)
   while (!g_stop_graceful) {
     if (g_reopen) {
       g_reopen = 0;
-      ReopenLog(config.GetString("log.file"));
+      ReopenLog(config.GetString(keys::kLogFile));
     }
     fds.clear();
     if (conns.size() < kMaxConnections) fds.push_back({listen_fd, POLLIN, 0});
@@ -235,7 +236,7 @@ void RunWorker(int listen_fd, const Generation& gen, SharedRegion* shared, int s
   FCGX_Init();
   SetUpSignals();
   int code = RunGuarded([&] { Serve(listen_fd, gen, shared, slot); },
-                        [](const std::string& msg) { Log(msg); });
+                        [](const std::string& msg) { LogError(msg); });
   // _exit: the master's state this process inherited is not ours to tear
   // down (its atexit handlers, its objects' destructors).
   _exit(code);

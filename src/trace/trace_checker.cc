@@ -156,9 +156,9 @@ Status TraceOptions::FromConfig(const Config& c, TraceOptions* out) {
   if (!o.ca_file.empty() && access(o.ca_file.c_str(), R_OK) != 0)
     return Status::InvalidArgument("trace.ca_file: cannot read " + o.ca_file + ": " +
                                    std::strerror(errno));
-  for (const char* key : {"trace.connect_timeout", "trace.timeout"}) {
+  for (DurationKey key : {keys::kTraceConnectTimeout, keys::kTraceTimeout}) {
     if (c.GetDurationSeconds(key) < 1)
-      return Status::InvalidArgument(std::string(key) + " must be at least 1 s");
+      return Status::InvalidArgument(std::string(KeyName(key.id)) + " must be at least 1 s");
   }
   *out = std::move(o);
   return Status::OK();
