@@ -44,6 +44,15 @@ Status RedirectorStack::Create(const StackOptions& options, std::unique_ptr<Redi
   st->RewriteConfig(options.redirector_config);
   CommandResult r = st->Waymark({"db", "init"});
   if (r.exit_code != 0) return Status::IOError("waymark db init: " + r.err);
+  // Roles are the cluster's: created once, by whichever stack comes first.
+  Status s = st->Sql(
+      "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'wm_test_redirector') "
+      "THEN CREATE ROLE wm_test_redirector LOGIN IN ROLE waymark_redirector; END IF; END $$");
+  if (!s.ok()) return s;
+  size_t user = st->dsn_.find("user=postgres");
+  if (user == std::string::npos) return Status::IOError("no user=postgres in " + st->dsn_);
+  st->redirector_dsn_ = st->dsn_;
+  st->redirector_dsn_.replace(user, 13, "user=wm_test_redirector");
   *out = std::move(st);
   return Status::OK();
 }
@@ -95,6 +104,8 @@ Status RedirectorStack::StartRedirector() {
             "sh", config_path(), dir_ / "redirector.log"};
   o.argv.insert(o.argv.end(), options_.wrapper.begin(), options_.wrapper.end());
   o.argv.push_back(BinaryPath("waymark-redirector"));
+  // The command line beats the config file, also on reloads.
+  o.argv.push_back("--database.dsn=" + redirector_dsn_);
   o.env = {"WAYMARK_CONFIG="};
   Status s = Subprocess::Start(o, &redirector_);
   if (!s.ok()) return s;

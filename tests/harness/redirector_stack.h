@@ -3,7 +3,9 @@
 // waymark-redirector (master + workers) on a unix socket, and a real nginx
 // running the shipped nginx/origin.conf in front of it, with nginx's realip
 // module trusting X-Forwarded-For from 127.0.0.1 so that tests can speak as
-// clients anywhere in tests/fixtures/geoip-networks.tsv.
+// clients anywhere in tests/fixtures/geoip-networks.tsv. The redirector
+// connects as wm_test_redirector, a login role in waymark_redirector only,
+// as in production (README, step 3); dsn() and Sql() are the superuser's.
 #ifndef WAYMARK_TESTS_HARNESS_REDIRECTOR_STACK_H_
 #define WAYMARK_TESTS_HARNESS_REDIRECTOR_STACK_H_
 
@@ -41,6 +43,8 @@ class RedirectorStack {
   ~RedirectorStack();
 
   const std::string& dsn() const { return dsn_; }
+  // The redirector's: dsn() as wm_test_redirector.
+  const std::string& redirector_dsn() const { return redirector_dsn_; }
   std::string config_path() const { return dir_ / "waymark.conf"; }
   std::string repository() const { return dir_ / "repo"; }
   std::string redirector_log() const { return ReadFile(dir_ / "redirector.log"); }
@@ -75,6 +79,7 @@ class RedirectorStack {
   StackOptions options_;
   TempDir dir_;
   std::string dsn_;
+  std::string redirector_dsn_;
   int http_port_ = 0, https_port_ = 0;
   std::unique_ptr<Subprocess> redirector_;
   std::unique_ptr<NginxServer> nginx_;
