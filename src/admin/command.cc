@@ -3,14 +3,13 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <boost/program_options/value_semantic.hpp>
 #include <cstdlib>
 #include <iostream>
 
-#include <boost/program_options/value_semantic.hpp>
-
-#include "core/store/mirror_store.h"
 #include "core/log.h"
 #include "core/program.h"
+#include "core/store/mirror_store.h"
 #include "core/strings.h"
 #include "core/text_table.h"
 
@@ -29,8 +28,8 @@ std::vector<Command> AllCommands() {
        nullptr, RunHelp},
       {"version", "", "show the version", 0, 0, nullptr, RunVersion},
   };
-  for (auto group : {DbCommands, MirrorCommands, FileCommands, PickCommands, GeoipCommands,
-                     ExportCommands, StatsCommands}) {
+  for (auto group : {DbCommands, MirrorCommands, FileCommands, PickCommands,
+                     GeoipCommands, ExportCommands, StatsCommands}) {
     for (auto& c : group()) all.push_back(c);
   }
   return all;
@@ -54,7 +53,8 @@ const Command* Find(const std::vector<Command>& all, const std::string& name) {
   return nullptr;
 }
 
-Status UnknownCommand(const std::vector<Command>& all, const std::string& name) {
+Status UnknownCommand(const std::vector<Command>& all,
+                      const std::string& name) {
   std::vector<std::string> names;
   for (const auto& c : all) names.push_back(c.name);
   // Also suggest a group name ("mirorr" -> "mirror").
@@ -80,17 +80,20 @@ Status RunHelp(AdminContext* ctx) {
     *ctx->out << HelpText(Usage(*c), own);
     return Status::OK();
   }
-  *ctx->out << "Usage: waymark [-c FILE] [--section.key=VALUE...] COMMAND [ARGS]\n"
-               "The waymark admin tool: database, mirrors, inventory.\n\nCommands:\n";
+  *ctx->out
+      << "Usage: waymark [-c FILE] [--section.key=VALUE...] COMMAND [ARGS]\n"
+         "The waymark admin tool: database, mirrors, inventory.\n\nCommands:\n";
   TextTable t({"", "", ""});
-  for (const auto& c : all) t.AddRow({"", std::string(c.name) + " " + c.args, c.summary});
+  for (const auto& c : all)
+    t.AddRow({"", std::string(c.name) + " " + c.args, c.summary});
   std::ostringstream rows;
   t.Print(rows);
   // Skip the empty header line.
   std::string text = rows.str();
   *ctx->out << text.substr(text.find('\n') + 1);
-  *ctx->out << "\n'waymark help COMMAND' shows a command's options; man waymark "
-               "has the details.\n";
+  *ctx->out
+      << "\n'waymark help COMMAND' shows a command's options; man waymark "
+         "has the details.\n";
   return Status::OK();
 }
 
@@ -111,7 +114,8 @@ std::string ActorFor(uid_t uid, const char* sudo_user, const char* sudo_uid,
                      long long sudo_user_uid, const std::string& name_of_uid) {
   if (uid == 0 && sudo_user && *sudo_user && sudo_uid && sudo_user_uid >= 0) {
     long long claimed = -1;
-    if (ParseInt64(sudo_uid, &claimed) && claimed == sudo_user_uid) return sudo_user;
+    if (ParseInt64(sudo_uid, &claimed) && claimed == sudo_user_uid)
+      return sudo_user;
   }
   return name_of_uid;
 }
@@ -121,7 +125,8 @@ std::string CurrentActor() {
   const passwd* pw = getpwuid(uid);
   std::string name = pw ? pw->pw_name : "uid " + std::to_string(uid);
   const char* sudo_user = std::getenv("SUDO_USER");
-  const passwd* caller = sudo_user && *sudo_user ? getpwnam(sudo_user) : nullptr;
+  const passwd* caller =
+      sudo_user && *sudo_user ? getpwnam(sudo_user) : nullptr;
   return ActorFor(uid, sudo_user, std::getenv("SUDO_UID"),
                   caller ? static_cast<long long>(caller->pw_uid) : -1, name);
 }
@@ -188,16 +193,21 @@ int RunAdmin(const std::vector<std::string>& args, std::ostream& out,
   AddCommonOptions(*cmd, &own);
   AdminContext ctx{{}, Config::Defaults(), &out, &err};
   Status s = ParseCommandLine(rest, own, -1, &ctx.cl);
-  if (!s.ok()) return ReportError("waymark", Status::InvalidArgument(name + ": " + s.message()));
+  if (!s.ok())
+    return ReportError("waymark",
+                       Status::InvalidArgument(name + ": " + s.message()));
   if (ctx.cl.Has("help")) {
     out << HelpText(Usage(*cmd), own);
     return 0;
   }
   int n = static_cast<int>(ctx.cl.positional.size());
   if (n < cmd->min_args || (cmd->max_args >= 0 && n > cmd->max_args)) {
-    std::string usage = std::string("waymark ") + cmd->name + (*cmd->args ? " " : "") + cmd->args;
-    std::string why = n < cmd->min_args ? "missing arguments" : "too many arguments";
-    return ReportError("waymark", Status::InvalidArgument(why + "; usage: " + usage));
+    std::string usage = std::string("waymark ") + cmd->name +
+                        (*cmd->args ? " " : "") + cmd->args;
+    std::string why =
+        n < cmd->min_args ? "missing arguments" : "too many arguments";
+    return ReportError("waymark",
+                       Status::InvalidArgument(why + "; usage: " + usage));
   }
   s = LoadConfigFor(ctx.cl, &ctx.config);
   if (!s.ok()) return ReportError("waymark", s);

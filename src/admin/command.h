@@ -4,20 +4,19 @@
 #ifndef WAYMARK_ADMIN_COMMAND_H_
 #define WAYMARK_ADMIN_COMMAND_H_
 
-#include <iosfwd>
-#include <memory>
 #include <sys/types.h>
 
+#include <boost/program_options/options_description.hpp>
+#include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
-#include <boost/program_options/options_description.hpp>
-
 #include "core/command_line.h"
 #include "core/config.h"
-#include "core/store/db.h"
 #include "core/model/mirror.h"
 #include "core/status.h"
+#include "core/store/db.h"
 
 namespace waymark {
 
@@ -77,8 +76,8 @@ std::string CurrentActor();
 // CurrentActor()'s rule on given facts: the real uid, SUDO_USER and
 // SUDO_UID (null when unset), the uid of the account SUDO_USER names (-1
 // when none), and the real user's own name.
-std::string ActorFor(uid_t uid, const char* sudo_user, const char* sudo_uid, long long sudo_user_uid,
-                     const std::string& name_of_uid);
+std::string ActorFor(uid_t uid, const char* sudo_user, const char* sudo_uid,
+                     long long sudo_user_uid, const std::string& name_of_uid);
 
 }  // namespace waymark
 

@@ -21,10 +21,12 @@ AdminRun Admin(const std::vector<std::string>& args) {
 TEST(AdminCommandTest, HelpListsEveryCommandOfTheTable) {
   AdminRun r = Admin({"help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* name : {"db init", "db upgrade", "db status", "mirror add", "mirror edit",
-                           "mirror remove", "mirror list", "mirror show", "mirror enable",
-                           "mirror disable", "mirror log", "version"}) {
-    EXPECT_NE(r.out.find(std::string("  ") + name + " "), std::string::npos) << name;
+  for (const char* name :
+       {"db init", "db upgrade", "db status", "mirror add", "mirror edit",
+        "mirror remove", "mirror list", "mirror show", "mirror enable",
+        "mirror disable", "mirror log", "version"}) {
+    EXPECT_NE(r.out.find(std::string("  ") + name + " "), std::string::npos)
+        << name;
   }
 }
 
@@ -41,7 +43,8 @@ TEST(AdminCommandTest, VersionAndCommandHelpNeedNoDatabase) {
   r = Admin({"mirror", "add", "--help"});
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("--also-countries"), std::string::npos);
-  EXPECT_NE(r.out.find("Usage: waymark [-c FILE] mirror add NAME"), std::string::npos);
+  EXPECT_NE(r.out.find("Usage: waymark [-c FILE] mirror add NAME"),
+            std::string::npos);
   r = Admin({"--version"});
   EXPECT_EQ(r.code, 0);
   EXPECT_EQ(r.out, std::string("waymark ") + WAYMARK_VERSION + "\n");

@@ -1,6 +1,5 @@
 // `waymark db init|upgrade|status`: the schema and its version.
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
@@ -36,12 +35,14 @@ Status RunInit(AdminContext* ctx) {
     *ctx->out << "the database already has the waymark schema (version "
               << st.version << "); nothing changed";
     if (!st.pending.empty())
-      *ctx->out << "; 'waymark db upgrade' applies " << Plural(st.pending.size(), "pending migration");
+      *ctx->out << "; 'waymark db upgrade' applies "
+                << Plural(st.pending.size(), "pending migration");
     *ctx->out << "\n";
     return Status::OK();
   }
   *ctx->out << "created the waymark schema at version " << LatestSchemaVersion()
-            << " (" << Plural(applied.size(), "migration") << " applied, roles granted)\n";
+            << " (" << Plural(applied.size(), "migration")
+            << " applied, roles granted)\n";
   return Status::OK();
 }
 
@@ -56,7 +57,8 @@ Status RunUpgrade(AdminContext* ctx) {
   s = UpgradeSchema(db.get(), &applied);
   if (!s.ok()) return s;
   if (applied.empty()) {
-    *ctx->out << "the schema is up to date (version " << LatestSchemaVersion() << ")\n";
+    *ctx->out << "the schema is up to date (version " << LatestSchemaVersion()
+              << ")\n";
   } else {
     for (const auto& m : applied) *ctx->out << "applied " << m.path << "\n";
     *ctx->out << "upgraded the schema from version " << before.version << " to "
@@ -97,7 +99,9 @@ Status RunStatus(AdminContext* ctx) {
     j["up_to_date"] = current;
     j["applied"] = nlohmann::json::array();
     for (const auto& a : st.applied)
-      j["applied"].push_back({{"version", a.version}, {"name", a.name}, {"applied_at", a.applied_at}});
+      j["applied"].push_back({{"version", a.version},
+                              {"name", a.name},
+                              {"applied_at", a.applied_at}});
     j["pending"] = nlohmann::json::array();
     for (const auto& m : st.pending)
       j["pending"].push_back({{"version", m.version}, {"name", m.name}});
@@ -112,11 +116,13 @@ Status RunStatus(AdminContext* ctx) {
     out << "schema: none (run 'waymark db init')\n";
     return Status::OK();
   }
-  out << "schema: version " << st.version << " (this waymark: " << LatestSchemaVersion() << ")";
+  out << "schema: version " << st.version
+      << " (this waymark: " << LatestSchemaVersion() << ")";
   if (st.version > LatestSchemaVersion()) out << ", newer than this waymark";
   out << "\n";
   for (const auto& a : st.applied)
-    out << "  applied " << a.applied_at << "  " << a.version << " " << a.name << "\n";
+    out << "  applied " << a.applied_at << "  " << a.version << " " << a.name
+        << "\n";
   for (const auto& m : st.pending)
     out << "  pending " << m.path << " ('waymark db upgrade' applies it)\n";
   out << "mirrors: " << mirrors << " (" << enabled << " enabled)\n";
@@ -134,9 +140,12 @@ std::vector<Command> DbCommands() {
   return {
       {"db init", "", "create the schema and roles in an empty database", 0, 0,
        nullptr, RunInit},
-      {"db upgrade", "", "apply pending schema migrations", 0, 0, nullptr, RunUpgrade},
-      {"db status", "[--json]", "show the schema version and inventory counts "
-       "(exit 3 when an init or upgrade is due)", 0, 0, AddJson, RunStatus},
+      {"db upgrade", "", "apply pending schema migrations", 0, 0, nullptr,
+       RunUpgrade},
+      {"db status", "[--json]",
+       "show the schema version and inventory counts "
+       "(exit 3 when an init or upgrade is due)",
+       0, 0, AddJson, RunStatus},
   };
 }
 

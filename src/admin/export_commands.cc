@@ -4,15 +4,14 @@
 // credentials (URLs that carry them are left out), no admin names or
 // e-mail addresses, no operator comments.
 #include <map>
-#include <ostream>
-
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 #include "admin/command.h"
 #include "admin/mirror_json.h"
-#include "core/store/db.h"
 #include "core/json.h"
 #include "core/model/health_rules.h"
+#include "core/store/db.h"
 #include "core/strings.h"
 #include "core/url.h"
 
@@ -34,9 +33,11 @@ Status LoadTraceFacts(Database* db, std::map<int, TraceFacts>* trace,
   try {
     pqxx::read_transaction tx(db->conn());
     std::string iso = kIsoUtc;
-    for (const auto& row : tx.exec(
-             "SELECT id, to_char(trace_time AT TIME ZONE 'UTC', " + iso + "), trace_lag, max_lag, "
-             "to_char(trace_checked_at AT TIME ZONE 'UTC', " + iso + "), trace_error FROM mirrors")) {
+    for (const auto& row :
+         tx.exec("SELECT id, to_char(trace_time AT TIME ZONE 'UTC', " + iso +
+                 "), trace_lag, max_lag, "
+                 "to_char(trace_checked_at AT TIME ZONE 'UTC', " +
+                 iso + "), trace_error FROM mirrors")) {
       TraceFacts f;
       if (!row[1].is_null()) f.time = row[1].as<std::string>();
       if (!row[2].is_null()) {
@@ -52,16 +53,21 @@ Status LoadTraceFacts(Database* db, std::map<int, TraceFacts>* trace,
       (*trace)[row[0].as<int>()] = f;
     }
     for (const auto& row : tx.exec(
-             "SELECT mirror_id, scheme, family, up, to_char(since AT TIME ZONE 'UTC', " + iso +
-             "), reason, latency_ms, to_char(checked_at AT TIME ZONE 'UTC', " + iso +
-             ") FROM mirror_health ORDER BY mirror_id, scheme, family")) {
+             "SELECT mirror_id, scheme, family, up, to_char(since AT TIME ZONE "
+             "'UTC', " +
+             iso +
+             "), reason, latency_ms, to_char(checked_at AT TIME ZONE 'UTC', " +
+             iso + ") FROM mirror_health ORDER BY mirror_id, scheme, family")) {
       json h = {{"scheme", row[1].as<std::string>()},
                 {"family", row[2].as<int>()},
                 {"up", row[3].as<bool>()},
                 {"since", row[4].as<std::string>()},
-                {"reason", row[5].is_null() ? json() : json(row[5].as<std::string>())},
-                {"latency_ms", row[6].is_null() ? json() : json(row[6].as<long long>())},
-                {"checked_at", row[7].is_null() ? json() : json(row[7].as<std::string>())}};
+                {"reason",
+                 row[5].is_null() ? json() : json(row[5].as<std::string>())},
+                {"latency_ms",
+                 row[6].is_null() ? json() : json(row[6].as<long long>())},
+                {"checked_at",
+                 row[7].is_null() ? json() : json(row[7].as<std::string>())}};
       (*health)[row[0].as<int>()].push_back(std::move(h));
     }
     return Status::OK();
@@ -79,7 +85,8 @@ Status RunExportJson(AdminContext* ctx) {
   std::map<int, json> health;
   s = LoadTraceFacts(db.get(), &trace, &health);
   if (!s.ok()) return s;
-  const long long max_lag = ctx->config.GetDurationSeconds(keys::kRedirectorMaxLag);
+  const long long max_lag =
+      ctx->config.GetDurationSeconds(keys::kRedirectorMaxLag);
   json out;
   out["max_lag"] = max_lag;
   out["mirrors"] = json::array();
@@ -87,7 +94,9 @@ Status RunExportJson(AdminContext* ctx) {
     const TraceFacts& f = trace[m.id];
     long long limit = f.max_lag_value.value_or(max_lag);
     json j = MirrorJson(m, UrlReader::kPublic);
-    j["freshness"] = !f.lag_value ? "unknown" : IsStale(f.lag_value, limit) ? "stale" : "fresh";
+    j["freshness"] = !f.lag_value                  ? "unknown"
+                     : IsStale(f.lag_value, limit) ? "stale"
+                                                   : "fresh";
     j["trace_time"] = f.time;
     j["lag"] = f.lag;
     j["max_lag"] = limit;
@@ -109,7 +118,8 @@ Status RunExportMirmon(AdminContext* ctx) {
   for (const Mirror& m : mirrors) {
     if (!m.enabled) continue;
     std::string cc = m.country.empty() ? "--" : ToLower(m.country);
-    for (const std::string* url : {&m.http_url, &m.https_url, &m.ftp_url, &m.rsync_url}) {
+    for (const std::string* url :
+         {&m.http_url, &m.https_url, &m.ftp_url, &m.rsync_url}) {
       std::string pub = ShownUrl(*url, UrlReader::kPublic);
       if (!pub.empty()) *ctx->out << cc << " " << pub << "\n";
     }
@@ -121,9 +131,10 @@ Status RunExportMirmon(AdminContext* ctx) {
 
 std::vector<Command> ExportCommands() {
   return {
-      {"export mirmon", "", "print the enabled mirrors in mirmon's list format", 0, 0, nullptr,
-       RunExportMirmon},
-      {"export json", "", "print every mirror with its state, lag and last check as JSON", 0, 0,
+      {"export mirmon", "", "print the enabled mirrors in mirmon's list format",
+       0, 0, nullptr, RunExportMirmon},
+      {"export json", "",
+       "print every mirror with its state, lag and last check as JSON", 0, 0,
        nullptr, RunExportJson},
   };
 }

@@ -1,9 +1,8 @@
 // `waymark file list [PREFIX]` and `waymark file show PATH`: the inventory
 // as the scanner left it, and which mirrors hold a file (and why the
 // others do not).
-#include <iostream>
-
 #include <boost/program_options/value_semantic.hpp>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
@@ -30,14 +29,18 @@ Status RunFileList(AdminContext* ctx) {
   if (ctx->json()) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& f : files)
-      j.push_back({{"path", f.path}, {"size", f.size}, {"mtime", f.mtime},
-                   {"sha256", StringOrNull(f.sha256_hex)}, {"mirrors", f.mirrors}});
+      j.push_back({{"path", f.path},
+                   {"size", f.size},
+                   {"mtime", f.mtime},
+                   {"sha256", StringOrNull(f.sha256_hex)},
+                   {"mirrors", f.mirrors}});
     *ctx->out << JsonText(j);
     return Status::OK();
   }
   TextTable t({"PATH", "SIZE", "MTIME (UTC)", "MIRRORS"});
   for (const auto& f : files)
-    t.AddRow({f.path, std::to_string(f.size), f.mtime, std::to_string(f.mirrors)});
+    t.AddRow(
+        {f.path, std::to_string(f.size), f.mtime, std::to_string(f.mirrors)});
   t.Print(*ctx->out);
   return Status::OK();
 }
@@ -54,23 +57,27 @@ Status RunFileShow(AdminContext* ctx) {
   if (ctx->json()) {
     nlohmann::json mirrors = nlohmann::json::array();
     for (const auto& m : d.mirrors) {
-      nlohmann::json jm = {{"mirror", m.mirror}, {"enabled", m.enabled}, {"holds", m.holds},
+      nlohmann::json jm = {{"mirror", m.mirror},
+                           {"enabled", m.enabled},
+                           {"holds", m.holds},
                            {"state", m.state}};
       if (m.mirror_size >= 0) jm["mirror_size"] = m.mirror_size;
       if (!m.mirror_mtime.empty()) jm["mirror_mtime"] = m.mirror_mtime;
       mirrors.push_back(jm);
     }
-    nlohmann::json j = {{"path", d.file.path},
-                        {"id", d.file.id},
-                        {"size", d.file.size},
-                        {"mtime", d.file.mtime},
-                        {"sha256", StringOrNull(d.file.sha256_hex)},
-                        {"sha1", StringOrNull(d.sha1_hex)},
-                        {"md5", StringOrNull(d.md5_hex)},
-                        {"piece_size", d.piece_size ? nlohmann::json(d.piece_size) : nlohmann::json(nullptr)},
-                        {"pieces", d.pieces},
-                        {"aliases", d.aliases},
-                        {"mirrors", mirrors}};
+    nlohmann::json j = {
+        {"path", d.file.path},
+        {"id", d.file.id},
+        {"size", d.file.size},
+        {"mtime", d.file.mtime},
+        {"sha256", StringOrNull(d.file.sha256_hex)},
+        {"sha1", StringOrNull(d.sha1_hex)},
+        {"md5", StringOrNull(d.md5_hex)},
+        {"piece_size",
+         d.piece_size ? nlohmann::json(d.piece_size) : nlohmann::json(nullptr)},
+        {"pieces", d.pieces},
+        {"aliases", d.aliases},
+        {"mirrors", mirrors}};
     *ctx->out << JsonText(j);
     return Status::OK();
   }
@@ -79,18 +86,22 @@ Status RunFileShow(AdminContext* ctx) {
     << "id:        " << d.file.id << "\n"
     << "size:      " << d.file.size << "\n"
     << "mtime:     " << d.file.mtime << " UTC\n"
-    << "sha256:    " << (d.file.sha256_hex.empty() ? "-" : d.file.sha256_hex) << "\n"
+    << "sha256:    " << (d.file.sha256_hex.empty() ? "-" : d.file.sha256_hex)
+    << "\n"
     << "sha1:      " << (d.sha1_hex.empty() ? "-" : d.sha1_hex) << "\n"
     << "md5:       " << (d.md5_hex.empty() ? "-" : d.md5_hex) << "\n"
     << "pieces:    "
-    << (d.pieces ? std::to_string(d.pieces) + " of " + std::to_string(d.piece_size) + " bytes"
+    << (d.pieces ? std::to_string(d.pieces) + " of " +
+                       std::to_string(d.piece_size) + " bytes"
                  : std::string("-"))
     << "\n"
-    << "aliases:   " << (d.aliases.empty() ? "-" : Printable(Join(d.aliases, ", "))) << "\n";
+    << "aliases:   "
+    << (d.aliases.empty() ? "-" : Printable(Join(d.aliases, ", "))) << "\n";
   int holders = 0;
   for (const auto& m : d.mirrors) holders += m.holds;
   o << "mirrors:   " << holders << " of " << d.mirrors.size() << " hold it\n\n";
-  TextTable t({"MIRROR", "ENABLED", "STATE", "MIRROR SIZE", "MIRROR MTIME (UTC)"});
+  TextTable t(
+      {"MIRROR", "ENABLED", "STATE", "MIRROR SIZE", "MIRROR MTIME (UTC)"});
   for (const auto& m : d.mirrors)
     t.AddRow({m.mirror, m.enabled ? "yes" : "no", m.state,
               m.mirror_size >= 0 ? std::to_string(m.mirror_size) : "-",
@@ -108,11 +119,13 @@ void JsonOption(po::options_description* d) {
 std::vector<Command> FileCommands() {
   return {
       {"file list", "[PREFIX] [--json]",
-       "list the inventory's files (under PREFIX) and how many mirrors hold each", 0, 1,
-       JsonOption, RunFileList},
+       "list the inventory's files (under PREFIX) and how many mirrors hold "
+       "each",
+       0, 1, JsonOption, RunFileList},
       {"file show", "PATH [--json]",
-       "show a file's size, time, hashes, aliases, and which mirrors hold it and why not", 1, 1,
-       JsonOption, RunFileShow},
+       "show a file's size, time, hashes, aliases, and which mirrors hold it "
+       "and why not",
+       1, 1, JsonOption, RunFileShow},
   };
 }
 

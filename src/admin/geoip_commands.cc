@@ -1,17 +1,16 @@
 // `waymark geoip ADDR...`: what each configured GeoIP database says about
 // an address, and the merged answer the redirector uses. No database
 // connection needed.
+#include <boost/program_options/value_semantic.hpp>
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <boost/program_options/value_semantic.hpp>
-#include <nlohmann/json.hpp>
-
 #include "admin/command.h"
-#include "core/json.h"
 #include "core/geo/country.h"
 #include "core/geo/geoip.h"
+#include "core/json.h"
 #include "core/strings.h"
 #include "core/text_table.h"
 
@@ -24,7 +23,8 @@ namespace {
 std::string Coords(const GeoLocation& l) {
   if (!l.latitude) return "-";
   std::ostringstream o;
-  o << std::fixed << std::setprecision(4) << *l.latitude << ", " << *l.longitude;
+  o << std::fixed << std::setprecision(4) << *l.latitude << ", "
+    << *l.longitude;
   if (l.centroid) o << " (country centroid)";
   return o.str();
 }
@@ -42,8 +42,12 @@ nlohmann::json LocationJson(const GeoLocation& l) {
 
 std::vector<std::string> Row(const std::string& addr, const std::string& source,
                              const GeoLocation& l) {
-  return {addr, source, l.country.empty() ? "-" : l.country,
-          l.continent.empty() ? "-" : l.continent, l.asn ? std::to_string(*l.asn) : "-", Coords(l)};
+  return {addr,
+          source,
+          l.country.empty() ? "-" : l.country,
+          l.continent.empty() ? "-" : l.continent,
+          l.asn ? std::to_string(*l.asn) : "-",
+          Coords(l)};
 }
 
 Status RunGeoip(AdminContext* ctx) {
@@ -51,7 +55,8 @@ Status RunGeoip(AdminContext* ctx) {
   for (const auto& text : ctx->cl.positional) {
     IpAddress a;
     if (!IpAddress::Parse(text, &a))
-      return Status::InvalidArgument("'" + Printable(text) + "' is not an IP address");
+      return Status::InvalidArgument("'" + Printable(text) +
+                                     "' is not an IP address");
     addrs.push_back(a);
   }
   std::unique_ptr<GeoIp> geoip;
@@ -87,7 +92,8 @@ Status RunGeoip(AdminContext* ctx) {
     }
     t.AddRow(Row(text, "merged", geoip->Lookup(addrs[i])));
     for (const auto& [reader, loc] : geoip->LookupEach(addrs[i])) {
-      t.AddRow(Row(text, std::string(reader->kind()) + " " + reader->path(), loc));
+      t.AddRow(
+          Row(text, std::string(reader->kind()) + " " + reader->path(), loc));
     }
   }
   t.Print(*ctx->out);
@@ -103,8 +109,9 @@ void AddOptions(po::options_description* d) {
 std::vector<Command> GeoipCommands() {
   return {
       {"geoip", "ADDR... [--json]",
-       "show where each GeoIP database places an address (no database connection)", 1, -1,
-       AddOptions, RunGeoip},
+       "show where each GeoIP database places an address (no database "
+       "connection)",
+       1, -1, AddOptions, RunGeoip},
   };
 }
 

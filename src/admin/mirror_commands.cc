@@ -1,20 +1,19 @@
 // `waymark mirror ...`: add, edit, remove, list, show, enable, disable, log.
+#include <boost/program_options/value_semantic.hpp>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
-
-#include <boost/program_options/value_semantic.hpp>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "admin/command.h"
 #include "admin/mirror_json.h"
 #include "core/geo/country.h"
+#include "core/geo/geoip.h"
+#include "core/geo/mirror_geo.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/store/db.h"
-#include "core/geo/geoip.h"
-#include "core/geo/mirror_geo.h"
 #include "core/store/mirror_store.h"
 #include "core/store/trace_store.h"
 #include "core/strings.h"
@@ -31,7 +30,8 @@ namespace {
 // Field options, shared by `add` and `edit`. An empty value clears an
 // optional field in `edit` ("--https ''").
 
-using ApplyFn = Status (*)(const std::string& what, const std::string& value, Mirror* m);
+using ApplyFn = Status (*)(const std::string& what, const std::string& value,
+                           Mirror* m);
 
 struct FieldOption {
   const char* name;        // option name without "--"
@@ -56,8 +56,11 @@ Status ApplyUrl(const std::string& what, const std::string& value, Mirror* m) {
   Status s = ParseBaseUrl(value, Scheme, what, &url);
   if (!s.ok()) return s;
   if (!url.password.empty())
-    LogWarning(what + ": a password on the command line is visible to every local user (ps); "
-               "use " + what + "-password-file");
+    LogWarning(
+        what +
+        ": a password on the command line is visible to every local user (ps); "
+        "use " +
+        what + "-password-file");
   m->*Field = url.ToString();
   return Status::OK();
 }
@@ -65,27 +68,34 @@ Status ApplyUrl(const std::string& what, const std::string& value, Mirror* m) {
 // The password for --rsync-password-file and --ftp-password-file: the
 // first line of `path`, or of standard input for "-". Bounded: a password
 // file is small.
-Status ReadPasswordFile(const std::string& what, const std::string& path, std::string* out) {
+Status ReadPasswordFile(const std::string& what, const std::string& path,
+                        std::string* out) {
   std::ifstream file;
   std::istream* in = &std::cin;
   if (path != "-") {
     file.open(path);
-    if (!file) return Status::InvalidArgument(what + ": cannot read '" + Printable(path) + "'");
+    if (!file)
+      return Status::InvalidArgument(what + ": cannot read '" +
+                                     Printable(path) + "'");
     in = &file;
   }
   std::string line;
   char c;
   while (in->get(c) && c != '\n') {
-    if (line.size() >= 1024) return Status::InvalidArgument(what + ": the password is longer than 1024 bytes");
+    if (line.size() >= 1024)
+      return Status::InvalidArgument(
+          what + ": the password is longer than 1024 bytes");
     line += c;
   }
   if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line.empty()) return Status::InvalidArgument(what + ": no password on its first line");
+  if (line.empty())
+    return Status::InvalidArgument(what + ": no password on its first line");
   for (unsigned char b : line) {
     // What a URL's userinfo can carry as it is stored (see core/url.h).
     if (b <= 0x20 || b >= 0x7f || b == '/' || b == '?' || b == '#')
-      return Status::InvalidArgument(
-          what + ": the password has a space, control, non-ASCII, '/', '?' or '#' character");
+      return Status::InvalidArgument(what +
+                                     ": the password has a space, control, "
+                                     "non-ASCII, '/', '?' or '#' character");
   }
   *out = std::move(line);
   return Status::OK();
@@ -95,16 +105,19 @@ Status ReadPasswordFile(const std::string& what, const std::string& path, std::s
 // the mirror's URL of that scheme (given in the same command or stored),
 // read from a file so it is never on a command line.
 template <std::string Mirror::*Field, const char* Scheme>
-Status ApplyPasswordFile(const std::string& what, const std::string& value, Mirror* m) {
+Status ApplyPasswordFile(const std::string& what, const std::string& value,
+                         Mirror* m) {
   std::string url_option = std::string("--") + Scheme;
   if ((m->*Field).empty())
-    return Status::InvalidArgument(what + " needs the mirror's " + url_option + " URL");
+    return Status::InvalidArgument(what + " needs the mirror's " + url_option +
+                                   " URL");
   BaseUrl url;
   Status s = ParseBaseUrl(m->*Field, Scheme, url_option, &url);
   if (!s.ok()) return s;
   if (url.user.empty())
-    return Status::InvalidArgument(what + ": the " + url_option + " URL names no user (" +
-                                   Scheme + "://USER@HOST/...)");
+    return Status::InvalidArgument(what + ": the " + url_option +
+                                   " URL names no user (" + Scheme +
+                                   "://USER@HOST/...)");
   s = ReadPasswordFile(what, value, &url.password);
   if (!s.ok()) return s;
   m->*Field = url.ToString();
@@ -114,7 +127,8 @@ Status ApplyPasswordFile(const std::string& what, const std::string& value, Mirr
 // An optional field: "" clears it, anything else goes through Parse.
 template <typename T, std::optional<T> Mirror::*Field,
           Status (*Parse)(const std::string&, const std::string&, T*)>
-Status ApplyOptional(const std::string& what, const std::string& value, Mirror* m) {
+Status ApplyOptional(const std::string& what, const std::string& value,
+                     Mirror* m) {
   if (value.empty()) {
     (m->*Field).reset();
     return Status::OK();
@@ -127,8 +141,7 @@ Status ApplyOptional(const std::string& what, const std::string& value, Mirror* 
 
 const std::vector<FieldOption>& FieldOptions() {
   static const std::vector<FieldOption> kFields = {
-      {"http", "URL", "base URL over HTTP",
-       ApplyUrl<&Mirror::http_url, kHttp>},
+      {"http", "URL", "base URL over HTTP", ApplyUrl<&Mirror::http_url, kHttp>},
       {"https", "URL", "base URL over HTTPS",
        ApplyUrl<&Mirror::https_url, kHttps>},
       {"rsync", "URL", "rsync URL the scanner lists (may hold user:password@)",
@@ -136,9 +149,11 @@ const std::vector<FieldOption>& FieldOptions() {
       {"ftp", "URL", "FTP URL the scanner lists (may hold user:password@)",
        ApplyUrl<&Mirror::ftp_url, kFtp>},
       // After --rsync and --ftp: the URLs they complete are set by then.
-      {"rsync-password-file", "FILE", "the rsync URL's password, from FILE's first line (- stdin)",
+      {"rsync-password-file", "FILE",
+       "the rsync URL's password, from FILE's first line (- stdin)",
        ApplyPasswordFile<&Mirror::rsync_url, kRsync>},
-      {"ftp-password-file", "FILE", "the FTP URL's password, from FILE's first line (- stdin)",
+      {"ftp-password-file", "FILE",
+       "the FTP URL's password, from FILE's first line (- stdin)",
        ApplyPasswordFile<&Mirror::ftp_url, kFtp>},
       {"country", "CC", "ISO 3166-1 country code; also sets the continent",
        [](const std::string& w, const std::string& v, Mirror* m) {
@@ -164,7 +179,8 @@ const std::vector<FieldOption>& FieldOptions() {
        ApplyOptional<double, &Mirror::latitude, ParseLatitude>},
       {"lon", "DEG", "longitude in decimal degrees (with --lat)",
        ApplyOptional<double, &Mirror::longitude, ParseLongitude>},
-      {"weight", "N", "share of traffic among near-equal mirrors (1 to 1000000, default 100)",
+      {"weight", "N",
+       "share of traffic among near-equal mirrors (1 to 1000000, default 100)",
        [](const std::string& w, const std::string& v, Mirror* m) {
          return ParseWeight(w, v, &m->weight);
        }},
@@ -176,9 +192,11 @@ const std::vector<FieldOption>& FieldOptions() {
        [](const std::string& w, const std::string& v, Mirror* m) {
          return ParseCountryList(w, v, &m->exclude_countries);
        }},
-      {"max-size", "BYTES", "largest file the mirror takes (K, M, G, T suffixes)",
+      {"max-size", "BYTES",
+       "largest file the mirror takes (K, M, G, T suffixes)",
        ApplyOptional<long long, &Mirror::max_size, ParseMaxSize>},
-      {"max-lag", "DURATION", "the mirror's own lag limit (s, m, h, d), else redirector.max_lag",
+      {"max-lag", "DURATION",
+       "the mirror's own lag limit (s, m, h, d), else redirector.max_lag",
        [](const std::string& w, const std::string& v, Mirror* m) {
          if (v.empty()) {
            m->max_lag.reset();
@@ -210,7 +228,8 @@ const std::vector<FieldOption>& FieldOptions() {
          return ParseText(w, v, &m->comment);
        }},
       {"scan-protocols", "LIST",
-       "order in which waymark-scan tries rsync, ftp, http (default scan.protocols)",
+       "order in which waymark-scan tries rsync, ftp, http (default "
+       "scan.protocols)",
        [](const std::string& w, const std::string& v, Mirror* m) {
          return ParseScanProtocols(w, v, &m->scan_protocols);
        }},
@@ -227,19 +246,25 @@ struct FlagOption {
 
 const std::vector<FlagOption>& FlagOptions() {
   static const std::vector<FlagOption> kFlags = {
-      {"country-only", "serve only clients in its country (and --also-countries)",
+      {"country-only",
+       "serve only clients in its country (and --also-countries)",
        &Mirror::country_only},
-      {"continent-only", "serve only clients on its continent", &Mirror::continent_only},
-      {"asn-only", "serve only clients in its autonomous system", &Mirror::asn_only},
-      {"allow-redirects", "the trace check follows the mirror's redirects (else a failure)",
-       &Mirror::allow_redirects, "count the mirror's redirects as failed checks again"},
+      {"continent-only", "serve only clients on its continent",
+       &Mirror::continent_only},
+      {"asn-only", "serve only clients in its autonomous system",
+       &Mirror::asn_only},
+      {"allow-redirects",
+       "the trace check follows the mirror's redirects (else a failure)",
+       &Mirror::allow_redirects,
+       "count the mirror's redirects as failed checks again"},
   };
   return kFlags;
 }
 
 void AddFieldOptions(po::options_description* d, bool editing) {
   for (const auto& f : FieldOptions()) {
-    d->add_options()(f.name, po::value<std::string>()->value_name(f.value_name), f.help);
+    d->add_options()(f.name, po::value<std::string>()->value_name(f.value_name),
+                     f.help);
   }
   for (const auto& f : FlagOptions()) {
     d->add_options()(f.name, f.help);
@@ -264,8 +289,8 @@ Status ApplyFieldOptions(const CommandLine& cl, bool editing, Mirror* m,
     std::string no = std::string("no-") + f.name;
     bool on = cl.Has(f.name), off = editing && cl.Has(no);
     if (on && off)
-      return Status::InvalidArgument(std::string("--") + f.name + " and --" + no +
-                                     " contradict each other");
+      return Status::InvalidArgument(std::string("--") + f.name + " and --" +
+                                     no + " contradict each other");
     if (on) m->*f.field = true;
     if (off) m->*f.field = false;
     if (on || off) changes->push_back("--" + (on ? std::string(f.name) : no));
@@ -289,9 +314,12 @@ std::string Restrictions(const Mirror& m) {
   if (m.asn_only) r.push_back("only its AS");
   if (m.country_only) r.push_back("only its country");
   if (m.continent_only) r.push_back("only its continent");
-  if (!m.also_countries.empty()) r.push_back("also serves " + Join(m.also_countries, ","));
-  if (!m.exclude_countries.empty()) r.push_back("excludes " + Join(m.exclude_countries, ","));
-  if (m.max_size) r.push_back("files up to " + std::to_string(*m.max_size) + " bytes");
+  if (!m.also_countries.empty())
+    r.push_back("also serves " + Join(m.also_countries, ","));
+  if (!m.exclude_countries.empty())
+    r.push_back("excludes " + Join(m.exclude_countries, ","));
+  if (m.max_size)
+    r.push_back("files up to " + std::to_string(*m.max_size) + " bytes");
   return r.empty() ? "none" : Join(r, "; ");
 }
 
@@ -302,7 +330,8 @@ void PrintShow(const Mirror& m, std::ostream& out) {
   if (!m.admin_email.empty())
     admin += admin.empty() ? m.admin_email : " <" + m.admin_email + ">";
   std::string sponsor = m.sponsor_name;
-  if (!m.sponsor_url.empty()) sponsor += sponsor.empty() ? m.sponsor_url : " " + m.sponsor_url;
+  if (!m.sponsor_url.empty())
+    sponsor += sponsor.empty() ? m.sponsor_url : " " + m.sponsor_url;
   const std::vector<std::pair<std::string, std::string>> rows = {
       {"name", m.name},
       {"state", m.state + " since " + m.state_since + " UTC"},
@@ -313,15 +342,19 @@ void PrintShow(const Mirror& m, std::ostream& out) {
       {"country", OrDash(country)},
       {"continent", OrDash(m.continent)},
       {"asn", m.asn ? std::to_string(*m.asn) : "-"},
-      {"location", m.latitude ? FormatCoord(*m.latitude) + ", " + FormatCoord(*m.longitude) : "-"},
+      {"location",
+       m.latitude ? FormatCoord(*m.latitude) + ", " + FormatCoord(*m.longitude)
+                  : "-"},
       {"weight", std::to_string(m.weight)},
       {"restrictions", Restrictions(m)},
-      {"max lag", m.max_lag ? std::to_string(*m.max_lag) + " s" : "- (redirector.max_lag)"},
+      {"max lag", m.max_lag ? std::to_string(*m.max_lag) + " s"
+                            : "- (redirector.max_lag)"},
       {"redirects", m.allow_redirects ? "allowed" : "not allowed"},
       {"sponsor", OrDash(sponsor)},
       {"admin", OrDash(admin)},
       {"comment", OrDash(m.comment)},
-      {"scan", m.scan_protocols.empty() ? "default order (scan.protocols)" : m.scan_protocols},
+      {"scan", m.scan_protocols.empty() ? "default order (scan.protocols)"
+                                        : m.scan_protocols},
       {"created", m.created_at + " UTC"},
       {"updated", m.updated_at + " UTC"},
   };
@@ -331,13 +364,13 @@ void PrintShow(const Mirror& m, std::ostream& out) {
 }
 
 // What waymark-trace recorded (see waymark-trace(8)).
-void PrintChecks(const FreshnessView& f, const std::vector<HealthView>& health, long long limit,
-                 std::ostream& out) {
+void PrintChecks(const FreshnessView& f, const std::vector<HealthView>& health,
+                 long long limit, std::ostream& out) {
   std::string fresh = "- (not checked yet)";
   if (f.lag) {
     fresh = std::string(IsStale(f.lag, limit) ? "stale" : "fresh") + ", " +
-            std::to_string(*f.lag) + " s behind the origin (limit " + std::to_string(limit) +
-            " s), trace of " + f.trace_time + " UTC";
+            std::to_string(*f.lag) + " s behind the origin (limit " +
+            std::to_string(limit) + " s), trace of " + f.trace_time + " UTC";
   }
   if (!f.checked_at.empty()) fresh += ", checked " + f.checked_at + " UTC";
   if (!f.error.empty()) fresh += "; last check: " + f.error;
@@ -345,15 +378,18 @@ void PrintChecks(const FreshnessView& f, const std::vector<HealthView>& health, 
   if (health.empty()) out << "health:        - (not checked yet)\n";
   for (size_t i = 0; i < health.size(); ++i) {
     const HealthView& h = health[i];
-    std::string line = CheckLabel(h.scheme, h.family) + ": " + (h.up ? "up" : "down") +
-                       " since " + h.since + " UTC";
-    if (h.latency_ms && h.up) line += ", " + std::to_string(*h.latency_ms) + " ms";
+    std::string line = CheckLabel(h.scheme, h.family) + ": " +
+                       (h.up ? "up" : "down") + " since " + h.since + " UTC";
+    if (h.latency_ms && h.up)
+      line += ", " + std::to_string(*h.latency_ms) + " ms";
     if (!h.reason.empty()) line += (h.up ? ", failing: " : ": ") + h.reason;
-    out << (i == 0 ? "health:        " : "               ") << Printable(line) << "\n";
+    out << (i == 0 ? "health:        " : "               ") << Printable(line)
+        << "\n";
   }
 }
 
-void AddChecksJson(const FreshnessView& f, const std::vector<HealthView>& health, long long limit,
+void AddChecksJson(const FreshnessView& f,
+                   const std::vector<HealthView>& health, long long limit,
                    nlohmann::json* j) {
   (*j)["freshness"] = {{"lag", OrNull(f.lag)},
                        {"limit", limit},
@@ -363,14 +399,13 @@ void AddChecksJson(const FreshnessView& f, const std::vector<HealthView>& health
                        {"error", StringOrNull(f.error)}};
   (*j)["health"] = nlohmann::json::array();
   for (const auto& h : health) {
-    (*j)["health"].push_back(
-        {{"scheme", h.scheme},
-         {"family", h.family},
-         {"up", h.up},
-         {"since", h.since},
-         {"reason", StringOrNull(h.reason)},
-         {"latency_ms", OrNull(h.latency_ms)},
-         {"checked_at", StringOrNull(h.checked_at)}});
+    (*j)["health"].push_back({{"scheme", h.scheme},
+                              {"family", h.family},
+                              {"up", h.up},
+                              {"since", h.since},
+                              {"reason", StringOrNull(h.reason)},
+                              {"latency_ms", OrNull(h.latency_ms)},
+                              {"checked_at", StringOrNull(h.checked_at)}});
   }
 }
 
@@ -380,7 +415,8 @@ void AddChecksJson(const FreshnessView& f, const std::vector<HealthView>& health
 // Fills the location fields the operator did not give from GeoIP, via the
 // addresses of the mirror's web host. Problems are warnings: a mirror can be
 // added without a location and edited later.
-void FillFromGeoIp(const AdminContext& ctx, Mirror* m, std::vector<std::string>* notes) {
+void FillFromGeoIp(const AdminContext& ctx, Mirror* m,
+                   std::vector<std::string>* notes) {
   const CommandLine& cl = ctx.cl;
   bool want_place = !cl.Has("country") && !cl.Has("continent");
   bool want_asn = !cl.Has("asn");
@@ -389,19 +425,25 @@ void FillFromGeoIp(const AdminContext& ctx, Mirror* m, std::vector<std::string>*
   auto warn = [](const std::string& w) { LogWarning(w); };
   BaseUrl url;
   const std::string& base = PreferredUrl(*m);
-  if (!ParseBaseUrl(base, base.rfind("https", 0) == 0 ? "https" : "http", "", &url).ok()) return;
+  if (!ParseBaseUrl(base, base.rfind("https", 0) == 0 ? "https" : "http", "",
+                    &url)
+           .ok())
+    return;
   std::unique_ptr<GeoIp> geoip;
   Status s = GeoIp::Open(ctx.config, &geoip);
-  if (!s.ok()) return warn(s.message() + "; the mirror's location stays unknown");
+  if (!s.ok())
+    return warn(s.message() + "; the mirror's location stays unknown");
   std::vector<IpAddress> addrs;
   s = ResolveHost(url.host, &addrs);
-  if (!s.ok()) return warn(s.message() + "; the mirror's location stays unknown");
+  if (!s.ok())
+    return warn(s.message() + "; the mirror's location stays unknown");
   MirrorPlace place = LocateAddresses(*geoip, url.host, addrs);
   for (const auto& w : place.warnings) warn(w);
   const GeoLocation& l = place.location;
   if (want_place && !l.country.empty()) {
     m->country = l.country;
-    m->continent = l.continent.empty() ? ContinentOfCountry(l.country) : l.continent;
+    m->continent =
+        l.continent.empty() ? ContinentOfCountry(l.country) : l.continent;
     notes->push_back(m->country + "/" + m->continent);
   }
   if (want_asn && l.asn) {
@@ -412,7 +454,8 @@ void FillFromGeoIp(const AdminContext& ctx, Mirror* m, std::vector<std::string>*
   if (want_coords && l.latitude && !l.centroid) {
     m->latitude = l.latitude;
     m->longitude = l.longitude;
-    notes->push_back(FormatCoord(*l.latitude) + ", " + FormatCoord(*l.longitude));
+    notes->push_back(FormatCoord(*l.latitude) + ", " +
+                     FormatCoord(*l.longitude));
   }
 }
 
@@ -438,10 +481,11 @@ Status RunAdd(AdminContext* ctx) {
     *ctx->out << JsonText(MirrorJson(added, UrlReader::kOperator));
   } else {
     if (!located.empty())
-      *ctx->out << "located '" << added.name << "' by GeoIP: " << Join(located, ", ") << "\n";
+      *ctx->out << "located '" << added.name
+                << "' by GeoIP: " << Join(located, ", ") << "\n";
     *ctx->out << "added mirror '" << added.name
-              << "' (disabled; enable it with 'waymark mirror enable " << added.name
-              << "' once it is scanned)\n";
+              << "' (disabled; enable it with 'waymark mirror enable "
+              << added.name << "' once it is scanned)\n";
   }
   return Status::OK();
 }
@@ -466,12 +510,14 @@ Status RunEdit(AdminContext* ctx) {
   s = ApplyFieldOptions(ctx->cl, true, &m, &changes);
   if (!s.ok()) return s;
   if (changes.empty())
-    return Status::InvalidArgument("mirror edit: nothing to change; give at least one --FIELD VALUE");
+    return Status::InvalidArgument(
+        "mirror edit: nothing to change; give at least one --FIELD VALUE");
   s = ValidateMirror(m);
   if (!s.ok()) return s;
   s = store.Update(name, m, CurrentActor(), "set " + Join(changes, " "));
   if (!s.ok()) return s;
-  *ctx->out << "updated mirror '" << m.name << "': " << Printable(Join(changes, " ")) << "\n";
+  *ctx->out << "updated mirror '" << m.name
+            << "': " << Printable(Join(changes, " ")) << "\n";
   return Status::OK();
 }
 
@@ -491,12 +537,14 @@ Status RunList(AdminContext* ctx) {
   if (!s.ok()) return s;
   if (ctx->json()) {
     nlohmann::json j = nlohmann::json::array();
-    for (const auto& m : mirrors) j.push_back(MirrorJson(m, UrlReader::kOperator));
+    for (const auto& m : mirrors)
+      j.push_back(MirrorJson(m, UrlReader::kOperator));
     *ctx->out << JsonText(j);
     return Status::OK();
   }
   if (mirrors.empty()) {
-    *ctx->out << "no mirrors; add one with 'waymark mirror add NAME --https URL'\n";
+    *ctx->out
+        << "no mirrors; add one with 'waymark mirror add NAME --https URL'\n";
     return Status::OK();
   }
   TextTable t({"NAME", "STATE", "SINCE", "COUNTRY", "ASN", "WEIGHT", "URL"});
@@ -522,7 +570,8 @@ Status RunShow(AdminContext* ctx) {
   std::vector<HealthView> health;
   s = LoadCheckView(db.get(), m.id, &freshness, &health);
   if (!s.ok()) return s;
-  long long limit = m.max_lag.value_or(ctx->config.GetDurationSeconds(keys::kRedirectorMaxLag));
+  long long limit = m.max_lag.value_or(
+      ctx->config.GetDurationSeconds(keys::kRedirectorMaxLag));
   if (ctx->json()) {
     nlohmann::json j = MirrorJson(m, UrlReader::kOperator);
     AddChecksJson(freshness, health, limit, &j);
@@ -545,7 +594,8 @@ Status SetEnabled(AdminContext* ctx, bool enabled) {
   }
   bool changed = false;
   const std::string& name = ctx->arg(0);
-  s = MirrorStore(db.get()).SetEnabled(name, enabled, CurrentActor(), reason, &changed);
+  s = MirrorStore(db.get()).SetEnabled(name, enabled, CurrentActor(), reason,
+                                       &changed);
   if (!s.ok()) return s;
   const char* word = enabled ? "enabled" : "disabled";
   if (changed) {
@@ -561,26 +611,32 @@ Status RunDisable(AdminContext* ctx) { return SetEnabled(ctx, false); }
 
 Status RunLog(AdminContext* ctx) {
   long long limit = 50;
-  if (ctx->cl.Has("limit") &&
-      (!ParseInt64(ctx->cl.Get("limit"), &limit) || limit < 1 || limit > 100000)) {
-    return Status::InvalidArgument("--limit: '" + Printable(ctx->cl.Get("limit")) +
+  if (ctx->cl.Has("limit") && (!ParseInt64(ctx->cl.Get("limit"), &limit) ||
+                               limit < 1 || limit > 100000)) {
+    return Status::InvalidArgument("--limit: '" +
+                                   Printable(ctx->cl.Get("limit")) +
                                    "' is not a number from 1 to 100000");
   }
   std::unique_ptr<Database> db;
   Status s = ctx->Connect(&db);
   if (!s.ok()) return s;
   std::vector<MirrorEvent> events;
-  s = MirrorStore(db.get()).Events(ctx->arg(0), static_cast<int>(limit), &events);
+  s = MirrorStore(db.get()).Events(ctx->arg(0), static_cast<int>(limit),
+                                   &events);
   if (!s.ok()) return s;
   if (ctx->json()) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& e : events)
-      j.push_back({{"at", e.at}, {"kind", e.kind}, {"message", e.message}, {"actor", e.actor}});
+      j.push_back({{"at", e.at},
+                   {"kind", e.kind},
+                   {"message", e.message},
+                   {"actor", e.actor}});
     *ctx->out << JsonText(j);
     return Status::OK();
   }
   TextTable t({"TIME (UTC)", "EVENT", "BY", "DETAILS"});
-  for (const auto& e : events) t.AddRow({e.at, e.kind, OrDash(e.actor), e.message});
+  for (const auto& e : events)
+    t.AddRow({e.at, e.kind, OrDash(e.actor), e.message});
   t.Print(*ctx->out);
   return Status::OK();
 }
@@ -591,7 +647,8 @@ void AddOptionsAdd(po::options_description* d) {
   d->add_options()("json", "print the new mirror as JSON");
 }
 void AddOptionsEdit(po::options_description* d) {
-  d->add_options()("name", po::value<std::string>()->value_name("NEW"), "rename the mirror");
+  d->add_options()("name", po::value<std::string>()->value_name("NEW"),
+                   "rename the mirror");
   AddFieldOptions(d, true);
 }
 void AddOptionsJson(po::options_description* d) {
@@ -603,7 +660,8 @@ void AddOptionsReason(po::options_description* d) {
 }
 void AddOptionsLog(po::options_description* d) {
   d->add_options()("limit", po::value<std::string>()->value_name("N"),
-                   "show the newest N events [50]")("json", "print JSON for scripts");
+                   "show the newest N events [50]")("json",
+                                                    "print JSON for scripts");
 }
 
 }  // namespace
@@ -614,18 +672,18 @@ std::vector<Command> MirrorCommands() {
        "register a mirror (it starts disabled)", 1, 1, AddOptionsAdd, RunAdd},
       {"mirror edit", "NAME --FIELD VALUE...", "change a mirror's fields", 1, 1,
        AddOptionsEdit, RunEdit},
-      {"mirror remove", "NAME", "delete a mirror with its listings and log", 1, 1,
-       nullptr, RunRemove},
+      {"mirror remove", "NAME", "delete a mirror with its listings and log", 1,
+       1, nullptr, RunRemove},
       {"mirror list", "[--json]", "list the mirrors with their state", 0, 0,
        AddOptionsJson, RunList},
       {"mirror show", "NAME [--json]", "show every field of a mirror", 1, 1,
        AddOptionsJson, RunShow},
-      {"mirror enable", "NAME [--reason TEXT]", "let the redirector use a mirror", 1,
-       1, AddOptionsReason, RunEnable},
-      {"mirror disable", "NAME [--reason TEXT]", "stop sending clients to a mirror",
-       1, 1, AddOptionsReason, RunDisable},
-      {"mirror log", "NAME [--limit N] [--json]", "show a mirror's event log", 1, 1,
-       AddOptionsLog, RunLog},
+      {"mirror enable", "NAME [--reason TEXT]",
+       "let the redirector use a mirror", 1, 1, AddOptionsReason, RunEnable},
+      {"mirror disable", "NAME [--reason TEXT]",
+       "stop sending clients to a mirror", 1, 1, AddOptionsReason, RunDisable},
+      {"mirror log", "NAME [--limit N] [--json]", "show a mirror's event log",
+       1, 1, AddOptionsLog, RunLog},
   };
 }
 

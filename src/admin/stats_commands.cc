@@ -2,9 +2,8 @@
 // `waymark stats merge` (the redirector's pending counts into daily rows)
 // and `waymark stats rollup` (old daily rows into monthly ones), both from
 // cron.
-#include <iostream>
-
 #include <boost/program_options/value_semantic.hpp>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "admin/command.h"
@@ -27,9 +26,11 @@ Status RunStats(AdminContext* ctx) {
   if (ctx->cl.Has("since")) q.since = ctx->cl.Get("since");
   if (ctx->cl.Has("until")) q.until = ctx->cl.Get("until");
   // Check the arguments before connecting: a typo is not a database error.
-  if (q.by != "day" && q.by != "month" && q.by != "country" && q.by != "mirror" && q.by != "file")
-    return Status::InvalidArgument("--by: '" + Printable(q.by) +
-                                   "' is not one of day, month, country, mirror, file");
+  if (q.by != "day" && q.by != "month" && q.by != "country" &&
+      q.by != "mirror" && q.by != "file")
+    return Status::InvalidArgument(
+        "--by: '" + Printable(q.by) +
+        "' is not one of day, month, country, mirror, file");
   std::unique_ptr<Database> db;
   Status s = ctx->Connect(&db);
   if (!s.ok()) return s;
@@ -42,20 +43,23 @@ Status RunStats(AdminContext* ctx) {
     nlohmann::json j;
     j["by"] = q.by;
     j["rows"] = nlohmann::json::array();
-    for (const auto& r : rows) j["rows"].push_back({{q.by, r.key}, {"downloads", r.downloads}});
+    for (const auto& r : rows)
+      j["rows"].push_back({{q.by, r.key}, {"downloads", r.downloads}});
     j["total"] = total;
     *ctx->out << JsonText(j);
     return Status::OK();
   }
   if (rows.empty()) {
     *ctx->out << "no downloads counted";
-    if (!q.since.empty() || !q.until.empty() || !q.mirror.empty() || !q.file_glob.empty())
+    if (!q.since.empty() || !q.until.empty() || !q.mirror.empty() ||
+        !q.file_glob.empty())
       *ctx->out << " that match";
     *ctx->out << "\n";
     return Status::OK();
   }
   TextTable t({ToUpper(q.by), "DOWNLOADS"});
-  for (const auto& r : rows) t.AddRow({Printable(r.key), std::to_string(r.downloads)});
+  for (const auto& r : rows)
+    t.AddRow({Printable(r.key), std::to_string(r.downloads)});
   t.AddRow({"total", std::to_string(total)});
   t.Print(*ctx->out);
   return Status::OK();
@@ -63,11 +67,14 @@ Status RunStats(AdminContext* ctx) {
 
 Status RunRollup(AdminContext* ctx) {
   long long days = 90;
-  if (ctx->cl.Has("older-than") && !ParseInt64(ctx->cl.Get("older-than"), &days))
-    return Status::InvalidArgument("--older-than: '" + Printable(ctx->cl.Get("older-than")) +
+  if (ctx->cl.Has("older-than") &&
+      !ParseInt64(ctx->cl.Get("older-than"), &days))
+    return Status::InvalidArgument("--older-than: '" +
+                                   Printable(ctx->cl.Get("older-than")) +
                                    "' is not a number of days");
   if (days < 1 || days > 100000)
-    return Status::InvalidArgument("--older-than: must be from 1 to 100000 days");
+    return Status::InvalidArgument(
+        "--older-than: must be from 1 to 100000 days");
   std::unique_ptr<Database> db;
   Status s = ctx->Connect(&db);
   if (!s.ok()) return s;
@@ -75,11 +82,12 @@ Status RunRollup(AdminContext* ctx) {
   s = RollUpDownloads(db.get(), static_cast<int>(days), &moved, &months);
   if (!s.ok()) return s;
   if (ctx->json()) {
-    *ctx->out << JsonText(
-        {{"older_than_days", days}, {"daily_rows", moved}, {"monthly_rows", months}});
+    *ctx->out << JsonText({{"older_than_days", days},
+                           {"daily_rows", moved},
+                           {"monthly_rows", months}});
   } else {
-    *ctx->out << "rolled up " << moved << " daily rows older than " << days << " days into " << months
-              << " monthly rows\n";
+    *ctx->out << "rolled up " << moved << " daily rows older than " << days
+              << " days into " << months << " monthly rows\n";
   }
   return Status::OK();
 }
@@ -92,26 +100,33 @@ Status RunMerge(AdminContext* ctx) {
   s = MergeDownloadCounts(db.get(), &m);
   if (!s.ok()) return s;
   if (ctx->json()) {
-    *ctx->out << JsonText(
-        {{"merged", !m.busy}, {"pending_rows", m.pending_rows}, {"daily_rows", m.daily_rows}});
+    *ctx->out << JsonText({{"merged", !m.busy},
+                           {"pending_rows", m.pending_rows},
+                           {"daily_rows", m.daily_rows}});
   } else if (m.busy) {
     *ctx->out << "another merge is running: it merges the pending counts\n";
   } else {
-    *ctx->out << "merged " << m.pending_rows << " pending download counts into " << m.daily_rows
-              << " daily rows\n";
+    *ctx->out << "merged " << m.pending_rows << " pending download counts into "
+              << m.daily_rows << " daily rows\n";
   }
   return Status::OK();
 }
 
-void AddMergeOptions(po::options_description* d) { d->add_options()("json", "print JSON for scripts"); }
+void AddMergeOptions(po::options_description* d) {
+  d->add_options()("json", "print JSON for scripts");
+}
 
 void AddStatsOptions(po::options_description* d) {
-  d->add_options()("mirror", po::value<std::string>()->value_name("NAME"), "only this mirror's downloads")(
-      "file", po::value<std::string>()->value_name("GLOB"), "only files whose path matches (* and ?)")(
-      "by", po::value<std::string>()->value_name("WHAT"), "day (default), month, country, mirror or file")(
-      "since", po::value<std::string>()->value_name("DATE"), "from this day (YYYY-MM-DD) on")(
-      "until", po::value<std::string>()->value_name("DATE"), "up to this day, inclusive")(
-      "json", "print JSON for scripts");
+  d->add_options()("mirror", po::value<std::string>()->value_name("NAME"),
+                   "only this mirror's downloads")(
+      "file", po::value<std::string>()->value_name("GLOB"),
+      "only files whose path matches (* and ?)")(
+      "by", po::value<std::string>()->value_name("WHAT"),
+      "day (default), month, country, mirror or file")(
+      "since", po::value<std::string>()->value_name("DATE"),
+      "from this day (YYYY-MM-DD) on")(
+      "until", po::value<std::string>()->value_name("DATE"),
+      "up to this day, inclusive")("json", "print JSON for scripts");
 }
 
 void AddRollupOptions(po::options_description* d) {
@@ -124,15 +139,19 @@ void AddRollupOptions(po::options_description* d) {
 
 std::vector<Command> StatsCommands() {
   return {
-      {"stats", "[--mirror NAME] [--file GLOB] [--by day|month|country|mirror|file] [--since DATE] "
-                "[--until DATE] [--json]",
+      {"stats",
+       "[--mirror NAME] [--file GLOB] [--by day|month|country|mirror|file] "
+       "[--since DATE] "
+       "[--until DATE] [--json]",
        "show download counts", 0, 0, AddStatsOptions, RunStats},
       {"stats merge", "[--json]",
-       "fold the download counts the redirector appended into daily rows (from cron)", 0, 0,
-       AddMergeOptions, RunMerge},
+       "fold the download counts the redirector appended into daily rows (from "
+       "cron)",
+       0, 0, AddMergeOptions, RunMerge},
       {"stats rollup", "[--older-than DAYS] [--json]",
-       "fold daily download counts older than DAYS into monthly ones (from cron)", 0, 0,
-       AddRollupOptions, RunRollup},
+       "fold daily download counts older than DAYS into monthly ones (from "
+       "cron)",
+       0, 0, AddRollupOptions, RunRollup},
   };
 }
 

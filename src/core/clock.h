@@ -19,7 +19,9 @@ class Clock {
 // The real one: time(2).
 class SystemClock : public Clock {
  public:
-  long long Now() const override { return static_cast<long long>(std::time(nullptr)); }
+  long long Now() const override {
+    return static_cast<long long>(std::time(nullptr));
+  }
 };
 
 // A clock that says what it is told (tests).
@@ -42,7 +44,8 @@ enum class UtcFormat {
 };
 
 // `unix_seconds` in `format`; thread-safe (gmtime_r).
-std::string FormatUtc(long long unix_seconds, UtcFormat format = UtcFormat::kIso8601);
+std::string FormatUtc(long long unix_seconds,
+                      UtcFormat format = UtcFormat::kIso8601);
 
 }  // namespace waymark
 

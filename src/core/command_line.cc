@@ -1,10 +1,9 @@
 #include "core/command_line.h"
 
-#include <sstream>
-
 #include <boost/program_options/parsers.hpp>
 #include <boost/program_options/positional_options.hpp>
 #include <boost/program_options/value_semantic.hpp>
+#include <sstream>
 
 #include "core/strings.h"
 
@@ -83,7 +82,8 @@ Status ParseCommandLine(const std::vector<std::string>& args,
   if (max_positional >= 0 &&
       cl.positional.size() > static_cast<size_t>(max_positional)) {
     return Status::InvalidArgument("unexpected argument '" +
-                                   Printable(cl.positional[max_positional]) + "'");
+                                   Printable(cl.positional[max_positional]) +
+                                   "'");
   }
   cl.options = std::move(vm);
   *out = std::move(cl);
@@ -102,8 +102,9 @@ std::string HelpText(const std::string& usage,
   if (!own.options().empty()) out << "\nOptions:\n" << own;
   po::options_description keys(
       "Configuration (waymark.conf keys, also given as --key=value)");
-  keys.add_options()("config,c", po::value<std::string>()->value_name("FILE"),
-                     "config file [$WAYMARK_CONFIG or /etc/waymark/waymark.conf]");
+  keys.add_options()(
+      "config,c", po::value<std::string>()->value_name("FILE"),
+      "config file [$WAYMARK_CONFIG or /etc/waymark/waymark.conf]");
   AddConfigOptions(&keys);
   out << "\n" << keys;
   return out.str();

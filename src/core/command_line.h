@@ -4,12 +4,11 @@
 #ifndef WAYMARK_CORE_COMMAND_LINE_H_
 #define WAYMARK_CORE_COMMAND_LINE_H_
 
+#include <boost/program_options/options_description.hpp>
+#include <boost/program_options/variables_map.hpp>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <boost/program_options/options_description.hpp>
-#include <boost/program_options/variables_map.hpp>
 
 #include "core/config.h"
 #include "core/status.h"

@@ -1,17 +1,16 @@
 #include "core/config.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <boost/program_options/parsers.hpp>
+#include <boost/program_options/value_semantic.hpp>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <sys/stat.h>
-
 #include <fstream>
 #include <sstream>
-
-#include <boost/program_options/parsers.hpp>
-#include <boost/program_options/value_semantic.hpp>
 
 #include "core/strings.h"
 #include "core/url.h"
@@ -81,7 +80,8 @@ bool ValidFallback(const std::string& v) {
   std::string scheme = StartsWith(parts[0], "https://") ? "https" : "http";
   if (!ParseBaseUrl(parts[0], scheme, "", &url).ok()) return false;
   for (size_t i = 1; i < parts.size(); ++i) {
-    if (parts[i].size() != 2 || !std::isalpha(static_cast<unsigned char>(parts[i][0])) ||
+    if (parts[i].size() != 2 ||
+        !std::isalpha(static_cast<unsigned char>(parts[i][0])) ||
         !std::isalpha(static_cast<unsigned char>(parts[i][1])))
       return false;
   }
@@ -121,14 +121,15 @@ bool ValidateOptionValue(const OptionSpec& spec, const std::string& value,
       return true;
     case OptionType::kInt:
       if (!ParseInt64(value, &n) || n < spec.min || n > spec.max) {
-        *why = "expected an integer from " + std::to_string(spec.min) +
-               " to " + std::to_string(spec.max);
+        *why = "expected an integer from " + std::to_string(spec.min) + " to " +
+               std::to_string(spec.max);
         return false;
       }
       return true;
     case OptionType::kBool: {
       std::string v = ToLower(value);
-      for (const char* ok : {"true", "false", "yes", "no", "on", "off", "1", "0"})
+      for (const char* ok :
+           {"true", "false", "yes", "no", "on", "off", "1", "0"})
         if (v == ok) return true;
       *why = "expected true or false";
       return false;
@@ -157,7 +158,9 @@ bool ValidateOptionValue(const OptionSpec& spec, const std::string& value,
       return true;
     case OptionType::kFallback:
       if (!ValidFallback(value)) {
-        *why = "expected an http(s) URL, optionally followed by a country and a continent code";
+        *why =
+            "expected an http(s) URL, optionally followed by a country and a "
+            "continent code";
         return false;
       }
       return true;
@@ -173,7 +176,9 @@ bool ValidateOptionValue(const OptionSpec& spec, const std::string& value,
 // ---------------------------------------------------------------------------
 // Config
 
-const char* KeyName(OptionId id) { return OptionTable()[static_cast<size_t>(id)].key; }
+const char* KeyName(OptionId id) {
+  return OptionTable()[static_cast<size_t>(id)].key;
+}
 
 namespace {
 
@@ -302,12 +307,13 @@ Status IndexLines(const std::string& text, const std::string& name,
       continue;
     }
     if (t.front() == '[') {
-      std::string_view inner =
-          t.back() == ']' && t.size() >= 2 ? Trim(t.substr(1, t.size() - 2)) : "";
+      std::string_view inner = t.back() == ']' && t.size() >= 2
+                                   ? Trim(t.substr(1, t.size() - 2))
+                                   : "";
       if (!ValidSectionName(inner)) {
         return Status::InvalidArgument(name + ":" + std::to_string(lineno) +
-                                       ": bad section header '" +
-                                       Printable(t) + "'");
+                                       ": bad section header '" + Printable(t) +
+                                       "'");
       }
       section = std::string(inner);
       index->normalised += "[" + section + "]\n";
@@ -315,9 +321,10 @@ Status IndexLines(const std::string& text, const std::string& name,
     }
     size_t eq = t.find('=');
     if (eq == std::string_view::npos || Trim(t.substr(0, eq)).empty()) {
-      return Status::InvalidArgument(name + ":" + std::to_string(lineno) +
-                                     ": expected 'key = value' or '[section]', got '" +
-                                     Printable(t) + "'");
+      return Status::InvalidArgument(
+          name + ":" + std::to_string(lineno) +
+          ": expected 'key = value' or '[section]', got '" + Printable(t) +
+          "'");
     }
     std::string key(Trim(t.substr(0, eq)));
     if (!section.empty()) key = section + "." + key;
@@ -344,8 +351,9 @@ std::string UnknownKeyMessage(const std::string& where, const std::string& key,
 
 }  // namespace
 
-Status ParseConfigText(const std::string& text, const std::string& name,
-                       std::map<std::string, std::vector<std::string>>* values) {
+Status ParseConfigText(
+    const std::string& text, const std::string& name,
+    std::map<std::string, std::vector<std::string>>* values) {
   LineIndex index;
   Status s = IndexLines(text, name, &index);
   if (!s.ok()) return s;
@@ -364,8 +372,8 @@ Status ParseConfigText(const std::string& text, const std::string& name,
     std::istringstream in(index.normalised);
     parsed = po::parse_config_file(in, desc, /*allow_unregistered=*/false);
   } catch (const po::unknown_option& e) {
-    return Status::InvalidArgument(
-        UnknownKeyMessage(where(e.get_option_name(), 0), e.get_option_name(), ""));
+    return Status::InvalidArgument(UnknownKeyMessage(
+        where(e.get_option_name(), 0), e.get_option_name(), ""));
   } catch (const po::error& e) {
     return Status::InvalidArgument(name + ": " + e.what());
   }
@@ -375,7 +383,9 @@ Status ParseConfigText(const std::string& text, const std::string& name,
     const std::string& key = opt.string_key;
     const OptionSpec* spec = FindOption(key);
     size_t occurrence = seen[key]++;
-    if (!spec) return Status::InvalidArgument(UnknownKeyMessage(where(key, occurrence), key, ""));
+    if (!spec)
+      return Status::InvalidArgument(
+          UnknownKeyMessage(where(key, occurrence), key, ""));
     std::string value = opt.value.empty() ? "" : opt.value.front();
     if (!spec->multi && occurrence > 0) {
       return Status::InvalidArgument(where(key, occurrence) + ": key '" + key +
@@ -393,40 +403,46 @@ Status ParseConfigText(const std::string& text, const std::string& name,
   return Status::OK();
 }
 
-Status LoadConfig(const ConfigSource& source,
-                  const std::map<std::string, std::vector<std::string>>& cli_values,
-                  Config* out) {
+Status LoadConfig(
+    const ConfigSource& source,
+    const std::map<std::string, std::vector<std::string>>& cli_values,
+    Config* out) {
   Config config = Config::Defaults();
   std::map<std::string, std::vector<std::string>> file_values;
   struct stat st;
   bool exists = stat(source.path.c_str(), &st) == 0;
   int stat_errno = errno;
   if (exists && S_ISDIR(st.st_mode))
-    return Status::InvalidArgument(source.path + ": cannot read the config file: Is a directory");
+    return Status::InvalidArgument(
+        source.path + ": cannot read the config file: Is a directory");
   // Only the built-in default path may be absent; anything else that cannot
   // be read is an error, so a typo never silently runs on defaults.
   if (!exists && (source.required || stat_errno != ENOENT)) {
-    return Status::InvalidArgument(source.path + ": cannot open the config file: " +
-                                   std::strerror(stat_errno));
+    return Status::InvalidArgument(
+        source.path +
+        ": cannot open the config file: " + std::strerror(stat_errno));
   }
   std::ifstream in(source.path);
   if (exists && !in) {
-    return Status::InvalidArgument(source.path + ": cannot open the config file: " +
-                                   std::strerror(errno));
+    return Status::InvalidArgument(
+        source.path + ": cannot open the config file: " + std::strerror(errno));
   }
   if (exists) {
     std::stringstream buf;
     buf << in.rdbuf();
-    if (in.bad()) return Status::InvalidArgument(source.path + ": cannot read the file");
+    if (in.bad())
+      return Status::InvalidArgument(source.path + ": cannot read the file");
     Status s = ParseConfigText(buf.str(), source.path, &file_values);
     if (!s.ok()) return s;
     ConfigLoader::SetFile(&config, source.path);
   }
-  for (auto& [key, values] : file_values) ConfigLoader::Set(&config, key, values);
+  for (auto& [key, values] : file_values)
+    ConfigLoader::Set(&config, key, values);
 
   for (const auto& [key, values] : cli_values) {
     const OptionSpec* spec = FindOption(key);
-    if (!spec) return Status::InvalidArgument(UnknownKeyMessage("--" + key, key, "--"));
+    if (!spec)
+      return Status::InvalidArgument(UnknownKeyMessage("--" + key, key, "--"));
     if (!spec->multi && values.size() > 1) {
       return Status::InvalidArgument("--" + key + ": given " +
                                      std::to_string(values.size()) +

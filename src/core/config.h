@@ -58,7 +58,7 @@ enum class OptionId : int {
 };
 
 struct OptionSpec {
-  const char* key;            // "section.name"
+  const char* key;  // "section.name"
   OptionType type;
   const char* default_value;  // as written in the file; "" means no default
   bool multi;                 // the key may be given more than once
@@ -87,26 +87,50 @@ bool ParseBoolValue(const std::string& value);
 // A key as code names it, typed by what reading it yields. Use the constants
 // in namespace `keys`, never an id of your own: the constant's type follows
 // the table, so GetInt(keys::kDatabaseDsn) does not compile.
-struct StringKey { OptionId id; };    // kString, kListen, kLogLevel
-struct IntKey { OptionId id; };       // kInt
-struct BoolKey { OptionId id; };      // kBool
-struct DurationKey { OptionId id; };  // kDuration, read in seconds
-struct SizeKey { OptionId id; };      // kSize, read in bytes
-struct ListKey { OptionId id; };      // any key that may repeat
+struct StringKey {
+  OptionId id;
+};  // kString, kListen, kLogLevel
+struct IntKey {
+  OptionId id;
+};  // kInt
+struct BoolKey {
+  OptionId id;
+};  // kBool
+struct DurationKey {
+  OptionId id;
+};  // kDuration, read in seconds
+struct SizeKey {
+  OptionId id;
+};  // kSize, read in bytes
+struct ListKey {
+  OptionId id;
+};  // any key that may repeat
 
 namespace config_internal {
 template <OptionType kType, Repeat kRepeat>
-struct KeyOf { using Type = StringKey; };
+struct KeyOf {
+  using Type = StringKey;
+};
 template <OptionType kType>
-struct KeyOf<kType, Repeat::kMulti> { using Type = ListKey; };
+struct KeyOf<kType, Repeat::kMulti> {
+  using Type = ListKey;
+};
 template <>
-struct KeyOf<OptionType::kInt, Repeat::kOnce> { using Type = IntKey; };
+struct KeyOf<OptionType::kInt, Repeat::kOnce> {
+  using Type = IntKey;
+};
 template <>
-struct KeyOf<OptionType::kBool, Repeat::kOnce> { using Type = BoolKey; };
+struct KeyOf<OptionType::kBool, Repeat::kOnce> {
+  using Type = BoolKey;
+};
 template <>
-struct KeyOf<OptionType::kDuration, Repeat::kOnce> { using Type = DurationKey; };
+struct KeyOf<OptionType::kDuration, Repeat::kOnce> {
+  using Type = DurationKey;
+};
 template <>
-struct KeyOf<OptionType::kSize, Repeat::kOnce> { using Type = SizeKey; };
+struct KeyOf<OptionType::kSize, Repeat::kOnce> {
+  using Type = SizeKey;
+};
 }  // namespace config_internal
 
 // keys::kRedirectorWorkers for redirector.workers, and so on: one constant
@@ -116,9 +140,9 @@ namespace keys {
   inline constexpr config_internal::KeyOf<OptionType::option_type,             \
                                           Repeat::repeat>::Type constant{      \
       OptionId::constant};
-#define WAYMARK_INT_OPTION(constant, key, default_value, repeat, ...)       \
-  inline constexpr config_internal::KeyOf<OptionType::kInt,                 \
-                                          Repeat::repeat>::Type constant{   \
+#define WAYMARK_INT_OPTION(constant, key, default_value, repeat, ...)     \
+  inline constexpr config_internal::KeyOf<OptionType::kInt,               \
+                                          Repeat::repeat>::Type constant{ \
       OptionId::constant};
 #include "core/config_options.inc"
 #undef WAYMARK_OPTION
@@ -178,11 +202,13 @@ ConfigSource ResolveConfigSource(const std::string& cli_path);
 
 // Reads `source` (if present) and overlays `cli_values` (key -> values given
 // on the command line). Errors are one line:
-//   "/etc/waymark/waymark.conf:12: unknown key 'redirector.foo' (did you mean 'redirector.workers'?)"
+//   "/etc/waymark/waymark.conf:12: unknown key 'redirector.foo' (did you mean
+//   'redirector.workers'?)"
 //   "--redirector.workers: bad value 'x': expected an integer from 1 to 1024"
-Status LoadConfig(const ConfigSource& source,
-                  const std::map<std::string, std::vector<std::string>>& cli_values,
-                  Config* out);
+Status LoadConfig(
+    const ConfigSource& source,
+    const std::map<std::string, std::vector<std::string>>& cli_values,
+    Config* out);
 
 // Parses INI text (the file at `name`) without touching the filesystem; used
 // by LoadConfig and by tests.

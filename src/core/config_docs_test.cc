@@ -292,7 +292,8 @@ void ExpectDefaults(const Config& config) {
   // Every key's raw values: a ListKey of each id reads them whatever the type.
   for (size_t i = 0; i < OptionTable().size(); ++i) {
     ListKey key{static_cast<OptionId>(i)};
-    EXPECT_EQ(config.GetList(key), defaults.GetList(key)) << OptionTable()[i].key;
+    EXPECT_EQ(config.GetList(key), defaults.GetList(key))
+        << OptionTable()[i].key;
   }
 }
 
@@ -599,7 +600,8 @@ TEST(ConfigLoadTest, ReadsTypedValues) {
   EXPECT_EQ(config.GetSizeBytes(keys::kRedirectorMinSize), 3 << 20);
   EXPECT_FALSE(config.GetBool(keys::kRedirectorHttpToHttps));
   EXPECT_EQ(config.GetString(keys::kRedirectorLocalLocation), "");
-  EXPECT_EQ(config.GetSizeBytes(keys::kRepositoryPieceSize), 4 << 20) << "the default";
+  EXPECT_EQ(config.GetSizeBytes(keys::kRepositoryPieceSize), 4 << 20)
+      << "the default";
 }
 
 // A reload keeps what needs a restart and names what it kept.
@@ -619,10 +621,13 @@ TEST(ConfigLoadTest, KeepRestartOnlyValuesNamesWhatItKept) {
   ASSERT_EQ(kept.size(), 1u);
   EXPECT_EQ(kept[0].key, "redirector.listen");
   EXPECT_EQ(kept[0].running, "unix:/run/waymark/redirector.sock");
-  EXPECT_EQ(next.GetString(keys::kRedirectorListen), "unix:/run/waymark/redirector.sock");
-  EXPECT_EQ(next.GetInt(keys::kRedirectorWorkers), 9) << "reloadable: the new value";
+  EXPECT_EQ(next.GetString(keys::kRedirectorListen),
+            "unix:/run/waymark/redirector.sock");
+  EXPECT_EQ(next.GetInt(keys::kRedirectorWorkers), 9)
+      << "reloadable: the new value";
   EXPECT_EQ(next.GetString(keys::kLogFile), "/var/log/a.log");
-  EXPECT_TRUE(next.KeepRestartOnlyValues(running).empty()) << "nothing left to keep";
+  EXPECT_TRUE(next.KeepRestartOnlyValues(running).empty())
+      << "nothing left to keep";
 }
 
 TEST(ConfigLoadTest, ReportsErrorsWithExactMessages) {
@@ -785,12 +790,14 @@ std::string ProgramSources() {
   namespace fs = std::filesystem;
   std::string code;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(SourcePath("src"), ec), end; !ec && it != end;
-       it.increment(ec)) {
+  for (fs::recursive_directory_iterator it(SourcePath("src"), ec), end;
+       !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
-    bool source = name.size() > 3 && (name.compare(name.size() - 3, 3, ".cc") == 0 ||
-                                      name.compare(name.size() - 2, 2, ".h") == 0);
-    if (!source || name.find("_test.") != std::string::npos || name.rfind("config", 0) == 0)
+    bool source =
+        name.size() > 3 && (name.compare(name.size() - 3, 3, ".cc") == 0 ||
+                            name.compare(name.size() - 2, 2, ".h") == 0);
+    if (!source || name.find("_test.") != std::string::npos ||
+        name.rfind("config", 0) == 0)
       continue;
     std::ifstream in(it->path());
     std::stringstream buf;
@@ -802,9 +809,12 @@ std::string ProgramSources() {
 
 // Whether `code` holds `word` not followed by another identifier character.
 bool HasWord(const std::string& code, const std::string& word) {
-  for (size_t at = code.find(word); at != std::string::npos; at = code.find(word, at + 1)) {
+  for (size_t at = code.find(word); at != std::string::npos;
+       at = code.find(word, at + 1)) {
     size_t end = at + word.size();
-    if (end == code.size() || !(std::isalnum(static_cast<unsigned char>(code[end])) || code[end] == '_'))
+    if (end == code.size() ||
+        !(std::isalnum(static_cast<unsigned char>(code[end])) ||
+          code[end] == '_'))
       return true;
   }
   return false;
@@ -822,8 +832,10 @@ TEST(ConfigKeysTest, EveryKeyIsReadByAProgram) {
     if (!HasWord(code, "keys::" + constant)) unread.push_back(key);
   }
   EXPECT_EQ(unread, std::vector<std::string>{})
-      << "keys of the option table that no program reads: read them, or drop them from "
-         "src/core/config_options.inc, man/waymark.conf.5 and man/waymark.conf.example";
+      << "keys of the option table that no program reads: read them, or drop "
+         "them from "
+         "src/core/config_options.inc, man/waymark.conf.5 and "
+         "man/waymark.conf.example";
 }
 
 }  // namespace

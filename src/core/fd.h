@@ -50,7 +50,8 @@ class UniqueFd {
 };
 
 // Both ends of a new pipe; pipe2()'s result (0, or -1 with errno set).
-inline int MakePipe(UniqueFd* read_end, UniqueFd* write_end, int flags = O_CLOEXEC) {
+inline int MakePipe(UniqueFd* read_end, UniqueFd* write_end,
+                    int flags = O_CLOEXEC) {
   int p[2];
   if (pipe2(p, flags) != 0) return -1;
   read_end->reset(p[0]);

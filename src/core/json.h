@@ -10,10 +10,9 @@
 #ifndef WAYMARK_CORE_JSON_H_
 #define WAYMARK_CORE_JSON_H_
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace waymark {
 

@@ -25,7 +25,8 @@ TEST(JsonTest, TextIsIndentedWithFinalNewline) {
 
 TEST(JsonTest, TextEscapesQuotesAndControlsAndKeepsUtf8) {
   nlohmann::json j = "a \"b\" \\ c\n\t\x01 caf\xC3\xA9 \xE2\x82\xAC";
-  EXPECT_EQ(JsonText(j), "\"a \\\"b\\\" \\\\ c\\n\\t\\u0001 caf\xC3\xA9 \xE2\x82\xAC\"\n");
+  EXPECT_EQ(JsonText(j),
+            "\"a \\\"b\\\" \\\\ c\\n\\t\\u0001 caf\xC3\xA9 \xE2\x82\xAC\"\n");
 }
 
 // A file name in Latin-1 (or any bytes) must not make the output throw or
@@ -35,11 +36,11 @@ TEST(JsonTest, TextReplacesInvalidUtf8) {
   struct Case {
     std::string in, out;
   } cases[] = {
-      {"caf\xE9.iso", "caf" + kFffd + ".iso"},               // Latin-1 e-acute
-      {"\xFF\xFE", kFffd + kFffd},                           // never valid
-      {"a\xC3", "a" + kFffd},                                // truncated sequence
-      {"\xC0\xAF", kFffd + kFffd},                           // overlong '/'
-      {"\xED\xA0\x80x", kFffd + kFffd + kFffd + "x"},        // a surrogate
+      {"caf\xE9.iso", "caf" + kFffd + ".iso"},         // Latin-1 e-acute
+      {"\xFF\xFE", kFffd + kFffd},                     // never valid
+      {"a\xC3", "a" + kFffd},                          // truncated sequence
+      {"\xC0\xAF", kFffd + kFffd},                     // overlong '/'
+      {"\xED\xA0\x80x", kFffd + kFffd + kFffd + "x"},  // a surrogate
   };
   for (const Case& c : cases) {
     nlohmann::json j = {{"path", c.in}};

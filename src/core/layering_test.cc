@@ -48,8 +48,8 @@ SourceTree ReadSourceTree() {
   fs::path root = (dir && *dir) ? dir : ".";
   SourceTree tree;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(root / "src", ec), end; !ec && it != end;
-       it.increment(ec)) {
+  for (fs::recursive_directory_iterator it(root / "src", ec), end;
+       !ec && it != end; it.increment(ec)) {
     std::string ext = it->path().extension().string();
     if (ext != ".h" && ext != ".cc") continue;
     std::ifstream in(it->path());
@@ -68,18 +68,27 @@ struct Rule {
 
 const std::vector<Rule>& Rules() {
   static const std::vector<Rule> kRules = {
-      {"src/", false,
-       {"src/core/store/", "src/admin/", "src/redirector/", "src/scan/", "src/trace/"},
+      {"src/",
+       false,
+       {"src/core/store/", "src/admin/", "src/redirector/", "src/scan/",
+        "src/trace/"},
        {"<pqxx/"},
        "only core/store/ and the binaries' folders use libpqxx"},
-      {"src/core/model/", false, {},
-       {"\"core/store/", "\"core/net/", "\"core/geo/geoip.h\"", "<maxminddb", "<libloc/",
-        "<curl/", "<boost/", "<pqxx/"},
+      {"src/core/model/",
+       false,
+       {},
+       {"\"core/store/", "\"core/net/", "\"core/geo/geoip.h\"", "<maxminddb",
+        "<libloc/", "<curl/", "<boost/", "<pqxx/"},
        "core/model/ is pure: no database, network, GeoIP reader or Boost"},
-      {"src/core/", false, {},
+      {"src/core/",
+       false,
+       {},
        {"\"scan/", "\"trace/", "\"redirector/", "\"admin/"},
        "core/ serves the binaries and includes none of their folders"},
-      {"src/core/", true, {}, {"\"core/store/"},
+      {"src/core/",
+       true,
+       {},
+       {"\"core/store/"},
        "the base helpers of core/ do not talk to PostgreSQL"},
   };
   return kRules;
@@ -87,7 +96,8 @@ const std::vector<Rule>& Rules() {
 
 bool Applies(const Rule& rule, const std::string& file) {
   if (!StartsWith(file, rule.files)) return false;
-  if (rule.base_only && file.find('/', rule.files.size()) != std::string::npos) return false;
+  if (rule.base_only && file.find('/', rule.files.size()) != std::string::npos)
+    return false;
   for (const auto& a : rule.allowed)
     if (StartsWith(file, a)) return false;
   return true;
@@ -95,7 +105,8 @@ bool Applies(const Rule& rule, const std::string& file) {
 
 // Every include `file` reaches through the headers of the tree, each with
 // the headers it came through ("" when `file` includes it itself).
-std::map<std::string, std::string> Reach(const SourceTree& tree, const std::string& file) {
+std::map<std::string, std::string> Reach(const SourceTree& tree,
+                                         const std::string& file) {
   std::map<std::string, std::string> reached;
   std::deque<std::pair<std::string, std::string>> todo{{file, ""}};
   std::set<std::string> seen{file};
@@ -121,7 +132,8 @@ std::map<std::string, std::string> Reach(const SourceTree& tree, const std::stri
 std::vector<std::string> Violations(const SourceTree& tree) {
   std::vector<std::string> out;
   for (const auto& [file, includes] : tree) {
-    if (file.find("_test.") != std::string::npos && !StartsWith(file, "src/core/model/"))
+    if (file.find("_test.") != std::string::npos &&
+        !StartsWith(file, "src/core/model/"))
       continue;  // tests may set up what they test with anything
     std::map<std::string, std::string> reached;
     for (const Rule& rule : Rules()) {
@@ -130,8 +142,9 @@ std::vector<std::string> Violations(const SourceTree& tree) {
       for (const auto& [inc, via] : reached)
         for (const auto& bad : rule.forbidden)
           if (StartsWith(inc, bad))
-            out.push_back(file + " includes " + inc + (via.empty() ? "" : " (via " + via + ")") +
-                          ": " + rule.why);
+            out.push_back(file + " includes " + inc +
+                          (via.empty() ? "" : " (via " + via + ")") + ": " +
+                          rule.why);
     }
   }
   return out;
@@ -140,7 +153,8 @@ std::vector<std::string> Violations(const SourceTree& tree) {
 TEST(LayeringTest, TheSourceTreeKeepsItsLayers) {
   SourceTree tree = ReadSourceTree();
   ASSERT_TRUE(tree.count("src/core/store/db.h"))
-      << "cannot read the sources (run from the repository root or set WAYMARK_SOURCE_DIR)";
+      << "cannot read the sources (run from the repository root or set "
+         "WAYMARK_SOURCE_DIR)";
   ASSERT_GT(tree.size(), 100u);
   for (const auto& v : Violations(tree)) ADD_FAILURE() << v;
 }
@@ -151,45 +165,61 @@ TEST(LayeringTest, NamesTheFileTheIncludeAndTheWay) {
       {"src/core/model/pure.h", {"<string>", "\"core/model/near.h\""}},
       {"src/core/model/near.h", {"\"core/store/db.h\""}},
       {"src/core/store/db.h", {"<pqxx/pqxx>"}},
-      {"src/core/model/pure_test.cc", {"\"core/model/pure.h\"", "<gtest/gtest.h>"}},
+      {"src/core/model/pure_test.cc",
+       {"\"core/model/pure.h\"", "<gtest/gtest.h>"}},
       {"src/core/geo/where.cc", {"<maxminddb.h>", "\"redirector/handler.h\""}},
       {"src/core/strings.cc", {"\"core/store/db.h\""}},
       {"src/redirector/handler.h", {"<pqxx/pqxx>", "\"core/store/db.h\""}},
       {"src/scan/scan_test.cc", {"<pqxx/pqxx>"}},
   };
-  EXPECT_EQ(Violations(tree),
-            (std::vector<std::string>{
-                "src/core/geo/where.cc includes <pqxx/pqxx> (via redirector/handler.h): "
-                "only core/store/ and the binaries' folders use libpqxx",
-                "src/core/geo/where.cc includes \"redirector/handler.h\": "
-                "core/ serves the binaries and includes none of their folders",
-                "src/core/model/near.h includes <pqxx/pqxx> (via core/store/db.h): "
-                "only core/store/ and the binaries' folders use libpqxx",
-                "src/core/model/near.h includes \"core/store/db.h\": "
-                "core/model/ is pure: no database, network, GeoIP reader or Boost",
-                "src/core/model/near.h includes <pqxx/pqxx> (via core/store/db.h): "
-                "core/model/ is pure: no database, network, GeoIP reader or Boost",
-                "src/core/model/pure.h includes <pqxx/pqxx> (via core/model/near.h -> "
-                "core/store/db.h): only core/store/ and the binaries' folders use libpqxx",
-                "src/core/model/pure.h includes \"core/store/db.h\" (via core/model/near.h): "
-                "core/model/ is pure: no database, network, GeoIP reader or Boost",
-                "src/core/model/pure.h includes <pqxx/pqxx> (via core/model/near.h -> "
-                "core/store/db.h): core/model/ is pure: no database, network, GeoIP reader or "
-                "Boost",
-                "src/core/model/pure_test.cc includes <pqxx/pqxx> (via core/model/pure.h -> "
-                "core/model/near.h -> core/store/db.h): only core/store/ and the binaries' "
-                "folders use libpqxx",
-                "src/core/model/pure_test.cc includes \"core/store/db.h\" (via core/model/pure.h "
-                "-> core/model/near.h): core/model/ is pure: no database, network, GeoIP reader "
-                "or Boost",
-                "src/core/model/pure_test.cc includes <pqxx/pqxx> (via core/model/pure.h -> "
-                "core/model/near.h -> core/store/db.h): core/model/ is pure: no database, "
-                "network, GeoIP reader or Boost",
-                "src/core/strings.cc includes <pqxx/pqxx> (via core/store/db.h): only "
-                "core/store/ and the binaries' folders use libpqxx",
-                "src/core/strings.cc includes \"core/store/db.h\": the base helpers of core/ do "
-                "not talk to PostgreSQL",
-            }));
+  EXPECT_EQ(
+      Violations(tree),
+      (std::vector<std::string>{
+          "src/core/geo/where.cc includes <pqxx/pqxx> (via "
+          "redirector/handler.h): "
+          "only core/store/ and the binaries' folders use libpqxx",
+          "src/core/geo/where.cc includes \"redirector/handler.h\": "
+          "core/ serves the binaries and includes none of their folders",
+          "src/core/model/near.h includes <pqxx/pqxx> (via core/store/db.h): "
+          "only core/store/ and the binaries' folders use libpqxx",
+          "src/core/model/near.h includes \"core/store/db.h\": "
+          "core/model/ is pure: no database, network, GeoIP reader or Boost",
+          "src/core/model/near.h includes <pqxx/pqxx> (via core/store/db.h): "
+          "core/model/ is pure: no database, network, GeoIP reader or Boost",
+          "src/core/model/pure.h includes <pqxx/pqxx> (via core/model/near.h "
+          "-> "
+          "core/store/db.h): only core/store/ and the binaries' folders use "
+          "libpqxx",
+          "src/core/model/pure.h includes \"core/store/db.h\" (via "
+          "core/model/near.h): "
+          "core/model/ is pure: no database, network, GeoIP reader or Boost",
+          "src/core/model/pure.h includes <pqxx/pqxx> (via core/model/near.h "
+          "-> "
+          "core/store/db.h): core/model/ is pure: no database, network, GeoIP "
+          "reader or "
+          "Boost",
+          "src/core/model/pure_test.cc includes <pqxx/pqxx> (via "
+          "core/model/pure.h -> "
+          "core/model/near.h -> core/store/db.h): only core/store/ and the "
+          "binaries' "
+          "folders use libpqxx",
+          "src/core/model/pure_test.cc includes \"core/store/db.h\" (via "
+          "core/model/pure.h "
+          "-> core/model/near.h): core/model/ is pure: no database, network, "
+          "GeoIP reader "
+          "or Boost",
+          "src/core/model/pure_test.cc includes <pqxx/pqxx> (via "
+          "core/model/pure.h -> "
+          "core/model/near.h -> core/store/db.h): core/model/ is pure: no "
+          "database, "
+          "network, GeoIP reader or Boost",
+          "src/core/strings.cc includes <pqxx/pqxx> (via core/store/db.h): "
+          "only "
+          "core/store/ and the binaries' folders use libpqxx",
+          "src/core/strings.cc includes \"core/store/db.h\": the base helpers "
+          "of core/ do "
+          "not talk to PostgreSQL",
+      }));
 }
 
 }  // namespace

@@ -30,18 +30,23 @@ LogState& State() {
 
 const char* Tag(LogLevel level) {
   switch (level) {
-    case LogLevel::kWarning: return "warning: ";
-    case LogLevel::kDebug: return "debug: ";
-    default: return "";
+    case LogLevel::kWarning:
+      return "warning: ";
+    case LogLevel::kDebug:
+      return "debug: ";
+    default:
+      return "";
   }
 }
 
-void Write(const std::string& program, LogLevel level, const std::string& message) {
+void Write(const std::string& program, LogLevel level,
+           const std::string& message) {
   LogState& st = State();
   if (!LogEnabled(level)) return;
   std::string line;
   if (st.style == LogStyle::kDaemon) {
-    line = FormatUtc(time(nullptr)) + " " + program + "[" + std::to_string(getpid()) + "]: ";
+    line = FormatUtc(time(nullptr)) + " " + program + "[" +
+           std::to_string(getpid()) + "]: ";
   } else {
     line = program + ": ";
   }
@@ -73,7 +78,9 @@ void SetLogLevel(const Config& config) {
   SetLogLevel(level);
 }
 
-LogLevel CurrentLogLevel() { return static_cast<LogLevel>(State().level.load()); }
+LogLevel CurrentLogLevel() {
+  return static_cast<LogLevel>(State().level.load());
+}
 
 bool ParseLogLevel(const std::string& text, LogLevel* level) {
   static const std::pair<const char*, LogLevel> kNames[] = {
@@ -92,15 +99,25 @@ bool ParseLogLevel(const std::string& text, LogLevel* level) {
 }
 
 bool LogEnabled(LogLevel level) {
-  return level == LogLevel::kError || static_cast<int>(level) <= State().level.load();
+  return level == LogLevel::kError ||
+         static_cast<int>(level) <= State().level.load();
 }
 
-void LogError(const std::string& message) { Write(State().program, LogLevel::kError, message); }
-void LogWarning(const std::string& message) { Write(State().program, LogLevel::kWarning, message); }
-void LogInfo(const std::string& message) { Write(State().program, LogLevel::kInfo, message); }
-void LogDebug(const std::string& message) { Write(State().program, LogLevel::kDebug, message); }
+void LogError(const std::string& message) {
+  Write(State().program, LogLevel::kError, message);
+}
+void LogWarning(const std::string& message) {
+  Write(State().program, LogLevel::kWarning, message);
+}
+void LogInfo(const std::string& message) {
+  Write(State().program, LogLevel::kInfo, message);
+}
+void LogDebug(const std::string& message) {
+  Write(State().program, LogLevel::kDebug, message);
+}
 
-void LogAs(const std::string& program, LogLevel level, const std::string& message) {
+void LogAs(const std::string& program, LogLevel level,
+           const std::string& message) {
   Write(program, level, message);
 }
 

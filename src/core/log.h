@@ -51,7 +51,8 @@ void LogWarning(const std::string& message);
 void LogInfo(const std::string& message);
 void LogDebug(const std::string& message);
 // As above under another program's name (ReportError names its own).
-void LogAs(const std::string& program, LogLevel level, const std::string& message);
+void LogAs(const std::string& program, LogLevel level,
+           const std::string& message);
 
 // Where finished lines (newline included) go instead of standard error:
 // waymark-scan's progress display, which clears itself before a line, and

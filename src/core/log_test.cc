@@ -33,9 +33,11 @@ TEST_F(LogTest, EachLevelLogsItselfAndWhatIsMoreSevere) {
   const std::pair<LogLevel, std::string> kCases[] = {
       {LogLevel::kError, "waymark-test: e\n"},
       {LogLevel::kWarning, "waymark-test: e\nwaymark-test: warning: w\n"},
-      {LogLevel::kInfo, "waymark-test: e\nwaymark-test: warning: w\nwaymark-test: i\n"},
+      {LogLevel::kInfo,
+       "waymark-test: e\nwaymark-test: warning: w\nwaymark-test: i\n"},
       {LogLevel::kDebug,
-       "waymark-test: e\nwaymark-test: warning: w\nwaymark-test: i\nwaymark-test: debug: d\n"},
+       "waymark-test: e\nwaymark-test: warning: w\nwaymark-test: "
+       "i\nwaymark-test: debug: d\n"},
   };
   for (const auto& [level, want] : kCases) {
     lines_.clear();
@@ -56,8 +58,8 @@ TEST_F(LogTest, InfoIsTheDefault) {
 
 TEST_F(LogTest, HonoursLogLevelOfTheConfig) {
   Config config;
-  ASSERT_TRUE(LoadConfig({"/nonexistent/waymark.conf", false}, {{"log.level", {"warning"}}},
-                         &config)
+  ASSERT_TRUE(LoadConfig({"/nonexistent/waymark.conf", false},
+                         {{"log.level", {"warning"}}}, &config)
                   .ok());
   SetLogLevel(config);
   LogEachLevel();
@@ -74,13 +76,15 @@ TEST_F(LogTest, ParsesEveryLevelTheConfigAccepts) {
     EXPECT_TRUE(ParseLogLevel(name, &level)) << name;
   }
   LogLevel level;
-  for (const char* bad : {"", "Info", "warn", "trace"}) EXPECT_FALSE(ParseLogLevel(bad, &level)) << bad;
+  for (const char* bad : {"", "Info", "warn", "trace"})
+    EXPECT_FALSE(ParseLogLevel(bad, &level)) << bad;
 }
 
 TEST_F(LogTest, DaemonLinesCarryTimeAndPid) {
   InitLog("waymark-redirector", LogStyle::kDaemon);
   LogWarning("redirector.listen changed");
-  std::regex want(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ waymark-redirector\[\d+\]: warning: redirector\.listen changed\n)");
+  std::regex want(
+      R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ waymark-redirector\[\d+\]: warning: redirector\.listen changed\n)");
   EXPECT_TRUE(std::regex_match(lines_, want)) << lines_;
 }
 

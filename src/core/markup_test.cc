@@ -18,9 +18,9 @@ TEST(EscapeXml, MarkupCharactersBecomeEntities) {
       {"tab\there", "tab\there"},
       {"bell\x07", "bell\xEF\xBF\xBD"},
       {"del\x7f", "del\xEF\xBF\xBD"},
-      {"caf\xC3\xA9", "caf\xC3\xA9"},              // valid two-byte UTF-8 kept
-      {"\xE2\x82\xAC 5", "\xE2\x82\xAC 5"},        // euro sign kept
-      {"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"},    // four-byte kept
+      {"caf\xC3\xA9", "caf\xC3\xA9"},            // valid two-byte UTF-8 kept
+      {"\xE2\x82\xAC 5", "\xE2\x82\xAC 5"},      // euro sign kept
+      {"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"},  // four-byte kept
   };
   for (const auto& c : cases) EXPECT_EQ(EscapeXml(c.in), c.out) << c.in;
 }
@@ -32,12 +32,13 @@ TEST(ValidUtf8, InvalidSequencesAreReplaced) {
   } cases[] = {
       {"ok", "ok"},
       {"\xFF", "\xEF\xBF\xBD"},
-      {"\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD"},       // overlong '/'
+      {"\xC0\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD"},                  // overlong '/'
       {"\xE0\x80\xAF", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},  // overlong
       {"\xED\xA0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},  // surrogate
-      {"a\xC3", "a\xEF\xBF\xBD"},                      // truncated
-      {"\xF4\x90\x80\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},  // > U+10FFFF
-      {"\x80x", "\xEF\xBF\xBDx"},                      // lone continuation
+      {"a\xC3", "a\xEF\xBF\xBD"},                                // truncated
+      {"\xF4\x90\x80\x80",
+       "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},  // > U+10FFFF
+      {"\x80x", "\xEF\xBF\xBDx"},  // lone continuation
   };
   for (const auto& c : cases) EXPECT_EQ(ValidUtf8(c.in), c.out) << c.in;
   EXPECT_EQ(EscapeXml("\xFF<"), "\xEF\xBF\xBD&lt;");
@@ -58,7 +59,8 @@ TEST(EscapeXml, AnyBytesGiveSafeText) {
     EXPECT_EQ(ValidUtf8(out), out);
     for (char c : out) {
       unsigned char u = static_cast<unsigned char>(c);
-      EXPECT_TRUE(u >= 0x20 || c == '\t' || c == '\n' || c == '\r') << static_cast<int>(u);
+      EXPECT_TRUE(u >= 0x20 || c == '\t' || c == '\n' || c == '\r')
+          << static_cast<int>(u);
     }
   }
 }

@@ -17,15 +17,17 @@ int ReportError(const std::string& program, const Status& s) {
 
 boost::program_options::options_description ProgramOptions() {
   boost::program_options::options_description own;
-  own.add_options()("help,h", "show this help and exit")("version,V", "show the version and exit");
+  own.add_options()("help,h", "show this help and exit")(
+      "version,V", "show the version and exit");
   return own;
 }
 
-std::optional<int> StartProgram(const std::string& program, const std::string& help_head,
-                                const boost::program_options::options_description& own,
-                                int max_positional, int argc, char** argv, CommandLine* cl) {
-  Status s = ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc), own,
-                              max_positional, cl);
+std::optional<int> StartProgram(
+    const std::string& program, const std::string& help_head,
+    const boost::program_options::options_description& own, int max_positional,
+    int argc, char** argv, CommandLine* cl) {
+  Status s = ParseCommandLine(std::vector<std::string>(argv + 1, argv + argc),
+                              own, max_positional, cl);
   if (!s.ok()) return ReportError(program, s);
   if (cl->Has("help")) {
     std::cout << HelpText(help_head, own);

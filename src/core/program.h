@@ -4,10 +4,9 @@
 #ifndef WAYMARK_CORE_PROGRAM_H_
 #define WAYMARK_CORE_PROGRAM_H_
 
+#include <boost/program_options/options_description.hpp>
 #include <optional>
 #include <string>
-
-#include <boost/program_options/options_description.hpp>
 
 #include "core/command_line.h"
 #include "core/status.h"
@@ -30,9 +29,10 @@ boost::program_options::options_description ProgramOptions();
 // (-1: any), and answers --help (HelpText(help_head, own)) and --version
 // on stdout. Returns the exit code when main() is done: 0 after either,
 // ReportError's for a bad command line; nullopt to go on with *cl.
-std::optional<int> StartProgram(const std::string& program, const std::string& help_head,
-                                const boost::program_options::options_description& own,
-                                int max_positional, int argc, char** argv, CommandLine* cl);
+std::optional<int> StartProgram(
+    const std::string& program, const std::string& help_head,
+    const boost::program_options::options_description& own, int max_positional,
+    int argc, char** argv, CommandLine* cl);
 
 }  // namespace waymark
 

@@ -16,12 +16,12 @@ class Status {
  public:
   enum class Code {
     kOk = 0,
-    kInvalidArgument,  // bad command line, config value or field: exit 2
-    kNotFound,         // a named thing does not exist
-    kAlreadyExists,    // a unique name is taken
+    kInvalidArgument,     // bad command line, config value or field: exit 2
+    kNotFound,            // a named thing does not exist
+    kAlreadyExists,       // a unique name is taken
     kFailedPrecondition,  // e.g. schema not initialised
-    kIOError,          // files, sockets, subprocesses
-    kDatabase,         // PostgreSQL unreachable or a query failed
+    kIOError,             // files, sockets, subprocesses
+    kDatabase,            // PostgreSQL unreachable or a query failed
   };
 
   Status() = default;

@@ -62,7 +62,8 @@ std::vector<std::string> BuildEnv(const std::vector<std::string>& changes) {
   for (const char* p = what; *p && n < sizeof(buf) - 1; ++p) buf[n++] = *p;
   const char* sep = ": ";
   for (const char* p = sep; *p && n < sizeof(buf) - 1; ++p) buf[n++] = *p;
-  for (const char* p = strerror(err); *p && n < sizeof(buf) - 1; ++p) buf[n++] = *p;
+  for (const char* p = strerror(err); *p && n < sizeof(buf) - 1; ++p)
+    buf[n++] = *p;
   ssize_t ignored = write(err_fd, buf, n);
   (void)ignored;
   _exit(127);
@@ -70,7 +71,8 @@ std::vector<std::string> BuildEnv(const std::vector<std::string>& changes) {
 
 }  // namespace
 
-Status Subprocess::Start(const SubprocessOptions& opts, std::unique_ptr<Subprocess>* out) {
+Status Subprocess::Start(const SubprocessOptions& opts,
+                         std::unique_ptr<Subprocess>* out) {
   if (opts.argv.empty()) return Status::InvalidArgument("no program to run");
   const std::string& prog = opts.argv[0];
 
@@ -92,7 +94,8 @@ Status Subprocess::Start(const SubprocessOptions& opts, std::unique_ptr<Subproce
     for (const auto& kv : env_strings) {
       if (StartsWith(kv, "PATH=")) path = kv.c_str() + 5;
     }
-    for (const auto& dir : Split(path ? path : "/usr/local/bin:/usr/bin:/bin", ':')) {
+    for (const auto& dir :
+         Split(path ? path : "/usr/local/bin:/usr/bin:/bin", ':')) {
       candidates.push_back((dir.empty() ? "." : dir) + "/" + prog);
     }
   }
@@ -104,7 +107,8 @@ Status Subprocess::Start(const SubprocessOptions& opts, std::unique_ptr<Subproce
   bool switch_user = !user.empty() && geteuid() == 0;
   if (switch_user) {
     passwd* pw = getpwnam(user.c_str());
-    if (!pw) return Status::IOError("cannot run " + prog + ": no user '" + user + "'");
+    if (!pw)
+      return Status::IOError("cannot run " + prog + ": no user '" + user + "'");
     uid = pw->pw_uid;
     gid = pw->pw_gid;
     // Supplementary groups are looked up now: initgroups() after fork()
@@ -117,11 +121,13 @@ Status Subprocess::Start(const SubprocessOptions& opts, std::unique_ptr<Subproce
     groups.resize(ngroups);
   }
 
-  UniqueFd err_read, err_write, in_read, in_write, out_read, out_write, errout_read, errout_write;
-  if (MakePipe(&err_read, &err_write) != 0) return Status::IOError(std::string("pipe: ") + strerror(errno));
+  UniqueFd err_read, err_write, in_read, in_write, out_read, out_write,
+      errout_read, errout_write;
+  if (MakePipe(&err_read, &err_write) != 0)
+    return Status::IOError(std::string("pipe: ") + strerror(errno));
   if ((opts.pipe_stdin && MakePipe(&in_read, &in_write) != 0) ||
-      (opts.capture_output &&
-       (MakePipe(&out_read, &out_write) != 0 || MakePipe(&errout_read, &errout_write) != 0))) {
+      (opts.capture_output && (MakePipe(&out_read, &out_write) != 0 ||
+                               MakePipe(&errout_read, &errout_write) != 0))) {
     return Status::IOError(std::string("pipe: ") + strerror(errno));
   }
   pid_t parent = getpid();
@@ -135,17 +141,21 @@ Status Subprocess::Start(const SubprocessOptions& opts, std::unique_ptr<Subproce
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2})
+    for (int sig :
+         {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2})
       signal(sig, SIG_DFL);
     int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (dup2(opts.pipe_stdin ? in_read.get() : devnull, 0) < 0) ChildFail(ef, "dup2", errno);
+    if (dup2(opts.pipe_stdin ? in_read.get() : devnull, 0) < 0)
+      ChildFail(ef, "dup2", errno);
     if (opts.capture_output) {
-      if (dup2(out_write.get(), 1) < 0 || dup2(errout_write.get(), 2) < 0) ChildFail(ef, "dup2", errno);
+      if (dup2(out_write.get(), 1) < 0 || dup2(errout_write.get(), 2) < 0)
+        ChildFail(ef, "dup2", errno);
     }
     if (!opts.working_dir.empty() && chdir(opts.working_dir.c_str()) != 0)
       ChildFail(ef, "chdir", errno);
     if (switch_user) {
-      if (setgroups(groups.size(), groups.data()) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+      if (setgroups(groups.size(), groups.data()) != 0 || setgid(gid) != 0 ||
+          setuid(uid) != 0)
         ChildFail(ef, "cannot switch user", errno);
     }
     // After the uid change, which clears the parent-death signal.
@@ -207,15 +217,19 @@ bool Subprocess::Running() {
   pid_t r = waitpid(pid_, &status, WNOHANG);
   if (r == pid_) {
     reaped_ = true;
-    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    exit_code_ =
+        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return false;
   }
   return true;
 }
 
 Status Subprocess::Signal(int sig) {
-  if (reaped_) return Status::FailedPrecondition("process " + std::to_string(pid_) + " has exited");
-  if (kill(pid_, sig) != 0) return Status::IOError(std::string("kill: ") + strerror(errno));
+  if (reaped_)
+    return Status::FailedPrecondition("process " + std::to_string(pid_) +
+                                      " has exited");
+  if (kill(pid_, sig) != 0)
+    return Status::IOError(std::string("kill: ") + strerror(errno));
   return Status::OK();
 }
 
@@ -228,7 +242,8 @@ Status Subprocess::Wait(int timeout_ms, int* exit_code) {
       pid_t r = waitpid(pid_, &status, 0);
       if (r == pid_) {
         reaped_ = true;
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        exit_code_ =
+            WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       } else if (r < 0 && errno != EINTR) {
         return Status::IOError(std::string("waitpid: ") + strerror(errno));
       }
@@ -236,7 +251,8 @@ Status Subprocess::Wait(int timeout_ms, int* exit_code) {
     }
     if (!Running()) break;
     if (NowMs() >= deadline)
-      return Status::IOError("process " + std::to_string(pid_) + " still running after " +
+      return Status::IOError("process " + std::to_string(pid_) +
+                             " still running after " +
                              std::to_string(timeout_ms) + " ms");
     usleep(sleep_us);
     if (sleep_us < 20000) sleep_us *= 2;
@@ -245,8 +261,9 @@ Status Subprocess::Wait(int timeout_ms, int* exit_code) {
   return Status::OK();
 }
 
-Status RunCommand(const SubprocessOptions& opts_in, const std::string& stdin_data,
-                  int timeout_ms, CommandResult* result) {
+Status RunCommand(const SubprocessOptions& opts_in,
+                  const std::string& stdin_data, int timeout_ms,
+                  CommandResult* result) {
   SubprocessOptions opts = opts_in;
   opts.capture_output = true;
   opts.pipe_stdin = true;
@@ -261,7 +278,8 @@ Status RunCommand(const SubprocessOptions& opts_in, const std::string& stdin_dat
   if (stdin_data.empty()) proc->CloseStdin();
   bool out_open = true, err_open = true;
   // SIGPIPE from a child that stops reading must not kill us.
-  struct sigaction ignore {}, old {};
+  struct sigaction ignore {
+  }, old{};
   ignore.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &ignore, &old);
   while (out_open || err_open) {
@@ -286,16 +304,19 @@ Status RunCommand(const SubprocessOptions& opts_in, const std::string& stdin_dat
     for (int i = 0; i < n; ++i) {
       if (!fds[i].revents) continue;
       if (fds[i].fd == proc->stdin_fd()) {
-        ssize_t w = write(fds[i].fd, stdin_data.data() + written, stdin_data.size() - written);
+        ssize_t w = write(fds[i].fd, stdin_data.data() + written,
+                          stdin_data.size() - written);
         if (w > 0) written += w;
-        if (w < 0 && errno != EAGAIN && errno != EINTR) written = stdin_data.size();
+        if (w < 0 && errno != EAGAIN && errno != EINTR)
+          written = stdin_data.size();
         if (written >= stdin_data.size()) proc->CloseStdin();
         continue;
       }
       char buf[65536];
       ssize_t got = read(fds[i].fd, buf, sizeof buf);
       if (got > 0) {
-        (fds[i].fd == proc->stdout_fd() ? result->out : result->err).append(buf, got);
+        (fds[i].fd == proc->stdout_fd() ? result->out : result->err)
+            .append(buf, got);
       } else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
         (fds[i].fd == proc->stdout_fd() ? out_open : err_open) = false;
       }
@@ -305,9 +326,11 @@ Status RunCommand(const SubprocessOptions& opts_in, const std::string& stdin_dat
   if (result->timed_out) {
     proc->Signal(SIGKILL);
     proc->Wait(-1, &result->exit_code);
-    return Status::IOError(opts.argv[0] + " timed out after " + std::to_string(timeout_ms) + " ms");
+    return Status::IOError(opts.argv[0] + " timed out after " +
+                           std::to_string(timeout_ms) + " ms");
   }
-  int wait_ms = deadline < 0 ? -1 : std::max<long long>(0, deadline - NowMs()) + 1000;
+  int wait_ms =
+      deadline < 0 ? -1 : std::max<long long>(0, deadline - NowMs()) + 1000;
   s = proc->Wait(wait_ms, &result->exit_code);
   if (!s.ok()) {
     result->timed_out = true;

@@ -35,7 +35,8 @@ class Subprocess {
  public:
   // Starts the child. A program that cannot be executed (not found, not
   // permitted, unknown user) is an error here, not a child exit code.
-  static Status Start(const SubprocessOptions& opts, std::unique_ptr<Subprocess>* out);
+  static Status Start(const SubprocessOptions& opts,
+                      std::unique_ptr<Subprocess>* out);
 
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;

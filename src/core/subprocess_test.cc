@@ -1,14 +1,13 @@
 #include "core/subprocess.h"
 
-#include <signal.h>
-
 #include <gtest/gtest.h>
+#include <signal.h>
 
 namespace waymark {
 namespace {
 
-CommandResult Sh(const std::string& script, const std::string& in = "", int timeout_ms = 10000,
-                 std::vector<std::string> env = {}) {
+CommandResult Sh(const std::string& script, const std::string& in = "",
+                 int timeout_ms = 10000, std::vector<std::string> env = {}) {
   SubprocessOptions o;
   o.argv = {"/bin/sh", "-c", script};
   o.env = std::move(env);
@@ -50,7 +49,8 @@ TEST(SubprocessTest, MissingProgramIsAnError) {
   std::unique_ptr<Subprocess> p;
   Status s = Subprocess::Start(o, &p);
   EXPECT_FALSE(s.ok());
-  EXPECT_EQ(s.message(), "waymark-no-such-program: cannot run: No such file or directory");
+  EXPECT_EQ(s.message(),
+            "waymark-no-such-program: cannot run: No such file or directory");
   o.argv = {"/tmp"};
   s = Subprocess::Start(o, &p);
   EXPECT_EQ(s.message(), "/tmp: cannot run: Permission denied");
@@ -59,7 +59,9 @@ TEST(SubprocessTest, MissingProgramIsAnError) {
 TEST(SubprocessTest, EnvironmentChanges) {
   setenv("WAYMARK_SUBPROCESS_TEST", "inherited", 1);
   EXPECT_EQ(Sh("echo $WAYMARK_SUBPROCESS_TEST").out, "inherited\n");
-  EXPECT_EQ(Sh("echo $WAYMARK_SUBPROCESS_TEST", "", 10000, {"WAYMARK_SUBPROCESS_TEST=set"}).out,
+  EXPECT_EQ(Sh("echo $WAYMARK_SUBPROCESS_TEST", "", 10000,
+               {"WAYMARK_SUBPROCESS_TEST=set"})
+                .out,
             "set\n");
   EXPECT_EQ(Sh("echo \"[${WAYMARK_SUBPROCESS_TEST-unset}]\"", "", 10000,
                {"WAYMARK_SUBPROCESS_TEST="})

@@ -10,7 +10,9 @@ namespace waymark {
 
 namespace {
 
-bool IsHexDigit(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
+bool IsHexDigit(char c) {
+  return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+}
 
 bool IsDnsName(const std::string& host) {
   if (host.empty() || host.size() > 253) return false;
@@ -20,7 +22,8 @@ bool IsDnsName(const std::string& host) {
     if (label.empty() || label.size() > 63) return false;
     if (label.front() == '-' || label.back() == '-') return false;
     for (char c : label) {
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-')
+        return false;
     }
   }
   // An all-numeric name must be a real IPv4 address, checked by the caller.
@@ -86,7 +89,8 @@ Status ParseBaseUrl(const std::string& text, const std::string& scheme,
   bool has_port = false;
   if (!authority.empty() && authority[0] == '[') {
     size_t close = authority.find(']');
-    if (close == std::string::npos) return fail("has an unclosed '[' in its host");
+    if (close == std::string::npos)
+      return fail("has an unclosed '[' in its host");
     host = authority.substr(1, close - 1);
     std::string after = authority.substr(close + 1);
     if (!after.empty()) {
@@ -128,7 +132,8 @@ Status ParseBaseUrl(const std::string& text, const std::string& scheme,
       return fail("has a '.' or '..' path segment");
   }
   if (url.path.back() != '/') url.path += '/';
-  if (scheme == "rsync" && url.path == "/") return fail("names no rsync module");
+  if (scheme == "rsync" && url.path == "/")
+    return fail("names no rsync module");
   *out = std::move(url);
   return Status::OK();
 }
@@ -142,7 +147,8 @@ struct PathSafe {
   constexpr PathSafe() {
     for (int c = '0'; c <= '9'; ++c) safe[c] = true;
     for (int c = 'a'; c <= 'z'; ++c) safe[c] = safe[c - 'a' + 'A'] = true;
-    for (const char* p = "-._~/!$&'()*+,;=:@"; *p; ++p) safe[static_cast<unsigned char>(*p)] = true;
+    for (const char* p = "-._~/!$&'()*+,;=:@"; *p; ++p)
+      safe[static_cast<unsigned char>(*p)] = true;
   }
 };
 constexpr PathSafe kPathSafe;
@@ -155,7 +161,8 @@ std::string ShownUrl(const std::string& url, UrlReader reader) {
   size_t sep = url.find("://");
   if (sep == std::string::npos) return "";
   BaseUrl b;
-  if (!ParseBaseUrl(url, ToLower(url.substr(0, sep)), "url", &b).ok()) return "";
+  if (!ParseBaseUrl(url, ToLower(url.substr(0, sep)), "url", &b).ok())
+    return "";
   if (!b.user.empty() || !b.password.empty()) return "";
   return b.ToString();
 }
@@ -215,13 +222,15 @@ std::string RedactUrl(const std::string& url) {
   if (sep == std::string::npos) return url;
   size_t start = sep + 3;
   size_t end = url.find('/', start);
-  std::string authority = url.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  std::string authority = url.substr(
+      start, end == std::string::npos ? std::string::npos : end - start);
   size_t at = authority.rfind('@');
   if (at == std::string::npos) return url;
   size_t colon = authority.find(':');
   if (colon == std::string::npos || colon > at) return url;
   return url.substr(0, start) + authority.substr(0, colon) + ":***" +
-         authority.substr(at) + (end == std::string::npos ? "" : url.substr(end));
+         authority.substr(at) +
+         (end == std::string::npos ? "" : url.substr(end));
 }
 
 }  // namespace waymark

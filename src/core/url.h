@@ -58,13 +58,15 @@ std::string EncodePath(const std::string& path);
 // paths, and so most redirects, make no copy), else of *storage, which
 // then holds EncodePath(path).
 std::string_view EncodedPath(const std::string& path, std::string* storage);
-std::string_view EncodedPath(std::string&& path, std::string* storage) = delete;  // would dangle
+std::string_view EncodedPath(std::string&& path,
+                             std::string* storage) = delete;  // would dangle
 
 // Decodes each %XX escape (hex digits in either case) of `in` into its
 // byte; with `form_encoded` (a query value), '+' is a space too. False,
 // leaving *out as it was, on a '%' without two hex digits after it. The
 // request path has its own single-pass decoder (ParseRequestPath).
-bool PercentDecode(std::string_view in, std::string* out, bool form_encoded = false);
+bool PercentDecode(std::string_view in, std::string* out,
+                   bool form_encoded = false);
 
 // True for a DNS name, an IPv4 address or an IPv6 address (no brackets).
 bool IsValidHost(const std::string& host);

@@ -17,15 +17,20 @@ TEST(BaseUrlTest, AcceptsAndNormalises) {
   const Accepted cases[] = {
       {"http", "http://example.org", "http://example.org/"},
       {"http", "HTTP://Example.ORG/pub", "http://example.org/pub/"},
-      {"https", "https://fra1.mirror.jellyfin.org/", "https://fra1.mirror.jellyfin.org/"},
-      {"https", "https://mirror.example.org:8443/jellyfin/", "https://mirror.example.org:8443/jellyfin/"},
+      {"https", "https://fra1.mirror.jellyfin.org/",
+       "https://fra1.mirror.jellyfin.org/"},
+      {"https", "https://mirror.example.org:8443/jellyfin/",
+       "https://mirror.example.org:8443/jellyfin/"},
       {"http", "http://127.0.0.1:8081/repo", "http://127.0.0.1:8081/repo/"},
       {"http", "http://[::1]:8082/", "http://[::1]:8082/"},
       {"http", "http://[2001:DB8::1]/x/", "http://[2001:db8::1]/x/"},
       {"http", "http://example.org/a%20b/", "http://example.org/a%20b/"},
-      {"rsync", "rsync://fra1.example.org/mirror", "rsync://fra1.example.org/mirror/"},
-      {"rsync", "rsync://user:s3cret@fra1.example.org/mirror/", "rsync://user:s3cret@fra1.example.org/mirror/"},
-      {"ftp", "ftp://anonymous@ftp.example.org/pub/", "ftp://anonymous@ftp.example.org/pub/"},
+      {"rsync", "rsync://fra1.example.org/mirror",
+       "rsync://fra1.example.org/mirror/"},
+      {"rsync", "rsync://user:s3cret@fra1.example.org/mirror/",
+       "rsync://user:s3cret@fra1.example.org/mirror/"},
+      {"ftp", "ftp://anonymous@ftp.example.org/pub/",
+       "ftp://anonymous@ftp.example.org/pub/"},
       {"http", "http://example.org./", "http://example.org./"},
   };
   for (const auto& c : cases) {
@@ -44,32 +49,58 @@ struct Rejected {
 
 TEST(BaseUrlTest, RejectsWithExactMessages) {
   const Rejected cases[] = {
-      {"http", "ftp://example.org/", "--x: 'ftp://example.org/' is not an http:// URL"},
-      {"https", "http://example.org/", "--x: 'http://example.org/' is not an https:// URL"},
+      {"http", "ftp://example.org/",
+       "--x: 'ftp://example.org/' is not an http:// URL"},
+      {"https", "http://example.org/",
+       "--x: 'http://example.org/' is not an https:// URL"},
       {"http", "example.org", "--x: 'example.org' is not an http:// URL"},
       {"http", "", "--x: '' is not an http:// URL"},
       {"http", "http:///pub/", "--x: 'http:///pub/' has no host"},
-      {"http", "http://exa_mple.org/", "--x: 'http://exa_mple.org/' has an invalid host 'exa_mple.org'"},
-      {"http", "http://-bad.org/", "--x: 'http://-bad.org/' has an invalid host '-bad.org'"},
-      {"http", "http://999.1.1.1/", "--x: 'http://999.1.1.1/' has an invalid host '999.1.1.1'"},
-      {"http", "http://example.org:0/", "--x: 'http://example.org:0/' has an invalid port '0'"},
-      {"http", "http://example.org:65536/", "--x: 'http://example.org:65536/' has an invalid port '65536'"},
-      {"http", "http://example.org:/", "--x: 'http://example.org:/' has an invalid port ''"},
-      {"http", "http://example.org:8x/", "--x: 'http://example.org:8x/' has an invalid port '8x'"},
-      {"http", "http://[::1/", "--x: 'http://[::1/' has an unclosed '[' in its host"},
-      {"http", "http://[zz::1]/", "--x: 'http://[zz::1]/' has an invalid IPv6 address 'zz::1'"},
-      {"http", "http://example.org/?x=1", "--x: 'http://example.org/?x=1' must not have a query or fragment"},
-      {"http", "http://example.org/#top", "--x: 'http://example.org/#top' must not have a query or fragment"},
-      {"http", "http://u:p@example.org/", "--x: 'http://u:***@example.org/' must not contain credentials"},
-      {"https", "https://user@example.org/", "--x: 'https://user@example.org/' must not contain credentials"},
-      {"http", "http://example.org/a/../b/", "--x: 'http://example.org/a/../b/' has a '.' or '..' path segment"},
-      {"http", "http://example.org/./", "--x: 'http://example.org/./' has a '.' or '..' path segment"},
-      {"http", "http://example.org/a%2/", "--x: 'http://example.org/a%2/' has invalid percent-encoding"},
-      {"http", "http://example.org/a%zz/", "--x: 'http://example.org/a%zz/' has invalid percent-encoding"},
-      {"http", "http://example.org/a b/", "--x: 'http://example.org/a b/' contains a space, control or non-ASCII character"},
-      {"http", "http://example.org/\n", "--x: 'http://example.org/\\x0A' contains a space, control or non-ASCII character"},
-      {"rsync", "rsync://example.org/", "--x: 'rsync://example.org/' names no rsync module"},
-      {"rsync", "rsync://:pw@example.org/m/", "--x: 'rsync://:***@example.org/m/' has credentials without a user name"},
+      {"http", "http://exa_mple.org/",
+       "--x: 'http://exa_mple.org/' has an invalid host 'exa_mple.org'"},
+      {"http", "http://-bad.org/",
+       "--x: 'http://-bad.org/' has an invalid host '-bad.org'"},
+      {"http", "http://999.1.1.1/",
+       "--x: 'http://999.1.1.1/' has an invalid host '999.1.1.1'"},
+      {"http", "http://example.org:0/",
+       "--x: 'http://example.org:0/' has an invalid port '0'"},
+      {"http", "http://example.org:65536/",
+       "--x: 'http://example.org:65536/' has an invalid port '65536'"},
+      {"http", "http://example.org:/",
+       "--x: 'http://example.org:/' has an invalid port ''"},
+      {"http", "http://example.org:8x/",
+       "--x: 'http://example.org:8x/' has an invalid port '8x'"},
+      {"http", "http://[::1/",
+       "--x: 'http://[::1/' has an unclosed '[' in its host"},
+      {"http", "http://[zz::1]/",
+       "--x: 'http://[zz::1]/' has an invalid IPv6 address 'zz::1'"},
+      {"http", "http://example.org/?x=1",
+       "--x: 'http://example.org/?x=1' must not have a query or fragment"},
+      {"http", "http://example.org/#top",
+       "--x: 'http://example.org/#top' must not have a query or fragment"},
+      {"http", "http://u:p@example.org/",
+       "--x: 'http://u:***@example.org/' must not contain credentials"},
+      {"https", "https://user@example.org/",
+       "--x: 'https://user@example.org/' must not contain credentials"},
+      {"http", "http://example.org/a/../b/",
+       "--x: 'http://example.org/a/../b/' has a '.' or '..' path segment"},
+      {"http", "http://example.org/./",
+       "--x: 'http://example.org/./' has a '.' or '..' path segment"},
+      {"http", "http://example.org/a%2/",
+       "--x: 'http://example.org/a%2/' has invalid percent-encoding"},
+      {"http", "http://example.org/a%zz/",
+       "--x: 'http://example.org/a%zz/' has invalid percent-encoding"},
+      {"http", "http://example.org/a b/",
+       "--x: 'http://example.org/a b/' contains a space, control or non-ASCII "
+       "character"},
+      {"http", "http://example.org/\n",
+       "--x: 'http://example.org/\\x0A' contains a space, control or non-ASCII "
+       "character"},
+      {"rsync", "rsync://example.org/",
+       "--x: 'rsync://example.org/' names no rsync module"},
+      {"rsync", "rsync://:pw@example.org/m/",
+       "--x: 'rsync://:***@example.org/m/' has credentials without a user "
+       "name"},
   };
   for (const auto& c : cases) {
     BaseUrl url;
@@ -88,12 +119,15 @@ TEST(BaseUrlTest, EncodesPaths) {
   // Every byte: kept exactly when RFC 3986 allows it in a path segment or
   // it is the separator, else %XX.
   const std::string kept =
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/!$&'()*+,;=:@";
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~/"
+      "!$&'()*+,;=:@";
   for (int c = 0; c < 256; ++c) {
     std::string in(1, static_cast<char>(c));
     char hex[4];
     std::snprintf(hex, sizeof hex, "%%%02X", c);
-    EXPECT_EQ(EncodePath(in), kept.find(static_cast<char>(c)) != std::string::npos ? in : hex) << c;
+    EXPECT_EQ(EncodePath(in),
+              kept.find(static_cast<char>(c)) != std::string::npos ? in : hex)
+        << c;
     // The view agrees, and is of the path itself exactly when nothing is
     // encoded.
     std::string storage = "untouched";
@@ -113,8 +147,10 @@ TEST(BaseUrlTest, EncodesPaths) {
 }
 
 TEST(BaseUrlTest, RedactsPasswordsOnly) {
-  EXPECT_EQ(RedactUrl("rsync://user:s3cret@h.org/m/"), "rsync://user:***@h.org/m/");
-  EXPECT_EQ(RedactUrl("ftp://anonymous@h.org/pub/"), "ftp://anonymous@h.org/pub/");
+  EXPECT_EQ(RedactUrl("rsync://user:s3cret@h.org/m/"),
+            "rsync://user:***@h.org/m/");
+  EXPECT_EQ(RedactUrl("ftp://anonymous@h.org/pub/"),
+            "ftp://anonymous@h.org/pub/");
   EXPECT_EQ(RedactUrl("https://h.org/a:b@c/"), "https://h.org/a:b@c/");
   EXPECT_EQ(RedactUrl(""), "");
 }
@@ -125,9 +161,12 @@ TEST(PercentDecodeTest, DecodesEscapesAndFormSpaces) {
     bool form;
     const char* out;
   } ok[] = {
-      {"a%20b", false, "a b"},         {"100%25.iso", false, "100%.iso"},
-      {"%2f%2F", false, "//"},          {"a+b", false, "a+b"},
-      {"a+b%2B", true, "a b+"},         {"", false, ""},
+      {"a%20b", false, "a b"},
+      {"100%25.iso", false, "100%.iso"},
+      {"%2f%2F", false, "//"},
+      {"a+b", false, "a+b"},
+      {"a+b%2B", true, "a b+"},
+      {"", false, ""},
       {"caf%C3%A9", false, "caf\xC3\xA9"},
   };
   for (const Case& c : ok) {

@@ -7,14 +7,18 @@
 namespace waymark {
 
 DownloadCounter::DownloadCounter(DownloadCounterOptions options, time_t now)
-    : options_(std::move(options)), counts_(options_.max_pending), last_flush_(now) {}
+    : options_(std::move(options)),
+      counts_(options_.max_pending),
+      last_flush_(now) {}
 
-void DownloadCounter::Count(const std::string& client, bool range, std::string path,
-                            int mirror_id, const std::string& country, time_t now) {
+void DownloadCounter::Count(const std::string& client, bool range,
+                            std::string path, int mirror_id,
+                            const std::string& country, time_t now) {
   // Range requests of a download already counted (any worker) within the
   // window are the same download.
   if (options_.recent) {
-    bool seen = options_.recent->SeenWithin(client, path, now, options_.same_download_window);
+    bool seen = options_.recent->SeenWithin(client, path, now,
+                                            options_.same_download_window);
     if (seen && range) return;
   }
   if (now / 86400 != day_number_) {
@@ -22,13 +26,16 @@ void DownloadCounter::Count(const std::string& client, bool range, std::string p
     day_ = FormatUtc(now, UtcFormat::kDate);
   }
   DownloadKey key{day_, std::move(path), mirror_id, country};
-  if (counts_.Add(std::move(key)) && options_.metrics) options_.metrics->downloads_counted++;
+  if (counts_.Add(std::move(key)) && options_.metrics)
+    options_.metrics->downloads_counted++;
   SetPendingGauge();
 }
 
 void DownloadCounter::SetPendingGauge() {
-  if (options_.metrics && options_.worker_slot >= 0 && options_.worker_slot < kMaxWorkerSlots) {
-    long long n = counts_.downloads() + (options_.writer ? options_.writer->pending() : 0);
+  if (options_.metrics && options_.worker_slot >= 0 &&
+      options_.worker_slot < kMaxWorkerSlots) {
+    long long n = counts_.downloads() +
+                  (options_.writer ? options_.writer->pending() : 0);
     options_.metrics->stats_pending[options_.worker_slot].store(n);
   }
 }
@@ -40,8 +47,9 @@ void DownloadCounter::HandOver(bool final, time_t now) {
   if (final) {
     long long lost = options_.writer->Finish(&counts_, 5000);
     if (lost > 0) {
-      options_.log("stopping with " + std::to_string(lost) +
-                   " download counts unwritten (the database did not take them in 5 s)");
+      options_.log(
+          "stopping with " + std::to_string(lost) +
+          " download counts unwritten (the database did not take them in 5 s)");
     }
     return;
   }
@@ -56,14 +64,18 @@ void DownloadCounter::HandOver(bool final, time_t now) {
 void DownloadCounter::Tick(time_t now, bool final) {
   if (options_.writer) HandOver(final, now);
   long long dropped = counts_.TakeDropped();
-  if (dropped > 0 && options_.metrics) options_.metrics->stats_dropped += dropped;
+  if (dropped > 0 && options_.metrics)
+    options_.metrics->stats_dropped += dropped;
   // Drops come one per request while the bound is full: logged once per
   // flush interval, not once per request.
   unlogged_drops_ += dropped;
-  if (unlogged_drops_ > 0 && (final || now - last_drop_log_ >= options_.flush_interval)) {
+  if (unlogged_drops_ > 0 &&
+      (final || now - last_drop_log_ >= options_.flush_interval)) {
     options_.log("dropped " + std::to_string(unlogged_drops_) +
-                 " download counts: more than redirector.stats_max_pending waited while the "
-                 "database was away (" + std::to_string(counts_.dropped_total()) + " in all)");
+                 " download counts: more than redirector.stats_max_pending "
+                 "waited while the "
+                 "database was away (" +
+                 std::to_string(counts_.dropped_total()) + " in all)");
     unlogged_drops_ = 0;
     last_drop_log_ = now;
   }

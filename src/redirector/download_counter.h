@@ -52,8 +52,8 @@ class DownloadCounter {
   // One redirected GET of `path` (moved in, not copied) by `client`,
   // served by `mirror_id` (0: a fallback or the origin), from `country`
   // ("--" when unknown). `range`: the request had a Range header.
-  void Count(const std::string& client, bool range, std::string path, int mirror_id,
-             const std::string& country, time_t now);
+  void Count(const std::string& client, bool range, std::string path,
+             int mirror_id, const std::string& country, time_t now);
 
   // Between requests: hands the counts to the writer when due. `final`
   // hands over whatever waits and waits for it to be written (a stopping

@@ -8,14 +8,17 @@ namespace waymark {
 
 size_t DownloadCounts::KeyHash::operator()(const DownloadKey& k) const {
   size_t h = std::hash<std::string>()(k.path);
-  h ^= std::hash<std::string>()(k.day) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  h ^= std::hash<std::string>()(k.day) + 0x9e3779b97f4a7c15ULL + (h << 6) +
+       (h >> 2);
   h ^= static_cast<size_t>(k.mirror_id) * 0x9e3779b97f4a7c15ULL;
   for (char c : k.country) h = h * 31 + static_cast<unsigned char>(c);
   return h;
 }
 
-bool DownloadCounts::KeyEqual::operator()(const DownloadKey& a, const DownloadKey& b) const {
-  return a.mirror_id == b.mirror_id && a.country == b.country && a.path == b.path && a.day == b.day;
+bool DownloadCounts::KeyEqual::operator()(const DownloadKey& a,
+                                          const DownloadKey& b) const {
+  return a.mirror_id == b.mirror_id && a.country == b.country &&
+         a.path == b.path && a.day == b.day;
 }
 
 bool DownloadCounts::Add(DownloadKey key) {
@@ -76,13 +79,15 @@ constexpr size_t kProbe = 8;
 }  // namespace
 
 size_t RecentDownloads::BytesFor(size_t slots) {
-  size_t header = (sizeof(Header) + alignof(Slot) - 1) / alignof(Slot) * alignof(Slot);
+  size_t header =
+      (sizeof(Header) + alignof(Slot) - 1) / alignof(Slot) * alignof(Slot);
   return header + slots * sizeof(Slot);
 }
 
 RecentDownloads::RecentDownloads(void* memory, size_t slots, bool initialise) {
   header_ = static_cast<Header*>(memory);
-  size_t header = (sizeof(Header) + alignof(Slot) - 1) / alignof(Slot) * alignof(Slot);
+  size_t header =
+      (sizeof(Header) + alignof(Slot) - 1) / alignof(Slot) * alignof(Slot);
   slots_ = reinterpret_cast<Slot*>(static_cast<char*>(memory) + header);
   mask_ = slots - 1;
   if (initialise) {
@@ -97,7 +102,8 @@ RecentDownloads::RecentDownloads(void* memory, size_t slots, bool initialise) {
   }
 }
 
-bool RecentDownloads::SeenWithin(const std::string& client, const std::string& path, time_t now,
+bool RecentDownloads::SeenWithin(const std::string& client,
+                                 const std::string& path, time_t now,
                                  long long window) {
   uint64_t key = KeyOf(client, path);
   int rc = pthread_mutex_lock(&header_->mutex);
@@ -115,7 +121,8 @@ bool RecentDownloads::SeenWithin(const std::string& client, const std::string& p
       placed = true;
       break;
     }
-    if (slots_[victim].key != 0 && (s.key == 0 || s.at < slots_[victim].at)) victim = (start + i) & mask_;
+    if (slots_[victim].key != 0 && (s.key == 0 || s.at < slots_[victim].at))
+      victim = (start + i) & mask_;
   }
   if (!placed) slots_[victim] = Slot{key, static_cast<int64_t>(now)};
   pthread_mutex_unlock(&header_->mutex);

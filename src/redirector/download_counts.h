@@ -20,8 +20,8 @@
 
 #include <cstdint>
 #include <ctime>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/store/download_stats.h"
@@ -77,7 +77,8 @@ class RecentDownloads {
   // Whether the client started this file less than `window` seconds ago;
   // either way it is remembered as started now. When the table is full the
   // oldest nearby entry is forgotten.
-  bool SeenWithin(const std::string& client, const std::string& path, time_t now, long long window);
+  bool SeenWithin(const std::string& client, const std::string& path,
+                  time_t now, long long window);
 
  private:
   struct Slot {

@@ -38,8 +38,9 @@ DownloadCounterOptions CounterOptions(const HandlerOptions& o) {
 
 }  // namespace
 
-Handler::Handler(HandlerOptions options, const GeoIp* geoip, InventorySource* source,
-                 std::function<double()> uniform01, std::function<time_t()> clock)
+Handler::Handler(HandlerOptions options, const GeoIp* geoip,
+                 InventorySource* source, std::function<double()> uniform01,
+                 std::function<time_t()> clock)
     : options_(std::move(options)),
       geoip_(geoip),
       uniform01_(std::move(uniform01)),
@@ -47,7 +48,8 @@ Handler::Handler(HandlerOptions options, const GeoIp* geoip, InventorySource* so
       cache_(CacheOptions(options_), source),
       counter_(CounterOptions(options_), clock_()) {}
 
-Response Handler::ServeLocally(const std::string& path, const std::string& why) {
+Response Handler::ServeLocally(const std::string& path,
+                               const std::string& why) {
   served_.mirror_id = 0;
   served_.tier = "origin";
   Response r;
@@ -59,11 +61,15 @@ Response Handler::ServeLocally(const std::string& path, const std::string& why) 
   return r;
 }
 
-Response Handler::Fallback(const std::string& path, const Client& client, const std::string& why) {
+Response Handler::Fallback(const std::string& path, const Client& client,
+                           const std::string& why) {
   if (options_.metrics) options_.metrics->fallbacks++;
-  const waymark::Fallback* f = ChooseFallback(options_.fallbacks, client.location);
+  const waymark::Fallback* f =
+      ChooseFallback(options_.fallbacks, client.location);
   if (!f && !options_.local_location.empty()) return ServeLocally(path, why);
-  if (!f) return ErrorResponse(503, "no mirror can serve this file now (" + why + ")");
+  if (!f)
+    return ErrorResponse(503,
+                         "no mirror can serve this file now (" + why + ")");
   served_.mirror_id = 0;
   served_.tier = "fallback";
   Response r;
@@ -85,8 +91,8 @@ void OriginUrl(const RequestInfo& req, std::string* url) {
   bool host_ok = !req.host.empty() && req.host.size() <= 255 &&
                  std::all_of(req.host.begin(), req.host.end(), [](char c) {
                    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                          (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' ||
-                          c == '[' || c == ']';
+                          (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+                          c == ':' || c == '[' || c == ']';
                  });
   url->assign(req.https ? "https://" : "http://");
   url->append(host_ok ? req.host : "localhost").append("/");
@@ -94,7 +100,8 @@ void OriginUrl(const RequestInfo& req, std::string* url) {
 
 }  // namespace
 
-Response Handler::Redirect(const RequestInfo& req, const FileRecord& file, const Client& client) {
+Response Handler::Redirect(const RequestInfo& req, const FileRecord& file,
+                           const Client& client) {
   if (file.size < options_.min_size && !options_.local_location.empty())
     return ServeLocally(file.path, "small file");
   facts_.size = file.size;
@@ -102,9 +109,12 @@ Response Handler::Redirect(const RequestInfo& req, const FileRecord& file, const
   // The 302 shows the choice and max_link_headers more, and no reasons.
   SelectionNeeds needs;
   needs.reasons = false;
-  needs.ranked = 1 + static_cast<size_t>(std::max(options_.max_link_headers, 0));
-  Selection sel = Select(cache_.mirrors(), cache_.rows(), facts_, client, options_.policy, uniform01_, needs);
-  if (sel.ranked.empty()) return Fallback(file.path, client, "no candidate mirror");
+  needs.ranked =
+      1 + static_cast<size_t>(std::max(options_.max_link_headers, 0));
+  Selection sel = Select(cache_.mirrors(), cache_.rows(), facts_, client,
+                         options_.policy, uniform01_, needs);
+  if (sel.ranked.empty())
+    return Fallback(file.path, client, "no candidate mirror");
   served_.mirror_id = sel.ranked.front().status->mirror.id;
   served_.tier = TierName(sel.ranked.front().tier);
   OriginUrl(req, &origin_url_);
@@ -112,7 +122,8 @@ Response Handler::Redirect(const RequestInfo& req, const FileRecord& file, const
 }
 
 MirrorListData Handler::ListData(const RequestInfo& req, const FileRecord& file,
-                                 const Client& client, const std::string& address, bool from_ip,
+                                 const Client& client,
+                                 const std::string& address, bool from_ip,
                                  time_t now) {
   MirrorListData d;
   d.file.path = file.path;
@@ -135,9 +146,11 @@ MirrorListData Handler::ListData(const RequestInfo& req, const FileRecord& file,
   FileFacts facts;
   facts.size = file.size;
   cache_.Holders(file.id, &facts.holders);
-  d.selection = Select(cache_.mirrors(), cache_.rows(), facts, client, options_.policy, uniform01_);
+  d.selection = Select(cache_.mirrors(), cache_.rows(), facts, client,
+                       options_.policy, uniform01_);
   if (d.selection.ranked.empty()) {
-    if (const waymark::Fallback* f = ChooseFallback(options_.fallbacks, client.location))
+    if (const waymark::Fallback* f =
+            ChooseFallback(options_.fallbacks, client.location))
       d.fallback_url = f->url + EncodePath(file.path);
   }
   OriginUrl(req, &d.origin_url);
@@ -172,19 +185,23 @@ Response Handler::Handle(const RequestInfo& req) {
   return r;
 }
 
-Response Handler::Answer(const RequestInfo& req, time_t now, std::string* country) {
+Response Handler::Answer(const RequestInfo& req, time_t now,
+                         std::string* country) {
   if (req.method != "GET" && req.method != "HEAD")
     return ErrorResponse(405, "only GET and HEAD are allowed");
   Route route;
-  Status s = RouteRequest(req.uri, req.query, req.accept, options_.output_mode, &route);
+  Status s = RouteRequest(req.uri, req.query, req.accept, options_.output_mode,
+                          &route);
   if (!s.ok()) return ErrorResponse(400, s.message());
   cache_.Refresh(now);
   if (route.output == Output::kMetrics) {
-    if (!options_.metrics) return ErrorResponse(404, "no metrics in this process");
+    if (!options_.metrics)
+      return ErrorResponse(404, "no metrics in this process");
     return DocumentResponse("text/plain; version=0.0.4; charset=utf-8",
                             PrometheusText(*options_.metrics));
   }
-  if (route.output == Output::kMirrorStats || route.output == Output::kMirrorStatsJson)
+  if (route.output == Output::kMirrorStats ||
+      route.output == Output::kMirrorStatsJson)
     return MirrorStats(route.output == Output::kMirrorStatsJson, now);
 
   std::string path;
@@ -193,7 +210,8 @@ Response Handler::Answer(const RequestInfo& req, time_t now, std::string* countr
 
   // ?fromip shows the list as another client would get it; it never
   // changes where this client is redirected.
-  bool listing = route.output == Output::kMirrorList || route.output == Output::kJson ||
+  bool listing = route.output == Output::kMirrorList ||
+                 route.output == Output::kJson ||
                  route.output == Output::kMetalink;
   bool from_ip = listing && !route.from_ip.empty();
   std::string address = from_ip ? route.from_ip : req.remote_addr;
@@ -204,10 +222,12 @@ Response Handler::Answer(const RequestInfo& req, time_t now, std::string* countr
     client.family = ip.family();
     if (listing) address = ip.ToString();  // as the pages show it
   } else if (from_ip) {
-    return ErrorResponse(400, "fromip: '" + Printable(route.from_ip) + "' is not an IP address");
+    return ErrorResponse(
+        400, "fromip: '" + Printable(route.from_ip) + "' is not an IP address");
   }
   client.https = req.https;
-  *country = client.location.country.size() == 2 && isupper(client.location.country[0]) &&
+  *country = client.location.country.size() == 2 &&
+                     isupper(client.location.country[0]) &&
                      isupper(client.location.country[1])
                  ? client.location.country
                  : "--";
@@ -223,36 +243,45 @@ Response Handler::Answer(const RequestInfo& req, time_t now, std::string* countr
         (ChooseFallback(options_.fallbacks, client.location) ||
          (!options_.index && ResolvesBelow(options_.repository_root, path))))
       return Fallback(path, client, "inventory unavailable");
-    if (database_down) return ErrorResponse(503, "the inventory is unavailable; try again later");
+    if (database_down)
+      return ErrorResponse(503,
+                           "the inventory is unavailable; try again later");
     return ErrorResponse(404, "not in the inventory: " + path);
   }
   const FileRecord& record = *file;
   if (route.output == Output::kRedirect) served_.path = record.path;
   switch (route.output) {
     case Output::kSha256:
-      return ChecksumResponse(record.sha256.Hex(), record.path, "no SHA-256 is known for this file");
+      return ChecksumResponse(record.sha256.Hex(), record.path,
+                              "no SHA-256 is known for this file");
     case Output::kSha1:
     case Output::kMd5: {
       bool sha1 = route.output == Output::kSha1;
       FileDetails details;
       if (!cache_.Details(record.id, now, &details))
-        return ErrorResponse(503, "the inventory is unavailable; try again later");
-      return ChecksumResponse(sha1 ? details.sha1_hex : details.md5_hex, record.path,
+        return ErrorResponse(503,
+                             "the inventory is unavailable; try again later");
+      return ChecksumResponse(sha1 ? details.sha1_hex : details.md5_hex,
+                              record.path,
                               sha1 ? "no SHA-1 is known for this file"
                                    : "no MD5 is known for this file");
     }
     case Output::kMirrorList:
-      return DocumentResponse("text/html; charset=utf-8",
-                              MirrorListHtml(ListData(req, record, client, address, from_ip, now)));
+      return DocumentResponse(
+          "text/html; charset=utf-8",
+          MirrorListHtml(ListData(req, record, client, address, from_ip, now)));
     case Output::kJson:
-      return DocumentResponse("application/json",
-                              MirrorListJson(ListData(req, record, client, address, from_ip, now)));
+      return DocumentResponse(
+          "application/json",
+          MirrorListJson(ListData(req, record, client, address, from_ip, now)));
     case Output::kMetalink: {
       Response r = DocumentResponse(
           "application/metalink4+xml",
-          MetalinkXml(ListData(req, record, client, address, from_ip, now), std::string("waymark/") + WAYMARK_VERSION));
-      r.AddHeader("Content-Disposition",
-                  ContentDisposition("inline", BaseName(record.path) + ".meta4"));
+          MetalinkXml(ListData(req, record, client, address, from_ip, now),
+                      std::string("waymark/") + WAYMARK_VERSION));
+      r.AddHeader(
+          "Content-Disposition",
+          ContentDisposition("inline", BaseName(record.path) + ".meta4"));
       return r;
     }
     default:

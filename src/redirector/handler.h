@@ -42,7 +42,7 @@
 namespace waymark {
 
 struct RequestInfo {
-  std::string method;       // REQUEST_METHOD
+  std::string method;  // REQUEST_METHOD
   // The path as the client sent it, still percent-encoded: REQUEST_URI
   // without its query. (nginx's DOCUMENT_URI is already decoded, and
   // decoding twice would misread a file named "100%25.iso".)
@@ -106,13 +106,16 @@ class Handler {
  private:
   // No mirror can serve: a fallback URL, else the origin itself through
   // X-Accel-Redirect, else 503.
-  Response Fallback(const std::string& path, const Client& client, const std::string& why);
+  Response Fallback(const std::string& path, const Client& client,
+                    const std::string& why);
   Response ServeLocally(const std::string& path, const std::string& why);
   // The plain download: a mirror, else Fallback().
-  Response Redirect(const RequestInfo& req, const FileRecord& file, const Client& client);
+  Response Redirect(const RequestInfo& req, const FileRecord& file,
+                    const Client& client);
   // The mirror list data for the outputs that show it.
-  MirrorListData ListData(const RequestInfo& req, const FileRecord& file, const Client& client,
-                          const std::string& address, bool from_ip, time_t now);
+  MirrorListData ListData(const RequestInfo& req, const FileRecord& file,
+                          const Client& client, const std::string& address,
+                          bool from_ip, time_t now);
   Response MirrorStats(bool json, time_t now);
   Response Answer(const RequestInfo& req, time_t now, std::string* country);
 
@@ -125,8 +128,8 @@ class Handler {
   // What the current request decided, for the statistics.
   struct Served {
     std::string path;
-    int mirror_id = -1;          // -1: not a download
-    const char* tier = "none";   // for the metrics: a kMetricTiers value
+    int mirror_id = -1;         // -1: not a download
+    const char* tier = "none";  // for the metrics: a kMetricTiers value
   } served_;
   // Scratch for Redirect(), kept to spare allocations per request.
   FileFacts facts_;

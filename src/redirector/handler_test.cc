@@ -1,12 +1,11 @@
 #include "redirector/handler.h"
 
 #include <gtest/gtest.h>
-#include <fstream>
-#include <unistd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
-
+#include <fstream>
 #include <map>
 
 #include "core/model/file_bitmaps.h"
@@ -20,7 +19,8 @@ namespace {
 // database's triggers would.
 class FakeInventory : public InventorySource {
  public:
-  Status LoadMirrors(std::vector<MirrorStatus>* out, InventoryGens* gens) override {
+  Status LoadMirrors(std::vector<MirrorStatus>* out,
+                     InventoryGens* gens) override {
     ++mirror_loads;
     if (down) return Status::Database("connection lost");
     *out = mirrors;
@@ -36,9 +36,11 @@ class FakeInventory : public InventorySource {
     for (int file_id : holders[mirror_id]) {
       size_t chunk = file_id / kFilesPerChunk;
       if (chunks->size() <= chunk) chunks->resize(chunk + 1);
-      if ((*chunks)[chunk].empty()) (*chunks)[chunk].assign(kFilesPerChunk / 8, '\0');
+      if ((*chunks)[chunk].empty())
+        (*chunks)[chunk].assign(kFilesPerChunk / 8, '\0');
       int bit = file_id % kFilesPerChunk;
-      (*chunks)[chunk][bit >> 3] = static_cast<char>((*chunks)[chunk][bit >> 3] | (1 << (bit & 7)));
+      (*chunks)[chunk][bit >> 3] =
+          static_cast<char>((*chunks)[chunk][bit >> 3] | (1 << (bit & 7)));
     }
     return Status::OK();
   }
@@ -88,10 +90,12 @@ class HandlerTest : public ::testing::Test {
     inv_.files["releases/a.deb"] = r;
     inv_.holders[1] = {9007};
     HandlerOptions o;
-    ASSERT_TRUE(ParseFallbacks({"https://origin.example.org/master/"}, &o.fallbacks).ok());
+    ASSERT_TRUE(
+        ParseFallbacks({"https://origin.example.org/master/"}, &o.fallbacks)
+            .ok());
     o.file_cache_entries = 2;
-    handler_ = std::make_unique<Handler>(o, geoip_.get(), &inv_, [] { return 0.0; },
-                                         [this] { return now_; });
+    handler_ = std::make_unique<Handler>(
+        o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
   }
   Response Get(const std::string& uri, const std::string& method = "GET") {
     RequestInfo req;
@@ -125,12 +129,15 @@ TEST_F(HandlerTest, StateChangesArriveWithinTheRefreshInterval) {
   EXPECT_EQ(Get("/releases/a.deb").status, 302);
   inv_.mirrors[0].mirror.enabled = false;
   now_ += 4;
-  EXPECT_EQ(Get("/releases/a.deb").Header("X-Waymark-Mirror"), "fra1; tier=world")
+  EXPECT_EQ(Get("/releases/a.deb").Header("X-Waymark-Mirror"),
+            "fra1; tier=world")
       << "within 5 s the snapshot may still hold the old state";
   now_ += 1;
   Response r = Get("/releases/a.deb");
-  EXPECT_EQ(r.Header("Location"), "https://origin.example.org/master/releases/a.deb");
-  EXPECT_EQ(r.Header("X-Waymark-Mirror"), "fallback; reason=no candidate mirror");
+  EXPECT_EQ(r.Header("Location"),
+            "https://origin.example.org/master/releases/a.deb");
+  EXPECT_EQ(r.Header("X-Waymark-Mirror"),
+            "fallback; reason=no candidate mirror");
   int loads = inv_.mirror_loads;
   for (int i = 0; i < 100; ++i) Get("/releases/a.deb");
   EXPECT_EQ(inv_.mirror_loads, loads) << "no query per request";
@@ -142,19 +149,24 @@ TEST_F(HandlerTest, DatabaseOutageKeepsAnswering) {
   now_ += 60;
   Response r = Get("/releases/a.deb");
   EXPECT_EQ(r.status, 302);
-  EXPECT_EQ(r.Header("Location"), "http://fra1.example.org/releases/a.deb") << "from the cache";
+  EXPECT_EQ(r.Header("Location"), "http://fra1.example.org/releases/a.deb")
+      << "from the cache";
   r = Get("/releases/other.deb");
-  EXPECT_EQ(r.status, 302) << "unknown file while the database is away: the fallback, not a 500";
-  EXPECT_EQ(r.Header("X-Waymark-Mirror"), "fallback; reason=inventory unavailable");
+  EXPECT_EQ(r.status, 302)
+      << "unknown file while the database is away: the fallback, not a 500";
+  EXPECT_EQ(r.Header("X-Waymark-Mirror"),
+            "fallback; reason=inventory unavailable");
   inv_.down = false;
   now_ += 60;
-  EXPECT_EQ(Get("/releases/other.deb").status, 404) << "back, and the truth again";
+  EXPECT_EQ(Get("/releases/other.deb").status, 404)
+      << "back, and the truth again";
 }
 
 TEST_F(HandlerTest, NoFallbackMeans503AndTheCacheIsBounded) {
   HandlerOptions o;
   o.file_cache_entries = 2;
-  Handler h(o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+  Handler h(
+      o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
   inv_.mirrors[0].mirror.enabled = false;
   RequestInfo req;
   req.method = "GET";
@@ -179,7 +191,8 @@ TEST_F(HandlerTest, TheOriginServesSmallFilesAndWhatNoMirrorCan) {
   HandlerOptions o;
   o.local_location = "/_origin/";
   o.min_size = 101;
-  Handler h(o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+  Handler h(
+      o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
   RequestInfo req;
   req.method = "GET";
   req.uri = "/releases/a.deb";
@@ -190,11 +203,13 @@ TEST_F(HandlerTest, TheOriginServesSmallFilesAndWhatNoMirrorCan) {
 
   // At or above the size the mirror is chosen...
   o.min_size = 100;
-  Handler big(o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+  Handler big(
+      o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
   EXPECT_EQ(big.Handle(req).status, 302);
   // ... unless none can serve and there is no fallback: then the origin.
   inv_.mirrors[0].mirror.enabled = false;
-  Handler none(o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+  Handler none(
+      o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
   r = none.Handle(req);
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Header("X-Accel-Redirect"), "/_origin/releases/a.deb");
@@ -212,12 +227,15 @@ TEST_F(HandlerTest, WithoutInventoryOnlyFilesInTheRepositoryGoToTheOrigin) {
   ASSERT_EQ(mkdir((root + "/releases").c_str(), 0755), 0);
   std::ofstream(root + "/releases/in.deb") << "in";
   std::ofstream(top + "/secret.deb") << "secret";
-  ASSERT_EQ(symlink((top + "/secret.deb").c_str(), (root + "/releases/out.deb").c_str()), 0);
+  ASSERT_EQ(symlink((top + "/secret.deb").c_str(),
+                    (root + "/releases/out.deb").c_str()),
+            0);
   ASSERT_EQ(symlink("in.deb", (root + "/releases/alias.deb").c_str()), 0);
   HandlerOptions o;
   o.local_location = "/_origin/";
   o.repository_root = root;
-  Handler h(o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+  Handler h(
+      o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
   inv_.down = true;
   auto get = [&](const char* uri) {
     RequestInfo req;
@@ -227,10 +245,13 @@ TEST_F(HandlerTest, WithoutInventoryOnlyFilesInTheRepositoryGoToTheOrigin) {
   };
   Response r = get("/releases/in.deb");
   EXPECT_EQ(r.Header("X-Accel-Redirect"), "/_origin/releases/in.deb");
-  EXPECT_EQ(r.Header("X-Waymark-Mirror"), "origin; reason=inventory unavailable");
-  EXPECT_EQ(get("/releases/alias.deb").Header("X-Accel-Redirect"), "/_origin/releases/alias.deb")
+  EXPECT_EQ(r.Header("X-Waymark-Mirror"),
+            "origin; reason=inventory unavailable");
+  EXPECT_EQ(get("/releases/alias.deb").Header("X-Accel-Redirect"),
+            "/_origin/releases/alias.deb")
       << "a link inside the repository";
-  for (const char* uri : {"/releases/out.deb", "/releases/missing.deb", "/releases"}) {
+  for (const char* uri :
+       {"/releases/out.deb", "/releases/missing.deb", "/releases"}) {
     r = get(uri);
     EXPECT_EQ(r.status, 503) << uri;
     EXPECT_EQ(r.Header("X-Accel-Redirect"), "") << uri;
@@ -240,7 +261,8 @@ TEST_F(HandlerTest, WithoutInventoryOnlyFilesInTheRepositoryGoToTheOrigin) {
 
 TEST_F(HandlerTest, AliasesAreServedUnderTheirTargetsName) {
   inv_.files["releases/latest.deb"] = inv_.files["releases/a.deb"];
-  EXPECT_EQ(Get("/releases/latest.deb").Header("Location"), "http://fra1.example.org/releases/a.deb");
+  EXPECT_EQ(Get("/releases/latest.deb").Header("Location"),
+            "http://fra1.example.org/releases/a.deb");
   EXPECT_EQ(Get("/releases/a%20b.deb").status, 404);
 }
 
@@ -258,7 +280,8 @@ TEST_F(HandlerTest, RescansAndRepositoryChangesArriveByCounters) {
   inv_.holders[1] = {};
   inv_.mirror_gen++;
   now_ += 5;
-  EXPECT_EQ(Get("/releases/a.deb").Header("X-Waymark-Mirror"), "fallback; reason=no candidate mirror");
+  EXPECT_EQ(Get("/releases/a.deb").Header("X-Waymark-Mirror"),
+            "fallback; reason=no candidate mirror");
   EXPECT_GT(inv_.bitmap_loads, bitmaps);
 
   // A new file appears: the cached "not found" is dropped with the counter.
@@ -271,7 +294,8 @@ TEST_F(HandlerTest, RescansAndRepositoryChangesArriveByCounters) {
   inv_.holders[1] = {3};
   inv_.mirror_gen++;
   now_ += 4;
-  EXPECT_EQ(Get("/releases/b.deb").status, 404) << "not yet: the counters are read every 5 s";
+  EXPECT_EQ(Get("/releases/b.deb").status, 404)
+      << "not yet: the counters are read every 5 s";
   inv_.files_gen++;
   now_ += 1;
   Response r = Get("/releases/b.deb");
@@ -324,7 +348,9 @@ TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
   std::vector<std::string> logged;
   SyncSink sink;
   HandlerOptions o;
-  ASSERT_TRUE(ParseFallbacks({"https://origin.example.org/master/"}, &o.fallbacks).ok());
+  ASSERT_TRUE(
+      ParseFallbacks({"https://origin.example.org/master/"}, &o.fallbacks)
+          .ok());
   o.recent = &recent;
   o.metrics = metrics.get();
   o.writer = &sink;
@@ -342,13 +368,15 @@ TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
   index->Finish();
   o.index = index;
   now_ = 86400 * 20000;  // 2024-10-04
-  Handler h(o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
-  auto get = [&](const std::string& uri, const std::string& method, const std::string& range,
-                 const std::string& ip) {
+  Handler h(
+      o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+  auto get = [&](const std::string& uri, const std::string& method,
+                 const std::string& range, const std::string& ip) {
     RequestInfo req;
     req.method = method;
     req.uri = uri.substr(0, uri.find('?'));
-    if (uri.find('?') != std::string::npos) req.query = uri.substr(uri.find('?') + 1);
+    if (uri.find('?') != std::string::npos)
+      req.query = uri.substr(uri.find('?') + 1);
     req.remote_addr = ip;
     req.range = range;
     return h.Handle(req);
@@ -356,13 +384,18 @@ TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
   EXPECT_EQ(get("/releases/a.deb", "GET", "", "198.51.100.7").status, 302);
   EXPECT_EQ(get("/releases/a.deb", "GET", "", "198.51.100.7").status, 302);
   EXPECT_EQ(get("/releases/a.deb", "HEAD", "", "198.51.100.7").status, 302);
-  EXPECT_EQ(get("/releases/a.deb", "GET", "bytes=0-9", "198.51.100.7").status, 302);
-  EXPECT_EQ(get("/releases/a.deb", "GET", "bytes=10-19", "198.51.100.7").status, 302);
-  EXPECT_EQ(get("/releases/a.deb", "GET", "bytes=0-9", "198.51.100.8").status, 302);
+  EXPECT_EQ(get("/releases/a.deb", "GET", "bytes=0-9", "198.51.100.7").status,
+            302);
+  EXPECT_EQ(get("/releases/a.deb", "GET", "bytes=10-19", "198.51.100.7").status,
+            302);
+  EXPECT_EQ(get("/releases/a.deb", "GET", "bytes=0-9", "198.51.100.8").status,
+            302);
   EXPECT_EQ(get("/releases/a.deb?json", "GET", "", "198.51.100.8").status, 200);
-  EXPECT_EQ(get("/releases/nothing.deb", "GET", "", "198.51.100.8").status, 404);
+  EXPECT_EQ(get("/releases/nothing.deb", "GET", "", "198.51.100.8").status,
+            404);
   EXPECT_EQ(h.pending_downloads(), 1u) << "one key: (day, a.deb, fra1, --)";
-  EXPECT_EQ(metrics->stats_pending[3].load(), 3) << "two GETs and the other client's range";
+  EXPECT_EQ(metrics->stats_pending[3].load(), 3)
+      << "two GETs and the other client's range";
   h.Tick();
   EXPECT_EQ(sink.handovers, 0) << "the interval counts from the worker's start";
   now_ += 5;
@@ -391,7 +424,8 @@ TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
   get("/releases/a.deb", "GET", "", "198.51.100.7");  // cached: fra1
   h.Tick();
   EXPECT_EQ(sink.handovers, 2) << "the writer is busy";
-  EXPECT_EQ(metrics->stats_pending[3].load(), 1 + 7) << "the writer's batch counts as pending";
+  EXPECT_EQ(metrics->stats_pending[3].load(), 1 + 7)
+      << "the writer's batch counts as pending";
   // A path neither the inventory's cache nor the index knows is sent to the
   // fallback but is no download: junk never takes room from real counts.
   for (const char* junk : {"/releases/junk.deb", "/releases/%ff%fe.deb"}) {
@@ -401,7 +435,8 @@ TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
   EXPECT_EQ(h.pending_downloads(), 1u);
   // new.deb, gone from the inventory, is still in the stale index: a
   // download, sent to the fallback as no mirror holds it.
-  EXPECT_EQ(get("/releases/new.deb", "GET", "", "198.51.100.7").Header("X-Waymark-Mirror"),
+  EXPECT_EQ(get("/releases/new.deb", "GET", "", "198.51.100.7")
+                .Header("X-Waymark-Mirror"),
             "fallback; reason=no candidate mirror");
   EXPECT_EQ(get("/releases/other.deb", "GET", "", "198.51.100.7").status, 302);
   EXPECT_EQ(h.pending_downloads(), 2u);
@@ -409,8 +444,10 @@ TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
   EXPECT_TRUE(logged.empty()) << logged[0];
   h.Tick();
   ASSERT_EQ(logged.size(), 1u);
-  EXPECT_EQ(logged[0], "dropped 1 download counts: more than redirector.stats_max_pending waited "
-                       "while the database was away (1 in all)");
+  EXPECT_EQ(logged[0],
+            "dropped 1 download counts: more than redirector.stats_max_pending "
+            "waited "
+            "while the database was away (1 in all)");
   get("/releases/other.deb", "GET", "", "198.51.100.7");
   h.Tick();
   EXPECT_EQ(logged.size(), 1u) << "drops are logged once per flush interval";
@@ -420,9 +457,14 @@ TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
   h.Tick();
   EXPECT_EQ(sink.handovers, 3);
   EXPECT_EQ(sink.written[key], 5);
-  EXPECT_EQ(sink.written[(DownloadKey{"2024-10-04", "releases/new.deb", 0, "--"})], 1);
-  EXPECT_EQ(sink.written.count((DownloadKey{"2024-10-04", "releases/other.deb", 0, "--"})), 0u);
-  EXPECT_EQ(metrics->stats_dropped.load(), 2u) << "other.deb did not fit, twice";
+  EXPECT_EQ(
+      sink.written[(DownloadKey{"2024-10-04", "releases/new.deb", 0, "--"})],
+      1);
+  EXPECT_EQ(sink.written.count(
+                (DownloadKey{"2024-10-04", "releases/other.deb", 0, "--"})),
+            0u);
+  EXPECT_EQ(metrics->stats_dropped.load(), 2u)
+      << "other.deb did not fit, twice";
   EXPECT_EQ(h.pending_downloads(), 0u);
   EXPECT_EQ(metrics->stats_pending[3].load(), 0);
 
@@ -432,19 +474,40 @@ TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
   EXPECT_EQ(sink.finishes, 1);
   EXPECT_EQ(sink.written[key], 6);
   ASSERT_EQ(logged.size(), 2u);
-  EXPECT_EQ(logged[1], "dropped 1 download counts: more than redirector.stats_max_pending waited "
-                       "while the database was away (2 in all)") << "the last drops, logged on the way out";
+  EXPECT_EQ(logged[1],
+            "dropped 1 download counts: more than redirector.stats_max_pending "
+            "waited "
+            "while the database was away (2 in all)")
+      << "the last drops, logged on the way out";
 
   std::string text = PrometheusText(*metrics);
-  EXPECT_NE(text.find("waymark_requests_total{status=\"302\",tier=\"world\"} 9\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("waymark_requests_total{status=\"302\",tier=\"fallback\"} 5\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("waymark_requests_total{status=\"200\",tier=\"none\"} 1\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("waymark_requests_total{status=\"404\",tier=\"none\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("waymark_stats_dropped_total 2\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("waymark_fallbacks_total 5\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("waymark_downloads_counted_total 7\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("# TYPE waymark_stats_pending gauge\nwaymark_stats_pending 0\n"), std::string::npos);
-  EXPECT_EQ(get("/releases/a.deb?metrics", "GET", "", "1.2.3.4").Header("Content-Type"),
+  EXPECT_NE(
+      text.find("waymark_requests_total{status=\"302\",tier=\"world\"} 9\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("waymark_requests_total{status=\"302\",tier=\"fallback\"} 5\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("waymark_requests_total{status=\"200\",tier=\"none\"} 1\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("waymark_requests_total{status=\"404\",tier=\"none\"} 1\n"),
+      std::string::npos);
+  EXPECT_NE(text.find("waymark_stats_dropped_total 2\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("waymark_fallbacks_total 5\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("waymark_downloads_counted_total 7\n"), std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find(
+          "# TYPE waymark_stats_pending gauge\nwaymark_stats_pending 0\n"),
+      std::string::npos);
+  EXPECT_EQ(get("/releases/a.deb?metrics", "GET", "", "1.2.3.4")
+                .Header("Content-Type"),
             "text/plain; version=0.0.4; charset=utf-8");
 }
 
@@ -453,19 +516,22 @@ TEST(RecentDownloads, RemembersWithinTheWindowAndForgetsTheOldest) {
   RecentDownloads r(memory.data(), 8, true);
   EXPECT_FALSE(r.SeenWithin("a", "f", 100, 10));
   EXPECT_TRUE(r.SeenWithin("a", "f", 105, 10));
-  EXPECT_TRUE(r.SeenWithin("a", "f", 114, 10)) << "each request extends the window";
+  EXPECT_TRUE(r.SeenWithin("a", "f", 114, 10))
+      << "each request extends the window";
   EXPECT_FALSE(r.SeenWithin("a", "f", 125, 10));
   EXPECT_FALSE(r.SeenWithin("b", "f", 125, 10));
   EXPECT_FALSE(r.SeenWithin("a", "g", 125, 10));
   // Fill the table: the oldest entries go first, the newest stay.
-  for (int i = 0; i < 20; ++i) r.SeenWithin("c" + std::to_string(i), "f", 200 + i, 1000);
+  for (int i = 0; i < 20; ++i)
+    r.SeenWithin("c" + std::to_string(i), "f", 200 + i, 1000);
   EXPECT_TRUE(r.SeenWithin("c19", "f", 230, 1000));
   EXPECT_FALSE(r.SeenWithin("a", "f", 230, 1000));
 }
 
 TEST(DownloadCounts, AtTheBoundOnlyNewKeysAreDropped) {
   DownloadCounts c(2);
-  DownloadKey a{"2026-12-01", "x", 1, "DE"}, b{"2026-12-01", "y", 1, "DE"}, d{"2026-12-01", "z", 0, "--"};
+  DownloadKey a{"2026-12-01", "x", 1, "DE"}, b{"2026-12-01", "y", 1, "DE"},
+      d{"2026-12-01", "z", 0, "--"};
   EXPECT_TRUE(c.Add(a));
   EXPECT_TRUE(c.Add(b));
   EXPECT_FALSE(c.Add(d)) << "a third key";
@@ -491,14 +557,17 @@ TEST(DownloadCounts, SwapOutHandsEverythingOverAndKeepsCounting) {
   EXPECT_EQ(c.downloads(), 0);
   auto batch = DownloadCounts::ToBatch(out);
   std::sort(batch.begin(), batch.end(),
-            [](const DownloadCount& l, const DownloadCount& r) { return l.key < r.key; });
+            [](const DownloadCount& l, const DownloadCount& r) {
+              return l.key < r.key;
+            });
   ASSERT_EQ(batch.size(), 2u);
   EXPECT_EQ(batch[0].key.path, "x");
   EXPECT_EQ(batch[0].downloads, 2);
   EXPECT_EQ(batch[1].key.path, "y");
   EXPECT_EQ(batch[1].downloads, 1);
   // The bound holds for what comes after.
-  for (const char* p : {"p", "q", "r", "s"}) c.Add(DownloadKey{"2026-12-01", p, 1, "DE"});
+  for (const char* p : {"p", "q", "r", "s"})
+    c.Add(DownloadKey{"2026-12-01", p, 1, "DE"});
   EXPECT_EQ(c.entries(), 3u);
   EXPECT_EQ(c.TakeDropped(), 1);
 }

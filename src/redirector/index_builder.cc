@@ -49,15 +49,18 @@ int Build(const std::string& dsn, long long known_gen, int memfd) {
   time_t start = time(nullptr);
   s = LoadFileIndex(db.get(), &index);
   if (!s.ok()) {
-    LogWarning("no file index (" + s.message() + "); workers look files up in the database");
+    LogWarning("no file index (" + s.message() +
+               "); workers look files up in the database");
     return kFailed;
   }
   db.reset();
   LogInfo("file index: " + std::to_string(index.files()) + " files, " +
-      std::to_string(index.aliases()) + " aliases, " + std::to_string(index.bytes() / 1024) +
-      " KiB, built in " + std::to_string(time(nullptr) - start) + " s");
+          std::to_string(index.aliases()) + " aliases, " +
+          std::to_string(index.bytes() / 1024) + " KiB, built in " +
+          std::to_string(time(nullptr) - start) + " s");
   if (!WriteAll(memfd, index.Serialize())) {
-    LogError(std::string("cannot hand the file index over: ") + std::strerror(errno));
+    LogError(std::string("cannot hand the file index over: ") +
+             std::strerror(errno));
     return kFailed;
   }
   return 0;
@@ -69,13 +72,15 @@ bool IndexBuilder::Start(const std::string& dsn, long long known_gen) {
   if (running()) return false;
   memfd_.reset(memfd_create("waymark-index", MFD_CLOEXEC));
   if (!memfd_.valid()) {
-    LogError(std::string("cannot build the file index: memfd_create: ") + std::strerror(errno));
+    LogError(std::string("cannot build the file index: memfd_create: ") +
+             std::strerror(errno));
     return false;
   }
   pid_t master = getpid();
   pid_t pid = fork();
   if (pid < 0) {
-    LogError(std::string("cannot build the file index: fork: ") + std::strerror(errno));
+    LogError(std::string("cannot build the file index: fork: ") +
+             std::strerror(errno));
     memfd_.reset();
     return false;
   }
@@ -85,7 +90,9 @@ bool IndexBuilder::Start(const std::string& dsn, long long known_gen) {
     if (getppid() != master) _exit(kFailed);
     // The master's blocked signals: the defaults again, so that a stray
     // SIGTERM ends the builder.
-    for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGCHLD, SIGPIPE}) signal(sig, SIG_DFL);
+    for (int sig :
+         {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGCHLD, SIGPIPE})
+      signal(sig, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -112,11 +119,13 @@ std::shared_ptr<const FileIndex> IndexBuilder::Collect(int wait_status) {
   size_t bytes = static_cast<size_t>(st.st_size);
   void* p = mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE, memfd.get(), 0);
   if (p == MAP_FAILED) {
-    LogError(std::string("cannot read the new file index: ") + std::strerror(errno));
+    LogError(std::string("cannot read the new file index: ") +
+             std::strerror(errno));
     return nullptr;
   }
   auto index = std::make_shared<FileIndex>();
-  Status s = FileIndex::Deserialize(std::string_view(static_cast<const char*>(p), bytes), index.get());
+  Status s = FileIndex::Deserialize(
+      std::string_view(static_cast<const char*>(p), bytes), index.get());
   munmap(p, bytes);
   if (!s.ok()) {
     LogError("cannot read the new file index: " + s.message());

@@ -10,7 +10,8 @@ constexpr size_t kMaxCachedDetails = 10000;
 
 }  // namespace
 
-InventoryCache::InventoryCache(InventoryCacheOptions options, InventorySource* source)
+InventoryCache::InventoryCache(InventoryCacheOptions options,
+                               InventorySource* source)
     : options_(std::move(options)), source_(source) {}
 
 void InventoryCache::Refresh(time_t now) {
@@ -28,7 +29,8 @@ void InventoryCache::Refresh(time_t now) {
     auto known = bitmap_gens_.find(id);
     if (known != bitmap_gens_.end() && known->second == gen) continue;
     std::vector<std::string> chunks;
-    if (!source_->LoadBitmaps(id, &chunks).ok()) return;  // all or nothing: retry next round
+    if (!source_->LoadBitmaps(id, &chunks).ok())
+      return;  // all or nothing: retry next round
     bitmaps_.Set(id, std::move(chunks));
     bitmap_gens_[id] = gen;
   }
@@ -77,7 +79,8 @@ const FileRecord* InventoryCache::Lookup(const std::string& path, time_t now,
     // from the index, however stale.
     *database_down = true;
     if (it != files_.end() && it->second.found) return &it->second.record;
-    if (options_.index && options_.index->Find(path, &index_hit_)) return &index_hit_;
+    if (options_.index && options_.index->Find(path, &index_hit_))
+      return &index_hit_;
     return nullptr;
   }
   fresh.found = s.ok();

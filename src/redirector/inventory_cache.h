@@ -76,7 +76,8 @@ class InventoryCache {
   // nullptr when unknown; *database_down when the database could not say
   // (a cached record, however old, is then returned when there is one).
   // The record stays valid until the next Lookup() or Refresh().
-  const FileRecord* Lookup(const std::string& path, time_t now, bool* database_down);
+  const FileRecord* Lookup(const std::string& path, time_t now,
+                           bool* database_down);
 
   // The file's details from the cache or the source; false while the
   // database is away and they are not cached.
@@ -89,9 +90,13 @@ class InventoryCache {
 
   // The last snapshot (empty before the first successful refresh).
   const std::vector<MirrorStatus>& mirrors() const { return mirrors_; }
-  const std::vector<SelectionRow>& rows() const { return rows_; }  // SelectionRows(mirrors())
+  const std::vector<SelectionRow>& rows() const {
+    return rows_;
+  }  // SelectionRows(mirrors())
   // The mirrors holding the file, into `out`.
-  void Holders(int file_id, MirrorIdSet* out) const { bitmaps_.Holders(file_id, out); }
+  void Holders(int file_id, MirrorIdSet* out) const {
+    bitmaps_.Holders(file_id, out);
+  }
   // The last refresh failed.
   bool database_away() const { return database_away_; }
 
@@ -116,8 +121,9 @@ class InventoryCache {
   bool database_away_ = false;
   InventoryGens gens_;
   FileBitmaps bitmaps_;
-  std::map<int, long long> bitmap_gens_;  // the counter each mirror's bitmaps were read at
-  FileRecord index_hit_;                  // the last record found in the index
+  std::map<int, long long>
+      bitmap_gens_;       // the counter each mirror's bitmaps were read at
+  FileRecord index_hit_;  // the last record found in the index
   std::unordered_map<std::string, CachedFile> files_;
   std::list<std::string> lru_;  // most recent first
   // Few files are asked for their details; the whole map is dropped when

@@ -19,8 +19,10 @@ class InventorySource {
  public:
   virtual ~InventorySource() = default;
   // The mirrors and the change counters, read together.
-  virtual Status LoadMirrors(std::vector<MirrorStatus>* out, InventoryGens* gens) = 0;
-  virtual Status LoadBitmaps(int mirror_id, std::vector<std::string>* chunks) = 0;
+  virtual Status LoadMirrors(std::vector<MirrorStatus>* out,
+                             InventoryGens* gens) = 0;
+  virtual Status LoadBitmaps(int mirror_id,
+                             std::vector<std::string>* chunks) = 0;
   // kNotFound when the path is not in the inventory.
   virtual Status LoadFile(const std::string& path, FileRecord* record) = 0;
   // core/store/file_details.h and core/store/mirror_report.h.

@@ -13,7 +13,8 @@ namespace waymark {
 
 void ReopenLog(const std::string& path) {
   if (path.empty()) return;
-  UniqueFd fd(open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
+  UniqueFd fd(
+      open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640));
   if (!fd.valid()) {
     LogError("cannot reopen " + path + ": " + std::strerror(errno));
     return;

@@ -1,8 +1,7 @@
 // waymark-redirector: the prefork FastCGI redirector behind nginx.
+#include <boost/program_options/value_semantic.hpp>
 #include <exception>
 #include <iostream>
-
-#include <boost/program_options/value_semantic.hpp>
 
 #include "core/command_line.h"
 #include "core/log.h"
@@ -16,13 +15,16 @@ int main(int argc, char** argv) {
   waymark::InitLog(kName, waymark::LogStyle::kTool);
   try {
     po::options_description own = waymark::ProgramOptions();
-    own.add_options()("foreground,f", "stay in the foreground (as under systemd)")(
-        "test-config,t", "check the configuration, database and GeoIP files, then exit");
+    own.add_options()("foreground,f",
+                      "stay in the foreground (as under systemd)")(
+        "test-config,t",
+        "check the configuration, database and GeoIP files, then exit");
     waymark::CommandLine cl;
     if (std::optional<int> done = waymark::StartProgram(
             kName,
             "Usage: waymark-redirector [-c FILE] [-f] [-t]\n"
-            "Prefork FastCGI daemon that redirects each download to the best mirror.",
+            "Prefork FastCGI daemon that redirects each download to the best "
+            "mirror.",
             own, 0, argc, argv, &cl))
       return *done;
     waymark::Config config;

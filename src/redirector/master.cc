@@ -19,7 +19,8 @@ namespace {
 
 void MasterSignals(sigset_t* set) {
   sigemptyset(set);
-  for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGCHLD}) sigaddset(set, sig);
+  for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, SIGCHLD})
+    sigaddset(set, sig);
 }
 
 Status OpenGeoIp(const Config& config, std::shared_ptr<const GeoIp>* out) {
@@ -37,9 +38,11 @@ void BlockMasterSignals() {
   sigprocmask(SIG_BLOCK, &set, nullptr);
 }
 
-Master::Master(const CommandLine& command_line, std::string listen, int listen_fd,
-               SharedRegion* shared)
-    : command_line_(command_line), listen_(std::move(listen)), listen_fd_(listen_fd),
+Master::Master(const CommandLine& command_line, std::string listen,
+               int listen_fd, SharedRegion* shared)
+    : command_line_(command_line),
+      listen_(std::move(listen)),
+      listen_fd_(listen_fd),
       shared_(shared) {}
 
 void Master::Run(std::unique_ptr<Generation> gen) {
@@ -52,11 +55,14 @@ void Master::Run(std::unique_ptr<Generation> gen) {
   while (true) {
     timespec one_second{1, 0};
     int sig = sigtimedwait(&handled, nullptr, &one_second);
-    if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) Stop(sig == SIGQUIT ? SIGQUIT : SIGTERM);
+    if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)
+      Stop(sig == SIGQUIT ? SIGQUIT : SIGTERM);
     if (sig == SIGHUP && !stopping_) Reload();
     if (sig == SIGUSR1) ReopenLogs();
     Reap();
-    if (stopping_ && current_.empty() && retiring_.empty() && !builder_.running()) return;
+    if (stopping_ && current_.empty() && retiring_.empty() &&
+        !builder_.running())
+      return;
     if (stopping_) continue;
     time_t now = time(nullptr);
     if (!workers_started_) {
@@ -80,7 +86,8 @@ void Master::Run(std::unique_ptr<Generation> gen) {
 
 void Master::StartBuilder() {
   next_check_ = time(nullptr) + kCheckSeconds;
-  builder_.Start(gen_->config.GetString(keys::kDatabaseDsn), gen_->index ? gen_->index->gen : -1);
+  builder_.Start(gen_->config.GetString(keys::kDatabaseDsn),
+                 gen_->index ? gen_->index->gen : -1);
 }
 
 void Master::StartWorkers() {
@@ -102,7 +109,8 @@ void Master::Spawn(int slot) {
     return;
   }
   current_[pid] = slot;
-  if (slot < static_cast<int>(last_start_.size())) last_start_[slot] = time(nullptr);
+  if (slot < static_cast<int>(last_start_.size()))
+    last_start_[slot] = time(nullptr);
 }
 
 void Master::Replace(std::unique_ptr<Generation> next) {
@@ -135,16 +143,19 @@ void Master::Reload() {
   HandlerOptions checked;
   if (rs.ok()) rs = HandlerOptionsFrom(next->config, &checked);
   if (!rs.ok()) {
-    LogError("reload failed, keeping the running configuration: " + rs.message());
+    LogError("reload failed, keeping the running configuration: " +
+             rs.message());
   } else {
     SetLogLevel(next->config);
     // What the master set up at start (socket, pidfile, log file) stays as
     // it is until a restart (waymark.conf(5), "Reloading").
-    for (const Config::Kept& k : next->config.KeepRestartOnlyValues(gen_->config)) {
+    for (const Config::Kept& k :
+         next->config.KeepRestartOnlyValues(gen_->config)) {
       LogWarning(k.key + " changed, but it needs a restart: keeping " +
                  (k.running.empty() ? "none" : k.running));
     }
-    if (next->config.GetString(keys::kDatabaseDsn) != gen_->config.GetString(keys::kDatabaseDsn)) {
+    if (next->config.GetString(keys::kDatabaseDsn) !=
+        gen_->config.GetString(keys::kDatabaseDsn)) {
       // Another database may be another inventory: a new index, from it.
       next->index = nullptr;
       builder_.Kill();
@@ -194,10 +205,12 @@ void Master::Reap() {
     current_.erase(it);
     if (stopping_) continue;
     LogWarning("worker " + std::to_string(pid) + " died (" +
-        (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
-                             : "exit " + std::to_string(WEXITSTATUS(status))) +
-        "); restarting it");
-    if (slot < static_cast<int>(last_start_.size()) && time(nullptr) - last_start_[slot] < 1) {
+               (WIFSIGNALED(status)
+                    ? "signal " + std::to_string(WTERMSIG(status))
+                    : "exit " + std::to_string(WEXITSTATUS(status))) +
+               "); restarting it");
+    if (slot < static_cast<int>(last_start_.size()) &&
+        time(nullptr) - last_start_[slot] < 1) {
       waiting_slots_.push_back(slot);
     } else {
       Spawn(slot);

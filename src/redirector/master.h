@@ -40,7 +40,8 @@ class Master {
   // `command_line` re-reads the configuration on SIGHUP; `listen` is
   // redirector.listen, for the log; `listen_fd` and `shared` outlive the
   // master.
-  Master(const CommandLine& command_line, std::string listen, int listen_fd, SharedRegion* shared);
+  Master(const CommandLine& command_line, std::string listen, int listen_fd,
+         SharedRegion* shared);
   Master(const Master&) = delete;
   Master& operator=(const Master&) = delete;
 

@@ -8,8 +8,9 @@ namespace waymark {
 void Metrics::Reset() {
   for (auto& row : requests)
     for (auto& c : row) c.store(0);
-  for (auto* c : {&fallbacks, &cache_hits, &cache_misses, &database_errors, &downloads_counted,
-                  &stats_flushed, &stats_dropped, &stats_rejected})
+  for (auto* c :
+       {&fallbacks, &cache_hits, &cache_misses, &database_errors,
+        &downloads_counted, &stats_flushed, &stats_dropped, &stats_rejected})
     c->store(0);
   for (auto& p : stats_pending) p.store(0);
   for (auto& b : duration_buckets) b.store(0);
@@ -36,75 +37,93 @@ void Metrics::ObserveDuration(uint64_t ns) {
 
 namespace {
 
-void Counter(std::string* out, const char* name, const char* help, uint64_t value) {
-  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
-          " " + std::to_string(value) + "\n";
+void Counter(std::string* out, const char* name, const char* help,
+             uint64_t value) {
+  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name +
+          " counter\n" + name + " " + std::to_string(value) + "\n";
 }
 
 }  // namespace
 
 std::string PrometheusText(const Metrics& m) {
   std::string out =
-      "# HELP waymark_requests_total Requests answered, by HTTP status and by the tier of the "
+      "# HELP waymark_requests_total Requests answered, by HTTP status and by "
+      "the tier of the "
       "mirror chosen (fallback, origin, or none for other answers).\n"
       "# TYPE waymark_requests_total counter\n";
   for (int s = 0; s < kStatusCount; ++s) {
     for (int t = 0; t < kTierCount; ++t) {
       uint64_t v = m.requests[s][t].load(std::memory_order_relaxed);
       if (v == 0) continue;
-      std::string status = s < kStatusCount - 1 ? std::to_string(kMetricStatuses[s]) : "other";
-      out += "waymark_requests_total{status=\"" + status + "\",tier=\"" + kMetricTiers[t] + "\"} " +
-             std::to_string(v) + "\n";
+      std::string status =
+          s < kStatusCount - 1 ? std::to_string(kMetricStatuses[s]) : "other";
+      out += "waymark_requests_total{status=\"" + status + "\",tier=\"" +
+             kMetricTiers[t] + "\"} " + std::to_string(v) + "\n";
     }
   }
   Counter(&out, "waymark_fallbacks_total",
-          "Downloads no mirror could serve (sent to a fallback, the origin, or 503).",
+          "Downloads no mirror could serve (sent to a fallback, the origin, or "
+          "503).",
           m.fallbacks.load());
   Counter(&out, "waymark_file_cache_hits_total",
-          "File look-ups answered from memory (the shared index or the worker's cache).",
+          "File look-ups answered from memory (the shared index or the "
+          "worker's cache).",
           m.cache_hits.load());
-  Counter(&out, "waymark_file_cache_misses_total", "File look-ups that asked the database.",
-          m.cache_misses.load());
-  Counter(&out, "waymark_database_errors_total",
-          "Failed database operations (refreshes, look-ups, statistics writes).",
-          m.database_errors.load());
-  Counter(&out, "waymark_downloads_counted_total", "Downloads counted for the statistics.",
-          m.downloads_counted.load());
-  Counter(&out, "waymark_stats_flushed_total", "Counted downloads written to the database.",
-          m.stats_flushed.load());
+  Counter(&out, "waymark_file_cache_misses_total",
+          "File look-ups that asked the database.", m.cache_misses.load());
+  Counter(
+      &out, "waymark_database_errors_total",
+      "Failed database operations (refreshes, look-ups, statistics writes).",
+      m.database_errors.load());
+  Counter(&out, "waymark_downloads_counted_total",
+          "Downloads counted for the statistics.", m.downloads_counted.load());
+  Counter(&out, "waymark_stats_flushed_total",
+          "Counted downloads written to the database.", m.stats_flushed.load());
   Counter(&out, "waymark_stats_dropped_total",
-          "Counted downloads dropped because too many waited while the database was away.",
+          "Counted downloads dropped because too many waited while the "
+          "database was away.",
           m.stats_dropped.load());
   Counter(&out, "waymark_stats_rejected_total",
-          "Counted downloads dropped because the database rejected their rows (a name it "
+          "Counted downloads dropped because the database rejected their rows "
+          "(a name it "
           "cannot store).",
           m.stats_rejected.load());
   int64_t pending = 0;
-  for (const auto& p : m.stats_pending) pending += p.load(std::memory_order_relaxed);
-  out += "# HELP waymark_stats_pending Counted downloads waiting to be written, all workers.\n"
-         "# TYPE waymark_stats_pending gauge\nwaymark_stats_pending " +
-         std::to_string(pending) + "\n";
+  for (const auto& p : m.stats_pending)
+    pending += p.load(std::memory_order_relaxed);
+  out +=
+      "# HELP waymark_stats_pending Counted downloads waiting to be written, "
+      "all workers.\n"
+      "# TYPE waymark_stats_pending gauge\nwaymark_stats_pending " +
+      std::to_string(pending) + "\n";
   // Buckets are cumulative in the exposition: each counts the requests that
   // took at most its bound. The count is read as the bucket sum, so the
   // lines agree with each other even while workers add to them.
-  out += "# HELP waymark_request_duration_seconds Time a worker spent on a request, from reading "
-         "it to handing its answer to nginx (time queued in the socket or in nginx not "
-         "included).\n# TYPE waymark_request_duration_seconds histogram\n";
+  out +=
+      "# HELP waymark_request_duration_seconds Time a worker spent on a "
+      "request, from reading "
+      "it to handing its answer to nginx (time queued in the socket or in "
+      "nginx not "
+      "included).\n# TYPE waymark_request_duration_seconds histogram\n";
   uint64_t total = 0;
   for (int b = 0; b < kDurationBuckets; ++b) {
     total += m.duration_buckets[b].load(std::memory_order_relaxed);
     std::string le = "+Inf";
     if (b < kDurationBuckets - 1) {
       char buf[32];
-      snprintf(buf, sizeof buf, "%g", static_cast<double>(kDurationBoundsUs[b]) / 1e6);
+      snprintf(buf, sizeof buf, "%g",
+               static_cast<double>(kDurationBoundsUs[b]) / 1e6);
       le = buf;
     }
-    out += "waymark_request_duration_seconds_bucket{le=\"" + le + "\"} " + std::to_string(total) + "\n";
+    out += "waymark_request_duration_seconds_bucket{le=\"" + le + "\"} " +
+           std::to_string(total) + "\n";
   }
   char sum[48];
-  snprintf(sum, sizeof sum, "%.9f", static_cast<double>(m.duration_sum_ns.load()) / 1e9);
+  snprintf(sum, sizeof sum, "%.9f",
+           static_cast<double>(m.duration_sum_ns.load()) / 1e9);
   out += std::string("waymark_request_duration_seconds_sum ") + sum + "\n";
-  out += "waymark_request_duration_seconds_count " + std::to_string(total) + "\n";
+  out +=
+      "waymark_request_duration_seconds_count " + std::to_string(total) + "\n";
   return out;
 }
 

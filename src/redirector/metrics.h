@@ -16,9 +16,10 @@ namespace waymark {
 // Label values, in the order of the arrays below: the status codes counted
 // one by one (any other is "other", the last row), and the tiers.
 constexpr int kMetricStatuses[] = {200, 302, 400, 404, 405, 503};
-constexpr const char* kMetricTiers[] = {"asn",      "country", "continent", "world",
-                                        "fallback", "origin",  "none"};
-constexpr int kStatusCount = sizeof kMetricStatuses / sizeof kMetricStatuses[0] + 1;
+constexpr const char* kMetricTiers[] = {
+    "asn", "country", "continent", "world", "fallback", "origin", "none"};
+constexpr int kStatusCount =
+    sizeof kMetricStatuses / sizeof kMetricStatuses[0] + 1;
 constexpr int kTierCount = sizeof kMetricTiers / sizeof kMetricTiers[0];
 // Worker slots whose waiting statistics are reported (redirector.workers
 // is at most 1024).
@@ -26,22 +27,28 @@ constexpr int kMaxWorkerSlots = 1024;
 // Upper bounds, in microseconds, of the request duration histogram's
 // buckets; one more bucket (+Inf) follows them. A plain redirect takes
 // tens of microseconds; pages, database look-ups and a busy machine longer.
-constexpr uint64_t kDurationBoundsUs[] = {25,   50,   100,   250,   500,    1000,
-                                          2500, 5000, 10000, 50000, 250000, 1000000};
-constexpr int kDurationBuckets = sizeof kDurationBoundsUs / sizeof kDurationBoundsUs[0] + 1;
+constexpr uint64_t kDurationBoundsUs[] = {
+    25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 50000, 250000, 1000000};
+constexpr int kDurationBuckets =
+    sizeof kDurationBoundsUs / sizeof kDurationBoundsUs[0] + 1;
 
 struct Metrics {
-  static_assert(std::atomic<uint64_t>::is_always_lock_free, "shared counters need lock-free atomics");
+  static_assert(std::atomic<uint64_t>::is_always_lock_free,
+                "shared counters need lock-free atomics");
   std::atomic<uint64_t> requests[kStatusCount][kTierCount];
-  std::atomic<uint64_t> fallbacks;       // no mirror could serve: fallback, origin or 503
-  std::atomic<uint64_t> cache_hits;      // file found in the index or the worker's cache
-  std::atomic<uint64_t> cache_misses;    // file read from the database
+  std::atomic<uint64_t>
+      fallbacks;  // no mirror could serve: fallback, origin or 503
+  std::atomic<uint64_t>
+      cache_hits;  // file found in the index or the worker's cache
+  std::atomic<uint64_t> cache_misses;  // file read from the database
   std::atomic<uint64_t> database_errors;
   std::atomic<uint64_t> downloads_counted;
-  std::atomic<uint64_t> stats_flushed;   // downloads written to the database
+  std::atomic<uint64_t> stats_flushed;  // downloads written to the database
   std::atomic<uint64_t> stats_dropped;
-  std::atomic<uint64_t> stats_rejected;  // downloads whose rows the database rejected
-  std::atomic<int64_t> stats_pending[kMaxWorkerSlots];  // downloads waiting, per worker slot
+  std::atomic<uint64_t>
+      stats_rejected;  // downloads whose rows the database rejected
+  std::atomic<int64_t>
+      stats_pending[kMaxWorkerSlots];  // downloads waiting, per worker slot
   // Requests by duration (not cumulative: one bucket per request), and the
   // durations' sum.
   std::atomic<uint64_t> duration_buckets[kDurationBuckets];

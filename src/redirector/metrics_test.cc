@@ -19,18 +19,22 @@ std::string Line(const std::string& text, const std::string& start) {
 TEST(MetricsTest, RequestDurationsFormAPrometheusHistogram) {
   auto m = std::make_unique<Metrics>();
   m->Reset();
-  m->ObserveDuration(10'000);       // 10 us
-  m->ObserveDuration(25'000);       // exactly on the first bound: counted in it
-  m->ObserveDuration(25'001);       // just over it
-  m->ObserveDuration(700'000);      // 0.7 ms
+  m->ObserveDuration(10'000);   // 10 us
+  m->ObserveDuration(25'000);   // exactly on the first bound: counted in it
+  m->ObserveDuration(25'001);   // just over it
+  m->ObserveDuration(700'000);  // 0.7 ms
   m->ObserveDuration(3'000'000'000);  // 3 s, over the last bound
   std::string text = PrometheusText(*m);
-  EXPECT_NE(text.find("# TYPE waymark_request_duration_seconds histogram\n"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE waymark_request_duration_seconds histogram\n"),
+            std::string::npos);
   // Cumulative: each bucket counts everything at or under its bound.
-  const std::pair<const char*, int> expected[] = {
-      {"2.5e-05", 2}, {"5e-05", 3}, {"0.0005", 3}, {"0.001", 4}, {"1", 4}, {"+Inf", 5}};
+  const std::pair<const char*, int> expected[] = {{"2.5e-05", 2}, {"5e-05", 3},
+                                                  {"0.0005", 3},  {"0.001", 4},
+                                                  {"1", 4},       {"+Inf", 5}};
   for (const auto& [le, n] : expected) {
-    std::string name = std::string("waymark_request_duration_seconds_bucket{le=\"") + le + "\"}";
+    std::string name =
+        std::string("waymark_request_duration_seconds_bucket{le=\"") + le +
+        "\"}";
     EXPECT_EQ(Line(text, name), name + " " + std::to_string(n));
   }
   EXPECT_EQ(Line(text, "waymark_request_duration_seconds_count"),
@@ -40,7 +44,8 @@ TEST(MetricsTest, RequestDurationsFormAPrometheusHistogram) {
   // One line per bucket, +Inf the last.
   int lines = 0;
   size_t last = 0;
-  for (size_t at = text.find("_bucket{le="); at != std::string::npos; at = text.find("_bucket{le=", at + 1)) {
+  for (size_t at = text.find("_bucket{le="); at != std::string::npos;
+       at = text.find("_bucket{le=", at + 1)) {
     ++lines;
     last = at;
   }

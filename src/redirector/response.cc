@@ -19,13 +19,20 @@ namespace {
 
 const char* Reason(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 302: return "Found";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 503: return "Service Unavailable";
-    default: return "Error";
+    case 200:
+      return "OK";
+    case 302:
+      return "Found";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Error";
   }
 }
 
@@ -118,18 +125,25 @@ Response DocumentResponse(const std::string& content_type, std::string body) {
 bool ResolvesBelow(const std::string& root, const std::string& path) {
   if (root.empty()) return false;
   char real_root[PATH_MAX], real_path[PATH_MAX];
-  if (!realpath(root.c_str(), real_root) || !realpath((root + "/" + path).c_str(), real_path))
+  if (!realpath(root.c_str(), real_root) ||
+      !realpath((root + "/" + path).c_str(), real_path))
     return false;
-  std::string base = std::string(real_root) == "/" ? "/" : std::string(real_root) + "/";
+  std::string base =
+      std::string(real_root) == "/" ? "/" : std::string(real_root) + "/";
   struct stat st;
-  return StartsWith(real_path, base) && stat(real_path, &st) == 0 && S_ISREG(st.st_mode);
+  return StartsWith(real_path, base) && stat(real_path, &st) == 0 &&
+         S_ISREG(st.st_mode);
 }
 
-std::string ContentDisposition(std::string_view disposition, std::string_view filename) {
+std::string ContentDisposition(std::string_view disposition,
+                               std::string_view filename) {
   std::string fallback;
   for (unsigned char c : filename)
-    fallback += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
-  std::string out = std::string(disposition) + "; filename=\"" + fallback + "\"";
+    fallback += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+                    ? static_cast<char>(c)
+                    : '_';
+  std::string out =
+      std::string(disposition) + "; filename=\"" + fallback + "\"";
   if (fallback != filename) {
     // RFC 8187 attr-char, everything else percent-encoded as UTF-8 bytes.
     out += "; filename*=UTF-8''";
@@ -177,7 +191,8 @@ Response RedirectResponse(const Selection& sel, const FileRecord& file,
   std::string encoded;
   const std::string_view path = EncodedPath(file.path, &encoded);
   const Candidate& best = sel.ranked.front();
-  const size_t links = std::min(sel.ranked.size() - 1, static_cast<size_t>(std::max(max_links, 0)));
+  const size_t links = std::min(sel.ranked.size() - 1,
+                                static_cast<size_t>(std::max(max_links, 0)));
   Response r;
   r.status = 302;
   std::string& h = r.header_lines;
@@ -188,12 +203,15 @@ Response RedirectResponse(const Selection& sel, const FileRecord& file,
   h.append("Location: ").append(best.url).append(path).append("\r\n");
   for (size_t i = 1; i <= links; ++i) {
     const Candidate& c = sel.ranked[i];
-    h.append("Link: <").append(c.url).append(path).append(">; rel=duplicate; pri=");
+    h.append("Link: <").append(c.url).append(path).append(
+        ">; rel=duplicate; pri=");
     AppendNumber(static_cast<long long>(i), &h);
     const std::string& cc = c.status->mirror.country;
     if (!cc.empty()) {
       h.append("; geo=");
-      for (char ch : cc) h.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+      for (char ch : cc)
+        h.push_back(
+            static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
     }
     h.append("\r\n");
   }
@@ -201,13 +219,16 @@ Response RedirectResponse(const Selection& sel, const FileRecord& file,
   h.append(".meta4>; rel=describedby; type=\"application/metalink4+xml\"\r\n");
   if (file.sha256.known) {
     char b64[45];  // 44 base64 characters and the NUL EVP_EncodeBlock adds
-    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64), file.sha256.bytes.data(), 32);
+    EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64),
+                    file.sha256.bytes.data(), 32);
     std::string_view digest(b64, 44);
     h.append("Digest: SHA-256=").append(digest).append("\r\n");
     h.append("Repr-Digest: sha-256=:").append(digest).append(":\r\n");
   }
   h.append("Cache-Control: private, no-store\r\n");
-  h.append("X-Waymark-Mirror: ").append(best.status->mirror.name).append("; tier=");
+  h.append("X-Waymark-Mirror: ")
+      .append(best.status->mirror.name)
+      .append("; tier=");
   h.append(TierName(best.tier)).append("\r\n");
   h.append("Content-Type: text/plain; charset=utf-8\r\n");
   r.body.reserve(best.url.size() + path.size() + 8);

@@ -62,7 +62,8 @@ bool ResolvesBelow(const std::string& root, const std::string& path);
 // it: filename="..." with the name itself where it is printable ASCII
 // ('_' for anything else, and for '"' and '\\'), and filename*=UTF-8''...
 // (RFC 8187) with the exact name when that fallback differs.
-std::string ContentDisposition(std::string_view disposition, std::string_view filename);
+std::string ContentDisposition(std::string_view disposition,
+                               std::string_view filename);
 
 // `?sha256` and friends: text/plain "<hex>  <basename>\n", the line
 // sha256sum -c reads (a name with a backslash or newline is escaped as

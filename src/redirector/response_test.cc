@@ -13,29 +13,38 @@ using test::UpMirror;
 Sha256Digest Digest(const std::string& hex) {
   Sha256Digest d;
   for (size_t i = 0; i < d.bytes.size(); ++i)
-    d.bytes[i] = static_cast<unsigned char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+    d.bytes[i] = static_cast<unsigned char>(
+        std::stoi(hex.substr(2 * i, 2), nullptr, 16));
   d.known = true;
   return d;
 }
 
 TEST(ResponseTest, RedirectHeaders) {
-  std::vector<MirrorStatus> ms = {UpMirror(1, "fra1", "DE"), UpMirror(2, "par1", "FR"),
-                                  UpMirror(3, "sgp1", "SG"), UpMirror(4, "nowhere", "")};
+  std::vector<MirrorStatus> ms = {
+      UpMirror(1, "fra1", "DE"), UpMirror(2, "par1", "FR"),
+      UpMirror(3, "sgp1", "SG"), UpMirror(4, "nowhere", "")};
   Selection sel;
-  sel.ranked = {{&ms[0], Tier::kAsn, 12.0, "https://fra1.example.org/pub/", false},
-                {&ms[1], Tier::kContinent, 450.0, "https://par1.example.org/", false},
-                {&ms[2], Tier::kWorld, 9000.0, "https://sgp1.example.org/m/", false},
-                {&ms[3], Tier::kWorld, std::nullopt, "https://nowhere.example.org/", false}};
+  sel.ranked = {
+      {&ms[0], Tier::kAsn, 12.0, "https://fra1.example.org/pub/", false},
+      {&ms[1], Tier::kContinent, 450.0, "https://par1.example.org/", false},
+      {&ms[2], Tier::kWorld, 9000.0, "https://sgp1.example.org/m/", false},
+      {&ms[3], Tier::kWorld, std::nullopt, "https://nowhere.example.org/",
+       false}};
   FileRecord f;
   f.path = "releases/a b.deb";
   // SHA-256 of "abc".
-  f.sha256 = Digest("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  f.sha256 = Digest(
+      "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   Response r = RedirectResponse(sel, f, "https://repo.example.org/", 2);
   EXPECT_EQ(r.status, 302);
   std::vector<std::pair<std::string, std::string>> want = {
       {"Location", "https://fra1.example.org/pub/releases/a%20b.deb"},
-      {"Link", "<https://par1.example.org/releases/a%20b.deb>; rel=duplicate; pri=1; geo=fr"},
-      {"Link", "<https://sgp1.example.org/m/releases/a%20b.deb>; rel=duplicate; pri=2; geo=sg"},
+      {"Link",
+       "<https://par1.example.org/releases/a%20b.deb>; rel=duplicate; pri=1; "
+       "geo=fr"},
+      {"Link",
+       "<https://sgp1.example.org/m/releases/a%20b.deb>; rel=duplicate; pri=2; "
+       "geo=sg"},
       {"Link",
        "<https://repo.example.org/releases/a%20b.deb.meta4>; rel=describedby; "
        "type=\"application/metalink4+xml\""},
@@ -58,7 +67,9 @@ TEST(ResponseTest, RedirectHeaders) {
   EXPECT_EQ(r.Header("Repr-Digest"), "");
   bool found = false;
   for (const auto& [k, v] : r.Headers()) {
-    found |= v == "<https://nowhere.example.org/releases/a%20b.deb>; rel=duplicate; pri=3";
+    found |= v ==
+             "<https://nowhere.example.org/releases/a%20b.deb>; rel=duplicate; "
+             "pri=3";
   }
   EXPECT_TRUE(found);
 }
@@ -77,7 +88,8 @@ TEST(ResponseTest, SerializeForFastCgi) {
             "method not allowed\n");
   r = ErrorResponse(503, "no mirror\r\nX-Evil: 1");
   EXPECT_EQ(r.Header("Retry-After"), "60");
-  EXPECT_EQ(r.body, "no mirror\\x0D\\x0AX-Evil: 1\n") << "request bytes cannot make headers";
+  EXPECT_EQ(r.body, "no mirror\\x0D\\x0AX-Evil: 1\n")
+      << "request bytes cannot make headers";
   std::string head;
   r.SerializeTo(true, &head);
   EXPECT_EQ(head.substr(head.size() - 4), "\r\n\r\n") << "HEAD: headers only";
@@ -101,17 +113,22 @@ TEST(ResponseTest, HeadersKeepTheirOrderAndNamesMatchWithoutCase) {
   r.status = 200;
   r.body = "hi";
   r.SerializeTo(false, &out);
-  EXPECT_EQ(out,
-            "Status: 200 OK\r\nLink: <a>\r\nContent-Type: text/plain\r\nLink: <b>\r\n"
-            "Content-Length: 2\r\n\r\nhi");
+  EXPECT_EQ(
+      out,
+      "Status: 200 OK\r\nLink: <a>\r\nContent-Type: text/plain\r\nLink: <b>\r\n"
+      "Content-Length: 2\r\n\r\nhi");
   r.SerializeTo(true, &out);
-  EXPECT_EQ(out, "Status: 200 OK\r\nLink: <a>\r\nContent-Type: text/plain\r\nLink: <b>\r\n"
-                 "Content-Length: 2\r\n\r\n") << "HEAD keeps the GET's Content-Length";
+  EXPECT_EQ(
+      out,
+      "Status: 200 OK\r\nLink: <a>\r\nContent-Type: text/plain\r\nLink: <b>\r\n"
+      "Content-Length: 2\r\n\r\n")
+      << "HEAD keeps the GET's Content-Length";
 }
 
 TEST(ResponseTest, DigestEncoding) {
   // SHA-256 of nothing: its bytes as hex for the pages, base64 for headers.
-  const char* hex = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  const char* hex =
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
   FileRecord f;
   f.path = "empty";
   f.sha256 = Digest(hex);
@@ -121,8 +138,10 @@ TEST(ResponseTest, DigestEncoding) {
   Selection sel;
   sel.ranked = {{&ms[0], Tier::kAsn, 12.0, "https://fra1.example.org/", false}};
   Response r = RedirectResponse(sel, f, "https://repo.example.org/", 0);
-  EXPECT_EQ(r.Header("Digest"), "SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
-  EXPECT_EQ(r.Header("Repr-Digest"), "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:");
+  EXPECT_EQ(r.Header("Digest"),
+            "SHA-256=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+  EXPECT_EQ(r.Header("Repr-Digest"),
+            "sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:");
 }
 
 // The Metalink's file name as people read it (RFC 6266), not
@@ -131,11 +150,14 @@ TEST(ContentDisposition, ReadableNameAndExactUtf8) {
   EXPECT_EQ(ContentDisposition("inline", "jellyfin 10.9.deb.meta4"),
             "inline; filename=\"jellyfin 10.9.deb.meta4\"");
   EXPECT_EQ(ContentDisposition("inline", "caf\xc3\xa9.iso.meta4"),
-            "inline; filename=\"caf__.iso.meta4\"; filename*=UTF-8''caf%C3%A9.iso.meta4");
+            "inline; filename=\"caf__.iso.meta4\"; "
+            "filename*=UTF-8''caf%C3%A9.iso.meta4");
   EXPECT_EQ(ContentDisposition("inline", "a\"b\\c d.meta4"),
-            "inline; filename=\"a_b_c d.meta4\"; filename*=UTF-8''a%22b%5Cc%20d.meta4");
-  EXPECT_EQ(ContentDisposition("attachment", "x\r\ny.meta4"),
-            "attachment; filename=\"x__y.meta4\"; filename*=UTF-8''x%0D%0Ay.meta4");
+            "inline; filename=\"a_b_c d.meta4\"; "
+            "filename*=UTF-8''a%22b%5Cc%20d.meta4");
+  EXPECT_EQ(
+      ContentDisposition("attachment", "x\r\ny.meta4"),
+      "attachment; filename=\"x__y.meta4\"; filename*=UTF-8''x%0D%0Ay.meta4");
 }
 
 TEST(ErrorResponse, PlainTextIsNotSniffed) {

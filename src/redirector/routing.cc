@@ -16,8 +16,11 @@ namespace {
 bool Accepts(const std::string& accept, std::string_view type) {
   // Most clients send "*/*" or a browser's list: rule those out before
   // taking the header apart.
-  auto same = [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; };
-  if (std::search(accept.begin(), accept.end(), type.begin(), type.end(), same) == accept.end())
+  auto same = [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  };
+  if (std::search(accept.begin(), accept.end(), type.begin(), type.end(),
+                  same) == accept.end())
     return false;
   for (const std::string& part : Split(accept, ',')) {
     std::vector<std::string> params = Split(part, ';');
@@ -39,16 +42,26 @@ bool Accepts(const std::string& accept, std::string_view type) {
 
 const char* OutputName(Output o) {
   switch (o) {
-    case Output::kRedirect: return "redirect";
-    case Output::kMirrorList: return "mirrorlist";
-    case Output::kJson: return "json";
-    case Output::kMetalink: return "metalink";
-    case Output::kSha256: return "sha256";
-    case Output::kSha1: return "sha1";
-    case Output::kMd5: return "md5";
-    case Output::kMirrorStats: return "mirrorstats";
-    case Output::kMirrorStatsJson: return "mirrorstats-json";
-    case Output::kMetrics: return "metrics";
+    case Output::kRedirect:
+      return "redirect";
+    case Output::kMirrorList:
+      return "mirrorlist";
+    case Output::kJson:
+      return "json";
+    case Output::kMetalink:
+      return "metalink";
+    case Output::kSha256:
+      return "sha256";
+    case Output::kSha1:
+      return "sha1";
+    case Output::kMd5:
+      return "md5";
+    case Output::kMirrorStats:
+      return "mirrorstats";
+    case Output::kMirrorStatsJson:
+      return "mirrorstats-json";
+    case Output::kMetrics:
+      return "metrics";
   }
   return "redirect";
 }
@@ -64,19 +77,23 @@ bool ParseOutputMode(const std::string& text, OutputMode* out) {
   return true;
 }
 
-Status RouteRequest(const std::string& uri, const std::string& query, const std::string& accept,
-                    OutputMode mode, Route* out) {
+Status RouteRequest(const std::string& uri, const std::string& query,
+                    const std::string& accept, OutputMode mode, Route* out) {
   Route r;
   r.uri = uri;
-  std::map<std::string, std::string, std::less<>> q;  // found by literal, no string made
-  for (const std::string& pair : query.empty() ? std::vector<std::string>() : Split(query, '&')) {
+  std::map<std::string, std::string, std::less<>>
+      q;  // found by literal, no string made
+  for (const std::string& pair :
+       query.empty() ? std::vector<std::string>() : Split(query, '&')) {
     for (const std::string& item : Split(pair, ';')) {
       if (item.empty()) continue;
       size_t eq = item.find('=');
       std::string key = ToLower(item.substr(0, eq));
       std::string value;
-      if (eq != std::string::npos && !PercentDecode(item.substr(eq + 1), &value, /*form_encoded=*/true))
-        return Status::InvalidArgument("bad encoding in the query's '" + Printable(key) + "' value");
+      if (eq != std::string::npos &&
+          !PercentDecode(item.substr(eq + 1), &value, /*form_encoded=*/true))
+        return Status::InvalidArgument("bad encoding in the query's '" +
+                                       Printable(key) + "' value");
       q[key] = value;
     }
   }
@@ -84,8 +101,10 @@ Status RouteRequest(const std::string& uri, const std::string& query, const std:
 
   if (q.count("metrics")) {
     r.output = Output::kMetrics;
-  } else if (uri == "/mirrorstats" || EndsWith(uri, "/mirrorstats") || q.count("mirrorstats")) {
-    r.output = q.count("json") ? Output::kMirrorStatsJson : Output::kMirrorStats;
+  } else if (uri == "/mirrorstats" || EndsWith(uri, "/mirrorstats") ||
+             q.count("mirrorstats")) {
+    r.output =
+        q.count("json") ? Output::kMirrorStatsJson : Output::kMirrorStats;
   } else {
     bool listed = false;
     if (EndsWith(uri, "/mirrorlist")) {
@@ -109,9 +128,11 @@ Status RouteRequest(const std::string& uri, const std::string& query, const std:
       r.output = Output::kSha1;
     } else if (q.count("md5")) {
       r.output = Output::kMd5;
-    } else if (mode == OutputMode::kAuto && Accepts(accept, "application/metalink4+xml")) {
+    } else if (mode == OutputMode::kAuto &&
+               Accepts(accept, "application/metalink4+xml")) {
       r.output = Output::kMetalink;
-    } else if (mode == OutputMode::kAuto && Accepts(accept, "application/json")) {
+    } else if (mode == OutputMode::kAuto &&
+               Accepts(accept, "application/json")) {
       r.output = Output::kJson;
     } else if (q.count("fromip")) {
       r.output = Output::kMirrorList;  // ?fromip alone shows the list

@@ -9,7 +9,8 @@
 //   /mirrorstats, /X/mirrorstats, ?mirrorstats   mirror statistics page
 //   /mirrorstats?json           mirror statistics as JSON
 //   any redirector URL ?metrics  Prometheus text
-//   ?fromip=ADDR                the mirror list, JSON or Metalink as ADDR gets it
+//   ?fromip=ADDR                the mirror list, JSON or Metalink as ADDR gets
+//   it
 // Unknown query keys are ignored (cache busters stay a plain redirect).
 #ifndef WAYMARK_REDIRECTOR_ROUTING_H_
 #define WAYMARK_REDIRECTOR_ROUTING_H_
@@ -47,8 +48,8 @@ struct Route {
 };
 
 // kInvalidArgument for a bad ?fromip value's encoding.
-Status RouteRequest(const std::string& uri, const std::string& query, const std::string& accept,
-                    OutputMode mode, Route* out);
+Status RouteRequest(const std::string& uri, const std::string& query,
+                    const std::string& accept, OutputMode mode, Route* out);
 
 }  // namespace waymark
 

@@ -26,7 +26,8 @@ Status TestConfig(const Config& config, std::string* report) {
   std::unique_ptr<GeoIp> geoip;
   Status s = GeoIp::Open(config, &geoip);
   if (!s.ok()) return s;
-  for (const auto& r : geoip->readers()) *report += std::string("geoip: ") + r->kind() + " " + r->path() + " ok\n";
+  for (const auto& r : geoip->readers())
+    *report += std::string("geoip: ") + r->kind() + " " + r->path() + " ok\n";
   HandlerOptions options;
   s = HandlerOptionsFrom(config, &options);
   if (!s.ok()) return s;
@@ -57,7 +58,8 @@ int RunServer(const ServerOptions& options, const Config& initial) {
 
   if (!options.foreground) {
     pid_t pid = fork();
-    if (pid < 0) return ReportError("waymark-redirector", Status::IOError("fork failed"));
+    if (pid < 0)
+      return ReportError("waymark-redirector", Status::IOError("fork failed"));
     if (pid > 0) _exit(0);
     setsid();
   }
@@ -76,7 +78,9 @@ int RunServer(const ServerOptions& options, const Config& initial) {
   signal(SIGPIPE, SIG_IGN);
 
   std::unique_ptr<SharedRegion> shared = SharedRegion::Create();
-  if (!shared) LogWarning("cannot map shared memory: no metrics, ranges counted per worker");
+  if (!shared)
+    LogWarning(
+        "cannot map shared memory: no metrics, ranges counted per worker");
   Master master(options.command_line, listen, listen_fd.get(), shared.get());
   master.Run(std::move(gen));
   RemoveListenSocket(listen);

@@ -9,21 +9,30 @@ namespace waymark {
 Status HandlerOptionsFrom(const Config& config, HandlerOptions* out) {
   HandlerOptions& o = *out;
   o.policy.max_lag = config.GetDurationSeconds(keys::kRedirectorMaxLag);
-  o.policy.https_fallback_to_http = config.GetBool(keys::kRedirectorHttpsFallbackToHttp);
+  o.policy.https_fallback_to_http =
+      config.GetBool(keys::kRedirectorHttpsFallbackToHttp);
   o.policy.http_to_https = config.GetBool(keys::kRedirectorHttpToHttps);
-  o.max_link_headers = static_cast<int>(config.GetInt(keys::kRedirectorMaxLinkHeaders));
+  o.max_link_headers =
+      static_cast<int>(config.GetInt(keys::kRedirectorMaxLinkHeaders));
   o.local_location = config.GetString(keys::kRedirectorLocalLocation);
   o.repository_root = config.GetString(keys::kRepositoryPath);
   o.min_size = config.GetSizeBytes(keys::kRedirectorMinSize);
-  o.same_download_window = config.GetDurationSeconds(keys::kRedirectorSameDownloadWindow);
-  o.stats_flush_interval = static_cast<int>(config.GetDurationSeconds(keys::kRedirectorStatsFlushInterval));
-  o.stats_flush_entries = static_cast<size_t>(config.GetInt(keys::kRedirectorStatsFlushEntries));
-  o.stats_max_pending = static_cast<size_t>(config.GetInt(keys::kRedirectorStatsMaxPending));
-  Status s = ParseFallbacks(config.GetList(keys::kRedirectorFallback), &o.fallbacks);
-  if (s.ok() && !ParseOutputMode(config.GetString(keys::kRedirectorOutput), &o.output_mode))
-    s = Status::InvalidArgument("redirector.output: '" +
-                                Printable(config.GetString(keys::kRedirectorOutput)) +
-                                "' is not one of auto, redirect");
+  o.same_download_window =
+      config.GetDurationSeconds(keys::kRedirectorSameDownloadWindow);
+  o.stats_flush_interval = static_cast<int>(
+      config.GetDurationSeconds(keys::kRedirectorStatsFlushInterval));
+  o.stats_flush_entries =
+      static_cast<size_t>(config.GetInt(keys::kRedirectorStatsFlushEntries));
+  o.stats_max_pending =
+      static_cast<size_t>(config.GetInt(keys::kRedirectorStatsMaxPending));
+  Status s =
+      ParseFallbacks(config.GetList(keys::kRedirectorFallback), &o.fallbacks);
+  if (s.ok() && !ParseOutputMode(config.GetString(keys::kRedirectorOutput),
+                                 &o.output_mode))
+    s = Status::InvalidArgument(
+        "redirector.output: '" +
+        Printable(config.GetString(keys::kRedirectorOutput)) +
+        "' is not one of auto, redirect");
   return s;
 }
 

@@ -15,7 +15,8 @@ constexpr size_t kMetricsBytes = (sizeof(Metrics) + 63) / 64 * 64;
 
 std::unique_ptr<SharedRegion> SharedRegion::Create() {
   size_t bytes = kMetricsBytes + RecentDownloads::BytesFor(kRecentSlots);
-  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) return nullptr;
   return std::unique_ptr<SharedRegion>(new SharedRegion(p, bytes));
 }

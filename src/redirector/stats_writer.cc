@@ -50,7 +50,8 @@ bool StatsWriter::idle() const {
 }
 
 long long StatsWriter::Finish(DownloadCounts* counts, int timeout_ms) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::unique_lock<std::mutex> lock(mu_);
   finishing_ = true;
   cv_.notify_all();
@@ -90,7 +91,9 @@ void StatsWriter::Run() {
     if (s.ok()) {
       // What the split wrote was counted as it went.
       if (!batch_.empty()) cb_.flushed(n);
-      if (failures > 0) cb_.log("download statistics written again (" + std::to_string(n) + " downloads)");
+      if (failures > 0)
+        cb_.log("download statistics written again (" + std::to_string(n) +
+                " downloads)");
       failures = 0;
       unlogged_failures_ = 0;
       last_failure_log_ = {};
@@ -112,26 +115,31 @@ void StatsWriter::Run() {
       // The worker is stopping and waits: try again soon, not in a spin.
       cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return stop_; });
     } else {
-      cv_.wait_for(lock, std::chrono::seconds(pause), [&] { return stop_ || finishing_; });
+      cv_.wait_for(lock, std::chrono::seconds(pause),
+                   [&] { return stop_ || finishing_; });
     }
     if (stop_) return;
   }
 }
 
-Status StatsWriter::WriteSplitting(const std::vector<DownloadCount>& rows, size_t begin,
-                                   size_t end, const Status& whole) {
+Status StatsWriter::WriteSplitting(const std::vector<DownloadCount>& rows,
+                                   size_t begin, size_t end,
+                                   const Status& whole) {
   if (end - begin == 1) {
     const DownloadCount& bad = rows[begin];
     cb_.rejected(bad.downloads);
     // A batch may hold thousands of bad names: the first few by name.
     constexpr int kNamed = 10;
     if (rejected_logged_++ < kNamed) {
-      cb_.log("dropped " + std::to_string(bad.downloads) + " download count(s) of '" +
-              Printable(bad.key.path) + "' (" + bad.key.day + ", mirror " +
-              std::to_string(bad.key.mirror_id) + ", " + Printable(bad.key.country) +
+      cb_.log("dropped " + std::to_string(bad.downloads) +
+              " download count(s) of '" + Printable(bad.key.path) + "' (" +
+              bad.key.day + ", mirror " + std::to_string(bad.key.mirror_id) +
+              ", " + Printable(bad.key.country) +
               "): the database rejects them: " + whole.message());
     } else if (rejected_logged_ == kNamed + 1) {
-      cb_.log("dropping more download counts the database rejects in this batch, not named");
+      cb_.log(
+          "dropping more download counts the database rejects in this batch, "
+          "not named");
     }
     batch_.erase(bad.key);
     pending_ -= bad.downloads;
@@ -164,9 +172,11 @@ void StatsWriter::LogFailure(const Status& s) {
   bool first = last_failure_log_ == std::chrono::steady_clock::time_point{};
   if (!first && now - last_failure_log_ < std::chrono::minutes(1)) return;
   std::string times = unlogged_failures_ > 1
-                          ? " (" + std::to_string(unlogged_failures_) + " attempts failed since the last report)"
+                          ? " (" + std::to_string(unlogged_failures_) +
+                                " attempts failed since the last report)"
                           : "";
-  cb_.log("cannot write download statistics, keeping them: " + s.message() + times);
+  cb_.log("cannot write download statistics, keeping them: " + s.message() +
+          times);
   unlogged_failures_ = 0;
   last_failure_log_ = now;
 }

@@ -28,8 +28,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/store/download_stats.h"
 #include "core/status.h"
+#include "core/store/download_stats.h"
 #include "redirector/download_counts.h"
 
 namespace waymark {
@@ -83,15 +83,17 @@ class StatsWriter : public CountsSink {
   bool TryHandOver(DownloadCounts* counts) override;
   long long Finish(DownloadCounts* counts, int timeout_ms) override;
   bool idle() const override;
-  long long pending() const override { return pending_.load(std::memory_order_relaxed); }
+  long long pending() const override {
+    return pending_.load(std::memory_order_relaxed);
+  }
 
  private:
   void Run();
   // Writes rows [begin, end) of `rows`, splitting when the data is
   // rejected; what is written or dropped leaves batch_. Returns the first
   // failure that is not a rejection (the rest of batch_ then waits).
-  Status WriteSplitting(const std::vector<DownloadCount>& rows, size_t begin, size_t end,
-                        const Status& whole);
+  Status WriteSplitting(const std::vector<DownloadCount>& rows, size_t begin,
+                        size_t end, const Status& whole);
   // Logs a refused attempt, at most once a minute.
   void LogFailure(const Status& s);
 
@@ -102,10 +104,10 @@ class StatsWriter : public CountsSink {
   // The batch in hand. Only the worker touches it while !busy_ (under mu_),
   // only the writer thread while busy_.
   DownloadCounts::Map batch_;
-  bool busy_ = false;                 // batch_ not written yet
+  bool busy_ = false;                  // batch_ not written yet
   std::atomic<long long> pending_{0};  // downloads in batch_ while busy_
   bool stop_ = false;
-  bool finishing_ = false;            // Finish(): no more pauses
+  bool finishing_ = false;  // Finish(): no more pauses
   // Writer thread only.
   int rejected_logged_ = 0;  // rejected rows logged in this batch
   long long unlogged_failures_ = 0;

@@ -14,7 +14,8 @@ namespace {
 // n downloads of one file, waiting in a worker's counts.
 DownloadCounts Batch(const std::string& path, long long n) {
   DownloadCounts counts(100);
-  for (long long i = 0; i < n; ++i) counts.Add(DownloadKey{"2026-12-01", path, 1, "DE"});
+  for (long long i = 0; i < n; ++i)
+    counts.Add(DownloadKey{"2026-12-01", path, 1, "DE"});
   return counts;
 }
 
@@ -48,7 +49,8 @@ struct FakeDb {
       if (writes_before_outage == 0) return Status::Database("database away");
       for (const DownloadCount& c : b) {
         if (!bad_prefix.empty() && c.key.path.rfind(bad_prefix, 0) == 0)
-          return Status::InvalidArgument("invalid byte sequence for encoding \"UTF8\"");
+          return Status::InvalidArgument(
+              "invalid byte sequence for encoding \"UTF8\"");
       }
       if (writes_before_outage > 0) --writes_before_outage;
       written.insert(written.end(), b.begin(), b.end());
@@ -94,7 +96,8 @@ TEST(StatsWriterTest, TakesNoSecondBatchWhileBusyAndNeverWaitsForTheDatabase) {
   EXPECT_EQ(b2.downloads(), 4) << "a refused batch stays with the caller";
   EXPECT_FALSE(w.idle());
   EXPECT_EQ(w.pending(), 1);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+  EXPECT_LT(std::chrono::steady_clock::now() - start,
+            std::chrono::milliseconds(100));
   db.hold = false;
   DownloadCounts none(100);
   EXPECT_EQ(w.Finish(&none, 5000), 0);
@@ -116,8 +119,10 @@ TEST(StatsWriterTest, KeepsARefusedBatchAndWritesItWhenTheDatabaseIsBack) {
   EXPECT_EQ(db.failed, 2);
   ASSERT_EQ(db.written.size(), 1u);
   EXPECT_EQ(db.written[0].downloads, 7);
-  ASSERT_EQ(db.logs.size(), 2u) << "one line when it starts failing, one when it works again";
-  EXPECT_NE(db.logs[0].find("cannot write download statistics"), std::string::npos);
+  ASSERT_EQ(db.logs.size(), 2u)
+      << "one line when it starts failing, one when it works again";
+  EXPECT_NE(db.logs[0].find("cannot write download statistics"),
+            std::string::npos);
   EXPECT_NE(db.logs[0].find("database away"), std::string::npos);
   EXPECT_NE(db.logs[1].find("written again (7 downloads)"), std::string::npos);
 }
@@ -140,7 +145,8 @@ DownloadCounts MixedBatch() {
     std::string path = "f" + std::to_string(i) + ".iso";
     if (i == 7) path = "bad\xff\xfe.deb";
     if (i == 31) path = "bad\nsecond.deb";
-    for (int n = 0; n < 2; ++n) counts.Add(DownloadKey{"2026-12-01", path, 1, "DE"});
+    for (int n = 0; n < 2; ++n)
+      counts.Add(DownloadKey{"2026-12-01", path, 1, "DE"});
   }
   return counts;
 }
@@ -167,10 +173,14 @@ TEST(StatsWriterTest, ABatchRejectedForItsDataIsSplitAndOnlyTheBadRowsDropped) {
   ASSERT_EQ(db.logs.size(), 2u);
   std::sort(db.logs.begin(), db.logs.end());
   // Named, escaped: one line each, no raw bytes.
-  EXPECT_NE(db.logs[0].find("'bad\\x0Asecond.deb'"), std::string::npos) << db.logs[0];
-  EXPECT_NE(db.logs[1].find("dropped 2 download count(s) of 'bad\\xFF\\xFE.deb' (2026-12-01, mirror 1, DE)"),
-            std::string::npos) << db.logs[1];
-  for (const std::string& l : db.logs) EXPECT_EQ(l.find('\n'), std::string::npos) << l;
+  EXPECT_NE(db.logs[0].find("'bad\\x0Asecond.deb'"), std::string::npos)
+      << db.logs[0];
+  EXPECT_NE(db.logs[1].find("dropped 2 download count(s) of "
+                            "'bad\\xFF\\xFE.deb' (2026-12-01, mirror 1, DE)"),
+            std::string::npos)
+      << db.logs[1];
+  for (const std::string& l : db.logs)
+    EXPECT_EQ(l.find('\n'), std::string::npos) << l;
   // Later batches are written as usual.
   auto next = Batch("a.iso", 3);
   EXPECT_EQ(w.Finish(&next, 5000), 0);
@@ -180,7 +190,8 @@ TEST(StatsWriterTest, ABatchRejectedForItsDataIsSplitAndOnlyTheBadRowsDropped) {
 TEST(StatsWriterTest, AnOutageDuringASplitKeepsWhatIsNotWrittenYet) {
   FakeDb db;
   db.bad_prefix = "bad";
-  db.writes_before_outage = 1;  // one half is written, then the database is away
+  db.writes_before_outage =
+      1;  // one half is written, then the database is away
   StatsWriter w(db.Callbacks(), 1);
   auto b = MixedBatch();
   ASSERT_TRUE(w.TryHandOver(&b));
@@ -190,7 +201,8 @@ TEST(StatsWriterTest, AnOutageDuringASplitKeepsWhatIsNotWrittenYet) {
   ASSERT_EQ(db.failed, 1);
   long long written = db.flushed, rejected = db.rejected;
   EXPECT_GT(written, 0);
-  EXPECT_EQ(w.pending(), 80 - written - rejected) << "the rest waits for the database";
+  EXPECT_EQ(w.pending(), 80 - written - rejected)
+      << "the rest waits for the database";
   {
     std::lock_guard<std::mutex> lock(db.mu);
     db.writes_before_outage = -1;  // back
@@ -217,7 +229,8 @@ TEST(StatsWriterTest, RefusalsAreLoggedAtMostOnceAMinute) {
   auto c = Batch("b.iso", 1);
   EXPECT_EQ(w.Finish(&c, 10000), 0);
   ASSERT_EQ(db.logs.size(), 4u);
-  EXPECT_NE(db.logs[2].find("cannot write download statistics"), std::string::npos);
+  EXPECT_NE(db.logs[2].find("cannot write download statistics"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -34,8 +34,12 @@ volatile sig_atomic_t g_reopen = 0;
 
 void OnSignal(int sig) {
   switch (sig) {
-    case SIGQUIT: g_stop_graceful = 1; break;
-    case SIGUSR1: g_reopen = 1; break;
+    case SIGQUIT:
+      g_stop_graceful = 1;
+      break;
+    case SIGUSR1:
+      g_reopen = 1;
+      break;
   }
 }
 
@@ -59,7 +63,9 @@ void SetUpSignals() {
 // One FastCGI connection and the request being read from it. The
 // destructor closes the connection.
 struct FcgiConnection {
-  explicit FcgiConnection(int listen_fd) { FCGX_InitRequest(&request, listen_fd, 0); }
+  explicit FcgiConnection(int listen_fd) {
+    FCGX_InitRequest(&request, listen_fd, 0);
+  }
   FcgiConnection(const FcgiConnection&) = delete;
   FcgiConnection& operator=(const FcgiConnection&) = delete;
   ~FcgiConnection() { FCGX_Free(&request, 1); }
@@ -70,8 +76,8 @@ struct FcgiConnection {
 // open when nginx asked to keep it). `info` and `out` are the worker's,
 // reused from request to request so that their strings keep their memory.
 // The time taken goes to `metrics` (when there are shared metrics).
-void Answer(FCGX_Request* req, Handler* handler, RequestInfo* info, std::string* out,
-            Metrics* metrics) {
+void Answer(FCGX_Request* req, Handler* handler, RequestInfo* info,
+            std::string* out, Metrics* metrics) {
   const auto start = std::chrono::steady_clock::now();
   // One pass over the parameters ("NAME=value"), rather than a search of
   // the whole list for each one read. The two read only here are pointed
@@ -84,17 +90,22 @@ void Answer(FCGX_Request* req, Handler* handler, RequestInfo* info, std::string*
     const char** raw;
   };
   const Wanted wanted[] = {
-      {"REQUEST_METHOD=", &info->method, nullptr}, {"REQUEST_URI=", &info->uri, nullptr},
-      {"QUERY_STRING=", &info->query, nullptr},    {"REMOTE_ADDR=", &info->remote_addr, nullptr},
-      {"HTTPS=", nullptr, &https},                 {"HTTP_HOST=", &info->host, nullptr},
-      {"HTTP_ACCEPT=", &info->accept, nullptr},    {"HTTP_RANGE=", &info->range, nullptr},
+      {"REQUEST_METHOD=", &info->method, nullptr},
+      {"REQUEST_URI=", &info->uri, nullptr},
+      {"QUERY_STRING=", &info->query, nullptr},
+      {"REMOTE_ADDR=", &info->remote_addr, nullptr},
+      {"HTTPS=", nullptr, &https},
+      {"HTTP_HOST=", &info->host, nullptr},
+      {"HTTP_ACCEPT=", &info->accept, nullptr},
+      {"HTTP_RANGE=", &info->range, nullptr},
       {"DOCUMENT_URI=", nullptr, &document_uri},
   };
   for (const Wanted& w : wanted)
     if (w.field) w.field->clear();
   for (char** p = req->envp; p && *p; ++p) {
     for (const Wanted& w : wanted) {
-      if (**p == w.name[0] && std::strncmp(*p, w.name.data(), w.name.size()) == 0) {
+      if (**p == w.name[0] &&
+          std::strncmp(*p, w.name.data(), w.name.size()) == 0) {
         const char* value = *p + w.name.size();
         if (w.field) {
           w.field->assign(value);
@@ -123,7 +134,8 @@ void Answer(FCGX_Request* req, Handler* handler, RequestInfo* info, std::string*
 }
 
 // Accept, answer, repeat, until told to stop.
-void Serve(int listen_fd, const Generation& gen, SharedRegion* shared, int slot) {
+void Serve(int listen_fd, const Generation& gen, SharedRegion* shared,
+           int slot) {
   const Config& config = gen.config;
   HandlerOptions options;
   // The master refuses a configuration this fails on, at start and on SIGHUP.
@@ -145,7 +157,8 @@ void Serve(int listen_fd, const Generation& gen, SharedRegion* shared, int slot)
   Metrics* metrics = options.metrics;
   StatsWriter::Callbacks cb;
   cb.write = [&stats_db](const std::vector<DownloadCount>& batch) {
-    return stats_db.Run([&](Database* db) { return WriteDownloadCounts(db, batch); });
+    return stats_db.Run(
+        [&](Database* db) { return WriteDownloadCounts(db, batch); });
   };
   cb.log = [](const std::string& msg) { LogInfo(msg); };
   cb.flushed = [metrics](long long n) {
@@ -159,8 +172,9 @@ void Serve(int listen_fd, const Generation& gen, SharedRegion* shared, int slot)
   };
   StatsWriter writer(std::move(cb), options.stats_flush_interval);
   options.writer = &writer;
-  Handler handler(options, gen.geoip.get(), inventory.get(), [&] { return u(rng); },
-                  [] { return time(nullptr); });
+  Handler handler(
+      options, gen.geoip.get(), inventory.get(), [&] { return u(rng); },
+      [] { return time(nullptr); });
 
   // Connections nginx keeps open (fastcgi_keep_conn on) carry many
   // requests each. A worker that blocked reading one idle kept connection
@@ -222,14 +236,16 @@ int RunGuarded(const std::function<void()>& body,
     body();
     return 0;
   } catch (const std::exception& e) {
-    log(std::string("internal error: ") + e.what() + "; exiting, to be replaced");
+    log(std::string("internal error: ") + e.what() +
+        "; exiting, to be replaced");
   } catch (...) {
     log("internal error: an unknown exception; exiting, to be replaced");
   }
   return kWorkerInternalError;
 }
 
-void RunWorker(int listen_fd, const Generation& gen, SharedRegion* shared, int slot) {
+void RunWorker(int listen_fd, const Generation& gen, SharedRegion* shared,
+               int slot) {
   // FCGX_Accept_r refuses to work (-9998) until the library is initialised,
   // and FCGX_Init installs its own SIGTERM/SIGUSR1/SIGPIPE handlers: call it
   // first so that ours replace them.

@@ -39,7 +39,8 @@ constexpr int kWorkerInternalError = 70;
 // Runs the worker in the process just forked; never returns. `shared` may
 // be nullptr (no shared memory: no metrics); `slot` is the worker's place
 // among redirector.workers.
-[[noreturn]] void RunWorker(int listen_fd, const Generation& gen, SharedRegion* shared, int slot);
+[[noreturn]] void RunWorker(int listen_fd, const Generation& gen,
+                            SharedRegion* shared, int slot);
 
 // Runs `body`; an exception escaping it is logged with `log` in one line.
 // Returns 0, or kWorkerInternalError after an exception.

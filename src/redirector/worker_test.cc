@@ -15,13 +15,15 @@ TEST(RunGuarded, AnExceptionIsLoggedInOneLineAndGivesTheWorkersErrorStatus) {
   EXPECT_EQ(RunGuarded([] {}, log), 0);
   EXPECT_TRUE(lines.empty());
 
-  EXPECT_EQ(RunGuarded([] { throw std::out_of_range("vector::at"); }, log), kWorkerInternalError);
+  EXPECT_EQ(RunGuarded([] { throw std::out_of_range("vector::at"); }, log),
+            kWorkerInternalError);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0], "internal error: vector::at; exiting, to be replaced");
 
   EXPECT_EQ(RunGuarded([] { throw 42; }, log), kWorkerInternalError);
   ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(lines[1], "internal error: an unknown exception; exiting, to be replaced");
+  EXPECT_EQ(lines[1],
+            "internal error: an unknown exception; exiting, to be replaced");
 }
 
 }  // namespace

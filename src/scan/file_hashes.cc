@@ -1,6 +1,7 @@
 #include "scan/file_hashes.h"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,8 +9,6 @@
 #include <cstring>
 #include <memory>
 #include <vector>
-
-#include <openssl/evp.h>
 
 #include "core/fd.h"
 #include "core/strings.h"
@@ -37,7 +36,8 @@ std::string Final(EVP_MD_CTX* c) {
 }
 
 long long MtimeUs(const struct stat& st) {
-  return static_cast<long long>(st.st_mtim.tv_sec) * 1000000 + st.st_mtim.tv_nsec / 1000;
+  return static_cast<long long>(st.st_mtim.tv_sec) * 1000000 +
+         st.st_mtim.tv_nsec / 1000;
 }
 
 }  // namespace
@@ -50,13 +50,18 @@ Status ParseHashList(const std::string& value, HashOptions* options) {
   for (char& c : v)
     if (c == ',') c = ' ';
   for (const auto& w : SplitWhitespace(v)) {
-    if (w == "sha1") o.sha1 = true;
-    else if (w == "md5") o.md5 = true;
-    else if (w == "pieces") pieces = true;
-    else if (w == "sha256") continue;
+    if (w == "sha1")
+      o.sha1 = true;
+    else if (w == "md5")
+      o.md5 = true;
+    else if (w == "pieces")
+      pieces = true;
+    else if (w == "sha256")
+      continue;
     else
-      return Status::InvalidArgument("repository.hashes: unknown hash '" + Printable(w) +
-                                     "' (expected sha256, sha1, md5 or pieces)");
+      return Status::InvalidArgument(
+          "repository.hashes: unknown hash '" + Printable(w) +
+          "' (expected sha256, sha1, md5 or pieces)");
   }
   if (!pieces) o.piece_size = 0;
   *options = o;
@@ -70,7 +75,8 @@ namespace {
 // `dirfd` and `flags` as for openat.
 int OpenForHashing(int dirfd, const char* path, int flags) {
   int fd = openat(dirfd, path, flags | O_RDONLY | O_CLOEXEC | O_NOATIME);
-  if (fd < 0 && errno == EPERM) fd = openat(dirfd, path, flags | O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == EPERM)
+    fd = openat(dirfd, path, flags | O_RDONLY | O_CLOEXEC);
   return fd;
 }
 
@@ -81,9 +87,12 @@ Status HashOpenFile(int fd, const std::string& path, const struct stat& before,
 
 }  // namespace
 
-Status HashFile(const std::string& path, const HashOptions& options, FileHashes* out) {
+Status HashFile(const std::string& path, const HashOptions& options,
+                FileHashes* out) {
   int fd = OpenForHashing(AT_FDCWD, path.c_str(), 0);
-  if (fd < 0) return Status::IOError("cannot open '" + Printable(path) + "': " + strerror(errno));
+  if (fd < 0)
+    return Status::IOError("cannot open '" + Printable(path) +
+                           "': " + strerror(errno));
   UniqueFd file(fd);
   struct stat before;
   if (fstat(fd, &before) != 0 || !S_ISREG(before.st_mode))
@@ -92,8 +101,8 @@ Status HashFile(const std::string& path, const HashOptions& options, FileHashes*
 }
 
 Status HashRepositoryFile(const std::string& root, const std::string& rel,
-                          const FileIdentity& expect, const HashOptions& options,
-                          FileHashes* out) {
+                          const FileIdentity& expect,
+                          const HashOptions& options, FileHashes* out) {
   std::string shown = "'" + Printable(rel) + "'";
   auto failed = [&](const std::string& what) {
     return Status::IOError("cannot open " + shown + ": " + what);
@@ -105,21 +114,26 @@ Status HashRepositoryFile(const std::string& root, const std::string& rel,
   UniqueFd dir_fd(dir);
   std::vector<std::string> parts = Split(rel, '/');
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    int next = openat(dir_fd.get(), parts[i].c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int next = openat(dir_fd.get(), parts[i].c_str(),
+                      O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (next < 0)
       return failed(errno == ENOTDIR || errno == ELOOP
-                        ? "'" + Printable(parts[i]) + "' is no longer a directory (a link now?)"
+                        ? "'" + Printable(parts[i]) +
+                              "' is no longer a directory (a link now?)"
                         : std::string(strerror(errno)));
     dir_fd = UniqueFd(next);
   }
   // O_NONBLOCK: opening a FIFO for reading would wait for a writer.
-  int fd = OpenForHashing(dir_fd.get(), parts.back().c_str(), O_NOFOLLOW | O_NONBLOCK);
+  int fd = OpenForHashing(dir_fd.get(), parts.back().c_str(),
+                          O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0)
-    return failed(errno == ELOOP ? "a symbolic link now, not followed" : strerror(errno));
+    return failed(errno == ELOOP ? "a symbolic link now, not followed"
+                                 : strerror(errno));
   UniqueFd file(fd);
   struct stat before;
   if (fstat(fd, &before) != 0) return failed(strerror(errno));
-  if (!S_ISREG(before.st_mode)) return failed("not a regular file now (a FIFO or device?)");
+  if (!S_ISREG(before.st_mode))
+    return failed("not a regular file now (a FIFO or device?)");
   if (static_cast<long long>(before.st_dev) != expect.device ||
       static_cast<long long>(before.st_ino) != expect.inode)
     return failed("another file than the walk found (replaced meanwhile)");
@@ -148,7 +162,8 @@ Status HashOpenFile(int fd, const std::string& path, const struct stat& before,
     ssize_t n = read(fd, buf.data(), buf.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Status::IOError("cannot read '" + Printable(path) + "': " + strerror(errno));
+      return Status::IOError("cannot read '" + Printable(path) +
+                             "': " + strerror(errno));
     }
     if (n == 0) break;
     total += n;
@@ -176,7 +191,8 @@ Status HashOpenFile(int fd, const std::string& path, const struct stat& before,
   struct stat after;
   if (fstat(fd, &after) != 0 || after.st_size != before.st_size ||
       MtimeUs(after) != MtimeUs(before) || total != before.st_size)
-    return Status::IOError("'" + Printable(path) + "' changed while being hashed");
+    return Status::IOError("'" + Printable(path) +
+                           "' changed while being hashed");
   h.sha256 = Final(sha256.get());
   if (sha1) h.sha1 = Final(sha1.get());
   if (md5) h.md5 = Final(md5.get());

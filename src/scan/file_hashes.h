@@ -28,7 +28,8 @@ struct FileHashes {
 
 // Hashes the regular file at `path`. kIOError when it cannot be read or
 // changed while it was read ("changed while being hashed").
-Status HashFile(const std::string& path, const HashOptions& options, FileHashes* out);
+Status HashFile(const std::string& path, const HashOptions& options,
+                FileHashes* out);
 
 // Which file the repository walk saw at a path.
 struct FileIdentity {
@@ -42,8 +43,8 @@ struct FileIdentity {
 // file swapped between the walk and its hashing for a link out of the
 // tree or a FIFO is refused with a one-line reason, never read.
 Status HashRepositoryFile(const std::string& root, const std::string& rel,
-                          const FileIdentity& expect, const HashOptions& options,
-                          FileHashes* out);
+                          const FileIdentity& expect,
+                          const HashOptions& options, FileHashes* out);
 
 // Parses repository.hashes: a comma or space separated list of sha1, md5,
 // pieces (sha256 is always computed and may be named).

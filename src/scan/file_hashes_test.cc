@@ -40,7 +40,8 @@ class HashRepositoryFileTest : public ::testing::Test {
   FileIdentity Seen(const std::string& rel) {
     struct stat st;
     EXPECT_EQ(lstat((root_ + "/" + rel).c_str(), &st), 0);
-    return {static_cast<long long>(st.st_dev), static_cast<long long>(st.st_ino)};
+    return {static_cast<long long>(st.st_dev),
+            static_cast<long long>(st.st_ino)};
   }
   Status Hash(const std::string& rel, const FileIdentity& seen, FileHashes* h) {
     return HashRepositoryFile(root_, rel, seen, HashOptions(), h);
@@ -60,21 +61,27 @@ TEST_F(HashRepositoryFileTest, HashesTheFileTheWalkSaw) {
 TEST_F(HashRepositoryFileTest, AFileSwappedForALinkOutOfTheTreeIsNotFollowed) {
   FileIdentity seen = Seen("pub/a.iso");
   ASSERT_EQ(unlink((root_ + "/pub/a.iso").c_str()), 0);
-  ASSERT_EQ(symlink((outside_ + "/a.iso").c_str(), (root_ + "/pub/a.iso").c_str()), 0);
+  ASSERT_EQ(
+      symlink((outside_ + "/a.iso").c_str(), (root_ + "/pub/a.iso").c_str()),
+      0);
   FileHashes h;
   Status s = Hash("pub/a.iso", seen, &h);
   EXPECT_FALSE(s.ok());
-  EXPECT_EQ(s.message(), "cannot open 'pub/a.iso': a symbolic link now, not followed");
+  EXPECT_EQ(s.message(),
+            "cannot open 'pub/a.iso': a symbolic link now, not followed");
   EXPECT_TRUE(h.sha256.empty());
 }
 
-TEST_F(HashRepositoryFileTest, ADirectorySwappedForALinkOutOfTheTreeIsNotFollowed) {
+TEST_F(HashRepositoryFileTest,
+       ADirectorySwappedForALinkOutOfTheTreeIsNotFollowed) {
   FileIdentity seen = Seen("pub/a.iso");
   ASSERT_EQ(system(("rm -rf '" + root_ + "/pub'").c_str()), 0);
   ASSERT_EQ(symlink(outside_.c_str(), (root_ + "/pub").c_str()), 0);
   FileHashes h;
   Status s = Hash("pub/a.iso", seen, &h);
-  EXPECT_EQ(s.message(), "cannot open 'pub/a.iso': 'pub' is no longer a directory (a link now?)");
+  EXPECT_EQ(
+      s.message(),
+      "cannot open 'pub/a.iso': 'pub' is no longer a directory (a link now?)");
 }
 
 TEST_F(HashRepositoryFileTest, AFileSwappedForAFifoIsRefusedWithoutWaiting) {
@@ -92,17 +99,21 @@ TEST_F(HashRepositoryFileTest, AFileSwappedForAFifoIsRefusedWithoutWaiting) {
     if (w >= 0) close(w);
     FAIL() << "hashing a FIFO waited for a writer";
   }
-  EXPECT_EQ(result.get().message(),
-            "cannot open 'pub/a.iso': not a regular file now (a FIFO or device?)");
+  EXPECT_EQ(
+      result.get().message(),
+      "cannot open 'pub/a.iso': not a regular file now (a FIFO or device?)");
 }
 
 TEST_F(HashRepositoryFileTest, AFileReplacedByAnotherIsNotTheOneTheWalkSaw) {
   FileIdentity seen = Seen("pub/a.iso");
   Write(root_ + "/pub/b.iso", "another\n");
-  ASSERT_EQ(rename((root_ + "/pub/b.iso").c_str(), (root_ + "/pub/a.iso").c_str()), 0);
+  ASSERT_EQ(
+      rename((root_ + "/pub/b.iso").c_str(), (root_ + "/pub/a.iso").c_str()),
+      0);
   FileHashes h;
   EXPECT_EQ(Hash("pub/a.iso", seen, &h).message(),
-            "cannot open 'pub/a.iso': another file than the walk found (replaced meanwhile)");
+            "cannot open 'pub/a.iso': another file than the walk found "
+            "(replaced meanwhile)");
 }
 
 }  // namespace

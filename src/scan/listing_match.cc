@@ -18,19 +18,22 @@ long long MatchPolicy::LagFor(std::string_view path) const {
   return lag;
 }
 
-Status ParseAllowedLag(const std::vector<std::string>& values, MatchPolicy* policy) {
+Status ParseAllowedLag(const std::vector<std::string>& values,
+                       MatchPolicy* policy) {
   std::vector<std::pair<std::string, long long>> out;
   const OptionSpec* duration = FindOption("scan.timeout");
   for (const auto& v : values) {
     size_t eq = v.rfind('=');
     std::string why;
     if (eq == std::string::npos || eq == 0)
-      return Status::InvalidArgument("scan.allowed_lag: '" + Printable(v) +
-                                     "' is not PREFIX=DURATION (e.g. dists/=6h)");
+      return Status::InvalidArgument(
+          "scan.allowed_lag: '" + Printable(v) +
+          "' is not PREFIX=DURATION (e.g. dists/=6h)");
     std::string prefix(Trim(v.substr(0, eq)));
     std::string d(Trim(v.substr(eq + 1)));
     if (!ValidateOptionValue(*duration, d, &why))
-      return Status::InvalidArgument("scan.allowed_lag: '" + Printable(v) + "': " + why);
+      return Status::InvalidArgument("scan.allowed_lag: '" + Printable(v) +
+                                     "': " + why);
     while (!prefix.empty() && prefix[0] == '/') prefix.erase(0, 1);
     out.emplace_back(prefix, ParseDurationSeconds(d));
   }
@@ -38,7 +41,8 @@ Status ParseAllowedLag(const std::vector<std::string>& values, MatchPolicy* poli
   return Status::OK();
 }
 
-void InventorySnapshot::Add(int id, std::string_view path, long long size, long long mtime) {
+void InventorySnapshot::Add(int id, std::string_view path, long long size,
+                            long long mtime) {
   spans_.emplace_back(arena_.size(), path.size());
   arena_.append(path);
   ids_.push_back(id);
@@ -51,8 +55,9 @@ void InventorySnapshot::Finish() {
   by_path_.clear();
   by_path_.reserve(spans_.size());
   for (size_t i = 0; i < spans_.size(); ++i)
-    by_path_.emplace(std::string_view(arena_).substr(spans_[i].first, spans_[i].second),
-                     static_cast<long>(i));
+    by_path_.emplace(
+        std::string_view(arena_).substr(spans_[i].first, spans_[i].second),
+        static_cast<long>(i));
 }
 
 long InventorySnapshot::Find(std::string_view path) const {
@@ -84,7 +89,8 @@ void ListingMatcher::Add(const ListingEntry& e) {
     return;
   }
   if (e.mtime >= 0) {
-    long long allowed = policy_->mtime_tolerance + e.mtime_slack + policy_->LagFor(e.path);
+    long long allowed =
+        policy_->mtime_tolerance + e.mtime_slack + policy_->LagFor(e.path);
     if (e.mtime + allowed < inv_->mtime(i)) {
       problems_[id] = {id, "too_old", e.size, e.mtime};
       return;

@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "scan/listing_parsers.h"
 #include "core/status.h"
+#include "scan/listing_parsers.h"
 
 namespace waymark {
 
@@ -32,7 +32,8 @@ struct MatchPolicy {
 };
 
 // Parses scan.allowed_lag values "PREFIX=DURATION".
-Status ParseAllowedLag(const std::vector<std::string>& values, MatchPolicy* policy);
+Status ParseAllowedLag(const std::vector<std::string>& values,
+                       MatchPolicy* policy);
 
 // Every file of the inventory: path -> id, size, mtime. Paths live in one
 // arena (about 60 bytes per file besides the path itself).

@@ -7,7 +7,8 @@
 namespace waymark {
 namespace {
 
-ListingEntry File(const std::string& path, long long size, long long mtime, long long slack = 0) {
+ListingEntry File(const std::string& path, long long size, long long mtime,
+                  long long slack = 0) {
   ListingEntry e;
   e.type = EntryType::kFile;
   e.path = path;
@@ -27,17 +28,19 @@ TEST(ListingMatcherTest, SizeMtimeAndLagDecide) {
   inv.Finish();
   MatchPolicy policy;
   policy.mtime_tolerance = 300;
-  ASSERT_TRUE(ParseAllowedLag({"dists/=1h", "/dists/stable/=2h"}, &policy).ok());
+  ASSERT_TRUE(
+      ParseAllowedLag({"dists/=1h", "/dists/stable/=2h"}, &policy).ok());
   EXPECT_EQ(policy.LagFor("dists/stable/Release"), 7200);
   EXPECT_EQ(policy.LagFor("dists/x"), 3600);
   EXPECT_EQ(policy.LagFor("pub/x"), 0);
   ListingMatcher m(&inv, &policy);
-  m.Add(File("pub/a.iso", 100, 10000));               // same
-  m.Add(File("pub/b.iso", 200, 10000 - 300));         // within tolerance
-  m.Add(File("dists/stable/Release", 50, 10000 - 7000));  // within the prefix's lag
-  m.Add(File("pub/c.iso", 301, 10000));               // wrong size
-  m.Add(File("pub/d.iso", 400, 10000 - 301));         // too old
-  m.Add(File("pub/d.iso", 400, 10000));               // listed twice: first counts
+  m.Add(File("pub/a.iso", 100, 10000));        // same
+  m.Add(File("pub/b.iso", 200, 10000 - 300));  // within tolerance
+  m.Add(File("dists/stable/Release", 50,
+             10000 - 7000));                   // within the prefix's lag
+  m.Add(File("pub/c.iso", 301, 10000));        // wrong size
+  m.Add(File("pub/d.iso", 400, 10000 - 301));  // too old
+  m.Add(File("pub/d.iso", 400, 10000));        // listed twice: first counts
   m.Add(File("pub/unknown", 1, 1));
   ListingEntry dir;
   dir.type = EntryType::kDirectory;
@@ -84,8 +87,9 @@ TEST(ListingMatcherTest, SlackOfTheListingAndApproximateSizes) {
 
 TEST(ParseAllowedLagTest, Errors) {
   MatchPolicy p;
-  EXPECT_EQ(ParseAllowedLag({"dists/"}, &p).message(),
-            "scan.allowed_lag: 'dists/' is not PREFIX=DURATION (e.g. dists/=6h)");
+  EXPECT_EQ(
+      ParseAllowedLag({"dists/"}, &p).message(),
+      "scan.allowed_lag: 'dists/' is not PREFIX=DURATION (e.g. dists/=6h)");
   EXPECT_FALSE(ParseAllowedLag({"dists/=soon"}, &p).ok());
 }
 

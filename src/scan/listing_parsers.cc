@@ -1,7 +1,7 @@
 #include "scan/listing_parsers.h"
 
-#include <cctype>
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "core/strings.h"
@@ -49,7 +49,8 @@ bool Num(std::string_view s, int* out) {
 }
 
 // "HH:MM" or "HH:MM:SS".
-bool ParseClock(std::string_view s, int* h, int* m, int* sec, bool* has_seconds) {
+bool ParseClock(std::string_view s, int* h, int* m, int* sec,
+                bool* has_seconds) {
   auto parts = Split(s, ':');
   if (parts.size() < 2 || parts.size() > 3) return false;
   *sec = 0;
@@ -69,7 +70,8 @@ ParseResult Finish(ListingEntry* e, std::string* why) {
   if (e->path == "." || e->path == "..") return ParseResult::kSkip;
   std::string bad = CheckListingPath(e->path);
   if (!bad.empty()) return Reject(why, bad);
-  if (e->type == EntryType::kFile && e->size < 0) return Reject(why, "file without a size");
+  if (e->type == EntryType::kFile && e->size < 0)
+    return Reject(why, "file without a size");
   return ParseResult::kEntry;
 }
 
@@ -83,8 +85,9 @@ EntryType TypeFromMode(char c) {
 
 bool UtcSeconds(int year, int month, int day, int hour, int minute, int second,
                 long long* out) {
-  if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 ||
-      hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60)
+  if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 ||
+      day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 ||
+      second < 0 || second > 60)
     return false;
   // Howard Hinnant's days_from_civil.
   int y = year - (month <= 2);
@@ -120,10 +123,13 @@ std::string CheckListingPath(std::string_view path) {
 // ---------------------------------------------------------------------------
 // rsync
 
-ParseResult ParseRsyncLine(std::string_view line, ListingEntry* entry, std::string* why) {
-  if (!line.empty() && line.back() == '\r') return Reject(why, "line ends in CR");
+ParseResult ParseRsyncLine(std::string_view line, ListingEntry* entry,
+                           std::string* why) {
+  if (!line.empty() && line.back() == '\r')
+    return Reject(why, "line ends in CR");
   if (Trim(line).empty()) return ParseResult::kSkip;
-  // mode, size, date, time, then one space and the name (which may hold spaces).
+  // mode, size, date, time, then one space and the name (which may hold
+  // spaces).
   size_t pos = 0;
   std::string_view fields[4];
   for (auto& f : fields) {
@@ -141,12 +147,14 @@ ParseResult ParseRsyncLine(std::string_view line, ListingEntry* entry, std::stri
   std::string size_digits;
   for (char c : fields[1])
     if (c != ',' && c != '.') size_digits += c;  // separators, if -h slipped in
-  if (!ParseSize(size_digits, &e.size)) return Reject(why, "bad or absurd size");
+  if (!ParseSize(size_digits, &e.size))
+    return Reject(why, "bad or absurd size");
   auto d = Split(fields[2], '/');
   int y, mo, da, h, mi, s;
   bool has_s;
   if (d.size() != 3 || !Num(d[0], &y) || !Num(d[1], &mo) || !Num(d[2], &da) ||
-      !ParseClock(fields[3], &h, &mi, &s, &has_s) || !UtcSeconds(y, mo, da, h, mi, s, &e.mtime))
+      !ParseClock(fields[3], &h, &mi, &s, &has_s) ||
+      !UtcSeconds(y, mo, da, h, mi, s, &e.mtime))
     return Reject(why, "bad date");
   if (e.type == EntryType::kOther) {
     // Symlinks show "name -> target"; the name is all we might need, and we
@@ -157,10 +165,13 @@ ParseResult ParseRsyncLine(std::string_view line, ListingEntry* entry, std::stri
   // Decode rsync's \#ooo escapes.
   std::string name;
   for (size_t i = 0; i < raw_name.size(); ++i) {
-    if (raw_name[i] == '\\' && i + 4 < raw_name.size() && raw_name[i + 1] == '#' &&
-        raw_name[i + 2] >= '0' && raw_name[i + 2] <= '3' && raw_name[i + 3] >= '0' &&
-        raw_name[i + 3] <= '7' && raw_name[i + 4] >= '0' && raw_name[i + 4] <= '7') {
-      name += static_cast<char>((raw_name[i + 2] - '0') * 64 + (raw_name[i + 3] - '0') * 8 +
+    if (raw_name[i] == '\\' && i + 4 < raw_name.size() &&
+        raw_name[i + 1] == '#' && raw_name[i + 2] >= '0' &&
+        raw_name[i + 2] <= '3' && raw_name[i + 3] >= '0' &&
+        raw_name[i + 3] <= '7' && raw_name[i + 4] >= '0' &&
+        raw_name[i + 4] <= '7') {
+      name += static_cast<char>((raw_name[i + 2] - '0') * 64 +
+                                (raw_name[i + 3] - '0') * 8 +
                                 (raw_name[i + 4] - '0'));
       i += 4;
     } else {
@@ -175,8 +186,8 @@ ParseResult ParseRsyncLine(std::string_view line, ListingEntry* entry, std::stri
 // ---------------------------------------------------------------------------
 // FTP
 
-ParseResult ParseFtpListLine(std::string_view line, long long now, ListingEntry* entry,
-                             std::string* why) {
+ParseResult ParseFtpListLine(std::string_view line, long long now,
+                             ListingEntry* entry, std::string* why) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (Trim(line).empty()) return ParseResult::kSkip;
   if (StartsWith(line, "total ")) return ParseResult::kSkip;
@@ -207,7 +218,8 @@ ParseResult ParseFtpListLine(std::string_view line, long long now, ListingEntry*
     std::string ampm = ToUpper(clock.substr(5));
     if (h == 12) h = 0;
     if (ampm == "PM") h += 12;
-    if (!UtcSeconds(y, mo, da, h, mi, 0, &e.mtime)) return Reject(why, "bad DOS date");
+    if (!UtcSeconds(y, mo, da, h, mi, 0, &e.mtime))
+      return Reject(why, "bad DOS date");
     e.mtime_slack = kDay + 60;
     if (T(2) == "<DIR>") {
       e.type = EntryType::kDirectory;
@@ -219,9 +231,11 @@ ParseResult ParseFtpListLine(std::string_view line, long long now, ListingEntry*
     *entry = std::move(e);
     return Finish(entry, why);
   }
-  if (tok.size() < 6 || tok[0].second != 10) return Reject(why, "not a LIST line");
+  if (tok.size() < 6 || tok[0].second != 10)
+    return Reject(why, "not a LIST line");
   e.type = TypeFromMode(line[0]);
-  // Find "SIZE MONTH DAY TIME|YEAR NAME" from the right end of the fixed fields.
+  // Find "SIZE MONTH DAY TIME|YEAR NAME" from the right end of the fixed
+  // fields.
   size_t m = 0;
   for (size_t k = 2; k + 2 < tok.size() && k < 8; ++k) {
     if (MonthFromName(T(k)) && IsDigits(T(k - 1))) {
@@ -242,7 +256,9 @@ ParseResult ParseFtpListLine(std::string_view line, long long now, ListingEntry*
     long long t;
     int now_year = 1970 + static_cast<int>(now / (365.2425 * kDay));
     y = now_year + 1;
-    while (y >= 1970 && (!UtcSeconds(y, month, day, h, mi, s, &t) || t > now + kDay)) --y;
+    while (y >= 1970 &&
+           (!UtcSeconds(y, month, day, h, mi, s, &t) || t > now + kDay))
+      --y;
     if (y < 1970) return Reject(why, "bad date");
     e.mtime = t;
     e.mtime_slack = 60;
@@ -259,7 +275,8 @@ ParseResult ParseFtpListLine(std::string_view line, long long now, ListingEntry*
   return Finish(entry, why);
 }
 
-ParseResult ParseMlsdLine(std::string_view line, ListingEntry* entry, std::string* why) {
+ParseResult ParseMlsdLine(std::string_view line, ListingEntry* entry,
+                          std::string* why) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (Trim(line).empty()) return ParseResult::kSkip;
   size_t sp = line.find(' ');
@@ -275,17 +292,23 @@ ParseResult ParseMlsdLine(std::string_view line, ListingEntry* entry, std::strin
     if (k == "type") {
       std::string t = ToLower(v);
       have_type = true;
-      if (t == "file") e.type = EntryType::kFile;
-      else if (t == "dir") e.type = EntryType::kDirectory;
-      else if (t == "cdir" || t == "pdir") return ParseResult::kSkip;
-      else e.type = EntryType::kOther;
+      if (t == "file")
+        e.type = EntryType::kFile;
+      else if (t == "dir")
+        e.type = EntryType::kDirectory;
+      else if (t == "cdir" || t == "pdir")
+        return ParseResult::kSkip;
+      else
+        e.type = EntryType::kOther;
     } else if (k == "size") {
       if (!ParseSize(v, &e.size)) return Reject(why, "bad or absurd size");
     } else if (k == "modify") {
       int y, mo, d, h, mi, s;
-      if (v.size() < 14 || !Num(v.substr(0, 4), &y) || !Num(v.substr(4, 2), &mo) ||
-          !Num(v.substr(6, 2), &d) || !Num(v.substr(8, 2), &h) || !Num(v.substr(10, 2), &mi) ||
-          !Num(v.substr(12, 2), &s) || !UtcSeconds(y, mo, d, h, mi, s, &e.mtime))
+      if (v.size() < 14 || !Num(v.substr(0, 4), &y) ||
+          !Num(v.substr(4, 2), &mo) || !Num(v.substr(6, 2), &d) ||
+          !Num(v.substr(8, 2), &h) || !Num(v.substr(10, 2), &mi) ||
+          !Num(v.substr(12, 2), &s) ||
+          !UtcSeconds(y, mo, d, h, mi, s, &e.mtime))
         return Reject(why, "bad modify fact");
     }
   }
@@ -317,27 +340,42 @@ std::string DecodeEntities(std::string_view s) {
       continue;
     }
     std::string_view ent = s.substr(i + 1, semi - i - 1);
-    if (ent == "amp") out += '&';
-    else if (ent == "lt") out += '<';
-    else if (ent == "gt") out += '>';
-    else if (ent == "quot") out += '"';
-    else if (ent == "apos" || ent == "#39" || ent == "#x27") out += '\'';
-    else if (ent == "nbsp") out += ' ';
+    if (ent == "amp")
+      out += '&';
+    else if (ent == "lt")
+      out += '<';
+    else if (ent == "gt")
+      out += '>';
+    else if (ent == "quot")
+      out += '"';
+    else if (ent == "apos" || ent == "#39" || ent == "#x27")
+      out += '\'';
+    else if (ent == "nbsp")
+      out += ' ';
     else if (ent.size() > 1 && ent[0] == '#') {
       long v = 0;
       bool hex = ent[1] == 'x' || ent[1] == 'X';
       std::string digits(ent.substr(hex ? 2 : 1));
-      if (digits.empty() || digits.size() > 6) { out += s[i]; continue; }
+      if (digits.empty() || digits.size() > 6) {
+        out += s[i];
+        continue;
+      }
       for (char c : digits) {
-        if (hex ? !isxdigit(static_cast<unsigned char>(c)) : !isdigit(static_cast<unsigned char>(c))) {
+        if (hex ? !isxdigit(static_cast<unsigned char>(c))
+                : !isdigit(static_cast<unsigned char>(c))) {
           v = -1;
           break;
         }
       }
-      if (v < 0) { out += s[i]; continue; }
+      if (v < 0) {
+        out += s[i];
+        continue;
+      }
       v = std::stol(digits, nullptr, hex ? 16 : 10);
-      if (v < 0x80) out += static_cast<char>(v);
-      else out += '?';  // non-ASCII references do not occur in index links
+      if (v < 0x80)
+        out += static_cast<char>(v);
+      else
+        out += '?';  // non-ASCII references do not occur in index links
     } else {
       out += s[i];
       continue;
@@ -352,9 +390,13 @@ std::string StripTags(std::string_view s) {
   std::string out;
   bool in_tag = false;
   for (char c : s) {
-    if (c == '<') in_tag = true;
-    else if (c == '>') { in_tag = false; out += ' '; }
-    else if (!in_tag) out += (c == '\r' || c == '\n') ? ' ' : c;
+    if (c == '<')
+      in_tag = true;
+    else if (c == '>') {
+      in_tag = false;
+      out += ' ';
+    } else if (!in_tag)
+      out += (c == '\r' || c == '\n') ? ' ' : c;
   }
   return DecodeEntities(out);
 }
@@ -366,7 +408,10 @@ bool HrefOf(std::string_view tag, std::string* href) {
   while ((p = tag.find("href", p)) != std::string_view::npos) {
     size_t q = p + 4;
     while (q < tag.size() && tag[q] == ' ') ++q;
-    if (q >= tag.size() || tag[q] != '=') { p = q; continue; }
+    if (q >= tag.size() || tag[q] != '=') {
+      p = q;
+      continue;
+    }
     ++q;
     while (q < tag.size() && tag[q] == ' ') ++q;
     if (q >= tag.size()) return false;
@@ -395,17 +440,28 @@ bool ParseHumanSize(std::string_view s, long long* size, bool* exact) {
   char unit = static_cast<char>(toupper(static_cast<unsigned char>(s.back())));
   long double mult;
   switch (unit) {
-    case 'K': mult = 1024.0L; break;
-    case 'M': mult = 1024.0L * 1024; break;
-    case 'G': mult = 1024.0L * 1024 * 1024; break;
-    case 'T': mult = 1024.0L * 1024 * 1024 * 1024; break;
-    default: return false;
+    case 'K':
+      mult = 1024.0L;
+      break;
+    case 'M':
+      mult = 1024.0L * 1024;
+      break;
+    case 'G':
+      mult = 1024.0L * 1024 * 1024;
+      break;
+    case 'T':
+      mult = 1024.0L * 1024 * 1024 * 1024;
+      break;
+    default:
+      return false;
   }
   std::string_view num = s.substr(0, s.size() - 1);
   size_t dot = num.find('.');
   std::string_view whole = num.substr(0, dot);
-  std::string_view frac = dot == std::string_view::npos ? "" : num.substr(dot + 1);
-  if (!IsDigits(whole) || (dot != std::string_view::npos && !IsDigits(frac)) || whole.size() > 6)
+  std::string_view frac =
+      dot == std::string_view::npos ? "" : num.substr(dot + 1);
+  if (!IsDigits(whole) || (dot != std::string_view::npos && !IsDigits(frac)) ||
+      whole.size() > 6)
     return false;
   long double v = std::stold(std::string(num));
   long double bytes = v * mult;
@@ -418,7 +474,8 @@ bool ParseHumanSize(std::string_view s, long long* size, bool* exact) {
 // Date and time among the text tokens after a link: "01-Nov-2026 10:00"
 // (nginx, old Apache), "2026-11-01 10:00" (Apache), "2026-Nov-01 10:00:00"
 // (lighttpd).
-bool FindDate(const std::vector<std::string>& tokens, long long* mtime, size_t* used) {
+bool FindDate(const std::vector<std::string>& tokens, long long* mtime,
+              size_t* used) {
   for (size_t i = 0; i + 1 < tokens.size(); ++i) {
     auto d = Split(tokens[i], '-');
     if (d.size() != 3) continue;
@@ -448,7 +505,8 @@ bool FindDate(const std::vector<std::string>& tokens, long long* mtime, size_t* 
 // rest of the page for them.
 class ForwardFind {
  public:
-  ForwardFind(std::string_view hay, std::string_view needle) : hay_(hay), needle_(needle) {}
+  ForwardFind(std::string_view hay, std::string_view needle)
+      : hay_(hay), needle_(needle) {}
   size_t From(size_t from) {
     if (!searched_ || (at_ != std::string_view::npos && at_ < from)) {
       at_ = hay_.find(needle_, from);
@@ -469,10 +527,11 @@ HtmlIndex ParseHtmlIndex(std::string_view html) {
   HtmlIndex out;
   // nginx writes times in UTC (autoindex_localtime off by default); Apache
   // and lighttpd in the server's unknown local time.
-  bool utc = html.find("<hr><pre><a href=\"../\">../</a>") != std::string_view::npos ||
-             (html.find("<table") == std::string_view::npos &&
-              html.find("Parent Directory") == std::string_view::npos &&
-              html.find("<address>") == std::string_view::npos);
+  bool utc =
+      html.find("<hr><pre><a href=\"../\">../</a>") != std::string_view::npos ||
+      (html.find("<table") == std::string_view::npos &&
+       html.find("Parent Directory") == std::string_view::npos &&
+       html.find("<address>") == std::string_view::npos);
   auto reject = [&](const std::string& why) {
     ++out.rejected;
     if (out.reject_reasons.size() < 5) out.reject_reasons.push_back(why);
@@ -490,17 +549,19 @@ HtmlIndex ParseHtmlIndex(std::string_view html) {
     p = close + 1;
     std::string href;
     if (!HrefOf(tag, &href)) continue;
-    // The text after the link up to the next link or line end carries size and date.
-    size_t stop = std::min({lower_a.From(p), upper_a.From(p), newline.From(p), row_end.From(p),
-                            html.size()});
+    // The text after the link up to the next link or line end carries size and
+    // date.
+    size_t stop = std::min({lower_a.From(p), upper_a.From(p), newline.From(p),
+                            row_end.From(p), html.size()});
     if (stop < p) stop = p;
     std::string_view after = html.substr(p, stop - p);
 
     href = DecodeEntities(href);
     if (href.empty() || href[0] == '/' || href[0] == '#' || href[0] == '?' ||
         href.find("://") != std::string::npos || StartsWith(href, "mailto:") ||
-        StartsWith(href, "javascript:") || href.find('?') != std::string::npos ||
-        StartsWith(href, "./") || StartsWith(href, "../") || href == "." || href == "..")
+        StartsWith(href, "javascript:") ||
+        href.find('?') != std::string::npos || StartsWith(href, "./") ||
+        StartsWith(href, "../") || href == "." || href == "..")
       continue;
     std::string name;
     if (!PercentDecode(href, &name)) {
@@ -526,7 +587,8 @@ HtmlIndex ParseHtmlIndex(std::string_view html) {
     // After the link text: the closing </a>, then date and size.
     size_t end_a = after.find("</a>");
     if (end_a == std::string_view::npos) end_a = after.find("</A>");
-    std::string_view rest = end_a == std::string_view::npos ? after : after.substr(end_a + 4);
+    std::string_view rest =
+        end_a == std::string_view::npos ? after : after.substr(end_a + 4);
     std::vector<std::string> tokens = SplitWhitespace(StripTags(rest));
     size_t used = 0;
     if (FindDate(tokens, &e.mtime, &used)) {

@@ -26,10 +26,10 @@ enum class EntryType { kFile, kDirectory, kOther };
 
 struct ListingEntry {
   EntryType type = EntryType::kOther;
-  std::string path;       // relative to what was listed, '/'-separated
-  long long size = -1;    // bytes; -1 unknown
-  bool size_exact = true; // false for "4.2M"-style sizes
-  long long mtime = -1;   // seconds since the epoch, UTC; -1 unknown
+  std::string path;        // relative to what was listed, '/'-separated
+  long long size = -1;     // bytes; -1 unknown
+  bool size_exact = true;  // false for "4.2M"-style sizes
+  long long mtime = -1;    // seconds since the epoch, UTC; -1 unknown
   // How far the true mtime may be from `mtime`, in seconds: 0 for exact
   // times, 60 for minute precision, a day or more when the server's time
   // zone is unknown or only the date is shown.
@@ -37,24 +37,27 @@ struct ListingEntry {
 };
 
 enum class ParseResult {
-  kEntry,    // `entry` filled
-  kSkip,     // a line that carries no entry (blank, "total 12", a header)
-  kReject,   // malformed or hostile; `why` says how
+  kEntry,   // `entry` filled
+  kSkip,    // a line that carries no entry (blank, "total 12", a header)
+  kReject,  // malformed or hostile; `why` says how
 };
 
 // `rsync --list-only --no-human-readable` output (with TZ=UTC):
 //   "-rw-r--r--          4096 2026/11/01 10:00:00 pub/file.iso"
 // rsync shows unprintable bytes as \#ooo; they are decoded, then checked.
-ParseResult ParseRsyncLine(std::string_view line, ListingEntry* entry, std::string* why);
+ParseResult ParseRsyncLine(std::string_view line, ListingEntry* entry,
+                           std::string* why);
 
 // One line of an FTP LIST answer (Unix `ls -l` style, as vsftpd, ProFTPD and
 // pure-ftpd send) or DOS style (IIS). Names are relative to the listed
 // directory. `now` (seconds since the epoch) resolves dates without a year.
-ParseResult ParseFtpListLine(std::string_view line, long long now, ListingEntry* entry,
-                             std::string* why);
+ParseResult ParseFtpListLine(std::string_view line, long long now,
+                             ListingEntry* entry, std::string* why);
 
-// One line of an MLSD answer (RFC 3659): "type=file;size=4096;modify=20261101100000; name".
-ParseResult ParseMlsdLine(std::string_view line, ListingEntry* entry, std::string* why);
+// One line of an MLSD answer (RFC 3659):
+// "type=file;size=4096;modify=20261101100000; name".
+ParseResult ParseMlsdLine(std::string_view line, ListingEntry* entry,
+                          std::string* why);
 
 struct HtmlIndex {
   std::vector<ListingEntry> entries;  // files and directories (type set)

@@ -34,7 +34,8 @@ bool ListingWalk::Next(std::string* dir, int* depth) {
 // path passes CheckListingPath(), so the walk cannot leave the base path.
 // The count comes before the depth check: a directory too deep still
 // counts against max_entries.
-Status ListingWalk::Admit(const std::string& dir, int depth, ListingEntry* e, bool* admitted) {
+Status ListingWalk::Admit(const std::string& dir, int depth, ListingEntry* e,
+                          bool* admitted) {
   *admitted = false;
   if (e->path.find('/') != std::string::npos) {
     stats_->Reject("name with '/'");
@@ -63,11 +64,13 @@ Status ListingWalk::Admit(const std::string& dir, int depth, ListingEntry* e, bo
 }
 
 Status ListingWalk::CheckMemory(size_t answer_bytes) const {
-  if (static_cast<long long>(bytes_ + answer_bytes) <= limits_.max_listing_bytes)
+  if (static_cast<long long>(bytes_ + answer_bytes) <=
+      limits_.max_listing_bytes)
     return Status::OK();
   return Status::IOError("listing needs more than scan.max_listing_bytes (" +
-                         std::to_string(limits_.max_listing_bytes >> 20) + " MiB): " +
-                         std::to_string(todo_.size()) + " directories to list, " +
+                         std::to_string(limits_.max_listing_bytes >> 20) +
+                         " MiB): " + std::to_string(todo_.size()) +
+                         " directories to list, " +
                          std::to_string(visited_.size()) + " listed");
 }
 

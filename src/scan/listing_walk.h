@@ -11,15 +11,16 @@
 #include <string>
 #include <utility>
 
+#include "core/status.h"
 #include "scan/listing_parsers.h"
 #include "scan/mirror_listers.h"
-#include "core/status.h"
 
 namespace waymark {
 
 class ListingWalk {
  public:
-  // Starts at the base ("", depth 0). `limits` and `stats` must outlive the walk.
+  // Starts at the base ("", depth 0). `limits` and `stats` must outlive the
+  // walk.
   ListingWalk(const ListLimits& limits, ListStats* stats);
 
   // The next directory to list, relative to the base ("" for the base
@@ -34,7 +35,8 @@ class ListingWalk {
   // CheckListingPath(), a directory deeper than max_depth. Counts the entry
   // (ListStats::Count) once its path is good; an error when that passes
   // max_entries, which ends the listing.
-  Status Admit(const std::string& dir, int depth, ListingEntry* e, bool* admitted);
+  Status Admit(const std::string& dir, int depth, ListingEntry* e,
+               bool* admitted);
 
   // Memory the walk holds: the paths of directories to list and listed,
   // with their containers' cost per entry. Admit fails once it passes

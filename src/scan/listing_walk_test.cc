@@ -19,8 +19,8 @@ ListingEntry Entry(EntryType type, const std::string& name) {
 
 // Admits an entry `name` of `type` that the listing of `dir` (at `depth`)
 // names: its path relative to the base, or "" when it is refused.
-std::string AdmitPath(ListingWalk* walk, const std::string& dir, int depth, EntryType type,
-                      const std::string& name) {
+std::string AdmitPath(ListingWalk* walk, const std::string& dir, int depth,
+                      EntryType type, const std::string& name) {
   ListingEntry e = Entry(type, name);
   bool admitted = false;
   Status s = walk->Admit(dir, depth, &e, &admitted);
@@ -57,7 +57,8 @@ TEST_F(ListingWalkTest, AdmitsGoodNamesWithPathsRelativeToTheBase) {
       {"pub", EntryType::kFile, "a.iso", "pub/a.iso"},
       {"pub/x", EntryType::kDirectory, "y", "pub/x/y"},
       {"", EntryType::kOther, "fifo", "fifo"},
-      {"pub", EntryType::kFile, "caf\xc3\xa9 au lait", "pub/caf\xc3\xa9 au lait"},
+      {"pub", EntryType::kFile, "caf\xc3\xa9 au lait",
+       "pub/caf\xc3\xa9 au lait"},
       // "pub/" and 4092 bytes: the longest path.
       {"pub", EntryType::kFile, std::string(kMaxListingPath - 4, 'y'),
        "pub/" + std::string(kMaxListingPath - 4, 'y')},
@@ -88,7 +89,8 @@ TEST_F(ListingWalkTest, RefusesHostileNamesWithAReason) {
       {"pub", "a\nb", "name with CR or LF"},
       {"", "a\tb", "name with a control character"},
       // "pub/" and 4093 bytes: one byte too long.
-      {"pub", std::string(kMaxListingPath - 3, 'x'), "name longer than 4096 bytes"},
+      {"pub", std::string(kMaxListingPath - 3, 'x'),
+       "name longer than 4096 bytes"},
   };
   for (const auto& c : cases) {
     ListLimits limits;
@@ -97,19 +99,22 @@ TEST_F(ListingWalkTest, RefusesHostileNamesWithAReason) {
     std::string dir;
     int depth = 0;
     ASSERT_TRUE(walk.Next(&dir, &depth));
-    EXPECT_EQ(AdmitPath(&walk, c.dir, 0, EntryType::kDirectory, c.name), "") << c.why;
+    EXPECT_EQ(AdmitPath(&walk, c.dir, 0, EntryType::kDirectory, c.name), "")
+        << c.why;
     EXPECT_EQ(stats.entries, 0) << c.why;
     EXPECT_EQ(stats.rejected, 1) << c.why;
     ASSERT_EQ(stats.reject_samples.size(), 1u) << c.why;
     EXPECT_EQ(stats.reject_samples[0], c.why);
-    EXPECT_FALSE(walk.Next(&dir, &depth)) << "refused directory queued: " << c.why;
+    EXPECT_FALSE(walk.Next(&dir, &depth))
+        << "refused directory queued: " << c.why;
   }
 }
 
 TEST_F(ListingWalkTest, QueuesDirectoriesBreadthFirstAndListsEachOnce) {
   ASSERT_TRUE(walk_.Next(&dir_, &depth_));
   for (const char* name : {"a", "b", "a"})
-    EXPECT_EQ(AdmitPath(&walk_, dir_, depth_, EntryType::kDirectory, name), name);
+    EXPECT_EQ(AdmitPath(&walk_, dir_, depth_, EntryType::kDirectory, name),
+              name);
   EXPECT_EQ(AdmitPath(&walk_, dir_, depth_, EntryType::kFile, "f"), "f");
   ASSERT_TRUE(walk_.Next(&dir_, &depth_));
   EXPECT_EQ(dir_, "a");
@@ -159,8 +164,9 @@ TEST_F(ListingWalkTest, FailsOnceTheDeadlineHasPassedWhileAdmitting) {
   // Before the deadline: many entries pass.
   limits_.deadline = std::chrono::steady_clock::now() + std::chrono::hours(1);
   for (int i = 0; i < 5000; ++i)
-    ASSERT_EQ(AdmitPath(&walk_, "", 0, EntryType::kFile, "f" + std::to_string(i)),
-              "f" + std::to_string(i));
+    ASSERT_EQ(
+        AdmitPath(&walk_, "", 0, EntryType::kFile, "f" + std::to_string(i)),
+        "f" + std::to_string(i));
   limits_.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
   Status s;
   int admitted_after = 0;
@@ -190,7 +196,8 @@ TEST_F(ListingWalkTest, FailsOnceItsMemoryPassesMaxListingBytes) {
   }
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.message(),
-            "listing needs more than scan.max_listing_bytes (1 MiB): 509 directories to list, 0 listed");
+            "listing needs more than scan.max_listing_bytes (1 MiB): 509 "
+            "directories to list, 0 listed");
   EXPECT_EQ(admitted, 507);  // the base and 508 queued, the last over the limit
   EXPECT_LE(walk_.bytes(), (1u << 20) + 2100u);
 }
@@ -200,7 +207,8 @@ TEST_F(ListingWalkTest, TheAnswerAtHandCountsTowardsMaxListingBytes) {
   size_t room = (1u << 20) - walk_.bytes();  // the base is queued
   EXPECT_TRUE(walk_.CheckMemory(room).ok());
   EXPECT_EQ(walk_.CheckMemory(room + 1).message(),
-            "listing needs more than scan.max_listing_bytes (1 MiB): 1 directories to list, 0 listed");
+            "listing needs more than scan.max_listing_bytes (1 MiB): 1 "
+            "directories to list, 0 listed");
   // Listed directories stay counted (the visited set), queued ones move there.
   std::string dir;
   int depth;

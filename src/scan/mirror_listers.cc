@@ -10,10 +10,10 @@
 #include <memory>
 
 #include "core/net/curl_handle.h"
-#include "scan/listing_walk.h"
 #include "core/strings.h"
 #include "core/subprocess.h"
 #include "core/url.h"
+#include "scan/listing_walk.h"
 
 namespace waymark {
 
@@ -22,7 +22,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 long long MsLeft(const ListLimits& l) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(l.deadline - Clock::now()).count();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(l.deadline -
+                                                               Clock::now())
+      .count();
 }
 
 constexpr size_t kMaxLine = 16384;
@@ -42,7 +44,8 @@ Status ListStats::Count(const ListLimits& limits) {
                            std::to_string(limits.max_entries) + ") entries");
   // The deadline holds while a long answer is taken apart too, not only
   // while waiting for the mirror; a clock read per 1024 entries is free.
-  if (entries % 1024 == 0 && std::chrono::steady_clock::now() >= limits.deadline)
+  if (entries % 1024 == 0 &&
+      std::chrono::steady_clock::now() >= limits.deadline)
     return Status::IOError(kListingTimedOut);
   return Status::OK();
 }
@@ -58,7 +61,8 @@ namespace {
 // and feeds the sink; shared by the live listing and --listing FILE.
 class RsyncLineReader {
  public:
-  RsyncLineReader(const ListLimits& limits, const ListSink& sink, ListStats* stats)
+  RsyncLineReader(const ListLimits& limits, const ListSink& sink,
+                  ListStats* stats)
       : limits_(limits), sink_(sink), stats_(stats) {}
 
   Status Feed(const char* buf, size_t got) {
@@ -99,7 +103,8 @@ class RsyncLineReader {
       Status s = stats_->Count(limits_);
       if (!s.ok()) return s;
       if (sink_.entry) sink_.entry(e);
-      if (sink_.progress && stats_->entries % 10000 == 0) sink_.progress(*stats_);
+      if (sink_.progress && stats_->entries % 10000 == 0)
+        sink_.progress(*stats_);
     }
     return Status::OK();
   }
@@ -116,8 +121,8 @@ class RsyncLineReader {
 // The child's output is read as it comes, line by line, so memory stays
 // bounded whatever the listing's size; the child is killed (Subprocess's
 // destructor) when a limit is hit.
-Status ListRsync(const std::string& url, const ListLimits& limits, const ListSink& sink,
-                 ListStats* stats) {
+Status ListRsync(const std::string& url, const ListLimits& limits,
+                 const ListSink& sink, ListStats* stats) {
   BaseUrl u;
   Status s = ParseBaseUrl(url, "rsync", "rsync URL", &u);
   if (!s.ok()) return s;
@@ -152,7 +157,8 @@ Status ListRsync(const std::string& url, const ListLimits& limits, const ListSin
       failure = Status::IOError(kListingTimedOut);
       break;
     }
-    if (Clock::now() - last_data > std::chrono::seconds(limits.io_timeout_s + 5)) {
+    if (Clock::now() - last_data >
+        std::chrono::seconds(limits.io_timeout_s + 5)) {
       failure = Status::IOError("no data from the mirror for " +
                                 std::to_string(limits.io_timeout_s) + " s");
       break;
@@ -170,8 +176,10 @@ Status ListRsync(const std::string& url, const ListLimits& limits, const ListSin
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t got = read(fds[i].fd, buf, sizeof buf);
       if (got <= 0) {
-        if (fds[i].fd == out_fd) out_fd = -1;
-        else err_fd = -1;
+        if (fds[i].fd == out_fd)
+          out_fd = -1;
+        else
+          err_fd = -1;
         continue;
       }
       last_data = Clock::now();
@@ -188,7 +196,9 @@ Status ListRsync(const std::string& url, const ListLimits& limits, const ListSin
   if (failure.ok()) failure = reader.Finish();
   if (!failure.ok()) return failure;  // the child is killed with `child`
   int code = -1;
-  s = child->Wait(std::max<long long>(1000, std::min<long long>(MsLeft(limits), 30000)), &code);
+  s = child->Wait(
+      std::max<long long>(1000, std::min<long long>(MsLeft(limits), 30000)),
+      &code);
   if (!s.ok()) return Status::IOError("rsync did not exit: " + s.message());
   if (code != 0) {
     // The most telling line of rsync's stderr: the daemon's own "@ERROR:"
@@ -197,7 +207,8 @@ Status ListRsync(const std::string& url, const ListLimits& limits, const ListSin
     std::string why;
     for (const auto& l : Split(err_tail, '\n')) {
       std::string_view t = Trim(l);
-      if (StartsWith(t, "@ERROR") || StartsWith(t, "rsync: [Receiver] failed to connect") ||
+      if (StartsWith(t, "@ERROR") ||
+          StartsWith(t, "rsync: [Receiver] failed to connect") ||
           StartsWith(t, "rsync: failed to connect")) {
         why = std::string(t);
         break;
@@ -214,10 +225,12 @@ Status ListRsync(const std::string& url, const ListLimits& limits, const ListSin
   return Status::OK();
 }
 
-Status ListRsyncFile(const std::string& path, const ListLimits& limits, const ListSink& sink,
-                     ListStats* stats) {
+Status ListRsyncFile(const std::string& path, const ListLimits& limits,
+                     const ListSink& sink, ListStats* stats) {
   std::unique_ptr<FILE, int (*)(FILE*)> f(fopen(path.c_str(), "rb"), fclose);
-  if (!f) return Status::IOError("cannot open '" + Printable(path) + "': " + strerror(errno));
+  if (!f)
+    return Status::IOError("cannot open '" + Printable(path) +
+                           "': " + strerror(errno));
   RsyncLineReader reader(limits, sink, stats);
   char buf[65536];
   size_t got;
@@ -226,7 +239,8 @@ Status ListRsyncFile(const std::string& path, const ListLimits& limits, const Li
     Status s = reader.Feed(buf, got);
     if (!s.ok()) return s;
   }
-  if (ferror(f.get())) return Status::IOError("cannot read '" + Printable(path) + "'");
+  if (ferror(f.get()))
+    return Status::IOError("cannot read '" + Printable(path) + "'");
   return reader.Finish();
 }
 
@@ -254,18 +268,21 @@ size_t WriteBody(char* p, size_t size, size_t n, void* user) {
 
 void CommonOptions(CURL* c, const ListLimits& l) {
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, static_cast<long>(l.connect_timeout_s));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+                   static_cast<long>(l.connect_timeout_s));
   // A server that drips bytes: below 1 byte/s for io_timeout is an error,
   // and the deadline bounds every request.
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(l.io_timeout_s));
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
+                   static_cast<long>(l.io_timeout_s));
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "waymark-scan/" WAYMARK_VERSION);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,ftp");
 }
 
 // One GET/LIST of `url` into `body`; the error message never holds the URL.
-Status Fetch(CURL* c, const std::string& url, const ListLimits& l, Body* body, long* code) {
+Status Fetch(CURL* c, const std::string& url, const ListLimits& l, Body* body,
+             long* code) {
   long long left = MsLeft(l);
   if (left <= 0) return Status::IOError(kListingTimedOut);
   body->data.clear();
@@ -277,8 +294,8 @@ Status Fetch(CURL* c, const std::string& url, const ListLimits& l, Body* body, l
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(left));
   CURLcode rc = curl_easy_perform(c);
   if (body->too_big)
-    return Status::IOError("an answer larger than " + std::to_string(l.max_page_bytes >> 20) +
-                           " MiB");
+    return Status::IOError("an answer larger than " +
+                           std::to_string(l.max_page_bytes >> 20) + " MiB");
   if (rc == CURLE_OPERATION_TIMEDOUT && MsLeft(l) <= 0)
     return Status::IOError(kListingTimedOut);
   if (rc != CURLE_OK) return Status::IOError(curl_easy_strerror(rc));
@@ -289,10 +306,11 @@ Status Fetch(CURL* c, const std::string& url, const ListLimits& l, Body* body, l
 
 }  // namespace
 
-Status ListHttp(const std::string& url, const ListLimits& limits, const ListSink& sink,
-                ListStats* stats) {
+Status ListHttp(const std::string& url, const ListLimits& limits,
+                const ListSink& sink, ListStats* stats) {
   BaseUrl u;
-  Status s = ParseBaseUrl(url, StartsWith(url, "https:") ? "https" : "http", "HTTP URL", &u);
+  Status s = ParseBaseUrl(url, StartsWith(url, "https:") ? "https" : "http",
+                          "HTTP URL", &u);
   if (!s.ok()) return s;
   std::string base = u.ToString();
   CurlEasy c = NewCurlEasy();
@@ -308,22 +326,26 @@ Status ListHttp(const std::string& url, const ListLimits& limits, const ListSink
     std::string page_url = base + EncodePath(dir.empty() ? "" : dir + "/");
     ++stats->requests;
     s = Fetch(c.get(), page_url, limits, &body, &code);
-    if (!s.ok()) return Status::IOError("'/" + Printable(dir) + "': " + s.message());
+    if (!s.ok())
+      return Status::IOError("'/" + Printable(dir) + "': " + s.message());
     if (code != 200)
-      return Status::IOError("'/" + Printable(dir) + "': HTTP status " + std::to_string(code));
+      return Status::IOError("'/" + Printable(dir) + "': HTTP status " +
+                             std::to_string(code));
     s = walk.CheckMemory(body.data.size());
     if (!s.ok()) return s;
     HtmlIndex page = ParseHtmlIndex(body.data);
     if (MsLeft(limits) <= 0) return Status::IOError(kListingTimedOut);
     for (size_t i = 0; i < page.rejected; ++i)
-      stats->Reject(i < page.reject_reasons.size() ? page.reject_reasons[i] : "bad link");
+      stats->Reject(i < page.reject_reasons.size() ? page.reject_reasons[i]
+                                                   : "bad link");
     for (auto& e : page.entries) {
       bool admitted = false;
       s = walk.Admit(dir, depth, &e, &admitted);
       if (!s.ok()) return s;
       if (!admitted) continue;
       if (e.type != EntryType::kDirectory && !e.size_exact) {
-        if (sink.wants_exact_size && sink.wants_exact_size(e)) inexact.push_back(e);
+        if (sink.wants_exact_size && sink.wants_exact_size(e))
+          inexact.push_back(e);
         continue;
       }
       if (sink.entry) sink.entry(e);
@@ -338,7 +360,9 @@ Status ListHttp(const std::string& url, const ListLimits& limits, const ListSink
     long code = 0;
     ++stats->requests;
     s = Fetch(c.get(), base + EncodePath(e.path), limits, &body, &code);
-    if (!s.ok()) return Status::IOError("HEAD '/" + Printable(e.path) + "': " + s.message());
+    if (!s.ok())
+      return Status::IOError("HEAD '/" + Printable(e.path) +
+                             "': " + s.message());
     curl_off_t len = -1, t = -1;
     curl_easy_getinfo(c.get(), CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
     curl_easy_getinfo(c.get(), CURLINFO_FILETIME_T, &t);
@@ -354,8 +378,8 @@ Status ListHttp(const std::string& url, const ListLimits& limits, const ListSink
   return Status::OK();
 }
 
-Status ListFtp(const std::string& url, const ListLimits& limits, const ListSink& sink,
-               ListStats* stats) {
+Status ListFtp(const std::string& url, const ListLimits& limits,
+               const ListSink& sink, ListStats* stats) {
   BaseUrl u;
   Status s = ParseBaseUrl(url, "ftp", "FTP URL", &u);
   if (!s.ok()) return s;
@@ -389,7 +413,8 @@ Status ListFtp(const std::string& url, const ListLimits& limits, const ListSink&
     } else {
       s = Fetch(c.get(), dir_url, limits, &body, &code);
     }
-    if (!s.ok()) return Status::IOError("'/" + Printable(dir) + "': " + s.message());
+    if (!s.ok())
+      return Status::IOError("'/" + Printable(dir) + "': " + s.message());
     s = walk.CheckMemory(body.data.size());
     if (!s.ok()) return s;
     for (const auto& line : Split(body.data, '\n')) {
@@ -399,7 +424,8 @@ Status ListFtp(const std::string& url, const ListLimits& limits, const ListSink&
       }
       ListingEntry e;
       std::string why;
-      ParseResult pr = mlsd ? ParseMlsdLine(line, &e, &why) : ParseFtpListLine(line, now, &e, &why);
+      ParseResult pr = mlsd ? ParseMlsdLine(line, &e, &why)
+                            : ParseFtpListLine(line, now, &e, &why);
       if (pr == ParseResult::kReject) {
         stats->Reject(why);
         continue;

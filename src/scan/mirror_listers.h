@@ -18,15 +18,16 @@
 #include <string>
 #include <vector>
 
-#include "scan/listing_parsers.h"
 #include "core/status.h"
+#include "scan/listing_parsers.h"
 
 namespace waymark {
 
 struct ListLimits {
   // When the whole listing must be done (scan.timeout from the scan's
   // start); checked while waiting and while parsing. None by default.
-  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point deadline =
+      std::chrono::steady_clock::time_point::max();
   int connect_timeout_s = 30;
   int io_timeout_s = 120;
   long long max_entries = 10000000;
@@ -46,7 +47,7 @@ struct ListStats {
   long long entries = 0;   // accepted entries of any type
   long long rejected = 0;  // lines or links refused by a parser
   std::vector<std::string> reject_samples;  // first few reasons, for the log
-  long long requests = 0;  // HTTP/FTP requests made
+  long long requests = 0;                   // HTTP/FTP requests made
   void Reject(const std::string& why);
   // Counts one accepted entry; an error once there are more than
   // limits.max_entries, or (checked every 1024 entries) past the deadline.
@@ -62,16 +63,16 @@ struct ListSink {
 };
 
 // `url` is a base URL (core/url.h) of the matching scheme.
-Status ListRsync(const std::string& url, const ListLimits& limits, const ListSink& sink,
-                 ListStats* stats);
+Status ListRsync(const std::string& url, const ListLimits& limits,
+                 const ListSink& sink, ListStats* stats);
 // The same parser on saved `rsync --list-only --no-human-readable` output
 // (times in UTC), e.g. a listing a mirror publishes.
-Status ListRsyncFile(const std::string& path, const ListLimits& limits, const ListSink& sink,
-                     ListStats* stats);
-Status ListFtp(const std::string& url, const ListLimits& limits, const ListSink& sink,
-               ListStats* stats);
-Status ListHttp(const std::string& url, const ListLimits& limits, const ListSink& sink,
-                ListStats* stats);
+Status ListRsyncFile(const std::string& path, const ListLimits& limits,
+                     const ListSink& sink, ListStats* stats);
+Status ListFtp(const std::string& url, const ListLimits& limits,
+               const ListSink& sink, ListStats* stats);
+Status ListHttp(const std::string& url, const ListLimits& limits,
+                const ListSink& sink, ListStats* stats);
 
 // Call once before threads use the FTP and HTTP listers (curl_global_init).
 void InitListers();

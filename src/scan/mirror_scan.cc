@@ -8,13 +8,13 @@
 #include <tuple>
 
 #include "core/log.h"
-#include "core/store/db.h"
 #include "core/model/file_bitmaps.h"
+#include "core/store/db.h"
 #include "core/store/mirror_bitmaps.h"
-#include "scan/mirror_listers.h"
 #include "core/store/scan_locks.h"
 #include "core/strings.h"
 #include "core/url.h"
+#include "scan/mirror_listers.h"
 
 namespace waymark {
 
@@ -33,16 +33,20 @@ struct MirrorRow {
 Status LoadSnapshot(Database* db, InventorySnapshot* snap) {
   constexpr int kBatch = 100000;
   try {
-    pqxx::transaction<pqxx::repeatable_read, pqxx::readwrite_policy::read_only> tx(db->conn());
-    snap->files_gen = tx.exec1("SELECT files_gen FROM inventory_state")[0].as<long long>();
-    auto r = tx.exec1("SELECT coalesce(max(id), -1), coalesce(max(gen), 0) FROM files");
+    pqxx::transaction<pqxx::repeatable_read, pqxx::readwrite_policy::read_only>
+        tx(db->conn());
+    snap->files_gen =
+        tx.exec1("SELECT files_gen FROM inventory_state")[0].as<long long>();
+    auto r = tx.exec1(
+        "SELECT coalesce(max(id), -1), coalesce(max(gen), 0) FROM files");
     long long max_id = r[0].as<long long>();
     snap->max_gen = r[1].as<long long>();
     for (long long from = 0; from <= max_id; from += kBatch) {
-      for (const auto& row : tx.exec_params(
-               "SELECT id, path, size, floor(extract(epoch FROM mtime))::bigint FROM files "
-               "WHERE id >= $1 AND id < $2",
-               from, from + kBatch))
+      for (const auto& row :
+           tx.exec_params("SELECT id, path, size, floor(extract(epoch FROM "
+                          "mtime))::bigint FROM files "
+                          "WHERE id >= $1 AND id < $2",
+                          from, from + kBatch))
         snap->Add(row[0].as<int>(), row[1].c_str(), row[2].as<long long>(),
                   row[3].as<long long>());
     }
@@ -59,10 +63,12 @@ Status LoadMirrors(Database* db, const std::vector<std::string>& names,
   try {
     pqxx::read_transaction tx(db->conn());
     std::vector<MirrorRow> all;
-    for (const auto& row : tx.exec(
-             "SELECT id, name, enabled, coalesce(http_url, ''), coalesce(https_url, ''), "
-             "coalesce(rsync_url, ''), coalesce(ftp_url, ''), coalesce(scan_protocols, '') "
-             "FROM mirrors ORDER BY name")) {
+    for (const auto& row :
+         tx.exec("SELECT id, name, enabled, coalesce(http_url, ''), "
+                 "coalesce(https_url, ''), "
+                 "coalesce(rsync_url, ''), coalesce(ftp_url, ''), "
+                 "coalesce(scan_protocols, '') "
+                 "FROM mirrors ORDER BY name")) {
       MirrorRow m;
       m.id = row[0].as<int>();
       m.name = row[1].as<std::string>();
@@ -87,7 +93,8 @@ Status LoadMirrors(Database* db, const std::vector<std::string>& names,
           found = true;
         }
       }
-      if (!found) return Status::NotFound("mirror '" + Printable(n) + "' not found");
+      if (!found)
+        return Status::NotFound("mirror '" + Printable(n) + "' not found");
     }
     return Status::OK();
   } catch (const std::exception& e) {
@@ -109,9 +116,12 @@ std::string Seconds(long long ms) {
 
 std::string Bytes(long long b) {
   char buf[32];
-  if (b >= (1LL << 30)) snprintf(buf, sizeof buf, "%.1f GiB", b / double(1LL << 30));
-  else if (b >= (1LL << 20)) snprintf(buf, sizeof buf, "%.1f MiB", b / double(1LL << 20));
-  else snprintf(buf, sizeof buf, "%lld bytes", b);
+  if (b >= (1LL << 30))
+    snprintf(buf, sizeof buf, "%.1f GiB", b / double(1LL << 30));
+  else if (b >= (1LL << 20))
+    snprintf(buf, sizeof buf, "%.1f MiB", b / double(1LL << 20));
+  else
+    snprintf(buf, sizeof buf, "%lld bytes", b);
   return buf;
 }
 
@@ -124,24 +134,29 @@ void RecordFailure(Database* db, const MirrorRow& m, const MirrorScanReport& r,
     // any protocol: no scan row, only its last scan's result.
     if (!r.protocol.empty()) {
       tx.exec_params(
-          "INSERT INTO mirror_scans (mirror_id, started_at, duration_ms, protocol, ok, error, "
+          "INSERT INTO mirror_scans (mirror_id, started_at, duration_ms, "
+          "protocol, ok, error, "
           "entries_seen) VALUES ($1, $2::timestamptz, $3, $4, false, $5, $6)",
-          m.id, started, static_cast<int>(r.duration_ms), r.protocol, r.error, r.entries);
+          m.id, started, static_cast<int>(r.duration_ms), r.protocol, r.error,
+          r.entries);
     }
     tx.exec_params(
-        "UPDATE mirrors SET last_scan_at = $2::timestamptz, last_scan_ok = false, "
+        "UPDATE mirrors SET last_scan_at = $2::timestamptz, last_scan_ok = "
+        "false, "
         "last_scan_error = $3 WHERE id = $1",
         m.id, started, r.error);
     tx.commit();
   } catch (const std::exception& e) {
-    if (o.output) o.output->Log(m.name + ": cannot record the failed scan: " +
-                                DatabaseError(e, "database").message());
+    if (o.output)
+      o.output->Log(m.name + ": cannot record the failed scan: " +
+                    DatabaseError(e, "database").message());
   }
 }
 
 class Scanner {
  public:
-  Scanner(const std::string& dsn, const InventorySnapshot* snap, const MirrorScanOptions* o)
+  Scanner(const std::string& dsn, const InventorySnapshot* snap,
+          const MirrorScanOptions* o)
       : dsn_(dsn), snap_(snap), o_(o) {}
 
   MirrorScanReport Scan(const MirrorRow& m) {
@@ -150,7 +165,9 @@ class Scanner {
     r.inventory_files = static_cast<long long>(snap_->size());
     auto t0 = Clock::now();
     auto elapsed = [&] {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count();
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 Clock::now() - t0)
+          .count();
     };
     std::unique_ptr<Database> db;
     Status s = Database::Connect(dsn_, &db);
@@ -175,16 +192,20 @@ class Scanner {
     }
 
     std::vector<std::string> order;
-    if (!o_->only_protocol.empty()) order = {o_->only_protocol};
-    else if (!m.protocols.empty()) order = Split(m.protocols, ',');
-    else order = o_->protocols;
+    if (!o_->only_protocol.empty())
+      order = {o_->only_protocol};
+    else if (!m.protocols.empty())
+      order = Split(m.protocols, ',');
+    else
+      order = o_->protocols;
     std::unique_ptr<ListingMatcher> matcher;
     ListStats stats;
     std::vector<std::string> errors;
     bool listed = false;
     if (!o_->listing_file.empty()) order = {"rsync"};
     for (const auto& proto : order) {
-      std::string url = o_->listing_file.empty() ? UrlFor(m, proto) : o_->listing_file;
+      std::string url =
+          o_->listing_file.empty() ? UrlFor(m, proto) : o_->listing_file;
       if (url.empty()) continue;
       r.protocol = proto;
       matcher = std::make_unique<ListingMatcher>(snap_, &o_->policy);
@@ -199,25 +220,34 @@ class Scanner {
       ListSink sink;
       ListingMatcher* mp = matcher.get();
       sink.entry = [mp](const ListingEntry& e) { mp->Add(e); };
-      sink.wants_exact_size = [mp](const ListingEntry& e) { return mp->WantsExactSize(e); };
+      sink.wants_exact_size = [mp](const ListingEntry& e) {
+        return mp->WantsExactSize(e);
+      };
       sink.progress = [&, this](const ListStats& st) {
         if (!o_->output) return;
         double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-        o_->output->Progress(m.name, std::to_string(st.entries) + " entries, " +
-                                         std::to_string(static_cast<long long>(
-                                             st.entries / std::max(secs, 0.001))) +
-                                         "/s");
+        o_->output->Progress(m.name,
+                             std::to_string(st.entries) + " entries, " +
+                                 std::to_string(static_cast<long long>(
+                                     st.entries / std::max(secs, 0.001))) +
+                                 "/s");
       };
-      LogDebug(m.name + ": listing " + Printable(RedactUrl(url)) + " over " + proto);
-      if (!o_->listing_file.empty()) s = ListRsyncFile(url, limits, sink, &stats);
-      else if (proto == "rsync") s = ListRsync(url, limits, sink, &stats);
-      else if (proto == "ftp") s = ListFtp(url, limits, sink, &stats);
-      else s = ListHttp(url, limits, sink, &stats);
+      LogDebug(m.name + ": listing " + Printable(RedactUrl(url)) + " over " +
+               proto);
+      if (!o_->listing_file.empty())
+        s = ListRsyncFile(url, limits, sink, &stats);
+      else if (proto == "rsync")
+        s = ListRsync(url, limits, sink, &stats);
+      else if (proto == "ftp")
+        s = ListFtp(url, limits, sink, &stats);
+      else
+        s = ListHttp(url, limits, sink, &stats);
       if (o_->output) o_->output->Done(m.name);
       r.entries = stats.entries;
       r.rejected = stats.rejected;
       if (stats.rejected > 0 && o_->output) {
-        o_->output->Log(m.name + ": rejected " + std::to_string(stats.rejected) +
+        o_->output->Log(m.name + ": rejected " +
+                        std::to_string(stats.rejected) +
                         " listing entries over " + proto + " (" +
                         Join(stats.reject_samples, "; ") + ")");
       }
@@ -226,11 +256,14 @@ class Scanner {
         break;
       }
       errors.push_back(proto + ": " + s.message());
-      if (o_->output) o_->output->Log(m.name + ": " + proto + " listing failed: " + s.message());
+      if (o_->output)
+        o_->output->Log(m.name + ": " + proto +
+                        " listing failed: " + s.message());
       if (Clock::now() >= limits.deadline) break;
     }
     if (!listed) {
-      r.error = errors.empty() ? "no URL to scan for the protocols tried (" + Join(order, ",") + ")"
+      r.error = errors.empty() ? "no URL to scan for the protocols tried (" +
+                                     Join(order, ",") + ")"
                                : Join(errors, "; ");
       r.duration_ms = elapsed();
       RecordFailure(db.get(), m, r, started, *o_);
@@ -256,14 +289,16 @@ class Scanner {
     std::vector<FileProblem> problems = matcher.problems();
     try {
       pqxx::work tx(db->conn());
-      tx.exec_params("SELECT pg_advisory_xact_lock_shared($1, 0)", kInventoryWriteLock);
-      long long gen = tx.exec1("SELECT files_gen FROM inventory_state")[0].as<long long>();
+      tx.exec_params("SELECT pg_advisory_xact_lock_shared($1, 0)",
+                     kInventoryWriteLock);
+      long long gen =
+          tx.exec1("SELECT files_gen FROM inventory_state")[0].as<long long>();
       if (gen != snap_->files_gen) {
         // The repository changed under the listing: drop the bits of files
         // changed or added since, and of ids that no longer exist.
         std::vector<int> drop;
-        for (const auto& row : tx.exec_params("SELECT id FROM files WHERE gen > $1",
-                                              snap_->max_gen))
+        for (const auto& row : tx.exec_params(
+                 "SELECT id FROM files WHERE gen > $1", snap_->max_gen))
           drop.push_back(row[0].as<int>());
         std::vector<int> set;
         for (int id = 0; id <= snap_->max_id(); ++id)
@@ -278,57 +313,70 @@ class Scanner {
           if (c < chunks.size() && FileBit(chunks, id)) {
             int bit = id % (kChunkBytes * 8);
             chunks[c][bit >> 3] = static_cast<char>(
-                static_cast<unsigned char>(chunks[c][bit >> 3]) & ~(1u << (bit & 7)));
+                static_cast<unsigned char>(chunks[c][bit >> 3]) &
+                ~(1u << (bit & 7)));
             --r->files_matched;
           }
         }
       }
       r->chunks_written = ReplaceMirrorBitmaps(tx, m.id, chunks);
-      tx.exec_params("DELETE FROM mirror_file_problems WHERE mirror_id = $1", m.id);
+      tx.exec_params("DELETE FROM mirror_file_problems WHERE mirror_id = $1",
+                     m.id);
       if (!problems.empty()) {
         tx.exec(
-            "CREATE TEMP TABLE scan_problems (file_id int, problem text, mirror_size bigint, "
+            "CREATE TEMP TABLE scan_problems (file_id int, problem text, "
+            "mirror_size bigint, "
             "mirror_mtime bigint) ON COMMIT DROP");
         {
-          pqxx::stream_to st(tx, "scan_problems",
-                             std::vector<std::string>{"file_id", "problem", "mirror_size",
-                                                      "mirror_mtime"});
+          pqxx::stream_to st(
+              tx, "scan_problems",
+              std::vector<std::string>{"file_id", "problem", "mirror_size",
+                                       "mirror_mtime"});
           for (const auto& p : problems)
-            st << std::make_tuple(std::to_string(p.file_id), std::string(p.problem),
-                                  std::to_string(p.mirror_size),
-                                  std::to_string(p.mirror_mtime));
+            st << std::make_tuple(
+                std::to_string(p.file_id), std::string(p.problem),
+                std::to_string(p.mirror_size), std::to_string(p.mirror_mtime));
           st.complete();
         }
         tx.exec_params(
-            "INSERT INTO mirror_file_problems (mirror_id, file_id, problem, mirror_size, "
+            "INSERT INTO mirror_file_problems (mirror_id, file_id, problem, "
+            "mirror_size, "
             "mirror_mtime) SELECT $1, p.file_id, p.problem, p.mirror_size, "
-            "CASE WHEN p.mirror_mtime < 0 THEN NULL ELSE to_timestamp(p.mirror_mtime) END "
+            "CASE WHEN p.mirror_mtime < 0 THEN NULL ELSE "
+            "to_timestamp(p.mirror_mtime) END "
             "FROM scan_problems p JOIN files f ON f.id = p.file_id",
             m.id);
       }
       tx.exec_params(
-          "INSERT INTO mirror_scans (mirror_id, started_at, duration_ms, protocol, ok, "
+          "INSERT INTO mirror_scans (mirror_id, started_at, duration_ms, "
+          "protocol, ok, "
           "entries_seen, files_matched, bytes_matched) "
           "VALUES ($1, $2::timestamptz, $3, $4, true, $5, $6, $7)",
-          m.id, started, static_cast<int>(r->duration_ms), r->protocol, r->entries,
-          r->files_matched, r->bytes_matched);
+          m.id, started, static_cast<int>(r->duration_ms), r->protocol,
+          r->entries, r->files_matched, r->bytes_matched);
       // Keep the newest 200 scans of each mirror.
       tx.exec_params(
-          "DELETE FROM mirror_scans WHERE mirror_id = $1 AND id < (SELECT min(id) FROM "
-          "(SELECT id FROM mirror_scans WHERE mirror_id = $1 ORDER BY id DESC LIMIT 200) k)",
+          "DELETE FROM mirror_scans WHERE mirror_id = $1 AND id < (SELECT "
+          "min(id) FROM "
+          "(SELECT id FROM mirror_scans WHERE mirror_id = $1 ORDER BY id DESC "
+          "LIMIT 200) k)",
           m.id);
       tx.exec_params(
-          "UPDATE mirrors SET last_scan_at = $2::timestamptz, last_scan_ok = true, "
-          "last_scan_error = NULL, last_good_scan_at = $2::timestamptz WHERE id = $1",
+          "UPDATE mirrors SET last_scan_at = $2::timestamptz, last_scan_ok = "
+          "true, "
+          "last_scan_error = NULL, last_good_scan_at = $2::timestamptz WHERE "
+          "id = $1",
           m.id, started);
       if (o_->enable && !m.enabled) {
         tx.exec_params(
-            "UPDATE mirrors SET enabled = true, enabled_changed_at = now(), updated_at = now() "
+            "UPDATE mirrors SET enabled = true, enabled_changed_at = now(), "
+            "updated_at = now() "
             "WHERE id = $1 AND NOT enabled",
             m.id);
         tx.exec_params(
             "INSERT INTO mirror_events (mirror_id, kind, message, actor) "
-            "VALUES ($1, 'enabled', 'enabled after a good scan (waymark-scan --enable)', "
+            "VALUES ($1, 'enabled', 'enabled after a good scan (waymark-scan "
+            "--enable)', "
             "'waymark-scan')",
             m.id);
         r->enabled_now = true;
@@ -347,17 +395,20 @@ class Scanner {
 
 }  // namespace
 
-Status MirrorScanOptionsFromConfig(const Config& config, MirrorScanOptions* out) {
+Status MirrorScanOptionsFromConfig(const Config& config,
+                                   MirrorScanOptions* out) {
   MirrorScanOptions o;
   o.jobs = static_cast<int>(config.GetInt(keys::kScanJobs));
   o.timeout_s = std::max(1LL, config.GetDurationSeconds(keys::kScanTimeout));
-  o.connect_timeout_s =
-      static_cast<int>(std::max(1LL, config.GetDurationSeconds(keys::kScanConnectTimeout)));
-  o.io_timeout_s = static_cast<int>(std::max(1LL, config.GetDurationSeconds(keys::kScanIoTimeout)));
+  o.connect_timeout_s = static_cast<int>(
+      std::max(1LL, config.GetDurationSeconds(keys::kScanConnectTimeout)));
+  o.io_timeout_s = static_cast<int>(
+      std::max(1LL, config.GetDurationSeconds(keys::kScanIoTimeout)));
   o.max_entries = config.GetInt(keys::kScanMaxEntries);
   o.max_depth = static_cast<int>(config.GetInt(keys::kScanMaxDepth));
   o.max_listing_bytes = config.GetSizeBytes(keys::kScanMaxListingBytes);
-  o.policy.mtime_tolerance = config.GetDurationSeconds(keys::kScanMtimeTolerance);
+  o.policy.mtime_tolerance =
+      config.GetDurationSeconds(keys::kScanMtimeTolerance);
   Status s = ParseAllowedLag(config.GetList(keys::kScanAllowedLag), &o.policy);
   if (!s.ok()) return s;
   std::string protos = config.GetString(keys::kScanProtocols);
@@ -372,28 +423,33 @@ Status MirrorScanOptionsFromConfig(const Config& config, MirrorScanOptions* out)
     o.protocols.push_back(p);
   }
   if (o.protocols.empty())
-    return Status::InvalidArgument("scan.protocols: name at least one of rsync, ftp, http");
+    return Status::InvalidArgument(
+        "scan.protocols: name at least one of rsync, ftp, http");
   *out = o;
   return Status::OK();
 }
 
 std::string SummaryLine(const MirrorScanReport& r) {
   if (!r.ok) {
-    return r.mirror + ": FAILED" + (r.protocol.empty() ? "" : " over " + r.protocol) +
-           " after " + Seconds(r.duration_ms) + ": " + Printable(r.error) +
+    return r.mirror + ": FAILED" +
+           (r.protocol.empty() ? "" : " over " + r.protocol) + " after " +
+           Seconds(r.duration_ms) + ": " + Printable(r.error) +
            " (last listing kept)";
   }
-  std::string s = r.mirror + ": ok over " + r.protocol + " in " + Seconds(r.duration_ms) + ": " +
-                  std::to_string(r.entries) + " entries, holds " +
-                  std::to_string(r.files_matched) + " of " + std::to_string(r.inventory_files) +
-                  " files (" + Bytes(r.bytes_matched) + ")";
+  std::string s = r.mirror + ": ok over " + r.protocol + " in " +
+                  Seconds(r.duration_ms) + ": " + std::to_string(r.entries) +
+                  " entries, holds " + std::to_string(r.files_matched) +
+                  " of " + std::to_string(r.inventory_files) + " files (" +
+                  Bytes(r.bytes_matched) + ")";
   if (r.rejected) s += ", " + std::to_string(r.rejected) + " entries rejected";
   if (r.enabled_now) s += ", enabled";
   return s;
 }
 
-Status ScanMirrors(const std::string& dsn, const std::vector<std::string>& names,
-                   const MirrorScanOptions& options, std::vector<MirrorScanReport>* reports) {
+Status ScanMirrors(const std::string& dsn,
+                   const std::vector<std::string>& names,
+                   const MirrorScanOptions& options,
+                   std::vector<MirrorScanReport>* reports) {
   InitListers();
   std::unique_ptr<Database> db;
   Status s = Database::Connect(dsn, &db);
@@ -409,7 +465,8 @@ Status ScanMirrors(const std::string& dsn, const std::vector<std::string>& names
   std::vector<MirrorScanReport> out(mirrors.size());
   std::atomic<size_t> next{0};
   Scanner scanner(dsn, &snap, &options);
-  int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(mirrors.size())));
+  int jobs = std::max(
+      1, std::min<int>(options.jobs, static_cast<int>(mirrors.size())));
   std::vector<std::thread> threads;
   for (int t = 0; t < jobs; ++t) {
     threads.emplace_back([&] {

@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/status.h"
 #include "scan/listing_match.h"
 #include "scan/scan_output.h"
-#include "core/status.h"
 
 namespace waymark {
 
@@ -46,7 +46,8 @@ struct MirrorScanOptions {
   ScanOutput* output = nullptr;  // may be null
 };
 
-Status MirrorScanOptionsFromConfig(const Config& config, MirrorScanOptions* out);
+Status MirrorScanOptionsFromConfig(const Config& config,
+                                   MirrorScanOptions* out);
 
 struct MirrorScanReport {
   std::string mirror;
@@ -69,8 +70,10 @@ std::string SummaryLine(const MirrorScanReport& r);
 
 // Scans `names` (all mirrors when empty). kNotFound when a name is not a
 // mirror; a scan that fails is a report with ok = false, not an error.
-Status ScanMirrors(const std::string& dsn, const std::vector<std::string>& names,
-                   const MirrorScanOptions& options, std::vector<MirrorScanReport>* reports);
+Status ScanMirrors(const std::string& dsn,
+                   const std::vector<std::string>& names,
+                   const MirrorScanOptions& options,
+                   std::vector<MirrorScanReport>* reports);
 
 }  // namespace waymark
 

@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "scan/file_hashes.h"
 #include "core/status.h"
+#include "scan/file_hashes.h"
 
 namespace waymark {
 
@@ -38,17 +38,17 @@ struct RepositoryScanOptions {
 };
 
 struct RepositoryScanResult {
-  size_t files = 0;      // regular files found (not excluded)
+  size_t files = 0;  // regular files found (not excluded)
   size_t added = 0;
   size_t changed = 0;
   size_t removed = 0;
-  size_t kept = 0;       // unchanged, or could not be checked
+  size_t kept = 0;  // unchanged, or could not be checked
   size_t aliases = 0;
   size_t aliases_changed = 0;  // added + removed + retargeted
   size_t hashed = 0;
   long long hashed_bytes = 0;
   size_t warnings = 0;
-  bool wrote = false;    // a transaction changed the inventory
+  bool wrote = false;  // a transaction changed the inventory
 };
 
 Status ScanRepository(Database* db, const RepositoryScanOptions& options,

@@ -14,8 +14,8 @@
 #include <map>
 #include <memory>
 
-#include "scan/listing_parsers.h"
 #include "core/strings.h"
+#include "scan/listing_parsers.h"
 
 namespace waymark {
 
@@ -33,12 +33,14 @@ std::string RealPath(const std::string& path) {
 }
 
 long long MtimeUs(const struct stat& st) {
-  return static_cast<long long>(st.st_mtim.tv_sec) * 1000000 + st.st_mtim.tv_nsec / 1000;
+  return static_cast<long long>(st.st_mtim.tv_sec) * 1000000 +
+         st.st_mtim.tv_nsec / 1000;
 }
 
 class Walker {
  public:
-  Walker(const std::string& root, const std::vector<std::string>& excludes, RepositoryTree* out)
+  Walker(const std::string& root, const std::vector<std::string>& excludes,
+         RepositoryTree* out)
       : root_(root), excludes_(excludes), out_(out) {}
 
   void Walk(const std::string& rel, int depth) {
@@ -50,7 +52,8 @@ class Walker {
     }
     DirHandle d(opendir(dir.c_str()));
     if (!d) {
-      Warn("cannot read directory '" + Printable(rel) + "': " + strerror(errno));
+      Warn("cannot read directory '" + Printable(rel) +
+           "': " + strerror(errno));
       out_->unreadable_dirs.push_back(rel);
       return;
     }
@@ -67,12 +70,13 @@ class Walker {
         continue;
       }
       struct stat st;
-      if (fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;  // vanished
+      if (fstatat(dfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+        continue;  // vanished
       if (S_ISDIR(st.st_mode)) {
         subdirs.push_back(path);
       } else if (S_ISREG(st.st_mode)) {
-        out_->files.push_back({path, static_cast<long long>(st.st_size), MtimeUs(st),
-                               static_cast<long long>(st.st_ino),
+        out_->files.push_back({path, static_cast<long long>(st.st_size),
+                               MtimeUs(st), static_cast<long long>(st.st_ino),
                                static_cast<long long>(st.st_dev)});
       } else if (S_ISLNK(st.st_mode)) {
         Link(path);
@@ -93,9 +97,11 @@ class Walker {
       Warn("skipped link '" + Printable(path) + "': dangling or looping");
       return;
     }
-    if (real.size() <= real_root_.size() || real.compare(0, real_root_.size(), real_root_) != 0 ||
+    if (real.size() <= real_root_.size() ||
+        real.compare(0, real_root_.size(), real_root_) != 0 ||
         real[real_root_.size()] != '/') {
-      Warn("skipped link '" + Printable(path) + "': it points outside the repository");
+      Warn("skipped link '" + Printable(path) +
+           "': it points outside the repository");
       return;
     }
     struct stat st;
@@ -115,7 +121,8 @@ class Walker {
 
 }  // namespace
 
-bool IsExcluded(const std::string& path, const std::vector<std::string>& excludes) {
+bool IsExcluded(const std::string& path,
+                const std::vector<std::string>& excludes) {
   if (excludes.empty()) return false;
   size_t slash = path.rfind('/');
   std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -126,13 +133,16 @@ bool IsExcluded(const std::string& path, const std::vector<std::string>& exclude
   return false;
 }
 
-Status WalkRepository(const std::string& root, const std::vector<std::string>& excludes,
+Status WalkRepository(const std::string& root,
+                      const std::vector<std::string>& excludes,
                       RepositoryTree* out) {
   RepositoryTree tree;
   std::string real_root = RealPath(root);
   struct stat st;
-  if (real_root.empty() || stat(real_root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-    return Status::IOError("repository.path '" + Printable(root) + "' is not a readable directory");
+  if (real_root.empty() || stat(real_root.c_str(), &st) != 0 ||
+      !S_ISDIR(st.st_mode))
+    return Status::IOError("repository.path '" + Printable(root) +
+                           "' is not a readable directory");
   Walker w(real_root, excludes, &tree);
   w.real_root_ = real_root;
   DirHandle probe(opendir(real_root.c_str()));
@@ -141,19 +151,22 @@ Status WalkRepository(const std::string& root, const std::vector<std::string>& e
                            "': " + strerror(errno));
   probe.reset();
   w.Walk("", 0);
-  std::sort(tree.files.begin(), tree.files.end(),
-            [](const WalkedFile& a, const WalkedFile& b) { return a.path < b.path; });
+  std::sort(
+      tree.files.begin(), tree.files.end(),
+      [](const WalkedFile& a, const WalkedFile& b) { return a.path < b.path; });
   *out = std::move(tree);
   return Status::OK();
 }
 
 std::vector<std::pair<std::string, std::string>> ResolveAliases(
-    const std::vector<WalkedFile>& files, const std::vector<WalkedLink>& links) {
+    const std::vector<WalkedFile>& files,
+    const std::vector<WalkedLink>& links) {
   // `files` is sorted by path: a directory's files are one range.
   std::vector<std::pair<std::string, std::string>> out;
   auto has_file = [&](const std::string& p) {
-    auto it = std::lower_bound(files.begin(), files.end(), p,
-                               [](const WalkedFile& f, const std::string& v) { return f.path < v; });
+    auto it = std::lower_bound(
+        files.begin(), files.end(), p,
+        [](const WalkedFile& f, const std::string& v) { return f.path < v; });
     return it != files.end() && it->path == p;
   };
   for (const auto& l : links) {
@@ -162,8 +175,9 @@ std::vector<std::pair<std::string, std::string>> ResolveAliases(
       continue;
     }
     std::string prefix = l.target + "/";
-    auto it = std::lower_bound(files.begin(), files.end(), prefix,
-                               [](const WalkedFile& f, const std::string& v) { return f.path < v; });
+    auto it = std::lower_bound(
+        files.begin(), files.end(), prefix,
+        [](const WalkedFile& f, const std::string& v) { return f.path < v; });
     for (; it != files.end() && StartsWith(it->path, prefix); ++it) {
       std::string alias = l.path + "/" + it->path.substr(prefix.size());
       if (CheckListingPath(alias).empty()) out.emplace_back(alias, it->path);
@@ -171,7 +185,9 @@ std::vector<std::pair<std::string, std::string>> ResolveAliases(
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end(),
-                        [](const auto& a, const auto& b) { return a.first == b.first; }),
+                        [](const auto& a, const auto& b) {
+                          return a.first == b.first;
+                        }),
             out.end());
   return out;
 }

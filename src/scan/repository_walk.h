@@ -41,10 +41,12 @@ struct RepositoryTree {
 // True when `path` (relative) or its last segment matches one of the globs
 // (fnmatch(3) without FNM_PATHNAME: '*' also matches '/'). An excluded
 // directory is not entered.
-bool IsExcluded(const std::string& path, const std::vector<std::string>& excludes);
+bool IsExcluded(const std::string& path,
+                const std::vector<std::string>& excludes);
 
 // Walks `root`. kIOError when the root itself cannot be read.
-Status WalkRepository(const std::string& root, const std::vector<std::string>& excludes,
+Status WalkRepository(const std::string& root,
+                      const std::vector<std::string>& excludes,
                       RepositoryTree* out);
 
 // Aliases from links: alias path -> the file path it serves. A link to a

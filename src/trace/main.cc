@@ -2,17 +2,16 @@
 // trace file and health (see src/trace/trace_checker.h). Exit status: 0 all
 // checks passed and every mirror is fresh, 1 a check failed or a mirror is
 // stale, 2 bad command line or configuration, 3 the check could not run.
+#include <boost/program_options/value_semantic.hpp>
 #include <exception>
 #include <iostream>
 #include <memory>
 
-#include <boost/program_options/value_semantic.hpp>
-
 #include "core/clock.h"
 #include "core/command_line.h"
 #include "core/log.h"
-#include "core/store/db.h"
 #include "core/program.h"
+#include "core/store/db.h"
 #include "trace/trace_checker.h"
 #include "trace/trace_file.h"
 #include "trace/trace_report.h"
@@ -39,20 +38,24 @@ int main(int argc, char** argv) {
         "json", "print the results as JSON")(
         "quiet,q", "print only changes of state (for cron mail)");
     waymark::CommandLine cl;
-    if (std::optional<int> done = waymark::StartProgram(
-            kName,
-            "Usage: waymark-trace [-c FILE] [--json | -q] (--stamp | --all | NAME...)\n"
-            "Stamps the origin's trace file; checks each mirror's trace file and health.",
-            own, -1, argc, argv, &cl))
+    if (std::optional<int> done =
+            waymark::StartProgram(kName,
+                                  "Usage: waymark-trace [-c FILE] [--json | "
+                                  "-q] (--stamp | --all | NAME...)\n"
+                                  "Stamps the origin's trace file; checks each "
+                                  "mirror's trace file and health.",
+                                  own, -1, argc, argv, &cl))
       return *done;
     bool check = cl.Has("all") || !cl.positional.empty();
     if (cl.Has("all") && !cl.positional.empty())
-      return waymark::ReportError(
-          kName, waymark::Status::InvalidArgument("give --all or mirror names, not both"));
+      return waymark::ReportError(kName,
+                                  waymark::Status::InvalidArgument(
+                                      "give --all or mirror names, not both"));
     if (!check && !cl.Has("stamp"))
       return waymark::ReportError(
-          kName, waymark::Status::InvalidArgument(
-                     "say what to do: --stamp, --all, or mirror names (see --help)"));
+          kName,
+          waymark::Status::InvalidArgument(
+              "say what to do: --stamp, --all, or mirror names (see --help)"));
     waymark::Config config;
     waymark::Status s = waymark::LoadConfigFor(cl, &config);
     if (!s.ok()) return waymark::ReportError(kName, s);
@@ -69,12 +72,14 @@ int main(int argc, char** argv) {
     }
 
     std::unique_ptr<waymark::Database> db;
-    s = waymark::Database::Connect(config.GetString(waymark::keys::kDatabaseDsn), &db);
+    s = waymark::Database::Connect(
+        config.GetString(waymark::keys::kDatabaseDsn), &db);
     if (!s.ok()) return Fail(s, 3);
     waymark::TraceChecker checker(db.get(), options, &clock);
     waymark::TraceReport report;
     s = checker.Run(cl.positional, &report);
-    if (!s.ok()) return Fail(s, s.IsInvalidArgument() ? 2 : s.IsNotFound() ? 2 : 3);
+    if (!s.ok())
+      return Fail(s, s.IsInvalidArgument() ? 2 : s.IsNotFound() ? 2 : 3);
     if (cl.Has("json")) {
       waymark::PrintTraceJson(report, std::cout);
     } else if (cl.Has("quiet")) {

@@ -5,15 +5,14 @@
 
 #include <cerrno>
 #include <cstring>
-
 #include <map>
 #include <random>
 
 #include "core/net/http_fetch.h"
-#include "core/strings.h"
-#include "trace/trace_file.h"
 #include "core/store/trace_store.h"
+#include "core/strings.h"
 #include "core/url.h"
+#include "trace/trace_file.h"
 
 namespace waymark {
 
@@ -35,22 +34,27 @@ bool IsAddress(const std::string& host, int af) {
   return inet_pton(af, host.c_str(), buf) == 1;
 }
 
-std::string NoAddress(int family) { return "no IPv" + std::to_string(family) + " address"; }
+std::string NoAddress(int family) {
+  return "no IPv" + std::to_string(family) + " address";
+}
 
 std::string Redirect(const FetchResult& r) {
   if (!r.redirect_refused.empty())
-    return "HTTP " + std::to_string(r.status) + ": " + r.redirect_refused + ", not followed";
-  return "redirect (HTTP " + std::to_string(r.status) + ") to " + Printable(r.redirect_url) +
-         " but the mirror may not redirect";
+    return "HTTP " + std::to_string(r.status) + ": " + r.redirect_refused +
+           ", not followed";
+  return "redirect (HTTP " + std::to_string(r.status) + ") to " +
+         Printable(r.redirect_url) + " but the mirror may not redirect";
 }
 
 // Where a mirror allowed to redirect may send a check: the hosts of its
 // own base URLs.
 std::vector<std::string> OwnHosts(const TraceTarget& t) {
   std::vector<std::string> hosts;
-  for (const auto& [url, scheme] : {std::pair{t.http_url, "http"}, std::pair{t.https_url, "https"}}) {
+  for (const auto& [url, scheme] :
+       {std::pair{t.http_url, "http"}, std::pair{t.https_url, "https"}}) {
     BaseUrl parsed;
-    if (!url.empty() && ParseBaseUrl(url, scheme, "url", &parsed).ok()) hosts.push_back(parsed.host);
+    if (!url.empty() && ParseBaseUrl(url, scheme, "url", &parsed).ok())
+      hosts.push_back(parsed.host);
   }
   return hosts;
 }
@@ -58,7 +62,8 @@ std::vector<std::string> OwnHosts(const TraceTarget& t) {
 // Two plans per scheme a mirror offers, IPv4 then IPv6, each with its trace
 // request and probe requests appended to `requests` (none when the host is
 // a literal address of the other family).
-std::vector<Plan> PlanChecks(const std::vector<TraceTarget>& targets, const std::string& trace_file,
+std::vector<Plan> PlanChecks(const std::vector<TraceTarget>& targets,
+                             const std::string& trace_file,
                              std::vector<FetchRequest>* requests) {
   std::vector<Plan> plans;
   for (size_t i = 0; i < targets.size(); ++i) {
@@ -67,7 +72,8 @@ std::vector<Plan> PlanChecks(const std::vector<TraceTarget>& targets, const std:
       const std::string& base = scheme == "http" ? t.http_url : t.https_url;
       if (base.empty()) continue;
       BaseUrl parsed;
-      std::string host = ParseBaseUrl(base, scheme, "url", &parsed).ok() ? parsed.host : "";
+      std::string host =
+          ParseBaseUrl(base, scheme, "url", &parsed).ok() ? parsed.host : "";
       for (int family : {4, 6}) {
         Plan p;
         p.target = i;
@@ -78,11 +84,14 @@ std::vector<Plan> PlanChecks(const std::vector<TraceTarget>& targets, const std:
           p.not_offered = NoAddress(family);
         } else {
           p.trace_request = requests->size();
-          std::vector<std::string> hosts = t.allow_redirects ? OwnHosts(t) : std::vector<std::string>();
-          requests->push_back({base + EncodePath(trace_file), family, false, t.allow_redirects, hosts});
+          std::vector<std::string> hosts =
+              t.allow_redirects ? OwnHosts(t) : std::vector<std::string>();
+          requests->push_back({base + EncodePath(trace_file), family, false,
+                               t.allow_redirects, hosts});
           for (const auto& f : t.probes) {
             p.probe_requests.push_back(requests->size());
-            requests->push_back({base + EncodePath(f.path), family, true, t.allow_redirects, hosts});
+            requests->push_back({base + EncodePath(f.path), family, true,
+                                 t.allow_redirects, hosts});
           }
         }
         plans.push_back(std::move(p));
@@ -123,12 +132,16 @@ std::string EvaluateProbeAnswer(const FetchResult& r, const ProbeFile& f) {
   std::string path = Printable(f.path);
   if (!r.ok()) return "probe of " + path + ": " + r.message;
   if (r.status == 404 || r.status == 410)
-    return "lying mirror: " + path + " is missing (HTTP " + std::to_string(r.status) + ")";
-  if (r.status >= 300 && r.status < 400) return "probe of " + path + ": " + Redirect(r);
-  if (r.status != 200) return "probe of " + path + ": HTTP " + std::to_string(r.status);
+    return "lying mirror: " + path + " is missing (HTTP " +
+           std::to_string(r.status) + ")";
+  if (r.status >= 300 && r.status < 400)
+    return "probe of " + path + ": " + Redirect(r);
+  if (r.status != 200)
+    return "probe of " + path + ": HTTP " + std::to_string(r.status);
   if (r.content_length >= 0 && r.content_length != f.size)
-    return "lying mirror: " + path + " has Content-Length " + std::to_string(r.content_length) +
-           ", the inventory says " + std::to_string(f.size);
+    return "lying mirror: " + path + " has Content-Length " +
+           std::to_string(r.content_length) + ", the inventory says " +
+           std::to_string(f.size);
   return "";
 }
 
@@ -141,30 +154,34 @@ Status TraceOptions::FromConfig(const Config& c, TraceOptions* out) {
   // Relative to the repository root and to each base URL (which ends in
   // '/'), whether or not the operator wrote a leading '/'.
   o.trace_file = c.GetString(keys::kRepositoryTraceFile);
-  while (!o.trace_file.empty() && o.trace_file[0] == '/') o.trace_file.erase(0, 1);
+  while (!o.trace_file.empty() && o.trace_file[0] == '/')
+    o.trace_file.erase(0, 1);
   if (o.trace_file.empty())
     return Status::InvalidArgument("repository.trace_file must name a file");
   o.trace_path = c.GetString(keys::kRepositoryPath) + "/" + o.trace_file;
   o.max_lag = c.GetDurationSeconds(keys::kRedirectorMaxLag);
   o.policy.fail_after = static_cast<int>(c.GetInt(keys::kTraceFailAfter));
   o.policy.recover_after = static_cast<int>(c.GetInt(keys::kTraceRecoverAfter));
-  o.connect_timeout_ms = c.GetDurationSeconds(keys::kTraceConnectTimeout) * 1000;
+  o.connect_timeout_ms =
+      c.GetDurationSeconds(keys::kTraceConnectTimeout) * 1000;
   o.timeout_ms = c.GetDurationSeconds(keys::kTraceTimeout) * 1000;
   o.parallel = static_cast<int>(c.GetInt(keys::kTraceParallel));
   o.probe_files = static_cast<int>(c.GetInt(keys::kTraceProbeFiles));
   o.ca_file = c.GetString(keys::kTraceCaFile);
   if (!o.ca_file.empty() && access(o.ca_file.c_str(), R_OK) != 0)
-    return Status::InvalidArgument("trace.ca_file: cannot read " + o.ca_file + ": " +
-                                   std::strerror(errno));
+    return Status::InvalidArgument("trace.ca_file: cannot read " + o.ca_file +
+                                   ": " + std::strerror(errno));
   for (DurationKey key : {keys::kTraceConnectTimeout, keys::kTraceTimeout}) {
     if (c.GetDurationSeconds(key) < 1)
-      return Status::InvalidArgument(std::string(KeyName(key.id)) + " must be at least 1 s");
+      return Status::InvalidArgument(std::string(KeyName(key.id)) +
+                                     " must be at least 1 s");
   }
   *out = std::move(o);
   return Status::OK();
 }
 
-Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* report) {
+Status TraceChecker::Run(const std::vector<std::string>& names,
+                         TraceReport* report) {
   TraceReport rep;
   // One run at a time: two would count every failure twice. The lock is
   // the connection's and goes with it.
@@ -206,9 +223,10 @@ Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* rep
   const long long now = clock_->Now();
   rep.checked_at = now;
   if (rep.origin_time && now - *rep.origin_time > options_.max_lag)
-    rep.origin_warning = "the origin's trace file is " + std::to_string(now - *rep.origin_time) +
-                         " s old, more than redirector.max_lag; is 'waymark-trace --stamp' "
-                         "running from cron?";
+    rep.origin_warning =
+        "the origin's trace file is " + std::to_string(now - *rep.origin_time) +
+        " s old, more than redirector.max_lag; is 'waymark-trace --stamp' "
+        "running from cron?";
   std::vector<MirrorReport> reports(targets.size());
   for (size_t i = 0; i < targets.size(); ++i) {
     reports[i].id = targets[i].id;
@@ -216,12 +234,14 @@ Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* rep
     reports[i].max_lag = targets[i].max_lag.value_or(options_.max_lag);
   }
   auto resolve_failed = [&](const Plan& p) {
-    return p.not_offered.empty() && results[p.trace_request].error == FetchResult::Error::kResolve;
+    return p.not_offered.empty() &&
+           results[p.trace_request].error == FetchResult::Error::kResolve;
   };
   for (size_t k = 0; k < plans.size(); ++k) {
     Plan& p = plans[k];
     const Plan& other = plans[p.family == 4 ? k + 1 : k - 1];
-    if (p.not_offered.empty() && FamilyNotOffered(resolve_failed(p), resolve_failed(other)))
+    if (p.not_offered.empty() &&
+        FamilyNotOffered(resolve_failed(p), resolve_failed(other)))
       p.not_offered = NoAddress(p.family);
   }
 
@@ -235,10 +255,12 @@ Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* rep
     if (!p.not_offered.empty()) {
       c.result = {CheckResult::Kind::kNotOffered, p.not_offered, std::nullopt};
     } else {
-      c.result = EvaluateTraceAnswer(results[p.trace_request], now, &c.trace_time);
+      c.result =
+          EvaluateTraceAnswer(results[p.trace_request], now, &c.trace_time);
       if (c.result.kind == CheckResult::Kind::kOk) {
         for (size_t j = 0; j < p.probe_requests.size(); ++j) {
-          std::string why = EvaluateProbeAnswer(results[p.probe_requests[j]], t.probes[j]);
+          std::string why =
+              EvaluateProbeAnswer(results[p.probe_requests[j]], t.probes[j]);
           if (why.empty()) continue;
           c.result.kind = CheckResult::Kind::kFailed;
           c.result.reason = why;
@@ -248,7 +270,8 @@ Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* rep
     }
     std::optional<EventRecord> ev;
     HealthRow& row = t.health[{p.scheme, p.family}];
-    row = NextHealth(row, c.result, options_.policy, now, CheckLabel(p.scheme, p.family), &ev);
+    row = NextHealth(row, c.result, options_.policy, now,
+                     CheckLabel(p.scheme, p.family), &ev);
     c.up = row.up;
     if (ev) m.events.push_back(*ev);
     m.checks.push_back(std::move(c));
@@ -261,11 +284,14 @@ Status TraceChecker::Run(const std::vector<std::string>& names, TraceReport* rep
     std::string error;
     for (const auto& c : m.checks) {
       if (c.trace_time) times.push_back(*c.trace_time);
-      if (error.empty() && c.result.kind == CheckResult::Kind::kFailed) error = c.result.reason;
+      if (error.empty() && c.result.kind == CheckResult::Kind::kFailed)
+        error = c.result.reason;
     }
-    if (times.empty() && error.empty()) error = "no scheme or IP family to check";
+    if (times.empty() && error.empty())
+      error = "no scheme or IP family to check";
     m.freshness = NextFreshness(t.prev, times, error, rep.origin_time);
-    if (auto ev = FreshnessEvent(t.was_stale, m.freshness.lag, m.max_lag)) m.events.push_back(*ev);
+    if (auto ev = FreshnessEvent(t.was_stale, m.freshness.lag, m.max_lag))
+      m.events.push_back(*ev);
   }
   s = WriteTraceResults(db_, targets, reports, now);
   if (!s.ok()) return s;

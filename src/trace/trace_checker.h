@@ -27,8 +27,9 @@ namespace waymark {
 class Database;  // core/store/db.h
 
 struct TraceOptions {
-  std::string trace_path;  // the origin's trace file (repository.path/trace_file)
-  std::string trace_file;  // relative to a mirror's base URL
+  std::string
+      trace_path;  // the origin's trace file (repository.path/trace_file)
+  std::string trace_file;    // relative to a mirror's base URL
   long long max_lag = 3600;  // redirector.max_lag
   HealthPolicy policy;
   long long connect_timeout_ms = 10000;
@@ -54,7 +55,8 @@ CheckResult EvaluateTraceAnswer(const FetchResult& answer, long long now,
 // One probe's answer: "" when it agrees with the inventory, else the reason
 // ("lying mirror: PATH is missing (HTTP 404)", "lying mirror: PATH has
 // Content-Length 4, the inventory says 3", "probe of PATH: timeout...").
-std::string EvaluateProbeAnswer(const FetchResult& answer, const ProbeFile& file);
+std::string EvaluateProbeAnswer(const FetchResult& answer,
+                                const ProbeFile& file);
 
 // A family whose name lookup failed while the other family's did not has no
 // address of that family: not offered rather than failed. When both fail,

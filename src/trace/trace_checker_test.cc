@@ -37,30 +37,36 @@ TEST(TraceCheckerTest, TraceAnswers) {
       {Answer(200, "1795074700\n"), "", 1795074700},
       {Answer(200, "Thu Nov 19 07:52:48 UTC 2026\n"), "", 1795074768},
       {Answer(200, std::to_string(kNow + 60)), "", kNow + 60},
-      {Answer(200, std::to_string(kNow + 61)), "bad trace: trace file is 61 s in the future",
-       std::nullopt},
+      {Answer(200, std::to_string(kNow + 61)),
+       "bad trace: trace file is 61 s in the future", std::nullopt},
       {Answer(200, ""), "bad trace: empty trace file", std::nullopt},
-      {Answer(200, "<html>"), "bad trace: not a trace file: '<html>'", std::nullopt},
+      {Answer(200, "<html>"), "bad trace: not a trace file: '<html>'",
+       std::nullopt},
       {Answer(404, "1795074700"), "HTTP 404", std::nullopt},
       {Answer(500), "HTTP 500", std::nullopt},
       {Answer(204), "HTTP 204", std::nullopt},
       {redirect,
-       "redirect (HTTP 302) to http://elsewhere.example/x/mirrorsync but the mirror may not redirect",
+       "redirect (HTTP 302) to http://elsewhere.example/x/mirrorsync but the "
+       "mirror may not redirect",
        std::nullopt},
-      {Broken(FetchResult::Error::kRefused, "connection refused"), "connection refused",
+      {Broken(FetchResult::Error::kRefused, "connection refused"),
+       "connection refused", std::nullopt},
+      {Broken(FetchResult::Error::kTimeout, "timeout after 5 s"),
+       "timeout after 5 s", std::nullopt},
+      {Broken(FetchResult::Error::kTls,
+              "TLS error: SSL certificate problem: self-signed certificate"),
+       "TLS error: SSL certificate problem: self-signed certificate",
        std::nullopt},
-      {Broken(FetchResult::Error::kTimeout, "timeout after 5 s"), "timeout after 5 s",
-       std::nullopt},
-      {Broken(FetchResult::Error::kTls, "TLS error: SSL certificate problem: self-signed certificate"),
-       "TLS error: SSL certificate problem: self-signed certificate", std::nullopt},
       {Broken(FetchResult::Error::kTooLarge, "answer larger than 65536 bytes"),
        "answer larger than 65536 bytes", std::nullopt},
   };
   for (const Case& c : cases) {
     std::optional<long long> time;
     CheckResult r = EvaluateTraceAnswer(c.answer, kNow, &time);
-    EXPECT_EQ(r.kind == CheckResult::Kind::kOk ? "" : r.reason, c.reason) << c.answer.body;
-    EXPECT_EQ(r.kind, c.reason.empty() ? CheckResult::Kind::kOk : CheckResult::Kind::kFailed);
+    EXPECT_EQ(r.kind == CheckResult::Kind::kOk ? "" : r.reason, c.reason)
+        << c.answer.body;
+    EXPECT_EQ(r.kind, c.reason.empty() ? CheckResult::Kind::kOk
+                                       : CheckResult::Kind::kFailed);
     EXPECT_EQ(time, c.time) << c.answer.body;
     EXPECT_EQ(r.latency_ms, c.answer.latency_ms);
   }
@@ -75,10 +81,14 @@ TEST(TraceCheckerTest, ProbeAnswers) {
       {Answer(200, "", -1), ""},  // no Content-Length: nothing to contradict
       {Answer(404), "lying mirror: pool/c d.deb is missing (HTTP 404)"},
       {Answer(410), "lying mirror: pool/c d.deb is missing (HTTP 410)"},
-      {Answer(200, "", 4), "lying mirror: pool/c d.deb has Content-Length 4, the inventory says 3"},
-      {Answer(200, "", 0), "lying mirror: pool/c d.deb has Content-Length 0, the inventory says 3"},
+      {Answer(200, "", 4),
+       "lying mirror: pool/c d.deb has Content-Length 4, the inventory says 3"},
+      {Answer(200, "", 0),
+       "lying mirror: pool/c d.deb has Content-Length 0, the inventory says 3"},
       {Answer(403), "probe of pool/c d.deb: HTTP 403"},
-      {moved, "probe of pool/c d.deb: redirect (HTTP 301) to http://x/ but the mirror may not redirect"},
+      {moved,
+       "probe of pool/c d.deb: redirect (HTTP 301) to http://x/ but the mirror "
+       "may not redirect"},
       {Broken(FetchResult::Error::kTimeout, "timeout after 5 s"),
        "probe of pool/c d.deb: timeout after 5 s"},
   };
@@ -92,8 +102,9 @@ TEST(TraceCheckerTest, ProbeAnswers) {
 
 TEST(TraceCheckerTest, FamilyNotOffered) {
   // resolve failed (this family, the other) -> not offered
-  EXPECT_TRUE(FamilyNotOffered(true, false));   // no AAAA record, say
-  EXPECT_FALSE(FamilyNotOffered(true, true));   // the name does not resolve at all
+  EXPECT_TRUE(FamilyNotOffered(true, false));  // no AAAA record, say
+  EXPECT_FALSE(
+      FamilyNotOffered(true, true));  // the name does not resolve at all
   EXPECT_FALSE(FamilyNotOffered(false, true));
   EXPECT_FALSE(FamilyNotOffered(false, false));
 }

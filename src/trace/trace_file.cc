@@ -31,7 +31,9 @@ long long DaysFromCivil(long long y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<long long>(doe) - 719468;
 }
 
-bool IsLeap(long long y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool IsLeap(long long y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 int DaysInMonth(long long y, int m) {
   static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -83,7 +85,8 @@ bool ParseZone(std::string_view z, long long* offset) {
     *offset = 0;
     return true;
   }
-  if (z.size() == 5 && (z[0] == '+' || z[0] == '-') && AllDigits(z.substr(1), 4, 4)) {
+  if (z.size() == 5 && (z[0] == '+' || z[0] == '-') &&
+      AllDigits(z.substr(1), 4, 4)) {
     long long hh, mm;
     ParseInt64(z.substr(1, 2), &hh);
     ParseInt64(z.substr(3, 2), &mm);
@@ -94,16 +97,19 @@ bool ParseZone(std::string_view z, long long* offset) {
   return false;
 }
 
-bool ToUnix(std::string_view year, int month, std::string_view day, std::string_view clock,
-            std::string_view zone, long long* out) {
+bool ToUnix(std::string_view year, int month, std::string_view day,
+            std::string_view clock, std::string_view zone, long long* out) {
   long long y, d, secs, offset;
-  if (!AllDigits(year, 4, 4) || !AllDigits(day, 1, 2) || month == 0) return false;
+  if (!AllDigits(year, 4, 4) || !AllDigits(day, 1, 2) || month == 0)
+    return false;
   ParseInt64(year, &y);
   ParseInt64(day, &d);
   if (y < 1 || d < 1 || d > DaysInMonth(y, month)) return false;
   if (!ParseClock(clock, &secs) || !ParseZone(zone, &offset)) return false;
-  long long t = DaysFromCivil(y, static_cast<unsigned>(month), static_cast<unsigned>(d)) * 86400 +
-                secs - offset;
+  long long t =
+      DaysFromCivil(y, static_cast<unsigned>(month), static_cast<unsigned>(d)) *
+          86400 +
+      secs - offset;
   if (t < 0 || t > kMaxSeconds) return false;
   *out = t;
   return true;
@@ -117,7 +123,8 @@ bool ParseDateCommand(const std::vector<std::string>& f, long long* out) {
 
 // RFC 2822: "Thu, 19 Nov 2026 07:52:48 +0000" (the weekday is optional).
 bool ParseRfc2822(std::vector<std::string> f, long long* out) {
-  if (!f.empty() && EndsWith(f[0], ",") && IsWeekday(f[0].substr(0, f[0].size() - 1)))
+  if (!f.empty() && EndsWith(f[0], ",") &&
+      IsWeekday(f[0].substr(0, f[0].size() - 1)))
     f.erase(f.begin());
   if (f.size() != 5) return false;
   return ToUnix(f[2], MonthNumber(f[1]), f[0], f[3], f[4], out);
@@ -143,7 +150,8 @@ Status ParseTraceFile(std::string_view content, long long* unix_seconds) {
   if (!ok) {
     std::string shown(first.substr(0, 40));
     if (first.size() > 40) shown += "...";
-    return Status::InvalidArgument("not a trace file: '" + Printable(shown) + "'");
+    return Status::InvalidArgument("not a trace file: '" + Printable(shown) +
+                                   "'");
   }
   *unix_seconds = t;
   return Status::OK();
@@ -151,17 +159,23 @@ Status ParseTraceFile(std::string_view content, long long* unix_seconds) {
 
 Status ReadTraceFile(const std::string& path, long long* unix_seconds) {
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return Status::IOError("cannot read trace file " + path + ": " + std::strerror(errno));
+  if (!fd.valid())
+    return Status::IOError("cannot read trace file " + path + ": " +
+                           std::strerror(errno));
   std::string content;
   char buf[4096];
   ssize_t n;
-  while ((n = read(fd.get(), buf, sizeof buf)) > 0 && content.size() < kMaxTraceFileBytes)
+  while ((n = read(fd.get(), buf, sizeof buf)) > 0 &&
+         content.size() < kMaxTraceFileBytes)
     content.append(buf, static_cast<size_t>(n));
   int read_errno = errno;
   fd.reset();
-  if (n < 0) return Status::IOError("cannot read trace file " + path + ": " + std::strerror(read_errno));
+  if (n < 0)
+    return Status::IOError("cannot read trace file " + path + ": " +
+                           std::strerror(read_errno));
   Status s = ParseTraceFile(content, unix_seconds);
-  if (!s.ok()) return Status::InvalidArgument("trace file " + path + ": " + s.message());
+  if (!s.ok())
+    return Status::InvalidArgument("trace file " + path + ": " + s.message());
   return Status::OK();
 }
 
@@ -180,11 +194,13 @@ Status StampTraceFile(const std::string& path, long long unix_seconds) {
   name.push_back('\0');
   UniqueFd fd(mkstemp(name.data()));
   if (!fd.valid())
-    return Status::IOError("cannot create a temporary file in " + dir + ": " + std::strerror(errno));
+    return Status::IOError("cannot create a temporary file in " + dir + ": " +
+                           std::strerror(errno));
   std::string tmp_path(name.data());
   std::string content = FormatTraceFile(unix_seconds);
   auto fail = [&](const std::string& doing) {
-    Status s = Status::IOError("cannot " + doing + " " + tmp_path + ": " + std::strerror(errno));
+    Status s = Status::IOError("cannot " + doing + " " + tmp_path + ": " +
+                               std::strerror(errno));
     fd.reset();
     unlink(tmp_path.c_str());
     return s;
@@ -201,13 +217,14 @@ Status StampTraceFile(const std::string& path, long long unix_seconds) {
   if (fchmod(fd.get(), 0644) != 0) return fail("set the mode of");
   if (fsync(fd.get()) != 0) return fail("flush");
   if (fd.Close() != 0) {
-    Status s = Status::IOError("cannot close " + tmp_path + ": " + std::strerror(errno));
+    Status s = Status::IOError("cannot close " + tmp_path + ": " +
+                               std::strerror(errno));
     unlink(tmp_path.c_str());
     return s;
   }
   if (rename(tmp_path.c_str(), path.c_str()) != 0) {
-    Status s = Status::IOError("cannot rename " + tmp_path + " to " + path + ": " +
-                               std::strerror(errno));
+    Status s = Status::IOError("cannot rename " + tmp_path + " to " + path +
+                               ": " + std::strerror(errno));
     unlink(tmp_path.c_str());
     return s;
   }

@@ -50,23 +50,34 @@ TEST(TraceFileTest, Rejected) {
       {"garbage", "not a trace file: 'garbage'"},
       {"<html><body>404 Not Found</body></html>",
        "not a trace file: '<html><body>404 Not Found</body></html>'"},
-      {std::string(60, 'x'), "not a trace file: '" + std::string(40, 'x') + "...'"},
+      {std::string(60, 'x'),
+       "not a trace file: '" + std::string(40, 'x') + "...'"},
       {"0\n", "not a trace file: '0'"},
       {"-1795074768", "not a trace file: '-1795074768'"},
       {"1795074768abc", "not a trace file: '1795074768abc'"},
       {"17950747.68", "not a trace file: '17950747.68'"},
       {"9999999999999", "not a trace file: '9999999999999'"},
       {"253402300800", "not a trace file: '253402300800'"},
-      {"Thu Nov 31 07:52:48 UTC 2026", "not a trace file: 'Thu Nov 31 07:52:48 UTC 2026'"},
-      {"Thu Feb 29 07:52:48 UTC 2026", "not a trace file: 'Thu Feb 29 07:52:48 UTC 2026'"},
-      {"Thu Nov 19 24:00:00 UTC 2026", "not a trace file: 'Thu Nov 19 24:00:00 UTC 2026'"},
-      {"Thu Nov 19 7:52:48 UTC 2026", "not a trace file: 'Thu Nov 19 7:52:48 UTC 2026'"},
-      {"Thu Nov 19 07:52:48 CET 2026", "not a trace file: 'Thu Nov 19 07:52:48 CET 2026'"},
-      {"Thu Foo 19 07:52:48 UTC 2026", "not a trace file: 'Thu Foo 19 07:52:48 UTC 2026'"},
-      {"Xyz Nov 19 07:52:48 UTC 2026", "not a trace file: 'Xyz Nov 19 07:52:48 UTC 2026'"},
-      {"Thu Nov 19 07:52:48 UTC 26", "not a trace file: 'Thu Nov 19 07:52:48 UTC 26'"},
-      {"Thu, 19 Nov 2026 07:52:48 +2500", "not a trace file: 'Thu, 19 Nov 2026 07:52:48 +2500'"},
-      {"Thu, 19 Nov 2026 07:52:48", "not a trace file: 'Thu, 19 Nov 2026 07:52:48'"},
+      {"Thu Nov 31 07:52:48 UTC 2026",
+       "not a trace file: 'Thu Nov 31 07:52:48 UTC 2026'"},
+      {"Thu Feb 29 07:52:48 UTC 2026",
+       "not a trace file: 'Thu Feb 29 07:52:48 UTC 2026'"},
+      {"Thu Nov 19 24:00:00 UTC 2026",
+       "not a trace file: 'Thu Nov 19 24:00:00 UTC 2026'"},
+      {"Thu Nov 19 7:52:48 UTC 2026",
+       "not a trace file: 'Thu Nov 19 7:52:48 UTC 2026'"},
+      {"Thu Nov 19 07:52:48 CET 2026",
+       "not a trace file: 'Thu Nov 19 07:52:48 CET 2026'"},
+      {"Thu Foo 19 07:52:48 UTC 2026",
+       "not a trace file: 'Thu Foo 19 07:52:48 UTC 2026'"},
+      {"Xyz Nov 19 07:52:48 UTC 2026",
+       "not a trace file: 'Xyz Nov 19 07:52:48 UTC 2026'"},
+      {"Thu Nov 19 07:52:48 UTC 26",
+       "not a trace file: 'Thu Nov 19 07:52:48 UTC 26'"},
+      {"Thu, 19 Nov 2026 07:52:48 +2500",
+       "not a trace file: 'Thu, 19 Nov 2026 07:52:48 +2500'"},
+      {"Thu, 19 Nov 2026 07:52:48",
+       "not a trace file: 'Thu, 19 Nov 2026 07:52:48'"},
       {std::string("17950\x01") + "4768", "not a trace file: '17950\\x014768'"},
       {"\x1b[31mred", "not a trace file: '\\x1B[31mred'"},
   };
@@ -99,14 +110,18 @@ TEST(TraceFileTest, StampWritesAtomicallyAndReadsBack) {
   ASSERT_TRUE(StampTraceFile(path, 1795074800).ok());
   ASSERT_TRUE(ReadTraceFile(path, &t).ok());
   EXPECT_EQ(t, 1795074800);
-  EXPECT_EQ(std::system(("test \"$(ls -A " + dir + ")\" = mirrorsync").c_str()), 0);
+  EXPECT_EQ(std::system(("test \"$(ls -A " + dir + ")\" = mirrorsync").c_str()),
+            0);
 
   Status s = StampTraceFile(dir + "/missing/mirrorsync", 1);
   EXPECT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("cannot create a temporary file in " + dir + "/missing"),
-            std::string::npos) << s.message();
+  EXPECT_NE(
+      s.message().find("cannot create a temporary file in " + dir + "/missing"),
+      std::string::npos)
+      << s.message();
   s = ReadTraceFile(dir + "/nothing", &t);
-  EXPECT_EQ(s.message(), "cannot read trace file " + dir + "/nothing: No such file or directory");
+  EXPECT_EQ(s.message(), "cannot read trace file " + dir +
+                             "/nothing: No such file or directory");
   std::system(("rm -rf " + dir).c_str());
 }
 

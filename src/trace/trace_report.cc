@@ -13,9 +13,12 @@ namespace {
 
 const char* KindWord(CheckResult::Kind k) {
   switch (k) {
-    case CheckResult::Kind::kOk: return "ok";
-    case CheckResult::Kind::kFailed: return "failed";
-    case CheckResult::Kind::kNotOffered: return "not_offered";
+    case CheckResult::Kind::kOk:
+      return "ok";
+    case CheckResult::Kind::kFailed:
+      return "failed";
+    case CheckResult::Kind::kNotOffered:
+      return "not_offered";
   }
   return "failed";
 }
@@ -30,9 +33,11 @@ std::string FreshnessWord(const MirrorReport& m) {
 void PrintTraceSummary(const TraceReport& r, std::ostream& out) {
   if (r.origin_time) {
     out << "origin trace: " << FormatUtc(*r.origin_time) << "\n";
-    if (!r.origin_warning.empty()) out << "warning: " << r.origin_warning << "\n";
+    if (!r.origin_warning.empty())
+      out << "warning: " << r.origin_warning << "\n";
   } else {
-    out << "origin trace: unreadable (" << r.origin_error << "); lags not updated\n";
+    out << "origin trace: unreadable (" << r.origin_error
+        << "); lags not updated\n";
   }
   if (r.mirrors.empty()) {
     out << "no mirrors to check\n";
@@ -41,9 +46,12 @@ void PrintTraceSummary(const TraceReport& r, std::ostream& out) {
   TextTable checks({"MIRROR", "SCHEME", "IP", "STATE", "MS", "RESULT"});
   for (const auto& m : r.mirrors) {
     for (const auto& c : m.checks) {
-      std::string result = c.result.kind == CheckResult::Kind::kOk ? "ok" : c.result.reason;
-      checks.AddRow({m.name, c.scheme, "v" + std::to_string(c.family), c.up ? "up" : "down",
-                     c.result.latency_ms && c.result.kind != CheckResult::Kind::kNotOffered
+      std::string result =
+          c.result.kind == CheckResult::Kind::kOk ? "ok" : c.result.reason;
+      checks.AddRow({m.name, c.scheme, "v" + std::to_string(c.family),
+                     c.up ? "up" : "down",
+                     c.result.latency_ms &&
+                             c.result.kind != CheckResult::Kind::kNotOffered
                          ? std::to_string(*c.result.latency_ms)
                          : "-",
                      result});
@@ -54,9 +62,10 @@ void PrintTraceSummary(const TraceReport& r, std::ostream& out) {
   TextTable fresh({"MIRROR", "FRESHNESS", "LAG", "LIMIT", "TRACE", "ERROR"});
   for (const auto& m : r.mirrors) {
     const Freshness& f = m.freshness;
-    fresh.AddRow({m.name, FreshnessWord(m), f.lag ? std::to_string(*f.lag) + " s" : "-",
-                  std::to_string(m.max_lag) + " s", f.trace_time ? FormatUtc(*f.trace_time) : "-",
-                  f.error});
+    fresh.AddRow({m.name, FreshnessWord(m),
+                  f.lag ? std::to_string(*f.lag) + " s" : "-",
+                  std::to_string(m.max_lag) + " s",
+                  f.trace_time ? FormatUtc(*f.trace_time) : "-", f.error});
   }
   fresh.Print(out);
   bool any = false;
@@ -70,29 +79,33 @@ void PrintTraceSummary(const TraceReport& r, std::ostream& out) {
 }
 
 void PrintTraceChanges(const TraceReport& r, std::ostream& out) {
-  if (!r.origin_time) out << "origin trace: unreadable (" << r.origin_error << ")\n";
+  if (!r.origin_time)
+    out << "origin trace: unreadable (" << r.origin_error << ")\n";
   if (!r.origin_warning.empty()) out << "warning: " << r.origin_warning << "\n";
   for (const auto& m : r.mirrors)
-    for (const auto& e : m.events) out << m.name << ": " << Printable(e.message) << "\n";
+    for (const auto& e : m.events)
+      out << m.name << ": " << Printable(e.message) << "\n";
 }
 
 void PrintTraceJson(const TraceReport& r, std::ostream& out) {
   using nlohmann::json;
   json j;
   j["checked_at"] = FormatUtc(r.checked_at);
-  j["origin"] = {{"trace_time", r.origin_time ? json(FormatUtc(*r.origin_time)) : json()},
-                 {"error", StringOrNull(r.origin_error)},
-                 {"warning", StringOrNull(r.origin_warning)}};
+  j["origin"] = {
+      {"trace_time", r.origin_time ? json(FormatUtc(*r.origin_time)) : json()},
+      {"error", StringOrNull(r.origin_error)},
+      {"warning", StringOrNull(r.origin_warning)}};
   j["mirrors"] = json::array();
   for (const auto& m : r.mirrors) {
     const Freshness& f = m.freshness;
-    json jm = {{"name", m.name},
-               {"freshness", FreshnessWord(m)},
-               {"trace_time", f.trace_time ? json(FormatUtc(*f.trace_time)) : json()},
-               {"lag", OrNull(f.lag)},
-               {"max_lag", m.max_lag},
-               {"error", StringOrNull(f.error)},
-               {"failed", m.failed()}};
+    json jm = {
+        {"name", m.name},
+        {"freshness", FreshnessWord(m)},
+        {"trace_time", f.trace_time ? json(FormatUtc(*f.trace_time)) : json()},
+        {"lag", OrNull(f.lag)},
+        {"max_lag", m.max_lag},
+        {"error", StringOrNull(f.error)},
+        {"failed", m.failed()}};
     jm["checks"] = json::array();
     for (const auto& c : m.checks) {
       jm["checks"].push_back(
@@ -102,13 +115,17 @@ void PrintTraceJson(const TraceReport& r, std::ostream& out) {
            {"result", KindWord(c.result.kind)},
            {"reason", StringOrNull(c.result.reason)},
            {"up", c.up},
-           {"latency_ms", c.result.latency_ms && c.result.kind != CheckResult::Kind::kNotOffered
-                              ? json(*c.result.latency_ms)
-                              : json()},
-           {"trace_time", c.trace_time ? json(FormatUtc(*c.trace_time)) : json()}});
+           {"latency_ms",
+            c.result.latency_ms &&
+                    c.result.kind != CheckResult::Kind::kNotOffered
+                ? json(*c.result.latency_ms)
+                : json()},
+           {"trace_time",
+            c.trace_time ? json(FormatUtc(*c.trace_time)) : json()}});
     }
     jm["events"] = json::array();
-    for (const auto& e : m.events) jm["events"].push_back({{"kind", e.kind}, {"message", e.message}});
+    for (const auto& e : m.events)
+      jm["events"].push_back({{"kind", e.kind}, {"message", e.message}});
     j["mirrors"].push_back(std::move(jm));
   }
   j["failed"] = r.AnyFailed();

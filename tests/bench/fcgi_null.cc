@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
   sockaddr_un sa{};
   sa.sun_family = AF_UNIX;
   std::strncpy(sa.sun_path, argv[1], sizeof sa.sun_path - 1);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || listen(fd, 1024) != 0) {
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+      listen(fd, 1024) != 0) {
     std::perror(argv[1]);
     return 1;
   }

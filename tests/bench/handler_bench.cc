@@ -11,11 +11,11 @@
 //
 // Usage: handler_bench --mmdb FILE [--files N] [--requests N]
 #include <algorithm>
-#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <string>
 #include <vector>
@@ -29,7 +29,8 @@ namespace {
 
 class MemoryInventory : public InventorySource {
  public:
-  Status LoadMirrors(std::vector<MirrorStatus>* out, InventoryGens* gens) override {
+  Status LoadMirrors(std::vector<MirrorStatus>* out,
+                     InventoryGens* gens) override {
     *out = mirrors;
     gens->files = 1;
     gens->mirrors.clear();
@@ -40,9 +41,15 @@ class MemoryInventory : public InventorySource {
     *chunks = bitmaps[static_cast<size_t>(mirror_id)];
     return Status::OK();
   }
-  Status LoadFile(const std::string&, FileRecord*) override { return Status::NotFound("no"); }
-  Status LoadFileDetails(int, FileDetails*) override { return Status::NotFound("no"); }
-  Status LoadRepositoryReport(RepositoryReport*) override { return Status::NotFound("no"); }
+  Status LoadFile(const std::string&, FileRecord*) override {
+    return Status::NotFound("no");
+  }
+  Status LoadFileDetails(int, FileDetails*) override {
+    return Status::NotFound("no");
+  }
+  Status LoadRepositoryReport(RepositoryReport*) override {
+    return Status::NotFound("no");
+  }
   std::vector<MirrorStatus> mirrors;
   std::vector<std::vector<std::string>> bitmaps;  // by mirror id
 };
@@ -52,12 +59,17 @@ int Run(int argc, char** argv) {
   int files = 100000;
   long requests = 1000000;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--mmdb")) mmdb = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--files")) files = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--requests")) requests = std::atol(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--mmdb"))
+      mmdb = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--files"))
+      files = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--requests"))
+      requests = std::atol(argv[i + 1]);
   }
   if (mmdb.empty() || files <= 0 || requests <= 0) {
-    std::fprintf(stderr, "usage: handler_bench --mmdb FILE [--files N] [--requests N]\n");
+    std::fprintf(
+        stderr,
+        "usage: handler_bench --mmdb FILE [--files N] [--requests N]\n");
     return 2;
   }
   std::unique_ptr<GeoIp> geoip;
@@ -69,10 +81,14 @@ int Run(int argc, char** argv) {
 
   std::mt19937_64 rng(42);
   std::uniform_real_distribution<double> u01(0, 1);
-  static const char* kCountries[] = {"DE", "US", "SG", "BR", "AU", "ZA", "FR", "JP", "CA", "NL"};
-  static const char* kContinents[] = {"EU", "NA", "AS", "SA", "OC", "AF", "EU", "AS", "NA", "EU"};
-  static const double kLat[] = {50.1, 37.8, 1.35, -23.5, -33.9, -26.2, 48.9, 35.7, 43.7, 52.4};
-  static const double kLon[] = {8.7, -122.4, 103.8, -46.6, 151.2, 28.0, 2.35, 139.7, -79.4, 4.9};
+  static const char* kCountries[] = {"DE", "US", "SG", "BR", "AU",
+                                     "ZA", "FR", "JP", "CA", "NL"};
+  static const char* kContinents[] = {"EU", "NA", "AS", "SA", "OC",
+                                      "AF", "EU", "AS", "NA", "EU"};
+  static const double kLat[] = {50.1,  37.8, 1.35, -23.5, -33.9,
+                                -26.2, 48.9, 35.7, 43.7,  52.4};
+  static const double kLon[] = {8.7,  -122.4, 103.8, -46.6, 151.2,
+                                28.0, 2.35,   139.7, -79.4, 4.9};
   MemoryInventory inv;
   inv.bitmaps.resize(51);
   for (int i = 1; i <= 50; ++i) {
@@ -109,7 +125,8 @@ int Run(int argc, char** argv) {
   Metrics metrics{};
   options.metrics = &metrics;
   std::vector<char> recent_memory(RecentDownloads::BytesFor(65536) + 64);
-  void* aligned = recent_memory.data() + (64 - reinterpret_cast<uintptr_t>(recent_memory.data()) % 64);
+  void* aligned = recent_memory.data() +
+                  (64 - reinterpret_cast<uintptr_t>(recent_memory.data()) % 64);
   RecentDownloads recent(aligned, 65536, true);
   options.recent = &recent;
   time_t now = time(nullptr);
@@ -120,13 +137,16 @@ int Run(int argc, char** argv) {
   cb.write = [](const std::vector<DownloadCount>&) { return Status::OK(); };
   StatsWriter writer(std::move(cb), 5);
   options.writer = &writer;
-  Handler handler(options, geoip.get(), &inv, [&] { return u01(rng); }, [&] { return now; });
+  Handler handler(
+      options, geoip.get(), &inv, [&] { return u01(rng); },
+      [&] { return now; });
 
   // The requests, drawn before the clock starts: Zipf (exponent 1) ranks
   // spread over the id space, addresses all over IPv4.
   std::vector<double> cdf(static_cast<size_t>(files));
   double sum = 0;
-  for (int k = 1; k <= files; ++k) cdf[static_cast<size_t>(k - 1)] = (sum += 1.0 / k);
+  for (int k = 1; k <= files; ++k)
+    cdf[static_cast<size_t>(k - 1)] = (sum += 1.0 / k);
   const size_t kDistinct = 200000;
   std::vector<RequestInfo> reqs(kDistinct);
   for (auto& r : reqs) {
@@ -137,8 +157,9 @@ int Run(int argc, char** argv) {
     r.uri = "/pool/f" + std::to_string(id) + ".deb";
     unsigned a = 1 + static_cast<unsigned>(u01(rng) * 223);
     if (a == 10 || a == 127) ++a;
-    r.remote_addr = std::to_string(a) + "." + std::to_string(rng() % 256) + "." +
-                    std::to_string(rng() % 256) + "." + std::to_string(1 + rng() % 254);
+    r.remote_addr = std::to_string(a) + "." + std::to_string(rng() % 256) +
+                    "." + std::to_string(rng() % 256) + "." +
+                    std::to_string(1 + rng() % 254);
     r.host = "origin.example.org";
     r.accept = "*/*";
   }
@@ -151,7 +172,8 @@ int Run(int argc, char** argv) {
   auto cpu = [] {
     timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+    return static_cast<double>(ts.tv_sec) +
+           static_cast<double>(ts.tv_nsec) / 1e9;
   };
   std::string out;  // reused, as a worker does
   double t0 = cpu();
@@ -168,13 +190,16 @@ int Run(int argc, char** argv) {
   }
   double secs = cpu() - t0;
   if (redirects != static_cast<size_t>(requests)) {
-    std::fprintf(stderr, "only %zu of %ld answers were redirects\n", redirects, requests);
+    std::fprintf(stderr, "only %zu of %ld answers were redirects\n", redirects,
+                 requests);
     return 1;
   }
-  std::printf("handler: %.2f us per plain download (%d files x 50 mirrors, %ld requests, "
-              "%.0f bytes per answer, CPU time of one core)\n",
-              secs * 1e6 / static_cast<double>(requests), files, requests,
-              static_cast<double>(bytes) / static_cast<double>(requests));
+  std::printf(
+      "handler: %.2f us per plain download (%d files x 50 mirrors, %ld "
+      "requests, "
+      "%.0f bytes per answer, CPU time of one core)\n",
+      secs * 1e6 / static_cast<double>(requests), files, requests,
+      static_cast<double>(bytes) / static_cast<double>(requests));
   return 0;
 }
 

@@ -9,7 +9,8 @@ namespace waymark {
 namespace test {
 
 std::string BinaryPath(const std::string& name) {
-  if (const char* dir = std::getenv("WAYMARK_BIN_DIR")) return std::string(dir) + "/" + name;
+  if (const char* dir = std::getenv("WAYMARK_BIN_DIR"))
+    return std::string(dir) + "/" + name;
   char self[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   std::string exe = n > 0 ? std::string(self, n) : "build/tests/x";
@@ -17,8 +18,10 @@ std::string BinaryPath(const std::string& name) {
   return tests_dir.substr(0, tests_dir.rfind('/')) + "/bin/" + name;
 }
 
-CommandResult RunBinary(const std::string& name, const std::vector<std::string>& args,
-                        const std::vector<std::string>& env, const std::string& stdin_data) {
+CommandResult RunBinary(const std::string& name,
+                        const std::vector<std::string>& args,
+                        const std::vector<std::string>& env,
+                        const std::string& stdin_data) {
   SubprocessOptions o;
   o.argv = {BinaryPath(name)};
   o.argv.insert(o.argv.end(), args.begin(), args.end());
@@ -30,7 +33,8 @@ CommandResult RunBinary(const std::string& name, const std::vector<std::string>&
   return r;
 }
 
-CommandResult RunWaymark(const std::vector<std::string>& args, const std::vector<std::string>& env,
+CommandResult RunWaymark(const std::vector<std::string>& args,
+                         const std::vector<std::string>& env,
                          const std::string& stdin_data) {
   return RunBinary("waymark", args, env, stdin_data);
 }

@@ -16,7 +16,8 @@ std::string BinaryPath(const std::string& name);
 
 // Runs build/bin/<name> ARGS with a 60 s limit. WAYMARK_CONFIG is removed
 // from the environment unless `env` sets it.
-CommandResult RunBinary(const std::string& name, const std::vector<std::string>& args,
+CommandResult RunBinary(const std::string& name,
+                        const std::vector<std::string>& args,
                         const std::vector<std::string>& env = {},
                         const std::string& stdin_data = "");
 CommandResult RunWaymark(const std::vector<std::string>& args,

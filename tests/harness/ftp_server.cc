@@ -6,7 +6,8 @@
 namespace waymark {
 namespace test {
 
-Status FtpServer::Start(const std::string& root, std::unique_ptr<FtpServer>* out) {
+Status FtpServer::Start(const std::string& root,
+                        std::unique_ptr<FtpServer>* out) {
   std::unique_ptr<FtpServer> f(new FtpServer());
   f->port_ = FreePort();
   int pasv_min = FreePort(), pasv_max = pasv_min;
@@ -21,19 +22,25 @@ Status FtpServer::Start(const std::string& root, std::unique_ptr<FtpServer>* out
   std::string conf =
       "listen=YES\nlisten_ipv6=NO\nlisten_address=127.0.0.1\nlisten_port=" +
       std::to_string(f->port_) +
-      "\nbackground=NO\nanonymous_enable=YES\nno_anon_password=YES\nanon_root=" + root +
-      "\nlocal_enable=NO\nwrite_enable=NO\nrun_as_launching_user=YES\nsecure_chroot_dir=" +
+      "\nbackground=NO\nanonymous_enable=YES\nno_anon_password=YES\nanon_"
+      "root=" +
+      root +
+      "\nlocal_enable=NO\nwrite_enable=NO\nrun_as_launching_user=YES\nsecure_"
+      "chroot_dir=" +
       (f->dir_ / "empty") +
-      "\nseccomp_sandbox=NO\npasv_enable=YES\npasv_address=127.0.0.1\npasv_min_port=" +
+      "\nseccomp_sandbox=NO\npasv_enable=YES\npasv_address=127.0.0.1\npasv_min_"
+      "port=" +
       std::to_string(pasv_min) + "\npasv_max_port=" + std::to_string(pasv_max) +
-      "\nxferlog_enable=NO\nuse_localtime=NO\nvsftpd_log_file=" + (f->dir_ / "vsftpd.log") + "\n";
+      "\nxferlog_enable=NO\nuse_localtime=NO\nvsftpd_log_file=" +
+      (f->dir_ / "vsftpd.log") + "\n";
   WriteFile(f->dir_ / "vsftpd.conf", conf);
   SubprocessOptions o;
   o.argv = {"/usr/sbin/vsftpd", f->dir_ / "vsftpd.conf"};
   Status s = Subprocess::Start(o, &f->process_);
   if (!s.ok()) return s;
   if (!WaitForPort("127.0.0.1", f->port_, 10000))
-    return Status::IOError("vsftpd did not listen on port " + std::to_string(f->port_));
+    return Status::IOError("vsftpd did not listen on port " +
+                           std::to_string(f->port_));
   *out = std::move(f);
   return Status::OK();
 }

@@ -24,7 +24,8 @@ Status Run(const std::vector<std::string>& argv) {
   Status s = RunCommand(o, "", 120000, &r);
   if (!s.ok()) return s;
   if (r.exit_code != 0)
-    return Status::IOError(argv[0] + " failed (exit " + std::to_string(r.exit_code) + "): " + r.err);
+    return Status::IOError(argv[0] + " failed (exit " +
+                           std::to_string(r.exit_code) + "): " + r.err);
   return Status::OK();
 }
 
@@ -53,7 +54,8 @@ Status BuildGeoFixtures(GeoFixtures* out) {
   f.locdb = f.dir + "/location.db";
   *out = f;
   std::string tsv = SourceDir() + "/tests/fixtures/geoip-networks.tsv";
-  Status s = Run({"perl", SourceDir() + "/tests/fixtures/make-test-mmdb.pl", tsv, f.dir});
+  Status s = Run(
+      {"perl", SourceDir() + "/tests/fixtures/make-test-mmdb.pl", tsv, f.dir});
   if (!s.ok()) return s;
   std::string bin = BinaryPath("waymark");  // build/bin/waymark
   std::string build = bin.substr(0, bin.rfind("/bin/"));
@@ -66,7 +68,8 @@ const GeoFixtures& SharedGeoFixtures() {
     shared = std::make_unique<SharedFixtures>();
     Status s = BuildGeoFixtures(&shared->fixtures);
     if (!s.ok()) {
-      std::cerr << "harness: cannot build the GeoIP test databases: " << s.message() << "\n";
+      std::cerr << "harness: cannot build the GeoIP test databases: "
+                << s.message() << "\n";
       std::exit(1);
     }
   }

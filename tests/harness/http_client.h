@@ -13,11 +13,11 @@ namespace test {
 
 struct HttpRequest {
   std::string url;
-  std::string method = "GET";         // "HEAD" sends no body back
-  std::vector<std::string> headers;   // "Name: value"
+  std::string method = "GET";        // "HEAD" sends no body back
+  std::vector<std::string> headers;  // "Name: value"
   bool follow_redirects = false;
   int timeout_ms = 10000;
-  std::string ca_file;                // for https:// with a test CA
+  std::string ca_file;  // for https:// with a test CA
 };
 
 struct HttpResponse {
@@ -38,7 +38,8 @@ Status HttpFetch(const HttpRequest& request, HttpResponse* response);
 
 // GET url with optional extra headers; a failed transport gives status 0
 // and the error text in body.
-HttpResponse HttpGet(const std::string& url, const std::vector<std::string>& headers = {});
+HttpResponse HttpGet(const std::string& url,
+                     const std::vector<std::string>& headers = {});
 
 }  // namespace test
 }  // namespace waymark

@@ -15,7 +15,8 @@ namespace test {
 // enabled, with base URLs http://NAME.example.org/ and
 // https://NAME.example.org/, up over both schemes and IP families, 60 s
 // behind the origin.
-inline MirrorStatus UpMirror(int id, const std::string& name, const std::string& country,
+inline MirrorStatus UpMirror(int id, const std::string& name,
+                             const std::string& country,
                              const std::string& continent = "") {
   MirrorStatus s;
   Mirror& m = s.mirror;

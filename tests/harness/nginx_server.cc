@@ -14,7 +14,8 @@ namespace {
 
 std::string Substitute(std::string text, const std::string& dir) {
   size_t pos;
-  while ((pos = text.find("@DIR@")) != std::string::npos) text.replace(pos, 5, dir);
+  while ((pos = text.find("@DIR@")) != std::string::npos)
+    text.replace(pos, 5, dir);
   return text;
 }
 
@@ -28,49 +29,71 @@ Status NginxServer::WriteConfig(const std::string& http_config) {
             "master_process on;\n"
             "worker_processes 1;\n"
             "user root;\n"
-            "pid " + d + "/nginx.pid;\n"
-            "error_log " + d + "/error.log info;\n"
-            "events { worker_connections 1024; }\n"
-            "http {\n"
-            "  include /etc/nginx/mime.types;\n"
-            "  default_type application/octet-stream;\n"
-            "  access_log " + d + "/access.log;\n"
-            "  client_body_temp_path " + d + "/tmp/body;\n"
-            "  proxy_temp_path " + d + "/tmp/proxy;\n"
-            "  fastcgi_temp_path " + d + "/tmp/fastcgi;\n"
-            "  uwsgi_temp_path " + d + "/tmp/uwsgi;\n"
-            "  scgi_temp_path " + d + "/tmp/scgi;\n" +
-                Substitute(http_config, d) + "\n}\n");
+            "pid " +
+                d +
+                "/nginx.pid;\n"
+                "error_log " +
+                d +
+                "/error.log info;\n"
+                "events { worker_connections 1024; }\n"
+                "http {\n"
+                "  include /etc/nginx/mime.types;\n"
+                "  default_type application/octet-stream;\n"
+                "  access_log " +
+                d +
+                "/access.log;\n"
+                "  client_body_temp_path " +
+                d +
+                "/tmp/body;\n"
+                "  proxy_temp_path " +
+                d +
+                "/tmp/proxy;\n"
+                "  fastcgi_temp_path " +
+                d +
+                "/tmp/fastcgi;\n"
+                "  uwsgi_temp_path " +
+                d +
+                "/tmp/uwsgi;\n"
+                "  scgi_temp_path " +
+                d + "/tmp/scgi;\n" + Substitute(http_config, d) + "\n}\n");
   WriteFile(d + "/tmp/.keep", "");
   SubprocessOptions t;
-  t.argv = {"nginx", "-t", "-q", "-p", d + "/", "-e", d + "/error.log", "-c", d + "/nginx.conf"};
+  t.argv = {
+      "nginx",          "-t", "-q", "-p", d + "/", "-e", d + "/error.log", "-c",
+      d + "/nginx.conf"};
   CommandResult r;
   Status s = RunCommand(t, "", 30000, &r);
   if (!s.ok()) return s;
-  if (r.exit_code != 0) return Status::InvalidArgument("nginx -t: " + std::string(Trim(r.err)));
+  if (r.exit_code != 0)
+    return Status::InvalidArgument("nginx -t: " + std::string(Trim(r.err)));
   return Status::OK();
 }
 
 Status NginxServer::WaitForListeners(const std::string& http_config) const {
-  static const std::regex listen(R"(listen\s+(\[[0-9a-fA-F:]+\]|[0-9.]+):([0-9]+))");
+  static const std::regex listen(
+      R"(listen\s+(\[[0-9a-fA-F:]+\]|[0-9.]+):([0-9]+))");
   std::string text = Substitute(http_config, dir_.path());
-  for (std::sregex_iterator it(text.begin(), text.end(), listen), end; it != end; ++it) {
+  for (std::sregex_iterator it(text.begin(), text.end(), listen), end;
+       it != end; ++it) {
     std::string host = (*it)[1];
     if (host.front() == '[') host = host.substr(1, host.size() - 2);
     int port = std::stoi((*it)[2]);
     if (!WaitForPort(host, port, 10000))
-      return Status::IOError("nginx does not listen on " + std::string((*it)[0]) + ": " + ErrorLog());
+      return Status::IOError("nginx does not listen on " +
+                             std::string((*it)[0]) + ": " + ErrorLog());
   }
   return Status::OK();
 }
 
-Status NginxServer::Start(const std::string& http_config, std::unique_ptr<NginxServer>* out) {
+Status NginxServer::Start(const std::string& http_config,
+                          std::unique_ptr<NginxServer>* out) {
   std::unique_ptr<NginxServer> n(new NginxServer());
   Status s = n->WriteConfig(http_config);
   if (!s.ok()) return s;
   const std::string& d = n->dir();
   SubprocessOptions o;
-  o.argv = {"nginx", "-p", d + "/", "-e", d + "/error.log", "-c", d + "/nginx.conf"};
+  o.argv = {"nginx",          "-p", d + "/",          "-e",
+            d + "/error.log", "-c", d + "/nginx.conf"};
   o.new_process_group = true;
   s = Subprocess::Start(o, &n->process_);
   if (!s.ok()) return s;
@@ -86,7 +109,9 @@ Status NginxServer::Reload(const std::string& http_config) {
   if (process_) process_->Signal(SIGHUP);
   // The master reopens listeners before new workers start; give it a moment.
   std::string before = ErrorLog();
-  for (int i = 0; i < 250 && ErrorLog().find("reconfiguring", before.size()) == std::string::npos; ++i)
+  for (int i = 0; i < 250 && ErrorLog().find("reconfiguring", before.size()) ==
+                                 std::string::npos;
+       ++i)
     usleep(20000);
   return WaitForListeners(http_config);
 }
@@ -101,7 +126,9 @@ void NginxServer::Stop() {
 
 NginxServer::~NginxServer() { Stop(); }
 
-std::string NginxServer::ErrorLog() const { return ReadFile(dir_.path() + "/error.log"); }
+std::string NginxServer::ErrorLog() const {
+  return ReadFile(dir_.path() + "/error.log");
+}
 
 }  // namespace test
 }  // namespace waymark

@@ -4,7 +4,8 @@
 // the test, stopped on destruction.
 //
 //   auto nginx = NginxServer::Start(R"(
-//       server { listen 127.0.0.1:@PORT@; root @DIR@/www; autoindex on; })", ...);
+//       server { listen 127.0.0.1:@PORT@; root @DIR@/www; autoindex on; })",
+//       ...);
 //
 // "@DIR@" in the snippet becomes the server's directory. Start() waits until
 // every `listen address:port` of the snippet accepts connections.
@@ -24,7 +25,8 @@ namespace test {
 class NginxServer {
  public:
   // `http_config` goes inside http { }. Errors carry nginx's own message.
-  static Status Start(const std::string& http_config, std::unique_ptr<NginxServer>* out);
+  static Status Start(const std::string& http_config,
+                      std::unique_ptr<NginxServer>* out);
 
   NginxServer(const NginxServer&) = delete;
   NginxServer& operator=(const NginxServer&) = delete;

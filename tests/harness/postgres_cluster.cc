@@ -9,10 +9,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <pqxx/pqxx>
 #include <sstream>
 #include <thread>
-
-#include <pqxx/pqxx>
 
 #include "core/strings.h"
 
@@ -35,9 +34,10 @@ std::string FindBinDir() {
     }
   }
   globfree(&g);
-  std::sort(dirs.begin(), dirs.end(), [](const std::string& a, const std::string& b) {
-    return std::atoi(a.c_str() + 20) < std::atoi(b.c_str() + 20);
-  });
+  std::sort(dirs.begin(), dirs.end(),
+            [](const std::string& a, const std::string& b) {
+              return std::atoi(a.c_str() + 20) < std::atoi(b.c_str() + 20);
+            });
   return dirs.empty() ? "" : dirs.back();
 }
 
@@ -64,7 +64,8 @@ PostgresCluster::~PostgresCluster() {
 Status PostgresCluster::InitDb() {
   bindir_ = FindBinDir();
   if (bindir_.empty())
-    return Status::FailedPrecondition("no PostgreSQL server binaries (install package postgresql)");
+    return Status::FailedPrecondition(
+        "no PostgreSQL server binaries (install package postgresql)");
   // The owner's pid is in the name so that tests/run removes only what its
   // own dead test processes left behind, never a concurrent run's cluster.
   std::string tmpl = "/tmp/waymark-pg-" + std::to_string(getpid()) + "-XXXXXX";
@@ -72,14 +73,17 @@ Status PostgresCluster::InitDb() {
   dir_ = tmpl;
   if (RunningAsRoot()) {
     passwd* pw = getpwnam("postgres");
-    if (!pw) return Status::FailedPrecondition("no user 'postgres' (install package postgresql)");
+    if (!pw)
+      return Status::FailedPrecondition(
+          "no user 'postgres' (install package postgresql)");
     if (chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0)
       return Status::IOError("cannot chown " + dir_);
   }
   CommandResult r;
-  Status s = RunCommand(AsPostgres({bindir_ + "/initdb", "-D", dir_ + "/data", "-A", "trust", "-U",
-                                    "postgres", "--no-sync", "-E", "UTF8", "--locale=C"}),
-                        "", 120000, &r);
+  Status s = RunCommand(
+      AsPostgres({bindir_ + "/initdb", "-D", dir_ + "/data", "-A", "trust",
+                  "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"}),
+      "", 120000, &r);
   if (!s.ok()) return s;
   if (r.exit_code != 0) return Status::IOError("initdb failed: " + r.err);
   return Status::OK();
@@ -96,7 +100,8 @@ Status PostgresCluster::Start() {
   SubprocessOptions o = AsPostgres(
       {"/bin/sh", "-c",
        "exec \"$0\" -D \"$1\" -k \"$2\" -c listen_addresses= -c fsync=off "
-       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100 "
+       "-c synchronous_commit=off -c full_page_writes=off -c "
+       "max_connections=100 "
        ">> \"$2/postgres.log\" 2>&1",
        bindir_ + "/postgres", dir_ + "/data", dir_});
   o.die_with_parent = true;
@@ -117,8 +122,8 @@ Status PostgresCluster::Start() {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   server_.reset();
-  return Status::IOError("postgres did not accept connections in 30 s: " + last_error + "\n" +
-                         Log(20));
+  return Status::IOError("postgres did not accept connections in 30 s: " +
+                         last_error + "\n" + Log(20));
 }
 
 void PostgresCluster::Stop() {
@@ -130,13 +135,16 @@ void PostgresCluster::Stop() {
   server_.reset();
 }
 
-std::string PostgresCluster::Dsn(const std::string& db, const std::string& user) const {
+std::string PostgresCluster::Dsn(const std::string& db,
+                                 const std::string& user) const {
   return "host=" + dir_ + " dbname=" + db + " user=" + user;
 }
 
 std::string PostgresCluster::CreateDatabase() {
-  std::string name = "wmtest_" + std::to_string(getpid()) + "_" + std::to_string(++next_db_);
-  Status s = ExecSql(Dsn("postgres"), "CREATE DATABASE " + name + " TEMPLATE template0");
+  std::string name =
+      "wmtest_" + std::to_string(getpid()) + "_" + std::to_string(++next_db_);
+  Status s = ExecSql(Dsn("postgres"),
+                     "CREATE DATABASE " + name + " TEMPLATE template0");
   if (!s.ok()) {
     std::cerr << "harness: " << s.message() << "\n";
     std::abort();
@@ -144,7 +152,8 @@ std::string PostgresCluster::CreateDatabase() {
   return Dsn(name);
 }
 
-Status PostgresCluster::ExecSql(const std::string& dsn, const std::string& sql) {
+Status PostgresCluster::ExecSql(const std::string& dsn,
+                                const std::string& sql) {
   try {
     pqxx::connection c(dsn);
     pqxx::nontransaction tx(c);
@@ -160,7 +169,8 @@ std::string PostgresCluster::Log(int lines) const {
   std::vector<std::string> all;
   std::string line;
   while (std::getline(in, line)) all.push_back(line);
-  size_t from = all.size() > static_cast<size_t>(lines) ? all.size() - lines : 0;
+  size_t from =
+      all.size() > static_cast<size_t>(lines) ? all.size() - lines : 0;
   std::ostringstream out;
   for (size_t i = from; i < all.size(); ++i) out << all[i] << "\n";
   return out.str();

@@ -31,7 +31,8 @@ class PostgresCluster {
   // A new empty database with a unique name; returns its DSN.
   std::string CreateDatabase();
   // "host=<dir> dbname=<db> user=<user>"
-  std::string Dsn(const std::string& db, const std::string& user = "postgres") const;
+  std::string Dsn(const std::string& db,
+                  const std::string& user = "postgres") const;
   const std::string& socket_dir() const { return dir_; }
   // Runs SQL as the superuser on the database of `dsn`.
   Status ExecSql(const std::string& dsn, const std::string& sql);

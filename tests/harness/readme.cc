@@ -21,7 +21,8 @@ size_t HeadingLevel(const std::string& line) {
 
 std::string ReadmeText() { return ReadFile(SourceDir() + "/README.md"); }
 
-std::string ReadmeSection(const std::string& readme, const std::string& heading) {
+std::string ReadmeSection(const std::string& readme,
+                          const std::string& heading) {
   std::istringstream in(readme);
   std::string line, out;
   size_t level = 0;
@@ -40,7 +41,8 @@ std::string ReadmeSection(const std::string& readme, const std::string& heading)
   return out;
 }
 
-std::vector<std::string> FencedBlocks(const std::string& text, const std::string& info) {
+std::vector<std::string> FencedBlocks(const std::string& text,
+                                      const std::string& info) {
   std::vector<std::string> blocks;
   std::istringstream in(text);
   std::string line, block;

@@ -16,12 +16,14 @@ std::string ReadmeText();
 // The text under the first heading line that starts with `heading` (say
 // "### 3." or "## Upgrading"), up to the next heading of the same or a higher
 // level; "" when there is no such heading.
-std::string ReadmeSection(const std::string& readme, const std::string& heading);
+std::string ReadmeSection(const std::string& readme,
+                          const std::string& heading);
 
 // The contents of the fenced blocks of `text` whose info string is `info`
 // ("console", "sh", "ini"; "" for a fence without one), in order, without
 // the fences.
-std::vector<std::string> FencedBlocks(const std::string& text, const std::string& info);
+std::vector<std::string> FencedBlocks(const std::string& text,
+                                      const std::string& info);
 
 // The inline code spans of `text` outside fenced blocks (`like this`), in
 // order.

@@ -14,7 +14,8 @@ namespace test {
 
 namespace {
 
-void ReplaceAll(std::string* text, const std::string& from, const std::string& to) {
+void ReplaceAll(std::string* text, const std::string& from,
+                const std::string& to) {
   size_t pos = 0;
   while ((pos = text->find(from, pos)) != std::string::npos) {
     text->replace(pos, from.size(), to);
@@ -24,7 +25,8 @@ void ReplaceAll(std::string* text, const std::string& from, const std::string& t
 
 }  // namespace
 
-std::string OriginConfForTest(const std::string& listen_lines, const std::string& root,
+std::string OriginConfForTest(const std::string& listen_lines,
+                              const std::string& root,
                               const std::string& socket) {
   std::string conf = ReadFile(SourceDir() + "/nginx/origin.conf");
   ReplaceAll(&conf, "listen 80;", listen_lines);
@@ -36,7 +38,8 @@ std::string OriginConfForTest(const std::string& listen_lines, const std::string
   return conf;
 }
 
-Status RedirectorStack::Create(const StackOptions& options, std::unique_ptr<RedirectorStack>* out) {
+Status RedirectorStack::Create(const StackOptions& options,
+                               std::unique_ptr<RedirectorStack>* out) {
   std::unique_ptr<RedirectorStack> st(new RedirectorStack());
   st->options_ = options;
   st->dsn_ = SharedCluster()->CreateDatabase();
@@ -46,11 +49,14 @@ Status RedirectorStack::Create(const StackOptions& options, std::unique_ptr<Redi
   if (r.exit_code != 0) return Status::IOError("waymark db init: " + r.err);
   // Roles are the cluster's: created once, by whichever stack comes first.
   Status s = st->Sql(
-      "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'wm_test_redirector') "
-      "THEN CREATE ROLE wm_test_redirector LOGIN IN ROLE waymark_redirector; END IF; END $$");
+      "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = "
+      "'wm_test_redirector') "
+      "THEN CREATE ROLE wm_test_redirector LOGIN IN ROLE waymark_redirector; "
+      "END IF; END $$");
   if (!s.ok()) return s;
   size_t user = st->dsn_.find("user=postgres");
-  if (user == std::string::npos) return Status::IOError("no user=postgres in " + st->dsn_);
+  if (user == std::string::npos)
+    return Status::IOError("no user=postgres in " + st->dsn_);
   st->redirector_dsn_ = st->dsn_;
   st->redirector_dsn_.replace(user, 13, "user=wm_test_redirector");
   *out = std::move(st);
@@ -61,17 +67,24 @@ Status RedirectorStack::Serve() {
   RedirectorStack* st = this;
   const StackOptions& options = options_;
   http_port_ = FreePort();
-  std::string listen = "listen 127.0.0.1:" + std::to_string(st->http_port_) + ";";
+  std::string listen =
+      "listen 127.0.0.1:" + std::to_string(st->http_port_) + ";";
   if (options.https) {
     st->https_port_ = FreePort();
     SubprocessOptions o;
-    o.argv = {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-              "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-              "-keyout", st->dir_ / "tls/key.pem", "-out", st->dir_ / "tls/cert.pem"};
+    o.argv = {"openssl",  "req",
+              "-x509",    "-newkey",
+              "rsa:2048", "-nodes",
+              "-days",    "2",
+              "-subj",    "/CN=127.0.0.1",
+              "-addext",  "subjectAltName=IP:127.0.0.1",
+              "-keyout",  st->dir_ / "tls/key.pem",
+              "-out",     st->dir_ / "tls/cert.pem"};
     WriteFile(st->dir_ / "tls/.keep", "");
     CommandResult c;
     Status s = RunCommand(o, "", 60000, &c);
-    if (!s.ok() || c.exit_code != 0) return Status::IOError("openssl req: " + c.err);
+    if (!s.ok() || c.exit_code != 0)
+      return Status::IOError("openssl req: " + c.err);
     listen += "\n    listen 127.0.0.1:" + std::to_string(st->https_port_) +
               " ssl;\n    ssl_certificate " + (st->dir_ / "tls/cert.pem") +
               ";\n    ssl_certificate_key " + (st->dir_ / "tls/key.pem") + ";";
@@ -84,12 +97,14 @@ Status RedirectorStack::Serve() {
   return NginxServer::Start(http, &st->nginx_);
 }
 
-void RedirectorStack::RewriteConfig(const std::vector<std::string>& redirector_config) {
+void RedirectorStack::RewriteConfig(
+    const std::vector<std::string>& redirector_config) {
   const GeoFixtures& geo = SharedGeoFixtures();
   std::ostringstream c;
   c << "[database]\ndsn = " << dsn_ << "\n"
     << "[repository]\npath = " << repository() << "\n"
-    << "[geoip]\nmmdb = " << geo.city_mmdb << "\nmmdb = " << geo.asn_mmdb << "\n"
+    << "[geoip]\nmmdb = " << geo.city_mmdb << "\nmmdb = " << geo.asn_mmdb
+    << "\n"
     << "[redirector]\nlisten = unix:" << (dir_ / "redirector.sock") << "\n"
     << "workers = " << options_.workers << "\n"
     << "pidfile = " << (dir_ / "redirector.pid") << "\n";
@@ -100,8 +115,13 @@ void RedirectorStack::RewriteConfig(const std::vector<std::string>& redirector_c
 Status RedirectorStack::StartRedirector() {
   SubprocessOptions o;
   // sh -c 'exec "$@" -f -c CONFIG 2>>LOG' sh [WRAPPER...] REDIRECTOR
-  o.argv = {"sh", "-c", "config=$1 log=$2; shift 2; exec \"$@\" -f -c \"$config\" 2>>\"$log\"",
-            "sh", config_path(), dir_ / "redirector.log"};
+  o.argv = {
+      "sh",
+      "-c",
+      "config=$1 log=$2; shift 2; exec \"$@\" -f -c \"$config\" 2>>\"$log\"",
+      "sh",
+      config_path(),
+      dir_ / "redirector.log"};
   o.argv.insert(o.argv.end(), options_.wrapper.begin(), options_.wrapper.end());
   o.argv.push_back(BinaryPath("waymark-redirector"));
   // The command line beats the config file, also on reloads.
@@ -137,7 +157,8 @@ std::string RedirectorStack::HttpsUrl(const std::string& path) const {
   return "https://127.0.0.1:" + std::to_string(https_port_) + path;
 }
 
-HttpResponse RedirectorStack::Request(const std::string& path, const std::string& client_ip,
+HttpResponse RedirectorStack::Request(const std::string& path,
+                                      const std::string& client_ip,
                                       const std::string& method, bool https,
                                       std::vector<std::string> headers) {
   HttpRequest req;
@@ -161,7 +182,9 @@ CommandResult RedirectorStack::Waymark(const std::vector<std::string>& args) {
   return RunWaymark(all);
 }
 
-Status RedirectorStack::Sql(const std::string& sql) { return SharedCluster()->ExecSql(dsn_, sql); }
+Status RedirectorStack::Sql(const std::string& sql) {
+  return SharedCluster()->ExecSql(dsn_, sql);
+}
 
 pid_t RedirectorStack::master_pid() const {
   if (!redirector_) return -1;
@@ -177,7 +200,8 @@ std::vector<pid_t> RedirectorStack::WorkerPids() const {
   std::vector<pid_t> out;
   if (!redirector_) return out;
   std::string master = std::to_string(master_pid());
-  std::string children = ReadFile("/proc/" + master + "/task/" + master + "/children");
+  std::string children =
+      ReadFile("/proc/" + master + "/task/" + master + "/children");
   std::istringstream in(children);
   pid_t p;
   while (in >> p) {

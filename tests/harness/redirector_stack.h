@@ -36,7 +36,8 @@ class RedirectorStack {
   // Creates the database with the schema and writes the config; Serve()
   // then starts both servers (after the test has put its inventory in, so
   // the redirector starts with it in its file index).
-  static Status Create(const StackOptions& options, std::unique_ptr<RedirectorStack>* out);
+  static Status Create(const StackOptions& options,
+                       std::unique_ptr<RedirectorStack>* out);
   Status Serve();
   RedirectorStack(const RedirectorStack&) = delete;
   RedirectorStack& operator=(const RedirectorStack&) = delete;
@@ -47,7 +48,9 @@ class RedirectorStack {
   const std::string& redirector_dsn() const { return redirector_dsn_; }
   std::string config_path() const { return dir_ / "waymark.conf"; }
   std::string repository() const { return dir_ / "repo"; }
-  std::string redirector_log() const { return ReadFile(dir_ / "redirector.log"); }
+  std::string redirector_log() const {
+    return ReadFile(dir_ / "redirector.log");
+  }
   std::string ca_file() const { return dir_ / "tls/cert.pem"; }
 
   // http://127.0.0.1:PORT + path (path starts with '/').
@@ -87,7 +90,8 @@ class RedirectorStack {
 
 // nginx/origin.conf from the source tree with its addresses, paths and
 // socket replaced for a test.
-std::string OriginConfForTest(const std::string& listen_lines, const std::string& root,
+std::string OriginConfForTest(const std::string& listen_lines,
+                              const std::string& root,
                               const std::string& socket);
 
 }  // namespace test

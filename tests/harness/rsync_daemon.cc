@@ -19,7 +19,8 @@ Status RsyncDaemon::Start(const std::vector<RsyncModule>& modules,
   for (const auto& m : modules) {
     conf += "[" + m.name + "]\npath = " + m.path + "\nread only = yes\n";
     if (!m.user.empty()) {
-      conf += "auth users = " + m.user + "\nsecrets file = " + (d->dir_ / "secrets") + "\n";
+      conf += "auth users = " + m.user +
+              "\nsecrets file = " + (d->dir_ / "secrets") + "\n";
       secrets += m.user + ":" + m.password + "\n";
     }
   }
@@ -27,12 +28,14 @@ Status RsyncDaemon::Start(const std::vector<RsyncModule>& modules,
   WriteFile(d->dir_ / "secrets", secrets);
   chmod((d->dir_ / "secrets").c_str(), 0600);
   SubprocessOptions o;
-  o.argv = {"rsync", "--daemon", "--no-detach", "--config=" + (d->dir_ / "rsyncd.conf")};
+  o.argv = {"rsync", "--daemon", "--no-detach",
+            "--config=" + (d->dir_ / "rsyncd.conf")};
   Status s = Subprocess::Start(o, &d->process_);
   if (!s.ok()) return s;
   if (!WaitForPort("127.0.0.1", d->port_, 10000))
-    return Status::IOError("rsync daemon did not listen on port " + std::to_string(d->port_) +
-                           ": " + ReadFile(d->dir_ / "rsyncd.log"));
+    return Status::IOError("rsync daemon did not listen on port " +
+                           std::to_string(d->port_) + ": " +
+                           ReadFile(d->dir_ / "rsyncd.log"));
   *out = std::move(d);
   return Status::OK();
 }
@@ -43,7 +46,8 @@ void RsyncDaemon::Stop() {
   if (!process_) return;
   process_->Signal(SIGTERM);
   int code;
-  if (!process_->Wait(5000, &code).ok()) process_.reset();  // killed by the destructor
+  if (!process_->Wait(5000, &code).ok())
+    process_.reset();  // killed by the destructor
   process_.reset();
 }
 

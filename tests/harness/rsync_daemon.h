@@ -25,7 +25,8 @@ struct RsyncModule {
 
 class RsyncDaemon {
  public:
-  static Status Start(const std::vector<RsyncModule>& modules, std::unique_ptr<RsyncDaemon>* out);
+  static Status Start(const std::vector<RsyncModule>& modules,
+                      std::unique_ptr<RsyncDaemon>* out);
   RsyncDaemon(const RsyncDaemon&) = delete;
   RsyncDaemon& operator=(const RsyncDaemon&) = delete;
   ~RsyncDaemon();

@@ -15,7 +15,8 @@ const char* const kOverlays[] = {"/etc", "/var", "/usr/local", "/home"};
 
 std::string NamespaceOf(const std::string& pid) {
   char target[256];
-  ssize_t n = readlink(("/proc/" + pid + "/ns/mnt").c_str(), target, sizeof target - 1);
+  ssize_t n =
+      readlink(("/proc/" + pid + "/ns/mnt").c_str(), target, sizeof target - 1);
   return n > 0 ? std::string(target, n) : "";
 }
 
@@ -28,13 +29,17 @@ std::string ShellQuote(const std::string& s) {
 }
 
 Status Sandbox::Create(std::unique_ptr<Sandbox>* out) {
-  if (geteuid() != 0) return Status::FailedPrecondition("the sandbox needs root (unshare, mount)");
+  if (geteuid() != 0)
+    return Status::FailedPrecondition(
+        "the sandbox needs root (unshare, mount)");
   std::unique_ptr<Sandbox> sb(new Sandbox());
-  for (const char* d : {"srv", "run", "upper", "work"}) mkdir((sb->dir_ / d).c_str(), 0755);
+  for (const char* d : {"srv", "run", "upper", "work"})
+    mkdir((sb->dir_ / d).c_str(), 0755);
   // The holder only waits; the mounts are made by a command run inside
   // its namespace once unshare(1) has created it.
   SubprocessOptions o;
-  o.argv = {"unshare", "--mount", "--propagation", "private", "sleep", "infinity"};
+  o.argv = {"unshare", "--mount", "--propagation",
+            "private", "sleep",   "infinity"};
   Status s = Subprocess::Start(o, &sb->holder_);
   if (!s.ok()) return s;
   const std::string pid = std::to_string(sb->holder_->pid());
@@ -49,23 +54,25 @@ Status Sandbox::Create(std::unique_ptr<Sandbox>* out) {
   }
   if (sb->ns_.empty())
     return Status::FailedPrecondition(
-        "cannot make a private mount namespace (unshare --mount): the test needs root with "
+        "cannot make a private mount namespace (unshare --mount): the test "
+        "needs root with "
         "CAP_SYS_ADMIN, e.g. a VM or a privileged container");
   std::string script = "set -e\n";
   for (const char* target : kOverlays) {
     std::string name = std::string(target + 1);
     for (char& c : name) c = c == '/' ? '_' : c;
-    std::string upper = sb->dir_ / ("upper/" + name), work = sb->dir_ / ("work/" + name);
+    std::string upper = sb->dir_ / ("upper/" + name),
+                work = sb->dir_ / ("work/" + name);
     script += "mkdir -p " + upper + " " + work +
               "\nmount -t overlay overlay -o lowerdir=" + std::string(target) +
               ",upperdir=" + upper + ",workdir=" + work + " " + target + "\n";
   }
-  script += "mount --bind " + (sb->dir_ / "srv") + " /srv\nmount --bind " + (sb->dir_ / "run") +
-            " /run\ninstall -d -m 1777 /run/lock\n";
+  script += "mount --bind " + (sb->dir_ / "srv") + " /srv\nmount --bind " +
+            (sb->dir_ / "run") + " /run\ninstall -d -m 1777 /run/lock\n";
   CommandResult r = sb->Bash(script, 30000);
   if (r.exit_code != 0)
-    return Status::FailedPrecondition("cannot mount the sandbox (overlayfs, bind mounts): " +
-                                      r.err);
+    return Status::FailedPrecondition(
+        "cannot mount the sandbox (overlayfs, bind mounts): " + r.err);
   *out = std::move(sb);
   return Status::OK();
 }
@@ -95,13 +102,16 @@ CommandResult Sandbox::Bash(const std::string& script, int timeout_ms) const {
   return r;
 }
 
-Status Sandbox::WriteFile(const std::string& path, const std::string& content) const {
+Status Sandbox::WriteFile(const std::string& path,
+                          const std::string& content) const {
   std::string staged = dir_ / "staged";
   test::WriteFile(staged, content);
-  CommandResult r = Bash("install -D -m 644 " + ShellQuote(staged) + " " + ShellQuote(path));
+  CommandResult r =
+      Bash("install -D -m 644 " + ShellQuote(staged) + " " + ShellQuote(path));
   unlink(staged.c_str());
   if (r.exit_code != 0)
-    return Status::IOError("cannot write " + path + " in the sandbox: " + r.err);
+    return Status::IOError("cannot write " + path +
+                           " in the sandbox: " + r.err);
   return Status::OK();
 }
 

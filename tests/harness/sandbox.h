@@ -31,8 +31,12 @@ class Sandbox {
   ~Sandbox();
 
   // Where /srv/<path> and /run/<path> of the sandbox are on the host.
-  std::string SrvPath(const std::string& path) const { return dir_ / ("srv/" + path); }
-  std::string RunPath(const std::string& path) const { return dir_ / ("run/" + path); }
+  std::string SrvPath(const std::string& path) const {
+    return dir_ / ("srv/" + path);
+  }
+  std::string RunPath(const std::string& path) const {
+    return dir_ / ("run/" + path);
+  }
 
   // Options that run argv inside the sandbox, as root, with the caller's
   // environment less the variables that would point libpq or waymark

@@ -25,7 +25,8 @@ class ScanFixture : public ::testing::Test {
 
   // `config_tail` follows the repository path in every config WriteConfig()
   // writes: the settings of one test file, such as a [scan] section.
-  explicit ScanFixture(std::string config_tail) : config_tail_(std::move(config_tail)) {}
+  explicit ScanFixture(std::string config_tail)
+      : config_tail_(std::move(config_tail)) {}
 
   // A new database, the config (WriteConfig("")) and `waymark db init`.
   // A subclass's SetUp() calls it first and returns if HasFatalFailure().
@@ -36,11 +37,12 @@ class ScanFixture : public ::testing::Test {
   void WriteConfig(const std::string& extra);
 
   // Writes root/path with `data` (creating directories) and sets its mtime.
-  static void Put(const std::string& root, const std::string& path, const std::string& data,
-                  long long mtime);
+  static void Put(const std::string& root, const std::string& path,
+                  const std::string& data, long long mtime);
 
   // `waymark -c CONFIG mirror add NAME --no-geoip OPTIONS...`; must succeed.
-  void MirrorAdd(const std::string& name, const std::vector<std::string>& options);
+  void MirrorAdd(const std::string& name,
+                 const std::vector<std::string>& options);
 
   // `waymark-scan -c CONFIG ARGS...`.
   CommandResult Scan(std::vector<std::string> args);

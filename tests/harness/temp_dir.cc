@@ -23,7 +23,8 @@ namespace waymark {
 namespace test {
 
 TempDir::TempDir() {
-  std::string tmpl = "/tmp/waymark-test-" + std::to_string(getpid()) + "-XXXXXX";
+  std::string tmpl =
+      "/tmp/waymark-test-" + std::to_string(getpid()) + "-XXXXXX";
   if (!mkdtemp(&tmpl[0])) {
     std::perror("mkdtemp");
     std::abort();
@@ -39,7 +40,8 @@ TempDir::~TempDir() {
   RunCommand(rm, "", 60000, &r);
 }
 
-std::string TempDir::Write(const std::string& name, const std::string& content) const {
+std::string TempDir::Write(const std::string& name,
+                           const std::string& content) const {
   std::string path = *this / name;
   WriteFile(path, content);
   return path;
@@ -52,7 +54,8 @@ SilentListener::SilentListener() {
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof sa;
   if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
-      listen(fd_, 16) != 0 || getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
+      listen(fd_, 16) != 0 ||
+      getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
     std::perror("SilentListener");
     std::abort();
   }
@@ -113,7 +116,8 @@ bool ConnectOnce(int family, const sockaddr* sa, socklen_t len) {
 }
 
 bool Poll(int timeout_ms, int every_ms, const std::function<bool()>& ok) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  auto end =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < end) {
     if (ok()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(every_ms));

@@ -20,7 +20,9 @@ class TempDir {
   ~TempDir();
   const std::string& path() const { return path_; }
   // path()/name
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+  std::string operator/(const std::string& name) const {
+    return path_ + "/" + name;
+  }
   // Writes `content` to path()/name (as WriteFile) and returns that path.
   std::string Write(const std::string& name, const std::string& content) const;
 

@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "core/subprocess.h"
@@ -51,7 +51,8 @@ std::vector<std::string> ProcessesUsing(const std::string& dir) {
     if (std::to_string(getpid()) == pid) continue;
     for (const char* what : {"cmdline", "environ"}) {
       std::ifstream in(entry.path() / what, std::ios::binary);
-      std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::string data((std::istreambuf_iterator<char>(in)),
+                       std::istreambuf_iterator<char>());
       if (data.find(dir) != std::string::npos) {
         std::string cmd = data.substr(0, data.find('\0'));
         if (std::string(what) == "environ") {
@@ -74,11 +75,15 @@ class DemoTest : public ::testing::Test {
     demo_dir_ = tmp_ / "demo";
   }
 
-  SubprocessOptions DemoOptions(bool exit_after_checks, const std::string& log) {
+  SubprocessOptions DemoOptions(bool exit_after_checks,
+                                const std::string& log) {
     SubprocessOptions o;
-    std::string env = "DEMO_DIR=" + demo_dir_ + " DEMO_PORT=" + std::to_string(port_) +
+    std::string env = "DEMO_DIR=" + demo_dir_ +
+                      " DEMO_PORT=" + std::to_string(port_) +
                       (exit_after_checks ? " DEMO_EXIT_AFTER_CHECKS=1" : "");
-    o.argv = {"sh", "-c", "exec env " + env + " " + SourceDir() + "/scripts/demo > " + log + " 2>&1"};
+    o.argv = {"sh", "-c",
+              "exec env " + env + " " + SourceDir() + "/scripts/demo > " + log +
+                  " 2>&1"};
     o.env = {"WAYMARK_CONFIG="};
     o.new_process_group = true;
     return o;
@@ -100,7 +105,8 @@ class DemoTest : public ::testing::Test {
     auto left = ProcessesUsing(demo_dir_);
     EXPECT_TRUE(left.empty()) << "still running: " << left.front();
     for (int p = port_; p < port_ + 7; ++p) {
-      EXPECT_FALSE(test::WaitForPort("127.0.0.1", p, 0)) << "port " << p << " still answers";
+      EXPECT_FALSE(test::WaitForPort("127.0.0.1", p, 0))
+          << "port " << p << " still answers";
     }
   }
 
@@ -114,11 +120,15 @@ TEST_F(DemoTest, EveryPrintedLineAnswersAsPromisedAndNothingIsLeftRunning) {
   std::string out = RunToEnd(&code);
   EXPECT_EQ(code, 0) << out;
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(out, m, std::regex("demo: all ([0-9]+) checks passed"))) << out;
-  EXPECT_GE(std::stoi(m[1]), 12) << "the demo checks fewer lines than it promises";
+  ASSERT_TRUE(
+      std::regex_search(out, m, std::regex("demo: all ([0-9]+) checks passed")))
+      << out;
+  EXPECT_GE(std::stoi(m[1]), 12)
+      << "the demo checks fewer lines than it promises";
   EXPECT_EQ(out.find("FAILED"), std::string::npos) << out;
   // The lines it prints are for the port it was given.
-  EXPECT_NE(out.find("http://127.0.0.1:" + std::to_string(port_) + "/"), std::string::npos);
+  EXPECT_NE(out.find("http://127.0.0.1:" + std::to_string(port_) + "/"),
+            std::string::npos);
   ExpectNothingLeft();
 
   // Again, in the same directory: reuses the cluster and the files.
@@ -129,9 +139,11 @@ TEST_F(DemoTest, EveryPrintedLineAnswersAsPromisedAndNothingIsLeftRunning) {
 }
 
 // README's ```sh blocks, with the demo's directory and port.
-std::vector<std::string> ReadmeShellLines(const std::string& demo_dir, int port) {
+std::vector<std::string> ReadmeShellLines(const std::string& demo_dir,
+                                          int port) {
   std::vector<std::string> lines;
-  for (const std::string& block : test::FencedBlocks(test::ReadmeText(), "sh")) {
+  for (const std::string& block :
+       test::FencedBlocks(test::ReadmeText(), "sh")) {
     for (std::string line : test::CommandLines(block)) {
       line = std::regex_replace(line, std::regex("\\$PWD/run/demo"), demo_dir);
       line = std::regex_replace(line, std::regex("127\\.0\\.0\\.1:8080"),
@@ -155,13 +167,17 @@ TEST_F(DemoTest, ReadmeCommandsWorkOnTheDemoAndCtrlCStopsIt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_TRUE(waiting) << test::ReadFile(log);
-  EXPECT_TRUE(test::WaitForPort("127.0.0.1", port_, 1000)) << "origin nginx not listening";
+  EXPECT_TRUE(test::WaitForPort("127.0.0.1", port_, 1000))
+      << "origin nginx not listening";
 
   // README's commands for the running demo, in order, each must succeed.
   auto lines = ReadmeShellLines(demo_dir_, port_);
   ASSERT_GE(lines.size(), 5u) << "README lost its ```sh block";
   std::string script = "set -e\ncd " + SourceDir() + "\n";
-  for (const auto& l : lines) script += "echo \"+ " + std::regex_replace(l, std::regex("[\"\\\\$`]"), "\\$&") + "\"\n" + l + "\n";
+  for (const auto& l : lines)
+    script += "echo \"+ " +
+              std::regex_replace(l, std::regex("[\"\\\\$`]"), "\\$&") + "\"\n" +
+              l + "\n";
   SubprocessOptions o;
   o.argv = {"bash", "-c", script};
   o.env = {"WAYMARK_CONFIG="};
@@ -176,22 +192,29 @@ TEST_F(DemoTest, ReadmeCommandsWorkOnTheDemoAndCtrlCStopsIt) {
   ASSERT_EQ(ini.size(), 1u) << "README lost its waymark.conf block";
   test::WriteFile(tmp_ / "readme.conf", ini[0]);
   SubprocessOptions conf;
-  conf.argv = {SourceDir() + "/build/bin/waymark", "-c", tmp_ / "readme.conf",
-               "--database.dsn=host=" + demo_dir_ + "/pg dbname=waymark user=postgres", "db",
-               "status"};
+  conf.argv = {
+      SourceDir() + "/build/bin/waymark",
+      "-c",
+      tmp_ / "readme.conf",
+      "--database.dsn=host=" + demo_dir_ + "/pg dbname=waymark user=postgres",
+      "db",
+      "status"};
   conf.capture_output = true;
   CommandResult cr;
   ASSERT_TRUE(RunCommand(conf, "", 30000, &cr).ok());
   EXPECT_EQ(cr.exit_code, 0) << cr.out << cr.err;
 
   // The curl line: the redirect from Germany.
-  EXPECT_NE(r.out.find("302 http://127.0.0.1:" + std::to_string(port_ + 1) + "/"), std::string::npos)
+  EXPECT_NE(
+      r.out.find("302 http://127.0.0.1:" + std::to_string(port_ + 1) + "/"),
+      std::string::npos)
       << r.out << r.err;
   // What a terminal does on Ctrl-C: SIGINT to the foreground process group.
   ASSERT_EQ(kill(-p->pid(), SIGINT), 0);
   int code = -1;
   ASSERT_TRUE(p->Wait(60000, &code).ok()) << "demo did not stop on SIGINT";
-  EXPECT_NE(test::ReadFile(log).find("demo stopped"), std::string::npos) << test::ReadFile(log);
+  EXPECT_NE(test::ReadFile(log).find("demo stopped"), std::string::npos)
+      << test::ReadFile(log);
   ExpectNothingLeft();
 }
 

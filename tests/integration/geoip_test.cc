@@ -2,15 +2,15 @@
 // City, ASN and IPinfo lite files through libmaxminddb, and an IPFire
 // location database through libloc. Exact look-ups, merging, unknown and
 // private addresses, broken files, `waymark geoip` and `waymark mirror add`.
+#include "core/geo/geoip.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "core/geo/country.h"
-#include "core/geo/geoip.h"
 #include "core/geo/mirror_geo.h"
 #include "tests/harness/commands.h"
 #include "tests/harness/geoip_fixtures.h"
@@ -28,7 +28,8 @@ IpAddress Ip(const std::string& s) {
   return a;
 }
 
-std::unique_ptr<GeoIp> Open(const std::vector<std::string>& mmdb, const std::string& loc = "") {
+std::unique_ptr<GeoIp> Open(const std::vector<std::string>& mmdb,
+                            const std::string& loc = "") {
   std::unique_ptr<GeoIp> g;
   Status s = GeoIp::Open(mmdb, loc, &g);
   EXPECT_TRUE(s.ok()) << s.message();
@@ -121,8 +122,8 @@ TEST(GeoIpTest, LocationDatabase) {
   auto g = Open({}, SharedGeoFixtures().locdb);
   ASSERT_EQ(g->readers().size(), 1u);
   EXPECT_STREQ(g->readers()[0]->kind(), "libloc");
-  for (const auto& [addr, cc, cont, asn] :
-       std::vector<std::tuple<std::string, std::string, std::string, long long>>{
+  for (const auto& [addr, cc, cont, asn] : std::vector<
+           std::tuple<std::string, std::string, std::string, long long>>{
            {"20.10.1.1", "DE", "EU", 64500},
            {"30.20.0.1", "CA", "NA", 64511},
            {"60.10.200.1", "AU", "OC", 64540},
@@ -137,18 +138,21 @@ TEST(GeoIpTest, LocationDatabase) {
     double lat, lon;
     ASSERT_TRUE(CountryCentroid(cc, &lat, &lon)) << cc;
     ASSERT_TRUE(l.latitude.has_value()) << addr;
-    EXPECT_DOUBLE_EQ(*l.latitude, lat) << "libloc has no coordinates: centroid of " << cc;
+    EXPECT_DOUBLE_EQ(*l.latitude, lat)
+        << "libloc has no coordinates: centroid of " << cc;
     EXPECT_TRUE(l.centroid);
   }
 }
 
 TEST(GeoIpTest, UnknownAndPrivateAddressesAreUnknown) {
   const auto& f = SharedGeoFixtures();
-  for (auto* g : {Open({f.city_mmdb, f.asn_mmdb, f.ipinfo_mmdb}).release(), Open({}, f.locdb).release()}) {
+  for (auto* g : {Open({f.city_mmdb, f.asn_mmdb, f.ipinfo_mmdb}).release(),
+                  Open({}, f.locdb).release()}) {
     std::unique_ptr<GeoIp> owned(g);
-    for (const char* addr : {"11.1.1.1", "2a03:9999::1", "10.0.0.1", "192.168.1.1", "127.0.0.1",
-                             "::1", "fe80::1", "fd00::1", "2001:db8::1", "100.64.0.1", "0.0.0.0",
-                             "255.255.255.255", "::", "::ffff:192.168.0.1"}) {
+    for (const char* addr :
+         {"11.1.1.1", "2a03:9999::1", "10.0.0.1", "192.168.1.1", "127.0.0.1",
+          "::1", "fe80::1", "fd00::1", "2001:db8::1", "100.64.0.1", "0.0.0.0",
+          "255.255.255.255", "::", "::ffff:192.168.0.1"}) {
       GeoLocation l = g->Lookup(Ip(addr));
       EXPECT_FALSE(l.known()) << addr;
       EXPECT_EQ(l.country, "") << addr;
@@ -160,7 +164,8 @@ TEST(GeoIpTest, UnknownAndPrivateAddressesAreUnknown) {
 class BrokenFileTest : public ::testing::Test {
  protected:
   std::string Write(const std::string& content) {
-    path_ = "/tmp/waymark-geo-broken-" + std::to_string(getpid()) + "-" + std::to_string(n_++);
+    path_ = "/tmp/waymark-geo-broken-" + std::to_string(getpid()) + "-" +
+            std::to_string(n_++);
     std::ofstream(path_) << content;
     paths_.push_back(path_);
     return path_;
@@ -176,23 +181,30 @@ class BrokenFileTest : public ::testing::Test {
 TEST_F(BrokenFileTest, MissingAndCorruptFilesAreOneLineErrors) {
   std::unique_ptr<GeoReader> r;
   Status s = OpenMmdb("/nonexistent/City.mmdb", &r);
-  EXPECT_EQ(s.message(), "/nonexistent/City.mmdb: cannot open MaxMind DB file: No such file or directory");
+  EXPECT_EQ(s.message(),
+            "/nonexistent/City.mmdb: cannot open MaxMind DB file: No such file "
+            "or directory");
   std::string junk = Write(std::string(4096, 'x'));
   s = OpenMmdb(junk, &r);
-  EXPECT_EQ(s.message(), junk + ": cannot open MaxMind DB file: The MaxMind DB file contains "
-                                "invalid metadata");
+  EXPECT_EQ(s.message(),
+            junk +
+                ": cannot open MaxMind DB file: The MaxMind DB file contains "
+                "invalid metadata");
   s = OpenLocationDb("/nonexistent/database.db", &r);
   EXPECT_EQ(s.message(),
-            "/nonexistent/database.db: cannot open location database: No such file or directory");
+            "/nonexistent/database.db: cannot open location database: No such "
+            "file or directory");
   s = OpenLocationDb(junk, &r);
   EXPECT_EQ(s.message(), junk + ": not a valid location database (libloc)");
   // A truncated real file.
   std::ifstream in(SharedGeoFixtures().city_mmdb, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
   std::string cut = Write(bytes.substr(0, bytes.size() / 2));
   s = OpenMmdb(cut, &r);
   EXPECT_FALSE(s.ok());
-  EXPECT_EQ(s.message().rfind(cut + ": cannot open MaxMind DB file: ", 0), 0u) << s.message();
+  EXPECT_EQ(s.message().rfind(cut + ": cannot open MaxMind DB file: ", 0), 0u)
+      << s.message();
 
   std::unique_ptr<GeoIp> g;
   s = GeoIp::Open({SharedGeoFixtures().city_mmdb, junk}, "", &g);
@@ -213,36 +225,46 @@ TEST(GeoIpTest, ReopenWhileInUse) {
 TEST(GeoIpTest, AddressesInDifferentPlacesGiveAWarning) {
   const auto& f = SharedGeoFixtures();
   auto g = Open({f.city_mmdb, f.asn_mmdb});
-  MirrorPlace p = LocateAddresses(*g, "m.example.org", {Ip("20.10.1.1"), Ip("2a01:1000::1")});
+  MirrorPlace p = LocateAddresses(*g, "m.example.org",
+                                  {Ip("20.10.1.1"), Ip("2a01:1000::1")});
   EXPECT_EQ(p.location.country, "DE");
   EXPECT_TRUE(p.warnings.empty());
-  p = LocateAddresses(*g, "cdn.example.org", {Ip("10.0.0.1"), Ip("20.10.1.1"), Ip("2600:1000::1")});
+  p = LocateAddresses(*g, "cdn.example.org",
+                      {Ip("10.0.0.1"), Ip("20.10.1.1"), Ip("2600:1000::1")});
   EXPECT_EQ(p.location.country, "DE") << "the first address GeoIP places";
   ASSERT_EQ(p.warnings.size(), 1u);
   EXPECT_EQ(p.warnings[0],
-            "'cdn.example.org' has addresses in different places (20.10.1.1: DE AS64500, "
-            "2600:1000::1: US AS64510); using the first; give --country, --asn, --lat and --lon "
+            "'cdn.example.org' has addresses in different places (20.10.1.1: "
+            "DE AS64500, "
+            "2600:1000::1: US AS64510); using the first; give --country, "
+            "--asn, --lat and --lon "
             "to choose");
   p = LocateAddresses(*g, "lan.example.org", {Ip("192.168.1.10")});
   EXPECT_FALSE(p.location.known());
   ASSERT_EQ(p.warnings.size(), 1u);
   EXPECT_EQ(p.warnings[0],
-            "GeoIP does not know where 'lan.example.org' is (192.168.1.10); give --country and "
+            "GeoIP does not know where 'lan.example.org' is (192.168.1.10); "
+            "give --country and "
             "--lat/--lon");
 }
 
 TEST(GeoIpCommandTest, PrintsEachReaderAndTheMergedAnswer) {
   const auto& f = SharedGeoFixtures();
-  CommandResult r = RunWaymark({"geoip", "20.10.1.1", "192.168.1.1", "--geoip.mmdb=" + f.city_mmdb,
-                                "--geoip.mmdb=" + f.asn_mmdb});
+  CommandResult r =
+      RunWaymark({"geoip", "20.10.1.1", "192.168.1.1",
+                  "--geoip.mmdb=" + f.city_mmdb, "--geoip.mmdb=" + f.asn_mmdb});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("20.10.1.1    merged"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("DE       EU         64500  50.1109, 8.6821\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("DE       EU         64500  50.1109, 8.6821\n"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("mmdb " + f.asn_mmdb), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("192.168.1.1  (not a public address)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("192.168.1.1  (not a public address)"),
+            std::string::npos)
+      << r.out;
 
-  r = RunWaymark({"geoip", "2600:1000::1", "--json", "--geoip.mmdb=" + f.city_mmdb,
-                  "--geoip.mmdb=" + f.asn_mmdb});
+  r = RunWaymark({"geoip", "2600:1000::1", "--json",
+                  "--geoip.mmdb=" + f.city_mmdb, "--geoip.mmdb=" + f.asn_mmdb});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j[0]["location"]["country"], "US");
@@ -251,48 +273,55 @@ TEST(GeoIpCommandTest, PrintsEachReaderAndTheMergedAnswer) {
   EXPECT_EQ(j[0]["sources"][1]["kind"], "mmdb");
 
   // Without .mmdb files the location database is used.
-  r = RunWaymark({"geoip", "40.20.1.1", "--json", "--geoip.location_db=" + f.locdb});
+  r = RunWaymark(
+      {"geoip", "40.20.1.1", "--json", "--geoip.location_db=" + f.locdb});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j[0]["location"]["country"], "JP");
   EXPECT_EQ(j[0]["location"]["centroid"], true);
   EXPECT_EQ(j[0]["sources"][0]["kind"], "libloc");
 
-  r = RunWaymark({"geoip", "20.10.1.1", "nonsense", "--geoip.mmdb=" + f.city_mmdb});
+  r = RunWaymark(
+      {"geoip", "20.10.1.1", "nonsense", "--geoip.mmdb=" + f.city_mmdb});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "waymark: 'nonsense' is not an IP address\n");
   r = RunWaymark({"geoip", "20.10.1.1", "--geoip.mmdb=/nonexistent/x.mmdb"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
-            "waymark: /nonexistent/x.mmdb: cannot open MaxMind DB file: No such file or directory\n");
+            "waymark: /nonexistent/x.mmdb: cannot open MaxMind DB file: No "
+            "such file or directory\n");
 }
 
 TEST(GeoIpCommandTest, MirrorAddFillsItsLocation) {
   const auto& f = SharedGeoFixtures();
   std::string dsn = "--database.dsn=" + test::SharedCluster()->CreateDatabase();
-  std::vector<std::string> geo = {"--geoip.mmdb=" + f.city_mmdb, "--geoip.mmdb=" + f.asn_mmdb};
+  std::vector<std::string> geo = {"--geoip.mmdb=" + f.city_mmdb,
+                                  "--geoip.mmdb=" + f.asn_mmdb};
   auto waymark = [&](std::vector<std::string> args) {
     args.insert(args.end(), geo.begin(), geo.end());
     args.push_back(dsn);
     return RunWaymark(args);
   };
   ASSERT_EQ(waymark({"db", "init"}).exit_code, 0);
-  CommandResult r = waymark({"mirror", "add", "fra1", "--https", "https://20.10.1.1/pub/"});
+  CommandResult r =
+      waymark({"mirror", "add", "fra1", "--https", "https://20.10.1.1/pub/"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out,
             "located 'fra1' by GeoIP: DE/EU, AS64500, 50.1109, 8.6821\n"
-            "added mirror 'fra1' (disabled; enable it with 'waymark mirror enable fra1' once it "
+            "added mirror 'fra1' (disabled; enable it with 'waymark mirror "
+            "enable fra1' once it "
             "is scanned)\n");
   EXPECT_EQ(r.err, "");
-  auto j = nlohmann::json::parse(waymark({"mirror", "show", "fra1", "--json"}).out);
+  auto j =
+      nlohmann::json::parse(waymark({"mirror", "show", "fra1", "--json"}).out);
   EXPECT_EQ(j["country"], "DE");
   EXPECT_EQ(j["continent"], "EU");
   EXPECT_EQ(j["asn"], 64500);
   EXPECT_DOUBLE_EQ(j["latitude"].get<double>(), 50.1109);
 
   // Every field stays overridable; a centroid is never stored.
-  r = waymark({"mirror", "add", "sgp1", "--http", "http://[2400:1000::80]/", "--country", "MY",
-               "--lat", "3.139", "--lon", "101.6869"});
+  r = waymark({"mirror", "add", "sgp1", "--http", "http://[2400:1000::80]/",
+               "--country", "MY", "--lat", "3.139", "--lon", "101.6869"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   j = nlohmann::json::parse(waymark({"mirror", "show", "sgp1", "--json"}).out);
   EXPECT_EQ(j["country"], "MY");
@@ -308,9 +337,11 @@ TEST(GeoIpCommandTest, MirrorAddFillsItsLocation) {
   r = waymark({"mirror", "add", "lan1", "--http", "http://192.168.1.10/"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err,
-            "waymark: warning: GeoIP does not know where '192.168.1.10' is (192.168.1.10); give "
+            "waymark: warning: GeoIP does not know where '192.168.1.10' is "
+            "(192.168.1.10); give "
             "--country and --lat/--lon\n");
-  r = waymark({"mirror", "add", "nogeo", "--https", "https://20.10.1.1/", "--no-geoip"});
+  r = waymark({"mirror", "add", "nogeo", "--https", "https://20.10.1.1/",
+               "--no-geoip"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   j = nlohmann::json::parse(waymark({"mirror", "show", "nogeo", "--json"}).out);
   EXPECT_TRUE(j["country"].is_null());

@@ -1,10 +1,10 @@
 // The harness itself: a private cluster that listens on no TCP port, runs
 // as the postgres user, hands out separate databases, survives a restart.
+#include <gtest/gtest.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
 #include "core/subprocess.h"
@@ -28,7 +28,8 @@ TEST(HarnessTest, PrivateClusterOnAUnixSocketOnly) {
     tx.commit();
   }
   pqxx::read_transaction tb(cb);
-  EXPECT_FALSE(tb.exec("SELECT to_regclass('only_in_a') IS NOT NULL")[0][0].as<bool>());
+  EXPECT_FALSE(
+      tb.exec("SELECT to_regclass('only_in_a') IS NOT NULL")[0][0].as<bool>());
   EXPECT_EQ(tb.exec("SHOW listen_addresses")[0][0].as<std::string>(), "");
   EXPECT_EQ(tb.exec("SHOW unix_socket_directories")[0][0].as<std::string>(),
             cluster->socket_dir());
@@ -47,7 +48,11 @@ TEST(HarnessTest, PrivateClusterOnAUnixSocketOnly) {
 TEST(HarnessTest, StopAndStartKeepTheData) {
   auto* cluster = SharedCluster();
   std::string dsn = cluster->CreateDatabase();
-  ASSERT_TRUE(cluster->ExecSql(dsn, "CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)").ok());
+  ASSERT_TRUE(
+      cluster
+          ->ExecSql(dsn,
+                    "CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)")
+          .ok());
   cluster->Stop();
   EXPECT_FALSE(cluster->running());
   EXPECT_THROW(pqxx::connection c(dsn), pqxx::broken_connection);
@@ -65,8 +70,9 @@ TEST(HarnessTest, ClustersAreClosedToOtherLocalUsers) {
   auto nobody_connects = [](const std::string& socket_dir) {
     CommandResult r;
     SubprocessOptions o;
-    o.argv = {"runuser", "-u", "nobody", "--", "psql", "-X", "-h", socket_dir, "-U", "postgres",
-              "-d", "postgres", "-tAc", "SELECT 1"};
+    o.argv = {"runuser", "-u",       "nobody",   "--",      "psql",
+              "-X",      "-h",       socket_dir, "-U",      "postgres",
+              "-d",      "postgres", "-tAc",     "SELECT 1"};
     Status s = RunCommand(o, "", 60000, &r);
     EXPECT_TRUE(s.ok()) << s.message();
     return r.exit_code == 0;
@@ -92,8 +98,9 @@ TEST(HarnessTest, ClustersAreClosedToOtherLocalUsers) {
   EXPECT_FALSE(nobody_connects(dir));
   // Its owner still gets in.
   SubprocessOptions own;
-  own.argv = {"runuser", "-u", "postgres", "--", "psql", "-X", "-h", dir, "-U", "postgres",
-              "-d", "postgres", "-tAc", "SELECT 1"};
+  own.argv = {"runuser", "-u",       "postgres", "--",      "psql",
+              "-X",      "-h",       dir,        "-U",      "postgres",
+              "-d",      "postgres", "-tAc",     "SELECT 1"};
   ASSERT_TRUE(RunCommand(own, "", 60000, &r).ok());
   EXPECT_EQ(r.out, "1\n") << r.err;
   SubprocessOptions stop;

@@ -13,8 +13,9 @@ using test::NginxServer;
 
 TEST(NginxHarness, ServesReloadsAndStops) {
   int port = test::FreePort();
-  std::string conf = "server { listen 127.0.0.1:" + std::to_string(port) +
-                     "; root @DIR@/www; location /x { return 302 http://example.org/y; } }";
+  std::string conf =
+      "server { listen 127.0.0.1:" + std::to_string(port) +
+      "; root @DIR@/www; location /x { return 302 http://example.org/y; } }";
   std::unique_ptr<NginxServer> nginx;
   Status s = NginxServer::Start(conf, &nginx);
   ASSERT_TRUE(s.ok()) << s.message();
@@ -41,14 +42,17 @@ TEST(NginxHarness, ServesReloadsAndStops) {
   EXPECT_TRUE(moved);
 
   nginx->Stop();
-  EXPECT_EQ(HttpGet(base + "/hello.txt").status, 0);  // refused: nothing listens
+  EXPECT_EQ(HttpGet(base + "/hello.txt").status,
+            0);  // refused: nothing listens
 }
 
 TEST(NginxHarness, BadConfigIsAClearError) {
   std::unique_ptr<NginxServer> nginx;
-  Status s = NginxServer::Start("server { listen 127.0.0.1:1; no_such_directive on; }", &nginx);
+  Status s = NginxServer::Start(
+      "server { listen 127.0.0.1:1; no_such_directive on; }", &nginx);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("no_such_directive"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("no_such_directive"), std::string::npos)
+      << s.message();
 }
 
 }  // namespace

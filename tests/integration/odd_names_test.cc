@@ -36,19 +36,25 @@ TEST(OddNamesTest, NamesTheInventoryCannotHoldAreSkippedAndTheRestApplies) {
   test::WriteFile(repo + "/releases/new-1.0.iso", "new release\n");
   test::WriteFile(repo + "/latin\xe9/inside.iso", "in a latin-1 directory\n");
 
-  CommandResult r =
-      test::RunBinary("waymark-scan", {"-c", stack->config_path(), "--repository"});
+  CommandResult r = test::RunBinary(
+      "waymark-scan", {"-c", stack->config_path(), "--repository"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_NE(r.err.find("skipped 'releases/caf\\xE9-1.0.iso': name that is not valid UTF-8"),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find(
+          "skipped 'releases/caf\\xE9-1.0.iso': name that is not valid UTF-8"),
+      std::string::npos)
       << r.err;
-  EXPECT_NE(r.err.find("skipped 'releases/bell\\x07.iso': name with a control character"),
-            std::string::npos)
+  EXPECT_NE(
+      r.err.find(
+          "skipped 'releases/bell\\x07.iso': name with a control character"),
+      std::string::npos)
       << r.err;
-  EXPECT_NE(r.err.find("skipped 'latin\\xE9': name that is not valid UTF-8"), std::string::npos)
+  EXPECT_NE(r.err.find("skipped 'latin\\xE9': name that is not valid UTF-8"),
+            std::string::npos)
       << r.err;
   // new-1.0.iso, old-0.9.iso and the harness's .keep; three names skipped.
-  EXPECT_NE(r.out.find("repository: 3 files (3 new, 0 changed, 0 removed), 0 aliases (0 changed), 3 "
+  EXPECT_NE(r.out.find("repository: 3 files (3 new, 0 changed, 0 removed), 0 "
+                       "aliases (0 changed), 3 "
                        "hashed (0 MiB), 3 warnings"),
             std::string::npos)
       << r.out;
@@ -57,11 +63,13 @@ TEST(OddNamesTest, NamesTheInventoryCannotHoldAreSkippedAndTheRestApplies) {
   for (const char* path : {"/releases/new-1.0.iso", "/releases/old-0.9.iso"}) {
     HttpResponse resp = stack->Request(path, "20.10.0.5");
     EXPECT_EQ(resp.status, 302) << path << ": " << resp.body;
-    EXPECT_EQ(resp.Header("Location"), std::string("https://fallback.example.org/pub") + path);
+    EXPECT_EQ(resp.Header("Location"),
+              std::string("https://fallback.example.org/pub") + path);
   }
   // The skipped names are not in the inventory: nginx hands them to the
   // redirector, which does not know them.
-  EXPECT_EQ(stack->Request("/releases/caf%E9-1.0.iso", "20.10.0.5").status, 404);
+  EXPECT_EQ(stack->Request("/releases/caf%E9-1.0.iso", "20.10.0.5").status,
+            404);
 }
 
 }  // namespace

@@ -38,7 +38,9 @@ class OriginConfTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.message();
   }
 
-  std::string Repo(const std::string& path) const { return stack_->repository() + "/" + path; }
+  std::string Repo(const std::string& path) const {
+    return stack_->repository() + "/" + path;
+  }
 
   std::unique_ptr<RedirectorStack> stack_;
 };
@@ -56,7 +58,9 @@ TEST_F(OriginConfTest, SymlinksOutOfTheRepositoryAreNotServed) {
   test::WriteFile(Repo("releases/v1/notes.txt"), "release notes\n");
   ASSERT_EQ(symlink("v1", Repo("releases/latest").c_str()), 0);
   ASSERT_EQ(symlink(outside.path().c_str(), Repo("releases/etc").c_str()), 0);
-  ASSERT_EQ(symlink((outside / "secret.txt").c_str(), Repo("releases/passwd.txt").c_str()), 0);
+  ASSERT_EQ(symlink((outside / "secret.txt").c_str(),
+                    Repo("releases/passwd.txt").c_str()),
+            0);
   ASSERT_TRUE(stack_
                   ->Sql("INSERT INTO files (id, path, size, mtime) VALUES "
                         "(1, 'releases/v1/small.deb', 14, now());"
@@ -70,7 +74,8 @@ TEST_F(OriginConfTest, SymlinksOutOfTheRepositoryAreNotServed) {
     HttpResponse r = stack_->Request(path, kDe);
     EXPECT_NE(r.status, 200) << path << ": " << r.body;
     EXPECT_EQ(r.body.find("top secret"), std::string::npos) << path;
-    EXPECT_EQ(r.body.find("secret.txt"), std::string::npos) << path << " lists the directory";
+    EXPECT_EQ(r.body.find("secret.txt"), std::string::npos)
+        << path << " lists the directory";
   }
 
   // What is really in the repository is served as before.
@@ -85,7 +90,8 @@ TEST_F(OriginConfTest, SymlinksOutOfTheRepositoryAreNotServed) {
   HttpResponse alias = stack_->Request("/releases/latest/small.deb", kDe);
   EXPECT_EQ(alias.status, 200) << alias.body;
   EXPECT_EQ(alias.body, "small release\n");
-  // Browsing through the symlinked directory finds nothing (origin.conf says so).
+  // Browsing through the symlinked directory finds nothing (origin.conf says
+  // so).
   EXPECT_EQ(stack_->Request("/releases/latest/notes.txt", kDe).status, 404);
 }
 
@@ -94,13 +100,15 @@ TEST_F(OriginConfTest, MetricsAnswerOnlyLoopback) {
   // No X-Forwarded-For: the client is 127.0.0.1.
   HttpResponse local = stack_->Request("/mirrorstats?metrics", "");
   EXPECT_EQ(local.status, 200);
-  EXPECT_NE(local.body.find("waymark_requests_total"), std::string::npos) << local.body;
+  EXPECT_NE(local.body.find("waymark_requests_total"), std::string::npos)
+      << local.body;
   EXPECT_EQ(stack_->Request("/releases/a.iso?metrics", "::1").status, 200);
 
   // Every spelling the redirector reads as ?metrics, from a public address.
-  for (const char* path : {"/mirrorstats?metrics", "/mirrorstats?METRICS", "/mirrorstats?json;metrics",
-                           "/mirrorstats?a=1&metrics=", "/releases/a.iso?Metrics&x",
-                           "/releases/a.deb/mirrorlist?metrics"}) {
+  for (const char* path :
+       {"/mirrorstats?metrics", "/mirrorstats?METRICS",
+        "/mirrorstats?json;metrics", "/mirrorstats?a=1&metrics=",
+        "/releases/a.iso?Metrics&x", "/releases/a.deb/mirrorlist?metrics"}) {
     HttpResponse r = stack_->Request(path, kDe);
     EXPECT_EQ(r.status, 403) << path;
     EXPECT_EQ(r.body.find("waymark_"), std::string::npos) << path;
@@ -116,7 +124,8 @@ TEST_F(OriginConfTest, MetricsAnswerOnlyLoopback) {
 // browser must not guess them to be HTML.
 TEST_F(OriginConfTest, PlainTextErrorsAreNotSniffed) {
   Serve();
-  for (const char* path : {"/releases/missing.iso", "/releases/bad%0Aname.iso"}) {
+  for (const char* path :
+       {"/releases/missing.iso", "/releases/bad%0Aname.iso"}) {
     HttpResponse r = stack_->Request(path, kDe);
     EXPECT_TRUE(r.status == 404 || r.status == 400) << path << ": " << r.status;
     EXPECT_EQ(r.Header("X-Content-Type-Options"), "nosniff") << path;

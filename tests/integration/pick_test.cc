@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "tests/harness/commands.h"
@@ -22,13 +21,15 @@ class PickTest : public ::testing::Test {
   void SetUp() override {
     dsn_ = test::SharedCluster()->CreateDatabase();
     const auto& f = test::SharedGeoFixtures();
-    common_ = {"--database.dsn=" + dsn_, "--geoip.mmdb=" + f.city_mmdb, "--geoip.mmdb=" + f.asn_mmdb};
+    common_ = {"--database.dsn=" + dsn_, "--geoip.mmdb=" + f.city_mmdb,
+               "--geoip.mmdb=" + f.asn_mmdb};
     ASSERT_EQ(Waymark({"db", "init"}).exit_code, 0);
     for (const test::TestMirror& m : test::TestMirrors()) {
-      CommandResult r = Waymark({"mirror", "add", m.name, "--no-geoip", "--https",
-                                 std::string("https://") + m.name + ".example.org/pub/", "--http",
-                                 std::string("http://") + m.name + ".example.org/pub/",
-                                 "--country", m.country, "--asn", m.asn, "--lat", m.lat, "--lon", m.lon});
+      CommandResult r = Waymark(
+          {"mirror", "add", m.name, "--no-geoip", "--https",
+           std::string("https://") + m.name + ".example.org/pub/", "--http",
+           std::string("http://") + m.name + ".example.org/pub/", "--country",
+           m.country, "--asn", m.asn, "--lat", m.lat, "--lon", m.lon});
       ASSERT_EQ(r.exit_code, 0) << r.err;
       if (std::string(m.name) != "off1") {
         ASSERT_EQ(Waymark({"mirror", "enable", m.name}).exit_code, 0);
@@ -80,14 +81,16 @@ std::map<std::string, std::string> Excluded(const nlohmann::json& j) {
 }
 
 TEST_F(PickTest, ExplainsTheChoiceAndEveryExclusion) {
-  nlohmann::json j = Pick({"/releases/server/jellyfin 10.9.deb", "--ip", "20.10.1.1"});
+  nlohmann::json j =
+      Pick({"/releases/server/jellyfin 10.9.deb", "--ip", "20.10.1.1"});
   EXPECT_EQ(j["size"], 4096);
   EXPECT_EQ(j["client"]["country"], "DE");
   EXPECT_EQ(j["client"]["asn"], 64500);
   ASSERT_EQ(j["ranked"].size(), 3u);
   EXPECT_EQ(j["ranked"][0]["mirror"], "fra1");
   EXPECT_EQ(j["ranked"][0]["tier"], "asn");
-  EXPECT_EQ(j["ranked"][0]["url"], "http://fra1.example.org/pub/releases/server/jellyfin%2010.9.deb");
+  EXPECT_EQ(j["ranked"][0]["url"],
+            "http://fra1.example.org/pub/releases/server/jellyfin%2010.9.deb");
   EXPECT_EQ(j["ranked"][1]["mirror"], "par1");
   EXPECT_EQ(j["ranked"][1]["tier"], "continent");
   EXPECT_EQ(j["ranked"][2]["mirror"], "sfo1");
@@ -102,66 +105,85 @@ TEST_F(PickTest, ExplainsTheChoiceAndEveryExclusion) {
 
 TEST_F(PickTest, HttpsIPv6AliasesAndSettings) {
   // An HTTPS client from the US over IPv6: sfo1 is down over HTTPS.
-  nlohmann::json j = Pick({"releases/latest.deb", "--ip", "2600:1000::1", "--https"});
-  EXPECT_EQ(j["path"], "releases/server/jellyfin 10.9.deb") << "the alias resolves to its file";
+  nlohmann::json j =
+      Pick({"releases/latest.deb", "--ip", "2600:1000::1", "--https"});
+  EXPECT_EQ(j["path"], "releases/server/jellyfin 10.9.deb")
+      << "the alias resolves to its file";
   EXPECT_EQ(j["client"]["family"], 6);
   ASSERT_EQ(j["ranked"].size(), 2u);
   EXPECT_EQ(Excluded(j)["sfo1"], "down over HTTPS (IPv6)");
   EXPECT_EQ(j["ranked"][0]["url"].get<std::string>().rfind("https://", 0), 0u);
   // A more lenient lag limit brings old1 back.
-  j = Pick({"releases/latest.deb", "--ip", "2600:1000::1", "--redirector.max_lag=2d"});
+  j = Pick({"releases/latest.deb", "--ip", "2600:1000::1",
+            "--redirector.max_lag=2d"});
   EXPECT_EQ(Excluded(j).count("old1"), 0u);
   // Down IPv4 over HTTP: the state changes are read from the database.
-  Sql("UPDATE mirror_health SET up = false, reason = 'timeout' WHERE family = 4 AND scheme = 'http' "
+  Sql("UPDATE mirror_health SET up = false, reason = 'timeout' WHERE family = "
+      "4 AND scheme = 'http' "
       "AND mirror_id = (SELECT id FROM mirrors WHERE name = 'fra1')");
   // By default an HTTP client then gets fra1 over HTTPS (still up) ...
   j = Pick({"releases/latest.deb", "--ip", "20.10.1.1"});
   EXPECT_EQ(j["ranked"][0]["mirror"], "fra1");
   EXPECT_EQ(j["ranked"][0]["https_upgrade"], true);
-  EXPECT_EQ(j["ranked"][0]["url"].get<std::string>().rfind("https://fra1.", 0), 0u);
+  EXPECT_EQ(j["ranked"][0]["url"].get<std::string>().rfind("https://fra1.", 0),
+            0u);
   // ... and not when HTTP clients must stay on HTTP.
-  j = Pick({"releases/latest.deb", "--ip", "20.10.1.1", "--redirector.http_to_https=false"});
+  j = Pick({"releases/latest.deb", "--ip", "20.10.1.1",
+            "--redirector.http_to_https=false"});
   EXPECT_EQ(Excluded(j)["fra1"], "down over HTTP (IPv4)");
   EXPECT_EQ(j["ranked"][0]["mirror"], "par1");
   EXPECT_EQ(j["ranked"][0]["https_upgrade"], false);
   // Down over HTTPS as well: excluded, with both reasons.
-  Sql("UPDATE mirror_health SET up = false, reason = 'timeout' WHERE family = 4 "
+  Sql("UPDATE mirror_health SET up = false, reason = 'timeout' WHERE family = "
+      "4 "
       "AND mirror_id = (SELECT id FROM mirrors WHERE name = 'fra1')");
   j = Pick({"releases/latest.deb", "--ip", "20.10.1.1"});
-  EXPECT_EQ(Excluded(j)["fra1"], "down over HTTP (IPv4), and down over HTTPS (IPv4)");
+  EXPECT_EQ(Excluded(j)["fra1"],
+            "down over HTTP (IPv4), and down over HTTPS (IPv4)");
 }
 
 TEST_F(PickTest, TableOutputAndErrors) {
-  CommandResult r = Waymark({"pick", "releases/latest.deb", "--ip", "40.10.1.1"});
+  CommandResult r =
+      Waymark({"pick", "releases/latest.deb", "--ip", "40.10.1.1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("client:  40.10.1.1, SG/AS AS64520 (IPv4, HTTP)\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("client:  40.10.1.1, SG/AS AS64520 (IPv4, HTTP)\n"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("RANK  MIRROR  TIER"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("sgp1      does not have the file\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sgp1      does not have the file\n"), std::string::npos)
+      << r.out;
   r = Waymark({"pick", "releases/nothing.deb", "--ip", "40.10.1.1"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "waymark: file 'releases/nothing.deb' is not in the inventory\n");
+  EXPECT_EQ(r.err,
+            "waymark: file 'releases/nothing.deb' is not in the inventory\n");
   r = Waymark({"pick", "releases/latest.deb", "--ip", "300.1.1.1"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "waymark: --ip: '300.1.1.1' is not an IP address\n");
   r = Waymark({"pick", "/releases/../etc/passwd", "--ip", "40.10.1.1"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "waymark: '/releases/../etc/passwd': '.' or '..' segment in path\n");
+  EXPECT_EQ(
+      r.err,
+      "waymark: '/releases/../etc/passwd': '.' or '..' segment in path\n");
   r = Waymark({"pick", "releases/latest.deb"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "waymark: pick: --ip ADDR is required\n");
   Sql("UPDATE mirrors SET enabled = false");
   r = Waymark({"pick", "releases/latest.deb", "--ip", "40.10.1.1"});
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_NE(r.out.find("No mirror can serve this file to this client: the redirector sends it to "
-                       "the origin, if an internal location is configured, else answers 503.\n"),
+  EXPECT_NE(r.out.find("No mirror can serve this file to this client: the "
+                       "redirector sends it to "
+                       "the origin, if an internal location is configured, "
+                       "else answers 503.\n"),
             std::string::npos)
       << r.out;
-  r = Waymark({"pick", "releases/latest.deb", "--ip", "40.10.1.1", "--redirector.fallback",
-               "https://ca.example.org/master/ CA", "--redirector.fallback",
-               "https://sg.example.org/master/ SG", "--json"});
+  r = Waymark({"pick", "releases/latest.deb", "--ip", "40.10.1.1",
+               "--redirector.fallback", "https://ca.example.org/master/ CA",
+               "--redirector.fallback", "https://sg.example.org/master/ SG",
+               "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(nlohmann::json::parse(r.out)["fallback"],
-            "https://sg.example.org/master/releases/server/jellyfin%2010.9.deb");
+  EXPECT_EQ(
+      nlohmann::json::parse(r.out)["fallback"],
+      "https://sg.example.org/master/releases/server/jellyfin%2010.9.deb");
 }
 
 }  // namespace

@@ -75,7 +75,8 @@ class NotifySocket {
     a.sun_family = AF_UNIX;
     path.copy(a.sun_path, sizeof a.sun_path - 1);
     int on = 1;
-    ok_ = fd_ >= 0 && setsockopt(fd_, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0 &&
+    ok_ = fd_ >= 0 &&
+          setsockopt(fd_, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0 &&
           bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
           chmod(path.c_str(), 0666) == 0;
   }
@@ -88,8 +89,10 @@ class NotifySocket {
 
   // Waits for a message from `pid` with the line `line` (NotifyAccess=main:
   // others are ignored, as systemd does); every message goes to *seen.
-  bool WaitFor(pid_t pid, const std::string& line, int timeout_ms, std::string* seen) {
-    auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  bool WaitFor(pid_t pid, const std::string& line, int timeout_ms,
+               std::string* seen) {
+    auto end = std::chrono::steady_clock::now() +
+               std::chrono::milliseconds(timeout_ms);
     while (std::chrono::steady_clock::now() < end) {
       pollfd p{fd_, POLLIN, 0};
       if (poll(&p, 1, 100) <= 0) continue;
@@ -110,7 +113,8 @@ class NotifySocket {
       }
       std::string text(buf, n);
       *seen += "[pid " + std::to_string(from) + "] " + text + "\n";
-      if (from == pid && ("\n" + text + "\n").find("\n" + line + "\n") != std::string::npos)
+      if (from == pid &&
+          ("\n" + text + "\n").find("\n" + line + "\n") != std::string::npos)
         return true;
     }
     return false;
@@ -134,7 +138,8 @@ std::vector<CronJob> CronJobs(const std::string& text, std::string* path) {
   while (std::getline(in, line)) {
     if (line.empty() || line[0] == '#') continue;
     if (line.rfind("PATH=", 0) == 0) *path = line.substr(5);
-    if (line.find_first_of("0123456789*") != 0) continue;  // SHELL=, MAILTO=, ...
+    if (line.find_first_of("0123456789*") != 0)
+      continue;  // SHELL=, MAILTO=, ...
     std::istringstream fields(line);
     std::string f;
     for (int i = 0; i < 5; ++i) fields >> f;
@@ -154,7 +159,9 @@ std::map<std::string, std::string> UnitKeys(const std::string& unit) {
   std::string line;
   while (std::getline(in, line)) {
     size_t eq = line.find('=');
-    if (line.empty() || line[0] == '#' || line[0] == '[' || eq == std::string::npos) continue;
+    if (line.empty() || line[0] == '#' || line[0] == '[' ||
+        eq == std::string::npos)
+      continue;
     keys[line.substr(0, eq)] = line.substr(eq + 1);
   }
   return keys;
@@ -178,8 +185,9 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 }
 
 std::vector<pid_t> Children(pid_t pid) {
-  std::istringstream in(test::ReadFile("/proc/" + std::to_string(pid) + "/task/" +
-                                          std::to_string(pid) + "/children"));
+  std::istringstream in(test::ReadFile("/proc/" + std::to_string(pid) +
+                                       "/task/" + std::to_string(pid) +
+                                       "/children"));
   std::vector<pid_t> out;
   pid_t p;
   while (in >> p) out.push_back(p);
@@ -212,7 +220,8 @@ class ReadmeProductionTest : public ::testing::Test {
 
   std::string OnlyBlock(const std::string& section, const std::string& info) {
     auto blocks = test::FencedBlocks(section, info);
-    EXPECT_EQ(blocks.size(), 1u) << "expected one ```" << info << " block in:\n" << section;
+    EXPECT_EQ(blocks.size(), 1u) << "expected one ```" << info << " block in:\n"
+                                 << section;
     return blocks.empty() ? "" : blocks[0];
   }
 
@@ -220,7 +229,8 @@ class ReadmeProductionTest : public ::testing::Test {
   // *.example.org gain the port of the loopback server for that name and
   // scheme.
   std::string Loopback(const std::string& text) {
-    static const std::regex url("(https|rsync)://([a-z0-9.-]+\\.example\\.org)/");
+    static const std::regex url(
+        "(https|rsync)://([a-z0-9.-]+\\.example\\.org)/");
     std::string out;
     auto begin = std::sregex_iterator(text.begin(), text.end(), url);
     size_t last = 0;
@@ -229,10 +239,12 @@ class ReadmeProductionTest : public ::testing::Test {
       out += text.substr(last, m.position(0) - last);
       auto port = ports_.find(m[1].str() + "://" + m[2].str());
       if (port == ports_.end()) {
-        ADD_FAILURE() << "README names a server the test does not run: " << m[0];
+        ADD_FAILURE() << "README names a server the test does not run: "
+                      << m[0];
         out += m[0];
       } else {
-        out += m[1].str() + "://" + m[2].str() + ":" + std::to_string(port->second) + "/";
+        out += m[1].str() + "://" + m[2].str() + ":" +
+               std::to_string(port->second) + "/";
       }
       last = m.position(0) + m.length(0);
     }
@@ -250,11 +262,14 @@ class ReadmeProductionTest : public ::testing::Test {
 
   // Runs script as `who`: "root" (bash in the source directory, as README's
   // reader does after cloning) or a login shell of another account.
-  CommandResult RunAs(const std::string& who, const std::string& script, int timeout_ms = 120000) {
+  CommandResult RunAs(const std::string& who, const std::string& script,
+                      int timeout_ms = 120000) {
     SubprocessOptions o =
-        who == "root"
-            ? origin_->Command({"bash", "-c", "set -e\ncd " + ShellQuote(source_) + "\n" + script})
-            : origin_->Command({"runuser", "-l", who, "-c", "set -e\n" + script});
+        who == "root" ? origin_->Command({"bash", "-c",
+                                          "set -e\ncd " + ShellQuote(source_) +
+                                              "\n" + script})
+                      : origin_->Command(
+                            {"runuser", "-l", who, "-c", "set -e\n" + script});
     o.capture_output = true;
     CommandResult r;
     Status s = RunCommand(o, "", timeout_ms, &r);
@@ -276,7 +291,8 @@ class ReadmeProductionTest : public ::testing::Test {
     };
     for (const std::string& raw : test::CommandLines(block)) {
       std::string line = Loopback(raw);
-      if (line.rfind("systemctl ", 0) == 0 || line.rfind("apt-get install ", 0) == 0) {
+      if (line.rfind("systemctl ", 0) == 0 ||
+          line.rfind("apt-get install ", 0) == 0) {
         flush();
         transcript += "+ " + line + "\n";
         Emulate(line);
@@ -301,16 +317,20 @@ class ReadmeProductionTest : public ::testing::Test {
         CommandResult r;
         RunCommand(o, "", 30000, &r);
         EXPECT_EQ(r.out, "install ok installed")
-            << "README installs " << words[i] << ", not an installed Debian package: " << r.err;
+            << "README installs " << words[i]
+            << ", not an installed Debian package: " << r.err;
       }
     } else if (words.size() == 2 && words[1] == "daemon-reload") {
-      CommandResult r = origin_->Bash("systemd-analyze verify " + std::string(kUnitPath));
+      CommandResult r =
+          origin_->Bash("systemd-analyze verify " + std::string(kUnitPath));
       EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-      EXPECT_EQ(r.out + r.err, "") << "systemd-analyze verify warns about " << kUnitPath;
-    } else if (words.size() == 4 && words[1] == "enable" && words[2] == "--now" &&
-               words[3] == "waymark-redirector") {
+      EXPECT_EQ(r.out + r.err, "")
+          << "systemd-analyze verify warns about " << kUnitPath;
+    } else if (words.size() == 4 && words[1] == "enable" &&
+               words[2] == "--now" && words[3] == "waymark-redirector") {
       StartService();
-    } else if (words.size() == 3 && words[1] == "reload" && words[2] == "waymark-redirector") {
+    } else if (words.size() == 3 && words[1] == "reload" &&
+               words[2] == "waymark-redirector") {
       ReloadService();
     } else {
       ADD_FAILURE() << "the test cannot emulate: " << line;
@@ -320,7 +340,8 @@ class ReadmeProductionTest : public ::testing::Test {
   // `systemctl enable --now`: the unit as systemd would run it.
   void StartService() {
     std::string unit = origin_->Bash("cat " + std::string(kUnitPath)).out;
-    ASSERT_TRUE(Contains(unit, "\n[Install]\nWantedBy=multi-user.target\n")) << unit;
+    ASSERT_TRUE(Contains(unit, "\n[Install]\nWantedBy=multi-user.target\n"))
+        << unit;
     unit_ = UnitKeys(unit);
     ASSERT_EQ(unit_["Type"], "notify");
     ASSERT_EQ(unit_["NotifyAccess"], "main");
@@ -328,15 +349,18 @@ class ReadmeProductionTest : public ::testing::Test {
     ASSERT_FALSE(user.empty());
     notify_ = std::make_unique<NotifySocket>(origin_->RunPath("test-notify"));
     ASSERT_TRUE(notify_->ok());
-    std::string home = origin_->Bash("getent passwd " + user + " | cut -d: -f6").out;
+    std::string home =
+        origin_->Bash("getent passwd " + user + " | cut -d: -f6").out;
     home = home.substr(0, home.find('\n'));
     std::string script =
-        "install -d -o " + user + " -g " + group + " -m " + unit_["RuntimeDirectoryMode"] +
-        " /run/" + unit_["RuntimeDirectory"] + "\nexec setpriv --reuid=" + user +
-        " --regid=" + group +
-        " --init-groups -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin" +
-        " LANG=C.UTF-8 NOTIFY_SOCKET=/run/test-notify USER=" + user + " LOGNAME=" + user +
-        " HOME=" + home + " " + unit_["ExecStart"] + " >>/run/test-journal 2>&1";
+        "install -d -o " + user + " -g " + group + " -m " +
+        unit_["RuntimeDirectoryMode"] + " /run/" + unit_["RuntimeDirectory"] +
+        "\nexec setpriv --reuid=" + user + " --regid=" + group +
+        " --init-groups -- env -i "
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin" +
+        " LANG=C.UTF-8 NOTIFY_SOCKET=/run/test-notify USER=" + user +
+        " LOGNAME=" + user + " HOME=" + home + " " + unit_["ExecStart"] +
+        " >>/run/test-journal 2>&1";
     // Its own process group, which the Subprocess kills whole if the test
     // ends early: the unit's cgroup.
     SubprocessOptions o = origin_->Command({"bash", "-c", script});
@@ -353,8 +377,10 @@ class ReadmeProductionTest : public ::testing::Test {
     EXPECT_EQ(test::ReadFile(origin_->RunPath(pidfile.substr(5))),
               std::to_string(redirector_->pid()) + "\n");
     struct stat st;
-    ASSERT_EQ(stat(origin_->RunPath("waymark/redirector.sock").c_str(), &st), 0) << Journal();
-    EXPECT_EQ(st.st_uid, waymark_uid_) << "the socket is not the waymark account's";
+    ASSERT_EQ(stat(origin_->RunPath("waymark/redirector.sock").c_str(), &st), 0)
+        << Journal();
+    EXPECT_EQ(st.st_uid, waymark_uid_)
+        << "the socket is not the waymark account's";
   }
 
   void ReloadService() {
@@ -366,8 +392,11 @@ class ReadmeProductionTest : public ::testing::Test {
     ASSERT_TRUE(RunCommand(o, "", 10000, &r).ok());
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::string seen;
-    EXPECT_TRUE(notify_->WaitFor(redirector_->pid(), "RELOADING=1", 10000, &seen)) << seen;
-    EXPECT_TRUE(notify_->WaitFor(redirector_->pid(), "READY=1", 20000, &seen)) << seen << Journal();
+    EXPECT_TRUE(
+        notify_->WaitFor(redirector_->pid(), "RELOADING=1", 10000, &seen))
+        << seen;
+    EXPECT_TRUE(notify_->WaitFor(redirector_->pid(), "READY=1", 20000, &seen))
+        << seen << Journal();
     EXPECT_TRUE(Contains(Journal(), "reloaded")) << Journal();
   }
 
@@ -384,15 +413,21 @@ class ReadmeProductionTest : public ::testing::Test {
     redirector_->Signal(sig);
     for (pid_t w : workers) kill(w, sig);
     int code = -1;
-    ASSERT_TRUE(redirector_->Wait(std::stoi(unit_["TimeoutStopSec"]) * 1000, &code).ok())
+    ASSERT_TRUE(
+        redirector_->Wait(std::stoi(unit_["TimeoutStopSec"]) * 1000, &code)
+            .ok())
         << "not stopped within TimeoutStopSec=" << unit_["TimeoutStopSec"];
     EXPECT_EQ(code, 0) << Journal();
     std::string seen;
-    EXPECT_TRUE(notify_->WaitFor(redirector_->pid(), "STOPPING=1", 1000, &seen)) << seen;
-    for (pid_t w : workers) EXPECT_NE(kill(w, 0), 0) << "worker " << w << " still runs";
-    EXPECT_NE(access(origin_->RunPath("waymark/redirector.sock").c_str(), F_OK), 0)
+    EXPECT_TRUE(notify_->WaitFor(redirector_->pid(), "STOPPING=1", 1000, &seen))
+        << seen;
+    for (pid_t w : workers)
+      EXPECT_NE(kill(w, 0), 0) << "worker " << w << " still runs";
+    EXPECT_NE(access(origin_->RunPath("waymark/redirector.sock").c_str(), F_OK),
+              0)
         << "socket left";
-    EXPECT_NE(access(origin_->RunPath(unit_["PIDFile"].substr(5)).c_str(), F_OK), 0)
+    EXPECT_NE(
+        access(origin_->RunPath(unit_["PIDFile"].substr(5)).c_str(), F_OK), 0)
         << "pidfile left";
     redirector_.reset();
   }
@@ -404,8 +439,9 @@ class ReadmeProductionTest : public ::testing::Test {
   // Runs `script` with sh as the system account `user` (whose shell is
   // nologin), as systemd and cron run it: exit code, stdout and stderr.
   CommandResult AsAccount(const std::string& user, const std::string& script) {
-    SubprocessOptions o = origin_->Command({"setpriv", "--reuid=" + user, "--regid=" + user,
-                                            "--init-groups", "/bin/sh", "-c", script});
+    SubprocessOptions o =
+        origin_->Command({"setpriv", "--reuid=" + user, "--regid=" + user,
+                          "--init-groups", "/bin/sh", "-c", script});
     o.capture_output = true;
     CommandResult r;
     Status s = RunCommand(o, "", 60000, &r);
@@ -421,16 +457,19 @@ class ReadmeProductionTest : public ::testing::Test {
     ASSERT_GE(jobs.size(), 5u) << cron_file;
     ASSERT_FALSE(path.empty());
     for (const CronJob& job : jobs) {
-      std::string home = origin_->Bash("getent passwd " + job.user + " | cut -d: -f6").out;
+      std::string home =
+          origin_->Bash("getent passwd " + job.user + " | cut -d: -f6").out;
       home = home.substr(0, home.find('\n'));
-      SubprocessOptions o =
-          origin_->Command({"setpriv", "--reuid=" + job.user, "--regid=" + job.user,
-                            "--init-groups", "env", "-i", "PATH=" + path, "SHELL=/bin/sh",
-                            "HOME=" + home, "LOGNAME=" + job.user, "/bin/sh", "-c", job.command});
+      SubprocessOptions o = origin_->Command(
+          {"setpriv", "--reuid=" + job.user, "--regid=" + job.user,
+           "--init-groups", "env", "-i", "PATH=" + path, "SHELL=/bin/sh",
+           "HOME=" + home, "LOGNAME=" + job.user, "/bin/sh", "-c",
+           job.command});
       o.capture_output = true;
       CommandResult r;
       RunCommand(o, "", 120000, &r);
-      EXPECT_EQ(r.exit_code, 0) << cron_file << ": " << job.line << "\n" << r.out << r.err;
+      EXPECT_EQ(r.exit_code, 0) << cron_file << ": " << job.line << "\n"
+                                << r.out << r.err;
     }
   }
 
@@ -439,42 +478,51 @@ class ReadmeProductionTest : public ::testing::Test {
   // HTTPS, and an rsync daemon offering it as module `mirror`.
   void StartMirror(const std::string& cron_line) {
     ASSERT_TRUE(test::Sandbox::Create(&mirror_).ok());
-    ASSERT_EQ(mirror_->Bash("echo '127.0.0.1 repo.example.org' >> /etc/hosts").exit_code, 0);
+    ASSERT_EQ(mirror_->Bash("echo '127.0.0.1 repo.example.org' >> /etc/hosts")
+                  .exit_code,
+              0);
     std::string path;
     auto jobs = CronJobs(cron_line, &path);
-    ASSERT_EQ(jobs.size(), 1u) << "README's mirror cron line is not a cron.d line:\n" << cron_line;
+    ASSERT_EQ(jobs.size(), 1u)
+        << "README's mirror cron line is not a cron.d line:\n"
+        << cron_line;
     EXPECT_EQ(jobs[0].user, "root");
     std::string sync = Loopback(jobs[0].command);
     CommandResult r = mirror_->Bash(sync);
     ASSERT_EQ(r.exit_code, 0) << sync << "\n" << r.out << r.err;
     // The copy is the origin's repository, all of it (mirror-full).
     SubprocessOptions d;
-    d.argv = {"diff", "-r", origin_->SrvPath("repository/mirror"), mirror_->SrvPath("repository")};
+    d.argv = {"diff", "-r", origin_->SrvPath("repository/mirror"),
+              mirror_->SrvPath("repository")};
     d.capture_output = true;
     CommandResult dr;
     RunCommand(d, "", 30000, &dr);
     EXPECT_EQ(dr.exit_code, 0) << sync << "\n" << dr.out << dr.err;
 
     // Without its comments, whose listen lines the harness would wait for.
-    std::string conf = std::regex_replace(test::ReadFile(source_ + "/nginx/mirror.conf"),
-                                          std::regex("(^|\n)[ \t]*#[^\n]*"), "");
-    const std::string port = std::to_string(ports_["https://fra1.mirror.example.org"]);
-    conf = std::regex_replace(conf, std::regex("listen 80;"),
-                              "listen 127.0.0.1:" + port + " ssl; listen [::1]:" + port +
-                                  " ssl; ssl_certificate " + (tmp_ / "cert.pem") +
-                                  "; ssl_certificate_key " + (tmp_ / "key.pem") + ";");
+    std::string conf =
+        std::regex_replace(test::ReadFile(source_ + "/nginx/mirror.conf"),
+                           std::regex("(^|\n)[ \t]*#[^\n]*"), "");
+    const std::string port =
+        std::to_string(ports_["https://fra1.mirror.example.org"]);
+    conf = std::regex_replace(
+        conf, std::regex("listen 80;"),
+        "listen 127.0.0.1:" + port + " ssl; listen [::1]:" + port +
+            " ssl; ssl_certificate " + (tmp_ / "cert.pem") +
+            "; ssl_certificate_key " + (tmp_ / "key.pem") + ";");
     conf = std::regex_replace(conf, std::regex("listen \\[::\\]:80;"), "");
     conf = std::regex_replace(conf, std::regex("root /srv/repository;"),
                               "root " + mirror_->SrvPath("repository") + ";");
     Status s = test::NginxServer::Start(conf, &mirror_nginx_);
     ASSERT_TRUE(s.ok()) << s.message();
-    s = test::RsyncDaemon::Start({{"mirror", mirror_->SrvPath("repository"), "", ""}},
-                                    &mirror_rsyncd_);
+    s = test::RsyncDaemon::Start(
+        {{"mirror", mirror_->SrvPath("repository"), "", ""}}, &mirror_rsyncd_);
     ASSERT_TRUE(s.ok()) << s.message();
     ports_["rsync://fra1.mirror.example.org"] = mirror_rsyncd_->port();
   }
 
-  static constexpr const char* kUnitPath = "/etc/systemd/system/waymark-redirector.service";
+  static constexpr const char* kUnitPath =
+      "/etc/systemd/system/waymark-redirector.service";
 
   std::string readme_, source_;
   std::string file_;  // the repository file README's commands ask for
@@ -492,8 +540,10 @@ class ReadmeProductionTest : public ::testing::Test {
 };
 
 TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
-  // --- the machine ------------------------------------------------------------
-  ASSERT_EQ(geteuid(), 0u) << "README's production steps run as root; so does this test";
+  // --- the machine
+  // ------------------------------------------------------------
+  ASSERT_EQ(geteuid(), 0u)
+      << "README's production steps run as root; so does this test";
   {
     SubprocessOptions o;
     o.argv = {source_ + "/scripts/install-deps", "--check"};
@@ -507,16 +557,20 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
   Status s = test::Sandbox::Create(&origin_);
   // A container without CAP_SYS_ADMIN cannot make the sandbox: reported as
   // skipped (and counted so by tests/run), never as passed.
-  if (s.code() == Status::Code::kFailedPrecondition) GTEST_SKIP() << s.message();
+  if (s.code() == Status::Code::kFailedPrecondition)
+    GTEST_SKIP() << s.message();
   ASSERT_TRUE(s.ok()) << s.message();
   s = pg_.Start();
   ASSERT_TRUE(s.ok()) << s.message();
   // Reachable by every account (the socket itself is world-connectable).
   ASSERT_EQ(chmod(pg_.socket_dir().c_str(), 0755), 0);
-  ASSERT_EQ(symlink(pg_.socket_dir().c_str(), origin_->RunPath("postgresql").c_str()), 0);
+  ASSERT_EQ(
+      symlink(pg_.socket_dir().c_str(), origin_->RunPath("postgresql").c_str()),
+      0);
 
-  for (const char* server : {"https://repo.example.org", "rsync://repo.example.org",
-                             "https://fra1.mirror.example.org"}) {
+  for (const char* server :
+       {"https://repo.example.org", "rsync://repo.example.org",
+        "https://fra1.mirror.example.org"}) {
     ports_[server] = test::FreePort();
   }
   // One certificate for both names, trusted by the sandbox's CA bundle.
@@ -547,7 +601,8 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
   }
   CommandResult r = origin_->Bash(
       // fra1 has IPv6 too, as waymark-trace checks each family.
-      "echo '127.0.0.1 repo.example.org fra1.mirror.example.org' >> /etc/hosts\n"
+      "echo '127.0.0.1 repo.example.org fra1.mirror.example.org' >> "
+      "/etc/hosts\n"
       "echo '::1 fra1.mirror.example.org' >> /etc/hosts\n"
       "cat " +
       (tmp_ / "cert.pem") +
@@ -562,72 +617,93 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
   const std::string section11 = Section("### 11.");
   {
     std::smatch m;
-    ASSERT_TRUE(std::regex_search(section11, m, std::regex("waymark pick (\\S+)"))) << section11;
+    ASSERT_TRUE(
+        std::regex_search(section11, m, std::regex("waymark pick (\\S+)")))
+        << section11;
     file_ = m[1];
   }
   const std::string repo = origin_->SrvPath("repository/mirror");
   auto put = [&](const std::string& path, size_t size) {
     std::string data(size, '\0');
-    for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 7919 + path.size()) % 251);
+    for (size_t i = 0; i < size; ++i)
+      data[i] = static_cast<char>((i * 7919 + path.size()) % 251);
     test::WriteFile(repo + "/" + path, data);
   };
   put(file_, 300000);
-  put("releases/server/debian/unstable/v1.3.0-rc1/demo-server_1.3.0-rc1_amd64.deb", 200000);
+  put("releases/server/debian/unstable/v1.3.0-rc1/"
+      "demo-server_1.3.0-rc1_amd64.deb",
+      200000);
   put("archive/v1.0.0/demo-server_1.0.0_amd64.deb", 100000);
   put("debian/pool/main/d/demo-server/demo-server_1.2.0_amd64.deb", 120000);
   test::WriteFile(repo + "/debian/dists/bookworm/Release", "Suite: stable\n");
-  ASSERT_EQ(symlink("v1.2.0", (repo + "/releases/server/debian/stable/latest").c_str()), 0);
+  ASSERT_EQ(symlink("v1.2.0",
+                    (repo + "/releases/server/debian/stable/latest").c_str()),
+            0);
 
-  // --- 2. Install ---------------------------------------------------------------
+  // --- 2. Install
+  // ---------------------------------------------------------------
   {
     SCOPED_TRACE("README: 2. Install");
     RunBlock("root", OnlyBlock(Section("### 2."), "console"));
     r = origin_->Bash(
-        "set -e; id -u waymark; id -u waymark-scan; getent passwd waymark waymark-scan | "
-        "cut -d: -f6,7; stat -c '%U %a' /etc/waymark /etc/waymark/waymark.conf; "
-        "test -x /usr/local/bin/waymark; test -x /usr/local/sbin/waymark-redirector");
+        "set -e; id -u waymark; id -u waymark-scan; getent passwd waymark "
+        "waymark-scan | "
+        "cut -d: -f6,7; stat -c '%U %a' /etc/waymark "
+        "/etc/waymark/waymark.conf; "
+        "test -x /usr/local/bin/waymark; test -x "
+        "/usr/local/sbin/waymark-redirector");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     std::istringstream out(r.out);
     out >> waymark_uid_ >> scan_uid_;
     EXPECT_LT(waymark_uid_, 1000u) << "waymark is not a system account";
     EXPECT_LT(scan_uid_, 1000u) << "waymark-scan is not a system account";
     EXPECT_NE(waymark_uid_, scan_uid_);
-    EXPECT_TRUE(Contains(r.out,
-                         "/nonexistent:/usr/sbin/nologin\n/nonexistent:/usr/sbin/nologin\n"
-                         "root 755\nroot 644\n"))
+    EXPECT_TRUE(Contains(
+        r.out,
+        "/nonexistent:/usr/sbin/nologin\n/nonexistent:/usr/sbin/nologin\n"
+        "root 755\nroot 644\n"))
         << r.out;
     // The redirector's account cannot change its configuration.
     for (const char* user : {"waymark", "waymark-scan"}) {
-      CommandResult w = AsAccount(user, "touch /etc/waymark/x || echo denied; "
-                                        "echo >> /etc/waymark/waymark.conf || echo denied");
+      CommandResult w =
+          AsAccount(user,
+                    "touch /etc/waymark/x || echo denied; "
+                    "echo >> /etc/waymark/waymark.conf || echo denied");
       EXPECT_EQ(w.out, "denied\ndenied\n") << user << ": " << w.err;
     }
-    EXPECT_EQ(test::ReadFile("/etc/passwd"), host_passwd) << "the sandbox leaked to the host";
+    EXPECT_EQ(test::ReadFile("/etc/passwd"), host_passwd)
+        << "the sandbox leaked to the host";
   }
 
-  // --- 3. The database ------------------------------------------------------------
+  // --- 3. The database
+  // ------------------------------------------------------------
   {
     SCOPED_TRACE("README: 3. The database");
     RunBlock("root", OnlyBlock(Section("### 3."), "console"));
     std::string dsn = pg_.Dsn("waymark");
-    EXPECT_EQ(test::QueryRows(dsn,
-                                 "SELECT r.rolname, string_agg(g.rolname, ',' ORDER BY g.rolname) "
-                                 "FROM pg_roles r JOIN pg_auth_members a ON a.member = r.oid "
-                                 "JOIN pg_roles g ON g.oid = a.roleid WHERE r.rolcanlogin AND "
-                                 "r.rolname IN ('waymark', 'alice') GROUP BY 1 ORDER BY 1"),
-              "alice|waymark_admin\n"
-              "waymark|waymark_redirector\n");
-    EXPECT_EQ(test::QueryRows(dsn,
-                              "SELECT r.rolname, string_agg(g.rolname, ',' ORDER BY g.rolname) "
-                              "FROM pg_roles r JOIN pg_auth_members a ON a.member = r.oid "
-                              "JOIN pg_roles g ON g.oid = a.roleid WHERE r.rolcanlogin AND "
-                              "r.rolname = 'waymark-scan' GROUP BY 1"),
-              "waymark-scan|waymark_scanner,waymark_trace\n");
+    EXPECT_EQ(
+        test::QueryRows(
+            dsn,
+            "SELECT r.rolname, string_agg(g.rolname, ',' ORDER BY g.rolname) "
+            "FROM pg_roles r JOIN pg_auth_members a ON a.member = r.oid "
+            "JOIN pg_roles g ON g.oid = a.roleid WHERE r.rolcanlogin AND "
+            "r.rolname IN ('waymark', 'alice') GROUP BY 1 ORDER BY 1"),
+        "alice|waymark_admin\n"
+        "waymark|waymark_redirector\n");
+    EXPECT_EQ(
+        test::QueryRows(
+            dsn,
+            "SELECT r.rolname, string_agg(g.rolname, ',' ORDER BY g.rolname) "
+            "FROM pg_roles r JOIN pg_auth_members a ON a.member = r.oid "
+            "JOIN pg_roles g ON g.oid = a.roleid WHERE r.rolcanlogin AND "
+            "r.rolname = 'waymark-scan' GROUP BY 1"),
+        "waymark-scan|waymark_scanner,waymark_trace\n");
     // As the redirector's account (the role of its name, as with peer
     // authentication): the inventory may be read and download counts
     // appended; listings, mirrors and their credentials are out of reach.
     auto psql = [&](const std::string& user, const std::string& sql) {
-      return AsAccount(user, "psql -X -q -tA -v ON_ERROR_STOP=1 waymark -c " + ShellQuote(sql));
+      return AsAccount(user, "psql -X -q -tA -v ON_ERROR_STOP=1 waymark -c " +
+                                 ShellQuote(sql));
     };
     for (const char* sql :
          {"DELETE FROM mirror_files", "UPDATE mirrors SET enabled = true",
@@ -638,14 +714,16 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
       EXPECT_NE(r.exit_code, 0) << sql;
       EXPECT_TRUE(Contains(r.err, "permission denied")) << sql << ": " << r.err;
     }
-    r = psql("waymark", "SELECT count(*) FROM mirror_files, files, file_aliases");
+    r = psql("waymark",
+             "SELECT count(*) FROM mirror_files, files, file_aliases");
     EXPECT_EQ(r.exit_code, 0) << r.err;
     r = psql("waymark", "SELECT count(name) FROM mirrors");
     EXPECT_EQ(r.out, "0\n") << r.err;
     r = AsAccount("waymark",
                   "psql -X -q -tA -v ON_ERROR_STOP=1 waymark <<'EOF'\n"
                   "BEGIN;\n"
-                  "INSERT INTO downloads_pending (day, path, mirror_id, country, downloads) "
+                  "INSERT INTO downloads_pending (day, path, mirror_id, "
+                  "country, downloads) "
                   "VALUES (current_date, 'a.deb', 0, 'DE', 1);\n"
                   "SELECT sum(downloads) FROM downloads_pending;\n"
                   "ROLLBACK;\n"
@@ -656,23 +734,28 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     EXPECT_EQ(r.out, "0\n") << r.err;
   }
 
-  // --- 4. The origin's rsync daemon -------------------------------------------------
+  // --- 4. The origin's rsync daemon
+  // -------------------------------------------------
   {
     SCOPED_TRACE("README: 4. The origin's rsync daemon");
-    ASSERT_TRUE(origin_->WriteFile("/etc/rsyncd.conf", OnlyBlock(Section("### 4."), "")).ok());
+    ASSERT_TRUE(
+        origin_->WriteFile("/etc/rsyncd.conf", OnlyBlock(Section("### 4."), ""))
+            .ok());
     int port = ports_["rsync://repo.example.org"];
     ASSERT_TRUE(
-        Subprocess::Start(
-            origin_->Command({"rsync", "--daemon", "--no-detach", "--address=127.0.0.1",
-                              "--port=" + std::to_string(port), "--log-file=/run/rsyncd.log"}),
-            &origin_rsyncd_)
+        Subprocess::Start(origin_->Command({"rsync", "--daemon", "--no-detach",
+                                            "--address=127.0.0.1",
+                                            "--port=" + std::to_string(port),
+                                            "--log-file=/run/rsyncd.log"}),
+                          &origin_rsyncd_)
             .ok());
     ASSERT_TRUE(test::WaitForPort("127.0.0.1", port, 10000))
         << test::ReadFile(origin_->RunPath("rsyncd.log"));
     auto list = [&](const std::string& module) {
       SubprocessOptions o;
-      o.argv = {"rsync", "-r", "--list-only",
-                "rsync://127.0.0.1:" + std::to_string(port) + "/" + module + "/"};
+      o.argv = {
+          "rsync", "-r", "--list-only",
+          "rsync://127.0.0.1:" + std::to_string(port) + "/" + module + "/"};
       o.capture_output = true;
       CommandResult lr;
       RunCommand(o, "", 30000, &lr);
@@ -683,17 +766,22 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     EXPECT_TRUE(Contains(stable, file_)) << stable;
     EXPECT_FALSE(Contains(stable, "unstable")) << stable;
     EXPECT_FALSE(Contains(stable, "archive")) << stable;
-    for (const char* path : {"releases/server/debian/unstable/v1.3.0-rc1", "archive/v1.0.0",
-                             "debian/dists/bookworm/Release"}) {
+    for (const char* path :
+         {"releases/server/debian/unstable/v1.3.0-rc1", "archive/v1.0.0",
+          "debian/dists/bookworm/Release"}) {
       EXPECT_TRUE(Contains(full, path)) << full;
     }
   }
 
-  // --- 6. waymark.conf -------------------------------------------------------------
+  // --- 6. waymark.conf
+  // -------------------------------------------------------------
   {
     SCOPED_TRACE("README: 6. waymark.conf");
     const std::string section6 = Section("### 6.");
-    ASSERT_TRUE(origin_->WriteFile("/etc/waymark/waymark.conf", OnlyBlock(section6, "ini")).ok());
+    ASSERT_TRUE(
+        origin_
+            ->WriteFile("/etc/waymark/waymark.conf", OnlyBlock(section6, "ini"))
+            .ok());
     bool checked = false;
     for (const std::string& code : test::InlineCode(section6)) {
       if (!Contains(code, "waymark-redirector -t")) continue;
@@ -703,65 +791,81 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     EXPECT_TRUE(checked) << "section 6 lost its waymark-redirector -t";
   }
 
-  // --- 8. The redirector under systemd ---------------------------------------------------
+  // --- 8. The redirector under systemd
+  // ---------------------------------------------------
   {
     SCOPED_TRACE("README: 8. The redirector under systemd");
     RunBlock("root", OnlyBlock(Section("### 8."), "console"));
     ASSERT_TRUE(redirector_ && redirector_->Running());
   }
 
-  // --- 7. The origin's nginx, in front of it --------------------------------------------
+  // --- 7. The origin's nginx, in front of it
+  // --------------------------------------------
   {
     int port = ports_["https://repo.example.org"];
     std::string listen = "listen 127.0.0.1:" + std::to_string(port) +
                          " ssl;\n    ssl_certificate " + (tmp_ / "cert.pem") +
-                         ";\n    ssl_certificate_key " + (tmp_ / "key.pem") + ";";
+                         ";\n    ssl_certificate_key " + (tmp_ / "key.pem") +
+                         ";";
     s = test::NginxServer::Start(
-        test::OriginConfForTest(listen, repo, origin_->RunPath("waymark/redirector.sock")),
+        test::OriginConfForTest(listen, repo,
+                                origin_->RunPath("waymark/redirector.sock")),
         &origin_nginx_);
     ASSERT_TRUE(s.ok()) << s.message();
   }
 
-  // --- 9. Cron, before any mirror: the trace stamp, the repository scan -------------------
+  // --- 9. Cron, before any mirror: the trace stamp, the repository scan
+  // -------------------
   {
     SCOPED_TRACE("README: 9. Cron");
     RunBlock("root", OnlyBlock(Section("### 9."), "console"));
     RunCronJobs("/etc/cron.d/waymark");
     struct stat st;
-    ASSERT_EQ(stat((repo + "/mirrorsync").c_str(), &st), 0) << "no trace file stamped";
+    ASSERT_EQ(stat((repo + "/mirrorsync").c_str(), &st), 0)
+        << "no trace file stamped";
     EXPECT_EQ(st.st_uid, scan_uid_);
     // Only the trace file: the repository's own entries stay root's, and
     // the redirector's account may add nothing.
     for (const char* user : {"waymark", "waymark-scan"}) {
-      CommandResult w = AsAccount(
-          user, "cd /srv/repository/mirror; mv releases moved 2>/dev/null || echo denied; "
-                "rm -f debian/dists/bookworm/Release 2>/dev/null; test -e "
-                "debian/dists/bookworm/Release && echo kept");
+      CommandResult w =
+          AsAccount(user,
+                    "cd /srv/repository/mirror; mv releases moved 2>/dev/null "
+                    "|| echo denied; "
+                    "rm -f debian/dists/bookworm/Release 2>/dev/null; test -e "
+                    "debian/dists/bookworm/Release && echo kept");
       EXPECT_EQ(w.out, "denied\nkept\n") << user << ": " << w.err;
     }
-    EXPECT_EQ(AsAccount("waymark", "touch /srv/repository/mirror/x 2>/dev/null || echo denied").out,
-              "denied\n");
+    EXPECT_EQ(
+        AsAccount("waymark",
+                  "touch /srv/repository/mirror/x 2>/dev/null || echo denied")
+            .out,
+        "denied\n");
   }
 
-  // --- 5. Each mirror: fra1 syncs with README's cron line ----------------------------------
+  // --- 5. Each mirror: fra1 syncs with README's cron line
+  // ----------------------------------
   {
     SCOPED_TRACE("README: 5. Each mirror");
     StartMirror(OnlyBlock(Section("### 5."), ""));
     if (HasFatalFailure()) return;
   }
 
-  // --- 10. Adding and enabling mirrors, as alice --------------------------------------------
+  // --- 10. Adding and enabling mirrors, as alice
+  // --------------------------------------------
   {
     SCOPED_TRACE("README: 10. Adding and enabling mirrors");
-    std::string out = RunBlock("alice", OnlyBlock(Section("### 10."), "console"));
+    std::string out =
+        RunBlock("alice", OnlyBlock(Section("### 10."), "console"));
     EXPECT_EQ(
-        test::QueryRows(pg_.Dsn("waymark"), "SELECT name, enabled, last_scan_ok FROM mirrors"),
+        test::QueryRows(pg_.Dsn("waymark"),
+                        "SELECT name, enabled, last_scan_ok FROM mirrors"),
         "fra1|t|t\n")
         << out;
     EXPECT_TRUE(std::regex_search(out, std::regex("fra1.*up"))) << out;
   }
 
-  // --- 11. Checking, as alice ------------------------------------------------------------
+  // --- 11. Checking, as alice
+  // ------------------------------------------------------------
   {
     SCOPED_TRACE("README: 11. Checking");
     std::string block = OnlyBlock(section11, "console");
@@ -771,28 +875,35 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
       if (line.rfind("curl ", 0) == 0) curl = Loopback(line);
     }
     ASSERT_FALSE(curl.empty()) << block;
-    for (int i = 0; i < 100 && !Contains(RunAs("alice", curl).out, " 302"); ++i) {
+    for (int i = 0; i < 100 && !Contains(RunAs("alice", curl).out, " 302");
+         ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     std::string out = RunBlock("alice", block);
-    const std::string fra1 = "https://fra1.mirror.example.org:" +
-                             std::to_string(ports_["https://fra1.mirror.example.org"]) + "/";
+    const std::string fra1 =
+        "https://fra1.mirror.example.org:" +
+        std::to_string(ports_["https://fra1.mirror.example.org"]) + "/";
     EXPECT_TRUE(std::regex_search(out, std::regex("HTTP/[0-9.]+ 302"))) << out;
-    EXPECT_TRUE(
-        std::regex_search(out, std::regex("\nlocation: " + fra1 + file_, std::regex::icase)))
+    EXPECT_TRUE(std::regex_search(
+        out, std::regex("\nlocation: " + fra1 + file_, std::regex::icase)))
         << out;
     // pick ranks fra1 first.
-    EXPECT_TRUE(std::regex_search(out, std::regex("RANK +MIRROR +TIER[^\n]*\n *1 +fra1 "))) << out;
+    EXPECT_TRUE(std::regex_search(
+        out, std::regex("RANK +MIRROR +TIER[^\n]*\n *1 +fra1 ")))
+        << out;
     // The prose's commands: the mirror list, the stats, Metalink with
     // aria2c, ?sha256 with sha256sum, the metrics.
     std::string prose;
     for (const std::string& code : test::InlineCode(WithoutNotes(section11))) {
       std::string c = Loopback(Placeholders(code));
-      if (c.rfind("https://", 0) == 0) c = "curl -sf " + ShellQuote(c) + " | head -c 300; echo";
+      if (c.rfind("https://", 0) == 0)
+        c = "curl -sf " + ShellQuote(c) + " | head -c 300; echo";
       if (c.rfind("/mirrorstats", 0) == 0)
-        c = "curl -sf " + ShellQuote(Loopback("https://repo.example.org/") + c.substr(1)) +
+        c = "curl -sf " +
+            ShellQuote(Loopback("https://repo.example.org/") + c.substr(1)) +
             " | head -c 300; echo";
-      if (c.rfind("curl ", 0) == 0 || c.rfind("aria2c ", 0) == 0) prose += c + "\n";
+      if (c.rfind("curl ", 0) == 0 || c.rfind("aria2c ", 0) == 0)
+        prose += c + "\n";
     }
     EXPECT_TRUE(Contains(prose, "aria2c ")) << prose;
     EXPECT_TRUE(Contains(prose, "sha256sum -c")) << prose;
@@ -803,13 +914,15 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     EXPECT_TRUE(Contains(out, "waymark_")) << out;
   }
 
-  // --- cron again, with a mirror: scans, checks, roll-up as waymark-scan ------------
+  // --- cron again, with a mirror: scans, checks, roll-up as waymark-scan
+  // ------------
   {
     SCOPED_TRACE("cron/waymark with fra1");
     RunCronJobs("/etc/cron.d/waymark");
   }
 
-  // --- Troubleshooting, as alice ------------------------------------------------------------
+  // --- Troubleshooting, as alice
+  // ------------------------------------------------------------
   {
     SCOPED_TRACE("README: Troubleshooting");
     std::string cmds;
@@ -822,11 +935,13 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     EXPECT_TRUE(Contains(out, "fra1")) << out;
   }
 
-  // --- GeoIP: the look-up, and the reload after new databases ------------------------------
+  // --- GeoIP: the look-up, and the reload after new databases
+  // ------------------------------
   {
     SCOPED_TRACE("README: GeoIP");
     std::string cmds;
-    for (const std::string& code : test::InlineCode(WithoutNotes(Section("## GeoIP")))) {
+    for (const std::string& code :
+         test::InlineCode(WithoutNotes(Section("## GeoIP")))) {
       // Not `location update`: it downloads the database from the internet.
       if (code.rfind("waymark ", 0) == 0 || code.rfind("systemctl ", 0) == 0)
         cmds += Placeholders(code) + "\n";
@@ -836,34 +951,47 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     EXPECT_TRUE(Contains(out, "203.0.113.7")) << out;
   }
 
-  // --- Upgrading, as root ------------------------------------------------------------------
+  // --- Upgrading, as root
+  // ------------------------------------------------------------------
   {
     SCOPED_TRACE("README: Upgrading");
-    std::string out = RunBlock("root", OnlyBlock(Section("## Upgrading"), "console"));
+    std::string out =
+        RunBlock("root", OnlyBlock(Section("## Upgrading"), "console"));
     EXPECT_TRUE(Contains(out, "up to date")) << out;
     r = RunAs("alice", Loopback("curl -sI https://repo.example.org/" + file_));
-    EXPECT_TRUE(std::regex_search(r.out, std::regex("HTTP/[0-9.]+ 302"))) << r.out << r.err;
+    EXPECT_TRUE(std::regex_search(r.out, std::regex("HTTP/[0-9.]+ 302")))
+        << r.out << r.err;
   }
 
   // A download, counted by the redirector as the waymark role (written when
   // its workers stop at the latest).
-  r = RunAs("alice",
-            Loopback("curl -s -o /dev/null -w '%{http_code}' https://repo.example.org/" + file_));
+  r = RunAs(
+      "alice",
+      Loopback(
+          "curl -s -o /dev/null -w '%{http_code}' https://repo.example.org/" +
+          file_));
   EXPECT_EQ(r.out, "302") << r.err;
   StopService();
-  EXPECT_EQ(test::QueryRows(pg_.Dsn("waymark"), "SELECT sum(downloads) FROM download_counts"),
+  EXPECT_EQ(test::QueryRows(pg_.Dsn("waymark"),
+                            "SELECT sum(downloads) FROM download_counts"),
             "1\n");
 
-  // --- Reports, as alice in the source tree: that download, by mirror ---------------------
+  // --- Reports, as alice in the source tree: that download, by mirror
+  // ---------------------
   {
     SCOPED_TRACE("README: Reports");
     std::string cmds;
-    for (const std::string& code : test::InlineCode(WithoutNotes(Section("## Reports")))) {
-      if (code.rfind("waymark ", 0) == 0 || code.rfind("psql ", 0) == 0) cmds += code + "\n";
+    for (const std::string& code :
+         test::InlineCode(WithoutNotes(Section("## Reports")))) {
+      if (code.rfind("waymark ", 0) == 0 || code.rfind("psql ", 0) == 0)
+        cmds += code + "\n";
     }
     EXPECT_EQ(test::CommandLines(cmds).size(), 2u) << cmds;
-    std::string out = RunBlock("alice", "cd " + ShellQuote(source_) + "\n" + cmds);
-    EXPECT_TRUE(std::regex_search(out, std::regex("\\n fra1 +\\|[^\\n]*\\| +1 +\\|"))) << out;
+    std::string out =
+        RunBlock("alice", "cd " + ShellQuote(source_) + "\n" + cmds);
+    EXPECT_TRUE(
+        std::regex_search(out, std::regex("\\n fra1 +\\|[^\\n]*\\| +1 +\\|")))
+        << out;
   }
 }
 

@@ -9,11 +9,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "core/store/db.h"
 #include "core/store/inventory.h"
@@ -24,8 +23,8 @@
 namespace waymark {
 namespace {
 
-using test::HttpResponse;
 using test::Eventually;
+using test::HttpResponse;
 using test::RedirectorStack;
 
 // No X-Forwarded-For: the client is 127.0.0.1, which origin.conf lets read
@@ -54,8 +53,9 @@ std::string Digest(const EVP_MD* md, const std::string& data) {
   return std::string(reinterpret_cast<char*>(out), n);
 }
 
-CommandResult RunTool(std::vector<std::string> argv, const std::string& dir = "",
-                  const std::string& stdin_data = "") {
+CommandResult RunTool(std::vector<std::string> argv,
+                      const std::string& dir = "",
+                      const std::string& stdin_data = "") {
   SubprocessOptions o;
   o.argv = std::move(argv);
   o.capture_output = true;
@@ -80,15 +80,18 @@ class RedirectorOutputsTest : public ::testing::Test {
     // Two mirrors on loopback, a real nginx serving their trees.
     mirror_port_ = test::FreePort();
     Status s = test::NginxServer::Start(
-        "server {\n  listen 127.0.0.1:" + std::to_string(mirror_port_) + ";\n  root " +
-            mirrors_dir_.path() + ";\n}\n",
+        "server {\n  listen 127.0.0.1:" + std::to_string(mirror_port_) +
+            ";\n  root " + mirrors_dir_.path() + ";\n}\n",
         &mirror_nginx_);
     ASSERT_TRUE(s.ok()) << s.message();
-    for (const char* m : {"m1", "m2"}) test::WriteFile(mirrors_dir_ / (std::string(m) + "/releases/big.iso"), content_);
+    for (const char* m : {"m1", "m2"})
+      test::WriteFile(mirrors_dir_ / (std::string(m) + "/releases/big.iso"),
+                      content_);
 
     test::StackOptions options;
-    options.redirector_config = {"fallback = https://origin.example.org/master/",
-                                 "stats_flush_interval = 1s"};
+    options.redirector_config = {
+        "fallback = https://origin.example.org/master/",
+        "stats_flush_interval = 1s"};
     s = RedirectorStack::Create(options, &stack_);
     ASSERT_TRUE(s.ok()) << s.message();
     AddMirror("m1", "DE", "50.1", "8.7");
@@ -96,12 +99,16 @@ class RedirectorOutputsTest : public ::testing::Test {
     std::string pieces;
     for (size_t off = 0; off < content_.size(); off += kPiece)
       pieces += Digest(EVP_sha1(), content_.substr(off, kPiece));
-    Sql("INSERT INTO files (id, path, size, mtime, sha256, sha1, md5, piece_size, piece_sha1) VALUES "
+    Sql("INSERT INTO files (id, path, size, mtime, sha256, sha1, md5, "
+        "piece_size, piece_sha1) VALUES "
         "(1, 'releases/big.iso', 300000, '2026-11-01 10:00:00+00', decode('" +
-        Hex(Digest(EVP_sha256(), content_)) + "', 'hex'), decode('" + Hex(Digest(EVP_sha1(), content_)) +
-        "', 'hex'), decode('" + Hex(Digest(EVP_md5(), content_)) + "', 'hex'), " +
-        std::to_string(kPiece) + ", decode('" + Hex(pieces) + "', 'hex')), "
-        "(2, 'releases/<script>&\"x\".iso', 5000, '2026-11-02 10:00:00+00', NULL, NULL, NULL, NULL, NULL)");
+        Hex(Digest(EVP_sha256(), content_)) + "', 'hex'), decode('" +
+        Hex(Digest(EVP_sha1(), content_)) + "', 'hex'), decode('" +
+        Hex(Digest(EVP_md5(), content_)) + "', 'hex'), " +
+        std::to_string(kPiece) + ", decode('" + Hex(pieces) +
+        "', 'hex')), "
+        "(2, 'releases/<script>&\"x\".iso', 5000, '2026-11-02 10:00:00+00', "
+        "NULL, NULL, NULL, NULL, NULL)");
     Sql(R"SQL(
       INSERT INTO mirror_files (chunk, mirror_id, bits)
         SELECT 0, id, set_bit(set_bit(decode(repeat('00', 1024), 'hex'), 1, 1), 2, 1) FROM mirrors;
@@ -118,13 +125,14 @@ class RedirectorOutputsTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.message();
   }
 
-  void AddMirror(const std::string& name, const std::string& cc, const std::string& lat,
-                 const std::string& lon) {
+  void AddMirror(const std::string& name, const std::string& cc,
+                 const std::string& lat, const std::string& lon) {
     CommandResult r = stack_->Waymark(
         {"mirror", "add", name, "--no-geoip", "--http",
-         "http://127.0.0.1:" + std::to_string(mirror_port_) + "/" + name + "/", "--rsync",
-         "rsync://user:s3cret@127.0.0.1/" + name + "/", "--admin-email", "root@secret.example.org",
-         "--country", cc, "--lat", lat, "--lon", lon});
+         "http://127.0.0.1:" + std::to_string(mirror_port_) + "/" + name + "/",
+         "--rsync", "rsync://user:s3cret@127.0.0.1/" + name + "/",
+         "--admin-email", "root@secret.example.org", "--country", cc, "--lat",
+         lat, "--lon", lon});
     ASSERT_EQ(r.exit_code, 0) << r.err;
     ASSERT_EQ(stack_->Waymark({"mirror", "enable", name}).exit_code, 0);
   }
@@ -154,17 +162,22 @@ class RedirectorOutputsTest : public ::testing::Test {
 
   // Downloads counted for (mirror name or "" for mirror 0, country).
   long long Downloads(const std::string& mirror, const std::string& country) {
-    std::string m = mirror.empty() ? "0" : "(SELECT id FROM mirrors WHERE name = '" + mirror + "')";
-    return Number("SELECT coalesce(sum(downloads), 0) FROM download_counts d "
-                  "WHERE d.path = 'releases/big.iso' AND d.mirror_id = " + m +
-                  " AND d.country = '" + country + "' AND d.day = (now() AT TIME ZONE 'UTC')::date "
-                  "AND NOT d.monthly");
+    std::string m = mirror.empty() ? "0"
+                                   : "(SELECT id FROM mirrors WHERE name = '" +
+                                         mirror + "')";
+    return Number(
+        "SELECT coalesce(sum(downloads), 0) FROM download_counts d "
+        "WHERE d.path = 'releases/big.iso' AND d.mirror_id = " +
+        m + " AND d.country = '" + country +
+        "' AND d.day = (now() AT TIME ZONE 'UTC')::date "
+        "AND NOT d.monthly");
   }
 
   // Writes `text` to a file and runs xmllint on it; "" when well-formed.
   std::string XmlProblems(const std::string& text) {
     test::WriteFile(work_ / "doc.xml", text);
-    CommandResult r = RunTool({"xmllint", "--noout", "--nonet", work_ / "doc.xml"});
+    CommandResult r =
+        RunTool({"xmllint", "--noout", "--nonet", work_ / "doc.xml"});
     return r.exit_code == 0 ? "" : r.err + r.out;
   }
 
@@ -175,47 +188,61 @@ class RedirectorOutputsTest : public ::testing::Test {
   std::unique_ptr<RedirectorStack> stack_;
 };
 
-TEST_F(RedirectorOutputsTest, Aria2cDownloadsThroughTheMetalinkAndChecksTheHash) {
+TEST_F(RedirectorOutputsTest,
+       Aria2cDownloadsThroughTheMetalinkAndChecksTheHash) {
   HttpResponse meta = Get(std::string(kFile) + ".meta4", kDe);
   ASSERT_EQ(meta.status, 200) << meta.body;
   EXPECT_EQ(meta.Header("Content-Type"), "application/metalink4+xml");
-  EXPECT_EQ(meta.Header("Content-Disposition"), "inline; filename=\"big.iso.meta4\"");
+  EXPECT_EQ(meta.Header("Content-Disposition"),
+            "inline; filename=\"big.iso.meta4\"");
   EXPECT_EQ(XmlProblems(meta.body), "");
-  EXPECT_NE(meta.body.find("<hash type=\"sha-256\">" + Hex(Digest(EVP_sha256(), content_)) + "</hash>"),
-            std::string::npos) << meta.body;
-  EXPECT_NE(meta.body.find("<pieces length=\"65536\" type=\"sha-1\">"), std::string::npos);
-  EXPECT_NE(meta.body.find("<published>2026-11-01T10:00:00Z</published>"), std::string::npos);
+  EXPECT_NE(meta.body.find("<hash type=\"sha-256\">" +
+                           Hex(Digest(EVP_sha256(), content_)) + "</hash>"),
+            std::string::npos)
+      << meta.body;
+  EXPECT_NE(meta.body.find("<pieces length=\"65536\" type=\"sha-1\">"),
+            std::string::npos);
+  EXPECT_NE(meta.body.find("<published>2026-11-01T10:00:00Z</published>"),
+            std::string::npos);
   // From Germany the German mirror first.
-  size_t m1 = meta.body.find("<url priority=\"1\" location=\"de\">http://127.0.0.1:" +
-                             std::to_string(mirror_port_) + "/m1/releases/big.iso</url>");
+  size_t m1 = meta.body.find(
+      "<url priority=\"1\" location=\"de\">http://127.0.0.1:" +
+      std::to_string(mirror_port_) + "/m1/releases/big.iso</url>");
   EXPECT_NE(m1, std::string::npos) << meta.body;
-  EXPECT_NE(meta.body.find("<url priority=\"2\" location=\"us\">"), std::string::npos);
+  EXPECT_NE(meta.body.find("<url priority=\"2\" location=\"us\">"),
+            std::string::npos);
   // ?metalink and the Accept header give the same document.
-  EXPECT_EQ(Get(std::string(kFile) + "?metalink", kDe).Header("Content-Type"), "application/metalink4+xml");
-  HttpResponse by_accept = Get(kFile, kDe, {"Accept: application/metalink4+xml"});
+  EXPECT_EQ(Get(std::string(kFile) + "?metalink", kDe).Header("Content-Type"),
+            "application/metalink4+xml");
+  HttpResponse by_accept =
+      Get(kFile, kDe, {"Accept: application/metalink4+xml"});
   EXPECT_EQ(by_accept.status, 200);
   EXPECT_EQ(by_accept.Header("Content-Type"), "application/metalink4+xml");
   EXPECT_EQ(Get(kFile, kDe, {"Accept: */*"}).status, 302);
 
-  CommandResult r = RunTool({"aria2c", "--follow-metalink=mem", "--dir", work_.path(), "--no-conf",
-                         "--console-log-level=warn", "--summary-interval=0", "--max-tries=1",
-                         stack_->Url(std::string(kFile) + ".meta4")});
+  CommandResult r =
+      RunTool({"aria2c", "--follow-metalink=mem", "--dir", work_.path(),
+               "--no-conf", "--console-log-level=warn", "--summary-interval=0",
+               "--max-tries=1", stack_->Url(std::string(kFile) + ".meta4")});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(test::ReadFile(work_ / "big.iso"), content_);
 
   // Both mirrors serve a corrupt copy: aria2c must refuse it.
   std::string bad = content_;
   bad[100000] ^= 1;
-  for (const char* m : {"m1", "m2"}) test::WriteFile(mirrors_dir_ / (std::string(m) + "/releases/big.iso"), bad);
+  for (const char* m : {"m1", "m2"})
+    test::WriteFile(mirrors_dir_ / (std::string(m) + "/releases/big.iso"), bad);
   test::TempDir other;
-  r = RunTool({"aria2c", "--follow-metalink=mem", "--dir", other.path(), "--no-conf",
-           "--console-log-level=warn", "--summary-interval=0", "--max-tries=1",
-           stack_->Url(std::string(kFile) + ".meta4")});
+  r = RunTool({"aria2c", "--follow-metalink=mem", "--dir", other.path(),
+               "--no-conf", "--console-log-level=warn", "--summary-interval=0",
+               "--max-tries=1", stack_->Url(std::string(kFile) + ".meta4")});
   EXPECT_NE(r.exit_code, 0) << r.out;
 }
 
-TEST_F(RedirectorOutputsTest, CurlFollowsTheRedirectAndSha256sumAcceptsTheChecksum) {
-  CommandResult r = RunTool({"curl", "-sS", "-L", "-o", "big.iso", stack_->Url(kFile)}, work_.path());
+TEST_F(RedirectorOutputsTest,
+       CurlFollowsTheRedirectAndSha256sumAcceptsTheChecksum) {
+  CommandResult r = RunTool(
+      {"curl", "-sS", "-L", "-o", "big.iso", stack_->Url(kFile)}, work_.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(test::ReadFile(work_ / "big.iso"), content_);
 
@@ -228,22 +255,27 @@ TEST_F(RedirectorOutputsTest, CurlFollowsTheRedirectAndSha256sumAcceptsTheChecks
   EXPECT_EQ(r.out, "big.iso: OK\n");
   HttpResponse sha1 = Get(std::string(kFile) + "?sha1", kDe);
   EXPECT_EQ(sha1.body, Hex(Digest(EVP_sha1(), content_)) + "  big.iso\n");
-  EXPECT_EQ(RunTool({"sha1sum", "-c", "-"}, work_.path(), sha1.body).exit_code, 0);
+  EXPECT_EQ(RunTool({"sha1sum", "-c", "-"}, work_.path(), sha1.body).exit_code,
+            0);
   HttpResponse md5 = Get(std::string(kFile) + "?md5", kDe);
-  EXPECT_EQ(RunTool({"md5sum", "-c", "-"}, work_.path(), md5.body).exit_code, 0) << md5.body;
+  EXPECT_EQ(RunTool({"md5sum", "-c", "-"}, work_.path(), md5.body).exit_code, 0)
+      << md5.body;
   // A corrupted download fails the check.
   std::string bad = content_;
   bad[7] ^= 1;
   test::WriteFile(work_ / "big.iso", bad);
-  EXPECT_NE(RunTool({"sha256sum", "-c", "-"}, work_.path(), sum.body).exit_code, 0);
+  EXPECT_NE(RunTool({"sha256sum", "-c", "-"}, work_.path(), sum.body).exit_code,
+            0);
 
   // Hashes nobody computed: 404 with a reason.
   HttpResponse none = Get(std::string(kHostileUri) + "?sha256", kDe);
   EXPECT_EQ(none.status, 404);
   EXPECT_EQ(none.body, "no SHA-256 is known for this file\n");
-  EXPECT_EQ(Get(std::string(kHostileUri) + "?md5", kDe).body, "no MD5 is known for this file\n");
+  EXPECT_EQ(Get(std::string(kHostileUri) + "?md5", kDe).body,
+            "no MD5 is known for this file\n");
   // HEAD answers like GET without the body.
-  HttpResponse head = stack_->Request(std::string(kFile) + "?sha256", kDe, "HEAD");
+  HttpResponse head =
+      stack_->Request(std::string(kFile) + "?sha256", kDe, "HEAD");
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.body, "");
 }
@@ -258,15 +290,18 @@ TEST_F(RedirectorOutputsTest, JsonParsesAndHoldsNoCredentials) {
   EXPECT_EQ(j["file"]["sha1"], Hex(Digest(EVP_sha1(), content_)));
   EXPECT_EQ(j["client"]["country"], "US");
   ASSERT_EQ(j["mirrors"].size(), 2u);
-  EXPECT_EQ(j["mirrors"][0]["name"], "m2") << "the American mirror first for an American client";
+  EXPECT_EQ(j["mirrors"][0]["name"], "m2")
+      << "the American mirror first for an American client";
   EXPECT_EQ(j["mirrors"][0]["tier"], "country");
   EXPECT_EQ(j["mirrors"][0]["sponsor"], "<b>Sponsor & \"Co\"</b>");
   for (const char* secret : {"s3cret", "rsync://", "root@secret"})
     EXPECT_EQ(r.body.find(secret), std::string::npos) << secret;
-  // The Accept header asks for JSON in auto mode; ?fromip shows another client's list.
+  // The Accept header asks for JSON in auto mode; ?fromip shows another
+  // client's list.
   HttpResponse accept = Get(kFile, kUs, {"Accept: application/json"});
   EXPECT_EQ(accept.Header("Content-Type"), "application/json");
-  nlohmann::json from = nlohmann::json::parse(Get(std::string(kFile) + "?json&fromip=" + kDe, kUs).body);
+  nlohmann::json from = nlohmann::json::parse(
+      Get(std::string(kFile) + "?json&fromip=" + kDe, kUs).body);
   EXPECT_EQ(from["client"]["country"], "DE");
   EXPECT_EQ(from["client"]["from_ip"], true);
   EXPECT_EQ(from["mirrors"][0]["name"], "m1");
@@ -282,26 +317,30 @@ TEST_F(RedirectorOutputsTest, JsonParsesAndHoldsNoCredentials) {
 }
 
 TEST_F(RedirectorOutputsTest, RedirectModeIgnoresTheAcceptHeader) {
-  stack_->RewriteConfig({"fallback = https://origin.example.org/master/", "output = redirect"});
+  stack_->RewriteConfig(
+      {"fallback = https://origin.example.org/master/", "output = redirect"});
   ASSERT_TRUE(stack_->SignalRedirector(SIGHUP).ok());
   auto end = std::chrono::steady_clock::now() + std::chrono::seconds(8);
   while (std::chrono::steady_clock::now() < end &&
          Get(kFile, kDe, {"Accept: application/json"}).status != 302)
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(Get(kFile, kDe, {"Accept: application/json"}).status, 302);
-  EXPECT_EQ(Get(std::string(kFile) + "?json", kDe).Header("Content-Type"), "application/json");
+  EXPECT_EQ(Get(std::string(kFile) + "?json", kDe).Header("Content-Type"),
+            "application/json");
 }
 
 TEST_F(RedirectorOutputsTest, PagesStayWellFormedWithHostileNamesAndPaths) {
   for (const std::string& uri :
        {std::string(kFile) + "/mirrorlist", std::string(kFile) + "?mirrorlist",
-        std::string(kHostileUri) + "/mirrorlist", std::string(kHostileUri) + "?mirrorlist&fromip=" + kUs,
+        std::string(kHostileUri) + "/mirrorlist",
+        std::string(kHostileUri) + "?mirrorlist&fromip=" + kUs,
         std::string("/mirrorstats"), std::string("/releases/mirrorstats")}) {
     HttpResponse r = Get(uri, kDe);
     ASSERT_EQ(r.status, 200) << uri << ": " << r.body;
     EXPECT_EQ(r.Header("Content-Type"), "text/html; charset=utf-8") << uri;
     EXPECT_EQ(XmlProblems(r.body), "") << uri;
-    CommandResult html = RunTool({"xmllint", "--html", "--noout", "--nonet", work_ / "doc.xml"});
+    CommandResult html =
+        RunTool({"xmllint", "--html", "--noout", "--nonet", work_ / "doc.xml"});
     EXPECT_EQ(html.exit_code, 0) << uri << ": " << html.err;
     EXPECT_EQ(r.body.find("<script"), std::string::npos) << uri;
     EXPECT_EQ(r.body.find("<b>"), std::string::npos) << uri;
@@ -309,16 +348,25 @@ TEST_F(RedirectorOutputsTest, PagesStayWellFormedWithHostileNamesAndPaths) {
     EXPECT_NE(r.body.find("<svg"), std::string::npos) << uri;
   }
   HttpResponse list = Get(std::string(kHostileUri) + "/mirrorlist", kDe);
-  EXPECT_NE(list.body.find("<h1>&lt;script&gt;&amp;&quot;x&quot;.iso</h1>"), std::string::npos) << list.body;
+  EXPECT_NE(list.body.find("<h1>&lt;script&gt;&amp;&quot;x&quot;.iso</h1>"),
+            std::string::npos)
+      << list.body;
   // An IPv6 client: both mirrors are down over IPv6, excluded with the reason.
   list = Get(std::string(kFile) + "/mirrorlist?fromip=2a01:1000::5", kDe);
   EXPECT_EQ(XmlProblems(list.body), "");
-  EXPECT_NE(list.body.find("<td>m1</td><td>down over HTTP (IPv6)</td>"), std::string::npos) << list.body;
+  EXPECT_NE(list.body.find("<td>m1</td><td>down over HTTP (IPv6)</td>"),
+            std::string::npos)
+      << list.body;
   EXPECT_NE(list.body.find("<h2>Mirrors (0)</h2>"), std::string::npos);
   HttpResponse stats = Get("/mirrorstats", kDe);
-  EXPECT_NE(stats.body.find("&lt;script&gt;alert(&quot;v6&quot;)&lt;/script&gt; &amp; more"),
-            std::string::npos) << stats.body;
-  EXPECT_NE(stats.body.find("failed: rsync: &lt;error&gt; &amp; &quot;quote&quot;"), std::string::npos);
+  EXPECT_NE(
+      stats.body.find(
+          "&lt;script&gt;alert(&quot;v6&quot;)&lt;/script&gt; &amp; more"),
+      std::string::npos)
+      << stats.body;
+  EXPECT_NE(
+      stats.body.find("failed: rsync: &lt;error&gt; &amp; &quot;quote&quot;"),
+      std::string::npos);
   EXPECT_NE(stats.body.find("<td>100.0%</td>"), std::string::npos);
   // The Metalink of the hostile path is well-formed too.
   HttpResponse meta = Get(std::string(kHostileUri) + ".meta4", kDe);
@@ -327,7 +375,9 @@ TEST_F(RedirectorOutputsTest, PagesStayWellFormedWithHostileNamesAndPaths) {
   EXPECT_EQ(meta.Header("Content-Disposition"),
             "inline; filename=\"<script>&_x_.iso.meta4\"; "
             "filename*=UTF-8''%3Cscript%3E&%22x%22.iso.meta4");
-  CommandResult name = RunTool({"xmllint", "--xpath", "string(//*[local-name()='file']/@name)", work_ / "doc.xml"});
+  CommandResult name =
+      RunTool({"xmllint", "--xpath", "string(//*[local-name()='file']/@name)",
+               work_ / "doc.xml"});
   EXPECT_EQ(name.out, "<script>&\"x\".iso\n");
 }
 
@@ -341,7 +391,8 @@ TEST_F(RedirectorOutputsTest, FileRecordsFromTheDatabaseCarryTheDigest) {
   EXPECT_EQ(rec.size, 300000);
   EXPECT_TRUE(rec.sha256.known);
   EXPECT_EQ(rec.sha256.Hex(), Hex(Digest(EVP_sha256(), content_)));
-  ASSERT_TRUE(LoadFileRecord(db.get(), "releases/<script>&\"x\".iso", &rec).ok());
+  ASSERT_TRUE(
+      LoadFileRecord(db.get(), "releases/<script>&\"x\".iso", &rec).ok());
   EXPECT_FALSE(rec.sha256.known) << "not hashed";
   EXPECT_EQ(rec.sha256.Hex(), "");
 }
@@ -357,8 +408,11 @@ TEST_F(RedirectorOutputsTest, ListsDegradeClearlyWhilePostgresIsAway) {
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(XmlProblems(r.body), "");
   }
-  EXPECT_NE(r.body.find("unavailable (the database is away)"), std::string::npos) << r.body;
-  EXPECT_EQ(Get(std::string(kFile) + "?sha256", kDe).status, 200) << "from the index";
+  EXPECT_NE(r.body.find("unavailable (the database is away)"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(Get(std::string(kFile) + "?sha256", kDe).status, 200)
+      << "from the index";
   HttpResponse md5 = Get(std::string(kFile) + "?md5", kDe);
   EXPECT_TRUE(md5.status == 503 || md5.status == 200) << md5.status;
   HttpResponse meta = Get(std::string(kFile) + ".meta4", kDe);
@@ -377,13 +431,20 @@ TEST_F(RedirectorOutputsTest, CountsEqualTheDownloadsMade) {
   // for the file are one download, another client's range is its own.
   for (int i = 0; i < 5; ++i) ASSERT_EQ(Get(kFile, kDe).status, 302);
   for (int i = 0; i < 3; ++i) ASSERT_EQ(Get(kFile, kUs).status, 302);
-  for (int i = 0; i < 4; ++i) ASSERT_EQ(stack_->Request(kFile, kDe, "HEAD").status, 302);
-  for (const char* q : {"?sha256", "?json", "/mirrorlist", ".meta4"}) Get(std::string(kFile) + q, kDe);
+  for (int i = 0; i < 4; ++i)
+    ASSERT_EQ(stack_->Request(kFile, kDe, "HEAD").status, 302);
+  for (const char* q : {"?sha256", "?json", "/mirrorlist", ".meta4"})
+    Get(std::string(kFile) + q, kDe);
   for (int i = 0; i < 6; ++i)
-    ASSERT_EQ(Get(kFile, "20.10.0.77", {"Range: bytes=" + std::to_string(i * 100) + "-"}).status, 302);
+    ASSERT_EQ(Get(kFile, "20.10.0.77",
+                  {"Range: bytes=" + std::to_string(i * 100) + "-"})
+                  .status,
+              302);
   ASSERT_EQ(Get(kFile, "20.10.0.78", {"Range: bytes=0-99"}).status, 302);
-  EXPECT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 5 + 2 && Downloads("m2", "US") == 3; }))
-      << Downloads("m1", "DE") << " " << Downloads("m2", "US");
+  EXPECT_TRUE(Eventually([&] {
+    return Downloads("m1", "DE") == 5 + 2 && Downloads("m2", "US") == 3;
+  })) << Downloads("m1", "DE")
+      << " " << Downloads("m2", "US");
   // No mirror can serve: downloads sent to the fallback count as mirror 0.
   // Every GET of the loop counts once, to m2 or to the fallback.
   Sql("UPDATE mirrors SET enabled = false");
@@ -392,20 +453,28 @@ TEST_F(RedirectorOutputsTest, CountsEqualTheDownloadsMade) {
     ++loop_gets;
     return Get(kFile, kUs).Header("X-Waymark-Mirror").rfind("fallback", 0) == 0;
   }));
-  EXPECT_TRUE(Eventually([&] { return Downloads("m2", "US") + Downloads("", "US") == 3 + loop_gets; }))
-      << Downloads("m2", "US") << " + " << Downloads("", "US") << " != 3 + " << loop_gets;
+  EXPECT_TRUE(Eventually([&] {
+    return Downloads("m2", "US") + Downloads("", "US") == 3 + loop_gets;
+  })) << Downloads("m2", "US")
+      << " + " << Downloads("", "US") << " != 3 + " << loop_gets;
   EXPECT_GE(Downloads("", "US"), 1);
   long long us_total = 3 + loop_gets;
   EXPECT_EQ(Number("SELECT count(DISTINCT path) FROM download_counts"), 1);
   // The metrics agree.
   HttpResponse metrics = Get("/mirrorstats?metrics", kLoopback);
   ASSERT_EQ(metrics.status, 200);
-  EXPECT_EQ(metrics.Header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
-  EXPECT_NE(metrics.body.find("waymark_requests_total{status=\"302\",tier=\"country\"} "), std::string::npos)
+  EXPECT_EQ(metrics.Header("Content-Type"),
+            "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(metrics.body.find(
+                "waymark_requests_total{status=\"302\",tier=\"country\"} "),
+            std::string::npos)
       << metrics.body;
-  EXPECT_NE(metrics.body.find("waymark_stats_dropped_total 0\n"), std::string::npos);
-  EXPECT_NE(metrics.body.find("waymark_downloads_counted_total " + std::to_string(7 + us_total) + "\n"),
-            std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("waymark_stats_dropped_total 0\n"),
+            std::string::npos);
+  EXPECT_NE(metrics.body.find("waymark_downloads_counted_total " +
+                              std::to_string(7 + us_total) + "\n"),
+            std::string::npos)
+      << metrics.body;
   // Every request answered has its duration in the histogram: as many as
   // the requests counted by status (this one not yet in either; the one
   // before it may still be on its way into the histogram).
@@ -413,9 +482,13 @@ TEST_F(RedirectorOutputsTest, CountsEqualTheDownloadsMade) {
   std::istringstream lines(metrics.body);
   for (std::string line; std::getline(lines, line);) {
     std::string value = line.substr(line.rfind(' ') + 1);
-    if (line.rfind("waymark_requests_total{", 0) == 0) answered += std::stoll(value);
-    if (line.rfind("waymark_request_duration_seconds_count ", 0) == 0) timed = std::stoll(value);
-    if (line.rfind("waymark_request_duration_seconds_bucket{le=\"+Inf\"} ", 0) == 0) inf = std::stoll(value);
+    if (line.rfind("waymark_requests_total{", 0) == 0)
+      answered += std::stoll(value);
+    if (line.rfind("waymark_request_duration_seconds_count ", 0) == 0)
+      timed = std::stoll(value);
+    if (line.rfind("waymark_request_duration_seconds_bucket{le=\"+Inf\"} ",
+                   0) == 0)
+      inf = std::stoll(value);
   }
   EXPECT_GE(answered, 5 + 3 + 4 + 4 + 6 + 1 + loop_gets) << metrics.body;
   EXPECT_LE(timed, answered) << metrics.body;
@@ -434,15 +507,21 @@ TEST_F(RedirectorOutputsTest, CountsMadeWhilePostgresIsAwayArriveWhenItIsBack) {
   ASSERT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 1; }));
   test::SharedCluster()->Stop();
   for (int i = 0; i < 10; ++i) ASSERT_EQ(Get(kFile, kDe).status, 302);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // flushes fail meanwhile
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(2500));  // flushes fail meanwhile
   HttpResponse metrics = Get("/mirrorstats?metrics", kLoopback);
-  EXPECT_NE(metrics.body.find("waymark_stats_pending 10\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("waymark_stats_pending 10\n"), std::string::npos)
+      << metrics.body;
   Status s = test::SharedCluster()->Start();
   ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 11; }, 30)) << Downloads("m1", "DE");
-  EXPECT_NE(stack_->redirector_log().find("cannot write download statistics, keeping them"),
-            std::string::npos) << stack_->redirector_log();
-  EXPECT_NE(stack_->redirector_log().find("download statistics written again"), std::string::npos);
+  EXPECT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 11; }, 30))
+      << Downloads("m1", "DE");
+  EXPECT_NE(stack_->redirector_log().find(
+                "cannot write download statistics, keeping them"),
+            std::string::npos)
+      << stack_->redirector_log();
+  EXPECT_NE(stack_->redirector_log().find("download statistics written again"),
+            std::string::npos);
 }
 
 TEST_F(RedirectorOutputsTest, OnlyRealDownloadsAreCountedThroughAnOutage) {
@@ -453,41 +532,56 @@ TEST_F(RedirectorOutputsTest, OnlyRealDownloadsAreCountedThroughAnOutage) {
   // fallback (a file may have been added since); only the file the index
   // knows is a download. The undecodable name is one PostgreSQL refuses to
   // store. (No ASSERT before the cluster is started again.)
-  EXPECT_TRUE(Eventually([&] {
-    return Get("/releases/junk.deb", kDe).Header("X-Waymark-Mirror") ==
-               "fallback; reason=inventory unavailable" &&
-           Get("/releases/junk.deb", kDe).Header("X-Waymark-Mirror") ==
-               "fallback; reason=inventory unavailable";
-  }, 15)) << "both workers";
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return Get("/releases/junk.deb", kDe).Header("X-Waymark-Mirror") ==
+                   "fallback; reason=inventory unavailable" &&
+               Get("/releases/junk.deb", kDe).Header("X-Waymark-Mirror") ==
+                   "fallback; reason=inventory unavailable";
+      },
+      15))
+      << "both workers";
   for (int i = 0; i < 200; ++i) {
-    HttpResponse junk = Get("/releases/junk-" + std::to_string(i) + ".deb", kDe);
-    EXPECT_EQ(junk.Header("X-Waymark-Mirror"), "fallback; reason=inventory unavailable") << i;
+    HttpResponse junk =
+        Get("/releases/junk-" + std::to_string(i) + ".deb", kDe);
+    EXPECT_EQ(junk.Header("X-Waymark-Mirror"),
+              "fallback; reason=inventory unavailable")
+        << i;
   }
   EXPECT_EQ(Get("/releases/%ff%fe.deb", kDe).status, 302);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(Get(kFile, kDe).status, 302);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // flushes fail meanwhile
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(2500));  // flushes fail meanwhile
   HttpResponse metrics = Get("/mirrorstats?metrics", kLoopback);
-  EXPECT_NE(metrics.body.find("waymark_stats_pending 10\n"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("waymark_stats_pending 10\n"), std::string::npos)
+      << metrics.body;
   Status s = test::SharedCluster()->Start();
   ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 11; }, 30)) << Downloads("m1", "DE");
+  EXPECT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 11; }, 30))
+      << Downloads("m1", "DE");
   CommandResult r = stack_->Waymark({"stats", "--by", "file", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["total"], 11) << r.out;
   ASSERT_EQ(j["rows"].size(), 1u) << r.out;
   EXPECT_EQ(j["rows"][0]["file"], "releases/big.iso");
-  EXPECT_EQ(Number("SELECT count(*) FROM download_counts WHERE path <> 'releases/big.iso'"), 0);
-  EXPECT_EQ(Number("SELECT count(*) FROM download_paths WHERE path <> 'releases/big.iso'"), 0);
+  EXPECT_EQ(Number("SELECT count(*) FROM download_counts WHERE path <> "
+                   "'releases/big.iso'"),
+            0);
+  EXPECT_EQ(Number("SELECT count(*) FROM download_paths WHERE path <> "
+                   "'releases/big.iso'"),
+            0);
 }
 
 TEST_F(RedirectorOutputsTest, AGracefulStopWritesWhatWasCounted) {
   std::vector<pid_t> before = stack_->WorkerPids();
-  stack_->RewriteConfig({"fallback = https://origin.example.org/master/", "stats_flush_interval = 1h"});
+  stack_->RewriteConfig({"fallback = https://origin.example.org/master/",
+                         "stats_flush_interval = 1h"});
   ASSERT_TRUE(stack_->SignalRedirector(SIGHUP).ok());
   ASSERT_TRUE(Eventually([&] {
     std::vector<pid_t> now = stack_->WorkerPids();
-    return now.size() == 2 && std::find(now.begin(), now.end(), before[0]) == now.end() &&
+    return now.size() == 2 &&
+           std::find(now.begin(), now.end(), before[0]) == now.end() &&
            std::find(now.begin(), now.end(), before[1]) == now.end();
   }));
   for (int i = 0; i < 3; ++i) ASSERT_EQ(Get(kFile, kDe).status, 302);
@@ -503,9 +597,12 @@ TEST_F(RedirectorOutputsTest, AGracefulStopWritesWhatWasCounted) {
 TEST(RedirectorOutputsConfig, TestConfigRejectsAnUnknownOutputMode) {
   test::TempDir dir;
   test::WriteFile(dir / "bad.conf", "[redirector]\noutput = json\n");
-  CommandResult r = test::RunBinary("waymark-redirector", {"-t", "-c", dir / "bad.conf"});
+  CommandResult r =
+      test::RunBinary("waymark-redirector", {"-t", "-c", dir / "bad.conf"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "waymark-redirector: redirector.output: 'json' is not one of auto, redirect\n");
+  EXPECT_EQ(r.err,
+            "waymark-redirector: redirector.output: 'json' is not one of auto, "
+            "redirect\n");
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ using test::RedirectorStack;
 std::string ReplaceLine(const std::string& text, const std::string& prefix,
                         const std::string& line) {
   std::regex re("(^|\n)" + prefix + "[^\n]*");
-  return std::regex_replace(text, re, "$1" + line, std::regex_constants::format_first_only);
+  return std::regex_replace(text, re, "$1" + line,
+                            std::regex_constants::format_first_only);
 }
 
 template <typename F>
@@ -43,34 +44,43 @@ TEST(RedirectorReloadTest, KeysThatNeedARestartKeepTheirValueAndWarn) {
   Status s = RedirectorStack::Create(options, &stack);
   ASSERT_TRUE(s.ok()) << s.message();
   // A file no mirror has: it goes to the fallback.
-  s = stack->Sql("INSERT INTO files (id, path, size, mtime) "
-                 "VALUES (1, 'releases/a.deb', 4096, '2026-11-01 10:00:00+00')");
+  s = stack->Sql(
+      "INSERT INTO files (id, path, size, mtime) "
+      "VALUES (1, 'releases/a.deb', 4096, '2026-11-01 10:00:00+00')");
   ASSERT_TRUE(s.ok()) << s.message();
-  test::WriteFile(stack->repository() + "/releases/a.deb", std::string(4096, 'a'));
+  test::WriteFile(stack->repository() + "/releases/a.deb",
+                  std::string(4096, 'a'));
   ASSERT_TRUE(stack->Serve().ok()) << stack->redirector_log();
   const char kClient[] = "20.10.0.5";
   test::HttpResponse r = stack->Request("/releases/a.deb", kClient);
   ASSERT_EQ(r.status, 302) << r.body;
-  EXPECT_EQ(r.Header("Location"), "https://origin.example.org/master/releases/a.deb");
+  EXPECT_EQ(r.Header("Location"),
+            "https://origin.example.org/master/releases/a.deb");
 
   // listen and pidfile need a restart; the fallback reloads.
   const int port = test::FreePort();
   test::TempDir other;
   std::string conf = test::ReadFile(stack->config_path());
-  conf = ReplaceLine(conf, "listen = ", "listen = 127.0.0.1:" + std::to_string(port));
-  conf = ReplaceLine(conf, "pidfile = ", "pidfile = " + (other / "redirector.pid"));
-  conf = ReplaceLine(conf, "fallback = ", "fallback = https://elsewhere.example.org/");
+  conf = ReplaceLine(conf,
+                     "listen = ", "listen = 127.0.0.1:" + std::to_string(port));
+  conf = ReplaceLine(conf,
+                     "pidfile = ", "pidfile = " + (other / "redirector.pid"));
+  conf = ReplaceLine(
+      conf, "fallback = ", "fallback = https://elsewhere.example.org/");
   test::WriteFile(stack->config_path(), conf);
   ASSERT_TRUE(stack->SignalRedirector(SIGHUP).ok());
-  ASSERT_TRUE(Eventually([&] { return stack->redirector_log().find("reloaded") != std::string::npos; }))
-      << stack->redirector_log();
+  ASSERT_TRUE(Eventually([&] {
+    return stack->redirector_log().find("reloaded") != std::string::npos;
+  })) << stack->redirector_log();
 
   std::string log = stack->redirector_log();
-  EXPECT_NE(log.find("]: warning: redirector.listen changed, but it needs a restart: "
-                     "keeping unix:"),
-            std::string::npos)
+  EXPECT_NE(
+      log.find("]: warning: redirector.listen changed, but it needs a restart: "
+               "keeping unix:"),
+      std::string::npos)
       << log;
-  EXPECT_NE(log.find("]: warning: redirector.pidfile changed, but it needs a restart: keeping "),
+  EXPECT_NE(log.find("]: warning: redirector.pidfile changed, but it needs a "
+                     "restart: keeping "),
             std::string::npos)
       << log;
   EXPECT_EQ(log.find("warning: redirector.fallback"), std::string::npos) << log;
@@ -80,7 +90,8 @@ TEST(RedirectorReloadTest, KeysThatNeedARestartKeepTheirValueAndWarn) {
   // the new address, and the pidfile did not move.
   r = stack->Request("/releases/a.deb", kClient);
   EXPECT_EQ(r.status, 302) << r.body;
-  EXPECT_EQ(r.Header("Location"), "https://elsewhere.example.org/releases/a.deb");
+  EXPECT_EQ(r.Header("Location"),
+            "https://elsewhere.example.org/releases/a.deb");
   EXPECT_FALSE(test::WaitForPort("127.0.0.1", port, 300));
   EXPECT_EQ(access((other / "redirector.pid").c_str(), F_OK), -1);
 
@@ -106,20 +117,24 @@ TEST(RedirectorReloadTest, LogLevelReloads) {
   ASSERT_TRUE(s.ok()) << s.message();
   ASSERT_TRUE(stack->Serve().ok()) << stack->redirector_log();
   // The socket is bound before the workers start and "ready" is logged.
-  ASSERT_TRUE(Eventually([&] { return stack->redirector_log().find("ready: ") != std::string::npos; }))
-      << stack->redirector_log();
+  ASSERT_TRUE(Eventually([&] {
+    return stack->redirector_log().find("ready: ") != std::string::npos;
+  })) << stack->redirector_log();
 
   const int port = test::FreePort();
   std::string conf = test::ReadFile(stack->config_path());
-  conf = ReplaceLine(conf, "listen = ", "listen = 127.0.0.1:" + std::to_string(port));
+  conf = ReplaceLine(conf,
+                     "listen = ", "listen = 127.0.0.1:" + std::to_string(port));
   test::WriteFile(stack->config_path(), conf + "[log]\nlevel = warning\n");
   ASSERT_TRUE(stack->SignalRedirector(SIGHUP).ok());
   ASSERT_TRUE(Eventually([&] {
-    return stack->redirector_log().find("warning: redirector.listen") != std::string::npos;
+    return stack->redirector_log().find("warning: redirector.listen") !=
+           std::string::npos;
   })) << stack->redirector_log();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(stack->redirector_log().find("reloaded"), std::string::npos)
-      << "an information line at level warning:\n" << stack->redirector_log();
+      << "an information line at level warning:\n"
+      << stack->redirector_log();
 }
 
 }  // namespace

@@ -6,16 +6,15 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
-#include <set>
-#include <thread>
-
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <set>
+#include <thread>
 
 #include "tests/harness/commands.h"
 #include "tests/harness/postgres_cluster.h"
@@ -29,7 +28,8 @@ using test::HttpResponse;
 using test::RedirectorStack;
 
 constexpr char kDe[] = "20.10.0.5", kFr[] = "20.20.0.5", kUs[] = "30.10.0.5",
-               kSg[] = "40.10.0.5", kDe6[] = "2a01:1000::5", kUs6[] = "2600:1000::5";
+               kSg[] = "40.10.0.5", kDe6[] = "2a01:1000::5",
+               kUs6[] = "2600:1000::5";
 constexpr char kFile[] = "/releases/server/jellyfin%2010.9.deb";
 // sha256("x") in base64
 constexpr char kDigest[] = "LXEWQrcmsEQBYnyp+6wy9chTD7GQPMTbAiWHF5IaSIE=";
@@ -48,11 +48,13 @@ class RedirectorTest : public ::testing::Test {
   void Start(test::StackOptions options) {
     stack_.reset();
     if (options.redirector_config.empty())
-      options.redirector_config = {"fallback = https://origin.example.org/master/ CA NA"};
+      options.redirector_config = {
+          "fallback = https://origin.example.org/master/ CA NA"};
     Status s = RedirectorStack::Create(options, &stack_);
     ASSERT_TRUE(s.ok()) << s.message();
     for (const test::TestMirror& m : test::TestMirrors()) {
-      AddMirror(m.name, m.country, m.asn, m.lat, m.lon, std::string(m.name) != "off1");
+      AddMirror(m.name, m.country, m.asn, m.lat, m.lon,
+                std::string(m.name) != "off1");
     }
     // File 9000 (chunk 1, bit 808): held by all but sgp1 and bad1; bad1 has
     // it at another size; sfo1 is down over HTTPS; old1 lags an hour+;
@@ -75,20 +77,28 @@ class RedirectorTest : public ::testing::Test {
           FROM mirrors m, (VALUES ('http'), ('https')) s(scheme), (VALUES (4), (6)) f(family);
     )SQL");
     test::WriteFile(stack_->repository() + "/releases/server/jellyfin 10.9.deb",
-                       std::string(4096, 'j'));
-    test::WriteFile(stack_->repository() + "/debian/pool/main/t/tiny_1.0.deb", "tiny file\n");
-    test::WriteFile(stack_->repository() + "/debian/dists/stable/Release", "Suite: stable\n");
+                    std::string(4096, 'j'));
+    test::WriteFile(stack_->repository() + "/debian/pool/main/t/tiny_1.0.deb",
+                    "tiny file\n");
+    test::WriteFile(stack_->repository() + "/debian/dists/stable/Release",
+                    "Suite: stable\n");
     s = stack_->Serve();
     ASSERT_TRUE(s.ok()) << s.message();
   }
 
-  void AddMirror(const std::string& name, const std::string& cc, const std::string& asn,
-                 const std::string& lat, const std::string& lon, bool enable,
+  void AddMirror(const std::string& name, const std::string& cc,
+                 const std::string& asn, const std::string& lat,
+                 const std::string& lon, bool enable,
                  std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"mirror", "add", name, "--no-geoip",
-                                     "--https", "https://" + name + ".example.org/pub/",
-                                     "--http", "http://" + name + ".example.org/pub/",
-                                     "--country", cc, "--asn", asn, "--lat", lat, "--lon", lon};
+    std::vector<std::string> args = {
+        "mirror",    "add",
+        name,        "--no-geoip",
+        "--https",   "https://" + name + ".example.org/pub/",
+        "--http",    "http://" + name + ".example.org/pub/",
+        "--country", cc,
+        "--asn",     asn,
+        "--lat",     lat,
+        "--lon",     lon};
     args.insert(args.end(), extra.begin(), extra.end());
     CommandResult r = stack_->Waymark(args);
     ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -102,12 +112,15 @@ class RedirectorTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.message();
   }
 
-  HttpResponse Get(const std::string& path, const std::string& ip, bool https = false) {
+  HttpResponse Get(const std::string& path, const std::string& ip,
+                   bool https = false) {
     return stack_->Request(path, ip, "GET", https);
   }
 
   // Waits (up to 8 s: the 5 s snapshot interval and some) for `ok`.
-  bool Eventually(const std::function<bool()>& ok) { return test::Eventually(ok, 8); }
+  bool Eventually(const std::function<bool()>& ok) {
+    return test::Eventually(ok, 8);
+  }
 
   std::unique_ptr<RedirectorStack> stack_;
 };
@@ -115,19 +128,25 @@ class RedirectorTest : public ::testing::Test {
 TEST_F(RedirectorTest, SendsEachClientToTheBestMirrorWithHeaders) {
   HttpResponse r = Get(kFile, kDe);
   ASSERT_EQ(r.status, 302) << r.body;
-  EXPECT_EQ(r.Header("Location"), "http://fra1.example.org/pub/releases/server/jellyfin%2010.9.deb");
+  EXPECT_EQ(r.Header("Location"),
+            "http://fra1.example.org/pub/releases/server/jellyfin%2010.9.deb");
   EXPECT_EQ(r.Header("X-Waymark-Mirror"), "fra1; tier=asn");
-  EXPECT_NE(stack_->redirector_log().find("file index: 2 files, 1 aliases"), std::string::npos)
+  EXPECT_NE(stack_->redirector_log().find("file index: 2 files, 1 aliases"),
+            std::string::npos)
       << stack_->redirector_log();
   EXPECT_EQ(r.Header("Cache-Control"), "private, no-store");
   EXPECT_EQ(r.Header("Digest"), std::string("SHA-256=") + kDigest);
   EXPECT_EQ(r.Header("Repr-Digest"), std::string("sha-256=:") + kDigest + ":");
   std::vector<std::string> links = r.Headers("Link");
   ASSERT_GE(links.size(), 2u);
-  EXPECT_EQ(links[0], "<http://par1.example.org/pub/releases/server/jellyfin%2010.9.deb>; "
-                      "rel=duplicate; pri=1; geo=fr");
-  EXPECT_NE(links.back().find(".deb.meta4>; rel=describedby; type=\"application/metalink4+xml\""),
-            std::string::npos)
+  EXPECT_EQ(
+      links[0],
+      "<http://par1.example.org/pub/releases/server/jellyfin%2010.9.deb>; "
+      "rel=duplicate; pri=1; geo=fr");
+  EXPECT_NE(
+      links.back().find(
+          ".deb.meta4>; rel=describedby; type=\"application/metalink4+xml\""),
+      std::string::npos)
       << links.back();
 
   EXPECT_EQ(Host(Get(kFile, kFr).Header("Location")), "par1.example.org");
@@ -149,7 +168,8 @@ TEST_F(RedirectorTest, SendsEachClientToTheBestMirrorWithHeaders) {
 
 TEST_F(RedirectorTest, TheRedirectorAgreesWithWaymarkPick) {
   for (const char* ip : {kDe, kFr, kUs, kSg, kDe6}) {
-    CommandResult p = stack_->Waymark({"pick", "releases/server/jellyfin 10.9.deb", "--ip", ip, "--json"});
+    CommandResult p = stack_->Waymark(
+        {"pick", "releases/server/jellyfin 10.9.deb", "--ip", ip, "--json"});
     ASSERT_EQ(p.exit_code, 0) << p.err;
     nlohmann::json j = nlohmann::json::parse(p.out);
     ASSERT_FALSE(j["ranked"].empty()) << p.out;
@@ -158,8 +178,8 @@ TEST_F(RedirectorTest, TheRedirectorAgreesWithWaymarkPick) {
     std::set<std::string> allowed;
     size_t near = std::max<size_t>(1, j["near_equal"].get<size_t>());
     for (size_t i = 0; i < near; ++i)
-      allowed.insert(j["ranked"][i]["mirror"].get<std::string>() + "; tier=" +
-                     j["ranked"][i]["tier"].get<std::string>());
+      allowed.insert(j["ranked"][i]["mirror"].get<std::string>() +
+                     "; tier=" + j["ranked"][i]["tier"].get<std::string>());
     for (int i = 0; i < 5; ++i) {
       std::string got = Get(kFile, ip).Header("X-Waymark-Mirror");
       EXPECT_EQ(allowed.count(got), 1u) << ip << ": " << got << "\n" << p.out;
@@ -183,7 +203,8 @@ TEST_F(RedirectorTest, NeverSendsAClientToAMirrorThatMustNotServe) {
         EXPECT_NE(host, "bad1.example.org");
         EXPECT_NE(host, "sgp1.example.org");
         if (https) {
-          EXPECT_EQ(r.Header("Location").rfind("https://", 0), 0u) << r.Header("Location");
+          EXPECT_EQ(r.Header("Location").rfind("https://", 0), 0u)
+              << r.Header("Location");
           EXPECT_NE(host, "sfo1.example.org");
         }
         for (const std::string& link : r.Headers("Link")) {
@@ -198,9 +219,13 @@ TEST_F(RedirectorTest, NeverSendsAClientToAMirrorThatMustNotServe) {
 
   // The same file over IPv6 for sgp1 once it holds the file: still never.
   Sql("INSERT INTO mirror_files (chunk, mirror_id, bits) SELECT 1, id, "
-      "set_bit(decode(repeat('00', 1024), 'hex'), 808, 1) FROM mirrors WHERE name = 'sgp1'");
-  EXPECT_TRUE(Eventually([&] { return Host(Get(kFile, kSg).Header("Location")) == "sgp1.example.org"; }));
-  EXPECT_NE(Host(Get(kFile, "2400:1000::5").Header("Location")), "sgp1.example.org");
+      "set_bit(decode(repeat('00', 1024), 'hex'), 808, 1) FROM mirrors WHERE "
+      "name = 'sgp1'");
+  EXPECT_TRUE(Eventually([&] {
+    return Host(Get(kFile, kSg).Header("Location")) == "sgp1.example.org";
+  }));
+  EXPECT_NE(Host(Get(kFile, "2400:1000::5").Header("Location")),
+            "sgp1.example.org");
 }
 
 TEST_F(RedirectorTest, HttpClientsGoToHttpsOnlyMirrorsUnlessConfiguredNotTo) {
@@ -212,8 +237,11 @@ TEST_F(RedirectorTest, HttpClientsGoToHttpsOnlyMirrorsUnlessConfiguredNotTo) {
            "https://fra1.example.org/pub/releases/server/jellyfin%2010.9.deb";
   })) << Get(kFile, kDe).Header("Location");
   EXPECT_EQ(Get(kFile, kDe).Header("X-Waymark-Mirror"), "fra1; tier=asn");
-  EXPECT_EQ(Get(kFile, kFr).Header("Location").rfind("http://par1.example.org/", 0), 0u);
-  CommandResult p = stack_->Waymark({"pick", "releases/server/jellyfin 10.9.deb", "--ip", kDe, "--json"});
+  EXPECT_EQ(
+      Get(kFile, kFr).Header("Location").rfind("http://par1.example.org/", 0),
+      0u);
+  CommandResult p = stack_->Waymark(
+      {"pick", "releases/server/jellyfin 10.9.deb", "--ip", kDe, "--json"});
   ASSERT_EQ(p.exit_code, 0) << p.err;
   nlohmann::json j = nlohmann::json::parse(p.out);
   EXPECT_EQ(j["ranked"][0]["mirror"], "fra1") << p.out;
@@ -221,16 +249,22 @@ TEST_F(RedirectorTest, HttpClientsGoToHttpsOnlyMirrorsUnlessConfiguredNotTo) {
 
   // redirector.http_to_https = false: HTTP clients stay on HTTP mirrors.
   test::StackOptions keep;
-  keep.redirector_config = {"fallback = https://origin.example.org/master/ CA NA", "http_to_https = false"};
+  keep.redirector_config = {
+      "fallback = https://origin.example.org/master/ CA NA",
+      "http_to_https = false"};
   Start(keep);
   Sql("UPDATE mirrors SET http_url = NULL WHERE name = 'fra1'");
-  EXPECT_TRUE(Eventually([&] { return Host(Get(kFile, kDe).Header("Location")) != "fra1.example.org"; }));
+  EXPECT_TRUE(Eventually([&] {
+    return Host(Get(kFile, kDe).Header("Location")) != "fra1.example.org";
+  }));
   for (int i = 0; i < 10; ++i) {
     HttpResponse r = Get(kFile, kDe);
-    EXPECT_EQ(r.Header("Location").rfind("http://", 0), 0u) << r.Header("Location");
+    EXPECT_EQ(r.Header("Location").rfind("http://", 0), 0u)
+        << r.Header("Location");
     EXPECT_NE(Host(r.Header("Location")), "fra1.example.org");
   }
-  p = stack_->Waymark({"pick", "releases/server/jellyfin 10.9.deb", "--ip", kDe});
+  p = stack_->Waymark(
+      {"pick", "releases/server/jellyfin 10.9.deb", "--ip", kDe});
   EXPECT_NE(p.out.find("has no HTTP URL"), std::string::npos) << p.out;
 }
 
@@ -238,51 +272,76 @@ TEST_F(RedirectorTest, RestrictionsAndStateChangesTakeEffectWithinFiveSeconds) {
   // fra1 becomes country-only: a French client never gets it; then it is
   // disabled and nobody does.
   Sql("UPDATE mirrors SET country_only = true WHERE name = 'par1'");
-  EXPECT_TRUE(Eventually([&] { return Host(Get(kFile, kSg).Header("Location")) != "par1.example.org"; }));
-  for (int i = 0; i < 20; ++i) EXPECT_NE(Host(Get(kFile, kSg).Header("Location")), "par1.example.org");
+  EXPECT_TRUE(Eventually([&] {
+    return Host(Get(kFile, kSg).Header("Location")) != "par1.example.org";
+  }));
+  for (int i = 0; i < 20; ++i)
+    EXPECT_NE(Host(Get(kFile, kSg).Header("Location")), "par1.example.org");
   EXPECT_EQ(Host(Get(kFile, kFr).Header("Location")), "par1.example.org");
 
   auto before = std::chrono::steady_clock::now();
   ASSERT_EQ(stack_->Waymark({"mirror", "disable", "fra1"}).exit_code, 0);
-  EXPECT_TRUE(Eventually([&] { return Host(Get(kFile, kDe).Header("Location")) != "fra1.example.org"; }));
-  EXPECT_LE(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(6500));
-  for (int i = 0; i < 20; ++i) EXPECT_NE(Host(Get(kFile, kDe).Header("Location")), "fra1.example.org");
+  EXPECT_TRUE(Eventually([&] {
+    return Host(Get(kFile, kDe).Header("Location")) != "fra1.example.org";
+  }));
+  EXPECT_LE(std::chrono::steady_clock::now() - before,
+            std::chrono::milliseconds(6500));
+  for (int i = 0; i < 20; ++i)
+    EXPECT_NE(Host(Get(kFile, kDe).Header("Location")), "fra1.example.org");
 }
 
 TEST_F(RedirectorTest, NewFilesAndRescansArriveWithinFiveSeconds) {
   // Every worker has cached "not found" for the new path.
-  for (int i = 0; i < 6; ++i) ASSERT_EQ(Get("/releases/new.iso", kDe).status, 404);
+  for (int i = 0; i < 6; ++i)
+    ASSERT_EQ(Get("/releases/new.iso", kDe).status, 404);
   Sql("INSERT INTO files (id, path, size, mtime, sha256) VALUES "
       "(9002, 'releases/new.iso', 7, now(), sha256('new'));"
-      "UPDATE mirror_files SET bits = set_bit(bits, 810, 1) WHERE chunk = 1 AND mirror_id = "
+      "UPDATE mirror_files SET bits = set_bit(bits, 810, 1) WHERE chunk = 1 "
+      "AND mirror_id = "
       "(SELECT id FROM mirrors WHERE name = 'par1')");
-  EXPECT_TRUE(Eventually([&] { return Get("/releases/new.iso", kDe).status == 302; }));
-  for (int i = 0; i < 10; ++i) EXPECT_EQ(Host(Get("/releases/new.iso", kDe).Header("Location")), "par1.example.org");
-  EXPECT_EQ(Get("/releases/new.iso", kDe).Header("Digest"),
-            "SHA-256=EVB6Di9eadXfpApiob17buV+a82FxnybhDGzb/8hxDc=");  // of "new"
+  EXPECT_TRUE(
+      Eventually([&] { return Get("/releases/new.iso", kDe).status == 302; }));
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(Host(Get("/releases/new.iso", kDe).Header("Location")),
+              "par1.example.org");
+  EXPECT_EQ(
+      Get("/releases/new.iso", kDe).Header("Digest"),
+      "SHA-256=EVB6Di9eadXfpApiob17buV+a82FxnybhDGzb/8hxDc=");  // of "new"
   // fra1 is rescanned and now has it too: as the better mirror it takes over.
-  Sql("UPDATE mirror_files SET bits = set_bit(bits, 810, 1) WHERE chunk = 1 AND mirror_id = "
+  Sql("UPDATE mirror_files SET bits = set_bit(bits, 810, 1) WHERE chunk = 1 "
+      "AND mirror_id = "
       "(SELECT id FROM mirrors WHERE name = 'fra1')");
-  EXPECT_TRUE(Eventually([&] { return Host(Get("/releases/new.iso", kDe).Header("Location")) == "fra1.example.org"; }));
+  EXPECT_TRUE(Eventually([&] {
+    return Host(Get("/releases/new.iso", kDe).Header("Location")) ==
+           "fra1.example.org";
+  }));
   // The file is removed from the repository: 404 again.
   Sql("DELETE FROM files WHERE id = 9002");
-  EXPECT_TRUE(Eventually([&] { return Get("/releases/new.iso", kDe).status == 404; }));
-  for (int i = 0; i < 6; ++i) EXPECT_EQ(Get("/releases/new.iso", kDe).status, 404);
+  EXPECT_TRUE(
+      Eventually([&] { return Get("/releases/new.iso", kDe).status == 404; }));
+  for (int i = 0; i < 6; ++i)
+    EXPECT_EQ(Get("/releases/new.iso", kDe).status, 404);
 }
 
 TEST_F(RedirectorTest, WeightsShareTheLoadAmongNearEqualMirrors) {
   AddMirror("fra2", "DE", "64500", "50.12", "8.69", true, {"--weight", "300"});
   Sql("INSERT INTO mirror_files (chunk, mirror_id, bits) SELECT 1, id, "
-      "set_bit(decode(repeat('00', 1024), 'hex'), 808, 1) FROM mirrors WHERE name = 'fra2';"
-      "INSERT INTO mirror_health (mirror_id, scheme, family, up) SELECT id, 'http', 4, true "
-      "FROM mirrors WHERE name = 'fra2'; UPDATE mirrors SET trace_lag = 5 WHERE name = 'fra2';");
-  ASSERT_TRUE(Eventually([&] { return Host(Get(kFile, kDe).Header("Location")) == "fra2.example.org"; }));
+      "set_bit(decode(repeat('00', 1024), 'hex'), 808, 1) FROM mirrors WHERE "
+      "name = 'fra2';"
+      "INSERT INTO mirror_health (mirror_id, scheme, family, up) SELECT id, "
+      "'http', 4, true "
+      "FROM mirrors WHERE name = 'fra2'; UPDATE mirrors SET trace_lag = 5 "
+      "WHERE name = 'fra2';");
+  ASSERT_TRUE(Eventually([&] {
+    return Host(Get(kFile, kDe).Header("Location")) == "fra2.example.org";
+  }));
   // fra1 has weight 100, fra2 300: fra2 should get 3/4. With 400 draws the
   // count has a standard deviation of 8.7; allow 4 of them.
   int fra2 = 0, n = 400;
   for (int i = 0; i < n; ++i) {
     std::string host = Host(Get(kFile, kDe).Header("Location"));
-    ASSERT_TRUE(host == "fra1.example.org" || host == "fra2.example.org") << host;
+    ASSERT_TRUE(host == "fra1.example.org" || host == "fra2.example.org")
+        << host;
     fra2 += host == "fra2.example.org";
   }
   EXPECT_NEAR(fra2, 300, 35) << "fra2 got " << fra2 << " of " << n;
@@ -294,19 +353,22 @@ TEST_F(RedirectorTest, BadRequestsGetClearAnswers) {
   EXPECT_EQ(r.Header("Allow"), "GET, HEAD");
   EXPECT_EQ(Get("/releases/a%01b.deb", kDe).status, 400);
   EXPECT_EQ(Get("/releases/a%7fb.deb", kDe).status, 400);
-  EXPECT_EQ(Get("/releases/" + std::string(4100, 'a') + ".deb", kDe).status, 400);
+  EXPECT_EQ(Get("/releases/" + std::string(4100, 'a') + ".deb", kDe).status,
+            400);
   EXPECT_EQ(Get("/releases/%2e%2e/%2e%2e/etc/passwd", kDe).status, 400);
   r = Get("/releases/unknown.deb", kDe);
   EXPECT_EQ(r.status, 404);
   EXPECT_NE(r.body.find("not in the inventory"), std::string::npos) << r.body;
   // nginx rejects some on its own; whatever answers, it is a 4xx and the
   // workers are all still there.
-  for (const char* bad : {"/a%00b.deb", "/a%zz.deb", "/%", "/releases/../../x"}) {
+  for (const char* bad :
+       {"/a%00b.deb", "/a%zz.deb", "/%", "/releases/../../x"}) {
     long st = Get(bad, kDe).status;
     EXPECT_TRUE(st >= 400 && st < 500) << bad << " " << st;
   }
   EXPECT_EQ(Get(kFile, kDe).status, 302);
-  EXPECT_EQ(stack_->redirector_log().find("died"), std::string::npos) << stack_->redirector_log();
+  EXPECT_EQ(stack_->redirector_log().find("died"), std::string::npos)
+      << stack_->redirector_log();
 }
 
 TEST_F(RedirectorTest, DirectoriesAreListedByNginxNotRedirected) {
@@ -342,9 +404,11 @@ TEST_F(RedirectorTest, FallbackThenOriginThen503) {
     ASSERT_EQ(stack_->Waymark({"mirror", "disable", m}).exit_code, 0);
   EXPECT_TRUE(Eventually([&] {
     return Get(kFile, kDe).Header("Location") ==
-           "https://origin.example.org/master/releases/server/jellyfin%2010.9.deb";
+           "https://origin.example.org/master/releases/server/"
+           "jellyfin%2010.9.deb";
   }));
-  EXPECT_EQ(Get(kFile, kDe).Header("X-Waymark-Mirror"), "fallback; reason=no candidate mirror");
+  EXPECT_EQ(Get(kFile, kDe).Header("X-Waymark-Mirror"),
+            "fallback; reason=no candidate mirror");
 
   // No fallback, an internal location: nginx serves the file itself.
   Start({2, {"local_location = /_origin/", "min_size = 100"}});
@@ -380,12 +444,14 @@ TEST_F(RedirectorTest, AWorkerThatDiesIsReplaced) {
     return now.size() == 2 && now[0] != workers[0] && now[1] != workers[0];
   }));
   for (int i = 0; i < 20; ++i) ASSERT_EQ(Get(kFile, kDe).status, 302);
-  EXPECT_NE(stack_->redirector_log().find("died (signal 9); restarting it"), std::string::npos)
+  EXPECT_NE(stack_->redirector_log().find("died (signal 9); restarting it"),
+            std::string::npos)
       << stack_->redirector_log();
 }
 
 TEST_F(RedirectorTest, ReloadOnHupLosesNoRequest) {
-  EXPECT_EQ(Get(kFile, kDe).Headers("Link").size(), 3u);  // par1, sfo1, describedby
+  EXPECT_EQ(Get(kFile, kDe).Headers("Link").size(),
+            3u);  // par1, sfo1, describedby
   stack_->RewriteConfig({"max_link_headers = 1"});
   std::vector<pid_t> before = stack_->WorkerPids();
   int failures = 0, total = 0;
@@ -401,14 +467,18 @@ TEST_F(RedirectorTest, ReloadOnHupLosesNoRequest) {
   load.join();
   EXPECT_EQ(failures, 0) << "of " << total;
   EXPECT_GT(total, 20);
-  EXPECT_EQ(Get(kFile, kDe).Headers("Link").size(), 2u) << "the new setting applies";
+  EXPECT_EQ(Get(kFile, kDe).Headers("Link").size(), 2u)
+      << "the new setting applies";
   std::vector<pid_t> after = stack_->WorkerPids();
-  for (pid_t p : before) EXPECT_EQ(std::count(after.begin(), after.end(), p), 0);
+  for (pid_t p : before)
+    EXPECT_EQ(std::count(after.begin(), after.end(), p), 0);
 
   // A broken file on reload: reported, and the running configuration stays.
   test::WriteFile(stack_->config_path(), "[redirector]\nworkers = lots\n");
   ASSERT_TRUE(stack_->SignalRedirector(SIGHUP).ok());
-  EXPECT_TRUE(Eventually([&] { return stack_->redirector_log().find("reload failed") != std::string::npos; }));
+  EXPECT_TRUE(Eventually([&] {
+    return stack_->redirector_log().find("reload failed") != std::string::npos;
+  }));
   EXPECT_EQ(Get(kFile, kDe).status, 302);
 }
 
@@ -419,8 +489,10 @@ TEST_F(RedirectorTest, GracefulStopRemovesSocketAndPidfile) {
   ASSERT_TRUE(stack_->WaitRedirector(10000, &code).ok());
   EXPECT_EQ(code, 0);
   EXPECT_NE(stack_->redirector_log().find("graceful stop"), std::string::npos);
-  EXPECT_EQ(access((stack_->repository() + "/../redirector.sock").c_str(), F_OK), -1);
-  EXPECT_EQ(access((stack_->repository() + "/../redirector.pid").c_str(), F_OK), -1);
+  EXPECT_EQ(
+      access((stack_->repository() + "/../redirector.sock").c_str(), F_OK), -1);
+  EXPECT_EQ(access((stack_->repository() + "/../redirector.pid").c_str(), F_OK),
+            -1);
   // nginx now serves the file itself rather than fail (error_page 502).
   HttpResponse r = Get(kFile, kDe);
   EXPECT_EQ(r.status, 200);
@@ -430,13 +502,26 @@ TEST_F(RedirectorTest, GracefulStopRemovesSocketAndPidfile) {
 TEST_F(RedirectorTest, Usr1ReopensTheLogAfterRotation) {
   test::TempDir logs;
   Start({2, {"[log]", "file = " + (logs / "redirector.log")}});
-  EXPECT_TRUE(Eventually([&] { return test::ReadFile(logs / "redirector.log").find("ready") != std::string::npos; }));
-  ASSERT_EQ(rename((logs / "redirector.log").c_str(), (logs / "redirector.log.1").c_str()), 0);
+  EXPECT_TRUE(Eventually([&] {
+    return test::ReadFile(logs / "redirector.log").find("ready") !=
+           std::string::npos;
+  }));
+  ASSERT_EQ(rename((logs / "redirector.log").c_str(),
+                   (logs / "redirector.log.1").c_str()),
+            0);
   ASSERT_TRUE(stack_->SignalRedirector(SIGUSR1).ok());
-  EXPECT_TRUE(Eventually([&] { return test::ReadFile(logs / "redirector.log").find("log reopened") != std::string::npos; }));
-  kill(stack_->WorkerPids().at(0), SIGKILL);  // the master logs the restart to the new file
-  EXPECT_TRUE(Eventually([&] { return test::ReadFile(logs / "redirector.log").find("restarting it") != std::string::npos; }));
-  EXPECT_EQ(test::ReadFile(logs / "redirector.log.1").find("restarting it"), std::string::npos);
+  EXPECT_TRUE(Eventually([&] {
+    return test::ReadFile(logs / "redirector.log").find("log reopened") !=
+           std::string::npos;
+  }));
+  kill(stack_->WorkerPids().at(0),
+       SIGKILL);  // the master logs the restart to the new file
+  EXPECT_TRUE(Eventually([&] {
+    return test::ReadFile(logs / "redirector.log").find("restarting it") !=
+           std::string::npos;
+  }));
+  EXPECT_EQ(test::ReadFile(logs / "redirector.log.1").find("restarting it"),
+            std::string::npos);
   EXPECT_EQ(Get(kFile, kDe).status, 302);
 }
 
@@ -458,14 +543,18 @@ TEST_F(RedirectorTest, KeepsAnsweringWhilePostgresIsAway) {
   // the database is away (their next refresh, within 5 s).
   EXPECT_TRUE(Eventually([&] {
     HttpResponse r = Get("/releases/never-seen.deb", kDe);
-    last = std::to_string(r.status) + " " + r.Header("X-Waymark-Mirror") + " " + r.body;
-    return r.status == 302 && r.Header("X-Waymark-Mirror") == "fallback; reason=inventory unavailable";
+    last = std::to_string(r.status) + " " + r.Header("X-Waymark-Mirror") + " " +
+           r.body;
+    return r.status == 302 && r.Header("X-Waymark-Mirror") ==
+                                  "fallback; reason=inventory unavailable";
   })) << last;
-  for (int i = 0; i < 10; ++i) EXPECT_NE(Get("/releases/never-seen.deb", kDe).status, 500);
+  for (int i = 0; i < 10; ++i)
+    EXPECT_NE(Get("/releases/never-seen.deb", kDe).status, 500);
   Status s = test::SharedCluster()->Start();
   ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_TRUE(Eventually([&] { return Get("/releases/never-seen.deb", kDe).status == 404; }))
-      << "workers reconnect by themselves";
+  EXPECT_TRUE(Eventually([&] {
+    return Get("/releases/never-seen.deb", kDe).status == 404;
+  })) << "workers reconnect by themselves";
   EXPECT_EQ(Host(Get(kFile, kDe).Header("Location")), "fra1.example.org");
 }
 
@@ -474,10 +563,13 @@ TEST_F(RedirectorTest, KeepsAnsweringWhilePostgresIsAway) {
 // counters takes, is locked from a connection of the test's own until
 // `lock` is destroyed. Returns once a backend of the redirector's waits on
 // the lock (the next repository check, within 5 s).
-void HangPostgres(RedirectorStack* stack, std::unique_ptr<pqxx::connection>* lock_conn,
+void HangPostgres(RedirectorStack* stack,
+                  std::unique_ptr<pqxx::connection>* lock_conn,
                   std::unique_ptr<pqxx::work>* lock) {
-  ASSERT_TRUE(stack->Sql("INSERT INTO files (id, path, size, mtime) "
-                         "VALUES (9100, 'releases/rebuild.iso', 1, now())").ok());
+  ASSERT_TRUE(stack
+                  ->Sql("INSERT INTO files (id, path, size, mtime) "
+                        "VALUES (9100, 'releases/rebuild.iso', 1, now())")
+                  .ok());
   *lock_conn = std::make_unique<pqxx::connection>(stack->dsn());
   *lock = std::make_unique<pqxx::work>(**lock_conn);
   (*lock)->exec("LOCK TABLE mirrors IN ACCESS EXCLUSIVE MODE");
@@ -486,11 +578,15 @@ void HangPostgres(RedirectorStack* stack, std::unique_ptr<pqxx::connection>* loc
   auto end = std::chrono::steady_clock::now() + std::chrono::seconds(8);
   while (!waiting && std::chrono::steady_clock::now() < end) {
     pqxx::nontransaction tx(watch);
-    waiting = tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND wait_event_type = 'Lock'")[0].as<int>() > 0;
+    waiting = tx.exec1(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                    "current_database() "
+                    "AND wait_event_type = 'Lock'")[0]
+                  .as<int>() > 0;
     if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  ASSERT_TRUE(waiting) << "nothing waited on the lock: " << stack->redirector_log();
+  ASSERT_TRUE(waiting) << "nothing waited on the lock: "
+                       << stack->redirector_log();
 }
 
 // Waits up to `ms` for a dead worker's replacement.
@@ -498,7 +594,8 @@ bool Respawned(RedirectorStack* stack, pid_t dead, size_t workers, int ms) {
   auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
   while (std::chrono::steady_clock::now() < end) {
     auto now = stack->WorkerPids();
-    if (now.size() == workers && std::count(now.begin(), now.end(), dead) == 0) return true;
+    if (now.size() == workers && std::count(now.begin(), now.end(), dead) == 0)
+      return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
@@ -520,9 +617,11 @@ void CheckMasterWhilePostgresHangs(RedirectorStack* stack, int stop_signal) {
   ASSERT_TRUE(stack->SignalRedirector(stop_signal).ok());
   int code = -1;
   Status s = stack->WaitRedirector(1000, &code);
-  EXPECT_TRUE(s.ok()) << "the master did not stop within 1 s: " << s.message() << "\n"
+  EXPECT_TRUE(s.ok()) << "the master did not stop within 1 s: " << s.message()
+                      << "\n"
                       << stack->redirector_log();
-  EXPECT_LE(std::chrono::steady_clock::now() - sent, std::chrono::milliseconds(1100));
+  EXPECT_LE(std::chrono::steady_clock::now() - sent,
+            std::chrono::milliseconds(1100));
   if (s.ok()) {
     EXPECT_EQ(code, 0);
   }
@@ -540,9 +639,11 @@ TEST_F(RedirectorTest, FastStopAndRestartsDoNotWaitOnPostgres) {
 // libpq connection garble it): the master holds none, only its listen
 // socket, also after it has checked the repository and rebuilt the index.
 TEST_F(RedirectorTest, TheMasterHoldsNoDatabaseConnection) {
-  Sql("INSERT INTO files (id, path, size, mtime) VALUES (9100, 'releases/rebuild.iso', 1, now())");
+  Sql("INSERT INTO files (id, path, size, mtime) VALUES (9100, "
+      "'releases/rebuild.iso', 1, now())");
   EXPECT_TRUE(Eventually([&] {
-    return stack_->redirector_log().find("file index: 3 files") != std::string::npos;
+    return stack_->redirector_log().find("file index: 3 files") !=
+           std::string::npos;
   })) << stack_->redirector_log();
   std::this_thread::sleep_for(std::chrono::seconds(6));  // one more check
   std::string fd_dir = "/proc/" + std::to_string(stack_->master_pid()) + "/fd";
@@ -560,14 +661,17 @@ TEST_F(RedirectorTest, TheMasterHoldsNoDatabaseConnection) {
 TEST(RedirectorCommandLine, TestConfigReportsProblems) {
   test::TempDir dir;
   test::WriteFile(dir / "bad.conf", "[redirector]\nworkers = 0\n");
-  CommandResult r = test::RunBinary("waymark-redirector", {"-t", "-c", dir / "bad.conf"});
+  CommandResult r =
+      test::RunBinary("waymark-redirector", {"-t", "-c", dir / "bad.conf"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("bad.conf:2"), std::string::npos) << r.err;
-  test::WriteFile(dir / "nodb.conf",
-                     "[database]\ndsn = host=" + dir.path() + " dbname=nothing connect_timeout=2\n");
-  r = test::RunBinary("waymark-redirector", {"--test-config", "-c", dir / "nodb.conf"});
+  test::WriteFile(dir / "nodb.conf", "[database]\ndsn = host=" + dir.path() +
+                                         " dbname=nothing connect_timeout=2\n");
+  r = test::RunBinary("waymark-redirector",
+                      {"--test-config", "-c", dir / "nodb.conf"});
   EXPECT_NE(r.exit_code, 0);
-  EXPECT_NE(r.err.find("cannot connect to PostgreSQL"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("cannot connect to PostgreSQL"), std::string::npos)
+      << r.err;
   r = test::RunBinary("waymark-redirector", {"--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("--test-config"), std::string::npos);

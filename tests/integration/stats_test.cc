@@ -6,10 +6,9 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
-#include <thread>
-
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "core/store/db.h"
 #include "core/store/download_stats.h"
@@ -28,8 +27,9 @@ class StatsTest : public ::testing::Test {
     Status s = RedirectorStack::Create({}, &stack_);
     ASSERT_TRUE(s.ok()) << s.message();
     for (const char* m : {"m1", "m2"}) {
-      CommandResult r = stack_->Waymark({"mirror", "add", m, "--no-geoip", "--http",
-                                         std::string("http://") + m + ".example.org/", "--country", "DE"});
+      CommandResult r = stack_->Waymark(
+          {"mirror", "add", m, "--no-geoip", "--http",
+           std::string("http://") + m + ".example.org/", "--country", "DE"});
       ASSERT_EQ(r.exit_code, 0) << r.err;
     }
     // Today and yesterday, 40 and 100 days ago; mirror 0 is the fallback.
@@ -75,10 +75,12 @@ TEST_F(StatsTest, ReportsByEveryDimensionWithFilters) {
   EXPECT_EQ(StatsJson({"--by", "country"})["rows"][0]["country"], "DE");
   EXPECT_EQ(StatsJson({"--mirror", "m2"})["total"], 8);
   EXPECT_EQ(StatsJson({"--file", "rel/*"})["total"], 27);
-  EXPECT_EQ(StatsJson({"--file", "*.deb", "--by", "file"})["rows"][0]["file"], "rel/b.deb");
+  EXPECT_EQ(StatsJson({"--file", "*.deb", "--by", "file"})["rows"][0]["file"],
+            "rel/b.deb");
   std::string yesterday = StatsJson({"--by", "day"})["rows"][3]["day"];
   EXPECT_EQ(StatsJson({"--since", yesterday})["total"], 24);
-  EXPECT_EQ(StatsJson({"--until", yesterday, "--since", yesterday})["total"], 7);
+  EXPECT_EQ(StatsJson({"--until", yesterday, "--since", yesterday})["total"],
+            7);
 
   CommandResult r = stack_->Waymark({"stats", "--by", "mirror"});
   EXPECT_EQ(r.exit_code, 0);
@@ -87,10 +89,13 @@ TEST_F(StatsTest, ReportsByEveryDimensionWithFilters) {
   // Bad input: one line, exit 2; an unknown mirror: exit 1.
   r = stack_->Waymark({"stats", "--by", "week"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "waymark: --by: 'week' is not one of day, month, country, mirror, file\n");
+  EXPECT_EQ(r.err,
+            "waymark: --by: 'week' is not one of day, month, country, mirror, "
+            "file\n");
   r = stack_->Waymark({"stats", "--since", "yesterday"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "waymark: --since: 'yesterday' is not a date (YYYY-MM-DD)\n");
+  EXPECT_EQ(r.err,
+            "waymark: --since: 'yesterday' is not a date (YYYY-MM-DD)\n");
   r = stack_->Waymark({"stats", "--mirror", "nope"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "waymark: mirror 'nope' not found\n");
@@ -100,11 +105,14 @@ TEST_F(StatsTest, RollupFoldsOldDaysIntoMonthsOnce) {
   long long before = StatsJson({})["total"];
   CommandResult r = stack_->Waymark({"stats", "rollup", "--older-than", "90"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out.rfind("rolled up 2 daily rows older than 90 days into ", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.rfind("rolled up 2 daily rows older than 90 days into ", 0),
+            0u)
+      << r.out;
   EXPECT_EQ(StatsJson({})["total"], before) << "no download lost or doubled";
   nlohmann::json months = StatsJson({"--by", "month", "--file", "old/*"});
   long long old = 0;
-  for (const auto& row : months["rows"]) old += row["downloads"].get<long long>();
+  for (const auto& row : months["rows"])
+    old += row["downloads"].get<long long>();
   EXPECT_EQ(old, 21);
   r = stack_->Waymark({"stats", "rollup", "--older-than", "90", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -125,23 +133,29 @@ TEST_F(StatsTest, TheRedirectorRoleMayWriteCountsAndReadItsReports) {
   std::unique_ptr<Database> db;
   ASSERT_TRUE(Database::Connect(stack_->dsn(), &db).ok());
   pqxx::nontransaction(db->conn()).exec("SET ROLE waymark_redirector");
-  std::string today =
-      pqxx::nontransaction(db->conn()).exec1("SELECT (now() AT TIME ZONE 'UTC')::date")[0].as<std::string>();
-  Status s = WriteDownloadCounts(db.get(), {{{today, "rel/a.iso", 0, "DE"}, 1},
-                                            {{today, "rel/new.iso", 0, "FR"}, 2}});
+  std::string today = pqxx::nontransaction(db->conn())
+                          .exec1("SELECT (now() AT TIME ZONE 'UTC')::date")[0]
+                          .as<std::string>();
+  Status s =
+      WriteDownloadCounts(db.get(), {{{today, "rel/a.iso", 0, "DE"}, 1},
+                                     {{today, "rel/new.iso", 0, "FR"}, 2}});
   ASSERT_TRUE(s.ok()) << s.message();
-  s = WriteDownloadCounts(db.get(), {{{today, "rel/new.iso", 0, "FR"}, 4},
-                                     {{today, "rel/c.deb", 0, "--"}, 1},
-                                     {{today, "rel/tab\tand\\back\nslash.iso", 0, "--"}, 1}});
+  s = WriteDownloadCounts(
+      db.get(), {{{today, "rel/new.iso", 0, "FR"}, 4},
+                 {{today, "rel/c.deb", 0, "--"}, 1},
+                 {{today, "rel/tab\tand\\back\nslash.iso", 0, "--"}, 1}});
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/a.iso"})["total"], 23);
   EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/new.iso"})["total"], 6);
   EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/c.deb"})["total"], 1);
-  EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/tab*"})["rows"][0]["file"],
-            "rel/tab\tand\\back\nslash.iso") << "COPY escapes what it must";
+  EXPECT_EQ(
+      StatsJson({"--by", "file", "--file", "rel/tab*"})["rows"][0]["file"],
+      "rel/tab\tand\\back\nslash.iso")
+      << "COPY escapes what it must";
   // A batch that fails changes nothing.
-  s = WriteDownloadCounts(db.get(), {{{today, "rel/a.iso", 0, "DE"}, 1},
-                                     {{today, "rel/a.iso", 0, "bad country"}, 1}});
+  s = WriteDownloadCounts(db.get(),
+                          {{{today, "rel/a.iso", 0, "DE"}, 1},
+                           {{today, "rel/a.iso", 0, "bad country"}, 1}});
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(StatsJson({"--by", "file", "--file", "rel/a.iso"})["total"], 23);
   // The redirector does not merge: that is cron's job, as waymark_scanner.
@@ -158,8 +172,14 @@ TEST_F(StatsTest, TheRedirectorRoleMayWriteCountsAndReadItsReports) {
   )SQL");
   EXPECT_TRUE(s.ok()) << s.message();
   // ...and may not roll them up or change mirrors.
-  EXPECT_FALSE(stack_->Sql("SET ROLE waymark_redirector; DELETE FROM downloads_daily").ok());
-  EXPECT_FALSE(stack_->Sql("SET ROLE waymark_redirector; UPDATE mirrors SET enabled = true").ok());
+  EXPECT_FALSE(
+      stack_->Sql("SET ROLE waymark_redirector; DELETE FROM downloads_daily")
+          .ok());
+  EXPECT_FALSE(
+      stack_
+          ->Sql(
+              "SET ROLE waymark_redirector; UPDATE mirrors SET enabled = true")
+          .ok());
 }
 
 // `waymark stats merge`, as cron runs it (the waymark account's roles):
@@ -176,16 +196,22 @@ TEST_F(StatsTest, MergeFoldsPendingCountsIntoDailyRowsLosingNone) {
   as_cron.replace(user, 13, "user=wm_test_cron");
   std::unique_ptr<Database> writer;
   ASSERT_TRUE(Database::Connect(stack_->dsn(), &writer).ok());
-  std::string today =
-      pqxx::nontransaction(writer->conn()).exec1("SELECT (now() AT TIME ZONE 'UTC')::date")[0].as<std::string>();
+  std::string today = pqxx::nontransaction(writer->conn())
+                          .exec1("SELECT (now() AT TIME ZONE 'UTC')::date")[0]
+                          .as<std::string>();
   // Two workers' batches: a known path, a new one, a key in both.
-  ASSERT_TRUE(WriteDownloadCounts(writer.get(), {{{today, "rel/a.iso", 0, "DE"}, 3},
-                                                 {{today, "rel/z.iso", 1, "FR"}, 2}}).ok());
-  ASSERT_TRUE(WriteDownloadCounts(writer.get(), {{{today, "rel/z.iso", 1, "FR"}, 5}}).ok());
+  ASSERT_TRUE(
+      WriteDownloadCounts(writer.get(), {{{today, "rel/a.iso", 0, "DE"}, 3},
+                                         {{today, "rel/z.iso", 1, "FR"}, 2}})
+          .ok());
+  ASSERT_TRUE(
+      WriteDownloadCounts(writer.get(), {{{today, "rel/z.iso", 1, "FR"}, 5}})
+          .ok());
   long long before = StatsJson({})["total"].get<long long>();
   EXPECT_EQ(before, 48 + 10);
 
-  CommandResult r = stack_->Waymark({"stats", "merge", "--database.dsn=" + as_cron});
+  CommandResult r =
+      stack_->Waymark({"stats", "merge", "--database.dsn=" + as_cron});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "merged 3 pending download counts into 2 daily rows\n");
   EXPECT_EQ(StatsJson({})["total"], before);
@@ -194,18 +220,27 @@ TEST_F(StatsTest, MergeFoldsPendingCountsIntoDailyRowsLosingNone) {
     return tx.exec1(sql)[0].as<long long>();
   };
   EXPECT_EQ(number("SELECT count(*) FROM downloads_pending"), 0);
-  EXPECT_EQ(number("SELECT downloads FROM downloads_daily d JOIN download_paths p ON p.id = d.path_id "
-                   "WHERE p.path = 'rel/z.iso' AND d.day = (now() AT TIME ZONE 'UTC')::date"), 7)
+  EXPECT_EQ(number("SELECT downloads FROM downloads_daily d JOIN "
+                   "download_paths p ON p.id = d.path_id "
+                   "WHERE p.path = 'rel/z.iso' AND d.day = (now() AT TIME ZONE "
+                   "'UTC')::date"),
+            7)
       << "one row for the key both batches had";
-  EXPECT_EQ(number("SELECT downloads FROM downloads_daily d JOIN download_paths p ON p.id = d.path_id "
-                   "WHERE p.path = 'rel/a.iso' AND d.mirror_id = 0"), 3);
-  r = stack_->Waymark({"stats", "merge", "--json", "--database.dsn=" + as_cron});
+  EXPECT_EQ(number("SELECT downloads FROM downloads_daily d JOIN "
+                   "download_paths p ON p.id = d.path_id "
+                   "WHERE p.path = 'rel/a.iso' AND d.mirror_id = 0"),
+            3);
+  r = stack_->Waymark(
+      {"stats", "merge", "--json", "--database.dsn=" + as_cron});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(nlohmann::json::parse(r.out),
-            (nlohmann::json{{"merged", true}, {"pending_rows", 0}, {"daily_rows", 0}}));
+            (nlohmann::json{
+                {"merged", true}, {"pending_rows", 0}, {"daily_rows", 0}}));
 
   // Another merge holds the lock: this one says so and leaves the rows.
-  ASSERT_TRUE(WriteDownloadCounts(writer.get(), {{{today, "rel/a.iso", 0, "DE"}, 1}}).ok());
+  ASSERT_TRUE(
+      WriteDownloadCounts(writer.get(), {{{today, "rel/a.iso", 0, "DE"}, 1}})
+          .ok());
   {
     std::unique_ptr<Database> other;
     ASSERT_TRUE(Database::Connect(stack_->dsn(), &other).ok());
@@ -213,7 +248,8 @@ TEST_F(StatsTest, MergeFoldsPendingCountsIntoDailyRowsLosingNone) {
     hold.exec("SELECT pg_advisory_xact_lock(2003792237)");
     r = stack_->Waymark({"stats", "merge", "--database.dsn=" + as_cron});
     EXPECT_EQ(r.exit_code, 0) << r.err;
-    EXPECT_EQ(r.out, "another merge is running: it merges the pending counts\n");
+    EXPECT_EQ(r.out,
+              "another merge is running: it merges the pending counts\n");
     EXPECT_EQ(number("SELECT count(*) FROM downloads_pending"), 1);
   }
 
@@ -226,7 +262,10 @@ TEST_F(StatsTest, MergeFoldsPendingCountsIntoDailyRowsLosingNone) {
     for (int i = 0; !stop; ++i) {
       std::vector<DownloadCount> batch;
       for (int k = 0; k < 50; ++k)
-        batch.push_back({{today, "rel/f" + std::to_string((i * 7 + k) % 120) + ".iso", k % 3, "DE"}, 1});
+        batch.push_back(
+            {{today, "rel/f" + std::to_string((i * 7 + k) % 120) + ".iso",
+              k % 3, "DE"},
+             1});
       if (WriteDownloadCounts(w.get(), batch).ok()) written += 50;
     }
   });
@@ -251,8 +290,10 @@ TEST_F(StatsTest, MergeFoldsPendingCountsIntoDailyRowsLosingNone) {
   EXPECT_GT(written.load(), 0);
   EXPECT_EQ(StatsJson({})["total"], before + 1 + written.load());
   EXPECT_EQ(number("SELECT count(*) FROM downloads_pending"), 0);
-  EXPECT_EQ(number("SELECT count(*) FROM (SELECT day, path_id, mirror_id, country FROM downloads_daily "
-                   "GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) d"), 0);
+  EXPECT_EQ(number("SELECT count(*) FROM (SELECT day, path_id, mirror_id, "
+                   "country FROM downloads_daily "
+                   "GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) d"),
+            0);
 }
 
 TEST_F(StatsTest, EveryReportRunsWithPsql) {
@@ -261,7 +302,8 @@ TEST_F(StatsTest, EveryReportRunsWithPsql) {
   if (DIR* d = opendir(dir.c_str())) {
     while (dirent* e = readdir(d)) {
       std::string n = e->d_name;
-      if (n.size() > 4 && n.substr(n.size() - 4) == ".sql") reports.push_back(n);
+      if (n.size() > 4 && n.substr(n.size() - 4) == ".sql")
+        reports.push_back(n);
     }
     closedir(d);
   }
@@ -269,11 +311,22 @@ TEST_F(StatsTest, EveryReportRunsWithPsql) {
   ASSERT_GE(reports.size(), 7u);
   for (const std::string& name : reports) {
     std::string head = test::ReadFile(dir + "/" + name).substr(0, 3);
-    EXPECT_EQ(head, "-- ") << name << " starts with a comment saying what it answers";
-    EXPECT_NE(test::ReadFile(dir + "/" + name).find("psql -d waymark -f " + name), std::string::npos)
+    EXPECT_EQ(head, "-- ") << name
+                           << " starts with a comment saying what it answers";
+    EXPECT_NE(
+        test::ReadFile(dir + "/" + name).find("psql -d waymark -f " + name),
+        std::string::npos)
         << name << " says how to run it";
     SubprocessOptions o;
-    o.argv = {"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", stack_->dsn(), "-f", dir + "/" + name};
+    o.argv = {"psql",
+              "-X",
+              "-q",
+              "-v",
+              "ON_ERROR_STOP=1",
+              "-d",
+              stack_->dsn(),
+              "-f",
+              dir + "/" + name};
     o.capture_output = true;
     CommandResult r;
     ASSERT_TRUE(RunCommand(o, "", 30000, &r).ok());
@@ -281,17 +334,30 @@ TEST_F(StatsTest, EveryReportRunsWithPsql) {
     EXPECT_EQ(r.err, "") << name;
     results_[name] = r.out;
   }
-  EXPECT_NE(results_["downloads_by_mirror.sql"].find("m1"), std::string::npos) << results_["downloads_by_mirror.sql"];
+  EXPECT_NE(results_["downloads_by_mirror.sql"].find("m1"), std::string::npos)
+      << results_["downloads_by_mirror.sql"];
   EXPECT_NE(results_["downloads_by_mirror.sql"].find("17"), std::string::npos);
   EXPECT_NE(results_["top_files.sql"].find("rel/a.iso"), std::string::npos);
   EXPECT_NE(results_["downloads_by_country.sql"].find("DE"), std::string::npos);
-  EXPECT_NE(results_["stale_mirrors.sql"].find("(0 rows)"), std::string::npos) << "both disabled";
+  EXPECT_NE(results_["stale_mirrors.sql"].find("(0 rows)"), std::string::npos)
+      << "both disabled";
   EXPECT_NE(results_["repository_coverage.sql"].find("m2"), std::string::npos);
   EXPECT_NE(results_["mirror_health.sql"].find("unchecked"), std::string::npos);
   // A variable changes the window: 7 days leave out the 40-day-old row.
   SubprocessOptions o;
-  o.argv = {"psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-v", "days=7", "-d", stack_->dsn(),
-            "-f", dir + "/downloads_by_country.sql"};
+  o.argv = {"psql",
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-v",
+            "days=7",
+            "-d",
+            stack_->dsn(),
+            "-f",
+            dir + "/downloads_by_country.sql"};
   o.capture_output = true;
   CommandResult r;
   ASSERT_TRUE(RunCommand(o, "", 30000, &r).ok());

@@ -28,7 +28,9 @@
 namespace waymark {
 namespace {
 
-std::string UnitPath() { return test::SourceDir() + "/systemd/waymark-redirector.service"; }
+std::string UnitPath() {
+  return test::SourceDir() + "/systemd/waymark-redirector.service";
+}
 
 CommandResult RunTool(const std::vector<std::string>& argv) {
   SubprocessOptions o;
@@ -48,11 +50,12 @@ std::vector<std::string> UnitValues(const std::string& key) {
 }
 
 TEST(SystemdUnitTest, ExposureIsAtMostTwoAndAHalf) {
-  CommandResult r = RunTool({"systemd-analyze", "security", "--offline=true", "--no-pager",
-                         UnitPath()});
+  CommandResult r = RunTool({"systemd-analyze", "security", "--offline=true",
+                             "--no-pager", UnitPath()});
   std::smatch m;
   std::string all = r.out + r.err;
-  ASSERT_TRUE(std::regex_search(all, m, std::regex("Overall exposure level for [^:]*: ([0-9.]+)")))
+  ASSERT_TRUE(std::regex_search(
+      all, m, std::regex("Overall exposure level for [^:]*: ([0-9.]+)")))
       << all;
   double exposure = std::stod(m[1]);
   EXPECT_LE(exposure, 2.5) << all;
@@ -61,13 +64,14 @@ TEST(SystemdUnitTest, ExposureIsAtMostTwoAndAHalf) {
   EXPECT_EQ(UnitValues("CapabilityBoundingSet"), std::vector<std::string>{""});
   EXPECT_EQ(UnitValues("NoNewPrivileges"), std::vector<std::string>{"yes"});
   EXPECT_EQ(UnitValues("UMask"), std::vector<std::string>{"0027"});
-  EXPECT_EQ(UnitValues("SystemCallFilter"), std::vector<std::string>{"@system-service"});
+  EXPECT_EQ(UnitValues("SystemCallFilter"),
+            std::vector<std::string>{"@system-service"});
 }
 
 // Every system call of `group` (a name or "@group"), groups expanded, from
 // `systemd-analyze syscall-filter`'s listing of all groups.
-void Expand(const std::map<std::string, std::vector<std::string>>& groups, const std::string& name,
-            std::set<std::string>* out) {
+void Expand(const std::map<std::string, std::vector<std::string>>& groups,
+            const std::string& name, std::set<std::string>* out) {
   if (name.empty() || name[0] != '@') {
     out->insert(name);
     return;
@@ -78,7 +82,8 @@ void Expand(const std::map<std::string, std::vector<std::string>>& groups, const
 }
 
 std::set<std::string> AllowedSyscalls() {
-  CommandResult r = RunTool({"systemd-analyze", "syscall-filter", "--no-pager"});
+  CommandResult r =
+      RunTool({"systemd-analyze", "syscall-filter", "--no-pager"});
   std::map<std::string, std::vector<std::string>> groups;
   std::string current;
   for (const std::string& raw : Split(r.out, '\n')) {
@@ -94,7 +99,8 @@ std::set<std::string> AllowedSyscalls() {
   std::set<std::string> allowed;
   for (const std::string& filter : UnitValues("SystemCallFilter")) {
     EXPECT_NE(filter[0], '~') << "the test reads allow lists only";
-    for (const std::string& name : SplitWhitespace(filter)) Expand(groups, name, &allowed);
+    for (const std::string& name : SplitWhitespace(filter))
+      Expand(groups, name, &allowed);
   }
   return allowed;
 }
@@ -115,16 +121,19 @@ TEST(SystemdUnitTest, FilterAllowsEverySystemCallTheRedirectorMakes) {
   std::unique_ptr<test::RedirectorStack> stack;
   Status s = test::RedirectorStack::Create(options, &stack);
   ASSERT_TRUE(s.ok()) << s.message();
-  ASSERT_TRUE(stack->Sql("INSERT INTO files (id, path, size, mtime, sha256) VALUES "
-                         "(1, 'releases/a.iso', 4096, now(), sha256('x'))")
-                  .ok());
+  ASSERT_TRUE(
+      stack
+          ->Sql("INSERT INTO files (id, path, size, mtime, sha256) VALUES "
+                "(1, 'releases/a.iso', 4096, now(), sha256('x'))")
+          .ok());
   s = stack->Serve();
   ASSERT_TRUE(s.ok()) << s.message();
   // Every kind of answer, a reload, a worker killed and replaced.
-  for (const char* path : {"/releases/a.iso", "/releases/a.iso?json", "/releases/a.iso.meta4",
-                           "/releases/a.iso/mirrorlist", "/releases/a.iso?sha256",
-                           "/mirrorstats", "/mirrorstats?json", "/mirrorstats?metrics",
-                           "/releases/missing.iso", "/releases/%ff.iso"}) {
+  for (const char* path :
+       {"/releases/a.iso", "/releases/a.iso?json", "/releases/a.iso.meta4",
+        "/releases/a.iso/mirrorlist", "/releases/a.iso?sha256", "/mirrorstats",
+        "/mirrorstats?json", "/mirrorstats?metrics", "/releases/missing.iso",
+        "/releases/%ff.iso"}) {
     test::HttpResponse r = stack->Request(path, "20.10.0.5");
     EXPECT_GT(r.status, 0) << path << ": " << r.body;
     EXPECT_LT(r.status, 500) << path << ": " << r.body;
@@ -154,12 +163,14 @@ TEST(SystemdUnitTest, FilterAllowsEverySystemCallTheRedirectorMakes) {
   }
   ASSERT_GT(made.size(), 20u) << "strace recorded too little: " << trace;
   // The workers were traced too: they were forked and answered requests.
-  ASSERT_TRUE(made.count("clone") || made.count("clone3") || made.count("fork")) << trace;
+  ASSERT_TRUE(made.count("clone") || made.count("clone3") || made.count("fork"))
+      << trace;
   ASSERT_TRUE(made.count("accept") || made.count("accept4")) << trace;
   std::vector<std::string> denied;
   for (const std::string& name : made)
     if (!allowed.count(name)) denied.push_back(name);
-  EXPECT_TRUE(denied.empty()) << "calls the unit's SystemCallFilter denies: " << Join(denied, ", ");
+  EXPECT_TRUE(denied.empty())
+      << "calls the unit's SystemCallFilter denies: " << Join(denied, ", ");
 }
 
 }  // namespace

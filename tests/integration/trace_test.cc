@@ -3,15 +3,14 @@
 // certificate), the real waymark-trace binary, the real inventory in
 // PostgreSQL, and for staleness the real redirector behind nginx.
 #include <gtest/gtest.h>
-#include <sstream>
 #include <netdb.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <ctime>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
 
 #include "core/store/db.h"
 #include "tests/harness/commands.h"
@@ -36,7 +35,8 @@ class TraceTest : public ::testing::Test {
     Status s = RedirectorStack::Create(o, &stack_);
     ASSERT_TRUE(s.ok()) << s.message();
     origin_ = Now();
-    test::WriteFile(stack_->repository() + "/mirrorsync", std::to_string(origin_) + "\n");
+    test::WriteFile(stack_->repository() + "/mirrorsync",
+                    std::to_string(origin_) + "\n");
     s = Database::Connect(stack_->dsn(), &db_);
     ASSERT_TRUE(s.ok()) << s.message();
   }
@@ -46,10 +46,13 @@ class TraceTest : public ::testing::Test {
     Status s = NginxServer::Start(servers, &nginx_);
     ASSERT_TRUE(s.ok()) << s.message();
   }
-  std::string Www(const std::string& rel) const { return nginx_->dir() + "/www/" + rel; }
+  std::string Www(const std::string& rel) const {
+    return nginx_->dir() + "/www/" + rel;
+  }
   // A mirror's copy of the trace file, `age` seconds behind the origin's.
   void WriteTrace(const std::string& mirror, long long age) {
-    test::WriteFile(Www(mirror + "/mirrorsync"), std::to_string(origin_ - age) + "\n");
+    test::WriteFile(Www(mirror + "/mirrorsync"),
+                    std::to_string(origin_ - age) + "\n");
   }
 
   void AddMirror(const std::string& name, std::vector<std::string> args) {
@@ -80,19 +83,26 @@ class TraceTest : public ::testing::Test {
     }
   }
   // "up|reason|failures|successes" of one health row.
-  std::string Health(const std::string& mirror, const std::string& scheme, int family) {
-    return Query("SELECT h.up || '|' || coalesce(h.reason, '') || '|' || h.failures || '|' || "
-                 "h.successes FROM mirror_health h JOIN mirrors m ON m.id = h.mirror_id "
-                 "WHERE m.name = '" + mirror + "' AND scheme = '" + scheme +
-                 "' AND family = " + std::to_string(family));
+  std::string Health(const std::string& mirror, const std::string& scheme,
+                     int family) {
+    return Query(
+        "SELECT h.up || '|' || coalesce(h.reason, '') || '|' || h.failures || "
+        "'|' || "
+        "h.successes FROM mirror_health h JOIN mirrors m ON m.id = h.mirror_id "
+        "WHERE m.name = '" +
+        mirror + "' AND scheme = '" + scheme +
+        "' AND family = " + std::to_string(family));
   }
   std::string Events(const std::string& mirror) {
-    return Query("SELECT string_agg(kind || ': ' || message, E'\\n' ORDER BY e.id) "
-                 "FROM mirror_events e JOIN mirrors m ON m.id = e.mirror_id "
-                 "WHERE m.name = '" + mirror + "' AND actor = 'waymark-trace'");
+    return Query(
+        "SELECT string_agg(kind || ': ' || message, E'\\n' ORDER BY e.id) "
+        "FROM mirror_events e JOIN mirrors m ON m.id = e.mirror_id "
+        "WHERE m.name = '" +
+        mirror + "' AND actor = 'waymark-trace'");
   }
   long long Lag(const std::string& mirror) {
-    std::string v = Query("SELECT trace_lag FROM mirrors WHERE name = '" + mirror + "'");
+    std::string v =
+        Query("SELECT trace_lag FROM mirrors WHERE name = '" + mirror + "'");
     return v == "NULL" || v.empty() ? -1 : std::stoll(v);
   }
 
@@ -104,18 +114,22 @@ class TraceTest : public ::testing::Test {
 
 TEST_F(TraceTest, MirrorThatStopsAnsweringGoesDownAfterNChecksAndUpAfterM) {
   int port = test::FreePort();
-  std::string conf = "server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www; }";
+  std::string conf = "server { listen 127.0.0.1:" + std::to_string(port) +
+                     "; root @DIR@/www; }";
   StartMirrors(conf);
   WriteTrace("m1", 30);
-  AddMirror("m1", {"--http", "http://127.0.0.1:" + std::to_string(port) + "/m1/"});
-  std::vector<std::string> policy = {"--trace.fail_after=3", "--trace.recover_after=2", "--all"};
+  AddMirror("m1",
+            {"--http", "http://127.0.0.1:" + std::to_string(port) + "/m1/"});
+  std::vector<std::string> policy = {"--trace.fail_after=3",
+                                     "--trace.recover_after=2", "--all"};
 
   CommandResult r = Trace(policy);
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(Health("m1", "http", 4), "true||0|1");
   EXPECT_EQ(Health("m1", "http", 6), "false|no IPv6 address|0|0");
   EXPECT_EQ(Lag("m1"), 30);
-  EXPECT_NE(Query("SELECT latency_ms FROM mirror_health WHERE family = 4"), "NULL");
+  EXPECT_NE(Query("SELECT latency_ms FROM mirror_health WHERE family = 4"),
+            "NULL");
   EXPECT_NE(r.out.find("m1      http    v4  up"), std::string::npos) << r.out;
 
   // The mirror stops answering: refused twice, still up; the third time down.
@@ -124,21 +138,32 @@ TEST_F(TraceTest, MirrorThatStopsAnsweringGoesDownAfterNChecksAndUpAfterM) {
   for (int i = 1; i <= 2; ++i) {
     r = Trace(policy);
     EXPECT_EQ(r.exit_code, 1) << r.out;
-    EXPECT_EQ(Health("m1", "http", 4), "true|connection refused|" + std::to_string(i) + "|0");
+    EXPECT_EQ(Health("m1", "http", 4),
+              "true|connection refused|" + std::to_string(i) + "|0");
   }
   r = Trace(policy);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(Health("m1", "http", 4), "false|connection refused|3|0");
-  EXPECT_NE(r.out.find("m1: HTTP over IPv4 down after 3 checks failed in a row: connection refused"),
-            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("m1: HTTP over IPv4 down after 3 checks failed in a "
+                       "row: connection refused"),
+            std::string::npos)
+      << r.out;
   EXPECT_EQ(Query("SELECT trace_error FROM mirrors"), "connection refused");
   r = stack_->Waymark({"mirror", "show", "m1"});
-  EXPECT_NE(r.out.find("\nfreshness:     fresh, 30 s behind the origin (limit 3600 s), trace of "),
-            std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(" UTC; last check: connection refused\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("\nhealth:        HTTP over IPv4: down since "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(" UTC: connection refused\n               HTTP over IPv6: down since "),
-            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nfreshness:     fresh, 30 s behind the origin (limit "
+                       "3600 s), trace of "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(" UTC; last check: connection refused\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\nhealth:        HTTP over IPv4: down since "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find(" UTC: connection refused\n               HTTP over "
+                       "IPv6: down since "),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find(" UTC: no IPv6 address\n"), std::string::npos) << r.out;
   r = stack_->Waymark({"mirror", "show", "m1", "--json"});
   auto shown = nlohmann::json::parse(r.out);
@@ -162,16 +187,21 @@ TEST_F(TraceTest, MirrorThatStopsAnsweringGoesDownAfterNChecksAndUpAfterM) {
   EXPECT_EQ(Events("m1"),
             "up: HTTP over IPv4 up (first check)\n"
             "down: HTTP over IPv6 down: no IPv6 address\n"
-            "down: HTTP over IPv4 down after 3 checks failed in a row: connection refused\n"
-            "up: HTTP over IPv4 up after 2 checks in a row (was down: connection refused)");
+            "down: HTTP over IPv4 down after 3 checks failed in a row: "
+            "connection refused\n"
+            "up: HTTP over IPv4 up after 2 checks in a row (was down: "
+            "connection refused)");
   r = stack_->Waymark({"mirror", "log", "m1"});
-  EXPECT_NE(r.out.find("HTTP over IPv4 down after 3 checks failed in a row: connection refused"),
-            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("HTTP over IPv4 down after 3 checks failed in a row: "
+                       "connection refused"),
+            std::string::npos)
+      << r.out;
 }
 
 TEST_F(TraceTest, SilentMirrorTimesOut) {
   test::SilentListener mute;  // the handshake completes, nobody answers
-  AddMirror("mute", {"--http", "http://127.0.0.1:" + std::to_string(mute.port()) + "/"});
+  AddMirror("mute", {"--http",
+                     "http://127.0.0.1:" + std::to_string(mute.port()) + "/"});
   auto t0 = std::chrono::steady_clock::now();
   CommandResult r = Trace({"--trace.timeout=1", "mute"});
   auto took = std::chrono::steady_clock::now() - t0;
@@ -188,7 +218,8 @@ TEST_F(TraceTest, SilentMirrorTimesOut) {
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   CommandResult second = Trace({"mute"});
   EXPECT_EQ(second.exit_code, 3);
-  EXPECT_EQ(second.err, "waymark-trace: another waymark-trace is checking the mirrors\n");
+  EXPECT_EQ(second.err,
+            "waymark-trace: another waymark-trace is checking the mirrors\n");
   int code = -1;
   EXPECT_TRUE(first->Wait(10000, &code).ok());
   EXPECT_EQ(code, 1);
@@ -201,18 +232,21 @@ TEST_F(TraceTest, SilentMirrorTimesOut) {
 
 TEST_F(TraceTest, TraceFormatsAndBadTraceFiles) {
   int port = test::FreePort();
-  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www; }");
+  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) +
+               "; root @DIR@/www; }");
   std::string base = "http://127.0.0.1:" + std::to_string(port) + "/";
   // Debian's format: a `date -u` line, two minutes old.
   char debian[64];
   std::time_t t = static_cast<std::time_t>(origin_ - 120);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  std::strftime(debian, sizeof debian, "%a %b %e %H:%M:%S UTC %Y\nDate: whatever\n", &tm);
+  std::strftime(debian, sizeof debian,
+                "%a %b %e %H:%M:%S UTC %Y\nDate: whatever\n", &tm);
   test::WriteFile(Www("deb/mirrorsync"), debian);
   test::WriteFile(Www("garbage/mirrorsync"), "<html>oops</html>\n");
   test::WriteFile(Www("empty/mirrorsync"), "");
-  test::WriteFile(Www("future/mirrorsync"), std::to_string(Now() + 7200) + "\n");
+  test::WriteFile(Www("future/mirrorsync"),
+                  std::to_string(Now() + 7200) + "\n");
   test::WriteFile(Www("none/.keep"), "");
   // Quotes, backslashes, braces and commas survive the trip to the database.
   test::WriteFile(Www("quotes/mirrorsync"), "a \"b\" \\ {c}, d\n");
@@ -223,16 +257,22 @@ TEST_F(TraceTest, TraceFormatsAndBadTraceFiles) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_EQ(Health("deb", "http", 4), "true||0|1");
   EXPECT_EQ(Lag("deb"), 120);
-  EXPECT_EQ(Health("garbage", "http", 4), "false|bad trace: not a trace file: '<html>oops</html>'|1|0");
-  EXPECT_EQ(Health("empty", "http", 4), "false|bad trace: empty trace file|1|0");
+  EXPECT_EQ(Health("garbage", "http", 4),
+            "false|bad trace: not a trace file: '<html>oops</html>'|1|0");
+  EXPECT_EQ(Health("empty", "http", 4),
+            "false|bad trace: empty trace file|1|0");
   EXPECT_EQ(Health("none", "http", 4), "false|HTTP 404|1|0");
-  EXPECT_EQ(Health("quotes", "http", 4), "false|bad trace: not a trace file: 'a \"b\" \\ {c}, d'|1|0");
+  EXPECT_EQ(Health("quotes", "http", 4),
+            "false|bad trace: not a trace file: 'a \"b\" \\ {c}, d'|1|0");
   std::string future = Health("future", "http", 4);
   EXPECT_EQ(future.rfind("false|bad trace: trace file is 7", 0), 0u) << future;
   EXPECT_NE(future.find(" s in the future|1|0"), std::string::npos) << future;
   for (const char* m : {"garbage", "empty", "future", "none"}) {
     EXPECT_EQ(Lag(m), -1) << m;
-    EXPECT_NE(Query(std::string("SELECT trace_error FROM mirrors WHERE name = '") + m + "'"), "NULL");
+    EXPECT_NE(
+        Query(std::string("SELECT trace_error FROM mirrors WHERE name = '") +
+              m + "'"),
+        "NULL");
   }
 
   auto j = nlohmann::json::parse(r.out);
@@ -256,37 +296,45 @@ TEST_F(TraceTest, HttpsMirrorNeedsItsCa) {
   int port = test::FreePort();
   test::TempDir tls;
   SubprocessOptions o;
-  o.argv = {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-            "-keyout", tls / "key.pem", "-out", tls / "cert.pem"};
+  o.argv = {
+      "openssl",  "req",           "-x509",   "-newkey",
+      "rsa:2048", "-nodes",        "-days",   "2",
+      "-subj",    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+      "-keyout",  tls / "key.pem", "-out",    tls / "cert.pem"};
   CommandResult c;
   ASSERT_TRUE(RunCommand(o, "", 60000, &c).ok());
   ASSERT_EQ(c.exit_code, 0) << c.err;
-  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + " ssl; root @DIR@/www;\n"
-               "  ssl_certificate " + (tls / "cert.pem") + "; ssl_certificate_key " +
+  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) +
+               " ssl; root @DIR@/www;\n"
+               "  ssl_certificate " +
+               (tls / "cert.pem") + "; ssl_certificate_key " +
                (tls / "key.pem") + "; }");
   WriteTrace("s", 10);
-  AddMirror("s", {"--https", "https://127.0.0.1:" + std::to_string(port) + "/s/"});
+  AddMirror("s",
+            {"--https", "https://127.0.0.1:" + std::to_string(port) + "/s/"});
 
   CommandResult r = Trace({"s"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(Health("s", "https", 4),
-            "false|TLS error: SSL certificate problem: self-signed certificate|1|0");
+  EXPECT_EQ(
+      Health("s", "https", 4),
+      "false|TLS error: SSL certificate problem: self-signed certificate|1|0");
   EXPECT_EQ(Health("s", "http", 4), "");
   EXPECT_EQ(Lag("s"), -1);
 
   r = Trace({"s", "--trace.ca_file=" + (tls / "missing.pem")});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "waymark-trace: trace.ca_file: cannot read " + (tls / "missing.pem") +
-                       ": No such file or directory\n");
+  EXPECT_EQ(r.err, "waymark-trace: trace.ca_file: cannot read " +
+                       (tls / "missing.pem") + ": No such file or directory\n");
   // Not a certificate: HTTPS checks fail with the reason.
   test::WriteFile(tls / "junk.pem", "junk\n");
   r = Trace({"s", "--trace.ca_file=" + (tls / "junk.pem")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(Health("s", "https", 4),
-            "false|TLS error: cannot read the CA certificates in " + (tls / "junk.pem") + "|2|0");
+            "false|TLS error: cannot read the CA certificates in " +
+                (tls / "junk.pem") + "|2|0");
 
-  r = Trace({"s", "--trace.recover_after=1", "--trace.ca_file=" + (tls / "cert.pem")});
+  r = Trace({"s", "--trace.recover_after=1",
+             "--trace.ca_file=" + (tls / "cert.pem")});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(Health("s", "https", 4), "true||0|1");
   EXPECT_EQ(Lag("s"), 10);
@@ -294,13 +342,16 @@ TEST_F(TraceTest, HttpsMirrorNeedsItsCa) {
 
 TEST_F(TraceTest, EachIpFamilyIsCheckedOnItsOwn) {
   int p4 = test::FreePort(), p6 = test::FreePort();
-  StartMirrors("server { listen [::1]:" + std::to_string(p6) + "; root @DIR@/www; }\n"
-               "server { listen 127.0.0.1:" + std::to_string(p4) + "; root @DIR@/www; }");
+  StartMirrors("server { listen [::1]:" + std::to_string(p6) +
+               "; root @DIR@/www; }\n"
+               "server { listen 127.0.0.1:" +
+               std::to_string(p4) + "; root @DIR@/www; }");
   WriteTrace("v6", 20);
   WriteTrace("both", 20);
   AddMirror("v6", {"--http", "http://[::1]:" + std::to_string(p6) + "/v6/"});
   // "localhost" has an IPv4 and an IPv6 address; nginx answers on IPv4 only.
-  AddMirror("both", {"--http", "http://localhost:" + std::to_string(p4) + "/both/"});
+  AddMirror("both",
+            {"--http", "http://localhost:" + std::to_string(p4) + "/both/"});
 
   CommandResult r = Trace({"--all"});
   EXPECT_EQ(r.exit_code, 1) << r.out;
@@ -325,7 +376,8 @@ TEST_F(TraceTest, HostWithoutIpv6IsNotOfferedOverIpv6) {
     if (!(words >> address) || address.rfind("127.", 0) != 0) continue;
     while (words >> alias && alias[0] != '#') {
       // libcurl answers "localhost" itself, with both families.
-      if (alias == "localhost" || alias.find(".localhost") != std::string::npos) continue;
+      if (alias == "localhost" || alias.find(".localhost") != std::string::npos)
+        continue;
       addrinfo hints{}, *res = nullptr;
       hints.ai_family = AF_INET6;
       if (getaddrinfo(alias.c_str(), nullptr, &hints, &res) == 0) {
@@ -338,9 +390,11 @@ TEST_F(TraceTest, HostWithoutIpv6IsNotOfferedOverIpv6) {
   }
   if (name.empty()) GTEST_SKIP() << "no IPv4-only loopback name in /etc/hosts";
   int p4 = test::FreePort();
-  StartMirrors("server { listen 127.0.0.1:" + std::to_string(p4) + "; root @DIR@/www; }");
+  StartMirrors("server { listen 127.0.0.1:" + std::to_string(p4) +
+               "; root @DIR@/www; }");
   WriteTrace("v4only", 20);
-  AddMirror("v4only", {"--http", "http://" + name + ":" + std::to_string(p4) + "/v4only/"});
+  AddMirror("v4only", {"--http", "http://" + name + ":" + std::to_string(p4) +
+                                     "/v4only/"});
   CommandResult r = Trace({"--all"});
   EXPECT_EQ(r.exit_code, 0) << name << ": " << r.out << r.err;
   EXPECT_EQ(Health("v4only", "http", 4), "true||0|1");
@@ -350,21 +404,28 @@ TEST_F(TraceTest, HostWithoutIpv6IsNotOfferedOverIpv6) {
 TEST_F(TraceTest, RedirectingMirrorFailsUnlessAllowed) {
   int port = test::FreePort();
   std::string base = "http://127.0.0.1:" + std::to_string(port);
-  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www;\n"
-               "  location /hop/ { return 302 " + base + "/real$uri; } }");
+  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) +
+               "; root @DIR@/www;\n"
+               "  location /hop/ { return 302 " +
+               base + "/real$uri; } }");
   WriteTrace("real/hop", 15);
   AddMirror("hop", {"--http", base + "/hop/"});
 
   CommandResult r = Trace({"hop", "--trace.recover_after=1"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(Health("hop", "http", 4), "false|redirect (HTTP 302) to " + base +
-                                          "/real/hop/mirrorsync but the mirror may not redirect|1|0");
-  ASSERT_EQ(stack_->Waymark({"mirror", "edit", "hop", "--allow-redirects"}).exit_code, 0);
+  EXPECT_EQ(Health("hop", "http", 4),
+            "false|redirect (HTTP 302) to " + base +
+                "/real/hop/mirrorsync but the mirror may not redirect|1|0");
+  ASSERT_EQ(
+      stack_->Waymark({"mirror", "edit", "hop", "--allow-redirects"}).exit_code,
+      0);
   r = Trace({"hop", "--trace.recover_after=1"});
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_EQ(Health("hop", "http", 4), "true||0|1");
   EXPECT_EQ(Lag("hop"), 15);
-  ASSERT_EQ(stack_->Waymark({"mirror", "edit", "hop", "--no-allow-redirects"}).exit_code, 0);
+  ASSERT_EQ(stack_->Waymark({"mirror", "edit", "hop", "--no-allow-redirects"})
+                .exit_code,
+            0);
   r = Trace({"hop", "--trace.fail_after=1"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(Health("hop", "http", 4).rfind("false|redirect (HTTP 302)", 0), 0u);
@@ -376,19 +437,28 @@ TEST_F(TraceTest, RedirectingMirrorFailsUnlessAllowed) {
 TEST_F(TraceTest, RedirectsGoOnlyToTheMirrorsOwnHosts) {
   int port = test::FreePort();
   std::string other = "http://127.0.0.2:" + std::to_string(port);
-  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; listen 127.0.0.2:" +
-               std::to_string(port) + "; root @DIR@/www;\n"
-               "  location /away/ { return 302 " + other + "/real$uri; } }");
+  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) +
+               "; listen 127.0.0.2:" + std::to_string(port) +
+               "; root @DIR@/www;\n"
+               "  location /away/ { return 302 " +
+               other + "/real$uri; } }");
   WriteTrace("real/away", 15);
-  AddMirror("away", {"--http", "http://127.0.0.1:" + std::to_string(port) + "/away/"});
-  ASSERT_EQ(stack_->Waymark({"mirror", "edit", "away", "--allow-redirects"}).exit_code, 0);
+  AddMirror("away",
+            {"--http", "http://127.0.0.1:" + std::to_string(port) + "/away/"});
+  ASSERT_EQ(stack_->Waymark({"mirror", "edit", "away", "--allow-redirects"})
+                .exit_code,
+            0);
   CommandResult r = Trace({"away", "--trace.fail_after=1"});
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_EQ(Health("away", "http", 4),
-            "false|HTTP 302: redirect to another host (127.0.0.2) than the mirror's, not "
+            "false|HTTP 302: redirect to another host (127.0.0.2) than the "
+            "mirror's, not "
             "followed|1|0");
   // Named as one of the mirror's own base URLs, the host is followed to.
-  ASSERT_EQ(stack_->Waymark({"mirror", "edit", "away", "--https", "https://127.0.0.2:1/"}).exit_code,
+  ASSERT_EQ(stack_
+                ->Waymark({"mirror", "edit", "away", "--https",
+                           "https://127.0.0.2:1/"})
+                .exit_code,
             0);
   r = Trace({"away", "--trace.recover_after=1"});
   EXPECT_EQ(Health("away", "http", 4), "true||0|1") << r.out;
@@ -396,9 +466,11 @@ TEST_F(TraceTest, RedirectsGoOnlyToTheMirrorsOwnHosts) {
 
 TEST_F(TraceTest, ProbeCatchesALyingMirror) {
   int port = test::FreePort();
-  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www; }");
+  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) +
+               "; root @DIR@/www; }");
   WriteTrace("liar", 10);
-  AddMirror("liar", {"--http", "http://127.0.0.1:" + std::to_string(port) + "/liar/"});
+  AddMirror("liar",
+            {"--http", "http://127.0.0.1:" + std::to_string(port) + "/liar/"});
   // Three files the inventory says the mirror holds (bits 0, 1, 2), and one
   // it does not hold (bit 3 clear: never probed).
   Query(R"SQL(
@@ -412,7 +484,8 @@ TEST_F(TraceTest, ProbeCatchesALyingMirror) {
   test::WriteFile(Www("liar/pool/a.deb"), "aaaaa");
   test::WriteFile(Www("liar/pool/b.deb"), "bbbbbbb");
   test::WriteFile(Www("liar/pool/c d.deb"), "ccc");
-  std::vector<std::string> args = {"liar", "--trace.probe_files=5", "--trace.fail_after=1",
+  std::vector<std::string> args = {"liar", "--trace.probe_files=5",
+                                   "--trace.fail_after=1",
                                    "--trace.recover_after=1"};
   CommandResult r = Trace(args);
   EXPECT_EQ(r.exit_code, 0) << r.out;
@@ -422,13 +495,15 @@ TEST_F(TraceTest, ProbeCatchesALyingMirror) {
   unlink(Www("liar/pool/b.deb").c_str());
   r = Trace(args);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(Health("liar", "http", 4), "false|lying mirror: pool/b.deb is missing (HTTP 404)|1|0");
+  EXPECT_EQ(Health("liar", "http", 4),
+            "false|lying mirror: pool/b.deb is missing (HTTP 404)|1|0");
 
   test::WriteFile(Www("liar/pool/b.deb"), "bbbbbbb");
   test::WriteFile(Www("liar/pool/c d.deb"), "cccc");
   r = Trace(args);
   EXPECT_EQ(Health("liar", "http", 4),
-            "false|lying mirror: pool/c d.deb has Content-Length 4, the inventory says 3|2|0");
+            "false|lying mirror: pool/c d.deb has Content-Length 4, the "
+            "inventory says 3|2|0");
 
   test::WriteFile(Www("liar/pool/c d.deb"), "ccc");
   r = Trace(args);
@@ -442,18 +517,22 @@ TEST_F(TraceTest, ProbeCatchesALyingMirror) {
 
 TEST_F(TraceTest, StaleMirrorIsNoLongerChosenByTheRedirector) {
   int port = test::FreePort();
-  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www; }");
+  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) +
+               "; root @DIR@/www; }");
   std::string base = "http://127.0.0.1:" + std::to_string(port) + "/";
   WriteTrace("near", 60);
   WriteTrace("far", 60);
-  AddMirror("near", {"--http", base + "near/", "--country", "DE", "--lat", "50.1", "--lon", "8.7"});
-  AddMirror("far", {"--http", base + "far/", "--country", "US", "--lat", "37.8", "--lon", "-122.4"});
+  AddMirror("near", {"--http", base + "near/", "--country", "DE", "--lat",
+                     "50.1", "--lon", "8.7"});
+  AddMirror("far", {"--http", base + "far/", "--country", "US", "--lat", "37.8",
+                    "--lon", "-122.4"});
   Query(R"SQL(
     INSERT INTO files (id, path, size, mtime) VALUES (5, 'releases/x.iso', 100000, now());
     INSERT INTO mirror_files (chunk, mirror_id, bits)
       SELECT 0, id, set_bit(decode(repeat('00', 1024), 'hex'), 5, 1) FROM mirrors;
   )SQL");
-  test::WriteFile(stack_->repository() + "/releases/x.iso", std::string(100000, 'x'));
+  test::WriteFile(stack_->repository() + "/releases/x.iso",
+                  std::string(100000, 'x'));
   CommandResult r = Trace({"--all"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   ASSERT_TRUE(stack_->Serve().ok());
@@ -473,24 +552,32 @@ TEST_F(TraceTest, StaleMirrorIsNoLongerChosenByTheRedirector) {
   EXPECT_EQ(r.out, "") << "nothing changed";
   EXPECT_EQ(Lag("near"), 7200);
   std::string got;
-  for (int i = 0; i < 100 && (got = chosen()) != base + "far/releases/x.iso"; ++i)
+  for (int i = 0; i < 100 && (got = chosen()) != base + "far/releases/x.iso";
+       ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(got, base + "far/releases/x.iso");
 
   // A per-mirror limit above the lag makes it fresh again.
-  CommandResult edit = stack_->Waymark({"mirror", "edit", "near", "--max-lag", "1d"});
+  CommandResult edit =
+      stack_->Waymark({"mirror", "edit", "near", "--max-lag", "1d"});
   ASSERT_EQ(edit.exit_code, 0) << edit.err;
-  EXPECT_NE(stack_->Waymark({"mirror", "show", "near"}).out.find("max lag:       86400 s"),
+  EXPECT_NE(stack_->Waymark({"mirror", "show", "near"})
+                .out.find("max lag:       86400 s"),
             std::string::npos);
   edit = stack_->Waymark({"mirror", "edit", "near", "--max-lag", "soon"});
   EXPECT_EQ(edit.exit_code, 2);
-  EXPECT_EQ(edit.err, "waymark: --max-lag: 'soon' is not a duration (seconds, or a number with "
-                      "s, m, h or d)\n");
+  EXPECT_EQ(
+      edit.err,
+      "waymark: --max-lag: 'soon' is not a duration (seconds, or a number with "
+      "s, m, h or d)\n");
   r = Trace({"--all"});
   EXPECT_EQ(r.exit_code, 0) << r.out;
-  EXPECT_NE(r.out.find("near: fresh again: 7200 s behind the origin (limit 86400 s)"),
-            std::string::npos) << r.out << Events("near");
-  for (int i = 0; i < 100 && (got = chosen()) != base + "near/releases/x.iso"; ++i)
+  EXPECT_NE(
+      r.out.find("near: fresh again: 7200 s behind the origin (limit 86400 s)"),
+      std::string::npos)
+      << r.out << Events("near");
+  for (int i = 0; i < 100 && (got = chosen()) != base + "near/releases/x.iso";
+       ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(got, base + "near/releases/x.iso");
 }
@@ -510,7 +597,9 @@ TEST_F(TraceTest, StampAndCommandLine) {
 
   r = Trace({});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "waymark-trace: say what to do: --stamp, --all, or mirror names (see --help)\n");
+  EXPECT_EQ(r.err,
+            "waymark-trace: say what to do: --stamp, --all, or mirror names "
+            "(see --help)\n");
   r = Trace({"--stamp", "--repository.trace_file=/"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "waymark-trace: repository.trace_file must name a file\n");
@@ -524,7 +613,11 @@ TEST_F(TraceTest, StampAndCommandLine) {
   EXPECT_EQ(r.exit_code, 2);
   r = Trace({"--stamp", "--repository.path=/nonexistent/dir"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err.rfind("waymark-trace: cannot create a temporary file in /nonexistent/dir: ", 0), 0u)
+  EXPECT_EQ(
+      r.err.rfind(
+          "waymark-trace: cannot create a temporary file in /nonexistent/dir: ",
+          0),
+      0u)
       << r.err;
   // No mirrors: nothing failed.
   r = Trace({"--all"});
@@ -534,31 +627,39 @@ TEST_F(TraceTest, StampAndCommandLine) {
   test::WriteFile(trace, std::to_string(Now() - 7300) + "\n");
   r = Trace({"--all", "-q"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.out.rfind("warning: the origin's trace file is 73", 0), 0u) << r.out;
-  EXPECT_NE(r.out.find(" s old, more than redirector.max_lag; is 'waymark-trace --stamp' "
-                       "running from cron?\n"),
-            std::string::npos) << r.out;
+  EXPECT_EQ(r.out.rfind("warning: the origin's trace file is 73", 0), 0u)
+      << r.out;
+  EXPECT_NE(
+      r.out.find(
+          " s old, more than redirector.max_lag; is 'waymark-trace --stamp' "
+          "running from cron?\n"),
+      std::string::npos)
+      << r.out;
   // The origin's own trace unreadable: said, and the run fails.
   unlink(trace.c_str());
   r = Trace({"--all"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.out.find("origin trace: unreadable (cannot read trace file " + trace), std::string::npos)
+  EXPECT_NE(
+      r.out.find("origin trace: unreadable (cannot read trace file " + trace),
+      std::string::npos)
       << r.out;
   // The database away: the check could not run.
   r = Trace({"--all", "--database.dsn=host=/nonexistent dbname=x"});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err.rfind("waymark-trace: cannot connect to PostgreSQL: ", 0), 0u) << r.err;
+  EXPECT_EQ(r.err.rfind("waymark-trace: cannot connect to PostgreSQL: ", 0), 0u)
+      << r.err;
 }
 
 TEST_F(TraceTest, ExportMirmonAndJsonWithoutSecrets) {
   int port = test::FreePort();
-  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www; }");
+  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) +
+               "; root @DIR@/www; }");
   std::string base = "http://127.0.0.1:" + std::to_string(port) + "/";
   WriteTrace("pub", 42);
   AddMirror("pub", {"--http", base + "pub/", "--country", "DE", "--rsync",
                     "rsync://user:s3cret@rsync.example.org/pub/", "--ftp",
-                    "ftp://ftp.example.org/pub/", "--admin-email", "root@example.org",
-                    "--admin-name", "Jane Admin"});
+                    "ftp://ftp.example.org/pub/", "--admin-email",
+                    "root@example.org", "--admin-name", "Jane Admin"});
   AddMirror("gone", {"--https", "https://gone.example.org/x/"});
   ASSERT_EQ(stack_->Waymark({"mirror", "disable", "gone"}).exit_code, 0);
   ASSERT_EQ(Trace({"--all"}).exit_code, 0);
@@ -570,7 +671,8 @@ TEST_F(TraceTest, ExportMirmonAndJsonWithoutSecrets) {
   r = stack_->Waymark({"export", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* secret : {"s3cret", "user", "root@example.org", "Jane"})
-    EXPECT_EQ(r.out.find(secret), std::string::npos) << secret << " in " << r.out;
+    EXPECT_EQ(r.out.find(secret), std::string::npos)
+        << secret << " in " << r.out;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["max_lag"], 3600);
   ASSERT_EQ(j["mirrors"].size(), 2u);
@@ -598,10 +700,12 @@ TEST_F(TraceTest, ExportMirmonAndJsonWithoutSecrets) {
 TEST_F(TraceTest, RunsWithTheTraceRoleOnly) {
   // sql/roles.sql's waymark_trace is all the checker needs.
   int port = test::FreePort();
-  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) + "; root @DIR@/www; }");
+  StartMirrors("server { listen 127.0.0.1:" + std::to_string(port) +
+               "; root @DIR@/www; }");
   WriteTrace("r1", 5);
   test::WriteFile(Www("r1/pool/a.deb"), "aaaaa");
-  AddMirror("r1", {"--http", "http://127.0.0.1:" + std::to_string(port) + "/r1/"});
+  AddMirror("r1",
+            {"--http", "http://127.0.0.1:" + std::to_string(port) + "/r1/"});
   Query(R"SQL(
     DO $$ BEGIN
       IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'trace_test_login') THEN
@@ -614,7 +718,8 @@ TEST_F(TraceTest, RunsWithTheTraceRoleOnly) {
   )SQL");
   std::string dsn = stack_->dsn();
   dsn.replace(dsn.find("user=postgres"), 13, "user=trace_test_login");
-  CommandResult r = Trace({"--all", "--trace.probe_files=1", "--database.dsn=" + dsn});
+  CommandResult r =
+      Trace({"--all", "--trace.probe_files=1", "--database.dsn=" + dsn});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(Health("r1", "http", 4), "true||0|1");
   EXPECT_EQ(Lag("r1"), 5);

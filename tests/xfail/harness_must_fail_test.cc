@@ -20,11 +20,13 @@ namespace {
 
 TEST(HarnessMustFail, WrongMirrorCountIsCaught) {
   std::string dsn = test::SharedCluster()->CreateDatabase();
-  ASSERT_EQ(test::RunWaymark({"db", "init", "--database.dsn=" + dsn}).exit_code, 0);
-  ASSERT_EQ(test::RunWaymark({"mirror", "add", "fra1", "--https", "https://fra1.example.org/",
-                                 "--database.dsn=" + dsn})
-                .exit_code,
+  ASSERT_EQ(test::RunWaymark({"db", "init", "--database.dsn=" + dsn}).exit_code,
             0);
+  ASSERT_EQ(
+      test::RunWaymark({"mirror", "add", "fra1", "--https",
+                        "https://fra1.example.org/", "--database.dsn=" + dsn})
+          .exit_code,
+      0);
   pqxx::connection c(dsn);
   pqxx::read_transaction tx(c);
   int mirrors = tx.exec("SELECT count(*) FROM mirrors")[0][0].as<int>();

@@ -54,7 +54,8 @@ std::string ContinentOfCountry(const std::string& code) {
   return it == Countries().end() ? "" : it->second.continent;
 }
 
-bool CountryCentroid(const std::string& code, double* latitude, double* longitude) {
+bool CountryCentroid(const std::string& code, double* latitude,
+                     double* longitude) {
   auto it = Countries().find(code);
   if (it == Countries().end() || !it->second.has_centroid) return false;
   *latitude = it->second.latitude;

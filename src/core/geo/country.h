@@ -17,7 +17,8 @@ std::string ContinentOfCountry(const std::string& code);
 std::string CountryName(const std::string& code);
 // The country's centroid in decimal degrees; false when unknown. Used for
 // distances when a GeoIP database gives a country but no coordinates.
-bool CountryCentroid(const std::string& code, double* latitude, double* longitude);
+bool CountryCentroid(const std::string& code, double* latitude,
+                     double* longitude);
 
 }  // namespace waymark
 

@@ -42,16 +42,21 @@ class MmdbReader : public GeoReader {
     path_ = path;
     // libmaxminddb reports a missing file only as an "I/O error".
     struct stat st;
-    int err = stat(path.c_str(), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    int err = stat(path.c_str(), &st) != 0 ? errno
+              : S_ISDIR(st.st_mode)        ? EISDIR
+                                           : 0;
     if (err) {
-      return Status::InvalidArgument(path + ": cannot open MaxMind DB file: " + std::strerror(err));
+      return Status::InvalidArgument(
+          path + ": cannot open MaxMind DB file: " + std::strerror(err));
     }
     int rc = MMDB_open(path.c_str(), MMDB_MODE_MMAP, &mmdb_);
     if (rc != MMDB_SUCCESS) {
-      return Status::InvalidArgument(path + ": cannot open MaxMind DB file: " + MMDB_strerror(rc));
+      return Status::InvalidArgument(
+          path + ": cannot open MaxMind DB file: " + MMDB_strerror(rc));
     }
     open_ = true;
-    description_ = mmdb_.metadata.database_type ? mmdb_.metadata.database_type : "";
+    description_ =
+        mmdb_.metadata.database_type ? mmdb_.metadata.database_type : "";
     return Status::OK();
   }
 
@@ -67,27 +72,32 @@ class MmdbReader : public GeoReader {
       sockaddr_in sa{};
       sa.sin_family = AF_INET;
       std::memcpy(&sa.sin_addr, addr.bytes() + 12, 4);
-      r = MMDB_lookup_sockaddr(&mmdb_, reinterpret_cast<const sockaddr*>(&sa), &mmdb_error);
+      r = MMDB_lookup_sockaddr(&mmdb_, reinterpret_cast<const sockaddr*>(&sa),
+                               &mmdb_error);
     } else {
       if (mmdb_.metadata.ip_version == 4) return loc;
       sockaddr_in6 sa{};
       sa.sin6_family = AF_INET6;
       sa.sin6_addr = addr.ToIn6();
-      r = MMDB_lookup_sockaddr(&mmdb_, reinterpret_cast<const sockaddr*>(&sa), &mmdb_error);
+      r = MMDB_lookup_sockaddr(&mmdb_, reinterpret_cast<const sockaddr*>(&sa),
+                               &mmdb_error);
     }
     if (mmdb_error != MMDB_SUCCESS || !r.found_entry) return loc;
     // One pass over the record, reading only the fields used (see
     // core/mmdb_record.h for why not MMDB_aget_value).
     MmdbFields f;
-    if (!ReadMmdbRecord(mmdb_.data_section, mmdb_.data_section_size, r.entry.offset, &f))
+    if (!ReadMmdbRecord(mmdb_.data_section, mmdb_.data_section_size,
+                        r.entry.offset, &f))
       return loc;  // damaged: unknown, as promised
     loc.country = Code(f.country_iso);
     if (loc.country.empty()) loc.country = Code(f.country_code);  // IPinfo lite
     if (loc.country.empty()) loc.country = Code(f.registered_iso);
     loc.continent = Code(f.continent_code);
     if (loc.continent.empty()) loc.continent = Code(f.continent_code_top);
-    if (f.latitude.kind == MmdbValue::kDouble && f.longitude.kind == MmdbValue::kDouble &&
-        std::fabs(f.latitude.real) <= 90 && std::fabs(f.longitude.real) <= 180) {
+    if (f.latitude.kind == MmdbValue::kDouble &&
+        f.longitude.kind == MmdbValue::kDouble &&
+        std::fabs(f.latitude.real) <= 90 &&
+        std::fabs(f.longitude.real) <= 180) {
       loc.latitude = f.latitude.real;
       loc.longitude = f.longitude.real;
     }
@@ -100,7 +110,8 @@ class MmdbReader : public GeoReader {
       // IPinfo lite: "AS13335"
       std::string as(f.asn_text.text);
       long long asn;
-      if (StartsWith(as, "AS") && ParseInt64(as.substr(2), &asn) && asn >= 0) loc.asn = asn;
+      if (StartsWith(as, "AS") && ParseInt64(as.substr(2), &asn) && asn >= 0)
+        loc.asn = asn;
     }
     return loc;
   }
@@ -137,27 +148,32 @@ class LocReader : public GeoReader {
     path_ = path;
     struct stat st;
     if (stat(path.c_str(), &st) != 0) {
-      return Status::InvalidArgument(path + ": cannot open location database: " +
-                                     std::strerror(errno));
+      return Status::InvalidArgument(
+          path + ": cannot open location database: " + std::strerror(errno));
     }
-    if (loc_new(&ctx_) != 0) return Status::IOError("libloc: cannot create a context");
+    if (loc_new(&ctx_) != 0)
+      return Status::IOError("libloc: cannot create a context");
     // libloc logs to stderr by default; waymark reports errors itself.
     loc_set_log_priority(ctx_, LOG_EMERG);
     FILE* f = std::fopen(path.c_str(), "r");
     if (!f) {
-      return Status::InvalidArgument(path + ": cannot open location database: " +
-                                     std::strerror(errno));
+      return Status::InvalidArgument(
+          path + ": cannot open location database: " + std::strerror(errno));
     }
     int rc = loc_database_new(ctx_, &db_, f);
     std::fclose(f);
     if (rc != 0 || !db_) {
       db_ = nullptr;
-      return Status::InvalidArgument(path + ": not a valid location database (libloc)");
+      return Status::InvalidArgument(
+          path + ": not a valid location database (libloc)");
     }
     const char* vendor = loc_database_get_vendor(db_);
     const char* descr = loc_database_get_description(db_);
-    std::string first_line = descr ? std::string(descr).substr(0, std::string(descr).find('\n')) : "";
-    description_ = std::string("libloc") + (vendor && *vendor ? ", " + std::string(vendor) : "") +
+    std::string first_line =
+        descr ? std::string(descr).substr(0, std::string(descr).find('\n'))
+              : "";
+    description_ = std::string("libloc") +
+                   (vendor && *vendor ? ", " + std::string(vendor) : "") +
                    (first_line.empty() ? "" : ": " + first_line);
     return Status::OK();
   }
@@ -199,7 +215,8 @@ Status OpenMmdb(const std::string& path, std::unique_ptr<GeoReader>* out) {
   return Status::OK();
 }
 
-Status OpenLocationDb(const std::string& path, std::unique_ptr<GeoReader>* out) {
+Status OpenLocationDb(const std::string& path,
+                      std::unique_ptr<GeoReader>* out) {
   auto r = std::make_unique<LocReader>();
   Status s = r->Open(path);
   if (!s.ok()) return s;
@@ -208,10 +225,12 @@ Status OpenLocationDb(const std::string& path, std::unique_ptr<GeoReader>* out) 
 }
 
 Status GeoIp::Open(const Config& config, std::unique_ptr<GeoIp>* out) {
-  return Open(config.GetList(keys::kGeoipMmdb), config.GetString(keys::kGeoipLocationDb), out);
+  return Open(config.GetList(keys::kGeoipMmdb),
+              config.GetString(keys::kGeoipLocationDb), out);
 }
 
-Status GeoIp::Open(const std::vector<std::string>& mmdb_paths, const std::string& location_db,
+Status GeoIp::Open(const std::vector<std::string>& mmdb_paths,
+                   const std::string& location_db,
                    std::unique_ptr<GeoIp>* out) {
   auto g = std::make_unique<GeoIp>();
   for (const auto& path : mmdb_paths) {
@@ -222,7 +241,8 @@ Status GeoIp::Open(const std::vector<std::string>& mmdb_paths, const std::string
   }
   if (mmdb_paths.empty()) {
     if (location_db.empty())
-      return Status::InvalidArgument("no GeoIP database: set geoip.mmdb or geoip.location_db");
+      return Status::InvalidArgument(
+          "no GeoIP database: set geoip.mmdb or geoip.location_db");
     std::unique_ptr<GeoReader> r;
     Status s = OpenLocationDb(location_db, &r);
     if (!s.ok()) return s;
@@ -241,7 +261,8 @@ GeoLocation GeoIp::Lookup(const IpAddress& addr) const {
       merged.country = l.country;
       if (merged.continent.empty()) merged.continent = l.continent;
     }
-    if (merged.continent.empty() && merged.country == l.country) merged.continent = l.continent;
+    if (merged.continent.empty() && merged.country == l.country)
+      merged.continent = l.continent;
     if (!merged.asn && l.asn) merged.asn = l.asn;
     if (!merged.latitude && l.latitude) {
       merged.latitude = l.latitude;
@@ -251,7 +272,8 @@ GeoLocation GeoIp::Lookup(const IpAddress& addr) const {
   if (merged.continent.empty() && !merged.country.empty())
     merged.continent = ContinentOfCountry(merged.country);
   double lat, lon;
-  if (!merged.latitude && !merged.country.empty() && CountryCentroid(merged.country, &lat, &lon)) {
+  if (!merged.latitude && !merged.country.empty() &&
+      CountryCentroid(merged.country, &lat, &lon)) {
     merged.latitude = lat;
     merged.longitude = lon;
     merged.centroid = true;
@@ -263,7 +285,8 @@ std::vector<std::pair<const GeoReader*, GeoLocation>> GeoIp::LookupEach(
     const IpAddress& addr) const {
   std::vector<std::pair<const GeoReader*, GeoLocation>> out;
   for (const auto& reader : readers_) {
-    out.emplace_back(reader.get(), addr.IsGlobal() ? reader->Lookup(addr) : GeoLocation());
+    out.emplace_back(reader.get(),
+                     addr.IsGlobal() ? reader->Lookup(addr) : GeoLocation());
   }
   return out;
 }

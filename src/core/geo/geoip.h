@@ -49,7 +49,8 @@ class GeoIp {
   // none, geoip.location_db.
   static Status Open(const Config& config, std::unique_ptr<GeoIp>* out);
   static Status Open(const std::vector<std::string>& mmdb_paths,
-                     const std::string& location_db, std::unique_ptr<GeoIp>* out);
+                     const std::string& location_db,
+                     std::unique_ptr<GeoIp>* out);
 
   // Each field from the first reader that knows it (a City file and an ASN
   // file complete each other); the continent from the country when no
@@ -59,9 +60,12 @@ class GeoIp {
   GeoLocation Lookup(const IpAddress& addr) const;
 
   // What each reader says on its own, for `waymark geoip`.
-  std::vector<std::pair<const GeoReader*, GeoLocation>> LookupEach(const IpAddress& addr) const;
+  std::vector<std::pair<const GeoReader*, GeoLocation>> LookupEach(
+      const IpAddress& addr) const;
 
-  const std::vector<std::unique_ptr<GeoReader>>& readers() const { return readers_; }
+  const std::vector<std::unique_ptr<GeoReader>>& readers() const {
+    return readers_;
+  }
 
  private:
   std::vector<std::unique_ptr<GeoReader>> readers_;

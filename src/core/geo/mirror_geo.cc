@@ -1,9 +1,8 @@
 #include "core/geo/mirror_geo.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <sys/socket.h>
-
-#include <arpa/inet.h>
 
 #include <cstring>
 
@@ -24,15 +23,20 @@ Status ResolveHost(const std::string& host, std::vector<IpAddress>* out) {
   addrinfo* res = nullptr;
   int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res);
   if (rc != 0) {
-    return Status::IOError("cannot resolve '" + Printable(host) + "': " + gai_strerror(rc));
+    return Status::IOError("cannot resolve '" + Printable(host) +
+                           "': " + gai_strerror(rc));
   }
   for (addrinfo* ai = res; ai; ai = ai->ai_next) {
     char buf[64];
-    const void* a = ai->ai_family == AF_INET
-                        ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr)
-                        : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr);
+    const void* a =
+        ai->ai_family == AF_INET
+            ? static_cast<const void*>(
+                  &reinterpret_cast<sockaddr_in*>(ai->ai_addr)->sin_addr)
+            : static_cast<const void*>(
+                  &reinterpret_cast<sockaddr_in6*>(ai->ai_addr)->sin6_addr);
     IpAddress ip;
-    if (inet_ntop(ai->ai_family, a, buf, sizeof buf) && IpAddress::Parse(buf, &ip)) {
+    if (inet_ntop(ai->ai_family, a, buf, sizeof buf) &&
+        IpAddress::Parse(buf, &ip)) {
       bool dup = false;
       for (const auto& o : *out) dup |= o.ToString() == ip.ToString();
       if (!dup) out->push_back(ip);
@@ -64,22 +68,26 @@ MirrorPlace LocateAddresses(const GeoIp& geoip, const std::string& host,
     if (!placed) {
       place.location = l;
       placed = true;
-    } else if (l.country != place.location.country || l.asn != place.location.asn) {
+    } else if (l.country != place.location.country ||
+               l.asn != place.location.asn) {
       // Reported once below with every address.
       place.warnings.emplace_back();
     }
   }
   if (!place.warnings.empty()) {
-    place.warnings.assign(1, "'" + host + "' has addresses in different places (" +
-                                 Join(seen, ", ") + "); using the first; give --country, "
+    place.warnings.assign(1, "'" + host +
+                                 "' has addresses in different places (" +
+                                 Join(seen, ", ") +
+                                 "); using the first; give --country, "
                                  "--asn, --lat and --lon to choose");
   }
   if (!placed) {
     std::vector<std::string> shown;
     for (const auto& a : addresses) shown.push_back(a.ToString());
-    place.warnings.push_back("GeoIP does not know where '" + host + "' is (" +
-                             (shown.empty() ? std::string("no addresses") : Join(shown, ", ")) +
-                             "); give --country and --lat/--lon");
+    place.warnings.push_back(
+        "GeoIP does not know where '" + host + "' is (" +
+        (shown.empty() ? std::string("no addresses") : Join(shown, ", ")) +
+        "); give --country and --lat/--lon");
   }
   return place;
 }

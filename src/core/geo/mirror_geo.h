@@ -13,7 +13,8 @@
 namespace waymark {
 
 // The host's IPv4 and IPv6 addresses (an address literal is returned as
-// is). Errors are one line: "cannot resolve 'x.example': Name or service not known".
+// is). Errors are one line: "cannot resolve 'x.example': Name or service not
+// known".
 Status ResolveHost(const std::string& host, std::vector<IpAddress>* out);
 
 struct MirrorPlace {

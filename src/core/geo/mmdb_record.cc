@@ -9,9 +9,22 @@ namespace {
 
 // Data section types (specification section "Output Data Section").
 enum Type {
-  kExtended = 0, kPointer = 1, kUtf8 = 2, kDouble = 3, kBytes = 4, kUint16 = 5,
-  kUint32 = 6, kMap = 7, kInt32 = 8, kUint64 = 9, kUint128 = 10, kArray = 11,
-  kContainer = 12, kEndMarker = 13, kBoolean = 14, kFloat = 15,
+  kExtended = 0,
+  kPointer = 1,
+  kUtf8 = 2,
+  kDouble = 3,
+  kBytes = 4,
+  kUint16 = 5,
+  kUint32 = 6,
+  kMap = 7,
+  kInt32 = 8,
+  kUint64 = 9,
+  kUint128 = 10,
+  kArray = 11,
+  kContainer = 12,
+  kEndMarker = 13,
+  kBoolean = 14,
+  kFloat = 15,
 };
 
 // As libmaxminddb: deeper nesting is a damaged file.
@@ -43,21 +56,27 @@ class RecordReader {
     size_t pos = offset;
     Head top;
     if (!ReadHead(&pos, &top) || top.type != kMap) return false;
-    return ForEachPair(&pos, top, [&](std::string_view key, const Head& v, size_t* at) {
-      if (v.type != kMap) {
-        if (key == "country_code") f->country_code = Scalar(v);
-        if (key == "continent_code") f->continent_code_top = Scalar(v);
-        if (key == "autonomous_system_number") f->asn_number = Scalar(v);
-        if (key == "asn") f->asn_text = Scalar(v);
-        return SkipBody(at, v, 1);
-      }
-      if (key == "country") return ReadMap(at, v, {{"iso_code", &f->country_iso}});
-      if (key == "registered_country") return ReadMap(at, v, {{"iso_code", &f->registered_iso}});
-      if (key == "continent") return ReadMap(at, v, {{"code", &f->continent_code}});
-      if (key == "location")
-        return ReadMap(at, v, {{"latitude", &f->latitude}, {"longitude", &f->longitude}});
-      return SkipBody(at, v, 1);
-    });
+    return ForEachPair(
+        &pos, top, [&](std::string_view key, const Head& v, size_t* at) {
+          if (v.type != kMap) {
+            if (key == "country_code") f->country_code = Scalar(v);
+            if (key == "continent_code") f->continent_code_top = Scalar(v);
+            if (key == "autonomous_system_number") f->asn_number = Scalar(v);
+            if (key == "asn") f->asn_text = Scalar(v);
+            return SkipBody(at, v, 1);
+          }
+          if (key == "country")
+            return ReadMap(at, v, {{"iso_code", &f->country_iso}});
+          if (key == "registered_country")
+            return ReadMap(at, v, {{"iso_code", &f->registered_iso}});
+          if (key == "continent")
+            return ReadMap(at, v, {{"code", &f->continent_code}});
+          if (key == "location")
+            return ReadMap(
+                at, v,
+                {{"latitude", &f->latitude}, {"longitude", &f->longitude}});
+          return SkipBody(at, v, 1);
+        });
   }
 
  private:
@@ -102,14 +121,17 @@ class RecordReader {
       p += kBias[len - 1];
       if (p >= n_) return false;
       size_t at = static_cast<size_t>(p);
-      if (!ReadControl(&at, &h->type, &bits) || h->type == kPointer) return false;
+      if (!ReadControl(&at, &h->type, &bits) || h->type == kPointer)
+        return false;
       h->payload = at;
     } else {
       h->payload = *pos;
     }
     h->size = bits;
-    if (h->type == kContainer || h->type == kEndMarker) return false;  // not in records
-    if (h->type == kMap || h->type == kArray || h->type == kBoolean) return true;
+    if (h->type == kContainer || h->type == kEndMarker)
+      return false;  // not in records
+    if (h->type == kMap || h->type == kArray || h->type == kBoolean)
+      return true;
     return n_ - h->payload >= h->size;  // a scalar's payload is all there
   }
 
@@ -117,7 +139,8 @@ class RecordReader {
   bool ReadKey(size_t* pos, std::string_view* key) const {
     Head h;
     if (!ReadHead(pos, &h) || h.type != kUtf8) return false;
-    *key = std::string_view(reinterpret_cast<const char*>(d_ + h.payload), h.size);
+    *key =
+        std::string_view(reinterpret_cast<const char*>(d_ + h.payload), h.size);
     if (!h.through_pointer) *pos += h.size;
     return true;
   }
@@ -127,7 +150,9 @@ class RecordReader {
   bool SkipBody(size_t* pos, const Head& h, int depth) const {
     if (h.through_pointer) return true;
     if (depth > kMaxDepth) return false;
-    uint64_t entries = h.type == kMap ? 2 * uint64_t{h.size} : h.type == kArray ? h.size : 0;
+    uint64_t entries = h.type == kMap     ? 2 * uint64_t{h.size}
+                       : h.type == kArray ? h.size
+                                          : 0;
     if (h.type != kMap && h.type != kArray) {
       if (h.type != kBoolean) *pos += h.size;
       return true;
@@ -152,7 +177,8 @@ class RecordReader {
     for (uint32_t i = 0; i < map.size; ++i) {
       std::string_view key;
       Head v;
-      if (!ReadKey(&at, &key) || !ReadHead(&at, &v) || !on(key, v, &at)) return false;
+      if (!ReadKey(&at, &key) || !ReadHead(&at, &v) || !on(key, v, &at))
+        return false;
     }
     if (!map.through_pointer) *pos = at;
     return true;
@@ -160,16 +186,18 @@ class RecordReader {
 
   // Reads the map whose head was just read, keeping the scalar values of
   // the keys in `want`; moves *pos past the map.
-  bool ReadMap(size_t* pos, const Head& map, std::initializer_list<Want> want) const {
-    return ForEachPair(pos, map, [&](std::string_view key, const Head& v, size_t* at) {
-      for (const Want& w : want) {
-        if (key == w.key) {
-          *w.into = Scalar(v);
-          break;
-        }
-      }
-      return SkipBody(at, v, 2);
-    });
+  bool ReadMap(size_t* pos, const Head& map,
+               std::initializer_list<Want> want) const {
+    return ForEachPair(pos, map,
+                       [&](std::string_view key, const Head& v, size_t* at) {
+                         for (const Want& w : want) {
+                           if (key == w.key) {
+                             *w.into = Scalar(v);
+                             break;
+                           }
+                         }
+                         return SkipBody(at, v, 2);
+                       });
   }
 
   // A scalar value; kOther for maps, arrays and types no field uses.
@@ -207,7 +235,10 @@ class RecordReader {
       case kUint32:
       case kUint64:
       case kUint128: {
-        size_t max = h.type == kUint16 ? 2 : h.type == kUint32 ? 4 : h.type == kUint64 ? 8 : 16;
+        size_t max = h.type == kUint16   ? 2
+                     : h.type == kUint32 ? 4
+                     : h.type == kUint64 ? 8
+                                         : 16;
         if (h.size > max) break;
         // A uint128 is kept when it fits in 64 bits.
         size_t high = h.size > 8 ? h.size - 8 : 0;
@@ -237,7 +268,8 @@ class RecordReader {
 
 }  // namespace
 
-bool ReadMmdbRecord(const uint8_t* data, size_t size, size_t offset, MmdbFields* out) {
+bool ReadMmdbRecord(const uint8_t* data, size_t size, size_t offset,
+                    MmdbFields* out) {
   *out = MmdbFields();
   if (!data || offset >= size) return false;
   if (RecordReader(data, size).ReadTop(offset, out)) return true;

@@ -28,8 +28,8 @@ struct MmdbValue {
   Kind kind = kAbsent;
   std::string_view text;  // kString: a view into the data section
   double real = 0;        // kDouble (from double or float)
-  uint64_t uint = 0;      // kUnsigned (uint16, uint32, uint64; uint128 below 2^64)
-  int64_t sint = 0;       // kSigned (int32)
+  uint64_t uint = 0;  // kUnsigned (uint16, uint32, uint64; uint128 below 2^64)
+  int64_t sint = 0;   // kSigned (int32)
 };
 
 // The fields the GeoIP readers use, as GeoLite2/GeoIP2 City, Country and
@@ -49,7 +49,8 @@ struct MmdbFields {
 // Reads the record (a map) at `offset` in the data section `data` of
 // `size` bytes. False, with `*out` all absent, when the record is not a
 // map or is damaged anywhere the pass goes.
-bool ReadMmdbRecord(const uint8_t* data, size_t size, size_t offset, MmdbFields* out);
+bool ReadMmdbRecord(const uint8_t* data, size_t size, size_t offset,
+                    MmdbFields* out);
 
 }  // namespace waymark
 

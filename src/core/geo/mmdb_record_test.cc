@@ -17,7 +17,10 @@ class Section {
   // size, in as few bytes as the format allows.
   Section& Control(int type, uint32_t size) {
     int first = type > 7 ? 0 : type;
-    uint8_t low = size < 29 ? static_cast<uint8_t>(size) : size < 285 ? 29 : size < 65821 ? 30 : 31;
+    uint8_t low = size < 29      ? static_cast<uint8_t>(size)
+                  : size < 285   ? 29
+                  : size < 65821 ? 30
+                                 : 31;
     bytes.push_back(static_cast<uint8_t>(first << 5 | low));
     if (type > 7) bytes.push_back(static_cast<uint8_t>(type - 7));
     if (low == 29) bytes.push_back(static_cast<uint8_t>(size - 29));
@@ -34,9 +37,13 @@ class Section {
   Section& Array(uint32_t n) { return Control(11, n); }
   Section& U32(uint32_t v) { return Control(6, 4).Big(v, 4); }
   Section& U16(uint32_t v) { return Control(5, 2).Big(v, 2); }
-  Section& I32(int32_t v) { return Control(8, 4).Big(static_cast<uint32_t>(v), 4); }
+  Section& I32(int32_t v) {
+    return Control(8, 4).Big(static_cast<uint32_t>(v), 4);
+  }
   Section& U64(uint64_t v) { return Control(9, 8).Big(v, 8); }
-  Section& U128(uint64_t high, uint64_t low) { return Control(10, 16).Big(high, 8).Big(low, 8); }
+  Section& U128(uint64_t high, uint64_t low) {
+    return Control(10, 16).Big(high, 8).Big(low, 8);
+  }
   Section& Bool(bool b) { return Control(14, b ? 1 : 0); }
   Section& Dbl(double d) {
     uint64_t bits;
@@ -68,7 +75,8 @@ class Section {
     return *this;
   }
   Section& Big(uint64_t v, int n) {
-    for (int i = n - 1; i >= 0; --i) bytes.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    for (int i = n - 1; i >= 0; --i)
+      bytes.push_back(static_cast<uint8_t>(v >> (8 * i)));
     return *this;
   }
   bool Read(size_t offset, MmdbFields* f) const {
@@ -84,11 +92,33 @@ Section CityRecord() {
   Section s;
   s.Map(6);
   s.Str("city").Map(2).Str("geoname_id").U32(2925533).Str("names").Map(3);
-  s.Str("de").Str("Frankfurt am Main").Str("en").Str("Frankfurt").Str("ja").Str("フランクフルト");
-  s.Str("continent").Map(2).Str("code").Str("EU").Str("names").Map(1).Str("en").Str("Europe");
-  s.Str("country").Map(3).Str("geoname_id").U32(2921044).Str("is_in_european_union").Bool(true);
+  s.Str("de")
+      .Str("Frankfurt am Main")
+      .Str("en")
+      .Str("Frankfurt")
+      .Str("ja")
+      .Str("フランクフルト");
+  s.Str("continent")
+      .Map(2)
+      .Str("code")
+      .Str("EU")
+      .Str("names")
+      .Map(1)
+      .Str("en")
+      .Str("Europe");
+  s.Str("country")
+      .Map(3)
+      .Str("geoname_id")
+      .U32(2921044)
+      .Str("is_in_european_union")
+      .Bool(true);
   s.Str("iso_code").Str("DE");
-  s.Str("location").Map(3).Str("accuracy_radius").U16(20).Str("latitude").Dbl(50.1188);
+  s.Str("location")
+      .Map(3)
+      .Str("accuracy_radius")
+      .U16(20)
+      .Str("latitude")
+      .Dbl(50.1188);
   s.Str("longitude").Dbl(8.6843);
   s.Str("subdivisions").Array(1).Map(1).Str("iso_code").Str("HE");
   s.Str("registered_country").Map(1).Str("iso_code").Str("DE");
@@ -122,9 +152,16 @@ TEST(MmdbRecordTest, PointersForKeysAndValues) {
   size_t de = s.here();
   s.Map(1).Ptr(static_cast<uint32_t>(key_iso)).Str("DE");
   size_t record = s.here();
-  s.Map(3).Ptr(static_cast<uint32_t>(key_country)).Ptr(static_cast<uint32_t>(de));
+  s.Map(3)
+      .Ptr(static_cast<uint32_t>(key_country))
+      .Ptr(static_cast<uint32_t>(de));
   s.Str("autonomous_system_number").U32(64500);
-  s.Str("location").Map(2).Str("latitude").Flt(1.5f).Str("longitude").Flt(-2.25f);
+  s.Str("location")
+      .Map(2)
+      .Str("latitude")
+      .Flt(1.5f)
+      .Str("longitude")
+      .Flt(-2.25f);
   MmdbFields f;
   ASSERT_TRUE(s.Read(record, &f));
   EXPECT_EQ(f.country_iso.text, "DE") << "a map reached through a pointer";
@@ -143,7 +180,11 @@ TEST(MmdbRecordTest, PointerFormsAndSizeEncodings) {
     size_t key = s.here();
     s.Str("country_code");
     size_t record = s.here();
-    s.Map(4).Str("a").Str(std::string(40, 'x')).Str("b").Str(std::string(300, 'y'));
+    s.Map(4)
+        .Str("a")
+        .Str(std::string(40, 'x'))
+        .Str("b")
+        .Str(std::string(300, 'y'));
     s.Str("c").Str(std::string(70000, 'z'));
     s.Ptr(static_cast<uint32_t>(key)).Str("nl");
     MmdbFields f;
@@ -172,10 +213,18 @@ TEST(MmdbRecordTest, IpinfoLiteAndNumberTypes) {
     if (kind == 3) n.U128(1, 0);
     ASSERT_TRUE(n.Read(0, &f)) << kind;
     switch (kind) {
-      case 0: EXPECT_EQ(f.asn_number.uint, 4200000000ULL); break;
-      case 1: EXPECT_EQ(f.asn_number.sint, -1); break;
-      case 2: EXPECT_EQ(f.asn_number.uint, 65000u) << "a uint128 that fits"; break;
-      case 3: EXPECT_EQ(f.asn_number.kind, MmdbValue::kOther) << "one that does not"; break;
+      case 0:
+        EXPECT_EQ(f.asn_number.uint, 4200000000ULL);
+        break;
+      case 1:
+        EXPECT_EQ(f.asn_number.sint, -1);
+        break;
+      case 2:
+        EXPECT_EQ(f.asn_number.uint, 65000u) << "a uint128 that fits";
+        break;
+      case 3:
+        EXPECT_EQ(f.asn_number.kind, MmdbValue::kOther) << "one that does not";
+        break;
     }
   }
 }
@@ -187,8 +236,10 @@ TEST(MmdbRecordTest, EveryTruncationIsDamageNotARead) {
   Section s = CityRecord();
   MmdbFields f;
   for (size_t n = 1; n < s.bytes.size(); ++n) {
-    std::vector<uint8_t> cut(s.bytes.begin(), s.bytes.begin() + static_cast<std::ptrdiff_t>(n));
-    EXPECT_FALSE(ReadMmdbRecord(cut.data(), cut.size(), 0, &f)) << n << " bytes";
+    std::vector<uint8_t> cut(s.bytes.begin(),
+                             s.bytes.begin() + static_cast<std::ptrdiff_t>(n));
+    EXPECT_FALSE(ReadMmdbRecord(cut.data(), cut.size(), 0, &f))
+        << n << " bytes";
     EXPECT_EQ(f.country_iso.kind, MmdbValue::kAbsent);
   }
 }

@@ -9,16 +9,19 @@
 
 namespace waymark {
 
-Status ParseFallbacks(const std::vector<std::string>& values, std::vector<Fallback>* out) {
+Status ParseFallbacks(const std::vector<std::string>& values,
+                      std::vector<Fallback>* out) {
   std::vector<Fallback> result;
   for (const auto& value : values) {
     auto parts = SplitWhitespace(value);
     if (parts.empty() || parts.size() > 3)
-      return Status::InvalidArgument("redirector.fallback: '" + Printable(value) +
+      return Status::InvalidArgument("redirector.fallback: '" +
+                                     Printable(value) +
                                      "' is not 'URL [COUNTRY [CONTINENT]]'");
     Fallback f;
     BaseUrl url;
-    std::string scheme = StartsWith(ToLower(parts[0]), "https:") ? "https" : "http";
+    std::string scheme =
+        StartsWith(ToLower(parts[0]), "https:") ? "https" : "http";
     Status s = ParseBaseUrl(parts[0], scheme, "redirector.fallback", &url);
     if (!s.ok()) return s;
     f.url = url.ToString();
@@ -37,7 +40,8 @@ Status ParseFallbacks(const std::vector<std::string>& values, std::vector<Fallba
   return Status::OK();
 }
 
-const Fallback* ChooseFallback(const std::vector<Fallback>& fallbacks, const GeoLocation& client) {
+const Fallback* ChooseFallback(const std::vector<Fallback>& fallbacks,
+                               const GeoLocation& client) {
   if (fallbacks.empty()) return nullptr;
   for (const auto& f : fallbacks) {
     if (!client.country.empty() && f.country == client.country) return &f;
@@ -52,7 +56,8 @@ const Fallback* ChooseFallback(const std::vector<Fallback>& fallbacks, const Geo
   if (client.latitude) {
     for (const auto& f : fallbacks) {
       double lat, lon;
-      if (f.country.empty() || !CountryCentroid(f.country, &lat, &lon)) continue;
+      if (f.country.empty() || !CountryCentroid(f.country, &lat, &lon))
+        continue;
       double km = DistanceKm(*client.latitude, *client.longitude, lat, lon);
       if (km < best_km) {
         best_km = km;

@@ -21,10 +21,12 @@ struct Fallback {
 
 // Parses "URL [COUNTRY [CONTINENT]]" values (validated by the config
 // loader); the continent defaults to the country's.
-Status ParseFallbacks(const std::vector<std::string>& values, std::vector<Fallback>* out);
+Status ParseFallbacks(const std::vector<std::string>& values,
+                      std::vector<Fallback>* out);
 
 // The best fallback for a client, or nullptr when none is configured.
-const Fallback* ChooseFallback(const std::vector<Fallback>& fallbacks, const GeoLocation& client);
+const Fallback* ChooseFallback(const std::vector<Fallback>& fallbacks,
+                               const GeoLocation& client);
 
 }  // namespace waymark
 

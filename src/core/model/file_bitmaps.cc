@@ -10,12 +10,14 @@ void SetFileBit(std::vector<std::string>* chunks, int file_id) {
   if (chunks->size() <= chunk) chunks->resize(chunk + 1);
   std::string& c = (*chunks)[chunk];
   if (c.empty()) c.assign(kChunkBytes, '\0');
-  c[bit >> 3] = static_cast<char>(static_cast<unsigned char>(c[bit >> 3]) | (1u << (bit & 7)));
+  c[bit >> 3] = static_cast<char>(static_cast<unsigned char>(c[bit >> 3]) |
+                                  (1u << (bit & 7)));
 }
 
 bool FileBit(const std::vector<std::string>& chunks, int file_id) {
   size_t chunk = static_cast<size_t>(file_id) / (kChunkBytes * 8);
-  if (file_id < 0 || chunk >= chunks.size() || chunks[chunk].empty()) return false;
+  if (file_id < 0 || chunk >= chunks.size() || chunks[chunk].empty())
+    return false;
   int bit = file_id % (kChunkBytes * 8);
   return (static_cast<unsigned char>(chunks[chunk][bit >> 3]) >> (bit & 7)) & 1;
 }
@@ -29,7 +31,8 @@ void FileBitmaps::Grow(size_t files, size_t words) {
   } else {
     std::vector<uint64_t> rows(files * words, 0);
     for (size_t f = 0; f < files_; ++f)
-      std::copy_n(rows_.begin() + static_cast<std::ptrdiff_t>(f * words_), words_,
+      std::copy_n(rows_.begin() + static_cast<std::ptrdiff_t>(f * words_),
+                  words_,
                   rows.begin() + static_cast<std::ptrdiff_t>(f * words));
     rows_.swap(rows);
   }
@@ -39,7 +42,8 @@ void FileBitmaps::Grow(size_t files, size_t words) {
 
 void FileBitmaps::ClearSlot(int slot) {
   const uint64_t keep = ~(uint64_t{1} << (slot % 64));
-  for (size_t i = static_cast<size_t>(slot) / 64; i < rows_.size(); i += words_) rows_[i] &= keep;
+  for (size_t i = static_cast<size_t>(slot) / 64; i < rows_.size(); i += words_)
+    rows_[i] &= keep;
 }
 
 void FileBitmaps::Set(int mirror_id, const std::vector<std::string>& chunks) {
@@ -70,7 +74,8 @@ void FileBitmaps::Set(int mirror_id, const std::vector<std::string>& chunks) {
     for (size_t b = 0; b < chunk.size(); ++b) {
       unsigned byte = static_cast<unsigned char>(chunk[b]);
       for (; byte; byte &= byte - 1) {
-        size_t file = c * kFilesPerChunk + b * 8 + static_cast<size_t>(__builtin_ctz(byte));
+        size_t file = c * kFilesPerChunk + b * 8 +
+                      static_cast<size_t>(__builtin_ctz(byte));
         rows_[file * words_ + word] |= bit;
       }
     }
@@ -78,7 +83,8 @@ void FileBitmaps::Set(int mirror_id, const std::vector<std::string>& chunks) {
 }
 
 void FileBitmaps::Erase(int mirror_id) {
-  if (mirror_id < 0 || static_cast<size_t>(mirror_id) >= slot_of_.size()) return;
+  if (mirror_id < 0 || static_cast<size_t>(mirror_id) >= slot_of_.size())
+    return;
   int& slot = slot_of_[static_cast<size_t>(mirror_id)];
   if (slot < 0) return;
   ClearSlot(slot);
@@ -93,7 +99,8 @@ void FileBitmaps::Holders(int file_id, MirrorIdSet* out) const {
   const uint64_t* row = &rows_[static_cast<size_t>(file_id) * words_];
   for (size_t w = 0; w < words_; ++w)
     for (uint64_t bits = row[w]; bits; bits &= bits - 1)
-      out->insert(id_of_slot_[w * 64 + static_cast<size_t>(__builtin_ctzll(bits))]);
+      out->insert(
+          id_of_slot_[w * 64 + static_cast<size_t>(__builtin_ctzll(bits))]);
 }
 
 }  // namespace waymark

@@ -40,12 +40,15 @@ class FileBitmaps {
   // Bit (file_id mod 8192) of the mirror's chunk (file_id / 8192), numbered
   // as PostgreSQL's get_bit() does: least significant bit first.
   bool Holds(int mirror_id, int file_id) const {
-    if (file_id < 0 || mirror_id < 0 || static_cast<size_t>(mirror_id) >= slot_of_.size())
+    if (file_id < 0 || mirror_id < 0 ||
+        static_cast<size_t>(mirror_id) >= slot_of_.size())
       return false;
     int slot = slot_of_[static_cast<size_t>(mirror_id)];
     if (slot < 0 || static_cast<size_t>(file_id) >= files_) return false;
-    return rows_[static_cast<size_t>(file_id) * words_ + static_cast<size_t>(slot) / 64] >>
-               (slot % 64) & 1;
+    return rows_[static_cast<size_t>(file_id) * words_ +
+                 static_cast<size_t>(slot) / 64] >>
+               (slot % 64) &
+           1;
   }
   // The ids of every mirror holding `file_id`, into `out` (cleared first):
   // the set bits of the file's row, so the redirector asks once per

@@ -22,7 +22,8 @@ TEST(FileBitmaps, BitsAreNumberedLikeGetBit) {
   EXPECT_FALSE(b.Holds(4, 3 * 8192)) << "past the last chunk";
   EXPECT_FALSE(b.Holds(5, 8192 + 808)) << "unknown mirror";
   EXPECT_FALSE(b.Holds(4, -1));
-  EXPECT_EQ(b.bytes(), 2u * 8192 * 8) << "a 64-bit row per file of the two chunks";
+  EXPECT_EQ(b.bytes(), 2u * 8192 * 8)
+      << "a 64-bit row per file of the two chunks";
   b.Erase(4);
   EXPECT_FALSE(b.Holds(4, 8192 + 808));
 }
@@ -61,20 +62,24 @@ TEST(FileBitmaps, ManyMirrorsReplacedAndErased) {
   EXPECT_FALSE(b.Holds(500, 3));
   EXPECT_FALSE(b.Holds(500, 1003));
   EXPECT_TRUE(b.Holds(4, 1004));
-  EXPECT_EQ(b.bytes(), 3u * 8192 * 8 * 3) << "3 chunks of files, 3 words for 150 slots";
+  EXPECT_EQ(b.bytes(), 3u * 8192 * 8 * 3)
+      << "3 chunks of files, 3 words for 150 slots";
   // Holders() names the same mirrors as asking each one.
   std::vector<int> ids{500};
   for (int m = 1; m <= 150; ++m) ids.push_back(m);
   MirrorIdSet holders;
-  for (int f : {-1, 0, 3, 5, 7, 69, 70, 149, 150, 1003, 1004, 1150, 20000, 24575, 24576}) {
+  for (int f : {-1, 0, 3, 5, 7, 69, 70, 149, 150, 1003, 1004, 1150, 20000,
+                24575, 24576}) {
     SCOPED_TRACE(f);
     b.Holders(f, &holders);
     for (int m : ids) EXPECT_EQ(holders.count(m) == 1, b.Holds(m, f)) << m;
   }
   b.Holders(20000, &holders);
-  EXPECT_TRUE(holders.count(2) && holders.count(150) && !holders.count(3) && !holders.count(1));
+  EXPECT_TRUE(holders.count(2) && holders.count(150) && !holders.count(3) &&
+              !holders.count(1));
   b.Holders(7, &holders);
-  EXPECT_TRUE(holders.count(7) && holders.count(500) && !holders.count(3)) << "slot reused";
+  EXPECT_TRUE(holders.count(7) && holders.count(500) && !holders.count(3))
+      << "slot reused";
 }
 
 }  // namespace

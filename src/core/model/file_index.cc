@@ -21,7 +21,8 @@ uint64_t HashPath(std::string_view s) {
 
 }  // namespace
 
-void FileIndex::AddFile(int id, std::string_view path, long long size, std::string_view sha256) {
+void FileIndex::AddFile(int id, std::string_view path, long long size,
+                        std::string_view sha256) {
   Entry e{};
   e.id = id;
   e.size = size;
@@ -42,7 +43,8 @@ void FileIndex::Finish() {
   if (!pending_aliases_.empty()) {
     std::unordered_map<int, int32_t> by_id;
     by_id.reserve(files_);
-    for (size_t i = 0; i < files_; ++i) by_id[entries_[i].id] = static_cast<int32_t>(i);
+    for (size_t i = 0; i < files_; ++i)
+      by_id[entries_[i].id] = static_cast<int32_t>(i);
     for (const auto& [target_id, alias] : pending_aliases_) {
       auto it = by_id.find(target_id);
       if (it == by_id.end()) continue;
@@ -106,8 +108,8 @@ std::string FileIndex::Serialize() const {
   out.reserve(kHeaderBytes + arena_.size() + entries_.size() * sizeof(Entry) +
               slots_.size() * sizeof(uint32_t));
   out.append(kMagic, sizeof kMagic);
-  const uint64_t counts[5] = {static_cast<uint64_t>(gen), files_, arena_.size(), entries_.size(),
-                              slots_.size()};
+  const uint64_t counts[5] = {static_cast<uint64_t>(gen), files_, arena_.size(),
+                              entries_.size(), slots_.size()};
   AppendRaw(counts, 5, &out);
   out.append(arena_);
   AppendRaw(entries_.data(), entries_.size(), &out);
@@ -119,15 +121,20 @@ Status FileIndex::Deserialize(std::string_view bytes, FileIndex* out) {
   auto bad = [](const std::string& why) {
     return Status::InvalidArgument("not a serialized file index: " + why);
   };
-  if (bytes.size() < kHeaderBytes || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+  if (bytes.size() < kHeaderBytes ||
+      std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
     return bad("no header");
   uint64_t counts[5];
   std::memcpy(counts, bytes.data() + sizeof kMagic, sizeof counts);
-  const uint64_t files = counts[1], arena = counts[2], entries = counts[3], slots = counts[4];
-  const uint64_t limit = bytes.size();  // every count is bounded by the bytes there are
+  const uint64_t files = counts[1], arena = counts[2], entries = counts[3],
+                 slots = counts[4];
+  const uint64_t limit =
+      bytes.size();  // every count is bounded by the bytes there are
   if (files > entries || arena > limit || entries > limit / sizeof(Entry) ||
       slots > limit / sizeof(uint32_t) ||
-      kHeaderBytes + arena + entries * sizeof(Entry) + slots * sizeof(uint32_t) != bytes.size())
+      kHeaderBytes + arena + entries * sizeof(Entry) +
+              slots * sizeof(uint32_t) !=
+          bytes.size())
     return bad("wrong length");
   // Finish() leaves a power of two, at least twice the entries: Find()'s
   // probing then always meets an empty slot.

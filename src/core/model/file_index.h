@@ -27,7 +27,8 @@ namespace waymark {
 class FileIndex {
  public:
   // `sha256` is 32 raw bytes or empty.
-  void AddFile(int id, std::string_view path, long long size, std::string_view sha256);
+  void AddFile(int id, std::string_view path, long long size,
+               std::string_view sha256);
   // An alias resolves to the file added with `target_id`; unknown targets
   // are ignored by Finish().
   void AddAlias(std::string_view alias, int target_id);
@@ -56,7 +57,7 @@ class FileIndex {
     uint64_t path_offset;
     uint32_t path_length;
     int32_t id;
-    int32_t target;  // index of the file entry an alias points to, else -1
+    int32_t target;       // index of the file entry an alias points to, else -1
     Sha256Digest sha256;  // last: its 33 bytes fill the entry to 64
   };
   static_assert(sizeof(Entry) == 64, "the size stated above");
@@ -64,10 +65,10 @@ class FileIndex {
     return std::string_view(arena_).substr(e.path_offset, e.path_length);
   }
 
-  std::string arena_;              // every path, back to back
-  std::vector<Entry> entries_;     // files, then aliases
+  std::string arena_;           // every path, back to back
+  std::vector<Entry> entries_;  // files, then aliases
   std::vector<std::pair<int, std::string>> pending_aliases_;
-  std::vector<uint32_t> slots_;    // open addressing: entry index + 1, 0 = empty
+  std::vector<uint32_t> slots_;  // open addressing: entry index + 1, 0 = empty
   size_t files_ = 0;
 };
 

@@ -14,7 +14,8 @@ TEST(FileIndex, FindsFilesAndAliasesAndNothingElse) {
   sha[31] = '\x81';
   idx.AddFile(9000, "releases/server/jellyfin 10.9.deb", 4096, sha);
   idx.AddFile(3, "debian/dists/stable/Release", 10, "");
-  for (int i = 10; i < 5000; ++i) idx.AddFile(i, "pool/f" + std::to_string(i) + ".deb", i, "");
+  for (int i = 10; i < 5000; ++i)
+    idx.AddFile(i, "pool/f" + std::to_string(i) + ".deb", i, "");
   idx.AddAlias("releases/latest.deb", 9000);
   idx.AddAlias("releases/dangling.deb", 12345);  // no such file: ignored
   idx.Finish();
@@ -31,7 +32,8 @@ TEST(FileIndex, FindsFilesAndAliasesAndNothingElse) {
   EXPECT_EQ(r.sha256.Hex().substr(62), "81");
   ASSERT_TRUE(idx.Find("releases/latest.deb", &r));
   EXPECT_EQ(r.id, 9000);
-  EXPECT_EQ(r.path, "releases/server/jellyfin 10.9.deb") << "an alias gives its target's path";
+  EXPECT_EQ(r.path, "releases/server/jellyfin 10.9.deb")
+      << "an alias gives its target's path";
   ASSERT_TRUE(idx.Find("debian/dists/stable/Release", &r));
   EXPECT_FALSE(r.sha256.known);
   EXPECT_EQ(r.sha256.Hex(), "");
@@ -58,7 +60,8 @@ TEST(FileIndex, EmptyIndexFindsNothing) {
 TEST(FileIndex, SerializedIndexFindsTheSameAndBadBytesAreRefused) {
   FileIndex idx;
   std::string sha(32, '\x11');
-  for (int i = 1; i < 3000; ++i) idx.AddFile(i, "pool/f" + std::to_string(i) + ".deb", i * 10, sha);
+  for (int i = 1; i < 3000; ++i)
+    idx.AddFile(i, "pool/f" + std::to_string(i) + ".deb", i * 10, sha);
   idx.AddAlias("latest.deb", 7);
   idx.Finish();
   idx.gen = 42;
@@ -84,10 +87,12 @@ TEST(FileIndex, SerializedIndexFindsTheSameAndBadBytesAreRefused) {
   FileIndex empty;
   empty.Finish();
   ASSERT_TRUE(FileIndex::Deserialize(empty.Serialize(), &copy).ok());
-  EXPECT_FALSE(copy.Find("pool/f1.deb", &r)) << "the empty index replaced the other";
+  EXPECT_FALSE(copy.Find("pool/f1.deb", &r))
+      << "the empty index replaced the other";
 
   EXPECT_FALSE(FileIndex::Deserialize("", &copy).ok());
-  EXPECT_FALSE(FileIndex::Deserialize(bytes.substr(0, bytes.size() - 1), &copy).ok());
+  EXPECT_FALSE(
+      FileIndex::Deserialize(bytes.substr(0, bytes.size() - 1), &copy).ok());
   EXPECT_FALSE(FileIndex::Deserialize(bytes + "x", &copy).ok());
   std::string wrong_magic = bytes;
   wrong_magic[0] = 'X';

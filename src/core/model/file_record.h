@@ -16,7 +16,7 @@ namespace waymark {
 // through every request.
 struct Sha256Digest {
   std::array<unsigned char, 32> bytes{};
-  bool known = false;  // false when the file is not hashed
+  bool known = false;       // false when the file is not hashed
   std::string Hex() const;  // lower-case; "" when not known
   // From the bytes the database holds: known only when there are 32.
   static Sha256Digest FromBytes(std::string_view raw);
@@ -24,9 +24,9 @@ struct Sha256Digest {
 
 struct FileRecord {
   int id = 0;
-  std::string path;       // the file's own path (an alias resolves to it)
+  std::string path;  // the file's own path (an alias resolves to it)
   long long size = 0;
-  std::string mtime;      // UTC, "YYYY-MM-DD HH:MM:SS"
+  std::string mtime;  // UTC, "YYYY-MM-DD HH:MM:SS"
   Sha256Digest sha256;
 };
 

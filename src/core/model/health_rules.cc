@@ -6,19 +6,23 @@ namespace waymark {
 
 namespace {
 
-std::string Checks(int n) { return std::to_string(n) + (n == 1 ? " check" : " checks"); }
+std::string Checks(int n) {
+  return std::to_string(n) + (n == 1 ? " check" : " checks");
+}
 
 std::string Seconds(long long s) { return std::to_string(s) + " s"; }
 
 }  // namespace
 
 std::string CheckLabel(const std::string& scheme, int family) {
-  return std::string(scheme == "https" ? "HTTPS" : "HTTP") + " over IPv" + std::to_string(family);
+  return std::string(scheme == "https" ? "HTTPS" : "HTTP") + " over IPv" +
+         std::to_string(family);
 }
 
 HealthRow NextHealth(const HealthRow& prev, const CheckResult& result,
                      const HealthPolicy& policy, long long now,
-                     const std::string& label, std::optional<EventRecord>* event) {
+                     const std::string& label,
+                     std::optional<EventRecord>* event) {
   event->reset();
   HealthRow next = prev;
   next.exists = true;
@@ -50,7 +54,8 @@ HealthRow NextHealth(const HealthRow& prev, const CheckResult& result,
       } else if (prev.up) {
         next.reason.clear();
       } else if (next.successes >= policy.recover_after) {
-        std::string was = prev.reason.empty() ? "" : " (was down: " + prev.reason + ")";
+        std::string was =
+            prev.reason.empty() ? "" : " (was down: " + prev.reason + ")";
         next.reason.clear();
         go(true, "up after " + Checks(next.successes) + " in a row" + was);
       }
@@ -63,7 +68,8 @@ HealthRow NextHealth(const HealthRow& prev, const CheckResult& result,
       if (!prev.exists) {
         go(false, "down (first check): " + result.reason);
       } else if (prev.up && next.failures >= policy.fail_after) {
-        go(false, "down after " + Checks(next.failures) + " failed in a row: " + result.reason);
+        go(false, "down after " + Checks(next.failures) +
+                      " failed in a row: " + result.reason);
       }
       break;
   }
@@ -72,13 +78,15 @@ HealthRow NextHealth(const HealthRow& prev, const CheckResult& result,
 
 Status CheckTraceTime(long long trace_time, long long now) {
   if (trace_time > now + kTraceFutureToleranceSeconds)
-    return Status::InvalidArgument("trace file is " + Seconds(trace_time - now) +
-                                   " in the future");
+    return Status::InvalidArgument(
+        "trace file is " + Seconds(trace_time - now) + " in the future");
   return Status::OK();
 }
 
-Freshness NextFreshness(const Freshness& prev, const std::vector<long long>& times_read,
-                        const std::string& error, std::optional<long long> origin_time) {
+Freshness NextFreshness(const Freshness& prev,
+                        const std::vector<long long>& times_read,
+                        const std::string& error,
+                        std::optional<long long> origin_time) {
   Freshness next = prev;
   if (!times_read.empty()) {
     next.trace_time = *std::min_element(times_read.begin(), times_read.end());
@@ -86,19 +94,25 @@ Freshness NextFreshness(const Freshness& prev, const std::vector<long long>& tim
   } else {
     next.error = error;
   }
-  if (origin_time && next.trace_time) next.lag = std::max(0LL, *origin_time - *next.trace_time);
+  if (origin_time && next.trace_time)
+    next.lag = std::max(0LL, *origin_time - *next.trace_time);
   return next;
 }
 
-bool IsStale(std::optional<long long> lag, long long limit) { return lag && *lag > limit; }
+bool IsStale(std::optional<long long> lag, long long limit) {
+  return lag && *lag > limit;
+}
 
-std::optional<EventRecord> FreshnessEvent(bool was_stale, std::optional<long long> lag,
+std::optional<EventRecord> FreshnessEvent(bool was_stale,
+                                          std::optional<long long> lag,
                                           long long limit) {
   if (!lag) return std::nullopt;
-  std::string where = Seconds(*lag) + " behind the origin (limit " + Seconds(limit) + ")";
+  std::string where =
+      Seconds(*lag) + " behind the origin (limit " + Seconds(limit) + ")";
   bool now_stale = IsStale(lag, limit);
   if (now_stale && !was_stale) return EventRecord{"stale", "stale: " + where};
-  if (!now_stale && was_stale) return EventRecord{"fresh", "fresh again: " + where};
+  if (!now_stale && was_stale)
+    return EventRecord{"fresh", "fresh again: " + where};
   return std::nullopt;
 }
 

@@ -73,7 +73,8 @@ std::string CheckLabel(const std::string& scheme, int family);
 // changed. `label` names the scheme and family in the message.
 HealthRow NextHealth(const HealthRow& prev, const CheckResult& result,
                      const HealthPolicy& policy, long long now,
-                     const std::string& label, std::optional<EventRecord>* event);
+                     const std::string& label,
+                     std::optional<EventRecord>* event);
 
 // A time read from a mirror's trace file, checked against the clock:
 // "trace file is 3600 s in the future" when it is ahead by more than the
@@ -90,13 +91,16 @@ struct Freshness {
 // run (already checked); `error`: why none could be read (used only when
 // `times_read` is empty); `origin_time`: the origin's trace time, unset when
 // the origin's file could not be read (the lag is then left as it was).
-Freshness NextFreshness(const Freshness& prev, const std::vector<long long>& times_read,
-                        const std::string& error, std::optional<long long> origin_time);
+Freshness NextFreshness(const Freshness& prev,
+                        const std::vector<long long>& times_read,
+                        const std::string& error,
+                        std::optional<long long> origin_time);
 
 // An event when the mirror crossed its lag limit either way. `was_stale`
 // comes from the mirror's last stale/fresh event (false when it has none),
 // not from its previous lag, so that a changed limit counts too.
-std::optional<EventRecord> FreshnessEvent(bool was_stale, std::optional<long long> lag,
+std::optional<EventRecord> FreshnessEvent(bool was_stale,
+                                          std::optional<long long> lag,
                                           long long limit);
 
 bool IsStale(std::optional<long long> lag, long long limit);

@@ -6,8 +6,12 @@ namespace waymark {
 namespace {
 
 CheckResult Ok(long long ms = 5) { return {CheckResult::Kind::kOk, "", ms}; }
-CheckResult Fail(const std::string& why = "timeout") { return {CheckResult::Kind::kFailed, why, std::nullopt}; }
-CheckResult NotOffered() { return {CheckResult::Kind::kNotOffered, "no IPv6 address", std::nullopt}; }
+CheckResult Fail(const std::string& why = "timeout") {
+  return {CheckResult::Kind::kFailed, why, std::nullopt};
+}
+CheckResult NotOffered() {
+  return {CheckResult::Kind::kNotOffered, "no IPv6 address", std::nullopt};
+}
 
 // A run of checks, one per minute: the state after each ('U' up, 'D' down)
 // and the event each one wrote ('-' none, 'u' up, 'd' down).
@@ -23,18 +27,43 @@ TEST(HealthRulesTest, Sequences) {
   const Sequence cases[] = {
       {"first success decides", {3, 2}, {Ok(), Ok()}, "UU", "u-"},
       {"first failure decides", {3, 2}, {Fail(), Fail()}, "DD", "d-"},
-      {"down after three", {3, 2}, {Ok(), Fail(), Fail(), Fail(), Fail()}, "UUUDD", "u--d-"},
-      {"a success resets the count", {3, 2},
-       {Ok(), Fail(), Fail(), Ok(), Fail(), Fail(), Fail()}, "UUUUUUD", "u-----d"},
+      {"down after three",
+       {3, 2},
+       {Ok(), Fail(), Fail(), Fail(), Fail()},
+       "UUUDD",
+       "u--d-"},
+      {"a success resets the count",
+       {3, 2},
+       {Ok(), Fail(), Fail(), Ok(), Fail(), Fail(), Fail()},
+       "UUUUUUD",
+       "u-----d"},
       {"up after two", {3, 2}, {Fail(), Ok(), Ok(), Ok()}, "DDUU", "d-u-"},
-      {"a failure resets recovery", {3, 2}, {Fail(), Ok(), Fail(), Ok(), Ok()}, "DDDDU", "d---u"},
+      {"a failure resets recovery",
+       {3, 2},
+       {Fail(), Ok(), Fail(), Ok(), Ok()},
+       "DDDDU",
+       "d---u"},
       {"fail_after 1", {1, 1}, {Ok(), Fail(), Ok(), Fail()}, "UDUD", "udud"},
-      {"recover_after 3", {2, 3},
-       {Ok(), Fail(), Fail(), Ok(), Ok(), Ok()}, "UUDDDU", "u-d--u"},
-      {"not offered is down at once", {3, 2}, {NotOffered(), NotOffered()}, "DD", "d-"},
-      {"losing a family is down at once", {3, 2}, {Ok(), NotOffered()}, "UD", "ud"},
-      {"a family that appears recovers like any", {3, 2},
-       {NotOffered(), Ok(), Ok()}, "DDU", "d-u"},
+      {"recover_after 3",
+       {2, 3},
+       {Ok(), Fail(), Fail(), Ok(), Ok(), Ok()},
+       "UUDDDU",
+       "u-d--u"},
+      {"not offered is down at once",
+       {3, 2},
+       {NotOffered(), NotOffered()},
+       "DD",
+       "d-"},
+      {"losing a family is down at once",
+       {3, 2},
+       {Ok(), NotOffered()},
+       "UD",
+       "ud"},
+      {"a family that appears recovers like any",
+       {3, 2},
+       {NotOffered(), Ok(), Ok()},
+       "DDU",
+       "d-u"},
   };
   for (const Sequence& c : cases) {
     HealthRow row;
@@ -44,7 +73,10 @@ TEST(HealthRulesTest, Sequences) {
       std::optional<EventRecord> ev;
       row = NextHealth(row, r, c.policy, now, "HTTP over IPv4", &ev);
       states += row.up ? 'U' : 'D';
-      events += !ev ? '-' : ev->kind == "up" ? 'u' : ev->kind == "down" ? 'd' : '?';
+      events += !ev                  ? '-'
+                : ev->kind == "up"   ? 'u'
+                : ev->kind == "down" ? 'd'
+                                     : '?';
       EXPECT_EQ(row.checked_at, now);
       EXPECT_TRUE(row.exists);
       now += 60;
@@ -65,7 +97,8 @@ TEST(HealthRulesTest, RowFieldsAndMessages) {
   EXPECT_EQ(row.latency_ms, 12);
   EXPECT_EQ(row.successes, 1);
 
-  row = NextHealth(row, Fail("connection refused"), p, 1060, "HTTPS over IPv6", &ev);
+  row = NextHealth(row, Fail("connection refused"), p, 1060, "HTTPS over IPv6",
+                   &ev);
   EXPECT_FALSE(ev);
   EXPECT_TRUE(row.up);
   EXPECT_EQ(row.since, 1000);
@@ -77,24 +110,30 @@ TEST(HealthRulesTest, RowFieldsAndMessages) {
   row = NextHealth(row, Fail("HTTP 503"), p, 1120, "HTTPS over IPv6", &ev);
   ASSERT_TRUE(ev);
   EXPECT_EQ(ev->kind, "down");
-  EXPECT_EQ(ev->message, "HTTPS over IPv6 down after 2 checks failed in a row: HTTP 503");
+  EXPECT_EQ(ev->message,
+            "HTTPS over IPv6 down after 2 checks failed in a row: HTTP 503");
   EXPECT_FALSE(row.up);
   EXPECT_EQ(row.since, 1120);
   EXPECT_EQ(row.reason, "HTTP 503");
 
   row = NextHealth(row, Ok(7), p, 1180, "HTTPS over IPv6", &ev);
   EXPECT_FALSE(ev);
-  EXPECT_EQ(row.reason, "HTTP 503") << "the reason it is down stays until it is up";
+  EXPECT_EQ(row.reason, "HTTP 503")
+      << "the reason it is down stays until it is up";
   row = NextHealth(row, Ok(7), p, 1240, "HTTPS over IPv6", &ev);
   ASSERT_TRUE(ev);
-  EXPECT_EQ(ev->message, "HTTPS over IPv6 up after 2 checks in a row (was down: HTTP 503)");
+  EXPECT_EQ(ev->message,
+            "HTTPS over IPv6 up after 2 checks in a row (was down: HTTP 503)");
   EXPECT_TRUE(row.up);
   EXPECT_EQ(row.since, 1240);
   EXPECT_EQ(row.reason, "");
 
   HealthRow fresh;
-  row = NextHealth(fresh, Fail("TLS error: SSL certificate problem"), p, 5, "HTTPS over IPv4", &ev);
-  EXPECT_EQ(ev->message, "HTTPS over IPv4 down (first check): TLS error: SSL certificate problem");
+  row = NextHealth(fresh, Fail("TLS error: SSL certificate problem"), p, 5,
+                   "HTTPS over IPv4", &ev);
+  EXPECT_EQ(
+      ev->message,
+      "HTTPS over IPv4 down (first check): TLS error: SSL certificate problem");
   row = NextHealth(fresh, NotOffered(), p, 5, "HTTP over IPv6", &ev);
   EXPECT_EQ(ev->message, "HTTP over IPv6 down: no IPv6 address");
   EXPECT_EQ(row.failures, 0);
@@ -127,11 +166,36 @@ TEST(HealthRulesTest, Freshness) {
   const Case cases[] = {
       {"first reading", {}, {900}, "", 1000, {900, 100, ""}},
       {"oldest copy counts", {}, {950, 900, 990}, "", 1000, {900, 100, ""}},
-      {"newer than origin is not negative", {}, {1010}, "", 1000, {1010, 0, ""}},
-      {"unreadable keeps ageing", {900, 100, ""}, {}, "timeout", 5000, {900, 4100, "timeout"}},
-      {"never read", {}, {}, "HTTP 404", 5000, {std::nullopt, std::nullopt, "HTTP 404"}},
-      {"a reading clears the error", {900, 100, "HTTP 404"}, {4990}, "", 5000, {4990, 10, ""}},
-      {"origin unreadable keeps the lag", {900, 100, ""}, {950}, "", std::nullopt, {950, 100, ""}},
+      {"newer than origin is not negative",
+       {},
+       {1010},
+       "",
+       1000,
+       {1010, 0, ""}},
+      {"unreadable keeps ageing",
+       {900, 100, ""},
+       {},
+       "timeout",
+       5000,
+       {900, 4100, "timeout"}},
+      {"never read",
+       {},
+       {},
+       "HTTP 404",
+       5000,
+       {std::nullopt, std::nullopt, "HTTP 404"}},
+      {"a reading clears the error",
+       {900, 100, "HTTP 404"},
+       {4990},
+       "",
+       5000,
+       {4990, 10, ""}},
+      {"origin unreadable keeps the lag",
+       {900, 100, ""},
+       {950},
+       "",
+       std::nullopt,
+       {950, 100, ""}},
   };
   for (const Case& c : cases) {
     Freshness got = NextFreshness(c.prev, c.read, c.error, c.origin);
@@ -151,11 +215,14 @@ TEST(HealthRulesTest, FreshnessEvents) {
   const Case cases[] = {
       {false, 10, 3600, ""},
       {false, 3600, 3600, ""},
-      {false, 3601, 3600, "stale: stale: 3601 s behind the origin (limit 3600 s)"},
+      {false, 3601, 3600,
+       "stale: stale: 3601 s behind the origin (limit 3600 s)"},
       {true, 5000, 3600, ""},
-      {true, 30, 3600, "fresh: fresh again: 30 s behind the origin (limit 3600 s)"},
+      {true, 30, 3600,
+       "fresh: fresh again: 30 s behind the origin (limit 3600 s)"},
       // The operator raised the limit above the lag.
-      {true, 7200, 86400, "fresh: fresh again: 7200 s behind the origin (limit 86400 s)"},
+      {true, 7200, 86400,
+       "fresh: fresh again: 7200 s behind the origin (limit 86400 s)"},
       {false, std::nullopt, 3600, ""},
       {true, std::nullopt, 3600, ""},
   };

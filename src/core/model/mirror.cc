@@ -1,7 +1,6 @@
 #include "core/model/mirror.h"
 
 #include <algorithm>
-
 #include <cmath>
 #include <cstdlib>
 #include <regex>
@@ -15,7 +14,8 @@ namespace waymark {
 
 namespace {
 
-Status Bad(const std::string& what, const std::string& value, const std::string& why) {
+Status Bad(const std::string& what, const std::string& value,
+           const std::string& why) {
   return Status::InvalidArgument(what + ": '" + Printable(value) + "' " + why);
 }
 
@@ -39,9 +39,11 @@ Status ValidateMirrorName(const std::string& name) {
   return Status::OK();
 }
 
-Status ParseCountry(const std::string& what, const std::string& value, std::string* out) {
+Status ParseCountry(const std::string& what, const std::string& value,
+                    std::string* out) {
   std::string cc = ToUpper(value);
-  if (!IsCountryCode(cc)) return Bad(what, value, "is not an ISO 3166-1 country code");
+  if (!IsCountryCode(cc))
+    return Bad(what, value, "is not an ISO 3166-1 country code");
   *out = cc;
   return Status::OK();
 }
@@ -63,7 +65,8 @@ Status ParseCountryList(const std::string& what, const std::string& value,
   return Status::OK();
 }
 
-Status ParseContinent(const std::string& what, const std::string& value, std::string* out) {
+Status ParseContinent(const std::string& what, const std::string& value,
+                      std::string* out) {
   std::string c = ToUpper(value);
   if (!IsContinentCode(c))
     return Bad(what, value, "is not a continent code (AF AN AS EU NA OC SA)");
@@ -71,7 +74,8 @@ Status ParseContinent(const std::string& what, const std::string& value, std::st
   return Status::OK();
 }
 
-Status ParseAsn(const std::string& what, const std::string& value, long long* out) {
+Status ParseAsn(const std::string& what, const std::string& value,
+                long long* out) {
   std::string v = value;
   if (StartsWith(ToUpper(v), "AS")) v = v.substr(2);
   long long n;
@@ -81,23 +85,28 @@ Status ParseAsn(const std::string& what, const std::string& value, long long* ou
   return Status::OK();
 }
 
-Status ParseLatitude(const std::string& what, const std::string& value, double* out) {
+Status ParseLatitude(const std::string& what, const std::string& value,
+                     double* out) {
   double d;
   if (!ParseDouble(value, &d) || d < -90 || d > 90)
-    return Bad(what, value, "is not a latitude (decimal degrees from -90 to 90)");
+    return Bad(what, value,
+               "is not a latitude (decimal degrees from -90 to 90)");
   *out = d;
   return Status::OK();
 }
 
-Status ParseLongitude(const std::string& what, const std::string& value, double* out) {
+Status ParseLongitude(const std::string& what, const std::string& value,
+                      double* out) {
   double d;
   if (!ParseDouble(value, &d) || d < -180 || d > 180)
-    return Bad(what, value, "is not a longitude (decimal degrees from -180 to 180)");
+    return Bad(what, value,
+               "is not a longitude (decimal degrees from -180 to 180)");
   *out = d;
   return Status::OK();
 }
 
-Status ParseWeight(const std::string& what, const std::string& value, int* out) {
+Status ParseWeight(const std::string& what, const std::string& value,
+                   int* out) {
   long long n;
   if (!ParseInt64(value, &n) || n < kMinWeight || n > kMaxWeight)
     return Bad(what, value, "is not a weight (an integer from 1 to 1000000)");
@@ -105,29 +114,37 @@ Status ParseWeight(const std::string& what, const std::string& value, int* out) 
   return Status::OK();
 }
 
-Status ParseMaxSize(const std::string& what, const std::string& value, long long* out) {
+Status ParseMaxSize(const std::string& what, const std::string& value,
+                    long long* out) {
   OptionSpec size_spec{"", OptionType::kSize, "", false, false, ""};
   std::string why;
-  if (!ValidateOptionValue(size_spec, value, &why) || ParseSizeBytes(value) <= 0)
-    return Bad(what, value, "is not a size (bytes, or a number with K, M, G or T)");
+  if (!ValidateOptionValue(size_spec, value, &why) ||
+      ParseSizeBytes(value) <= 0)
+    return Bad(what, value,
+               "is not a size (bytes, or a number with K, M, G or T)");
   *out = ParseSizeBytes(value);
   return Status::OK();
 }
 
-Status ParseMaxLag(const std::string& what, const std::string& value, long long* out) {
+Status ParseMaxLag(const std::string& what, const std::string& value,
+                   long long* out) {
   OptionSpec duration_spec{"", OptionType::kDuration, "", false, false, ""};
   std::string why;
-  if (!ValidateOptionValue(duration_spec, value, &why) || ParseDurationSeconds(value) <= 0 ||
+  if (!ValidateOptionValue(duration_spec, value, &why) ||
+      ParseDurationSeconds(value) <= 0 ||
       ParseDurationSeconds(value) > 2147483647LL)
-    return Bad(what, value, "is not a duration (seconds, or a number with s, m, h or d)");
+    return Bad(what, value,
+               "is not a duration (seconds, or a number with s, m, h or d)");
   *out = ParseDurationSeconds(value);
   return Status::OK();
 }
 
-Status ParseWebUrl(const std::string& what, const std::string& value, std::string* out) {
+Status ParseWebUrl(const std::string& what, const std::string& value,
+                   std::string* out) {
   if (!value.empty()) {
     BaseUrl u;
-    std::string scheme = StartsWith(ToLower(value), "https:") ? "https" : "http";
+    std::string scheme =
+        StartsWith(ToLower(value), "https:") ? "https" : "http";
     Status s = ParseBaseUrl(value, scheme, what, &u);
     if (!s.ok()) return s;
   }
@@ -135,7 +152,8 @@ Status ParseWebUrl(const std::string& what, const std::string& value, std::strin
   return Status::OK();
 }
 
-Status ParseEmail(const std::string& what, const std::string& value, std::string* out) {
+Status ParseEmail(const std::string& what, const std::string& value,
+                  std::string* out) {
   static const std::regex kEmail(R"([^@\s<>"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})");
   if (!value.empty() && !std::regex_match(value, kEmail))
     return Bad(what, value, "is not an e-mail address");
@@ -143,24 +161,28 @@ Status ParseEmail(const std::string& what, const std::string& value, std::string
   return Status::OK();
 }
 
-Status ParseText(const std::string& what, const std::string& value, std::string* out) {
+Status ParseText(const std::string& what, const std::string& value,
+                 std::string* out) {
   for (unsigned char c : value) {
     if (c < 0x20 || c == 0x7f)
       return Bad(what, value, "contains control characters");
   }
-  if (value.size() > 1000) return Status::InvalidArgument(what + ": longer than 1000 bytes");
+  if (value.size() > 1000)
+    return Status::InvalidArgument(what + ": longer than 1000 bytes");
   *out = value;
   return Status::OK();
 }
 
-Status ParseScanProtocols(const std::string& what, const std::string& value, std::string* out) {
+Status ParseScanProtocols(const std::string& what, const std::string& value,
+                          std::string* out) {
   std::vector<std::string> seen;
   for (const auto& p : Split(ToLower(value), ',')) {
     std::string t(Trim(p));
     if (value.empty()) break;
     if ((t != "rsync" && t != "ftp" && t != "http") ||
         std::find(seen.begin(), seen.end(), t) != seen.end())
-      return Bad(what, value, "is not a list of rsync, ftp and http, each at most once");
+      return Bad(what, value,
+                 "is not a list of rsync, ftp and http, each at most once");
     seen.push_back(t);
   }
   *out = Join(seen, ",");
@@ -172,17 +194,21 @@ Status ValidateMirror(const Mirror& m) {
   if (m.http_url.empty() && m.https_url.empty())
     return Status::InvalidArgument(who + " needs an --http or --https URL");
   if (m.latitude.has_value() != m.longitude.has_value())
-    return Status::InvalidArgument(who + " needs both --lat and --lon, or neither");
+    return Status::InvalidArgument(who +
+                                   " needs both --lat and --lon, or neither");
   if (m.country_only && m.country.empty())
-    return Status::InvalidArgument(who + " is --country-only but has no --country");
+    return Status::InvalidArgument(who +
+                                   " is --country-only but has no --country");
   if (m.continent_only && m.continent.empty())
-    return Status::InvalidArgument(who + " is --continent-only but has no --continent");
+    return Status::InvalidArgument(
+        who + " is --continent-only but has no --continent");
   if (m.asn_only && !m.asn.has_value())
     return Status::InvalidArgument(who + " is --asn-only but has no --asn");
   for (const auto& cc : m.also_countries) {
     for (const auto& ex : m.exclude_countries) {
       if (cc == ex)
-        return Status::InvalidArgument(who + " both serves and excludes country " + cc);
+        return Status::InvalidArgument(
+            who + " both serves and excludes country " + cc);
     }
   }
   return Status::OK();

@@ -53,26 +53,37 @@ constexpr long long kMaxAsn = 4294967295LL;
 // Each Parse* checks one operator-supplied value; `what` names it in the
 // one-line error ("--country: 'XX' is not an ISO 3166-1 country code").
 Status ValidateMirrorName(const std::string& name);
-Status ParseCountry(const std::string& what, const std::string& value, std::string* out);
+Status ParseCountry(const std::string& what, const std::string& value,
+                    std::string* out);
 Status ParseCountryList(const std::string& what, const std::string& value,
                         std::vector<std::string>* out);
-Status ParseContinent(const std::string& what, const std::string& value, std::string* out);
-Status ParseAsn(const std::string& what, const std::string& value, long long* out);
-Status ParseLatitude(const std::string& what, const std::string& value, double* out);
-Status ParseLongitude(const std::string& what, const std::string& value, double* out);
+Status ParseContinent(const std::string& what, const std::string& value,
+                      std::string* out);
+Status ParseAsn(const std::string& what, const std::string& value,
+                long long* out);
+Status ParseLatitude(const std::string& what, const std::string& value,
+                     double* out);
+Status ParseLongitude(const std::string& what, const std::string& value,
+                      double* out);
 Status ParseWeight(const std::string& what, const std::string& value, int* out);
 // Bytes, or a number with K, M, G or T (powers of 1024).
-Status ParseMaxSize(const std::string& what, const std::string& value, long long* out);
+Status ParseMaxSize(const std::string& what, const std::string& value,
+                    long long* out);
 // A duration: seconds, or a number with s, m, h or d; at least 1 s.
-Status ParseMaxLag(const std::string& what, const std::string& value, long long* out);
+Status ParseMaxLag(const std::string& what, const std::string& value,
+                   long long* out);
 // An http(s) URL for sponsor pages; "" allowed.
-Status ParseWebUrl(const std::string& what, const std::string& value, std::string* out);
-Status ParseEmail(const std::string& what, const std::string& value, std::string* out);
+Status ParseWebUrl(const std::string& what, const std::string& value,
+                   std::string* out);
+Status ParseEmail(const std::string& what, const std::string& value,
+                  std::string* out);
 // Free text: one line, no control characters.
-Status ParseText(const std::string& what, const std::string& value, std::string* out);
+Status ParseText(const std::string& what, const std::string& value,
+                 std::string* out);
 
 // "rsync,ftp,http" in any order, each at most once; "" for the default.
-Status ParseScanProtocols(const std::string& what, const std::string& value, std::string* out);
+Status ParseScanProtocols(const std::string& what, const std::string& value,
+                          std::string* out);
 
 // Rules across fields: an http or https URL; latitude with longitude;
 // each *-only restriction needs the field it restricts on.

@@ -11,14 +11,16 @@ TEST(MirrorNameTest, AcceptsAndRejects) {
   for (const char* ok : {"fra1", "a", "mirror.example-1_b", "9x"}) {
     EXPECT_TRUE(ValidateMirrorName(ok).ok()) << ok;
   }
-  for (const char* bad : {"", "-a", ".a", "a b", "a/b", "a\nb", "ä",
-                          "x234567890123456789012345678901234567890123456789012345678901234"}) {
+  for (const char* bad :
+       {"", "-a", ".a", "a b", "a/b", "a\nb", "ä",
+        "x234567890123456789012345678901234567890123456789012345678901234"}) {
     Status s = ValidateMirrorName(bad);
     EXPECT_TRUE(s.IsInvalidArgument()) << bad;
   }
-  EXPECT_EQ(ValidateMirrorName("a b").message(),
-            "mirror name 'a b' is invalid: use up to 63 letters, digits, '.', '_' or "
-            "'-', starting with a letter or digit");
+  EXPECT_EQ(
+      ValidateMirrorName("a b").message(),
+      "mirror name 'a b' is invalid: use up to 63 letters, digits, '.', '_' or "
+      "'-', starting with a letter or digit");
 }
 
 TEST(MirrorFieldTest, Countries) {
@@ -66,10 +68,12 @@ TEST(MirrorFieldTest, NumbersWithExactMessages) {
   EXPECT_DOUBLE_EQ(d, -33.8688);
   EXPECT_EQ(ParseLatitude("--lat", "90.5", &d).message(),
             "--lat: '90.5' is not a latitude (decimal degrees from -90 to 90)");
-  EXPECT_EQ(ParseLongitude("--lon", "nan", &d).message(),
-            "--lon: 'nan' is not a longitude (decimal degrees from -180 to 180)");
-  EXPECT_EQ(ParseLongitude("--lon", "1e3", &d).message(),
-            "--lon: '1e3' is not a longitude (decimal degrees from -180 to 180)");
+  EXPECT_EQ(
+      ParseLongitude("--lon", "nan", &d).message(),
+      "--lon: 'nan' is not a longitude (decimal degrees from -180 to 180)");
+  EXPECT_EQ(
+      ParseLongitude("--lon", "1e3", &d).message(),
+      "--lon: '1e3' is not a longitude (decimal degrees from -180 to 180)");
 
   int w;
   ASSERT_TRUE(ParseWeight("--weight", "1000000", &w).ok());
@@ -82,20 +86,24 @@ TEST(MirrorFieldTest, NumbersWithExactMessages) {
   EXPECT_EQ(n, 4LL << 30);
   ASSERT_TRUE(ParseMaxSize("--max-size", "123", &n).ok());
   EXPECT_EQ(n, 123);
-  EXPECT_EQ(ParseMaxSize("--max-size", "0", &n).message(),
-            "--max-size: '0' is not a size (bytes, or a number with K, M, G or T)");
-  EXPECT_EQ(ParseMaxSize("--max-size", "5Q", &n).message(),
-            "--max-size: '5Q' is not a size (bytes, or a number with K, M, G or T)");
+  EXPECT_EQ(
+      ParseMaxSize("--max-size", "0", &n).message(),
+      "--max-size: '0' is not a size (bytes, or a number with K, M, G or T)");
+  EXPECT_EQ(
+      ParseMaxSize("--max-size", "5Q", &n).message(),
+      "--max-size: '5Q' is not a size (bytes, or a number with K, M, G or T)");
 
-  const std::pair<const char*, long long> lags[] = {{"90", 90}, {"15m", 900}, {"2h", 7200}, {"1d", 86400}};
+  const std::pair<const char*, long long> lags[] = {
+      {"90", 90}, {"15m", 900}, {"2h", 7200}, {"1d", 86400}};
   for (const auto& [in, want] : lags) {
     ASSERT_TRUE(ParseMaxLag("--max-lag", in, &n).ok()) << in;
     EXPECT_EQ(n, want) << in;
   }
   for (const char* bad : {"0", "0s", "-5", "soon", "1w", "1.5h", "9999999999"})
-    EXPECT_EQ(ParseMaxLag("--max-lag", bad, &n).message(),
-              std::string("--max-lag: '") + bad +
-                  "' is not a duration (seconds, or a number with s, m, h or d)")
+    EXPECT_EQ(
+        ParseMaxLag("--max-lag", bad, &n).message(),
+        std::string("--max-lag: '") + bad +
+            "' is not a duration (seconds, or a number with s, m, h or d)")
         << bad;
 
   EXPECT_EQ(ParseEmail("--admin-email", "not-an-address", &s).message(),
@@ -107,17 +115,21 @@ TEST(MirrorFieldTest, NumbersWithExactMessages) {
 TEST(MirrorValidateTest, CrossFieldRules) {
   Mirror m;
   m.name = "fra1";
-  EXPECT_EQ(ValidateMirror(m).message(), "mirror 'fra1' needs an --http or --https URL");
+  EXPECT_EQ(ValidateMirror(m).message(),
+            "mirror 'fra1' needs an --http or --https URL");
   m.https_url = "https://fra1.example.org/";
   EXPECT_TRUE(ValidateMirror(m).ok());
   m.latitude = 50.1;
-  EXPECT_EQ(ValidateMirror(m).message(), "mirror 'fra1' needs both --lat and --lon, or neither");
+  EXPECT_EQ(ValidateMirror(m).message(),
+            "mirror 'fra1' needs both --lat and --lon, or neither");
   m.longitude = 8.6;
   m.country_only = true;
-  EXPECT_EQ(ValidateMirror(m).message(), "mirror 'fra1' is --country-only but has no --country");
+  EXPECT_EQ(ValidateMirror(m).message(),
+            "mirror 'fra1' is --country-only but has no --country");
   m.country = "DE";
   m.asn_only = true;
-  EXPECT_EQ(ValidateMirror(m).message(), "mirror 'fra1' is --asn-only but has no --asn");
+  EXPECT_EQ(ValidateMirror(m).message(),
+            "mirror 'fra1' is --asn-only but has no --asn");
   m.asn = 14061;
   m.continent_only = true;
   EXPECT_EQ(ValidateMirror(m).message(),
@@ -125,7 +137,8 @@ TEST(MirrorValidateTest, CrossFieldRules) {
   m.continent = "EU";
   m.also_countries = {"AT"};
   m.exclude_countries = {"AT"};
-  EXPECT_EQ(ValidateMirror(m).message(), "mirror 'fra1' both serves and excludes country AT");
+  EXPECT_EQ(ValidateMirror(m).message(),
+            "mirror 'fra1' both serves and excludes country AT");
   m.exclude_countries = {"RU"};
   EXPECT_TRUE(ValidateMirror(m).ok());
   EXPECT_EQ(PreferredUrl(m), "https://fra1.example.org/");

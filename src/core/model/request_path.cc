@@ -9,7 +9,8 @@ namespace waymark {
 // One pass, writing only the result: every download request comes here.
 Status ParseRequestPath(const std::string& uri, std::string* path) {
   if (uri.size() > kMaxRequestPath)
-    return Status::InvalidArgument("path longer than " + std::to_string(kMaxRequestPath) + " bytes");
+    return Status::InvalidArgument("path longer than " +
+                                   std::to_string(kMaxRequestPath) + " bytes");
   std::string out;
   out.reserve(uri.size());
   // The segment being written starts at out[start]; a decoded '/' (%2F
@@ -27,12 +28,14 @@ Status ParseRequestPath(const std::string& uri, std::string* path) {
     if (c == '%') {
       int hi = i + 1 < uri.size() ? HexValue(uri[i + 1]) : -1;
       int lo = i + 2 < uri.size() ? HexValue(uri[i + 2]) : -1;
-      if (hi < 0 || lo < 0) return Status::InvalidArgument("invalid percent-encoding");
+      if (hi < 0 || lo < 0)
+        return Status::InvalidArgument("invalid percent-encoding");
       c = static_cast<char>(hi * 16 + lo);
       i += 2;
     }
     unsigned char u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f) return Status::InvalidArgument("control byte in path");
+    if (u < 0x20 || u == 0x7f)
+      return Status::InvalidArgument("control byte in path");
     if (c == '/') {
       if (in_segment) end_segment();
       continue;
@@ -45,7 +48,8 @@ Status ParseRequestPath(const std::string& uri, std::string* path) {
     out += c;
   }
   if (in_segment) end_segment();
-  if (dot_segment) return Status::InvalidArgument("'.' or '..' segment in path");
+  if (dot_segment)
+    return Status::InvalidArgument("'.' or '..' segment in path");
   if (out.empty()) return Status::InvalidArgument("empty path");
   *path = std::move(out);
   return Status::OK();

@@ -7,7 +7,8 @@ namespace {
 
 TEST(RequestPathTest, Accepted) {
   const std::pair<std::string, std::string> cases[] = {
-      {"/releases/server/jellyfin_10.7.2-1_all.deb", "releases/server/jellyfin_10.7.2-1_all.deb"},
+      {"/releases/server/jellyfin_10.7.2-1_all.deb",
+       "releases/server/jellyfin_10.7.2-1_all.deb"},
       {"releases/a.deb", "releases/a.deb"},
       {"//releases///a.deb", "releases/a.deb"},
       {"/releases/a%20b.deb", "releases/a b.deb"},

@@ -14,24 +14,30 @@ Health MirrorStatus::Get(bool https, int family) const {
 
 const char* TierName(Tier t) {
   switch (t) {
-    case Tier::kAsn: return "asn";
-    case Tier::kCountry: return "country";
-    case Tier::kContinent: return "continent";
-    case Tier::kWorld: return "world";
+    case Tier::kAsn:
+      return "asn";
+    case Tier::kCountry:
+      return "country";
+    case Tier::kContinent:
+      return "continent";
+    case Tier::kWorld:
+      return "world";
   }
   return "world";
 }
 
 static_assert(sizeof(SelectionRow) == 64, "one cache line per mirror");
 
-std::vector<SelectionRow> SelectionRows(const std::vector<MirrorStatus>& mirrors) {
+std::vector<SelectionRow> SelectionRows(
+    const std::vector<MirrorStatus>& mirrors) {
   std::vector<SelectionRow> rows(mirrors.size());
   std::vector<uint32_t> by_name(mirrors.size());
   for (uint32_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
   std::stable_sort(by_name.begin(), by_name.end(), [&](uint32_t a, uint32_t b) {
     return mirrors[a].mirror.name < mirrors[b].mirror.name;
   });
-  for (uint32_t rank = 0; rank < by_name.size(); ++rank) rows[by_name[rank]].name_rank = rank;
+  for (uint32_t rank = 0; rank < by_name.size(); ++rank)
+    rows[by_name[rank]].name_rank = rank;
   for (size_t i = 0; i < mirrors.size(); ++i) {
     const MirrorStatus& s = mirrors[i];
     const Mirror& m = s.mirror;
@@ -47,8 +53,8 @@ std::vector<SelectionRow> SelectionRows(const std::vector<MirrorStatus>& mirrors
       f |= SelectionRow::kOwnMaxLag;
       r.max_lag = *s.max_lag;
     }
-    if (m.country_only || m.continent_only || m.asn_only || !m.exclude_countries.empty() ||
-        m.max_size)
+    if (m.country_only || m.continent_only || m.asn_only ||
+        !m.exclude_countries.empty() || m.max_size)
       f |= SelectionRow::kRestricted;
     if (m.latitude && m.longitude) {
       f |= SelectionRow::kHasPoint;
@@ -64,7 +70,8 @@ std::vector<SelectionRow> SelectionRows(const std::vector<MirrorStatus>& mirrors
     r.continent = PackCode(m.continent);
     for (bool https : {false, true})
       for (int family : {4, 6})
-        if (!(https ? m.https_url : m.http_url).empty() && s.Get(https, family) == Health::kUp)
+        if (!(https ? m.https_url : m.http_url).empty() &&
+            s.Get(https, family) == Health::kUp)
           r.up |= SelectionRow::UpBit(https, family);
   }
   return rows;
@@ -87,7 +94,8 @@ bool Contains(const std::vector<std::string>& v, const std::string& s) {
 }
 
 std::string SchemeFamily(bool https, int family) {
-  return std::string(https ? "HTTPS" : "HTTP") + " (IPv" + std::to_string(family) + ")";
+  return std::string(https ? "HTTPS" : "HTTP") + " (IPv" +
+         std::to_string(family) + ")";
 }
 
 // Why `m` may not serve this client over `https`, or "" when it may.
@@ -96,36 +104,44 @@ std::string SchemeProblem(const MirrorStatus& s, bool https, int family) {
   if ((https ? m.https_url : m.http_url).empty())
     return std::string("has no ") + (https ? "HTTPS" : "HTTP") + " URL";
   switch (s.Get(https, family)) {
-    case Health::kUp: return "";
-    case Health::kDown: return "down over " + SchemeFamily(https, family);
-    case Health::kUnknown: return "not checked over " + SchemeFamily(https, family) + " yet";
+    case Health::kUp:
+      return "";
+    case Health::kDown:
+      return "down over " + SchemeFamily(https, family);
+    case Health::kUnknown:
+      return "not checked over " + SchemeFamily(https, family) + " yet";
   }
   return "";
 }
 
 // Whether the client passes the mirror's restrictions; if not, and `why`
 // is given, the reason.
-bool RestrictionsPass(const Mirror& m, const GeoLocation& c, long long size, std::string* why) {
+bool RestrictionsPass(const Mirror& m, const GeoLocation& c, long long size,
+                      std::string* why) {
   if (!c.country.empty() && Contains(m.exclude_countries, c.country)) {
     if (why) *why = "does not serve country " + c.country;
     return false;
   }
   if (m.max_size && size > *m.max_size) {
-    if (why) *why = "takes files up to " + std::to_string(*m.max_size) + " bytes";
+    if (why)
+      *why = "takes files up to " + std::to_string(*m.max_size) + " bytes";
     return false;
   }
   if (m.asn_only && (!c.asn || c.asn != m.asn)) {
     if (why) *why = "serves only AS" + std::to_string(m.asn.value_or(0));
     return false;
   }
-  if (m.country_only && (c.country.empty() ||
-                         (!SameCode(c.country, m.country) && !Contains(m.also_countries, c.country)))) {
+  if (m.country_only &&
+      (c.country.empty() || (!SameCode(c.country, m.country) &&
+                             !Contains(m.also_countries, c.country)))) {
     if (why)
       *why = "serves only country " + m.country +
-             (m.also_countries.empty() ? "" : " and " + Join(m.also_countries, ","));
+             (m.also_countries.empty() ? ""
+                                       : " and " + Join(m.also_countries, ","));
     return false;
   }
-  if (m.continent_only && (c.continent.empty() || !SameCode(c.continent, m.continent))) {
+  if (m.continent_only &&
+      (c.continent.empty() || !SameCode(c.continent, m.continent))) {
     if (why) *why = "serves only continent " + m.continent;
     return false;
   }
@@ -138,7 +154,7 @@ bool RestrictionsPass(const Mirror& m, const GeoLocation& c, long long size, std
 // Reach: over the client's scheme, or the other one as the policy allows.
 enum class Reach : uint8_t { kDirect, kHttpFallback, kHttpsUpgrade };
 struct Ranked {
-  double chord;  // to the client, INFINITY when unknown
+  double chord;    // to the client, INFINITY when unknown
   uint32_t index;  // into the mirror list and its rows
   Tier tier;
   Reach reach;
@@ -159,17 +175,23 @@ struct RanksBefore {
 
 }  // namespace
 
-Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file,
-                 const Client& client, const SelectionPolicy& policy,
-                 const std::function<double()>& uniform01, const SelectionNeeds& needs) {
-  return Select(mirrors, SelectionRows(mirrors), file, client, policy, uniform01, needs);
+Selection Select(const std::vector<MirrorStatus>& mirrors,
+                 const FileFacts& file, const Client& client,
+                 const SelectionPolicy& policy,
+                 const std::function<double()>& uniform01,
+                 const SelectionNeeds& needs) {
+  return Select(mirrors, SelectionRows(mirrors), file, client, policy,
+                uniform01, needs);
 }
 
-Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<SelectionRow>& rows,
-                 const FileFacts& file, const Client& client, const SelectionPolicy& policy,
-                 const std::function<double()>& uniform01, const SelectionNeeds& needs) {
+Selection Select(const std::vector<MirrorStatus>& mirrors,
+                 const std::vector<SelectionRow>& rows, const FileFacts& file,
+                 const Client& client, const SelectionPolicy& policy,
+                 const std::function<double()>& uniform01,
+                 const SelectionNeeds& needs) {
   if (rows.size() != mirrors.size())
-    return Select(mirrors, SelectionRows(mirrors), file, client, policy, uniform01, needs);
+    return Select(mirrors, SelectionRows(mirrors), file, client, policy,
+                  uniform01, needs);
   Selection out;
   const bool reasons = needs.reasons;
   // Every candidate, those over HTTPS and those an HTTPS client could only
@@ -178,14 +200,17 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<Sel
   ranked.reserve(mirrors.size());
   size_t fallbacks = 0;
   const GeoLocation& loc = client.location;
-  const uint16_t country = PackCode(loc.country), continent = PackCode(loc.continent);
+  const uint16_t country = PackCode(loc.country),
+                 continent = PackCode(loc.continent);
   const bool client_point_known = loc.latitude && loc.longitude;
   SpherePoint client_point;
-  if (client_point_known) client_point = ToSpherePoint(*loc.latitude, *loc.longitude);
+  if (client_point_known)
+    client_point = ToSpherePoint(*loc.latitude, *loc.longitude);
   const uint8_t wanted = SelectionRow::UpBit(client.https, client.family);
   // The other scheme, where the policy allows it: HTTP for an HTTPS
   // client (a fallback), HTTPS for an HTTP client (an upgrade).
-  const bool other_allowed = client.https ? policy.https_fallback_to_http : policy.http_to_https;
+  const bool other_allowed =
+      client.https ? policy.https_fallback_to_http : policy.http_to_https;
   const uint8_t other = SelectionRow::UpBit(!client.https, client.family);
   std::string why;
   for (uint32_t i = 0; i < rows.size(); ++i) {
@@ -214,14 +239,16 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<Sel
       exclude("freshness not checked yet");
       continue;
     }
-    long long limit = r.flags & SelectionRow::kOwnMaxLag ? r.max_lag : policy.max_lag;
+    long long limit =
+        r.flags & SelectionRow::kOwnMaxLag ? r.max_lag : policy.max_lag;
     if (r.trace_lag > limit) {
       if (reasons)
         exclude("stale: " + std::to_string(r.trace_lag) + " s behind (limit " +
                 std::to_string(limit) + " s)");
       continue;
     }
-    const Mirror& m = mirrors[i].mirror;  // read only where the row cannot answer
+    const Mirror& m =
+        mirrors[i].mirror;  // read only where the row cannot answer
     if (r.flags & SelectionRow::kRestricted &&
         !RestrictionsPass(m, loc, file.size, reasons ? &why : nullptr)) {
       exclude(why);
@@ -231,17 +258,18 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<Sel
     c.index = i;
     if (loc.asn && r.flags & SelectionRow::kHasAsn && *loc.asn == r.asn) {
       c.tier = Tier::kAsn;
-    } else if (country != 0 &&
-               (country == r.country || (r.flags & SelectionRow::kAlsoCountries &&
-                                         Contains(m.also_countries, loc.country)))) {
+    } else if (country != 0 && (country == r.country ||
+                                (r.flags & SelectionRow::kAlsoCountries &&
+                                 Contains(m.also_countries, loc.country)))) {
       c.tier = Tier::kCountry;
     } else if (continent != 0 && continent == r.continent) {
       c.tier = Tier::kContinent;
     } else {
       c.tier = Tier::kWorld;
     }
-    c.chord = client_point_known && r.flags & SelectionRow::kHasPoint ? Chord(client_point, r.point)
-                                                                      : INFINITY;
+    c.chord = client_point_known && r.flags & SelectionRow::kHasPoint
+                  ? Chord(client_point, r.point)
+                  : INFINITY;
     if (r.up & wanted) {
       c.reach = Reach::kDirect;
     } else if (other_allowed && r.up & other) {
@@ -263,13 +291,14 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<Sel
 
   // An HTTPS client goes to HTTP only when no HTTPS mirror can serve it.
   if (fallbacks > 0 && fallbacks < ranked.size()) {
-    auto http = std::stable_partition(ranked.begin(), ranked.end(), [](const Ranked& c) {
-      return c.reach != Reach::kHttpFallback;
-    });
+    auto http = std::stable_partition(
+        ranked.begin(), ranked.end(),
+        [](const Ranked& c) { return c.reach != Reach::kHttpFallback; });
     if (reasons) {
       for (auto it = http; it != ranked.end(); ++it)
         out.excluded.push_back(
-            {&mirrors[it->index], SchemeProblem(mirrors[it->index], true, client.family)});
+            {&mirrors[it->index],
+             SchemeProblem(mirrors[it->index], true, client.family)});
     }
     ranked.erase(http, ranked.end());
   }
@@ -282,7 +311,8 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<Sel
     const Ranked best = *std::min_element(ranked.begin(), ranked.end(), before);
     const bool known = best.chord != INFINITY;
     double best_km = known ? ChordToKm(best.chord) : 0;
-    double limit = KmToChord(best_km + std::max(policy.near_km, best_km * policy.near_ratio));
+    double limit = KmToChord(
+        best_km + std::max(policy.near_km, best_km * policy.near_ratio));
     auto in_group = [&](const Ranked& c) {
       if (c.tier != best.tier) return false;
       if (!known) return true;  // then no candidate of the tier has a distance
@@ -292,12 +322,14 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<Sel
     std::sort(ranked.begin(), group_end, before);
     size_t n = static_cast<size_t>(group_end - ranked.begin());
     size_t keep = std::min(ranked.size(), std::max(needs.ranked, n));
-    std::partial_sort(group_end, ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
-                      before);
+    std::partial_sort(group_end,
+                      ranked.begin() + static_cast<std::ptrdiff_t>(keep),
+                      ranked.end(), before);
     ranked.resize(keep);
 
     long long total = 0;
-    for (size_t i = 0; i < n; ++i) total += mirrors[ranked[i].index].mirror.weight;
+    for (size_t i = 0; i < n; ++i)
+      total += mirrors[ranked[i].index].mirror.weight;
     double r = uniform01() * static_cast<double>(total);
     size_t pick = n - 1;
     for (size_t i = 0; i < n; ++i) {
@@ -307,10 +339,12 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<Sel
         break;
       }
     }
-    std::rotate(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(pick),
+    std::rotate(ranked.begin(),
+                ranked.begin() + static_cast<std::ptrdiff_t>(pick),
                 ranked.begin() + static_cast<std::ptrdiff_t>(pick + 1));
     out.near_equal = n;
-    if (ranked.size() > needs.ranked) ranked.resize(std::max<size_t>(needs.ranked, 1));
+    if (ranked.size() > needs.ranked)
+      ranked.resize(std::max<size_t>(needs.ranked, 1));
     out.ranked.reserve(ranked.size());
     for (const Ranked& c : ranked) {
       const Mirror& m = mirrors[c.index].mirror;
@@ -318,7 +352,9 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<Sel
       k.chord = c.chord;
       if (c.chord != INFINITY) k.distance_km = ChordToKm(c.chord);
       switch (c.reach) {
-        case Reach::kDirect: k.url = client.https ? m.https_url : m.http_url; break;
+        case Reach::kDirect:
+          k.url = client.https ? m.https_url : m.http_url;
+          break;
         case Reach::kHttpFallback:
           k.url = m.http_url;
           k.http_fallback = true;
@@ -331,9 +367,10 @@ Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<Sel
       out.ranked.push_back(k);
     }
   }
-  std::stable_sort(out.excluded.begin(), out.excluded.end(), [](const Exclusion& a, const Exclusion& b) {
-    return a.status->mirror.name < b.status->mirror.name;
-  });
+  std::stable_sort(out.excluded.begin(), out.excluded.end(),
+                   [](const Exclusion& a, const Exclusion& b) {
+                     return a.status->mirror.name < b.status->mirror.name;
+                   });
   return out;
 }
 

@@ -9,10 +9,10 @@
 // policy allows falling back to HTTP; HTTP -> HTTP, or HTTPS where the
 // mirror cannot serve HTTP and the policy allows the upgrade); fresh
 // (trace lag within its limit); holds the file at the inventory's size;
-// the client passes its restrictions. Candidates are ranked by tier (same AS, same country or a
-// country it also serves, same continent, world), then by distance; among
-// the near-equal mirrors at the top of the best tier one is drawn at random
-// in proportion to weight, so load spreads.
+// the client passes its restrictions. Candidates are ranked by tier (same AS,
+// same country or a country it also serves, same continent, world), then by
+// distance; among the near-equal mirrors at the top of the best tier one is
+// drawn at random in proportion to weight, so load spreads.
 #ifndef WAYMARK_CORE_MODEL_SELECTION_H_
 #define WAYMARK_CORE_MODEL_SELECTION_H_
 
@@ -55,12 +55,13 @@ struct MirrorStatus {
 struct SelectionRow {
   enum Flag : uint8_t {
     kEnabled = 1,
-    kLagKnown = 2,     // trace_lag is set
-    kRestricted = 4,   // country_only, continent_only, asn_only, exclude_countries or max_size
-    kHasPoint = 8,     // point is set
-    kHasAsn = 16,      // asn is set
+    kLagKnown = 2,    // trace_lag is set
+    kRestricted = 4,  // country_only, continent_only, asn_only,
+                      // exclude_countries or max_size
+    kHasPoint = 8,    // point is set
+    kHasAsn = 16,     // asn is set
     kAlsoCountries = 32,
-    kOwnMaxLag = 64,   // max_lag is set
+    kOwnMaxLag = 64,  // max_lag is set
   };
   SpherePoint point;        // on the unit sphere, from latitude and longitude
   long long trace_lag = 0;  // seconds behind the origin
@@ -77,7 +78,8 @@ struct SelectionRow {
   uint8_t up = 0;
 
   static constexpr uint8_t UpBit(bool https, int family) {
-    return static_cast<uint8_t>(1u << ((https ? 2 : 0) + (family == 6 ? 1 : 0)));
+    return static_cast<uint8_t>(1u
+                                << ((https ? 2 : 0) + (family == 6 ? 1 : 0)));
   }
 };
 
@@ -92,7 +94,8 @@ inline uint16_t PackCode(const std::string& code) {
 // The rows for `mirrors`, in their order. The redirector builds them once
 // per refresh of its mirror list; trigonometry and sorting by name happen
 // here, not per request.
-std::vector<SelectionRow> SelectionRows(const std::vector<MirrorStatus>& mirrors);
+std::vector<SelectionRow> SelectionRows(
+    const std::vector<MirrorStatus>& mirrors);
 
 // A set of mirror ids (small non-negative integers, as PostgreSQL hands
 // them out): a bit per id, so filling it for every request costs one
@@ -114,7 +117,9 @@ class MirrorIdSet {
     return id >= 0 && w < words_.size() && (words_[w] >> (id % 64) & 1);
   }
   // Room for ids below `n` without another allocation.
-  void reserve(int n) { words_.reserve(static_cast<size_t>(std::max(n, 0)) / 64 + 1); }
+  void reserve(int n) {
+    words_.reserve(static_cast<size_t>(std::max(n, 0)) / 64 + 1);
+  }
   void clear() { words_.clear(); }
 
  private:
@@ -149,7 +154,12 @@ struct SelectionPolicy {
   double near_ratio = 0.25;
 };
 
-enum class Tier : uint8_t { kAsn = 0, kCountry = 1, kContinent = 2, kWorld = 3 };
+enum class Tier : uint8_t {
+  kAsn = 0,
+  kCountry = 1,
+  kContinent = 2,
+  kWorld = 3
+};
 const char* TierName(Tier t);  // "asn", "country", "continent", "world"
 
 struct Candidate {
@@ -159,8 +169,8 @@ struct Candidate {
   // Base URL for the client's scheme: a view of the mirror's own field
   // (valid as long as `status`), so ranking fifty mirrors copies no string.
   std::string_view url;
-  bool http_fallback = false;         // an HTTPS client sent to HTTP
-  bool https_upgrade = false;         // an HTTP client sent to HTTPS
+  bool http_fallback = false;  // an HTTPS client sent to HTTP
+  bool https_upgrade = false;  // an HTTP client sent to HTTPS
   // What the ranking compares: the straight line to the client through the
   // unit sphere, which grows with the distance and needs no arcsine;
   // INFINITY when unknown.
@@ -183,8 +193,8 @@ struct Selection {
 // mirror and the few in its Link headers, and no reasons, which spares
 // most of the work on the path that serves every download.
 struct SelectionNeeds {
-  bool reasons = true;           // fill Selection::excluded
-  size_t ranked = SIZE_MAX;      // keep at most this many in Selection::ranked
+  bool reasons = true;       // fill Selection::excluded
+  size_t ranked = SIZE_MAX;  // keep at most this many in Selection::ranked
 };
 
 // `uniform01` returns numbers in [0, 1); tests pass a fixed sequence.
@@ -193,13 +203,17 @@ struct SelectionNeeds {
 // counts the whole group the draw was among). `rows` must be
 // SelectionRows(mirrors) of this same list; when their count differs from
 // the list's, Select() builds them afresh.
-Selection Select(const std::vector<MirrorStatus>& mirrors, const std::vector<SelectionRow>& rows,
-                 const FileFacts& file, const Client& client, const SelectionPolicy& policy,
-                 const std::function<double()>& uniform01, const SelectionNeeds& needs = {});
-// The same, building the rows for this one call (`waymark pick`, tests).
-Selection Select(const std::vector<MirrorStatus>& mirrors, const FileFacts& file,
+Selection Select(const std::vector<MirrorStatus>& mirrors,
+                 const std::vector<SelectionRow>& rows, const FileFacts& file,
                  const Client& client, const SelectionPolicy& policy,
-                 const std::function<double()>& uniform01, const SelectionNeeds& needs = {});
+                 const std::function<double()>& uniform01,
+                 const SelectionNeeds& needs = {});
+// The same, building the rows for this one call (`waymark pick`, tests).
+Selection Select(const std::vector<MirrorStatus>& mirrors,
+                 const FileFacts& file, const Client& client,
+                 const SelectionPolicy& policy,
+                 const std::function<double()>& uniform01,
+                 const SelectionNeeds& needs = {});
 
 }  // namespace waymark
 

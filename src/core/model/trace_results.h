@@ -18,7 +18,7 @@ namespace waymark {
 struct CheckReport {
   std::string scheme;  // "http" or "https"
   int family = 4;
-  std::string url;     // the trace file's URL
+  std::string url;  // the trace file's URL
   CheckResult result;
   std::optional<long long> trace_time;  // read this time
   bool up = false;                      // state after the check
@@ -28,7 +28,7 @@ struct MirrorReport {
   int id = 0;
   std::string name;
   std::vector<CheckReport> checks;
-  Freshness freshness;  // after the run
+  Freshness freshness;    // after the run
   long long max_lag = 0;  // the limit that applies to it
   std::vector<EventRecord> events;
 

@@ -1,10 +1,9 @@
 #include "core/net/http_fetch.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-
-#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -29,7 +28,8 @@ using Store = std::unique_ptr<X509_STORE, StoreDeleter>;
 // thousand HTTPS checks. Every connection's SSL_CTX shares this store
 // instead (reference counted, read only once built).
 CURLcode UseSharedStore(CURL*, void* ssl_ctx, void* store) {
-  SSL_CTX_set1_cert_store(static_cast<SSL_CTX*>(ssl_ctx), static_cast<X509_STORE*>(store));
+  SSL_CTX_set1_cert_store(static_cast<SSL_CTX*>(ssl_ctx),
+                          static_cast<X509_STORE*>(store));
   return CURLE_OK;
 }
 
@@ -60,9 +60,9 @@ struct Transfer {
   bool too_large = false;
   char error[CURL_ERROR_SIZE] = {0};
   // Redirects followed by hand (FetchRequest::follow_redirects).
-  int hop = 0;             // 0: the request's own URL
-  std::string own_host;    // the request URL's host, lower case
-  IpAddress first;         // the first connection's address
+  int hop = 0;           // 0: the request's own URL
+  std::string own_host;  // the request URL's host, lower case
+  IpAddress first;       // the first connection's address
   bool have_first = false;
   std::string refused_address;  // a redirect's address refused, if any
 };
@@ -84,8 +84,10 @@ std::string HostOf(const std::string& url, std::string* scheme = nullptr) {
     }
   }
   curl_url_cleanup(u);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  for (char& c : host) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  for (char& c : host)
+    c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
   return host;
 }
 
@@ -97,16 +99,19 @@ curl_socket_t OpenSocket(void* user, curlsocktype, curl_sockaddr* a) {
   IpAddress address;
   char text[INET6_ADDRSTRLEN] = {0};
   if (a->family == AF_INET)
-    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&a->addr)->sin_addr, text, sizeof text);
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&a->addr)->sin_addr,
+              text, sizeof text);
   else if (a->family == AF_INET6)
-    inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&a->addr)->sin6_addr, text, sizeof text);
+    inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&a->addr)->sin6_addr,
+              text, sizeof text);
   bool known = IpAddress::Parse(text, &address);
   if (t->hop == 0) {
     if (known && !t->have_first) {
       t->first = address;
       t->have_first = true;
     }
-  } else if (!known || !t->have_first || !RedirectAddressAllowed(address, t->first)) {
+  } else if (!known || !t->have_first ||
+             !RedirectAddressAllowed(address, t->first)) {
     t->refused_address = known ? address.ToString() : "an unknown address";
     return CURL_SOCKET_BAD;
   }
@@ -171,8 +176,8 @@ void Finish(Transfer* t, CURLcode code, const FetchOptions& o) {
   std::string detail = t->error[0] ? t->error : curl_easy_strerror(code);
   if (!t->refused_address.empty()) {
     r->error = FetchResult::Error::kOther;
-    r->message = "redirected to a special-purpose address (" + t->refused_address +
-                 "), not connected";
+    r->message = "redirected to a special-purpose address (" +
+                 t->refused_address + "), not connected";
     return;
   }
   switch (code) {
@@ -188,7 +193,8 @@ void Finish(Transfer* t, CURLcode code, const FetchOptions& o) {
       r->error = FetchResult::Error::kTimeout;
       curl_off_t connect_us = 0;
       curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &connect_us);
-      r->message = connect_us == 0 ? "timeout: no connection after " + Seconds(o.connect_timeout_ms)
+      r->message = connect_us == 0 ? "timeout: no connection after " +
+                                         Seconds(o.connect_timeout_ms)
                                    : "timeout after " + Seconds(o.timeout_ms);
       return;
     }
@@ -209,7 +215,8 @@ void Finish(Transfer* t, CURLcode code, const FetchOptions& o) {
         r->message = "connection refused";
       } else {
         r->error = FetchResult::Error::kOther;
-        r->message = os_errno ? std::string("cannot connect: ") + std::strerror(static_cast<int>(os_errno))
+        r->message = os_errno ? std::string("cannot connect: ") +
+                                    std::strerror(static_cast<int>(os_errno))
                               : "cannot connect: " + detail;
       }
       return;
@@ -217,20 +224,22 @@ void Finish(Transfer* t, CURLcode code, const FetchOptions& o) {
     case CURLE_WRITE_ERROR:
       if (t->too_large) {
         r->error = FetchResult::Error::kTooLarge;
-        r->message = "answer larger than " + std::to_string(o.max_body) + " bytes";
+        r->message =
+            "answer larger than " + std::to_string(o.max_body) + " bytes";
         return;
       }
       break;
     default:
       break;
   }
-  r->error = IsTlsError(code) ? FetchResult::Error::kTls : FetchResult::Error::kOther;
+  r->error =
+      IsTlsError(code) ? FetchResult::Error::kTls : FetchResult::Error::kOther;
   r->message = (IsTlsError(code) ? "TLS error: " : "") + detail;
 }
 
 // A transfer of `url` (the request's own, or a redirect's) for `req`.
-CurlEasy NewEasy(const FetchRequest& req, const std::string& url, const FetchOptions& o,
-                 X509_STORE* store, Transfer* t) {
+CurlEasy NewEasy(const FetchRequest& req, const std::string& url,
+                 const FetchOptions& o, X509_STORE* store, Transfer* t) {
   CurlEasy easy = NewCurlEasy();
   CURL* e = easy.get();
   if (!e) return easy;
@@ -241,19 +250,22 @@ CurlEasy NewEasy(const FetchRequest& req, const std::string& url, const FetchOpt
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_USERAGENT, o.user_agent.c_str());
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout_ms));
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(o.connect_timeout_ms));
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout_ms));
   t->family = req.family;
-  curl_easy_setopt(e, CURLOPT_IPRESOLVE, req.family == 4   ? CURL_IPRESOLVE_V4
-                                         : req.family == 6 ? CURL_IPRESOLVE_V6
-                                                           : CURL_IPRESOLVE_WHATEVER);
+  curl_easy_setopt(e, CURLOPT_IPRESOLVE,
+                   req.family == 4   ? CURL_IPRESOLVE_V4
+                   : req.family == 6 ? CURL_IPRESOLVE_V6
+                                     : CURL_IPRESOLVE_WHATEVER);
   // Redirects are followed here, hop by hop, so that each is checked.
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   if (req.head) curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
   // No CA file or folder of libcurl's own: the shared store replaces them.
   // A libcurl built on another TLS library than OpenSSL has no SSL_CTX to
   // share it with; it then reads the CA file itself, slower but right.
-  if (store && curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, UseSharedStore) == CURLE_OK) {
+  if (store && curl_easy_setopt(e, CURLOPT_SSL_CTX_FUNCTION, UseSharedStore) ==
+                   CURLE_OK) {
     curl_easy_setopt(e, CURLOPT_SSL_CTX_DATA, store);
     curl_easy_setopt(e, CURLOPT_CAINFO, nullptr);
     curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
@@ -287,8 +299,8 @@ bool RedirectAddressAllowed(const IpAddress& address, const IpAddress& first) {
   return address.IsGlobal() || !first.IsGlobal();
 }
 
-void FetchAll(const std::vector<FetchRequest>& requests, const FetchOptions& options,
-              std::vector<FetchResult>* results) {
+void FetchAll(const std::vector<FetchRequest>& requests,
+              const FetchOptions& options, std::vector<FetchResult>* results) {
   results->assign(requests.size(), FetchResult());
   CurlMulti multi(curl_multi_init());
   if (!multi) {
@@ -303,7 +315,8 @@ void FetchAll(const std::vector<FetchRequest>& requests, const FetchOptions& opt
   // pointer leads back to them.
   std::vector<std::unique_ptr<Transfer>> running(requests.size());
   size_t next = 0, active = 0;
-  const size_t parallel = static_cast<size_t>(options.parallel > 0 ? options.parallel : 1);
+  const size_t parallel =
+      static_cast<size_t>(options.parallel > 0 ? options.parallel : 1);
   auto start_more = [&] {
     while (active < parallel && next < requests.size()) {
       if (!store && requests[next].url.rfind("http://", 0) != 0) {
@@ -317,8 +330,10 @@ void FetchAll(const std::vector<FetchRequest>& requests, const FetchOptions& opt
       t->result = &(*results)[next];
       t->max_body = options.max_body;
       t->own_host = HostOf(requests[next].url);
-      t->easy = NewEasy(requests[next], requests[next].url, options, store.get(), t.get());
-      if (!t->easy || curl_multi_add_handle(multi.get(), t->easy.get()) != CURLM_OK) {
+      t->easy = NewEasy(requests[next], requests[next].url, options,
+                        store.get(), t.get());
+      if (!t->easy ||
+          curl_multi_add_handle(multi.get(), t->easy.get()) != CURLM_OK) {
         t->result->message = "cannot start a transfer";
       } else {
         ++active;
@@ -341,11 +356,13 @@ void FetchAll(const std::vector<FetchRequest>& requests, const FetchOptions& opt
       Finish(t, code, options);
       const FetchRequest& req = requests[t->index];
       FetchResult* r = t->result;
-      if (req.follow_redirects && r->ok() && r->status >= 300 && r->status < 400 &&
-          !r->redirect_url.empty()) {
-        std::string why = t->hop >= kMaxRedirects
-                              ? "more than " + std::to_string(kMaxRedirects) + " redirects"
-                              : RedirectRefusal(r->redirect_url, t->own_host, req.redirect_hosts);
+      if (req.follow_redirects && r->ok() && r->status >= 300 &&
+          r->status < 400 && !r->redirect_url.empty()) {
+        std::string why =
+            t->hop >= kMaxRedirects
+                ? "more than " + std::to_string(kMaxRedirects) + " redirects"
+                : RedirectRefusal(r->redirect_url, t->own_host,
+                                  req.redirect_hosts);
         if (why.empty()) {
           // The next hop, in the same transfer slot; what it answers replaces
           // this 3xx.
@@ -360,7 +377,8 @@ void FetchAll(const std::vector<FetchRequest>& requests, const FetchOptions& opt
           hop->first = t->first;
           hop->have_first = t->have_first;
           hop->easy = NewEasy(req, url, options, store.get(), hop.get());
-          if (hop->easy && curl_multi_add_handle(multi.get(), hop->easy.get()) == CURLM_OK) {
+          if (hop->easy &&
+              curl_multi_add_handle(multi.get(), hop->easy.get()) == CURLM_OK) {
             running[t->index] = std::move(hop);  // frees the old easy handle
             continue;
           }

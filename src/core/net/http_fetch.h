@@ -28,7 +28,15 @@ struct FetchRequest {
 };
 
 struct FetchResult {
-  enum class Error { kNone, kResolve, kTimeout, kRefused, kTls, kTooLarge, kOther };
+  enum class Error {
+    kNone,
+    kResolve,
+    kTimeout,
+    kRefused,
+    kTls,
+    kTooLarge,
+    kOther
+  };
   Error error = Error::kOther;
   // For an error, one line: "connection refused", "timeout after 5 s",
   // "TLS error: SSL certificate problem: self-signed certificate",
@@ -38,8 +46,9 @@ struct FetchResult {
   std::string body;
   long long content_length = -1;  // -1: not sent
   std::string redirect_url;       // Location of a 3xx that was not followed
-  std::string redirect_refused;   // why that redirect was not followed, if asked to
-  long long latency_ms = 0;       // whole transfer
+  std::string
+      redirect_refused;      // why that redirect was not followed, if asked to
+  long long latency_ms = 0;  // whole transfer
 
   bool ok() const { return error == Error::kNone; }
 };
@@ -47,8 +56,8 @@ struct FetchResult {
 struct FetchOptions {
   long long connect_timeout_ms = 10000;
   long long timeout_ms = 30000;
-  int parallel = 64;        // transfers at once
-  std::string ca_file;      // PEM CA bundle; "" the system's
+  int parallel = 64;    // transfers at once
+  std::string ca_file;  // PEM CA bundle; "" the system's
   std::string user_agent = "waymark";
   size_t max_body = 65536;  // longer bodies fail with kTooLarge
 };
@@ -63,8 +72,8 @@ bool RedirectAddressAllowed(const IpAddress& address, const IpAddress& first);
 
 // Runs every request, at most `parallel` at a time, and fills `results`
 // (same order and size as `requests`). Returns when all are done.
-void FetchAll(const std::vector<FetchRequest>& requests, const FetchOptions& options,
-              std::vector<FetchResult>* results);
+void FetchAll(const std::vector<FetchRequest>& requests,
+              const FetchOptions& options, std::vector<FetchResult>* results);
 
 }  // namespace waymark
 

@@ -10,7 +10,8 @@ Database::Database(std::unique_ptr<pqxx::connection> conn)
 // pqxx::connection closes itself (without throwing) when destroyed.
 Database::~Database() = default;
 
-Status Database::Connect(const std::string& dsn, std::unique_ptr<Database>* out) {
+Status Database::Connect(const std::string& dsn,
+                         std::unique_ptr<Database>* out) {
   try {
     auto conn = std::make_unique<pqxx::connection>(dsn);
     out->reset(new Database(std::move(conn)));
@@ -22,7 +23,8 @@ Status Database::Connect(const std::string& dsn, std::unique_ptr<Database>* out)
 
 Status ReconnectingDatabase::Connect() {
   // URIs are left as they are.
-  bool keep = dsn_.find("://") != std::string::npos || dsn_.find("connect_timeout") != std::string::npos;
+  bool keep = dsn_.find("://") != std::string::npos ||
+              dsn_.find("connect_timeout") != std::string::npos;
   return Database::Connect(keep ? dsn_ : dsn_ + " connect_timeout=3", &db_);
 }
 
@@ -41,7 +43,8 @@ std::string OneLine(const std::string& what) {
     }
   }
   for (const char* prefix : {"ERROR:", "FATAL:", "PANIC:"}) {
-    if (StartsWith(first, prefix)) first = std::string(Trim(first.substr(std::string(prefix).size())));
+    if (StartsWith(first, prefix))
+      first = std::string(Trim(first.substr(std::string(prefix).size())));
   }
   std::string out;
   for (char c : first) {

@@ -8,9 +8,8 @@
 
 #include <exception>
 #include <memory>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "core/status.h"
 

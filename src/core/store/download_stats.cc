@@ -1,9 +1,8 @@
 #include "core/store/download_stats.h"
 
+#include <pqxx/stream_to>
 #include <regex>
 #include <tuple>
-
-#include <pqxx/stream_to>
 
 #include "core/store/db.h"
 #include "core/strings.h"
@@ -19,7 +18,8 @@ bool IsDate(const std::string& s) {
 
 }  // namespace
 
-Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& counts) {
+Status WriteDownloadCounts(Database* db,
+                           const std::vector<DownloadCount>& counts) {
   if (counts.empty()) return Status::OK();
   try {
     pqxx::work tx(db->conn());
@@ -28,9 +28,11 @@ Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& count
     // Appends take no row locks, so workers writing at the same time never
     // wait for each other, in whatever order their rows come.
     pqxx::stream_to copy(tx, "downloads_pending",
-                         std::vector<std::string>{"day", "path", "mirror_id", "country", "downloads"});
+                         std::vector<std::string>{"day", "path", "mirror_id",
+                                                  "country", "downloads"});
     for (const DownloadCount& c : counts)
-      copy << std::make_tuple(c.key.day, c.key.path, c.key.mirror_id, c.key.country, c.downloads);
+      copy << std::make_tuple(c.key.day, c.key.path, c.key.mirror_id,
+                              c.key.country, c.downloads);
     copy.complete();
     tx.commit();
     return Status::OK();
@@ -38,7 +40,9 @@ Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& count
     // Data exceptions (22: a name that is not valid UTF-8, a value out of
     // range) and integrity violations (23) are about the rows, not the
     // database: writing them again can never succeed.
-    Status s = DatabaseError(e, "cannot write " + std::to_string(counts.size()) + " download counts");
+    Status s =
+        DatabaseError(e, "cannot write " + std::to_string(counts.size()) +
+                             " download counts");
     std::string state = SqlState(e);
     if (state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0)
       return Status::InvalidArgument(s.message());
@@ -63,20 +67,26 @@ Status MergeDownloadCounts(Database* db, MergeResult* result) {
   }
 }
 
-Status RollUpDownloads(Database* db, int older_than_days, long long* moved, long long* months) {
-  if (older_than_days < 1) return Status::InvalidArgument("--older-than: must be at least 1 day");
+Status RollUpDownloads(Database* db, int older_than_days, long long* moved,
+                       long long* months) {
+  if (older_than_days < 1)
+    return Status::InvalidArgument("--older-than: must be at least 1 day");
   try {
     pqxx::work tx(db->conn());
     auto r = tx.exec_params1(
         "WITH moved AS ("
         "  DELETE FROM downloads_daily "
-        "   WHERE day < (now() AT TIME ZONE 'UTC')::date - $1::int RETURNING *), "
+        "   WHERE day < (now() AT TIME ZONE 'UTC')::date - $1::int RETURNING "
+        "*), "
         "added AS ("
-        "  INSERT INTO downloads_monthly (month, path_id, mirror_id, country, downloads) "
-        "  SELECT date_trunc('month', day)::date, path_id, mirror_id, country, sum(downloads) "
+        "  INSERT INTO downloads_monthly (month, path_id, mirror_id, country, "
+        "downloads) "
+        "  SELECT date_trunc('month', day)::date, path_id, mirror_id, country, "
+        "sum(downloads) "
         "    FROM moved GROUP BY 1, 2, 3, 4 "
         "  ON CONFLICT (month, path_id, mirror_id, country) "
-        "  DO UPDATE SET downloads = downloads_monthly.downloads + EXCLUDED.downloads "
+        "  DO UPDATE SET downloads = downloads_monthly.downloads + "
+        "EXCLUDED.downloads "
         "  RETURNING 1) "
         "SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM added)",
         older_than_days);
@@ -93,20 +103,33 @@ std::string GlobToLike(const std::string& glob) {
   std::string out;
   for (char c : glob) {
     switch (c) {
-      case '*': out += '%'; break;
-      case '?': out += '_'; break;
-      case '%': case '_': case '\\': out += '\\'; out += c; break;
-      default: out += c;
+      case '*':
+        out += '%';
+        break;
+      case '?':
+        out += '_';
+        break;
+      case '%':
+      case '_':
+      case '\\':
+        out += '\\';
+        out += c;
+        break;
+      default:
+        out += c;
     }
   }
   return out;
 }
 
-Status QueryDownloads(Database* db, const StatsQuery& q, std::vector<StatsRow>* out) {
+Status QueryDownloads(Database* db, const StatsQuery& q,
+                      std::vector<StatsRow>* out) {
   std::string key;
   bool by_time = false;
   if (q.by == "day") {
-    key = "CASE WHEN monthly THEN to_char(d, 'YYYY-MM') ELSE to_char(d, 'YYYY-MM-DD') END";
+    key =
+        "CASE WHEN monthly THEN to_char(d, 'YYYY-MM') ELSE to_char(d, "
+        "'YYYY-MM-DD') END";
     by_time = true;
   } else if (q.by == "month") {
     key = "to_char(d, 'YYYY-MM')";
@@ -114,36 +137,49 @@ Status QueryDownloads(Database* db, const StatsQuery& q, std::vector<StatsRow>* 
   } else if (q.by == "country") {
     key = "s.country";
   } else if (q.by == "mirror") {
-    key = "coalesce(m.name, CASE WHEN s.mirror_id = 0 THEN '(fallback or origin)' "
-          "ELSE '(removed mirror ' || s.mirror_id || ')' END)";
+    key =
+        "coalesce(m.name, CASE WHEN s.mirror_id = 0 THEN '(fallback or "
+        "origin)' "
+        "ELSE '(removed mirror ' || s.mirror_id || ')' END)";
   } else if (q.by == "file") {
     key = "s.path";
   } else {
-    return Status::InvalidArgument("--by: '" + Printable(q.by) +
-                                   "' is not one of day, month, country, mirror, file");
+    return Status::InvalidArgument(
+        "--by: '" + Printable(q.by) +
+        "' is not one of day, month, country, mirror, file");
   }
-  for (const auto& [what, value] : {std::pair<const char*, const std::string&>{"--since", q.since},
-                                    {"--until", q.until}}) {
+  for (const auto& [what, value] :
+       {std::pair<const char*, const std::string&>{"--since", q.since},
+        {"--until", q.until}}) {
     if (!value.empty() && !IsDate(value))
-      return Status::InvalidArgument(std::string(what) + ": '" + Printable(value) +
+      return Status::InvalidArgument(std::string(what) + ": '" +
+                                     Printable(value) +
                                      "' is not a date (YYYY-MM-DD)");
   }
   // Glob characters other than * and ? are matched literally; a [...] class
   // is rare in file names and LIKE has none.
   std::string sql =
-      "WITH s AS (SELECT day AS d, monthly, path, mirror_id, country, downloads FROM download_counts) "
-      "SELECT " + key + " AS k, sum(s.downloads)::bigint AS n "
+      "WITH s AS (SELECT day AS d, monthly, path, mirror_id, country, "
+      "downloads FROM download_counts) "
+      "SELECT " +
+      key +
+      " AS k, sum(s.downloads)::bigint AS n "
       "FROM s LEFT JOIN mirrors m ON m.id = s.mirror_id "
       "WHERE ($1 = '' OR m.name = $1) "
       "  AND ($2 = '' OR s.path LIKE $2) "
-      "  AND ($3 = '' OR s.d >= CASE WHEN monthly THEN date_trunc('month', NULLIF($3, '')::date)::date ELSE NULLIF($3, '')::date END) "
+      "  AND ($3 = '' OR s.d >= CASE WHEN monthly THEN date_trunc('month', "
+      "NULLIF($3, '')::date)::date ELSE NULLIF($3, '')::date END) "
       "  AND ($4 = '' OR s.d <= NULLIF($4, '')::date) "
-      "GROUP BY 1 ORDER BY " + std::string(by_time ? "1" : "2 DESC, 1");
+      "GROUP BY 1 ORDER BY " +
+      std::string(by_time ? "1" : "2 DESC, 1");
   try {
     pqxx::read_transaction tx(db->conn());
     if (!q.mirror.empty()) {
-      auto m = tx.exec_params("SELECT 1 FROM mirrors WHERE name = $1", q.mirror);
-      if (m.empty()) return Status::NotFound("mirror '" + Printable(q.mirror) + "' not found");
+      auto m =
+          tx.exec_params("SELECT 1 FROM mirrors WHERE name = $1", q.mirror);
+      if (m.empty())
+        return Status::NotFound("mirror '" + Printable(q.mirror) +
+                                "' not found");
     }
     std::string like = q.file_glob.empty() ? "" : GlobToLike(q.file_glob);
     std::vector<StatsRow> rows;

@@ -23,7 +23,8 @@ struct DownloadKey {
   std::string country;  // ISO code, "--" unknown
 
   bool operator<(const DownloadKey& o) const {
-    return std::tie(day, path, mirror_id, country) < std::tie(o.day, o.path, o.mirror_id, o.country);
+    return std::tie(day, path, mirror_id, country) <
+           std::tie(o.day, o.path, o.mirror_id, o.country);
   }
 };
 
@@ -37,7 +38,8 @@ struct DownloadCount {
 // at once (view download_counts); MergeDownloadCounts() folds them into
 // downloads_daily later. kInvalidArgument when the database rejects the
 // rows' data (a path that is not valid UTF-8, ...): retrying cannot help.
-Status WriteDownloadCounts(Database* db, const std::vector<DownloadCount>& counts);
+Status WriteDownloadCounts(Database* db,
+                           const std::vector<DownloadCount>& counts);
 
 // Folds every pending count into downloads_daily in one transaction (sql
 // function merge_download_counts of migration 0005): how many pending rows
@@ -54,13 +56,14 @@ Status MergeDownloadCounts(Database* db, MergeResult* result);
 // Moves daily rows older than `older_than_days` days into monthly rows, in
 // one statement (a run that fails changes nothing; a second run adds
 // nothing twice). `moved` daily rows became `months` monthly rows.
-Status RollUpDownloads(Database* db, int older_than_days, long long* moved, long long* months);
+Status RollUpDownloads(Database* db, int older_than_days, long long* moved,
+                       long long* months);
 
 struct StatsQuery {
-  std::string by = "day";   // day, month, country, mirror, file
-  std::string mirror;       // a mirror name; "" all
-  std::string file_glob;    // shell glob on the path (* ? []); "" all
-  std::string since, until; // "YYYY-MM-DD", inclusive; "" open
+  std::string by = "day";    // day, month, country, mirror, file
+  std::string mirror;        // a mirror name; "" all
+  std::string file_glob;     // shell glob on the path (* ? []); "" all
+  std::string since, until;  // "YYYY-MM-DD", inclusive; "" open
 };
 
 struct StatsRow {
@@ -72,7 +75,8 @@ struct StatsRow {
 // it holds only by month: --by day shows it as "YYYY-MM"). Ordered by key
 // for day and month, by downloads (most first) otherwise.
 // kInvalidArgument for a bad --by or date.
-Status QueryDownloads(Database* db, const StatsQuery& q, std::vector<StatsRow>* out);
+Status QueryDownloads(Database* db, const StatsQuery& q,
+                      std::vector<StatsRow>* out);
 
 // A shell glob as a LIKE pattern (escape character '\').
 std::string GlobToLike(const std::string& glob);

@@ -21,33 +21,38 @@ Status LoadMirrorStatuses(Database* db, std::vector<MirrorStatus>* out) {
   }
   try {
     pqxx::read_transaction tx(db->conn());
-    for (const auto& row : tx.exec("SELECT id, trace_lag, max_lag FROM mirrors")) {
+    for (const auto& row :
+         tx.exec("SELECT id, trace_lag, max_lag FROM mirrors")) {
       auto it = by_id.find(row[0].as<int>());
       if (it == by_id.end()) continue;  // added since List()
       if (!row[1].is_null()) it->second.trace_lag = row[1].as<long long>();
       if (!row[2].is_null()) it->second.max_lag = row[2].as<long long>();
     }
-    for (const auto& row : tx.exec("SELECT mirror_id, scheme, family, up FROM mirror_health")) {
+    for (const auto& row :
+         tx.exec("SELECT mirror_id, scheme, family, up FROM mirror_health")) {
       auto it = by_id.find(row[0].as<int>());
       if (it == by_id.end()) continue;
       Health h = row[3].as<bool>() ? Health::kUp : Health::kDown;
       bool https = row[1].as<std::string>() == "https";
       bool v6 = row[2].as<int>() == 6;
       MirrorStatus& st = it->second;
-      (https ? (v6 ? st.https_v6 : st.https_v4) : (v6 ? st.http_v6 : st.http_v4)) = h;
+      (https ? (v6 ? st.https_v6 : st.https_v4)
+             : (v6 ? st.http_v6 : st.http_v4)) = h;
     }
   } catch (const std::exception& e) {
     return DatabaseError(e, "cannot read mirror health");
   }
   out->clear();
   for (auto& [id, st] : by_id) out->push_back(std::move(st));
-  std::sort(out->begin(), out->end(), [](const MirrorStatus& a, const MirrorStatus& b) {
-    return a.mirror.name < b.mirror.name;
-  });
+  std::sort(out->begin(), out->end(),
+            [](const MirrorStatus& a, const MirrorStatus& b) {
+              return a.mirror.name < b.mirror.name;
+            });
   return Status::OK();
 }
 
-Status LoadFileRecord(Database* db, const std::string& path, FileRecord* record) {
+Status LoadFileRecord(Database* db, const std::string& path,
+                      FileRecord* record) {
   try {
     pqxx::read_transaction tx(db->conn());
     auto r = tx.exec_params(
@@ -59,10 +64,13 @@ Status LoadFileRecord(Database* db, const std::string& path, FileRecord* record)
         "SELECT f.id, f.path, f.size, "
         "to_char(f.mtime AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
         "f.sha256 "
-        "FROM file_aliases a JOIN files f ON f.id = a.file_id WHERE a.path = $1 "
+        "FROM file_aliases a JOIN files f ON f.id = a.file_id WHERE a.path = "
+        "$1 "
         "LIMIT 1",
         path);
-    if (r.empty()) return Status::NotFound("file '" + Printable(path) + "' is not in the inventory");
+    if (r.empty())
+      return Status::NotFound("file '" + Printable(path) +
+                              "' is not in the inventory");
     FileRecord rec;
     rec.id = r[0][0].as<int>();
     rec.path = r[0][1].as<std::string>();
@@ -70,7 +78,8 @@ Status LoadFileRecord(Database* db, const std::string& path, FileRecord* record)
     rec.mtime = r[0][3].as<std::string>();
     if (!r[0][4].is_null()) {
       pqxx::binarystring sha(r[0][4]);
-      rec.sha256 = Sha256Digest::FromBytes(std::string_view(sha.get(), sha.size()));
+      rec.sha256 =
+          Sha256Digest::FromBytes(std::string_view(sha.get(), sha.size()));
     }
     *record = std::move(rec);
     return Status::OK();
@@ -79,7 +88,8 @@ Status LoadFileRecord(Database* db, const std::string& path, FileRecord* record)
   }
 }
 
-Status LoadFileFacts(Database* db, const std::string& path, FileRecord* record, FileFacts* facts) {
+Status LoadFileFacts(Database* db, const std::string& path, FileRecord* record,
+                     FileFacts* facts) {
   FileRecord rec;
   Status s = LoadFileRecord(db, path, &rec);
   if (!s.ok()) return s;
@@ -87,13 +97,16 @@ Status LoadFileFacts(Database* db, const std::string& path, FileRecord* record, 
     pqxx::read_transaction tx(db->conn());
     FileFacts f;
     f.size = rec.size;
-    for (const auto& row : tx.exec_params(
-             "SELECT mirror_id FROM mirror_files WHERE chunk = $1 AND get_bit(bits, $2) = 1",
-             rec.id / kFilesPerChunk, rec.id % kFilesPerChunk)) {
+    for (const auto& row :
+         tx.exec_params("SELECT mirror_id FROM mirror_files WHERE chunk = $1 "
+                        "AND get_bit(bits, $2) = 1",
+                        rec.id / kFilesPerChunk, rec.id % kFilesPerChunk)) {
       f.holders.insert(row[0].as<int>());
     }
-    for (const auto& row : tx.exec_params(
-             "SELECT mirror_id, problem FROM mirror_file_problems WHERE file_id = $1", rec.id)) {
+    for (const auto& row :
+         tx.exec_params("SELECT mirror_id, problem FROM mirror_file_problems "
+                        "WHERE file_id = $1",
+                        rec.id)) {
       f.problems[row[0].as<int>()] = row[1].as<std::string>();
     }
     *record = std::move(rec);
@@ -108,7 +121,8 @@ Status LoadInventoryGens(Database* db, InventoryGens* gens) {
   try {
     pqxx::read_transaction tx(db->conn());
     InventoryGens g;
-    g.files = tx.exec1("SELECT files_gen FROM inventory_state")[0].as<long long>();
+    g.files =
+        tx.exec1("SELECT files_gen FROM inventory_state")[0].as<long long>();
     for (const auto& row : tx.exec("SELECT id, files_gen FROM mirrors"))
       g.mirrors[row[0].as<int>()] = row[1].as<long long>();
     *gens = std::move(g);
@@ -118,12 +132,14 @@ Status LoadInventoryGens(Database* db, InventoryGens* gens) {
   }
 }
 
-Status LoadMirrorBitmaps(Database* db, int mirror_id, std::vector<std::string>* chunks) {
+Status LoadMirrorBitmaps(Database* db, int mirror_id,
+                         std::vector<std::string>* chunks) {
   try {
     pqxx::read_transaction tx(db->conn());
     std::vector<std::string> out;
-    for (const auto& row :
-         tx.exec_params("SELECT chunk, bits FROM mirror_files WHERE mirror_id = $1", mirror_id)) {
+    for (const auto& row : tx.exec_params(
+             "SELECT chunk, bits FROM mirror_files WHERE mirror_id = $1",
+             mirror_id)) {
       size_t chunk = row[0].as<size_t>();
       pqxx::binarystring bits(row[1]);
       if (bits.size() != kFilesPerChunk / 8) continue;  // the schema forbids it
@@ -133,7 +149,8 @@ Status LoadMirrorBitmaps(Database* db, int mirror_id, std::vector<std::string>* 
     *chunks = std::move(out);
     return Status::OK();
   } catch (const std::exception& e) {
-    return DatabaseError(e, "cannot read the file bitmaps of mirror " + std::to_string(mirror_id));
+    return DatabaseError(e, "cannot read the file bitmaps of mirror " +
+                                std::to_string(mirror_id));
   }
 }
 
@@ -142,16 +159,21 @@ Status LoadFileIndex(Database* db, FileIndex* index) {
   try {
     FileIndex fresh;
     // One snapshot for the counter and every batch, so they agree.
-    pqxx::transaction<pqxx::repeatable_read, pqxx::readwrite_policy::read_only> tx(db->conn());
-    fresh.gen = tx.exec1("SELECT files_gen FROM inventory_state")[0].as<long long>();
-    long long max_id = tx.exec1("SELECT coalesce(max(id), -1) FROM files")[0].as<long long>();
+    pqxx::transaction<pqxx::repeatable_read, pqxx::readwrite_policy::read_only>
+        tx(db->conn());
+    fresh.gen =
+        tx.exec1("SELECT files_gen FROM inventory_state")[0].as<long long>();
+    long long max_id =
+        tx.exec1("SELECT coalesce(max(id), -1) FROM files")[0].as<long long>();
     for (long long from = 0; from <= max_id; from += kBatch) {
-      auto rows = tx.exec_params("SELECT id, path, size, sha256 FROM files WHERE id >= $1 AND id < $2",
-                                 from, from + kBatch);
+      auto rows = tx.exec_params(
+          "SELECT id, path, size, sha256 FROM files WHERE id >= $1 AND id < $2",
+          from, from + kBatch);
       for (const auto& row : rows) {
         std::string sha;
         if (!row[3].is_null()) sha = pqxx::binarystring(row[3]).str();
-        fresh.AddFile(row[0].as<int>(), row[1].c_str(), row[2].as<long long>(), sha);
+        fresh.AddFile(row[0].as<int>(), row[1].c_str(), row[2].as<long long>(),
+                      sha);
       }
     }
     for (const auto& row : tx.exec("SELECT path, file_id FROM file_aliases"))

@@ -26,17 +26,20 @@ Status LoadMirrorStatuses(Database* db, std::vector<MirrorStatus>* out);
 // The file at `path` (or the file an alias at `path` points to), with
 // which mirrors hold it and the problems of those that list it wrongly.
 // kNotFound: "file 'x' is not in the inventory".
-Status LoadFileFacts(Database* db, const std::string& path, FileRecord* record, FileFacts* facts);
+Status LoadFileFacts(Database* db, const std::string& path, FileRecord* record,
+                     FileFacts* facts);
 
 // Just the file's record (one indexed query); kNotFound as above.
-Status LoadFileRecord(Database* db, const std::string& path, FileRecord* record);
+Status LoadFileRecord(Database* db, const std::string& path,
+                      FileRecord* record);
 
 // The change counters (core/model/inventory_gens.h).
 Status LoadInventoryGens(Database* db, InventoryGens* gens);
 
 // One mirror's bitmaps, indexed by chunk (an empty string for a chunk the
 // mirror has no row for).
-Status LoadMirrorBitmaps(Database* db, int mirror_id, std::vector<std::string>* chunks);
+Status LoadMirrorBitmaps(Database* db, int mirror_id,
+                         std::vector<std::string>* chunks);
 
 // Reads every file and alias (in batches, so memory stays near the index's
 // own size) and the files counter.

@@ -8,22 +8,26 @@ namespace waymark {
 
 namespace {
 
-constexpr char kMtime[] = "to_char(f.mtime AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')";
+constexpr char kMtime[] =
+    "to_char(f.mtime AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')";
 
 }  // namespace
 
-Status ListFiles(Database* db, const std::string& prefix, std::vector<FileSummary>* out) {
+Status ListFiles(Database* db, const std::string& prefix,
+                 std::vector<FileSummary>* out) {
   try {
     pqxx::read_transaction tx(db->conn());
     // Holders counted from the bitmaps in memory: one pass over each
     // mirror's rows instead of a get_bit() per (file, mirror).
     FileBitmaps bitmaps;
     std::vector<int> mirror_ids;
-    for (const auto& row : tx.exec("SELECT id FROM mirrors")) mirror_ids.push_back(row[0].as<int>());
+    for (const auto& row : tx.exec("SELECT id FROM mirrors"))
+      mirror_ids.push_back(row[0].as<int>());
     for (int id : mirror_ids) {
       std::vector<std::string> chunks;
-      for (const auto& row :
-           tx.exec_params("SELECT chunk, bits FROM mirror_files WHERE mirror_id = $1", id)) {
+      for (const auto& row : tx.exec_params(
+               "SELECT chunk, bits FROM mirror_files WHERE mirror_id = $1",
+               id)) {
         size_t c = row[0].as<size_t>();
         if (chunks.size() <= c) chunks.resize(c + 1);
         chunks[c] = pqxx::binarystring(row[1]).str();
@@ -61,7 +65,8 @@ Status ShowFile(Database* db, const std::string& path, FileDetail* out) {
     FileDetail d;
     auto r = tx.exec_params1(
         std::string("SELECT f.id, f.path, f.size, ") + kMtime +
-            ", coalesce(encode(f.sha256, 'hex'), ''), coalesce(encode(f.sha1, 'hex'), ''), "
+            ", coalesce(encode(f.sha256, 'hex'), ''), coalesce(encode(f.sha1, "
+            "'hex'), ''), "
             "coalesce(encode(f.md5, 'hex'), ''), coalesce(f.piece_size, 0), "
             "coalesce(octet_length(f.piece_sha1) / 20, 0), "
             "to_char(f.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') "
@@ -77,15 +82,17 @@ Status ShowFile(Database* db, const std::string& path, FileDetail* out) {
     d.piece_size = r[7].as<long long>();
     d.pieces = r[8].as<long long>();
     d.updated_at = r[9].as<std::string>();
-    for (const auto& row :
-         tx.exec_params("SELECT path FROM file_aliases WHERE file_id = $1 ORDER BY path", rec.id))
+    for (const auto& row : tx.exec_params(
+             "SELECT path FROM file_aliases WHERE file_id = $1 ORDER BY path",
+             rec.id))
       d.aliases.push_back(row[0].as<std::string>());
     for (const auto& row : tx.exec_params(
              "SELECT m.name, m.enabled, "
              "coalesce((SELECT get_bit(mf.bits, $2) = 1 FROM mirror_files mf "
              "          WHERE mf.mirror_id = m.id AND mf.chunk = $3), false), "
              "p.problem, p.mirror_size, "
-             "to_char(p.mirror_mtime AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), "
+             "to_char(p.mirror_mtime AT TIME ZONE 'UTC', 'YYYY-MM-DD "
+             "HH24:MI:SS'), "
              "m.last_good_scan_at IS NOT NULL "
              "FROM mirrors m LEFT JOIN mirror_file_problems p "
              "  ON p.mirror_id = m.id AND p.file_id = $1 "
@@ -98,7 +105,8 @@ Status ShowFile(Database* db, const std::string& path, FileDetail* out) {
       if (h.holds) {
         h.state = "holds";
       } else if (!row[3].is_null()) {
-        h.state = row[3].as<std::string>() == "wrong_size" ? "wrong size" : "too old";
+        h.state =
+            row[3].as<std::string>() == "wrong_size" ? "wrong size" : "too old";
         if (!row[4].is_null()) h.mirror_size = row[4].as<long long>();
         if (!row[5].is_null()) h.mirror_mtime = row[5].as<std::string>();
       } else if (!row[6].as<bool>()) {

@@ -19,11 +19,12 @@ struct FileSummary {
   long long size = 0;
   std::string mtime;  // UTC, "YYYY-MM-DD HH:MM:SS"
   std::string sha256_hex;
-  int mirrors = 0;    // mirrors holding it
+  int mirrors = 0;  // mirrors holding it
 };
 
 // Files whose path starts with `prefix` ("" for all), by path.
-Status ListFiles(Database* db, const std::string& prefix, std::vector<FileSummary>* out);
+Status ListFiles(Database* db, const std::string& prefix,
+                 std::vector<FileSummary>* out);
 
 struct MirrorHolding {
   std::string mirror;

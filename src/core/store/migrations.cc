@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "core/store/db.h"
 #include "core/embedded_files.h"
+#include "core/store/db.h"
 #include "core/strings.h"
 
 namespace waymark {
@@ -42,8 +42,9 @@ std::vector<Migration> ParseEmbedded() {
     m.sql = f->data;
     out.push_back(std::move(m));
   }
-  std::sort(out.begin(), out.end(),
-            [](const Migration& a, const Migration& b) { return a.version < b.version; });
+  std::sort(out.begin(), out.end(), [](const Migration& a, const Migration& b) {
+    return a.version < b.version;
+  });
   return out;
 }
 
@@ -77,8 +78,9 @@ Status ApplyPending(Database* db, std::vector<Migration>* applied) {
       tx.exec(kCreateSchemaTable);
       if (CurrentVersion(tx) >= m.version) continue;  // applied meanwhile
       tx.exec(m.sql);
-      tx.exec_params("INSERT INTO waymark_schema (version, name) VALUES ($1, $2)",
-                     m.version, m.name);
+      tx.exec_params(
+          "INSERT INTO waymark_schema (version, name) VALUES ($1, $2)",
+          m.version, m.name);
       tx.commit();
       applied->push_back(m);
     } catch (const std::exception& e) {
@@ -122,7 +124,8 @@ Status GetSchemaStatus(Database* db, SchemaStatus* out) {
     if (st.initialised) {
       auto r = tx.exec(
           "SELECT version, name, "
-          "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+          "to_char(applied_at AT TIME ZONE 'UTC', "
+          "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
           "FROM waymark_schema ORDER BY version");
       for (const auto& row : r) {
         AppliedMigration a;
@@ -143,7 +146,8 @@ Status GetSchemaStatus(Database* db, SchemaStatus* out) {
   return Status::OK();
 }
 
-Status InitSchema(Database* db, bool* already, std::vector<Migration>* applied) {
+Status InitSchema(Database* db, bool* already,
+                  std::vector<Migration>* applied) {
   SchemaStatus st;
   Status s = GetSchemaStatus(db, &st);
   if (!s.ok()) return s;

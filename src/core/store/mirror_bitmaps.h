@@ -7,16 +7,16 @@
 #ifndef WAYMARK_CORE_STORE_MIRROR_BITMAPS_H_
 #define WAYMARK_CORE_STORE_MIRROR_BITMAPS_H_
 
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 namespace waymark {
 
 // Makes `mirror_id`'s rows equal to `chunks` (an empty or all-zero chunk
 // means no row), touching only rows that differ. Returns the rows written.
-int ReplaceMirrorBitmaps(pqxx::work& tx, int mirror_id, const std::vector<std::string>& chunks);
+int ReplaceMirrorBitmaps(pqxx::work& tx, int mirror_id,
+                         const std::vector<std::string>& chunks);
 
 // Clears the bits of `file_ids` in every mirror (files removed, changed,
 // or ids handed to new files). Returns the rows written.

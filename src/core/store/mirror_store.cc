@@ -19,8 +19,10 @@ std::string SelectMirror(bool secrets) {
   return std::string(R"SQL(
 SELECT m.id, m.name,
        coalesce(m.http_url, ''), coalesce(m.https_url, ''),
-)SQL") + (secrets ? "       coalesce(m.rsync_url, ''), coalesce(m.ftp_url, ''),\n"
-                  : "       '', '',\n") +
+)SQL") +
+         (secrets
+              ? "       coalesce(m.rsync_url, ''), coalesce(m.ftp_url, ''),\n"
+              : "       '', '',\n") +
          R"SQL(
        coalesce(m.country, ''), coalesce(m.continent, ''), m.asn,
        m.latitude, m.longitude, m.weight,
@@ -29,8 +31,10 @@ SELECT m.id, m.name,
        array_to_string(m.exclude_countries, ','),
        m.max_size, m.enabled,
        coalesce(m.sponsor_name, ''), coalesce(m.sponsor_url, ''),
-)SQL" + (secrets ? "       coalesce(m.admin_name, ''), coalesce(m.admin_email, ''),\n"
-                 : "       '', '',\n") +
+)SQL" +
+         (secrets ? "       coalesce(m.admin_name, ''), "
+                    "coalesce(m.admin_email, ''),\n"
+                  : "       '', '',\n") +
          R"SQL(
        m.comment,
        to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
@@ -108,7 +112,8 @@ class Params {
   }
   template <typename T>
   void AddOptional(const std::optional<T>& v) {
-    values_.push_back(v ? std::optional<std::string>(pqxx::to_string(*v)) : std::nullopt);
+    values_.push_back(v ? std::optional<std::string>(pqxx::to_string(*v))
+                        : std::nullopt);
   }
   void AddBool(bool b) { values_.emplace_back(b ? "true" : "false"); }
   std::vector<const char*> Pointers() const {
@@ -126,7 +131,8 @@ constexpr char kFieldColumns[] =
     "name, http_url, https_url, rsync_url, ftp_url, country, continent, asn, "
     "latitude, longitude, weight, country_only, continent_only, asn_only, "
     "also_countries, exclude_countries, max_size, sponsor_name, sponsor_url, "
-    "admin_name, admin_email, comment, scan_protocols, max_lag, allow_redirects";
+    "admin_name, admin_email, comment, scan_protocols, max_lag, "
+    "allow_redirects";
 constexpr char kFieldValues[] =
     "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
     "string_to_array($15, ','), string_to_array($16, ','), $17, $18, $19, "
@@ -189,14 +195,16 @@ Status MirrorNotFound(const std::string& name) {
   return Status::NotFound("mirror '" + Printable(name) + "' not found");
 }
 
-Status MirrorStore::Add(const Mirror& m, const std::string& actor, Mirror* out) {
+Status MirrorStore::Add(const Mirror& m, const std::string& actor,
+                        Mirror* out) {
   try {
     pqxx::work tx(db_->conn());
     Params p = FieldParams(m);
     auto ptrs = p.Pointers();
-    auto r = tx.exec_params(std::string("INSERT INTO mirrors (") + kFieldColumns +
-                                ") VALUES (" + kFieldValues + ") RETURNING id",
-                            pqxx::prepare::make_dynamic_params(ptrs));
+    auto r =
+        tx.exec_params(std::string("INSERT INTO mirrors (") + kFieldColumns +
+                           ") VALUES (" + kFieldValues + ") RETURNING id",
+                       pqxx::prepare::make_dynamic_params(ptrs));
     int id = r[0][0].as<int>();
     LogEvent(tx, id, "added", "added (disabled until enabled)", actor);
     auto row = tx.exec_params(SelectMirror(true) + " WHERE m.id = $1", id);
@@ -220,12 +228,15 @@ Status MirrorStore::Get(const std::string& name, Mirror* out) {
   }
 }
 
-Status MirrorStore::List(std::vector<Mirror>* out) { return List(kWithSecrets, out); }
+Status MirrorStore::List(std::vector<Mirror>* out) {
+  return List(kWithSecrets, out);
+}
 
 Status MirrorStore::List(Secrets secrets, std::vector<Mirror>* out) {
   try {
     pqxx::read_transaction tx(db_->conn());
-    auto r = tx.exec(SelectMirror(secrets == kWithSecrets) + " ORDER BY m.name");
+    auto r =
+        tx.exec(SelectMirror(secrets == kWithSecrets) + " ORDER BY m.name");
     out->clear();
     for (const auto& row : r) out->push_back(RowToMirror(row));
     return Status::OK();
@@ -235,7 +246,8 @@ Status MirrorStore::List(Secrets secrets, std::vector<Mirror>* out) {
 }
 
 Status MirrorStore::Update(const std::string& old_name, const Mirror& m,
-                           const std::string& actor, const std::string& summary) {
+                           const std::string& actor,
+                           const std::string& summary) {
   try {
     pqxx::work tx(db_->conn());
     int id = IdOf(tx, old_name);
@@ -244,13 +256,15 @@ Status MirrorStore::Update(const std::string& old_name, const Mirror& m,
     p.Add(std::to_string(id));
     auto ptrs = p.Pointers();
     tx.exec_params(std::string("UPDATE mirrors SET (") + kFieldColumns +
-                       ", updated_at) = (" + kFieldValues + ", now()) WHERE id = $26",
+                       ", updated_at) = (" + kFieldValues +
+                       ", now()) WHERE id = $26",
                    pqxx::prepare::make_dynamic_params(ptrs));
     LogEvent(tx, id, "edited", summary, actor);
     tx.commit();
     return Status::OK();
   } catch (const std::exception& e) {
-    return Mapped(e, "cannot edit mirror '" + Printable(old_name) + "'", m.name);
+    return Mapped(e, "cannot edit mirror '" + Printable(old_name) + "'",
+                  m.name);
   }
 }
 
@@ -259,8 +273,8 @@ Status MirrorStore::SetEnabled(const std::string& name, bool enabled,
                                const std::string& reason, bool* changed) {
   try {
     pqxx::work tx(db_->conn());
-    auto r = tx.exec_params("SELECT id, enabled FROM mirrors WHERE name = $1 FOR UPDATE",
-                            name);
+    auto r = tx.exec_params(
+        "SELECT id, enabled FROM mirrors WHERE name = $1 FOR UPDATE", name);
     if (r.empty()) return MirrorNotFound(name);
     int id = r[0][0].as<int>();
     *changed = r[0][1].as<bool>() != enabled;
@@ -281,7 +295,8 @@ Status MirrorStore::SetEnabled(const std::string& name, bool enabled,
 Status MirrorStore::Remove(const std::string& name) {
   try {
     pqxx::work tx(db_->conn());
-    auto r = tx.exec_params("DELETE FROM mirrors WHERE name = $1 RETURNING id", name);
+    auto r = tx.exec_params("DELETE FROM mirrors WHERE name = $1 RETURNING id",
+                            name);
     if (r.empty()) return MirrorNotFound(name);
     tx.commit();
     return Status::OK();
@@ -303,12 +318,14 @@ Status MirrorStore::Events(const std::string& name, int limit,
         id, limit);
     out->clear();
     for (const auto& row : r) {
-      out->push_back(MirrorEvent{row[0].as<std::string>(), row[1].as<std::string>(),
-                                 row[2].as<std::string>(), row[3].as<std::string>()});
+      out->push_back(
+          MirrorEvent{row[0].as<std::string>(), row[1].as<std::string>(),
+                      row[2].as<std::string>(), row[3].as<std::string>()});
     }
     return Status::OK();
   } catch (const std::exception& e) {
-    return DatabaseError(e, "cannot read the log of mirror '" + Printable(name) + "'");
+    return DatabaseError(
+        e, "cannot read the log of mirror '" + Printable(name) + "'");
   }
 }
 

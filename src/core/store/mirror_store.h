@@ -52,7 +52,8 @@ class MirrorStore {
   // Deletes the mirror with its listings, health and events.
   Status Remove(const std::string& name);
   // The newest `limit` events, oldest first.
-  Status Events(const std::string& name, int limit, std::vector<MirrorEvent>* out);
+  Status Events(const std::string& name, int limit,
+                std::vector<MirrorEvent>* out);
 
  private:
   Database* db_;

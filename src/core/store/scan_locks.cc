@@ -17,7 +17,9 @@ ScanLock::~ScanLock() {
 Status ScanLock::TryAcquire(Database* db, int id, bool* got) {
   try {
     pqxx::nontransaction tx(db->conn());
-    *got = tx.exec_params1("SELECT pg_try_advisory_lock($1, $2)", kScanLockClass, id)[0].as<bool>();
+    *got = tx.exec_params1("SELECT pg_try_advisory_lock($1, $2)",
+                           kScanLockClass, id)[0]
+               .as<bool>();
   } catch (const std::exception& e) {
     return DatabaseError(e, "cannot take the scan lock");
   }

@@ -39,8 +39,10 @@ class ArrayLiteral {
 Status LockTraceChecks(Database* db) {
   try {
     pqxx::nontransaction tx(db->conn());
-    if (!tx.exec_params1("SELECT pg_try_advisory_lock($1)", kCheckLockKey)[0].as<bool>())
-      return Status::FailedPrecondition("another waymark-trace is checking the mirrors");
+    if (!tx.exec_params1("SELECT pg_try_advisory_lock($1)", kCheckLockKey)[0]
+             .as<bool>())
+      return Status::FailedPrecondition(
+          "another waymark-trace is checking the mirrors");
     return Status::OK();
   } catch (const std::exception& e) {
     return DatabaseError(e, "cannot take the check lock");
@@ -53,8 +55,10 @@ Status LoadTraceTargets(Database* db, const std::vector<std::string>& names,
     pqxx::read_transaction tx(db->conn());
     std::map<std::string, TraceTarget> by_name;
     for (const auto& row : tx.exec(
-             "SELECT id, name, coalesce(http_url, ''), coalesce(https_url, ''), max_lag, "
-             "allow_redirects, extract(epoch FROM trace_time)::bigint, trace_lag, "
+             "SELECT id, name, coalesce(http_url, ''), coalesce(https_url, "
+             "''), max_lag, "
+             "allow_redirects, extract(epoch FROM trace_time)::bigint, "
+             "trace_lag, "
              "coalesce(trace_error, ''), enabled FROM mirrors ORDER BY name")) {
       bool enabled = row[9].as<bool>();
       std::string name = row[1].as<std::string>();
@@ -85,10 +89,12 @@ Status LoadTraceTargets(Database* db, const std::vector<std::string>& names,
     }
     std::map<int, TraceTarget*> by_id;
     for (auto& t : targets) by_id[t.id] = &t;
-    for (const auto& row : tx.exec(
-             "SELECT mirror_id, scheme, family, up, extract(epoch FROM since)::bigint, "
-             "coalesce(reason, ''), failures, successes, latency_ms, "
-             "coalesce(extract(epoch FROM checked_at)::bigint, 0) FROM mirror_health")) {
+    for (const auto& row :
+         tx.exec("SELECT mirror_id, scheme, family, up, extract(epoch FROM "
+                 "since)::bigint, "
+                 "coalesce(reason, ''), failures, successes, latency_ms, "
+                 "coalesce(extract(epoch FROM checked_at)::bigint, 0) FROM "
+                 "mirror_health")) {
       auto it = by_id.find(row[0].as<int>());
       if (it == by_id.end()) continue;
       HealthRow h;
@@ -103,10 +109,12 @@ Status LoadTraceTargets(Database* db, const std::vector<std::string>& names,
       it->second->health[{row[1].as<std::string>(), row[2].as<int>()}] = h;
     }
     for (const auto& row : tx.exec(
-             "SELECT DISTINCT ON (mirror_id) mirror_id, kind FROM mirror_events "
+             "SELECT DISTINCT ON (mirror_id) mirror_id, kind FROM "
+             "mirror_events "
              "WHERE kind IN ('stale', 'fresh') ORDER BY mirror_id, id DESC")) {
       auto it = by_id.find(row[0].as<int>());
-      if (it != by_id.end()) it->second->was_stale = row[1].as<std::string>() == "stale";
+      if (it != by_id.end())
+        it->second->was_stale = row[1].as<std::string>() == "stale";
     }
     *out = std::move(targets);
     return Status::OK();
@@ -115,7 +123,8 @@ Status LoadTraceTargets(Database* db, const std::vector<std::string>& names,
   }
 }
 
-Status PickProbeFiles(Database* db, int count, std::mt19937_64* rng, TraceTarget* t) {
+Status PickProbeFiles(Database* db, int count, std::mt19937_64* rng,
+                      TraceTarget* t) {
   std::vector<std::string> chunks;
   Status s = LoadMirrorBitmaps(db, t->id, &chunks);
   if (!s.ok()) return s;
@@ -128,7 +137,8 @@ Status PickProbeFiles(Database* db, int count, std::mt19937_64* rng, TraceTarget
       unsigned char b = static_cast<unsigned char>(bits[byte]);
       for (int bit = 0; b && bit < 8; ++bit) {
         if (!((b >> bit) & 1)) continue;
-        long long id = static_cast<long long>(c) * kFilesPerChunk + static_cast<long long>(byte) * 8 + bit;
+        long long id = static_cast<long long>(c) * kFilesPerChunk +
+                       static_cast<long long>(byte) * 8 + bit;
         ++seen;
         if (static_cast<long long>(ids.size()) < count) {
           ids.push_back(id);
@@ -142,17 +152,21 @@ Status PickProbeFiles(Database* db, int count, std::mt19937_64* rng, TraceTarget
   }
   if (ids.empty()) return Status::OK();
   std::string array = "{";
-  for (size_t i = 0; i < ids.size(); ++i) array += (i ? "," : "") + std::to_string(ids[i]);
+  for (size_t i = 0; i < ids.size(); ++i)
+    array += (i ? "," : "") + std::to_string(ids[i]);
   array += "}";
   try {
     pqxx::read_transaction tx(db->conn());
-    for (const auto& row : tx.exec_params(
-             "SELECT path, size FROM files WHERE id = ANY($1::integer[]) ORDER BY path", array)) {
+    for (const auto& row :
+         tx.exec_params("SELECT path, size FROM files WHERE id = "
+                        "ANY($1::integer[]) ORDER BY path",
+                        array)) {
       t->probes.push_back({row[0].as<std::string>(), row[1].as<long long>()});
     }
     return Status::OK();
   } catch (const std::exception& e) {
-    return DatabaseError(e, "cannot read the files of mirror '" + t->name + "'");
+    return DatabaseError(e,
+                         "cannot read the files of mirror '" + t->name + "'");
   }
 }
 
@@ -160,10 +174,11 @@ Status PickProbeFiles(Database* db, int count, std::mt19937_64* rng, TraceTarget
 // mirror: 500 mirrors are written in milliseconds, and the redirector sees
 // the whole run at once.
 Status WriteTraceResults(Database* db, const std::vector<TraceTarget>& targets,
-                         const std::vector<MirrorReport>& reports, long long now) {
+                         const std::vector<MirrorReport>& reports,
+                         long long now) {
   ArrayLiteral m_id, m_time, m_lag, m_error;
-  ArrayLiteral h_id, h_scheme, h_family, h_up, h_since, h_reason, h_failures, h_successes,
-      h_latency, h_checked;
+  ArrayLiteral h_id, h_scheme, h_family, h_up, h_since, h_reason, h_failures,
+      h_successes, h_latency, h_checked;
   ArrayLiteral e_id, e_kind, e_message;
   for (size_t i = 0; i < targets.size(); ++i) {
     const TraceTarget& t = targets[i];
@@ -182,7 +197,8 @@ Status WriteTraceResults(Database* db, const std::vector<TraceTarget>& targets,
       h_reason.Add(h.reason);
       h_failures.Add(h.failures);
       h_successes.Add(h.successes);
-      h_latency.Add(std::min<long long>(h.latency_ms.value_or(-1), 2147483647LL));
+      h_latency.Add(
+          std::min<long long>(h.latency_ms.value_or(-1), 2147483647LL));
       h_checked.Add(h.checked_at);
     }
     for (const auto& ev : m.events) {
@@ -194,36 +210,49 @@ Status WriteTraceResults(Database* db, const std::vector<TraceTarget>& targets,
   try {
     pqxx::work tx(db->conn());
     tx.exec_params(
-        "UPDATE mirrors m SET trace_time = CASE WHEN u.tt < 0 THEN NULL ELSE to_timestamp(u.tt) END, "
+        "UPDATE mirrors m SET trace_time = CASE WHEN u.tt < 0 THEN NULL ELSE "
+        "to_timestamp(u.tt) END, "
         "trace_lag = NULLIF(u.lag, -1), trace_checked_at = to_timestamp($5), "
         "trace_error = NULLIF(u.err, '') "
-        "FROM unnest($1::integer[], $2::bigint[], $3::integer[], $4::text[]) AS u(id, tt, lag, err) "
+        "FROM unnest($1::integer[], $2::bigint[], $3::integer[], $4::text[]) "
+        "AS u(id, tt, lag, err) "
         "WHERE m.id = u.id",
         m_id.str(), m_time.str(), m_lag.str(), m_error.str(), now);
     // Rows of schemes a mirror no longer offers go.
     tx.exec_params(
-        "DELETE FROM mirror_health h WHERE h.mirror_id = ANY($1::integer[]) AND "
+        "DELETE FROM mirror_health h WHERE h.mirror_id = ANY($1::integer[]) "
+        "AND "
         "(h.mirror_id, h.scheme, h.family) NOT IN "
         "(SELECT * FROM unnest($2::integer[], $3::text[], $4::smallint[]))",
         m_id.str(), h_id.str(), h_scheme.str(), h_family.str());
     tx.exec_params(
-        "INSERT INTO mirror_health (mirror_id, scheme, family, up, since, reason, failures, "
+        "INSERT INTO mirror_health (mirror_id, scheme, family, up, since, "
+        "reason, failures, "
         "successes, latency_ms, checked_at) "
-        "SELECT u.id, u.scheme, u.family, u.up, to_timestamp(u.since), NULLIF(u.reason, ''), "
-        "u.failures, u.successes, NULLIF(u.latency, -1), to_timestamp(u.checked) "
-        "FROM unnest($1::integer[], $2::text[], $3::smallint[], $4::boolean[], $5::bigint[], "
-        "$6::text[], $7::integer[], $8::integer[], $9::integer[], $10::bigint[]) "
-        "AS u(id, scheme, family, up, since, reason, failures, successes, latency, checked) "
-        "ON CONFLICT (mirror_id, scheme, family) DO UPDATE SET up = EXCLUDED.up, "
-        "since = EXCLUDED.since, reason = EXCLUDED.reason, failures = EXCLUDED.failures, "
+        "SELECT u.id, u.scheme, u.family, u.up, to_timestamp(u.since), "
+        "NULLIF(u.reason, ''), "
+        "u.failures, u.successes, NULLIF(u.latency, -1), "
+        "to_timestamp(u.checked) "
+        "FROM unnest($1::integer[], $2::text[], $3::smallint[], $4::boolean[], "
+        "$5::bigint[], "
+        "$6::text[], $7::integer[], $8::integer[], $9::integer[], "
+        "$10::bigint[]) "
+        "AS u(id, scheme, family, up, since, reason, failures, successes, "
+        "latency, checked) "
+        "ON CONFLICT (mirror_id, scheme, family) DO UPDATE SET up = "
+        "EXCLUDED.up, "
+        "since = EXCLUDED.since, reason = EXCLUDED.reason, failures = "
+        "EXCLUDED.failures, "
         "successes = EXCLUDED.successes, latency_ms = EXCLUDED.latency_ms, "
         "checked_at = EXCLUDED.checked_at",
-        h_id.str(), h_scheme.str(), h_family.str(), h_up.str(), h_since.str(), h_reason.str(),
-        h_failures.str(), h_successes.str(), h_latency.str(), h_checked.str());
+        h_id.str(), h_scheme.str(), h_family.str(), h_up.str(), h_since.str(),
+        h_reason.str(), h_failures.str(), h_successes.str(), h_latency.str(),
+        h_checked.str());
     tx.exec_params(
         "INSERT INTO mirror_events (mirror_id, at, kind, message, actor) "
         "SELECT u.id, to_timestamp($4), u.kind, u.message, 'waymark-trace' "
-        "FROM unnest($1::integer[], $2::text[], $3::text[]) WITH ORDINALITY AS u(id, kind, message, n) "
+        "FROM unnest($1::integer[], $2::text[], $3::text[]) WITH ORDINALITY AS "
+        "u(id, kind, message, n) "
         "ORDER BY u.n",
         e_id.str(), e_kind.str(), e_message.str(), now);
     tx.commit();
@@ -240,9 +269,13 @@ Status LoadCheckView(Database* db, int mirror_id, FreshnessView* freshness,
     pqxx::read_transaction tx(db->conn());
     FreshnessView f;
     auto r = tx.exec_params(
-        "SELECT trace_lag, coalesce(to_char(trace_time AT TIME ZONE 'UTC', " + utc + "), ''), "
-        "coalesce(to_char(trace_checked_at AT TIME ZONE 'UTC', " + utc + "), ''), "
-        "coalesce(trace_error, '') FROM mirrors WHERE id = $1",
+        "SELECT trace_lag, coalesce(to_char(trace_time AT TIME ZONE 'UTC', " +
+            utc +
+            "), ''), "
+            "coalesce(to_char(trace_checked_at AT TIME ZONE 'UTC', " +
+            utc +
+            "), ''), "
+            "coalesce(trace_error, '') FROM mirrors WHERE id = $1",
         mirror_id);
     if (!r.empty()) {
       if (!r[0][0].is_null()) f.lag = r[0][0].as<long long>();
@@ -252,9 +285,14 @@ Status LoadCheckView(Database* db, int mirror_id, FreshnessView* freshness,
     }
     std::vector<HealthView> rows;
     for (const auto& row : tx.exec_params(
-             "SELECT scheme, family, up, to_char(since AT TIME ZONE 'UTC', " + utc + "), "
-             "coalesce(reason, ''), coalesce(to_char(checked_at AT TIME ZONE 'UTC', " + utc +
-             "), ''), latency_ms FROM mirror_health WHERE mirror_id = $1 ORDER BY scheme, family",
+             "SELECT scheme, family, up, to_char(since AT TIME ZONE 'UTC', " +
+                 utc +
+                 "), "
+                 "coalesce(reason, ''), coalesce(to_char(checked_at AT TIME "
+                 "ZONE 'UTC', " +
+                 utc +
+                 "), ''), latency_ms FROM mirror_health WHERE mirror_id = $1 "
+                 "ORDER BY scheme, family",
              mirror_id)) {
       HealthView h;
       h.scheme = row[0].as<std::string>();
@@ -270,7 +308,8 @@ Status LoadCheckView(Database* db, int mirror_id, FreshnessView* freshness,
     *health = std::move(rows);
     return Status::OK();
   } catch (const std::exception& e) {
-    return DatabaseError(e, "cannot read the checks of mirror " + std::to_string(mirror_id));
+    return DatabaseError(
+        e, "cannot read the checks of mirror " + std::to_string(mirror_id));
   }
 }
 

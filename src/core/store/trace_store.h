@@ -45,12 +45,14 @@ Status LoadTraceTargets(Database* db, const std::vector<std::string>& names,
 
 // Fills t->probes with up to `count` files drawn at random among those the
 // inventory says the mirror holds (its bitmaps).
-Status PickProbeFiles(Database* db, int count, std::mt19937_64* rng, TraceTarget* t);
+Status PickProbeFiles(Database* db, int count, std::mt19937_64* rng,
+                      TraceTarget* t);
 
 // Writes a run: `reports[i]` is `targets[i]`'s, whose `health` already
 // holds the new rows. Health rows of schemes a mirror no longer offers go.
 Status WriteTraceResults(Database* db, const std::vector<TraceTarget>& targets,
-                         const std::vector<MirrorReport>& reports, long long now);
+                         const std::vector<MirrorReport>& reports,
+                         long long now);
 
 // What the last runs recorded for one mirror, for `waymark mirror show`.
 // Times are UTC, "YYYY-MM-DD HH:MM:SS", "" when unset.

@@ -1,7 +1,6 @@
 #include "redirector/pages/mirror_list.h"
 
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "core/json.h"
@@ -58,13 +57,18 @@ std::string MirrorListJson(const MirrorListData& d) {
                {"sha1", StringOrNull(d.file.sha1_hex)},
                {"md5", StringOrNull(d.file.md5_hex)}};
   if (d.file.piece_size > 0)
-    file["pieces"] = {{"length", d.file.piece_size}, {"sha1", d.file.piece_sha1_hex}};
+    file["pieces"] = {{"length", d.file.piece_size},
+                      {"sha1", d.file.piece_sha1_hex}};
   j["file"] = file;
   const GeoLocation& c = d.client.location;
-  j["client"] = {{"address", d.client.address}, {"from_ip", d.client.from_ip},
-                 {"family", d.client.family},   {"https", d.client.https},
-                 {"country", StringOrNull(c.country)}, {"continent", StringOrNull(c.continent)},
-                 {"asn", OrNull(c.asn)},         {"latitude", OrNull(c.latitude)},
+  j["client"] = {{"address", d.client.address},
+                 {"from_ip", d.client.from_ip},
+                 {"family", d.client.family},
+                 {"https", d.client.https},
+                 {"country", StringOrNull(c.country)},
+                 {"continent", StringOrNull(c.continent)},
+                 {"asn", OrNull(c.asn)},
+                 {"latitude", OrNull(c.latitude)},
                  {"longitude", OrNull(c.longitude)}};
   j["near_equal"] = d.selection.near_equal;
   j["mirrors"] = json::array();
@@ -88,9 +92,10 @@ std::string MirrorListJson(const MirrorListData& d) {
   }
   j["excluded"] = json::array();
   for (const Exclusion& e : d.selection.excluded)
-    j["excluded"].push_back({{"name", e.status->mirror.name},
-                             {"country", StringOrNull(e.status->mirror.country)},
-                             {"reason", e.reason}});
+    j["excluded"].push_back(
+        {{"name", e.status->mirror.name},
+         {"country", StringOrNull(e.status->mirror.country)},
+         {"reason", e.reason}});
   j["fallback"] = StringOrNull(d.fallback_url);
   j["metalink"] = d.origin_url + encoded + ".meta4";
   j["generated_at"] = Rfc3339(d.generated_at);
@@ -109,48 +114,59 @@ std::string MirrorListHtml(const MirrorListData& d) {
     h += "<dt>" + EscapeXml(k) + "</dt><dd>" + v_html + "</dd>\n";
   };
   row("Path", "<code>" + EscapeXml("/" + d.file.path) + "</code>");
-  row("Size", EscapeXml(HumanSize(d.file.size) + " (" + std::to_string(d.file.size) + " bytes)"));
-  std::string unknown = d.file.details_known ? "not known" : "unavailable (the database is away)";
-  row("Date", EscapeXml(d.file.mtime.empty() ? unknown : d.file.mtime + " UTC"));
-  auto hash = [&](const char* label, const std::string& hex, const char* query) {
+  row("Size", EscapeXml(HumanSize(d.file.size) + " (" +
+                        std::to_string(d.file.size) + " bytes)"));
+  std::string unknown =
+      d.file.details_known ? "not known" : "unavailable (the database is away)";
+  row("Date",
+      EscapeXml(d.file.mtime.empty() ? unknown : d.file.mtime + " UTC"));
+  auto hash = [&](const char* label, const std::string& hex,
+                  const char* query) {
     if (hex.empty()) {
-      row(label, EscapeXml(label == std::string("SHA-256") ? "not known" : unknown));
+      row(label,
+          EscapeXml(label == std::string("SHA-256") ? "not known" : unknown));
     } else {
-      row(label, "<code class=\"hash\">" + EscapeXml(hex) + "</code> <a href=\"" +
-                     EscapeXml(self + "?" + query) + "\">" + query + "</a>");
+      row(label, "<code class=\"hash\">" + EscapeXml(hex) +
+                     "</code> <a href=\"" + EscapeXml(self + "?" + query) +
+                     "\">" + query + "</a>");
     }
   };
   hash("SHA-256", d.file.sha256_hex, "sha256");
   hash("SHA-1", d.file.sha1_hex, "sha1");
   hash("MD5", d.file.md5_hex, "md5");
-  row("Metalink", "<a href=\"" + EscapeXml(self + ".meta4") + "\">" + EscapeXml(name + ".meta4") +
-                      "</a>, <a href=\"" + EscapeXml(self + "?json") + "\">JSON</a>");
+  row("Metalink", "<a href=\"" + EscapeXml(self + ".meta4") + "\">" +
+                      EscapeXml(name + ".meta4") + "</a>, <a href=\"" +
+                      EscapeXml(self + "?json") + "\">JSON</a>");
   h += "</dl>\n";
 
   const GeoLocation& c = d.client.location;
-  h += std::string("<h2>") + (d.client.from_ip ? "As seen from" : "Your location") + "</h2>\n<p>" +
-       EscapeXml(d.client.address + ": " + Where(c) + ", IPv" + std::to_string(d.client.family) +
-                 ", " + (d.client.https ? "HTTPS" : "HTTP")) +
+  h += std::string("<h2>") +
+       (d.client.from_ip ? "As seen from" : "Your location") + "</h2>\n<p>" +
+       EscapeXml(d.client.address + ": " + Where(c) + ", IPv" +
+                 std::to_string(d.client.family) + ", " +
+                 (d.client.https ? "HTTPS" : "HTTP")) +
        "</p>\n";
 
   std::vector<MapPoint> points;
   for (const Exclusion& e : d.selection.excluded) {
     const Mirror& m = e.status->mirror;
     if (m.latitude && m.longitude)
-      points.push_back({*m.latitude, *m.longitude, MapPoint::Kind::kExcluded, m.name + ": " + e.reason});
+      points.push_back({*m.latitude, *m.longitude, MapPoint::Kind::kExcluded,
+                        m.name + ": " + e.reason});
   }
   for (size_t i = d.selection.ranked.size(); i-- > 0;) {
     const Mirror& m = d.selection.ranked[i].status->mirror;
     if (m.latitude && m.longitude)
-      points.push_back({*m.latitude, *m.longitude,
-                        i == 0 ? MapPoint::Kind::kChosen : MapPoint::Kind::kCandidate,
-                        "#" + std::to_string(i + 1) + " " + m.name});
+      points.push_back(
+          {*m.latitude, *m.longitude,
+           i == 0 ? MapPoint::Kind::kChosen : MapPoint::Kind::kCandidate,
+           "#" + std::to_string(i + 1) + " " + m.name});
   }
   if (c.latitude && c.longitude)
     points.push_back({*c.latitude, *c.longitude, MapPoint::Kind::kClient,
                       d.client.from_ip ? "client " + d.client.address : "you"});
-  h += "<figure>\n" + WorldMapSvg(points) +
-       "<figcaption>Orange: " + std::string(d.client.from_ip ? "the client" : "you") +
+  h += "<figure>\n" + WorldMapSvg(points) + "<figcaption>Orange: " +
+       std::string(d.client.from_ip ? "the client" : "you") +
        "; green: the first choice; blue: other mirrors that can serve; grey: "
        "excluded.</figcaption>\n</figure>\n";
 
@@ -165,26 +181,36 @@ std::string MirrorListHtml(const MirrorListData& d) {
     if (d.selection.near_equal > 1)
       h += "<p>The first " + std::to_string(d.selection.near_equal) +
            " are near-equal: each request draws among them by weight.</p>\n";
-    h += "<div class=\"scroll\"><table>\n<thead><tr><th>#</th><th>Mirror</th><th>Tier</th>"
+    h += "<div "
+         "class=\"scroll\"><table>\n<thead><tr><th>#</th><th>Mirror</"
+         "th><th>Tier</th>"
          "<th>Distance</th><th>Weight</th><th>URL</th></tr></thead>\n<tbody>\n";
     for (size_t i = 0; i < d.selection.ranked.size(); ++i) {
       const Candidate& k = d.selection.ranked[i];
       const Mirror& m = k.status->mirror;
       std::string url = std::string(k.url) + encoded;
       std::string where = m.country.empty() ? "" : " (" + m.country + ")";
-      h += "<tr><td>" + std::to_string(i + 1) + "</td><td>" + EscapeXml(m.name + where) +
-           "</td><td>" + EscapeXml(std::string(TierName(k.tier)) + (k.http_fallback ? ", over HTTP" : k.https_upgrade ? ", over HTTPS" : "")) +
-           "</td><td>" + EscapeXml(Km(k.distance_km)) + "</td><td>" + std::to_string(m.weight) +
-           "</td><td><a href=\"" + EscapeXml(url) + "\">" + EscapeXml(url) + "</a></td></tr>\n";
+      h += "<tr><td>" + std::to_string(i + 1) + "</td><td>" +
+           EscapeXml(m.name + where) + "</td><td>" +
+           EscapeXml(std::string(TierName(k.tier)) +
+                     (k.http_fallback   ? ", over HTTP"
+                      : k.https_upgrade ? ", over HTTPS"
+                                        : "")) +
+           "</td><td>" + EscapeXml(Km(k.distance_km)) + "</td><td>" +
+           std::to_string(m.weight) + "</td><td><a href=\"" + EscapeXml(url) +
+           "\">" + EscapeXml(url) + "</a></td></tr>\n";
     }
     h += "</tbody>\n</table></div>\n";
   }
   if (!d.selection.excluded.empty()) {
-    h += "<h2>Excluded (" + std::to_string(d.selection.excluded.size()) + ")</h2>\n"
-         "<div class=\"scroll\"><table>\n<thead><tr><th>Mirror</th><th>Why</th></tr></thead>\n<tbody>\n";
+    h += "<h2>Excluded (" + std::to_string(d.selection.excluded.size()) +
+         ")</h2>\n"
+         "<div "
+         "class=\"scroll\"><table>\n<thead><tr><th>Mirror</th><th>Why</th></"
+         "tr></thead>\n<tbody>\n";
     for (const Exclusion& e : d.selection.excluded)
-      h += "<tr><td>" + EscapeXml(e.status->mirror.name) + "</td><td>" + EscapeXml(e.reason) +
-           "</td></tr>\n";
+      h += "<tr><td>" + EscapeXml(e.status->mirror.name) + "</td><td>" +
+           EscapeXml(e.reason) + "</td></tr>\n";
     h += "</tbody>\n</table></div>\n";
   }
   h += PageFoot(d.generated_at);
@@ -197,7 +223,8 @@ std::string MetalinkXml(const MirrorListData& d, const std::string& generator) {
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
       "<metalink xmlns=\"urn:ietf:params:xml:ns:metalink\">\n";
   x += "  <generator>" + EscapeXml(generator) + "</generator>\n";
-  x += "  <origin dynamic=\"true\">" + EscapeXml(d.origin_url + encoded + ".meta4") + "</origin>\n";
+  x += "  <origin dynamic=\"true\">" +
+       EscapeXml(d.origin_url + encoded + ".meta4") + "</origin>\n";
   std::string published = Rfc3339(d.file.mtime);
   if (!published.empty()) x += "  <published>" + published + "</published>\n";
   std::string updated = Rfc3339(d.generated_at);
@@ -205,26 +232,30 @@ std::string MetalinkXml(const MirrorListData& d, const std::string& generator) {
   x += "  <file name=\"" + EscapeXml(BaseName(d.file.path)) + "\">\n";
   x += "    <size>" + std::to_string(d.file.size) + "</size>\n";
   if (!d.file.sha256_hex.empty())
-    x += "    <hash type=\"sha-256\">" + EscapeXml(d.file.sha256_hex) + "</hash>\n";
+    x += "    <hash type=\"sha-256\">" + EscapeXml(d.file.sha256_hex) +
+         "</hash>\n";
   if (!d.file.sha1_hex.empty())
     x += "    <hash type=\"sha-1\">" + EscapeXml(d.file.sha1_hex) + "</hash>\n";
   if (!d.file.md5_hex.empty())
     x += "    <hash type=\"md5\">" + EscapeXml(d.file.md5_hex) + "</hash>\n";
   if (d.file.piece_size > 0 && !d.file.piece_sha1_hex.empty()) {
-    x += "    <pieces length=\"" + std::to_string(d.file.piece_size) + "\" type=\"sha-1\">\n";
-    for (const std::string& p : d.file.piece_sha1_hex) x += "      <hash>" + EscapeXml(p) + "</hash>\n";
+    x += "    <pieces length=\"" + std::to_string(d.file.piece_size) +
+         "\" type=\"sha-1\">\n";
+    for (const std::string& p : d.file.piece_sha1_hex)
+      x += "      <hash>" + EscapeXml(p) + "</hash>\n";
     x += "    </pieces>\n";
   }
   int priority = 1;
   for (const Candidate& k : d.selection.ranked) {
     const Mirror& m = k.status->mirror;
     x += "    <url priority=\"" + std::to_string(priority++) + "\"";
-    if (!m.country.empty()) x += " location=\"" + EscapeXml(ToLower(m.country)) + "\"";
+    if (!m.country.empty())
+      x += " location=\"" + EscapeXml(ToLower(m.country)) + "\"";
     x += ">" + EscapeXml(std::string(k.url) + encoded) + "</url>\n";
   }
   if (!d.fallback_url.empty())
-    x += "    <url priority=\"" + std::to_string(priority) + "\">" + EscapeXml(d.fallback_url) +
-         "</url>\n";
+    x += "    <url priority=\"" + std::to_string(priority) + "\">" +
+         EscapeXml(d.fallback_url) + "</url>\n";
   x += "  </file>\n</metalink>\n";
   return x;
 }

@@ -31,7 +31,7 @@ struct FileView {
 };
 
 struct ClientView {
-  std::string address;  // as given (REMOTE_ADDR or ?fromip)
+  std::string address;   // as given (REMOTE_ADDR or ?fromip)
   bool from_ip = false;  // shown as another client would get it
   GeoLocation location;
   int family = 4;
@@ -41,10 +41,11 @@ struct ClientView {
 struct MirrorListData {
   FileView file;
   ClientView client;
-  Selection selection;        // points into the handler's mirrors; valid for the request
-  std::string fallback_url;   // full URL of the file at the fallback, "" none
-  std::string origin_url;     // "http://host/" the request came to
-  std::string generated_at;   // UTC "YYYY-MM-DD HH:MM:SS"
+  Selection
+      selection;  // points into the handler's mirrors; valid for the request
+  std::string fallback_url;  // full URL of the file at the fallback, "" none
+  std::string origin_url;    // "http://host/" the request came to
+  std::string generated_at;  // UTC "YYYY-MM-DD HH:MM:SS"
 };
 
 // The file's last path component.

@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "redirector/pages/mirror_stats.h"
-#include "redirector/response.h"
 #include "redirector/pages/world_map.h"
+#include "redirector/response.h"
 #include "tests/harness/mirror_status.h"
 
 namespace waymark {
@@ -46,7 +46,8 @@ class MirrorListTest : public ::testing::Test {
     d_.client.location.longitude = 9.0;
     d_.selection.ranked.push_back({&mirrors_[0], Tier::kCountry, 120.0,
                                    "http://fra1.example.org/pub/", false});
-    d_.selection.excluded.push_back({&mirrors_[1], "down over HTTP (IPv4) <&>"});
+    d_.selection.excluded.push_back(
+        {&mirrors_[1], "down over HTTP (IPv4) <&>"});
     d_.origin_url = "http://repo.example.org/";
     d_.generated_at = "2026-12-01 12:00:00";
   }
@@ -55,8 +56,8 @@ class MirrorListTest : public ::testing::Test {
 };
 
 void ExpectNoSecrets(const std::string& out) {
-  for (const char* secret : {"s3cret", "ftpsecret", "rsync://", "ftp://", "admin@secret",
-                             "Secret Admin"})
+  for (const char* secret : {"s3cret", "ftpsecret", "rsync://", "ftp://",
+                             "admin@secret", "Secret Admin"})
     EXPECT_EQ(out.find(secret), std::string::npos) << secret << " in\n" << out;
 }
 
@@ -71,11 +72,13 @@ TEST_F(MirrorListTest, JsonParsesWithEveryFieldAndNoSecrets) {
   EXPECT_EQ(j["client"]["country"], "DE");
   ASSERT_EQ(j["mirrors"].size(), 1u);
   EXPECT_EQ(j["mirrors"][0]["name"], "<script>alert(1)</script>");
-  EXPECT_EQ(j["mirrors"][0]["url"], "http://fra1.example.org/pub/rel/a%20%22b%22%20&%20%3Cc%3E.iso");
+  EXPECT_EQ(j["mirrors"][0]["url"],
+            "http://fra1.example.org/pub/rel/a%20%22b%22%20&%20%3Cc%3E.iso");
   EXPECT_EQ(j["mirrors"][0]["tier"], "country");
   EXPECT_EQ(j["mirrors"][0]["sponsor"], "Sponsor & Co \"quoted\"");
   EXPECT_EQ(j["excluded"][0]["reason"], "down over HTTP (IPv4) <&>");
-  EXPECT_EQ(j["metalink"], "http://repo.example.org/rel/a%20%22b%22%20&%20%3Cc%3E.iso.meta4");
+  EXPECT_EQ(j["metalink"],
+            "http://repo.example.org/rel/a%20%22b%22%20&%20%3Cc%3E.iso.meta4");
   ExpectNoSecrets(out);
 }
 
@@ -88,11 +91,15 @@ TEST_F(MirrorListTest, JsonSurvivesBytesThatAreNotUtf8) {
 TEST_F(MirrorListTest, HtmlEscapesEverything) {
   std::string out = MirrorListHtml(d_);
   EXPECT_EQ(out.find("<script>"), std::string::npos);
-  EXPECT_NE(out.find("&lt;script&gt;alert(1)&lt;/script&gt; (DE)"), std::string::npos);
-  EXPECT_NE(out.find("<h1>a &quot;b&quot; &amp; &lt;c&gt;.iso</h1>"), std::string::npos) << out;
+  EXPECT_NE(out.find("&lt;script&gt;alert(1)&lt;/script&gt; (DE)"),
+            std::string::npos);
+  EXPECT_NE(out.find("<h1>a &quot;b&quot; &amp; &lt;c&gt;.iso</h1>"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("down over HTTP (IPv4) &lt;&amp;&gt;"), std::string::npos);
   EXPECT_NE(out.find("<svg"), std::string::npos);
-  EXPECT_NE(out.find("<title>#1 &lt;script&gt;"), std::string::npos) << "map tooltip escaped";
+  EXPECT_NE(out.find("<title>#1 &lt;script&gt;"), std::string::npos)
+      << "map tooltip escaped";
   EXPECT_NE(out.find("2026-11-01 10:00:00 UTC"), std::string::npos);
   EXPECT_NE(out.find(std::string(40, 'b')), std::string::npos);
   EXPECT_EQ(out.find("<script"), std::string::npos);
@@ -100,7 +107,8 @@ TEST_F(MirrorListTest, HtmlEscapesEverything) {
   // Every element opened is closed: count a few.
   auto count = [&](const std::string& s) {
     size_t n = 0;
-    for (size_t p = out.find(s); p != std::string::npos; p = out.find(s, p + 1)) ++n;
+    for (size_t p = out.find(s); p != std::string::npos; p = out.find(s, p + 1))
+      ++n;
     return n;
   };
   EXPECT_EQ(count("<table>"), count("</table>"));
@@ -113,28 +121,44 @@ TEST_F(MirrorListTest, HtmlSaysWhenTheDatabaseIsAway) {
   d_.file.mtime.clear();
   d_.file.sha1_hex.clear();
   std::string out = MirrorListHtml(d_);
-  EXPECT_NE(out.find("<dt>SHA-1</dt><dd>unavailable (the database is away)</dd>"),
-            std::string::npos) << out;
+  EXPECT_NE(
+      out.find("<dt>SHA-1</dt><dd>unavailable (the database is away)</dd>"),
+      std::string::npos)
+      << out;
 }
 
 TEST_F(MirrorListTest, MetalinkHasTheRfc5854Elements) {
   d_.fallback_url = "https://origin.example.org/master/x";
   std::string out = MetalinkXml(d_, "waymark/test");
   EXPECT_EQ(out.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-                      "<metalink xmlns=\"urn:ietf:params:xml:ns:metalink\">\n", 0), 0u);
-  EXPECT_NE(out.find("<published>2026-11-01T10:00:00Z</published>"), std::string::npos);
-  EXPECT_NE(out.find("<updated>2026-12-01T12:00:00Z</updated>"), std::string::npos);
-  EXPECT_NE(out.find("<file name=\"a &quot;b&quot; &amp; &lt;c&gt;.iso\">"), std::string::npos) << out;
+                      "<metalink xmlns=\"urn:ietf:params:xml:ns:metalink\">\n",
+                      0),
+            0u);
+  EXPECT_NE(out.find("<published>2026-11-01T10:00:00Z</published>"),
+            std::string::npos);
+  EXPECT_NE(out.find("<updated>2026-12-01T12:00:00Z</updated>"),
+            std::string::npos);
+  EXPECT_NE(out.find("<file name=\"a &quot;b&quot; &amp; &lt;c&gt;.iso\">"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("<size>4096</size>"), std::string::npos);
-  EXPECT_NE(out.find("<hash type=\"sha-256\">" + std::string(64, 'a') + "</hash>"), std::string::npos);
+  EXPECT_NE(
+      out.find("<hash type=\"sha-256\">" + std::string(64, 'a') + "</hash>"),
+      std::string::npos);
   EXPECT_NE(out.find("<hash type=\"sha-1\">"), std::string::npos);
   EXPECT_NE(out.find("<hash type=\"md5\">"), std::string::npos);
-  EXPECT_NE(out.find("<pieces length=\"262144\" type=\"sha-1\">\n      <hash>" + std::string(40, '1')),
+  EXPECT_NE(out.find("<pieces length=\"262144\" type=\"sha-1\">\n      <hash>" +
+                     std::string(40, '1')),
             std::string::npos);
-  EXPECT_NE(out.find("<url priority=\"1\" location=\"de\">http://fra1.example.org/pub/rel/"
-                     "a%20%22b%22%20&amp;%20%3Cc%3E.iso</url>"),
-            std::string::npos) << out;
-  EXPECT_NE(out.find("<url priority=\"2\">https://origin.example.org/master/x</url>"), std::string::npos);
+  EXPECT_NE(
+      out.find(
+          "<url priority=\"1\" location=\"de\">http://fra1.example.org/pub/rel/"
+          "a%20%22b%22%20&amp;%20%3Cc%3E.iso</url>"),
+      std::string::npos)
+      << out;
+  EXPECT_NE(
+      out.find("<url priority=\"2\">https://origin.example.org/master/x</url>"),
+      std::string::npos);
   ExpectNoSecrets(out);
   // Without details: no sha-1, md5, pieces or published date.
   FileView bare;
@@ -162,11 +186,15 @@ TEST_F(MirrorListTest, MirrorStatsEscapesAndSaysWhatItKnows) {
   MirrorStatsData d{&mirrors_, &rep, "2026-12-01 12:00:00"};
   std::string html = MirrorStatsHtml(d);
   EXPECT_EQ(html.find("<script>"), std::string::npos);
-  EXPECT_NE(html.find("<td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td>DE</td><td class=\"down\">down</td>"
-                      "<td>2026-11-30 08:00:00 UTC</td><td>https/IPv4: &lt;refused&gt;</td><td>2 h</td>"
-                      "<td>2026-12-01 03:00:00 UTC, failed: rsync: @ERROR &amp; &lt;x&gt;</td>"
+  EXPECT_NE(html.find("<td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td>DE</"
+                      "td><td class=\"down\">down</td>"
+                      "<td>2026-11-30 08:00:00 UTC</td><td>https/IPv4: "
+                      "&lt;refused&gt;</td><td>2 h</td>"
+                      "<td>2026-12-01 03:00:00 UTC, failed: rsync: @ERROR "
+                      "&amp; &lt;x&gt;</td>"
                       "<td>75.0%</td><td>42</td></tr>"),
-            std::string::npos) << html;
+            std::string::npos)
+      << html;
   ExpectNoSecrets(html);
   nlohmann::json j = nlohmann::json::parse(MirrorStatsJson(d));
   EXPECT_EQ(j["mirrors"][0]["share_percent"], 75.0);
@@ -180,7 +208,8 @@ TEST_F(MirrorListTest, MirrorStatsEscapesAndSaysWhatItKnows) {
 }
 
 TEST(ChecksumResponse, LinesSha256sumReads) {
-  Response r = ChecksumResponse(std::string(64, 'a'), "rel/x/file 1.iso", "none");
+  Response r =
+      ChecksumResponse(std::string(64, 'a'), "rel/x/file 1.iso", "none");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Header("Content-Type"), "text/plain; charset=utf-8");
   EXPECT_EQ(r.body, std::string(64, 'a') + "  file 1.iso\n");

@@ -1,7 +1,6 @@
 #include "redirector/pages/mirror_stats.h"
 
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "core/json.h"
@@ -26,7 +25,8 @@ const MirrorReport* ReportOf(const MirrorStatsData& d, int id) {
 // Share of the repository's files the mirror holds, in percent; -1 unknown.
 double Share(const MirrorStatsData& d, const MirrorReport* r) {
   if (!r || !d.report || d.report->files == 0) return -1;
-  return 100.0 * static_cast<double>(r->files_held) / static_cast<double>(d.report->files);
+  return 100.0 * static_cast<double>(r->files_held) /
+         static_cast<double>(d.report->files);
 }
 
 std::string Percent(double v) {
@@ -69,34 +69,44 @@ std::string MirrorStatsHtml(const MirrorStatsData& d) {
   std::string h = PageHead("Mirror status");
   h += "<h1>Mirror status</h1>\n";
   if (!d.report) {
-    h += "<p class=\"down\">The database is unavailable: scan results, repository shares and "
-         "download counts are missing; states are as this server last saw them.</p>\n";
+    h += "<p class=\"down\">The database is unavailable: scan results, "
+         "repository shares and "
+         "download counts are missing; states are as this server last saw "
+         "them.</p>\n";
   } else {
-    h += "<p>" + std::to_string(d.mirrors->size()) + " mirrors; the repository holds " +
-         std::to_string(d.report->files) + " files.</p>\n";
+    h += "<p>" + std::to_string(d.mirrors->size()) +
+         " mirrors; the repository holds " + std::to_string(d.report->files) +
+         " files.</p>\n";
   }
   std::vector<MapPoint> points;
   for (const MirrorStatus& st : *d.mirrors) {
     const Mirror& m = st.mirror;
     if (m.latitude && m.longitude)
-      points.push_back({*m.latitude, *m.longitude,
-                        m.state == "up" ? MapPoint::Kind::kUp : MapPoint::Kind::kDown,
-                        m.name + ": " + m.state});
+      points.push_back(
+          {*m.latitude, *m.longitude,
+           m.state == "up" ? MapPoint::Kind::kUp : MapPoint::Kind::kDown,
+           m.name + ": " + m.state});
   }
   h += "<figure>\n" + WorldMapSvg(points) +
-       "<figcaption>Green: up; red: down, disabled or not checked yet.</figcaption>\n</figure>\n";
-  h += "<div class=\"scroll\"><table>\n<thead><tr><th>Mirror</th><th>Country</th><th>State</th>"
-       "<th>Since</th><th>Problems</th><th>Trace lag</th><th>Last scan</th><th>Holds</th>"
+       "<figcaption>Green: up; red: down, disabled or not checked "
+       "yet.</figcaption>\n</figure>\n";
+  h += "<div "
+       "class=\"scroll\"><table>\n<thead><tr><th>Mirror</th><th>Country</"
+       "th><th>State</th>"
+       "<th>Since</th><th>Problems</th><th>Trace lag</th><th>Last "
+       "scan</th><th>Holds</th>"
        "<th>Downloads today</th></tr></thead>\n<tbody>\n";
   for (const MirrorStatus& st : *d.mirrors) {
     const Mirror& m = st.mirror;
     const MirrorReport* r = ReportOf(d, m.id);
     std::string state_class = m.state == "up" ? "up" : "down";
-    h += "<tr><td>" + EscapeXml(m.name) + "</td><td>" + EscapeXml(m.country.empty() ? "-" : m.country) +
-         "</td><td class=\"" + state_class + "\">" + EscapeXml(m.state) + "</td><td>" +
-         EscapeXml(m.state_since.empty() ? "-" : m.state_since + " UTC") + "</td><td>" +
-         EscapeXml(Problems(r)) + "</td><td>" + EscapeXml(Lag(st.trace_lag)) + "</td><td>" +
-         EscapeXml(ScanText(r)) + "</td><td>" + EscapeXml(Percent(Share(d, r))) + "</td><td>" +
+    h += "<tr><td>" + EscapeXml(m.name) + "</td><td>" +
+         EscapeXml(m.country.empty() ? "-" : m.country) + "</td><td class=\"" +
+         state_class + "\">" + EscapeXml(m.state) + "</td><td>" +
+         EscapeXml(m.state_since.empty() ? "-" : m.state_since + " UTC") +
+         "</td><td>" + EscapeXml(Problems(r)) + "</td><td>" +
+         EscapeXml(Lag(st.trace_lag)) + "</td><td>" + EscapeXml(ScanText(r)) +
+         "</td><td>" + EscapeXml(Percent(Share(d, r))) + "</td><td>" +
          (r ? std::to_string(r->downloads_today) : "-") + "</td></tr>\n";
   }
   h += "</tbody>\n</table></div>\n";

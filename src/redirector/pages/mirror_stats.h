@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "core/store/mirror_report.h"
 #include "core/model/selection.h"
+#include "core/store/mirror_report.h"
 
 namespace waymark {
 
