@@ -185,6 +185,8 @@ class RedirectorOutputsTest : public ::testing::Test {
   test::TempDir mirrors_dir_, work_;
   int mirror_port_ = 0;
   std::unique_ptr<test::NginxServer> mirror_nginx_;
+  void ExpectPendingThenDelivered(int pending, int downloads);
+
   std::unique_ptr<RedirectorStack> stack_;
 };
 
@@ -502,20 +504,31 @@ TEST_F(RedirectorOutputsTest, CountsEqualTheDownloadsMade) {
   EXPECT_EQ(j["mirrors"][0]["downloads_today"], 7);
 }
 
+// The end of an outage test: while PostgreSQL is away, the flushes fail
+// and `pending` counts wait in the workers; once it is back, m1's German
+// downloads reach `downloads`.
+void RedirectorOutputsTest::ExpectPendingThenDelivered(int pending,
+                                                       int downloads) {
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(2500));  // flushes fail meanwhile
+  HttpResponse metrics = Get("/mirrorstats?metrics", kLoopback);
+  EXPECT_NE(metrics.body.find("waymark_stats_pending " +
+                              std::to_string(pending) + "\n"),
+            std::string::npos)
+      << metrics.body;
+  Status s = test::SharedCluster()->Start();
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(
+      Eventually([&] { return Downloads("m1", "DE") == downloads; }, 30))
+      << Downloads("m1", "DE");
+}
+
 TEST_F(RedirectorOutputsTest, CountsMadeWhilePostgresIsAwayArriveWhenItIsBack) {
   ASSERT_EQ(Get(kFile, kDe).status, 302);
   ASSERT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 1; }));
   test::SharedCluster()->Stop();
   for (int i = 0; i < 10; ++i) ASSERT_EQ(Get(kFile, kDe).status, 302);
-  std::this_thread::sleep_for(
-      std::chrono::milliseconds(2500));  // flushes fail meanwhile
-  HttpResponse metrics = Get("/mirrorstats?metrics", kLoopback);
-  EXPECT_NE(metrics.body.find("waymark_stats_pending 10\n"), std::string::npos)
-      << metrics.body;
-  Status s = test::SharedCluster()->Start();
-  ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 11; }, 30))
-      << Downloads("m1", "DE");
+  ASSERT_NO_FATAL_FAILURE(ExpectPendingThenDelivered(10, 11));
   EXPECT_NE(stack_->redirector_log().find(
                 "cannot write download statistics, keeping them"),
             std::string::npos)
@@ -550,15 +563,7 @@ TEST_F(RedirectorOutputsTest, OnlyRealDownloadsAreCountedThroughAnOutage) {
   }
   EXPECT_EQ(Get("/releases/%ff%fe.deb", kDe).status, 302);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(Get(kFile, kDe).status, 302);
-  std::this_thread::sleep_for(
-      std::chrono::milliseconds(2500));  // flushes fail meanwhile
-  HttpResponse metrics = Get("/mirrorstats?metrics", kLoopback);
-  EXPECT_NE(metrics.body.find("waymark_stats_pending 10\n"), std::string::npos)
-      << metrics.body;
-  Status s = test::SharedCluster()->Start();
-  ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_TRUE(Eventually([&] { return Downloads("m1", "DE") == 11; }, 30))
-      << Downloads("m1", "DE");
+  ASSERT_NO_FATAL_FAILURE(ExpectPendingThenDelivered(10, 11));
   CommandResult r = stack_->Waymark({"stats", "--by", "file", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
