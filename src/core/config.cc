@@ -73,6 +73,15 @@ bool ValidListen(const std::string& v) {
   return host.find(':') == std::string::npos && IsValidHost(host);
 }
 
+// One to four octal digits, at most 0777: permission bits only (no setuid,
+// setgid or sticky bit, which mean nothing on a socket).
+bool ValidFileMode(const std::string& v) {
+  if (v.empty() || v.size() > 4) return false;
+  for (char c : v)
+    if (c < '0' || c > '7') return false;
+  return std::strtoul(v.c_str(), nullptr, 8) <= 0777;
+}
+
 bool ValidFallback(const std::string& v) {
   auto parts = SplitWhitespace(v);
   if (parts.empty() || parts.size() > 3) return false;
@@ -107,6 +116,10 @@ long long ParseSizeBytes(const std::string& value) {
 bool ParseBoolValue(const std::string& value) {
   std::string v = ToLower(value);
   return v == "true" || v == "yes" || v == "on" || v == "1";
+}
+
+unsigned ParseFileMode(const std::string& value) {
+  return static_cast<unsigned>(std::strtoul(value.c_str(), nullptr, 8));
 }
 
 bool ValidateOptionValue(const OptionSpec& spec, const std::string& value,
@@ -169,6 +182,12 @@ bool ValidateOptionValue(const OptionSpec& spec, const std::string& value,
         if (value == ok) return true;
       *why = "expected error, warning, info or debug";
       return false;
+    case OptionType::kFileMode:
+      if (!ValidFileMode(value)) {
+        *why = "expected an octal mode from 0000 to 0777 such as 0660";
+        return false;
+      }
+      return true;
   }
   return false;
 }

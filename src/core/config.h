@@ -41,6 +41,7 @@ enum class OptionType {
   kListen,    // "unix:/path" or "host:port" ("[v6addr]:port" for IPv6)
   kFallback,  // "URL [COUNTRY [CONTINENT]]"
   kLogLevel,  // error, warning, info, debug
+  kFileMode,  // octal permission bits, "0660" (at most 0777)
 };
 
 // Whether a key may be given more than once.
@@ -83,13 +84,15 @@ bool ValidateOptionValue(const OptionSpec& spec, const std::string& value,
 long long ParseDurationSeconds(const std::string& value);
 long long ParseSizeBytes(const std::string& value);
 bool ParseBoolValue(const std::string& value);
+// The permission bits of a kFileMode value: "0660" -> 0660.
+unsigned ParseFileMode(const std::string& value);
 
 // A key as code names it, typed by what reading it yields. Use the constants
 // in namespace `keys`, never an id of your own: the constant's type follows
 // the table, so GetInt(keys::kDatabaseDsn) does not compile.
 struct StringKey {
   OptionId id;
-};  // kString, kListen, kLogLevel
+};  // kString, kListen, kLogLevel, kFileMode
 struct IntKey {
   OptionId id;
 };  // kInt

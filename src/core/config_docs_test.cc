@@ -478,6 +478,7 @@ TEST(ConfigParseTest, ValidatesEveryValueType) {
   const char kDuration[] = "expected a duration such as 90, 90s, 15m, 2h or 1d";
   const char kSize[] =
       "expected a size in bytes such as 1048576, 512K, 100M or 2G";
+  const char kMode[] = "expected an octal mode from 0000 to 0777 such as 0660";
   const TypedValue kCases[] = {
       {OptionType::kBool, "yes", ""},
       {OptionType::kBool, "Off", ""},
@@ -502,6 +503,15 @@ TEST(ConfigParseTest, ValidatesEveryValueType) {
       {OptionType::kSize, "big", kSize},
       {OptionType::kSize, "2GB", kSize},
       {OptionType::kSize, "99999999999T", kSize},
+      {OptionType::kFileMode, "0660", ""},
+      {OptionType::kFileMode, "660", ""},
+      {OptionType::kFileMode, "0", ""},
+      {OptionType::kFileMode, "0777", ""},
+      {OptionType::kFileMode, "0666x", kMode},
+      {OptionType::kFileMode, "0680", kMode},
+      {OptionType::kFileMode, "4755", kMode},
+      {OptionType::kFileMode, "00660", kMode},
+      {OptionType::kFileMode, "", kMode},
   };
   for (const auto& c : kCases) {
     OptionSpec stand_in{"test.key", c.type, "", false, true, "", 0, 0};
@@ -543,6 +553,8 @@ TEST(ConfigParseTest, ParsesDurationsAndSizes) {
   EXPECT_TRUE(ParseBoolValue("yes"));
   EXPECT_TRUE(ParseBoolValue("ON"));
   EXPECT_FALSE(ParseBoolValue("off"));
+  EXPECT_EQ(ParseFileMode("0660"), 0660u);
+  EXPECT_EQ(ParseFileMode("750"), 0750u);
 }
 
 // ---------------------------------------------------------------------------

@@ -23,8 +23,13 @@
 namespace waymark {
 
 Status TestConfig(const Config& config, std::string* report) {
+  const std::string& listen = config.GetString(keys::kRedirectorListen);
+  ListenAccess access;
+  Status s = ListenAccessFrom(config, &access);
+  if (!s.ok()) return s;
+  *report += "listen: " + DescribeListenAccess(listen, access) + " ok\n";
   std::unique_ptr<GeoIp> geoip;
-  Status s = GeoIp::Open(config, &geoip);
+  s = GeoIp::Open(config, &geoip);
   if (!s.ok()) return s;
   for (const auto& r : geoip->readers())
     *report += std::string("geoip: ") + r->kind() + " " + r->path() + " ok\n";
@@ -53,7 +58,10 @@ int RunServer(const ServerOptions& options, const Config& initial) {
   if (!s.ok()) return ReportError("waymark-redirector", s);
   UniqueFd listen_fd;
   std::string listen = gen->config.GetString(keys::kRedirectorListen);
-  s = OpenListenSocket(listen, &listen_fd);
+  ListenAccess access;
+  s = ListenAccessFrom(gen->config, &access);
+  if (!s.ok()) return ReportError("waymark-redirector", s);
+  s = OpenListenSocket(listen, access, &listen_fd);
   if (!s.ok()) return ReportError("waymark-redirector", s);
 
   if (!options.foreground) {

@@ -28,8 +28,10 @@ Status NginxServer::WriteConfig(const std::string& http_config) {
             "daemon off;\n"
             "master_process on;\n"
             "worker_processes 1;\n"
-            "user root;\n"
-            "pid " +
+            "user " +
+                user_ +
+                ";\n"
+                "pid " +
                 d +
                 "/nginx.pid;\n"
                 "error_log " +
@@ -86,8 +88,10 @@ Status NginxServer::WaitForListeners(const std::string& http_config) const {
 }
 
 Status NginxServer::Start(const std::string& http_config,
-                          std::unique_ptr<NginxServer>* out) {
+                          std::unique_ptr<NginxServer>* out,
+                          const std::string& user) {
   std::unique_ptr<NginxServer> n(new NginxServer());
+  n->user_ = user;
   Status s = n->WriteConfig(http_config);
   if (!s.ok()) return s;
   const std::string& d = n->dir();

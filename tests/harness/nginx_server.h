@@ -25,8 +25,11 @@ namespace test {
 class NginxServer {
  public:
   // `http_config` goes inside http { }. Errors carry nginx's own message.
+  // The workers run as `user` (nginx's `user` directive: "www-data" as on
+  // Debian, to see what nginx may reach).
   static Status Start(const std::string& http_config,
-                      std::unique_ptr<NginxServer>* out);
+                      std::unique_ptr<NginxServer>* out,
+                      const std::string& user = "root");
 
   NginxServer(const NginxServer&) = delete;
   NginxServer& operator=(const NginxServer&) = delete;
@@ -47,6 +50,7 @@ class NginxServer {
   Status WaitForListeners(const std::string& http_config) const;
 
   TempDir dir_;
+  std::string user_ = "root";
   std::unique_ptr<Subprocess> process_;
 };
 

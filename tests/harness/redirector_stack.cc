@@ -94,7 +94,7 @@ Status RedirectorStack::Serve() {
   std::string http =
       "set_real_ip_from 127.0.0.1;\nreal_ip_header X-Forwarded-For;\n" +
       OriginConfForTest(listen, st->repository(), st->dir_ / "redirector.sock");
-  return NginxServer::Start(http, &st->nginx_);
+  return NginxServer::Start(http, &st->nginx_, options.nginx_user);
 }
 
 void RedirectorStack::RewriteConfig(

@@ -29,6 +29,8 @@ struct StackOptions {
   bool https = true;  // an HTTPS listener too, with a self-signed certificate
   // A command the redirector runs under (e.g. strace -f -o FILE), or none.
   std::vector<std::string> wrapper{};
+  // The user nginx's workers run as ("www-data" as on Debian).
+  std::string nginx_user = "root";
 };
 
 class RedirectorStack {
@@ -52,6 +54,7 @@ class RedirectorStack {
     return ReadFile(dir_ / "redirector.log");
   }
   std::string ca_file() const { return dir_ / "tls/cert.pem"; }
+  std::string socket_path() const { return dir_ / "redirector.sock"; }
 
   // http://127.0.0.1:PORT + path (path starts with '/').
   std::string Url(const std::string& path) const;

@@ -34,6 +34,7 @@
 //     sandbox that is the mirror's machine.
 //   - nginx: the harness runs nginx/origin.conf and nginx/mirror.conf with
 //     their listen lines, roots and socket set for the test.
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <pwd.h>
@@ -50,6 +51,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/strings.h"
 #include "core/subprocess.h"
 #include "tests/harness/geoip_fixtures.h"
 #include "tests/harness/nginx_server.h"
@@ -352,11 +354,17 @@ class ReadmeProductionTest : public ::testing::Test {
     std::string home =
         origin_->Bash("getent passwd " + user + " | cut -d: -f6").out;
     home = home.substr(0, home.find('\n'));
+    // The user's groups, as initgroups() gives them, and
+    // SupplementaryGroups= (space-separated) on top.
+    std::string groups = "$(id -G " + user + " | tr ' ' ,)";
+    for (const std::string& g : SplitWhitespace(unit_["SupplementaryGroups"]))
+      groups += "," + g;
     std::string script =
         "install -d -o " + user + " -g " + group + " -m " +
         unit_["RuntimeDirectoryMode"] + " /run/" + unit_["RuntimeDirectory"] +
         "\nexec setpriv --reuid=" + user + " --regid=" + group +
-        " --init-groups -- env -i "
+        " --groups=" + groups +
+        " -- env -i "
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin" +
         " LANG=C.UTF-8 NOTIFY_SOCKET=/run/test-notify USER=" + user +
         " LOGNAME=" + user + " HOME=" + home + " " + unit_["ExecStart"] +
@@ -381,6 +389,12 @@ class ReadmeProductionTest : public ::testing::Test {
         << Journal();
     EXPECT_EQ(st.st_uid, waymark_uid_)
         << "the socket is not the waymark account's";
+    // Only nginx's group may connect besides (redirector.listen_mode and
+    // listen_group's defaults, SupplementaryGroups= of the unit).
+    EXPECT_EQ(st.st_mode & 07777, 0660u);
+    struct group* www = getgrnam("www-data");
+    ASSERT_NE(www, nullptr);
+    EXPECT_EQ(st.st_gid, www->gr_gid) << "the socket is not nginx's group's";
   }
 
   void ReloadService() {
