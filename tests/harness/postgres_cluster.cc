@@ -61,7 +61,9 @@ PostgresCluster::~PostgresCluster() {
   }
 }
 
-Status PostgresCluster::InitDb() {
+// The cluster's temporary directory, owned by postgres when running as
+// root; bindir_ found.
+Status PostgresCluster::MakeDir() {
   bindir_ = FindBinDir();
   if (bindir_.empty())
     return Status::FailedPrecondition(
@@ -79,13 +81,48 @@ Status PostgresCluster::InitDb() {
     if (chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) != 0)
       return Status::IOError("cannot chown " + dir_);
   }
+  return Status::OK();
+}
+
+Status PostgresCluster::InitDb() {
+  Status s = MakeDir();
+  if (!s.ok()) return s;
   CommandResult r;
-  Status s = RunCommand(
+  s = RunCommand(
       AsPostgres({bindir_ + "/initdb", "-D", dir_ + "/data", "-A", "trust",
                   "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"}),
       "", 120000, &r);
   if (!s.ok()) return s;
   if (r.exit_code != 0) return Status::IOError("initdb failed: " + r.err);
+  return Status::OK();
+}
+
+Status PostgresCluster::CloneAsStandbyOf(const PostgresCluster& primary) {
+  if (!dir_.empty())
+    return Status::FailedPrecondition("the cluster has a data directory");
+  Status s = MakeDir();
+  if (!s.ok()) return s;
+  // A fast checkpoint: the default (spread) one can take minutes. -R
+  // writes primary_conninfo (the primary's socket) and standby.signal.
+  CommandResult r;
+  s = RunCommand(AsPostgres({bindir_ + "/pg_basebackup", "-D", dir_ + "/data",
+                             "-h", primary.socket_dir(), "-U", "postgres", "-R",
+                             "-X", "stream", "--checkpoint=fast", "--no-sync"}),
+                 "", 120000, &r);
+  if (!s.ok()) return s;
+  if (r.exit_code != 0)
+    return Status::IOError("pg_basebackup failed: " + r.err);
+  return Status::OK();
+}
+
+Status PostgresCluster::Promote() {
+  CommandResult r;
+  Status s = RunCommand(AsPostgres({bindir_ + "/pg_ctl", "promote", "-D",
+                                    dir_ + "/data", "-w", "-t", "60"}),
+                        "", 90000, &r);
+  if (!s.ok()) return s;
+  if (r.exit_code != 0)
+    return Status::IOError("pg_ctl promote failed: " + r.err);
   return Status::OK();
 }
 
@@ -97,13 +134,21 @@ Status PostgresCluster::Start() {
   }
   // The server's output goes to its log file through a shell redirection
   // owned by the postgres user.
-  SubprocessOptions o = AsPostgres(
-      {"/bin/sh", "-c",
-       "exec \"$0\" -D \"$1\" -k \"$2\" -c listen_addresses= -c fsync=off "
-       "-c synchronous_commit=off -c full_page_writes=off -c "
-       "max_connections=100 "
-       ">> \"$2/postgres.log\" 2>&1",
-       bindir_ + "/postgres", dir_ + "/data", dir_});
+  std::vector<std::string> argv = {
+      "/bin/sh",
+      "-c",
+      "d=$1 k=$2; shift 2; "
+      "exec \"$0\" -D \"$d\" -k \"$k\" -c listen_addresses= -c fsync=off "
+      "-c synchronous_commit=off -c full_page_writes=off -c "
+      "max_connections=100 \"$@\" >> \"$k/postgres.log\" 2>&1",
+      bindir_ + "/postgres",
+      dir_ + "/data",
+      dir_};
+  for (const std::string& setting : settings_) {
+    argv.push_back("-c");
+    argv.push_back(setting);
+  }
+  SubprocessOptions o = AsPostgres(std::move(argv));
   o.die_with_parent = true;
   Status s = Subprocess::Start(o, &server_);
   if (!s.ok()) return s;
@@ -140,7 +185,7 @@ std::string PostgresCluster::Dsn(const std::string& db,
   return "host=" + dir_ + " dbname=" + db + " user=" + user;
 }
 
-std::string PostgresCluster::CreateDatabase() {
+std::string PostgresCluster::NewDatabase() {
   std::string name =
       "wmtest_" + std::to_string(getpid()) + "_" + std::to_string(++next_db_);
   Status s = ExecSql(Dsn("postgres"),
@@ -149,7 +194,7 @@ std::string PostgresCluster::CreateDatabase() {
     std::cerr << "harness: " << s.message() << "\n";
     std::abort();
   }
-  return Dsn(name);
+  return name;
 }
 
 Status PostgresCluster::ExecSql(const std::string& dsn,

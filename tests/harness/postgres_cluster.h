@@ -8,6 +8,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 #include "core/subprocess.h"
@@ -17,19 +19,30 @@ namespace test {
 
 class PostgresCluster {
  public:
-  PostgresCluster() = default;
+  // `settings` ("name=value") are added to the server's command line, after
+  // the harness's own (tests/harness/replica_cluster.h sets replication).
+  explicit PostgresCluster(std::vector<std::string> settings = {})
+      : settings_(std::move(settings)) {}
   PostgresCluster(const PostgresCluster&) = delete;
   PostgresCluster& operator=(const PostgresCluster&) = delete;
   ~PostgresCluster();
 
   // initdb (first time) and start; waits until connections work.
   Status Start();
+  // Instead of initdb: makes this cluster's data directory a base backup of
+  // the running `primary` (pg_basebackup -R: a hot standby that streams
+  // from the primary's socket). Start() then starts it as that standby.
+  Status CloneAsStandbyOf(const PostgresCluster& primary);
+  // `pg_ctl promote`, waiting until the standby takes writes.
+  Status Promote();
   // Fast shutdown; the data stays for Start() (outage tests).
   void Stop();
   bool running() const { return server_ != nullptr; }
 
   // A new empty database with a unique name; returns its DSN.
-  std::string CreateDatabase();
+  std::string CreateDatabase() { return Dsn(NewDatabase()); }
+  // The same; returns its name.
+  std::string NewDatabase();
   // "host=<dir> dbname=<db> user=<user>"
   std::string Dsn(const std::string& db,
                   const std::string& user = "postgres") const;
@@ -38,9 +51,11 @@ class PostgresCluster {
   Status ExecSql(const std::string& dsn, const std::string& sql);
 
  private:
+  Status MakeDir();
   Status InitDb();
   std::string Log(int lines) const;
 
+  std::vector<std::string> settings_;
   std::string bindir_;
   std::string dir_;  // temp dir: data/, the socket, postgres.log
   std::unique_ptr<Subprocess> server_;
