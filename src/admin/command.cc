@@ -135,7 +135,7 @@ Status LoadMirrors(const AdminContext& ctx, std::vector<Mirror>* mirrors,
                    std::unique_ptr<Database>* db) {
   std::unique_ptr<Database> own;
   if (!db) db = &own;
-  Status s = ctx.Connect(db);
+  Status s = ctx.ConnectForReading(db);
   if (!s.ok()) return s;
   return MirrorStore(db->get()).List(mirrors);
 }

@@ -31,9 +31,15 @@ struct AdminContext {
   int success_exit_code = 0;
 
   bool json() const { return cl.Has("json"); }
-  // Connects to database.dsn.
-  Status Connect(std::unique_ptr<Database>* db) const {
-    return Database::Connect(config.GetString(keys::kDatabaseDsn), db);
+  // Connects to database.dsn (a primary or a hot standby), for commands
+  // that only read.
+  Status ConnectForReading(std::unique_ptr<Database>* db) const {
+    return OpenForReading(config, db);
+  }
+  // Connects to database.primary_dsn (database.dsn when unset), for
+  // commands that change something; a hot standby is refused there.
+  Status ConnectForWriting(std::unique_ptr<Database>* db) const {
+    return OpenForWriting(config, db);
   }
   const std::string& arg(size_t i) const { return cl.positional.at(i); }
 };

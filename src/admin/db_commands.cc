@@ -1,4 +1,6 @@
-// `waymark db init|upgrade|status`: the schema and its version.
+// `waymark db init|upgrade|status`: the schema and its version; status
+// also says whether the database read is the primary or a hot standby,
+// and how old a standby's view is.
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -6,6 +8,7 @@
 #include "core/json.h"
 #include "core/store/db.h"
 #include "core/store/migrations.h"
+#include "core/store/replica_state.h"
 
 namespace po = boost::program_options;
 
@@ -20,9 +23,25 @@ std::string Plural(size_t n, const std::string& word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
+// "database: primary", or "database: hot standby, streaming, inventory 3 s
+// old" with "not streaming", "replay paused", "inventory age unknown".
+std::string ReplicaLine(const ReplicaState& r) {
+  if (!r.standby) return "database: primary";
+  std::string line = "database: hot standby, ";
+  line += r.streaming ? "streaming" : "not streaming";
+  if (r.replay_paused) line += ", replay paused";
+  if (r.age_known()) {
+    line += ", inventory " +
+            std::to_string(static_cast<long long>(r.age_seconds)) + " s old";
+  } else {
+    line += ", inventory age unknown (nothing replayed since it started)";
+  }
+  return line;
+}
+
 Status RunInit(AdminContext* ctx) {
   std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
+  Status s = ctx->ConnectForWriting(&db);
   if (!s.ok()) return s;
   bool already = false;
   std::vector<Migration> applied;
@@ -48,7 +67,7 @@ Status RunInit(AdminContext* ctx) {
 
 Status RunUpgrade(AdminContext* ctx) {
   std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
+  Status s = ctx->ConnectForWriting(&db);
   if (!s.ok()) return s;
   SchemaStatus before;
   s = GetSchemaStatus(db.get(), &before);
@@ -69,7 +88,10 @@ Status RunUpgrade(AdminContext* ctx) {
 
 Status RunStatus(AdminContext* ctx) {
   std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
+  Status s = ctx->ConnectForReading(&db);
+  if (!s.ok()) return s;
+  ReplicaState replica;
+  s = LoadReplicaState(db.get(), &replica);
   if (!s.ok()) return s;
   SchemaStatus st;
   s = GetSchemaStatus(db.get(), &st);
@@ -93,6 +115,12 @@ Status RunStatus(AdminContext* ctx) {
   if (!current) ctx->success_exit_code = kExitSchemaNotCurrent;
   if (ctx->json()) {
     nlohmann::json j;
+    j["standby"] = replica.standby;
+    j["streaming"] = replica.streaming;
+    j["replay_paused"] = replica.replay_paused;
+    j["inventory_age_seconds"] = replica.age_known()
+                                     ? nlohmann::json(replica.age_seconds)
+                                     : nlohmann::json(nullptr);
     j["initialised"] = st.version > 0;
     j["version"] = st.version;
     j["latest"] = LatestSchemaVersion();
@@ -112,6 +140,7 @@ Status RunStatus(AdminContext* ctx) {
     return Status::OK();
   }
   std::ostream& out = *ctx->out;
+  out << ReplicaLine(replica) << "\n";
   if (st.version == 0) {
     out << "schema: none (run 'waymark db init')\n";
     return Status::OK();
@@ -124,7 +153,8 @@ Status RunStatus(AdminContext* ctx) {
     out << "  applied " << a.applied_at << "  " << a.version << " " << a.name
         << "\n";
   for (const auto& m : st.pending)
-    out << "  pending " << m.path << " ('waymark db upgrade' applies it)\n";
+    out << "  pending " << m.path << " ('waymark db upgrade'"
+        << (replica.standby ? " on the primary" : "") << " applies it)\n";
   out << "mirrors: " << mirrors << " (" << enabled << " enabled)\n";
   out << "files: " << files << "\n";
   return Status::OK();
@@ -143,7 +173,8 @@ std::vector<Command> DbCommands() {
       {"db upgrade", "", "apply pending schema migrations", 0, 0, nullptr,
        RunUpgrade},
       {"db status", "[--json]",
-       "show the schema version and inventory counts "
+       "show primary or standby (and its age), the schema version and "
+       "inventory counts "
        "(exit 3 when an init or upgrade is due)",
        0, 0, AddJson, RunStatus},
   };

@@ -21,7 +21,7 @@ Status RunFileList(AdminContext* ctx) {
   std::string prefix = ctx->cl.positional.empty() ? "" : ctx->arg(0);
   while (!prefix.empty() && prefix[0] == '/') prefix.erase(0, 1);
   std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
+  Status s = ctx->ConnectForReading(&db);
   if (!s.ok()) return s;
   std::vector<FileSummary> files;
   s = ListFiles(db.get(), prefix, &files);
@@ -49,7 +49,7 @@ Status RunFileShow(AdminContext* ctx) {
   std::string path = ctx->arg(0);
   while (!path.empty() && path[0] == '/') path.erase(0, 1);
   std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
+  Status s = ctx->ConnectForReading(&db);
   if (!s.ok()) return s;
   FileDetail d;
   s = ShowFile(db.get(), path, &d);

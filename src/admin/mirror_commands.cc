@@ -472,7 +472,7 @@ Status RunAdd(AdminContext* ctx) {
   std::vector<std::string> located;
   if (!ctx->cl.Has("no-geoip")) FillFromGeoIp(*ctx, &m, &located);
   std::unique_ptr<Database> db;
-  s = ctx->Connect(&db);
+  s = ctx->ConnectForWriting(&db);
   if (!s.ok()) return s;
   Mirror added;
   s = MirrorStore(db.get()).Add(m, CurrentActor(), &added);
@@ -493,7 +493,7 @@ Status RunAdd(AdminContext* ctx) {
 Status RunEdit(AdminContext* ctx) {
   const std::string& name = ctx->arg(0);
   std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
+  Status s = ctx->ConnectForWriting(&db);
   if (!s.ok()) return s;
   MirrorStore store(db.get());
   Mirror m;
@@ -523,7 +523,7 @@ Status RunEdit(AdminContext* ctx) {
 
 Status RunRemove(AdminContext* ctx) {
   std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
+  Status s = ctx->ConnectForWriting(&db);
   if (!s.ok()) return s;
   s = MirrorStore(db.get()).Remove(ctx->arg(0));
   if (!s.ok()) return s;
@@ -561,7 +561,7 @@ Status RunList(AdminContext* ctx) {
 
 Status RunShow(AdminContext* ctx) {
   std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
+  Status s = ctx->ConnectForReading(&db);
   if (!s.ok()) return s;
   Mirror m;
   s = MirrorStore(db.get()).Get(ctx->arg(0), &m);
@@ -585,7 +585,7 @@ Status RunShow(AdminContext* ctx) {
 
 Status SetEnabled(AdminContext* ctx, bool enabled) {
   std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
+  Status s = ctx->ConnectForWriting(&db);
   if (!s.ok()) return s;
   std::string reason;
   if (ctx->cl.Has("reason")) {
@@ -618,7 +618,7 @@ Status RunLog(AdminContext* ctx) {
                                    "' is not a number from 1 to 100000");
   }
   std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
+  Status s = ctx->ConnectForReading(&db);
   if (!s.ok()) return s;
   std::vector<MirrorEvent> events;
   s = MirrorStore(db.get()).Events(ctx->arg(0), static_cast<int>(limit),

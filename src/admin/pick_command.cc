@@ -58,7 +58,7 @@ Status RunPick(AdminContext* ctx) {
   s = GeoIp::Open(ctx->config, &geoip);
   if (!s.ok()) return s;
   std::unique_ptr<Database> db;
-  s = ctx->Connect(&db);
+  s = ctx->ConnectForReading(&db);
   if (!s.ok()) return s;
   FileRecord file;
   FileFacts facts;

@@ -32,7 +32,7 @@ Status RunStats(AdminContext* ctx) {
         "--by: '" + Printable(q.by) +
         "' is not one of day, month, country, mirror, file");
   std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
+  Status s = ctx->ConnectForReading(&db);
   if (!s.ok()) return s;
   std::vector<StatsRow> rows;
   s = QueryDownloads(db.get(), q, &rows);
@@ -76,7 +76,7 @@ Status RunRollup(AdminContext* ctx) {
     return Status::InvalidArgument(
         "--older-than: must be from 1 to 100000 days");
   std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
+  Status s = ctx->ConnectForWriting(&db);
   if (!s.ok()) return s;
   long long moved = 0, months = 0;
   s = RollUpDownloads(db.get(), static_cast<int>(days), &moved, &months);
@@ -94,7 +94,7 @@ Status RunRollup(AdminContext* ctx) {
 
 Status RunMerge(AdminContext* ctx) {
   std::unique_ptr<Database> db;
-  Status s = ctx->Connect(&db);
+  Status s = ctx->ConnectForWriting(&db);
   if (!s.ok()) return s;
   MergeResult m;
   s = MergeDownloadCounts(db.get(), &m);

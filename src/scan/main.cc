@@ -46,7 +46,7 @@ int RunRepository(const Config& config, const CommandLine& cl,
                                     std::to_string(bytes >> 20) + " MiB");
   };
   std::unique_ptr<Database> db;
-  s = Database::Connect(config.GetString(keys::kDatabaseDsn), &db);
+  s = OpenForWriting(config, &db);
   if (!s.ok()) return ReportError(kProgram, s);
   RepositoryScanResult r;
   s = ScanRepository(db.get(), o, &r);
@@ -85,7 +85,7 @@ int RunMirrors(const Config& config, const CommandLine& cl, ScanOutput* out) {
   }
   o.output = out;
   std::vector<MirrorScanReport> reports;
-  s = ScanMirrors(config.GetString(keys::kDatabaseDsn),
+  s = ScanMirrors(WriteDsn(config),
                   cl.Has("all") ? std::vector<std::string>{} : cl.positional, o,
                   &reports);
   if (!s.ok()) return ReportError(kProgram, s);

@@ -170,7 +170,7 @@ class Scanner {
           .count();
     };
     std::unique_ptr<Database> db;
-    Status s = Database::Connect(dsn_, &db);
+    Status s = ConnectForWriting(dsn_, &db);
     if (!s.ok()) {
       r.error = s.message();
       return r;
@@ -452,7 +452,7 @@ Status ScanMirrors(const std::string& dsn,
                    std::vector<MirrorScanReport>* reports) {
   InitListers();
   std::unique_ptr<Database> db;
-  Status s = Database::Connect(dsn, &db);
+  Status s = ConnectForWriting(dsn, &db);
   if (!s.ok()) return s;
   std::vector<MirrorRow> mirrors;
   s = LoadMirrors(db.get(), names, &mirrors);

@@ -68,8 +68,11 @@ struct MirrorScanReport {
 // or "fra1: FAILED over rsync after 30.0 s: <reason> (last listing kept)".
 std::string SummaryLine(const MirrorScanReport& r);
 
-// Scans `names` (all mirrors when empty). kNotFound when a name is not a
-// mirror; a scan that fails is a report with ok = false, not an error.
+// Scans `names` (all mirrors when empty), writing to the primary at `dsn`
+// (WriteDsn(), core/store/db.h), where the scan locks are taken too.
+// kNotFound when a name is not a mirror; kFailedPrecondition when `dsn`
+// reaches a hot standby; a scan that fails is a report with ok = false,
+// not an error.
 Status ScanMirrors(const std::string& dsn,
                    const std::vector<std::string>& names,
                    const MirrorScanOptions& options,

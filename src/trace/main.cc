@@ -72,8 +72,7 @@ int main(int argc, char** argv) {
     }
 
     std::unique_ptr<waymark::Database> db;
-    s = waymark::Database::Connect(
-        config.GetString(waymark::keys::kDatabaseDsn), &db);
+    s = waymark::OpenForWriting(config, &db);
     if (!s.ok()) return Fail(s, 3);
     waymark::TraceChecker checker(db.get(), options, &clock);
     waymark::TraceReport report;

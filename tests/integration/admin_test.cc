@@ -74,7 +74,7 @@ class AdminTest : public ::testing::Test {
 TEST_F(AdminTest, DbInitTwiceIsHarmless) {
   CommandResult r = Waymark({"db", "status"});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.out, "schema: none (run 'waymark db init')\n");
+  EXPECT_EQ(r.out, "database: primary\nschema: none (run 'waymark db init')\n");
 
   r = Waymark({"mirror", "list"});
   EXPECT_EQ(r.exit_code, 1);

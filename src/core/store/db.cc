@@ -28,6 +28,57 @@ Status ReconnectingDatabase::Connect() {
   return Database::Connect(keep ? dsn_ : dsn_ + " connect_timeout=3", &db_);
 }
 
+std::string ReadDsn(const Config& config) {
+  return config.GetString(keys::kDatabaseDsn);
+}
+
+std::string WriteDsn(const Config& config) {
+  std::string primary = config.GetString(keys::kDatabasePrimaryDsn);
+  return primary.empty() ? ReadDsn(config) : primary;
+}
+
+Status OpenForReading(const Config& config, std::unique_ptr<Database>* out) {
+  return Database::Connect(ReadDsn(config), out);
+}
+
+Status OpenForWriting(const Config& config, std::unique_ptr<Database>* out) {
+  return ConnectForWriting(WriteDsn(config), out);
+}
+
+namespace {
+
+const char kSetPrimaryDsn[] =
+    "is a read-only standby; set database.primary_dsn to the primary";
+
+}  // namespace
+
+Status ConnectForWriting(const std::string& dsn,
+                         std::unique_ptr<Database>* out) {
+  std::unique_ptr<Database> db;
+  Status s = Database::Connect(dsn, &db);
+  if (!s.ok()) return s;
+  // Checked once here, so that a writer pointed at a standby stops before
+  // it takes locks or does work, with a line that names the cause. Where
+  // it connected is said without the DSN, which may hold a password.
+  std::string where;
+  try {
+    pqxx::nontransaction tx(db->conn());
+    if (!tx.exec("SELECT pg_is_in_recovery()")[0][0].as<bool>()) {
+      *out = std::move(db);
+      return Status::OK();
+    }
+    const char* host = db->conn().hostname();
+    const char* port = db->conn().port();
+    const char* name = db->conn().dbname();
+    where = std::string("host=") + (host ? host : "") +
+            " port=" + (port ? port : "") + " dbname=" + (name ? name : "");
+  } catch (const std::exception& e) {
+    return DatabaseError(e, "cannot ask PostgreSQL whether it is a standby");
+  }
+  return Status::FailedPrecondition("the database at " + Printable(where) +
+                                    " " + kSetPrimaryDsn);
+}
+
 namespace {
 
 // libpq messages look like "ERROR:  relation \"x\" does not exist\nLINE 1: ..."
@@ -65,6 +116,11 @@ Status DatabaseError(const std::exception& e, const std::string& doing) {
   }
   std::string msg = OneLine(e.what());
   if (msg.empty()) msg = "unknown database error";
+  // read_only_sql_transaction: most likely a hot standby (one that was
+  // promoted and is again a standby behind a multi-host DSN); a read-only
+  // transaction that writes gets it too, hence the question mark.
+  if (SqlState(e) == "25006")
+    msg += " (a hot standby? writes go to database.primary_dsn)";
   return Status::Database(doing + ": " + msg);
 }
 

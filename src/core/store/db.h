@@ -3,6 +3,12 @@
 //
 // Code that runs queries catches `const std::exception&` around its pqxx
 // calls and returns DatabaseError(e, "what it was doing").
+//
+// Several nodes: `database.dsn` is where a program reads the inventory,
+// the primary or a hot standby; `database.primary_dsn` (database.dsn when
+// unset) is where writes go. Every program opens its connections with
+// OpenForReading() or OpenForWriting(); the latter refuses a standby with
+// one line that says so, rather than the first write's raw error.
 #ifndef WAYMARK_CORE_STORE_DB_H_
 #define WAYMARK_CORE_STORE_DB_H_
 
@@ -11,6 +17,7 @@
 #include <pqxx/pqxx>
 #include <string>
 
+#include "core/config.h"
 #include "core/status.h"
 
 namespace waymark {
@@ -60,8 +67,26 @@ class ReconnectingDatabase {
   std::unique_ptr<Database> db_;
 };
 
+// database.dsn: where the inventory is read (a primary or a hot standby).
+std::string ReadDsn(const Config& config);
+// database.primary_dsn, or database.dsn when it is unset: where writes go.
+std::string WriteDsn(const Config& config);
+
+// Connects to ReadDsn(config).
+Status OpenForReading(const Config& config, std::unique_ptr<Database>* out);
+// Connects to WriteDsn(config) as ConnectForWriting() does.
+Status OpenForWriting(const Config& config, std::unique_ptr<Database>* out);
+// Connects to `dsn` and checks that the server takes writes: one in
+// recovery (a hot standby) is kFailedPrecondition "the database at ... is a
+// read-only standby; set database.primary_dsn to the primary". Writers
+// that open several connections (scan workers) open each with it.
+Status ConnectForWriting(const std::string& dsn,
+                         std::unique_ptr<Database>* out);
+
 // "<doing>: <first line of the server's message>", as a kDatabase Status.
-// libpq's messages span lines; only the informative part is kept.
+// libpq's messages span lines; only the informative part is kept. A write
+// refused by a hot standby (SQLSTATE 25006, e.g. a standby promoted and
+// demoted behind a multi-host DSN) says to set database.primary_dsn.
 Status DatabaseError(const std::exception& e, const std::string& doing);
 
 // The error's SQLSTATE when `e` is a pqxx::sql_error, else "".
