@@ -22,6 +22,7 @@
 #include "tests/harness/commands.h"
 #include "tests/harness/geoip_fixtures.h"
 #include "tests/harness/postgres_cluster.h"
+#include "tests/harness/readme.h"
 #include "tests/harness/replica_cluster.h"
 #include "tests/harness/rsync_daemon.h"
 #include "tests/harness/temp_dir.h"
@@ -39,6 +40,28 @@ ReplicaState StateAt(const std::string& dsn) {
   if (s.ok()) s = LoadReplicaState(db.get(), &st);
   EXPECT_TRUE(s.ok()) << s.message();
   return st;
+}
+
+// README's node configuration ("## Several nodes"), for database `db` of
+// `rc`: reads from the standby, writes to whichever of the two servers
+// takes writes (libpq's multi-host DSN with target_session_attrs).
+std::string ReadmeNodeConfig(ReplicaCluster* rc, const std::string& db) {
+  std::string section =
+      test::ReadmeSection(test::ReadmeText(), "## Several nodes");
+  std::string conf;
+  for (const std::string& block : test::FencedBlocks(section, "text"))
+    if (block.rfind("[database]\n", 0) == 0) conf = block;
+  auto replace = [&](const std::string& from, const std::string& to) {
+    size_t at = conf.find(from);
+    EXPECT_NE(at, std::string::npos) << "README's node config lost " << from;
+    if (at != std::string::npos) conf.replace(at, from.size(), to);
+  };
+  replace("dsn = dbname=waymark\n", "dsn = " + rc->StandbyDsn(db) + "\n");
+  replace("host=db1.example.org,db2.example.org dbname=waymark ",
+          "host=" + rc->primary()->socket_dir() + "," +
+              rc->standby()->socket_dir() + " dbname=" + db +
+              " user=postgres ");
+  return conf;
 }
 
 // The harness: streaming (not a copy), read-only, pause and resume, the
@@ -115,6 +138,52 @@ TEST(ReplicaHarnessTest, StreamsPausesOutlivesItsPrimaryAndPromotes) {
   EXPECT_EQ(QueryRows(standby, "SELECT pg_is_in_recovery()"), "f\n");
   EXPECT_TRUE(rc->standby()->ExecSql(standby, "INSERT INTO t VALUES (4)").ok());
   EXPECT_FALSE(StateAt(standby).standby);
+}
+
+// A failover as README's "Several nodes" describes it: the node's
+// configuration from README, the primary lost, the standby promoted; the
+// writers find the new primary without a change to the configuration.
+TEST(ReplicaFailoverTest, WritersFindThePromotedStandbyWithReadmesConfig) {
+  std::unique_ptr<ReplicaCluster> rc;
+  Status s = ReplicaCluster::Start(&rc);
+  ASSERT_TRUE(s.ok()) << s.message();
+  std::string db = rc->CreateDatabase();
+  test::TempDir dir;
+  test::WriteFile(dir / "repo/pub/app-1.0.tar.gz", "x");
+  std::string conf = dir.Write(
+      "node.conf", ReadmeNodeConfig(rc.get(), db) +
+                       "[repository]\npath = " + (dir / "repo") + "\n");
+  auto waymark = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"-c", conf});
+    return test::RunWaymark(args);
+  };
+  CommandResult r = waymark({"db", "init"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = waymark({"mirror", "add", "fra1", "--no-geoip", "--https",
+               "https://fra1.example.org/"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(rc->WaitForReplay().ok());
+  r = waymark({"db", "status"});
+  EXPECT_EQ(r.out.rfind("database: hot standby, streaming,", 0), 0u) << r.out;
+
+  rc->StopPrimary();
+  r = waymark({"mirror", "add", "sgp1", "--no-geoip", "--https",
+               "https://sgp1.example.org/"});
+  EXPECT_EQ(r.exit_code, 1) << "no server takes writes";
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+
+  ASSERT_TRUE(rc->Promote().ok());
+  r = waymark({"mirror", "add", "sgp1", "--no-geoip", "--https",
+               "https://sgp1.example.org/"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = test::RunBinary("waymark-scan", {"-c", conf, "--repository"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(QueryRows(rc->StandbyDsn(db),
+                      "SELECT (SELECT string_agg(name, ',' ORDER BY name) "
+                      "FROM mirrors), (SELECT count(*) FROM files)"),
+            "fra1,sgp1|1\n");
+  r = waymark({"db", "status"});
+  EXPECT_EQ(r.out.rfind("database: primary\n", 0), 0u) << r.out;
 }
 
 // One primary with its standby for the suite; each test has its own
@@ -288,8 +357,7 @@ TEST_F(ReplicaTest, WritersWithPrimaryDsnWriteThePrimaryAndTheStandbyFollows) {
       "(SELECT count(*) FROM mirror_scans WHERE ok), "
       "(SELECT count(*) > 0 FROM mirror_health WHERE NOT up), "
       "(SELECT count(*) FROM file_mirrors)";
-  EXPECT_EQ(OnPrimary(everything),
-            "mirrorsync,pub/app-1.0.tar.gz|fra1 false|1|t|1\n");
+  EXPECT_EQ(OnPrimary(everything), "mirrorsync,pub/app-1.0.tar.gz|fra1 false|1|t|1\n");
   EXPECT_EQ(OnStandby(everything), OnPrimary(everything));
 }
 
