@@ -3,8 +3,8 @@
 // `pg_basebackup -R` (tests/harness/replica_cluster.h): the harness
 // itself; writers pointed at a standby refuse it in one line, and with
 // database.primary_dsn write the primary, whose changes reach the
-// standby; scanners on two nodes exclude each other through the primary's
-// locks; `waymark db status` on either; the schema on a standby.
+// standby; scanners and trace runs on two nodes exclude each other through
+// the primary's locks; `waymark db status` on either; the schema on a standby.
 #include <glob.h>
 #include <gtest/gtest.h>
 
@@ -222,7 +222,7 @@ class ReplicaTest : public ::testing::Test {
                                 "\n[repository]\npath = " + repo_ +
                                 "\n[scan]\nio_timeout = 4s\n"
                                 "connect_timeout = 2s\n"
-                                "[trace]\ntimeout = 2\nconnect_timeout = 2\n");
+                                "[trace]\ntimeout = 5\nconnect_timeout = 2\n");
   }
 
   static CommandResult Run(const std::string& program, const std::string& conf,
@@ -357,7 +357,8 @@ TEST_F(ReplicaTest, WritersWithPrimaryDsnWriteThePrimaryAndTheStandbyFollows) {
       "(SELECT count(*) FROM mirror_scans WHERE ok), "
       "(SELECT count(*) > 0 FROM mirror_health WHERE NOT up), "
       "(SELECT count(*) FROM file_mirrors)";
-  EXPECT_EQ(OnPrimary(everything), "mirrorsync,pub/app-1.0.tar.gz|fra1 false|1|t|1\n");
+  EXPECT_EQ(OnPrimary(everything),
+            "mirrorsync,pub/app-1.0.tar.gz|fra1 false|1|t|1\n");
   EXPECT_EQ(OnStandby(everything), OnPrimary(everything));
 }
 
@@ -393,6 +394,33 @@ TEST_F(ReplicaTest, ScannersOnTwoNodesExcludeEachOther) {
   EXPECT_EQ(rb.out.find("another scan"), std::string::npos) << rb.out;
   // Node B's failed scan is the only one recorded.
   EXPECT_EQ(OnPrimary("SELECT count(*) FROM mirror_scans"), "1\n");
+}
+
+// The same for trace checks: one run at a time, whichever node runs it.
+TEST_F(ReplicaTest, TraceRunsOnTwoNodesExcludeEachOther) {
+  Init();
+  test::SilentListener silent;
+  ASSERT_EQ(Waymark(node_,
+                    {"mirror", "add", "hung", "--no-geoip", "--http",
+                     "http://127.0.0.1:" + std::to_string(silent.port()) + "/"})
+                .exit_code,
+            0);
+  auto b = std::async(std::launch::async,
+                      [&] { return Run("waymark-trace", primary_, {"hung"}); });
+  ASSERT_TRUE(test::Eventually([&] {
+    return OnPrimary(
+               "SELECT count(*) FROM pg_locks WHERE locktype = "
+               "'advisory' AND objsubid = 1 AND granted AND database = "
+               "(SELECT oid FROM pg_database "
+               "WHERE datname = current_database())") == "1\n";
+  })) << "node B's run never took its lock";
+  CommandResult a = Run("waymark-trace", node_, {"hung"});
+  EXPECT_EQ(a.exit_code, 3);
+  EXPECT_EQ(a.err,
+            "waymark-trace: another waymark-trace is checking the "
+            "mirrors\n");
+  CommandResult rb = b.get();
+  EXPECT_EQ(rb.exit_code, 1) << rb.out << rb.err;
 }
 
 TEST_F(ReplicaTest, DbStatusSaysPrimaryOrStandbyAndHowOld) {
