@@ -49,6 +49,17 @@ SubprocessOptions AsPostgres(std::vector<std::string> argv) {
   return o;
 }
 
+// Runs a PostgreSQL program as AsPostgres does; its exit status other than
+// 0 is an error that says `what` failed, with its stderr.
+Status RunAsPostgres(std::vector<std::string> argv, int timeout_ms,
+                     const std::string& what) {
+  CommandResult r;
+  Status s = RunCommand(AsPostgres(std::move(argv)), "", timeout_ms, &r);
+  if (!s.ok()) return s;
+  if (r.exit_code != 0) return Status::IOError(what + " failed: " + r.err);
+  return Status::OK();
+}
+
 }  // namespace
 
 PostgresCluster::~PostgresCluster() {
@@ -87,14 +98,10 @@ Status PostgresCluster::MakeDir() {
 Status PostgresCluster::InitDb() {
   Status s = MakeDir();
   if (!s.ok()) return s;
-  CommandResult r;
-  s = RunCommand(
-      AsPostgres({bindir_ + "/initdb", "-D", dir_ + "/data", "-A", "trust",
-                  "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"}),
-      "", 120000, &r);
-  if (!s.ok()) return s;
-  if (r.exit_code != 0) return Status::IOError("initdb failed: " + r.err);
-  return Status::OK();
+  return RunAsPostgres(
+      {bindir_ + "/initdb", "-D", dir_ + "/data", "-A", "trust", "-U",
+       "postgres", "--no-sync", "-E", "UTF8", "--locale=C"},
+      120000, "initdb");
 }
 
 Status PostgresCluster::CloneAsStandbyOf(const PostgresCluster& primary) {
@@ -104,26 +111,16 @@ Status PostgresCluster::CloneAsStandbyOf(const PostgresCluster& primary) {
   if (!s.ok()) return s;
   // A fast checkpoint: the default (spread) one can take minutes. -R
   // writes primary_conninfo (the primary's socket) and standby.signal.
-  CommandResult r;
-  s = RunCommand(AsPostgres({bindir_ + "/pg_basebackup", "-D", dir_ + "/data",
-                             "-h", primary.socket_dir(), "-U", "postgres", "-R",
-                             "-X", "stream", "--checkpoint=fast", "--no-sync"}),
-                 "", 120000, &r);
-  if (!s.ok()) return s;
-  if (r.exit_code != 0)
-    return Status::IOError("pg_basebackup failed: " + r.err);
-  return Status::OK();
+  return RunAsPostgres({bindir_ + "/pg_basebackup", "-D", dir_ + "/data", "-h",
+                        primary.socket_dir(), "-U", "postgres", "-R", "-X",
+                        "stream", "--checkpoint=fast", "--no-sync"},
+                       120000, "pg_basebackup");
 }
 
 Status PostgresCluster::Promote() {
-  CommandResult r;
-  Status s = RunCommand(AsPostgres({bindir_ + "/pg_ctl", "promote", "-D",
-                                    dir_ + "/data", "-w", "-t", "60"}),
-                        "", 90000, &r);
-  if (!s.ok()) return s;
-  if (r.exit_code != 0)
-    return Status::IOError("pg_ctl promote failed: " + r.err);
-  return Status::OK();
+  return RunAsPostgres(
+      {bindir_ + "/pg_ctl", "promote", "-D", dir_ + "/data", "-w", "-t", "60"},
+      90000, "pg_ctl promote");
 }
 
 Status PostgresCluster::Start() {

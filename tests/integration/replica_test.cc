@@ -260,11 +260,40 @@ class ReplicaTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
+  // The schema, a mirror "hung" whose HTTP server never answers, and node B
+  // (the primary's) running `program hung` in the background; returns B's
+  // run once B holds the advisory lock that `lock` (a condition on
+  // pg_locks) names.
+  std::future<CommandResult> NodeBHangs(const std::string& program,
+                                        const std::string& lock) {
+    std::future<CommandResult> b;
+    Init();
+    if (HasFatalFailure()) return b;
+    silent_ = std::make_unique<test::SilentListener>();
+    CommandResult r = Waymark(
+        node_, {"mirror", "add", "hung", "--no-geoip", "--http",
+                "http://127.0.0.1:" + std::to_string(silent_->port()) + "/"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    b = std::async(std::launch::async, [this, program] {
+      return Run(program, primary_, {"hung"});
+    });
+    EXPECT_TRUE(test::Eventually([&] {
+      return OnPrimary(
+                 "SELECT count(*) FROM pg_locks WHERE locktype = "
+                 "'advisory' AND granted AND database = (SELECT oid FROM "
+                 "pg_database WHERE datname = current_database()) AND " +
+                 lock) == "1\n";
+    })) << "node B's "
+        << program << " never took its lock";
+    return b;
+  }
+
   static inline std::unique_ptr<ReplicaCluster> cluster_;
   static inline std::string start_error_;
   test::TempDir dir_;
   std::string db_, primary_dsn_, standby_dsn_, repo_;
   std::string node_, standby_only_, primary_;
+  std::unique_ptr<test::SilentListener> silent_;
 };
 
 TEST_F(ReplicaTest, WritersPointedAtAStandbyRefuseInOneLine) {
@@ -366,23 +395,9 @@ TEST_F(ReplicaTest, WritersWithPrimaryDsnWriteThePrimaryAndTheStandbyFollows) {
 // scanner looks for it: node B (on the primary) scans a mirror that never
 // answers, and node A (reading its standby) is refused meanwhile.
 TEST_F(ReplicaTest, ScannersOnTwoNodesExcludeEachOther) {
-  Init();
-  test::SilentListener silent;
-  ASSERT_EQ(Waymark(node_,
-                    {"mirror", "add", "hung", "--no-geoip", "--http",
-                     "http://127.0.0.1:" + std::to_string(silent.port()) + "/"})
-                .exit_code,
-            0);
-  std::string id = OnPrimary("SELECT id FROM mirrors WHERE name = 'hung'");
-  id.pop_back();
-  auto b = std::async(std::launch::async,
-                      [&] { return Run("waymark-scan", primary_, {"hung"}); });
-  ASSERT_TRUE(test::Eventually([&] {
-    return OnPrimary(
-               "SELECT count(*) FROM pg_locks WHERE locktype = "
-               "'advisory' AND classid = 1465470257 AND objid = " +
-               id + " AND objsubid = 2 AND granted") == "1\n";
-  })) << "node B's scan never took its lock";
+  // The lock of one mirror's scan: (kScanLockClass, mirror id).
+  auto b = NodeBHangs("waymark-scan", "classid = 1465470257 AND objsubid = 2");
+  if (HasFatalFailure()) return;
   CommandResult a = Run("waymark-scan", node_, {"hung"});
   EXPECT_EQ(a.exit_code, 1);
   EXPECT_TRUE(std::regex_match(
@@ -398,22 +413,9 @@ TEST_F(ReplicaTest, ScannersOnTwoNodesExcludeEachOther) {
 
 // The same for trace checks: one run at a time, whichever node runs it.
 TEST_F(ReplicaTest, TraceRunsOnTwoNodesExcludeEachOther) {
-  Init();
-  test::SilentListener silent;
-  ASSERT_EQ(Waymark(node_,
-                    {"mirror", "add", "hung", "--no-geoip", "--http",
-                     "http://127.0.0.1:" + std::to_string(silent.port()) + "/"})
-                .exit_code,
-            0);
-  auto b = std::async(std::launch::async,
-                      [&] { return Run("waymark-trace", primary_, {"hung"}); });
-  ASSERT_TRUE(test::Eventually([&] {
-    return OnPrimary(
-               "SELECT count(*) FROM pg_locks WHERE locktype = "
-               "'advisory' AND objsubid = 1 AND granted AND database = "
-               "(SELECT oid FROM pg_database "
-               "WHERE datname = current_database())") == "1\n";
-  })) << "node B's run never took its lock";
+  // The check lock: one bigint key.
+  auto b = NodeBHangs("waymark-trace", "objsubid = 1");
+  if (HasFatalFailure()) return;
   CommandResult a = Run("waymark-trace", node_, {"hung"});
   EXPECT_EQ(a.exit_code, 3);
   EXPECT_EQ(a.err,
