@@ -41,8 +41,9 @@ int ConnectErrnoAs(const std::string& user, const std::string& path) {
       _exit(255);
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     if (fd < 0) _exit(254);
-    _exit(connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 ? 0
-                                                                       : errno);
+    _exit(connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0
+              ? 0
+              : errno);
   }
   int status = 0;
   if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
@@ -131,13 +132,12 @@ TEST(ListenSocketTest, AGroupTheSocketCannotBeGivenToStopsTheStart) {
       "waymark-redirector: redirector.listen_group: no group "
       "'no-such-group' to give unix:" +
       stack->socket_path() + " to\n";
-  CommandResult r = test::RunBinary(
-      "waymark-redirector", {"-f", "-c", stack->config_path()});
+  CommandResult r =
+      test::RunBinary("waymark-redirector", {"-f", "-c", stack->config_path()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, kNoGroup);
   EXPECT_NE(access(stack->socket_path().c_str(), F_OK), 0) << "socket left";
-  r = test::RunBinary("waymark-redirector",
-                      {"-t", "-c", stack->config_path()});
+  r = test::RunBinary("waymark-redirector", {"-t", "-c", stack->config_path()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, kNoGroup);
 
@@ -164,11 +164,10 @@ TEST(ListenSocketTest, AGroupTheSocketCannotBeGivenToStopsTheStart) {
 // does not exist is no error there.
 TEST(ListenSocketTest, TcpIgnoresTheKeys) {
   test::TempDir dir;
-  test::WriteFile(dir / "tcp.conf",
-                  "[database]\ndsn = host=" + dir.path() +
-                      " dbname=nothing connect_timeout=2\n"
-                      "[redirector]\nlisten = 127.0.0.1:9\n"
-                      "listen_group = no-such-group\n");
+  test::WriteFile(dir / "tcp.conf", "[database]\ndsn = host=" + dir.path() +
+                                        " dbname=nothing connect_timeout=2\n"
+                                        "[redirector]\nlisten = 127.0.0.1:9\n"
+                                        "listen_group = no-such-group\n");
   CommandResult r =
       test::RunBinary("waymark-redirector", {"-t", "-c", dir / "tcp.conf"});
   EXPECT_NE(r.out.find("listen: 127.0.0.1:9 (TCP: anyone who reaches it may "
