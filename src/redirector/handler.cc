@@ -12,13 +12,15 @@ namespace waymark {
 
 namespace {
 
-InventoryCacheOptions CacheOptions(const HandlerOptions& o) {
+InventoryCacheOptions CacheOptions(const HandlerOptions& o,
+                                   std::function<time_t()> clock) {
   InventoryCacheOptions c;
   c.refresh_seconds = o.refresh_seconds;
-  c.file_max_age = o.file_max_age;
-  c.file_cache_entries = o.file_cache_entries;
   c.index = o.index;
   c.metrics = o.metrics;
+  c.clock = std::move(clock);
+  c.published = o.inventory_published;
+  c.log = o.log;
   return c;
 }
 
@@ -45,7 +47,7 @@ Handler::Handler(HandlerOptions options, const GeoIp* geoip,
       geoip_(geoip),
       uniform01_(std::move(uniform01)),
       clock_(std::move(clock)),
-      cache_(CacheOptions(options_), source),
+      cache_(CacheOptions(options_, clock_), source),
       counter_(CounterOptions(options_), clock_()) {}
 
 Response Handler::ServeLocally(const std::string& path,
@@ -105,13 +107,13 @@ Response Handler::Redirect(const RequestInfo& req, const FileRecord& file,
   if (file.size < options_.min_size && !options_.local_location.empty())
     return ServeLocally(file.path, "small file");
   facts_.size = file.size;
-  cache_.Holders(file.id, &facts_.holders);
+  snap_->bitmaps->Holders(file.id, &facts_.holders);
   // The 302 shows the choice and max_link_headers more, and no reasons.
   SelectionNeeds needs;
   needs.reasons = false;
   needs.ranked =
       1 + static_cast<size_t>(std::max(options_.max_link_headers, 0));
-  Selection sel = Select(cache_.mirrors(), cache_.rows(), facts_, client,
+  Selection sel = Select(snap_->mirrors, snap_->rows, facts_, client,
                          options_.policy, uniform01_, needs);
   if (sel.ranked.empty())
     return Fallback(file.path, client, "no candidate mirror");
@@ -130,7 +132,7 @@ MirrorListData Handler::ListData(const RequestInfo& req, const FileRecord& file,
   d.file.size = file.size;
   d.file.sha256_hex = file.sha256.Hex();
   FileDetails details;
-  d.file.details_known = cache_.Details(file.id, now, &details);
+  d.file.details_known = cache_.Details(file.id, &details);
   if (d.file.details_known) {
     d.file.mtime = details.mtime;
     d.file.sha1_hex = details.sha1_hex;
@@ -145,8 +147,8 @@ MirrorListData Handler::ListData(const RequestInfo& req, const FileRecord& file,
   d.client.https = client.https;
   FileFacts facts;
   facts.size = file.size;
-  cache_.Holders(file.id, &facts.holders);
-  d.selection = Select(cache_.mirrors(), cache_.rows(), facts, client,
+  snap_->bitmaps->Holders(file.id, &facts.holders);
+  d.selection = Select(snap_->mirrors, snap_->rows, facts, client,
                        options_.policy, uniform01_);
   if (d.selection.ranked.empty()) {
     if (const waymark::Fallback* f =
@@ -155,18 +157,66 @@ MirrorListData Handler::ListData(const RequestInfo& req, const FileRecord& file,
   }
   OriginUrl(req, &d.origin_url);
   d.generated_at = FormatUtc(now, UtcFormat::kDateTime);
+  d.data = Age(now);
   return d;
 }
 
+DataAge Handler::Age(time_t now) const {
+  DataAge age;
+  if (snap_->loaded)
+    age.as_of = FormatUtc(snap_->loaded_at, UtcFormat::kDateTime);
+  age.suspect = cache_.Suspect(now);
+  return age;
+}
+
 Response Handler::MirrorStats(bool json, time_t now) {
-  RepositoryReport report;
-  bool known = cache_.LoadRepositoryReport(&report).ok();
-  MirrorStatsData d;
-  d.mirrors = &cache_.mirrors();
-  d.report = known ? &report : nullptr;
-  d.generated_at = FormatUtc(now, UtcFormat::kDateTime);
-  if (json) return DocumentResponse("application/json", MirrorStatsJson(d));
-  return DocumentResponse("text/html; charset=utf-8", MirrorStatsHtml(d));
+  std::shared_ptr<const TimedReport> report = cache_.Report(now);
+  bool suspect = cache_.Suspect(now);
+  StatsPage& page = stats_pages_[json ? 1 : 0];
+  if (!page.made || page.serial != snap_->serial || page.report != report ||
+      page.suspect != suspect) {
+    MirrorStatsData d;
+    d.mirrors = &snap_->mirrors;
+    d.data = Age(now);
+    if (report) {
+      d.report = &report->report;
+      d.report_as_of = FormatUtc(report->at, UtcFormat::kDateTime);
+    }
+    d.generated_at = FormatUtc(now, UtcFormat::kDateTime);
+    page.body = json ? MirrorStatsJson(d) : MirrorStatsHtml(d);
+    page.made = true;
+    page.serial = snap_->serial;
+    page.report = std::move(report);
+    page.suspect = suspect;
+  }
+  return DocumentResponse(
+      json ? "application/json" : "text/html; charset=utf-8", page.body);
+}
+
+Response Handler::NotInIndex(Output output, const std::string& path,
+                             const Client& client, FileLookup lookup) {
+  // Neither the inventory nor the index knows the path: no download
+  // (served_.path stays empty), however it is answered.
+  if (lookup == FileLookup::kNotFound)
+    return ErrorResponse(404, "not in the inventory: " + path);
+  bool away = lookup == FileLookup::kUnknown;
+  // It may be a file added since the index was built. nginx is sent only
+  // to a regular file that stays in the repository once links are
+  // resolved, and only when the index is known to be behind (or there is
+  // none): what a complete index lacks stays unserved through an outage.
+  // A fallback server decides for itself, but only for what may be new.
+  bool on_disk =
+      cache_.IndexBehind() && ResolvesBelow(options_.repository_root, path);
+  if (output == Output::kRedirect &&
+      (on_disk ||
+       (away && ChooseFallback(options_.fallbacks, client.location))))
+    return Fallback(path, client,
+                    away ? "inventory unavailable" : "not indexed yet");
+  if (away)
+    return ErrorResponse(503, "the inventory is unavailable; try again later");
+  if (on_disk)
+    return ErrorResponse(503, "this file is being indexed; try again later");
+  return ErrorResponse(404, "not in the inventory: " + path);
 }
 
 Response Handler::Handle(const RequestInfo& req) {
@@ -193,7 +243,7 @@ Response Handler::Answer(const RequestInfo& req, time_t now,
   Status s = RouteRequest(req.uri, req.query, req.accept, options_.output_mode,
                           &route);
   if (!s.ok()) return ErrorResponse(400, s.message());
-  cache_.Refresh(now);
+  snap_ = &cache_.Current();
   if (route.output == Output::kMetrics) {
     if (!options_.metrics)
       return ErrorResponse(404, "no metrics in this process");
@@ -231,24 +281,10 @@ Response Handler::Answer(const RequestInfo& req, time_t now,
                      isupper(client.location.country[1])
                  ? client.location.country
                  : "--";
-  bool database_down = false;
-  const FileRecord* file = cache_.Lookup(path, now, &database_down);
-  if (!file) {
-    // nginx is sent only to what the index knows (it did not know this),
-    // or, with no index, to a regular file that stays in the repository;
-    // a fallback server decides for itself.
-    // Neither the inventory nor the index knows the path: no download
-    // (served_.path stays empty), however it is answered.
-    if (database_down && route.output == Output::kRedirect &&
-        (ChooseFallback(options_.fallbacks, client.location) ||
-         (!options_.index && ResolvesBelow(options_.repository_root, path))))
-      return Fallback(path, client, "inventory unavailable");
-    if (database_down)
-      return ErrorResponse(503,
-                           "the inventory is unavailable; try again later");
-    return ErrorResponse(404, "not in the inventory: " + path);
-  }
-  const FileRecord& record = *file;
+  FileLookup lookup = cache_.Lookup(path, now, &file_);
+  if (lookup != FileLookup::kFound)
+    return NotInIndex(route.output, path, client, lookup);
+  const FileRecord& record = file_;
   if (route.output == Output::kRedirect) served_.path = record.path;
   switch (route.output) {
     case Output::kSha256:
@@ -258,9 +294,13 @@ Response Handler::Answer(const RequestInfo& req, time_t now,
     case Output::kMd5: {
       bool sha1 = route.output == Output::kSha1;
       FileDetails details;
-      if (!cache_.Details(record.id, now, &details))
+      if (!cache_.Details(record.id, &details))
         return ErrorResponse(503,
-                             "the inventory is unavailable; try again later");
+                             cache_.Suspect(now)
+                                 ? "the inventory is unavailable; try again "
+                                   "later"
+                                 : "this hash is being looked up; try again "
+                                   "shortly");
       return ChecksumResponse(sha1 ? details.sha1_hex : details.md5_hex,
                               record.path,
                               sha1 ? "no SHA-1 is known for this file"

@@ -5,18 +5,22 @@
 // The Handler routes: it reads which output a request asks for
 // (redirector/routing.h) and answers it from what the worker knows. What
 // it knows of the inventory is an InventoryCache (redirector/
-// inventory_cache.h: the mirrors, the bitmaps, the file index and the file
-// caches, and how they are refreshed); the downloads it redirects go to a
-// DownloadCounter (redirector/download_counter.h). The Handler itself keeps
-// only what one request needs.
+// inventory_cache.h: the snapshot of mirrors and bitmaps, the file index,
+// the details and the /mirrorstats report, and the refresh work that
+// reads them); the downloads it redirects go to a DownloadCounter
+// (redirector/download_counter.h). The Handler itself keeps only what one
+// request needs, and the last /mirrorstats pages it rendered.
 //
-// Besides the 302 it answers the other outputs of redirector/routing.h.
-// The mirror list, JSON, Metalink and ?sha1/?md5 need what the index does
-// not hold (mtime, SHA-1, MD5, piece hashes): those rare requests read it
-// from the database (one indexed query, cached like file records) and,
-// while it is away, answer without it and say so. /mirrorstats reads its
-// per-mirror report from the database on each request. When PostgreSQL is
-// away, files the worker does not know go to the fallback (never a 500).
+// No request waits on the database. The mirror list, JSON, Metalink and
+// ?sha1/?md5 need what the index does not hold (mtime, SHA-1, MD5, piece
+// hashes): the refresh work loads them when first asked for, and while it
+// cannot (PostgreSQL stalled or away) those requests are answered without
+// them and say so. Pages say how old the worker's data is, and that it may
+// be out of date when the last refresh failed or is overdue. A path the
+// index does not know is a 404 while the index is complete; while the
+// index is behind the inventory (or there is none, or the database is
+// away) it may be a new file: a fallback or, for a regular file that
+// stays in the repository, the origin serves it (never a 500).
 #ifndef WAYMARK_REDIRECTOR_HANDLER_H_
 #define WAYMARK_REDIRECTOR_HANDLER_H_
 
@@ -35,6 +39,7 @@
 #include "redirector/inventory_source.h"
 #include "redirector/metrics.h"
 #include "redirector/pages/mirror_list.h"
+#include "redirector/pages/page.h"
 #include "redirector/response.h"
 #include "redirector/routing.h"
 #include "redirector/stats_writer.h"
@@ -68,8 +73,6 @@ struct HandlerOptions {
   // file below it.
   std::string repository_root;
   int refresh_seconds = 5;
-  int file_max_age = 300;
-  size_t file_cache_entries = 100000;
   // redirector.output
   OutputMode output_mode = OutputMode::kAuto;
   // Built by the master; nullptr when there is none.
@@ -89,6 +92,9 @@ struct HandlerOptions {
   CountsSink* writer = nullptr;
   int worker_slot = 0;  // which stats_pending gauge is this worker's
   std::function<void(const std::string&)> log = [](const std::string&) {};
+  // InventoryCacheOptions::published: after each refresh (the worker's
+  // word to the master); may be empty.
+  std::function<void(const InventorySnapshot&)> inventory_published;
 };
 
 class Handler {
@@ -102,6 +108,9 @@ class Handler {
   // stopping worker), once.
   void Tick(bool final = false) { counter_.Tick(clock_(), final); }
   size_t pending_downloads() const { return counter_.entries(); }
+  // The worker starts its refresh thread here (InventoryCache::Start());
+  // tests run the refresh work with RunDue().
+  InventoryCache& inventory() { return cache_; }
 
  private:
   // No mirror can serve: a fallback URL, else the origin itself through
@@ -117,6 +126,11 @@ class Handler {
                           const Client& client, const std::string& address,
                           bool from_ip, time_t now);
   Response MirrorStats(bool json, time_t now);
+  // A path the index does not hold, as Lookup() judged it.
+  Response NotInIndex(Output output, const std::string& path,
+                      const Client& client, FileLookup lookup);
+  // How old the worker's data is, for the pages.
+  DataAge Age(time_t now) const;
   Response Answer(const RequestInfo& req, time_t now, std::string* country);
 
   HandlerOptions options_;
@@ -131,9 +145,21 @@ class Handler {
     int mirror_id = -1;         // -1: not a download
     const char* tier = "none";  // for the metrics: a kMetricTiers value
   } served_;
+  // The snapshot the request in progress answers from.
+  const InventorySnapshot* snap_ = nullptr;
   // Scratch for Redirect(), kept to spare allocations per request.
+  FileRecord file_;
   FileFacts facts_;
   std::string origin_url_;
+  // The last /mirrorstats page of each kind and what it was made from:
+  // a flood of page requests renders it once per refresh, not per request.
+  struct StatsPage {
+    bool made = false;
+    uint64_t serial = 0;                        // InventorySnapshot::serial
+    std::shared_ptr<const TimedReport> report;  // held: the key stays unique
+    bool suspect = false;
+    std::string body;
+  } stats_pages_[2];  // HTML, JSON
 };
 
 }  // namespace waymark

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "core/model/file_bitmaps.h"
 #include "tests/harness/mirror_status.h"
@@ -16,7 +17,8 @@ namespace {
 
 // An inventory in memory that can be told to fail like a lost database.
 // Tests that change `holders` or `files` bump the counters as the
-// database's triggers would.
+// database's triggers would. `files` is what the master's index is built
+// from (HandlerTest::Index()).
 class FakeInventory : public InventorySource {
  public:
   Status LoadMirrors(std::vector<MirrorStatus>* out,
@@ -44,14 +46,6 @@ class FakeInventory : public InventorySource {
     }
     return Status::OK();
   }
-  Status LoadFile(const std::string& path, FileRecord* record) override {
-    ++file_loads;
-    if (down) return Status::Database("connection lost");
-    auto it = files.find(path);
-    if (it == files.end()) return Status::NotFound("no");
-    *record = it->second;
-    return Status::OK();
-  }
   Status LoadFileDetails(int file_id, FileDetails* out) override {
     ++detail_loads;
     if (down) return Status::Database("connection lost");
@@ -61,19 +55,22 @@ class FakeInventory : public InventorySource {
     return Status::OK();
   }
   Status LoadRepositoryReport(RepositoryReport* out) override {
+    ++report_loads;
     if (down) return Status::Database("connection lost");
     *out = report;
     return Status::OK();
   }
+  int loads() const {
+    return mirror_loads + bitmap_loads + detail_loads + report_loads;
+  }
   std::map<int, FileDetails> details;
   RepositoryReport report;
-  int detail_loads = 0;
   std::vector<MirrorStatus> mirrors;
-  std::map<std::string, FileRecord> files;
+  std::map<std::string, FileRecord> files;  // path or alias -> record
   std::map<int, std::vector<int>> holders;  // mirror id -> file ids
   long long files_gen = 1, mirror_gen = 1;
   bool down = false;
-  int mirror_loads = 0, file_loads = 0, bitmap_loads = 0;
+  int mirror_loads = 0, bitmap_loads = 0, detail_loads = 0, report_loads = 0;
 };
 
 class HandlerTest : public ::testing::Test {
@@ -93,17 +90,44 @@ class HandlerTest : public ::testing::Test {
     ASSERT_TRUE(
         ParseFallbacks({"https://origin.example.org/master/"}, &o.fallbacks)
             .ok());
-    o.file_cache_entries = 2;
-    handler_ = std::make_unique<Handler>(
-        o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+    handler_ = MakeHandler(o);
   }
+  // The index the master would build from inv_.files now.
+  std::shared_ptr<const FileIndex> Index() {
+    auto index = std::make_shared<FileIndex>();
+    for (const auto& [path, r] : inv_.files)
+      if (path == r.path) index->AddFile(r.id, r.path, r.size, "");
+    for (const auto& [path, r] : inv_.files)
+      if (path != r.path) index->AddAlias(path, r.id);
+    index->Finish();
+    index->gen = inv_.files_gen;
+    return index;
+  }
+  // A handler as a worker has it: with the index (unless `with_index` is
+  // false) and after its first refresh.
+  std::unique_ptr<Handler> MakeHandler(HandlerOptions o,
+                                       bool with_index = true) {
+    if (with_index && !o.index) o.index = Index();
+    auto h = std::make_unique<Handler>(
+        o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+    h->inventory().RunDue(now_);
+    return h;
+  }
+  // What the worker's refresh thread does at now_.
+  void Refresh() { handler_->inventory().RunDue(now_); }
   Response Get(const std::string& uri, const std::string& method = "GET") {
+    return Get(handler_.get(), uri, method);
+  }
+  Response Get(Handler* h, const std::string& uri,
+               const std::string& method = "GET") {
     RequestInfo req;
     req.method = method;
-    req.uri = uri;
+    req.uri = uri.substr(0, uri.find('?'));
+    if (uri.find('?') != std::string::npos)
+      req.query = uri.substr(uri.find('?') + 1);
     req.remote_addr = "198.51.100.7";
     req.host = "repo.example.org";
-    return handler_->Handle(req);
+    return h->Handle(req);
   }
 
   std::unique_ptr<GeoIp> geoip_;
@@ -125,32 +149,44 @@ TEST_F(HandlerTest, BadRequestsAndRedirect) {
   EXPECT_EQ(Get("/releases/a.deb", "HEAD").status, 302);
 }
 
-TEST_F(HandlerTest, StateChangesArriveWithinTheRefreshInterval) {
+// Requests read only the snapshot the refresh work published; a change
+// arrives with the next round, every refresh_seconds.
+TEST_F(HandlerTest, StateChangesArriveWithTheNextRoundAndRequestsNeverQuery) {
   EXPECT_EQ(Get("/releases/a.deb").status, 302);
   inv_.mirrors[0].mirror.enabled = false;
   now_ += 4;
+  Refresh();
   EXPECT_EQ(Get("/releases/a.deb").Header("X-Waymark-Mirror"),
             "fra1; tier=world")
       << "within 5 s the snapshot may still hold the old state";
   now_ += 1;
+  EXPECT_EQ(Get("/releases/a.deb").Header("X-Waymark-Mirror"),
+            "fra1; tier=world")
+      << "requests do not refresh";
+  Refresh();
   Response r = Get("/releases/a.deb");
   EXPECT_EQ(r.Header("Location"),
             "https://origin.example.org/master/releases/a.deb");
   EXPECT_EQ(r.Header("X-Waymark-Mirror"),
             "fallback; reason=no candidate mirror");
-  int loads = inv_.mirror_loads;
-  for (int i = 0; i < 100; ++i) Get("/releases/a.deb");
-  EXPECT_EQ(inv_.mirror_loads, loads) << "no query per request";
+  int loads = inv_.loads();
+  for (const char* uri :
+       {"/releases/a.deb", "/releases/other.deb", "/releases/a.deb?json",
+        "/releases/a.deb?sha1", "/releases/a.deb/mirrorlist", "/mirrorstats",
+        "/mirrorstats?json", "/releases/a.deb.meta4"})
+    for (int i = 0; i < 20; ++i) Get(uri);
+  EXPECT_EQ(inv_.loads(), loads) << "no query on a request's path";
 }
 
 TEST_F(HandlerTest, DatabaseOutageKeepsAnswering) {
   EXPECT_EQ(Get("/releases/a.deb").status, 302);
   inv_.down = true;
   now_ += 60;
+  Refresh();
   Response r = Get("/releases/a.deb");
   EXPECT_EQ(r.status, 302);
   EXPECT_EQ(r.Header("Location"), "http://fra1.example.org/releases/a.deb")
-      << "from the cache";
+      << "from the index and the last snapshot";
   r = Get("/releases/other.deb");
   EXPECT_EQ(r.status, 302)
       << "unknown file while the database is away: the fallback, not a 500";
@@ -158,158 +194,260 @@ TEST_F(HandlerTest, DatabaseOutageKeepsAnswering) {
             "fallback; reason=inventory unavailable");
   inv_.down = false;
   now_ += 60;
+  Refresh();
   EXPECT_EQ(Get("/releases/other.deb").status, 404)
       << "back, and the truth again";
 }
 
-TEST_F(HandlerTest, NoFallbackMeans503AndTheCacheIsBounded) {
-  HandlerOptions o;
-  o.file_cache_entries = 2;
-  Handler h(
-      o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+// A refresh stuck in a query (a stalled server) fails nothing, but after
+// twice the refresh interval the worker no longer vouches for what it has.
+TEST_F(HandlerTest, AnOverdueRefreshCountsAsAnOutage) {
+  EXPECT_EQ(Get("/releases/other.deb").status, 404);
+  now_ += 11;
+  EXPECT_EQ(Get("/releases/other.deb").status, 404);
+  now_ += 1;
+  EXPECT_EQ(Get("/releases/other.deb").Header("X-Waymark-Mirror"),
+            "fallback; reason=inventory unavailable");
+  EXPECT_EQ(Get("/releases/a.deb").status, 302);
+  EXPECT_NE(Get("/releases/a.deb/mirrorlist")
+                .body.find("Possibly out of date: this server cannot read its "
+                           "database now; what it shows is as of 1970-01-01 "
+                           "00:16:40 UTC."),
+            std::string::npos);
+}
+
+TEST_F(HandlerTest, NoFallbackMeans503) {
   inv_.mirrors[0].mirror.enabled = false;
-  RequestInfo req;
-  req.method = "GET";
-  req.uri = "/releases/a.deb";
-  Response r = h.Handle(req);
+  std::unique_ptr<Handler> h = MakeHandler(HandlerOptions());
+  Response r = Get(h.get(), "/releases/a.deb");
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.Header("Retry-After"), "60");
-  for (const char* p : {"/x1", "/x2", "/x3", "/releases/a.deb"}) {
-    req.uri = p;
-    h.Handle(req);
-  }
-  int before = inv_.file_loads;
-  req.uri = "/x1";
-  h.Handle(req);
-  EXPECT_EQ(inv_.file_loads, before + 1) << "evicted: only 2 entries are kept";
-  req.uri = "/releases/a.deb";
-  h.Handle(req);
-  EXPECT_EQ(inv_.file_loads, before + 1) << "recent entries stay";
 }
 
 TEST_F(HandlerTest, TheOriginServesSmallFilesAndWhatNoMirrorCan) {
   HandlerOptions o;
   o.local_location = "/_origin/";
   o.min_size = 101;
-  Handler h(
-      o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
-  RequestInfo req;
-  req.method = "GET";
-  req.uri = "/releases/a.deb";
-  Response r = h.Handle(req);
+  std::unique_ptr<Handler> h = MakeHandler(o);
+  Response r = Get(h.get(), "/releases/a.deb");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Header("X-Accel-Redirect"), "/_origin/releases/a.deb");
   EXPECT_EQ(r.Header("X-Waymark-Mirror"), "origin; reason=small file");
 
   // At or above the size the mirror is chosen...
   o.min_size = 100;
-  Handler big(
-      o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
-  EXPECT_EQ(big.Handle(req).status, 302);
+  std::unique_ptr<Handler> big = MakeHandler(o);
+  EXPECT_EQ(Get(big.get(), "/releases/a.deb").status, 302);
   // ... unless none can serve and there is no fallback: then the origin.
   inv_.mirrors[0].mirror.enabled = false;
-  Handler none(
-      o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
-  r = none.Handle(req);
+  std::unique_ptr<Handler> none = MakeHandler(o);
+  r = Get(none.get(), "/releases/a.deb");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.Header("X-Accel-Redirect"), "/_origin/releases/a.deb");
   EXPECT_EQ(r.Header("X-Waymark-Mirror"), "origin; reason=no candidate mirror");
 }
 
+// A repository with releases/in.deb, a link to it and a link out of it,
+// removed with the test.
+class RepositoryDir {
+ public:
+  RepositoryDir() {
+    char tmpl[] = "/tmp/waymark-handler-test-XXXXXX";
+    EXPECT_NE(mkdtemp(tmpl), nullptr);
+    top_ = tmpl;
+    root_ = top_ + "/repo";
+    EXPECT_EQ(mkdir(root_.c_str(), 0755), 0);
+    EXPECT_EQ(mkdir((root_ + "/releases").c_str(), 0755), 0);
+    std::ofstream(root_ + "/releases/in.deb") << "in";
+    std::ofstream(top_ + "/secret.deb") << "secret";
+    EXPECT_EQ(symlink((top_ + "/secret.deb").c_str(),
+                      (root_ + "/releases/out.deb").c_str()),
+              0);
+    EXPECT_EQ(symlink("in.deb", (root_ + "/releases/alias.deb").c_str()), 0);
+  }
+  ~RepositoryDir() { system(("rm -rf '" + top_ + "'").c_str()); }
+  const std::string& root() const { return root_; }
+
+ private:
+  std::string top_, root_;
+};
+
 // With the database away and no index (it was away since the start),
 // nginx is sent only to a regular file that stays in the repository once
 // links are resolved; anything else is a 503, not an X-Accel-Redirect.
 TEST_F(HandlerTest, WithoutInventoryOnlyFilesInTheRepositoryGoToTheOrigin) {
-  char tmpl[] = "/tmp/waymark-handler-test-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string top = tmpl, root = top + "/repo";
-  ASSERT_EQ(mkdir(root.c_str(), 0755), 0);
-  ASSERT_EQ(mkdir((root + "/releases").c_str(), 0755), 0);
-  std::ofstream(root + "/releases/in.deb") << "in";
-  std::ofstream(top + "/secret.deb") << "secret";
-  ASSERT_EQ(symlink((top + "/secret.deb").c_str(),
-                    (root + "/releases/out.deb").c_str()),
-            0);
-  ASSERT_EQ(symlink("in.deb", (root + "/releases/alias.deb").c_str()), 0);
+  RepositoryDir repo;
   HandlerOptions o;
   o.local_location = "/_origin/";
-  o.repository_root = root;
-  Handler h(
-      o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+  o.repository_root = repo.root();
   inv_.down = true;
-  auto get = [&](const char* uri) {
-    RequestInfo req;
-    req.method = "GET";
-    req.uri = uri;
-    return h.Handle(req);
-  };
-  Response r = get("/releases/in.deb");
+  std::unique_ptr<Handler> h = MakeHandler(o, false);
+  Response r = Get(h.get(), "/releases/in.deb");
   EXPECT_EQ(r.Header("X-Accel-Redirect"), "/_origin/releases/in.deb");
   EXPECT_EQ(r.Header("X-Waymark-Mirror"),
             "origin; reason=inventory unavailable");
-  EXPECT_EQ(get("/releases/alias.deb").Header("X-Accel-Redirect"),
+  EXPECT_EQ(Get(h.get(), "/releases/alias.deb").Header("X-Accel-Redirect"),
             "/_origin/releases/alias.deb")
       << "a link inside the repository";
   for (const char* uri :
        {"/releases/out.deb", "/releases/missing.deb", "/releases"}) {
-    r = get(uri);
+    r = Get(h.get(), uri);
     EXPECT_EQ(r.status, 503) << uri;
     EXPECT_EQ(r.Header("X-Accel-Redirect"), "") << uri;
   }
-  system(("rm -rf '" + top + "'").c_str());
+}
+
+// A scan added a file: until the master's new index is in, the worker
+// sees the files counter move and serves what is really in the repository
+// from the origin, without asking the database; the rest stays a 404.
+TEST_F(HandlerTest, FilesNewerThanTheIndexAreServedByTheOrigin) {
+  RepositoryDir repo;
+  HandlerOptions o;
+  o.local_location = "/_origin/";
+  o.repository_root = repo.root();
+  std::unique_ptr<Handler> h = MakeHandler(o);
+  EXPECT_EQ(Get(h.get(), "/releases/in.deb").status, 404)
+      << "the index is complete: what it lacks is not in the inventory";
+  inv_.files_gen++;
+  now_ += 5;
+  h->inventory().RunDue(now_);
+  int loads = inv_.loads();
+  Response r = Get(h.get(), "/releases/in.deb");
+  EXPECT_EQ(r.Header("X-Accel-Redirect"), "/_origin/releases/in.deb");
+  EXPECT_EQ(r.Header("X-Waymark-Mirror"), "origin; reason=not indexed yet");
+  EXPECT_EQ(Get(h.get(), "/releases/in.deb?sha256").status, 503);
+  for (const char* uri : {"/releases/out.deb", "/releases/missing.deb"})
+    EXPECT_EQ(Get(h.get(), uri).status, 404) << uri;
+  EXPECT_EQ(Get(h.get(), "/releases/a.deb").status, 302) << "indexed";
+  EXPECT_EQ(inv_.loads(), loads);
 }
 
 TEST_F(HandlerTest, AliasesAreServedUnderTheirTargetsName) {
   inv_.files["releases/latest.deb"] = inv_.files["releases/a.deb"];
-  EXPECT_EQ(Get("/releases/latest.deb").Header("Location"),
+  std::unique_ptr<Handler> h = MakeHandler(HandlerOptions());
+  EXPECT_EQ(Get(h.get(), "/releases/latest.deb").Header("Location"),
             "http://fra1.example.org/releases/a.deb");
-  EXPECT_EQ(Get("/releases/a%20b.deb").status, 404);
+  EXPECT_EQ(Get(h.get(), "/releases/a%20b.deb").status, 404);
 }
 
-TEST_F(HandlerTest, RescansAndRepositoryChangesArriveByCounters) {
+TEST_F(HandlerTest, RescansArriveByCounters) {
   EXPECT_EQ(Get("/releases/a.deb").status, 302);
-  int files = inv_.file_loads, bitmaps = inv_.bitmap_loads;
+  int bitmaps = inv_.bitmap_loads;
   for (int i = 0; i < 3; ++i) {
     now_ += 60;  // rounds of refresh with nothing changed: no reloads
+    Refresh();
     EXPECT_EQ(Get("/releases/a.deb").status, 302);
   }
-  EXPECT_EQ(inv_.file_loads, files);
   EXPECT_EQ(inv_.bitmap_loads, bitmaps);
 
   // fra1 is rescanned and lost the file: its bitmaps are reloaded.
   inv_.holders[1] = {};
   inv_.mirror_gen++;
   now_ += 5;
+  Refresh();
   EXPECT_EQ(Get("/releases/a.deb").Header("X-Waymark-Mirror"),
             "fallback; reason=no candidate mirror");
   EXPECT_GT(inv_.bitmap_loads, bitmaps);
-
-  // A new file appears: the cached "not found" is dropped with the counter.
-  EXPECT_EQ(Get("/releases/b.deb").status, 404);
-  FileRecord b;
-  b.id = 3;
-  b.path = "releases/b.deb";
-  b.size = 5;
-  inv_.files["releases/b.deb"] = b;
-  inv_.holders[1] = {3};
+  // A failed round keeps the last bitmaps, and is tried again in full.
+  inv_.holders[1] = {9007};
   inv_.mirror_gen++;
-  now_ += 4;
-  EXPECT_EQ(Get("/releases/b.deb").status, 404)
-      << "not yet: the counters are read every 5 s";
-  inv_.files_gen++;
-  now_ += 1;
-  Response r = Get("/releases/b.deb");
-  EXPECT_EQ(r.status, 302);
-  EXPECT_EQ(r.Header("Location"), "http://fra1.example.org/releases/b.deb");
+  inv_.down = true;
+  now_ += 5;
+  Refresh();
+  EXPECT_EQ(Get("/releases/a.deb").Header("X-Waymark-Mirror"),
+            "fallback; reason=no candidate mirror");
+  inv_.down = false;
+  now_ += 5;
+  Refresh();
+  EXPECT_EQ(Get("/releases/a.deb").Header("X-Waymark-Mirror"),
+            "fra1; tier=world");
+}
 
-  // Without counters moving, a cached record still expires after 300 s.
-  files = inv_.file_loads;
-  now_ += 299;
-  Get("/releases/b.deb");
-  EXPECT_EQ(inv_.file_loads, files);
-  now_ += 2;
-  Get("/releases/b.deb");
-  EXPECT_EQ(inv_.file_loads, files + 1);
+// The rare outputs' details are loaded by the refresh work when a request
+// first asks for them; that request is answered without them and says so.
+TEST_F(HandlerTest, DetailsAreLoadedOffTheRequestPathAndCached) {
+  FileDetails d;
+  d.mtime = "2026-11-01 10:00:00";
+  d.sha1_hex = std::string(40, 'a');
+  d.md5_hex = std::string(32, 'b');
+  inv_.details[9007] = d;
+  Response r = Get("/releases/a.deb?sha1");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.body, "this hash is being looked up; try again shortly\n");
+  EXPECT_NE(Get("/releases/a.deb/mirrorlist")
+                .body.find("being looked up; reload the page in a moment"),
+            std::string::npos);
+  EXPECT_EQ(inv_.detail_loads, 0);
+  Refresh();
+  EXPECT_EQ(inv_.detail_loads, 1) << "once, however often it was asked for";
+  EXPECT_EQ(Get("/releases/a.deb?sha1").body,
+            std::string(40, 'a') + "  a.deb\n");
+  EXPECT_EQ(Get("/releases/a.deb?md5").body,
+            std::string(32, 'b') + "  a.deb\n");
+  Response page = Get("/releases/a.deb/mirrorlist");
+  EXPECT_NE(page.body.find("2026-11-01 10:00:00 UTC"), std::string::npos);
+  EXPECT_NE(page.body.find("Data as of 1970-01-01 00:16:40 UTC."),
+            std::string::npos);
+  now_ += 5;
+  Refresh();
+  EXPECT_EQ(inv_.detail_loads, 1) << "cached";
+  // A file changed: the files counter moves and the cache is dropped.
+  inv_.details[9007].sha1_hex = std::string(40, 'c');
+  inv_.files_gen++;
+  now_ += 5;
+  Refresh();
+  EXPECT_EQ(Get("/releases/a.deb?sha1").status, 503);
+  Refresh();
+  EXPECT_EQ(Get("/releases/a.deb?sha1").body,
+            std::string(40, 'c') + "  a.deb\n");
+}
+
+// /mirrorstats: the report is computed by the refresh work at most once
+// per refresh interval, and only while someone asks for it.
+TEST_F(HandlerTest, MirrorStatsAreComputedOncePerRoundWhileAskedFor) {
+  inv_.report.files = 1;
+  Response r = Get("/mirrorstats");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("being computed"), std::string::npos) << r.body;
+  EXPECT_EQ(inv_.report_loads, 0);
+  Refresh();
+  EXPECT_EQ(inv_.report_loads, 1);
+  for (int i = 0; i < 10; ++i) {
+    r = Get("/mirrorstats");
+    EXPECT_NE(r.body.find("the repository holds 1 files (as of 1970-01-01 "
+                          "00:16:40 UTC)"),
+              std::string::npos)
+        << r.body;
+  }
+  inv_.report.files = 2;
+  now_ += 4;
+  Refresh();
+  EXPECT_EQ(inv_.report_loads, 1) << "not within the refresh interval";
+  now_ += 1;
+  Refresh();
+  EXPECT_EQ(inv_.report_loads, 1) << "nobody asked since";
+  EXPECT_EQ(
+      nlohmann::json::parse(Get("/mirrorstats?json").body)["repository_files"],
+      1)
+      << "the last one meanwhile";
+  Refresh();
+  EXPECT_EQ(inv_.report_loads, 2);
+  EXPECT_EQ(
+      nlohmann::json::parse(Get("/mirrorstats?json").body)["repository_files"],
+      2);
+  // The database goes away: the last report, marked as possibly stale.
+  inv_.down = true;
+  now_ += 5;
+  Refresh();
+  r = Get("/mirrorstats");
+  EXPECT_NE(r.body.find("The database is unavailable: states are as this "
+                        "server last saw them at 1970-01-01 00:16:45 UTC"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find("the repository holds 2 files"), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(
+                Get("/mirrorstats?json").body)["data_possibly_stale"],
+            true);
 }
 
 // Takes batches as the StatsWriter does, and "writes" them at once into
@@ -360,7 +498,7 @@ TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
   o.same_download_window = 3;
   o.log = [&](const std::string& m) { logged.push_back(m); };
   // An index from before new.deb and other.deb left the inventory (gen 0:
-  // stale, so the files are read from the inventory while it is there).
+  // behind the inventory's counter, which has moved since).
   auto index = std::make_shared<FileIndex>();
   index->AddFile(9007, "releases/a.deb", 100, "");
   index->AddFile(9008, "releases/new.deb", 100, "");
@@ -370,6 +508,7 @@ TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
   now_ = 86400 * 20000;  // 2024-10-04
   Handler h(
       o, geoip_.get(), &inv_, [] { return 0.0; }, [this] { return now_; });
+  h.inventory().RunDue(now_);
   auto get = [&](const std::string& uri, const std::string& method,
                  const std::string& range, const std::string& ip) {
     RequestInfo req;
@@ -421,13 +560,14 @@ TEST_F(HandlerTest, CountsRedirectedGetsAndFlushesInBatches) {
   sink.busy = true;
   sink.held = 7;
   now_ += 5;
-  get("/releases/a.deb", "GET", "", "198.51.100.7");  // cached: fra1
+  get("/releases/a.deb", "GET", "", "198.51.100.7");  // the last snapshot: fra1
   h.Tick();
   EXPECT_EQ(sink.handovers, 2) << "the writer is busy";
   EXPECT_EQ(metrics->stats_pending[3].load(), 1 + 7)
       << "the writer's batch counts as pending";
-  // A path neither the inventory's cache nor the index knows is sent to the
-  // fallback but is no download: junk never takes room from real counts.
+  // A path the index does not know is sent to the fallback (the worker's
+  // snapshot is overdue by now) but is no download: junk never takes room
+  // from real counts.
   for (const char* junk : {"/releases/junk.deb", "/releases/%ff%fe.deb"}) {
     EXPECT_EQ(get(junk, "GET", "", "198.51.100.7").Header("X-Waymark-Mirror"),
               "fallback; reason=inventory unavailable");

@@ -36,9 +36,10 @@ bool WriteAll(int fd, std::string_view bytes) {
 }
 
 // The builder's work; returns its exit status.
-int Build(const std::string& dsn, long long known_gen, int memfd) {
+int Build(const std::string& dsn, long long known_gen,
+          const SessionLimits& limits, int memfd) {
   std::unique_ptr<Database> db;
-  Status s = Database::Connect(dsn, &db);
+  Status s = Database::Connect(dsn, limits, &db);
   InventoryGens gens;
   if (s.ok()) s = LoadInventoryGens(db.get(), &gens);
   // Without the database: the workers say so in their own way, and the
@@ -68,7 +69,8 @@ int Build(const std::string& dsn, long long known_gen, int memfd) {
 
 }  // namespace
 
-bool IndexBuilder::Start(const std::string& dsn, long long known_gen) {
+bool IndexBuilder::Start(const std::string& dsn, long long known_gen,
+                         const SessionLimits& limits) {
   if (running()) return false;
   memfd_.reset(memfd_create("waymark-index", MFD_CLOEXEC));
   if (!memfd_.valid()) {
@@ -98,7 +100,7 @@ bool IndexBuilder::Start(const std::string& dsn, long long known_gen) {
     sigprocmask(SIG_SETMASK, &none, nullptr);
     int code = kFailed;
     try {
-      code = Build(dsn, known_gen, memfd_.get());
+      code = Build(dsn, known_gen, limits, memfd_.get());
     } catch (const std::exception& e) {
       LogError(std::string("file index: internal error: ") + e.what());
     } catch (...) {

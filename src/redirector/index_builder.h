@@ -2,10 +2,13 @@
 // process, for the master (redirector/master.h), which thus never waits on
 // PostgreSQL and holds no database connection its workers would inherit.
 //
-// Start() forks the builder ("waymark-index" in ps). It connects, reads the
-// inventory's files counter and, when that differs from the index the
-// master has, reads every file into a new index, writes it serialized into
-// a memfd the master made, and exits. The master reaps it like a worker
+// Start() forks the builder ("waymark-index" in ps). It connects (within
+// the session limits of redirector.query_timeout), reads the inventory's
+// files counter and, when that differs from the index the master has,
+// reads every file into a new index, writes it serialized into a memfd the
+// master made, and exits. The master starts one only when the workers saw
+// the counter move (or at start), and kills one that outlives
+// redirector.index_build_timeout. The master reaps it like a worker
 // (its loop waits only on signals and children) and hands the exit status
 // to Collect(), which reads the new index back from the memfd. A builder
 // that outlives its master is killed by the kernel (PR_SET_PDEATHSIG).
@@ -19,6 +22,7 @@
 
 #include "core/fd.h"
 #include "core/model/file_index.h"
+#include "core/store/db.h"
 
 namespace waymark {
 
@@ -31,7 +35,8 @@ class IndexBuilder {
   // Starts a builder for the database at `dsn`; `known_gen` is the files
   // counter of the index the master has (-1: none). False (logged) when it
   // could not be started, or one is running already.
-  bool Start(const std::string& dsn, long long known_gen);
+  bool Start(const std::string& dsn, long long known_gen,
+             const SessionLimits& limits);
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
 

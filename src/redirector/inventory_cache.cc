@@ -1,5 +1,10 @@
 #include "redirector/inventory_cache.h"
 
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <utility>
 
 namespace waymark {
@@ -7,117 +12,304 @@ namespace waymark {
 namespace {
 
 constexpr size_t kMaxCachedDetails = 10000;
+// A refresh work busy for longer than this is taken as stuck in a query:
+// no request waits on it.
+constexpr int64_t kStuckMs = 100;
+// A report this recent is handed out at once, even when a new one is due;
+// an older one only after waiting briefly for a new one.
+constexpr time_t kReportKeptSeconds = 60;
+
+int64_t SteadyMs() {
+  return std::max<int64_t>(
+      1, std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+             .count());
+}
 
 }  // namespace
 
 InventoryCache::InventoryCache(InventoryCacheOptions options,
                                InventorySource* source)
-    : options_(std::move(options)), source_(source) {}
+    : options_(std::move(options)), source_(source) {
+  auto empty = std::make_shared<InventorySnapshot>();
+  empty->bitmaps = std::make_shared<FileBitmaps>();
+  published_ = empty;
+  held_ = empty;
+  held_version_ = 0;
+}
 
-void InventoryCache::Refresh(time_t now) {
-  if (have_mirrors_ && now - mirrors_loaded_ < options_.refresh_seconds) return;
-  mirrors_loaded_ = now;  // on failure, try again after the same interval
-  std::vector<MirrorStatus> fresh;
-  InventoryGens gens;
-  database_away_ = !source_->LoadMirrors(&fresh, &gens).ok();
-  if (database_away_) {
-    if (options_.metrics) options_.metrics->database_errors++;
-    return;  // keep the last snapshot
+InventoryCache::~InventoryCache() {
+  // Reached with a running thread only when the worker unwinds after an
+  // error (it calls Stop() itself on the way out). A thread stuck in a
+  // query on a stalled server would keep the worker forever, and it cannot
+  // be left running on a destroyed object: the process ends here, as it
+  // was about to (EX_SOFTWARE, the master replaces it).
+  if (!Stop(std::chrono::seconds(2))) {
+    options_.log("the inventory refresh is stuck in a query; exiting");
+    _exit(70);
   }
-  // Bitmaps of mirrors that were rescanned; forget removed mirrors.
-  for (const auto& [id, gen] : gens.mirrors) {
-    auto known = bitmap_gens_.find(id);
-    if (known != bitmap_gens_.end() && known->second == gen) continue;
+}
+
+void InventoryCache::Start() {
+  threaded_ = true;
+  thread_ = std::thread([this] { ThreadMain(); });
+}
+
+bool InventoryCache::Stop(std::chrono::milliseconds timeout) {
+  if (!thread_.joinable()) return true;
+  std::unique_lock<std::mutex> lock(mu_);
+  stop_ = true;
+  wake_.notify_all();
+  if (!loaded_.wait_for(lock, timeout, [this] { return thread_done_; }))
+    return false;
+  lock.unlock();
+  thread_.join();
+  return true;
+}
+
+bool InventoryCache::WaitForFirstSnapshot(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  loaded_.wait_for(lock, timeout,
+                   [this] { return published_->loaded || thread_done_; });
+  return published_->loaded;
+}
+
+void InventoryCache::ThreadMain() {
+  // Signals are for the worker's main thread: one taken here would not
+  // interrupt its poll().
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    time_t now = options_.clock();
+    if (WorkDue(now)) {
+      lock.unlock();
+      RunDue(now);
+      lock.lock();
+      continue;
+    }
+    wake_.wait_until(lock, next_round_at_);
+  }
+  thread_done_ = true;
+  loaded_.notify_all();
+}
+
+bool InventoryCache::WorkDue(time_t now) const {
+  return !wanted_details_.empty() || RoundDue(now) || ReportDue(now);
+}
+
+bool InventoryCache::RoundDue(time_t now) const {
+  // The thread keeps to the steady clock, so that rounds come every
+  // refresh_seconds from its start, whatever they take, and workers
+  // started together refresh together.
+  if (threaded_) return std::chrono::steady_clock::now() >= next_round_at_;
+  return now >= next_round_;
+}
+
+bool InventoryCache::ReportDue(time_t now) const {
+  return report_wanted_ && (report_tried_at_ == 0 ||
+                            now - report_tried_at_ >= options_.refresh_seconds);
+}
+
+bool InventoryCache::Healthy() const {
+  if (failed_.load(std::memory_order_relaxed)) return false;
+  int64_t since = busy_since_ms_.load(std::memory_order_relaxed);
+  return since == 0 || SteadyMs() - since < kStuckMs;
+}
+
+void InventoryCache::RunDue(time_t now) {
+  busy_since_ms_.store(SteadyMs(), std::memory_order_relaxed);
+  LoadWantedDetails();
+  if (RoundDue(now)) {
+    // On failure too: the next try after the same interval.
+    next_round_ = now + options_.refresh_seconds;
+    const auto interval = std::chrono::seconds(options_.refresh_seconds);
+    const auto steady_now = std::chrono::steady_clock::now();
+    next_round_at_ += interval;  // on the beat, unless a round overran it
+    if (next_round_at_ <= steady_now) next_round_at_ = steady_now + interval;
+    Round(now);
+  }
+  bool report = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    report = ReportDue(now);
+    if (report) report_wanted_ = false;
+  }
+  if (report) ComputeReport(now);
+  busy_since_ms_.store(0, std::memory_order_relaxed);
+}
+
+void InventoryCache::LoadWantedDetails() {
+  std::set<int> ids;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ids.swap(wanted_details_);
+  }
+  for (int id : ids) {
+    FileDetails d;
+    Status s = source_->LoadFileDetails(id, &d);
+    if (!s.ok() && !s.IsNotFound()) {
+      // Asked for again by the next request that needs them.
+      NoteFailure(s, true);
+      continue;
+    }
+    // A file gone from the inventory has no details: empty ones, cached
+    // like the others until the files counter moves.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (details_.size() >= kMaxCachedDetails) details_.clear();
+    details_[id] = std::move(d);
+  }
+  // Also after a failure: a request waiting for them need wait no more.
+  if (!ids.empty()) loaded_.notify_all();
+}
+
+void InventoryCache::NoteFailure(const Status& s, bool have_data) {
+  if (options_.metrics) options_.metrics->database_errors++;
+  // Logged when it starts failing, not on every round of an outage.
+  if (!failed_.exchange(true))
+    options_.log("inventory refresh failed (" + s.message() +
+                 "); answering from what this worker has" +
+                 (have_data ? "" : " (nothing yet)"));
+}
+
+void InventoryCache::Round(time_t now) {
+  std::shared_ptr<const InventorySnapshot> last;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    last = published_;
+  }
+  auto fresh = std::make_shared<InventorySnapshot>();
+  auto failed = [&](const Status& s) { NoteFailure(s, last->loaded); };
+  Status s = source_->LoadMirrors(&fresh->mirrors, &fresh->gens);
+  if (!s.ok()) return failed(s);
+  // Bitmaps of mirrors that were rescanned; forget removed mirrors. All or
+  // nothing: after a failure the next round tries again.
+  std::shared_ptr<FileBitmaps> changed;
+  auto edit = [&] {
+    if (!changed) changed = std::make_shared<FileBitmaps>(*last->bitmaps);
+    return changed.get();
+  };
+  std::map<int, long long> gens_read = bitmap_gens_;
+  for (const auto& [id, gen] : fresh->gens.mirrors) {
+    auto known = gens_read.find(id);
+    if (known != gens_read.end() && known->second == gen) continue;
     std::vector<std::string> chunks;
-    if (!source_->LoadBitmaps(id, &chunks).ok())
-      return;  // all or nothing: retry next round
-    bitmaps_.Set(id, std::move(chunks));
-    bitmap_gens_[id] = gen;
+    s = source_->LoadBitmaps(id, &chunks);
+    if (!s.ok()) return failed(s);
+    edit()->Set(id, chunks);
+    gens_read[id] = gen;
   }
-  for (auto it = bitmap_gens_.begin(); it != bitmap_gens_.end();) {
-    if (gens.mirrors.count(it->first)) {
+  for (auto it = gens_read.begin(); it != gens_read.end();) {
+    if (fresh->gens.mirrors.count(it->first)) {
       ++it;
     } else {
-      bitmaps_.Erase(it->first);
-      it = bitmap_gens_.erase(it);
+      edit()->Erase(it->first);
+      it = gens_read.erase(it);
     }
   }
-  if (!have_mirrors_ || gens.files != gens_.files) {
-    files_.clear();
-    lru_.clear();
-    details_.clear();
-  }
-  gens_ = std::move(gens);
-  mirrors_ = std::move(fresh);
-  rows_ = SelectionRows(mirrors_);
-  have_mirrors_ = true;
-}
-
-const FileRecord* InventoryCache::Lookup(const std::string& path, time_t now,
-                                         bool* database_down) {
-  *database_down = false;
-  if (options_.index && have_mirrors_ && gens_.files == options_.index->gen) {
-    bool found = options_.index->Find(path, &index_hit_);
-    if (options_.metrics) options_.metrics->cache_hits++;
-    // A file the index does not know may have been added since the database
-    // went away: the fallback, not a 404, while it is away.
-    *database_down = !found && database_away_;
-    return found ? &index_hit_ : nullptr;
-  }
-  auto it = files_.find(path);
-  if (it != files_.end() && now - it->second.loaded < options_.file_max_age) {
-    lru_.splice(lru_.begin(), lru_, it->second.lru);
-    if (options_.metrics) options_.metrics->cache_hits++;
-    return it->second.found ? &it->second.record : nullptr;
-  }
-  CachedFile fresh;
-  if (options_.metrics) options_.metrics->cache_misses++;
-  Status s = source_->LoadFile(path, &fresh.record);
-  if (!s.ok() && !s.IsNotFound()) {
-    if (options_.metrics) options_.metrics->database_errors++;
-    // The database is away: answer from what is cached, however old, or
-    // from the index, however stale.
-    *database_down = true;
-    if (it != files_.end() && it->second.found) return &it->second.record;
-    if (options_.index && options_.index->Find(path, &index_hit_))
-      return &index_hit_;
-    return nullptr;
-  }
-  fresh.found = s.ok();
-  fresh.loaded = now;
-  if (it != files_.end()) {
-    fresh.lru = it->second.lru;
-    lru_.splice(lru_.begin(), lru_, fresh.lru);
-    it->second = std::move(fresh);
+  bitmap_gens_ = std::move(gens_read);
+  if (changed) {
+    fresh->bitmaps = std::move(changed);
   } else {
-    if (files_.size() >= options_.file_cache_entries && !lru_.empty()) {
-      files_.erase(lru_.back());
-      lru_.pop_back();
-    }
-    lru_.push_front(path);
-    fresh.lru = lru_.begin();
-    it = files_.emplace(path, std::move(fresh)).first;
+    fresh->bitmaps = last->bitmaps;
   }
-  return it->second.found ? &it->second.record : nullptr;
+  fresh->rows = SelectionRows(fresh->mirrors);
+  fresh->loaded = true;
+  fresh->serial = ++serial_;
+  fresh->loaded_at = now;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Details are cached until a file changes.
+    if (last->gens.files != fresh->gens.files) details_.clear();
+    published_ = fresh;
+    version_.fetch_add(1, std::memory_order_release);
+  }
+  if (failed_.exchange(false)) options_.log("inventory refresh works again");
+  loaded_.notify_all();
+  if (options_.published) options_.published(*fresh);
 }
 
-bool InventoryCache::Details(int file_id, time_t now, FileDetails* out) {
-  auto it = details_.find(file_id);
-  if (it != details_.end() && now - it->second.loaded < options_.file_max_age) {
-    *out = it->second.details;
-    return true;
-  }
-  FileDetails fresh;
-  Status s = source_->LoadFileDetails(file_id, &fresh);
+void InventoryCache::ComputeReport(time_t now) {
+  report_tried_at_ = now;
+  auto r = std::make_shared<TimedReport>();
+  Status s = source_->LoadRepositoryReport(&r->report);
   if (!s.ok()) {
-    if (it == details_.end()) return false;
-    *out = it->second.details;  // the database is away: what we had
-    return true;
+    NoteFailure(s, true);
+    loaded_.notify_all();
+    return;  // the last one stays
   }
-  if (details_.size() >= kMaxCachedDetails) details_.clear();
-  details_[file_id] = {fresh, now};
-  *out = std::move(fresh);
-  return true;
+  r->at = now;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    report_ = std::move(r);
+  }
+  loaded_.notify_all();
+}
+
+const InventorySnapshot& InventoryCache::Current() {
+  if (version_.load(std::memory_order_acquire) != held_version_) {
+    std::lock_guard<std::mutex> lock(mu_);
+    held_ = published_;
+    held_version_ = version_.load(std::memory_order_relaxed);
+  }
+  return *held_;
+}
+
+bool InventoryCache::Suspect(time_t now) const {
+  return failed_.load(std::memory_order_relaxed) || !held_->loaded ||
+         now - held_->loaded_at > 2 * options_.refresh_seconds + 1;
+}
+
+FileLookup InventoryCache::Lookup(const std::string& path, time_t now,
+                                  FileRecord* out) {
+  const FileIndex* index = options_.index.get();
+  if (index && index->Find(path, out)) {
+    if (options_.metrics) options_.metrics->cache_hits++;
+    return FileLookup::kFound;
+  }
+  if (options_.metrics) options_.metrics->cache_misses++;
+  if (Suspect(now)) return FileLookup::kUnknown;
+  if (!index || held_->gens.files != index->gen)
+    return FileLookup::kIndexBehind;
+  return FileLookup::kNotFound;
+}
+
+bool InventoryCache::IndexBehind() const {
+  return !options_.index ||
+         (held_->loaded && held_->gens.files != options_.index->gen);
+}
+
+bool InventoryCache::Details(int file_id, FileDetails* out) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto cached = [&] {
+    auto it = details_.find(file_id);
+    if (it == details_.end()) return false;
+    *out = it->second;
+    return true;
+  };
+  if (cached()) return true;
+  wanted_details_.insert(file_id);
+  if (!thread_.joinable()) return false;  // RunDue() loads them
+  wake_.notify_one();
+  if (!Healthy()) return false;
+  loaded_.wait_for(lock, std::chrono::milliseconds(kFirstLoadWaitMs), [&] {
+    return details_.count(file_id) > 0 || stop_ || failed_;
+  });
+  return cached();
+}
+
+std::shared_ptr<const TimedReport> InventoryCache::Report(time_t now) {
+  std::unique_lock<std::mutex> lock(mu_);
+  std::shared_ptr<const TimedReport> last = report_;
+  if (last && now - last->at < options_.refresh_seconds) return last;
+  report_wanted_ = true;
+  if (!thread_.joinable()) return last;  // RunDue() computes it
+  wake_.notify_one();
+  if ((last && now - last->at <= kReportKeptSeconds) || !Healthy()) return last;
+  loaded_.wait_for(lock, std::chrono::milliseconds(kFirstLoadWaitMs),
+                   [&] { return report_ != last || stop_ || failed_; });
+  return report_;
 }
 
 }  // namespace waymark

@@ -1,134 +1,218 @@
-// What one redirector worker knows of the inventory, and how it keeps it
-// fresh. Owned by the worker's Handler (redirector/handler.h); reads
-// through an InventorySource (redirector/inventory_source.h).
+// What one redirector worker knows of the inventory, and the refresh work
+// that keeps it fresh. Owned by the worker's Handler (redirector/
+// handler.h); reads through an InventorySource (redirector/
+// inventory_source.h).
 //
-// Data path, chosen so that a request costs no SQL once its file is known:
-// - every `refresh_seconds` (5 s) Refresh() runs one round of small queries
-//   that reloads the mirror list (health, lag, settings) and the
-//   inventory's change counters (sql/migrations/0002_change_tracking.sql),
-//   so a change of state reaches every worker within that time, without a
-//   restart;
-// - every mirror's file bitmaps live in the worker, as a row of bits per
-//   file (core/store/inventory.h; 8 MB at 1M files x 50 mirrors), reloaded
-//   only for a mirror whose counter moved (it was rescanned);
-// - file records come from the FileIndex the master handed the workers
-//   (core/model/file_index.h), shared by all of them: no SQL, no
-//   per-worker memory. While the files counter says the repository changed
-//   since the index was built (the next one is being built), or when there
-//   is no index (PostgreSQL was away at start), records are read from the
-//   database and cached in an LRU bounded by entries, dropped as a whole
-//   when the files counter moves, and at most `file_max_age` old.
+// No request reads the database, so a stalled PostgreSQL (a table locked,
+// the server stopped, a network partition) delays no answer. All reading
+// is done by the refresh work: in a worker a thread of its own (Start()),
+// on the source's own connection, whose queries run under the statement
+// and lock timeouts of redirector.query_timeout.
+// - Every `refresh_seconds` (5 s) one round of small queries reloads the
+//   mirror list (health, lag, settings) and the inventory's change
+//   counters (sql/migrations/0002_change_tracking.sql), and the bitmaps of
+//   each mirror whose counter moved (it was rescanned). The round's result
+//   is published as an immutable InventorySnapshot. A request takes the
+//   current snapshot with one atomic load (and a mutex held to copy a
+//   shared_ptr only when a new one was published since its last request),
+//   and never waits on the round; when a round fails the last snapshot
+//   stays, and Suspect() says so.
+// - File records come only from the FileIndex the master built and handed
+//   the workers (core/model/file_index.h). When the files counter moved
+//   since it was built (a scan added or removed files), the master builds
+//   a new one (it learns of the move from the workers, see `published`
+//   below) and replaces the workers; meanwhile Lookup() says which paths
+//   the index cannot answer for, and the Handler answers those as with no
+//   index (a file that is really in the repository is served by the
+//   origin or a fallback). So a new release is served as soon as a worker
+//   sees the counter move, and redirected to mirrors once the new index is
+//   in, within the refresh interval plus the index build.
+// - Details (mtime, SHA-1, MD5, piece hashes) of the few files whose mirror
+//   list, JSON, Metalink or ?sha1/?md5 is asked for are loaded by the
+//   refresh work when a request asks for them, and cached until the files
+//   counter moves. The asking request waits for them at most
+//   kFirstLoadWaitMs, and only while the refresh work looks healthy (its
+//   last round succeeded and it is not stuck in a query); otherwise it
+//   answers without them and says so.
+// - The /mirrorstats report (aggregate queries, tens of milliseconds at
+//   300k files) is computed by the refresh work at most once per refresh
+//   interval, and only while requests ask for it; requests share the last
+//   one. The first request after a quiet spell of more than a minute waits
+//   for a fresh one as for details, else gets the last.
 // We poll counters rather than LISTEN/NOTIFY: polling needs no extra
 // connection state, cannot miss a notification across a reconnect, and
 // costs one tiny query per worker every 5 s.
-// When PostgreSQL is away the cache keeps everything it has and says so
-// (database_away(), Lookup()'s `database_down`); the source reconnects by
-// itself.
 //
-// Refresh() is the one entry that reads the mirrors and counters: today the
-// Handler calls it before each request, so that the round runs at most
-// once per interval; it can as well be driven from a thread of its own.
+// Without Start() (unit tests, the benchmark) nothing runs by itself:
+// RunDue() does, in the caller, what the thread would do now.
 #ifndef WAYMARK_REDIRECTOR_INVENTORY_CACHE_H_
 #define WAYMARK_REDIRECTOR_INVENTORY_CACHE_H_
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <ctime>
-#include <list>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "core/model/file_bitmaps.h"
 #include "core/model/file_index.h"
+#include "core/model/inventory_gens.h"
 #include "core/model/selection.h"
 #include "core/store/file_details.h"
-#include "core/store/inventory.h"
 #include "core/store/mirror_report.h"
 #include "redirector/inventory_source.h"
 #include "redirector/metrics.h"
 
 namespace waymark {
 
+// What one refresh round read; never changed once published.
+struct InventorySnapshot {
+  bool loaded = false;  // false: no round has succeeded yet (empty)
+  uint64_t serial = 0;  // one more for each snapshot published
+  time_t loaded_at = 0;
+  std::vector<MirrorStatus> mirrors;  // by name
+  std::vector<SelectionRow> rows;     // SelectionRows(mirrors)
+  // Shared with the next snapshots until a mirror's bitmaps change.
+  std::shared_ptr<const FileBitmaps> bitmaps;  // never nullptr
+  InventoryGens gens;
+};
+
+// The /mirrorstats report and when it was read.
+struct TimedReport {
+  RepositoryReport report;
+  time_t at = 0;
+};
+
 struct InventoryCacheOptions {
   int refresh_seconds = 5;
-  int file_max_age = 300;
-  size_t file_cache_entries = 100000;
   // Built outside the worker; nullptr when there is none.
   std::shared_ptr<const FileIndex> index;
-  // Cache hits and misses, database errors; nullptr: not counted.
+  // Index hits, database errors; nullptr: not counted.
   Metrics* metrics = nullptr;
+  std::function<time_t()> clock = [] { return time(nullptr); };
+  // Called by the refresh work after each snapshot it publishes (the
+  // worker tells the master the files counter it saw, and that it is
+  // ready); may be empty.
+  std::function<void(const InventorySnapshot&)> published;
+  std::function<void(const std::string&)> log = [](const std::string&) {};
+};
+
+// How a path fared in the index.
+enum class FileLookup {
+  kFound,
+  // The index is complete (its counter is the inventory's, as the last
+  // round read it) and the database answers: the inventory has no such
+  // file.
+  kNotFound,
+  // The index is behind the inventory (a new one is being built) or there
+  // is none: the file may be new.
+  kIndexBehind,
+  // No round has succeeded lately (see Suspect()): nobody can say.
+  kUnknown,
 };
 
 class InventoryCache {
  public:
+  // How long a request may wait for details or a first report, and only
+  // while the refresh work looks healthy.
+  static constexpr int kFirstLoadWaitMs = 250;
+
   InventoryCache(InventoryCacheOptions options, InventorySource* source);
   InventoryCache(const InventoryCache&) = delete;
   InventoryCache& operator=(const InventoryCache&) = delete;
+  // Stops the thread; one stuck in a query for 2 s ends the process
+  // (_exit), rather than tie it to the database: call Stop() first.
+  ~InventoryCache();
 
-  // Reloads the mirrors and counters when `refresh_seconds` have passed
-  // since the last round (or there is no snapshot yet), and then what they
-  // say changed. On failure keeps the last snapshot and tries again after
-  // the same interval.
-  void Refresh(time_t now);
+  // Starts the refresh thread; it starts with a round at once.
+  void Start();
+  // Asks the thread to stop and waits for it up to `timeout`. False when
+  // it is still stuck in a query: the caller should then end the process
+  // (_exit) rather than wait on the database.
+  bool Stop(std::chrono::milliseconds timeout);
+  // Waits up to `timeout` for the first snapshot; true once there is one.
+  bool WaitForFirstSnapshot(std::chrono::milliseconds timeout);
+  // Without a thread: the refresh work due at `now` (wanted details, a
+  // round when refresh_seconds have passed since the last, the report
+  // when wanted and due), in the caller.
+  void RunDue(time_t now);
 
-  // The file (or the file an alias names), from the index when it matches
-  // the inventory, else from the cache when fresh, else from the source.
-  // nullptr when unknown; *database_down when the database could not say
-  // (a cached record, however old, is then returned when there is one).
-  // The record stays valid until the next Lookup() or Refresh().
-  const FileRecord* Lookup(const std::string& path, time_t now,
-                           bool* database_down);
-
-  // The file's details from the cache or the source; false while the
-  // database is away and they are not cached.
-  bool Details(int file_id, time_t now, FileDetails* out);
-
-  // Read on each request for /mirrorstats (not cached).
-  Status LoadRepositoryReport(RepositoryReport* report) {
-    return source_->LoadRepositoryReport(report);
-  }
-
-  // The last snapshot (empty before the first successful refresh).
-  const std::vector<MirrorStatus>& mirrors() const { return mirrors_; }
-  const std::vector<SelectionRow>& rows() const {
-    return rows_;
-  }  // SelectionRows(mirrors())
-  // The mirrors holding the file, into `out`.
-  void Holders(int file_id, MirrorIdSet* out) const {
-    bitmaps_.Holders(file_id, out);
-  }
-  // The last refresh failed.
-  bool database_away() const { return database_away_; }
+  // --- For requests, all from one thread (the worker's). ---
+  // The snapshot to answer from; valid until the next call.
+  const InventorySnapshot& Current();
+  // The last round failed, or none succeeded within twice the refresh
+  // interval (a query stuck on a stalled server): what the worker has may
+  // be out of date.
+  bool Suspect(time_t now) const;
+  // `path` in the index, judged against the snapshot Current() returned
+  // last. Fills `out` when found.
+  FileLookup Lookup(const std::string& path, time_t now, FileRecord* out);
+  // There is no index, or the last round saw the inventory's files counter
+  // move past it: a path it lacks may be a new file.
+  bool IndexBehind() const;
+  // The file's details; false when they are not loaded (yet), after
+  // asking the refresh work for them (see kFirstLoadWaitMs).
+  bool Details(int file_id, FileDetails* out);
+  // The last /mirrorstats report (nullptr: none yet), and a new one asked
+  // for when it is older than the refresh interval.
+  std::shared_ptr<const TimedReport> Report(time_t now);
 
  private:
-  struct CachedFile {
-    bool found = false;
-    FileRecord record;
-    time_t loaded = 0;
-    std::list<std::string>::iterator lru;
-  };
-  struct CachedDetails {
-    FileDetails details;
-    time_t loaded = 0;
-  };
+  void ThreadMain();
+  bool WorkDue(time_t now) const;  // under mu_
+  bool RoundDue(time_t now) const;
+  bool ReportDue(time_t now) const;  // under mu_
+  // The refresh work looks healthy: a request may wait on it, briefly.
+  bool Healthy() const;
+  // A query failed: the worker's data is suspect until the next round
+  // succeeds (logged once per outage).
+  void NoteFailure(const Status& s, bool have_data);
+  void LoadWantedDetails();
+  void Round(time_t now);
+  void ComputeReport(time_t now);
 
-  InventoryCacheOptions options_;
-  InventorySource* source_;
-  std::vector<MirrorStatus> mirrors_;
-  std::vector<SelectionRow> rows_;
-  time_t mirrors_loaded_ = 0;
-  bool have_mirrors_ = false;
-  bool database_away_ = false;
-  InventoryGens gens_;
-  FileBitmaps bitmaps_;
-  std::map<int, long long>
-      bitmap_gens_;       // the counter each mirror's bitmaps were read at
-  FileRecord index_hit_;  // the last record found in the index
-  std::unordered_map<std::string, CachedFile> files_;
-  std::list<std::string> lru_;  // most recent first
-  // Few files are asked for their details; the whole map is dropped when
-  // it is full or the files counter moves.
-  std::unordered_map<int, CachedDetails> details_;
+  const InventoryCacheOptions options_;
+  InventorySource* const source_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;    // the thread waits on it
+  std::condition_variable loaded_;  // requests wait on it
+  // Under mu_:
+  std::shared_ptr<const InventorySnapshot> published_;
+  std::unordered_map<int, FileDetails> details_;
+  std::set<int> wanted_details_;
+  std::shared_ptr<const TimedReport> report_;
+  bool report_wanted_ = false;
+  bool stop_ = false;
+  bool thread_done_ = false;
+
+  std::atomic<uint64_t> version_{0};  // of published_
+  std::atomic<bool> failed_{false};   // the last query failed
+  // When the refresh work began what it is doing (steady clock, ms); 0:
+  // idle.
+  std::atomic<int64_t> busy_since_ms_{0};
+  std::thread thread_;
+
+  // The refresh work's own (the thread, or RunDue()'s caller):
+  bool threaded_ = false;                                // set by Start()
+  time_t next_round_ = 0;                                // without a thread
+  std::chrono::steady_clock::time_point next_round_at_;  // with one
+  uint64_t serial_ = 0;
+  time_t report_tried_at_ = 0;
+  std::map<int, long long> bitmap_gens_;  // what each mirror's were read at
+
+  // The request side's own:
+  std::shared_ptr<const InventorySnapshot> held_;
+  uint64_t held_version_ = ~uint64_t{0};
 };
 
 }  // namespace waymark

@@ -1,14 +1,13 @@
 #include "redirector/inventory_source.h"
 
-#include "core/store/db.h"
-
 namespace waymark {
 
 namespace {
 
 class PostgresInventory : public InventorySource {
  public:
-  explicit PostgresInventory(std::string dsn) : db_(std::move(dsn)) {}
+  PostgresInventory(std::string dsn, const SessionLimits& limits)
+      : db_(std::move(dsn), limits) {}
 
   Status LoadMirrors(std::vector<MirrorStatus>* out,
                      InventoryGens* gens) override {
@@ -22,10 +21,6 @@ class PostgresInventory : public InventorySource {
   Status LoadBitmaps(int mirror_id, std::vector<std::string>* chunks) override {
     return db_.Run(
         [&](Database* db) { return LoadMirrorBitmaps(db, mirror_id, chunks); });
-  }
-  Status LoadFile(const std::string& path, FileRecord* record) override {
-    return db_.Run(
-        [&](Database* db) { return LoadFileRecord(db, path, record); });
   }
   Status LoadFileDetails(int file_id, FileDetails* details) override {
     return db_.Run([&](Database* db) {
@@ -44,8 +39,9 @@ class PostgresInventory : public InventorySource {
 
 }  // namespace
 
-std::unique_ptr<InventorySource> NewPostgresInventory(const std::string& dsn) {
-  return std::make_unique<PostgresInventory>(dsn);
+std::unique_ptr<InventorySource> NewPostgresInventory(
+    const std::string& dsn, const SessionLimits& limits) {
+  return std::make_unique<PostgresInventory>(dsn, limits);
 }
 
 }  // namespace waymark

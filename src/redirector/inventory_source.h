@@ -1,6 +1,7 @@
 // Where a worker's inventory cache (redirector/inventory_cache.h) reads
 // the inventory: an interface with one real implementation over
-// PostgreSQL, and fakes in tests and the benchmark.
+// PostgreSQL, and fakes in tests and the benchmark. Called only from the
+// cache's refresh work (its thread in a worker), never for a request.
 #ifndef WAYMARK_REDIRECTOR_INVENTORY_SOURCE_H_
 #define WAYMARK_REDIRECTOR_INVENTORY_SOURCE_H_
 
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/store/db.h"
 #include "core/store/file_details.h"
 #include "core/store/inventory.h"
 #include "core/store/mirror_report.h"
@@ -23,16 +25,17 @@ class InventorySource {
                              InventoryGens* gens) = 0;
   virtual Status LoadBitmaps(int mirror_id,
                              std::vector<std::string>* chunks) = 0;
-  // kNotFound when the path is not in the inventory.
-  virtual Status LoadFile(const std::string& path, FileRecord* record) = 0;
-  // core/store/file_details.h and core/store/mirror_report.h.
+  // core/store/file_details.h (kNotFound: the file is gone) and
+  // core/store/mirror_report.h.
   virtual Status LoadFileDetails(int file_id, FileDetails* details) = 0;
   virtual Status LoadRepositoryReport(RepositoryReport* report) = 0;
 };
 
-// Over a PostgreSQL connection the worker makes itself when first needed,
-// reconnecting after failures.
-std::unique_ptr<InventorySource> NewPostgresInventory(const std::string& dsn);
+// Over a PostgreSQL connection of its own, made when first needed within
+// `limits` (statement, lock and connect timeouts), and made again after a
+// failure.
+std::unique_ptr<InventorySource> NewPostgresInventory(
+    const std::string& dsn, const SessionLimits& limits);
 
 }  // namespace waymark
 

@@ -5,7 +5,9 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "core/log.h"
@@ -53,8 +55,17 @@ void Master::Run(std::unique_ptr<Generation> gen) {
   StartBuilder();
   const time_t start_by = time(nullptr) + kFirstIndexWaitSeconds;
   while (true) {
-    timespec one_second{1, 0};
-    int sig = sigtimedwait(&handled, nullptr, &one_second);
+    // A second, or less when a restart that had to wait is due sooner.
+    auto wait = std::chrono::nanoseconds(std::chrono::seconds(1));
+    for (int slot : waiting_slots_)
+      wait = std::min<std::chrono::nanoseconds>(
+          wait, std::max<std::chrono::nanoseconds>(
+                    std::chrono::milliseconds(1),
+                    last_start_[slot] + std::chrono::seconds(1) -
+                        std::chrono::steady_clock::now()));
+    timespec timeout{0, static_cast<long>(wait.count())};
+    if (wait >= std::chrono::seconds(1)) timeout = {1, 0};
+    int sig = sigtimedwait(&handled, nullptr, &timeout);
     if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT)
       Stop(sig == SIGQUIT ? SIGQUIT : SIGTERM);
     if (sig == SIGHUP && !stopping_) Reload();
@@ -65,6 +76,7 @@ void Master::Run(std::unique_ptr<Generation> gen) {
       return;
     if (stopping_) continue;
     time_t now = time(nullptr);
+    CheckBuilderDeadline(now);
     if (!workers_started_) {
       if (!first_index_done_ && now < start_by) continue;
       StartWorkers();
@@ -73,31 +85,56 @@ void Master::Run(std::unique_ptr<Generation> gen) {
     }
     // Restarts that had to wait (at most one per slot per second).
     for (auto it = waiting_slots_.begin(); it != waiting_slots_.end();) {
-      if (now - last_start_[*it] >= 1) {
+      if (std::chrono::steady_clock::now() - last_start_[*it] >=
+          std::chrono::seconds(1)) {
         Spawn(*it);
         it = waiting_slots_.erase(it);
       } else {
         ++it;
       }
     }
-    if (now >= next_check_ && !builder_.running()) StartBuilder();
+    if (now >= next_check_ && !builder_.running() && IndexDue()) StartBuilder();
   }
+}
+
+bool Master::IndexDue() const {
+  // Without shared memory nothing tells the master: a builder looks every
+  // kCheckSeconds (connecting each time).
+  if (!shared_) return true;
+  return shared_->files_gen_seen() > (gen_->index ? gen_->index->gen : -1);
 }
 
 void Master::StartBuilder() {
   next_check_ = time(nullptr) + kCheckSeconds;
+  builder_started_ = time(nullptr);
+  builder_killed_ = false;
   builder_.Start(gen_->config.GetString(keys::kDatabaseDsn),
-                 gen_->index ? gen_->index->gen : -1);
+                 gen_->index ? gen_->index->gen : -1,
+                 LimitsFromTimeout(gen_->config.GetDurationSeconds(
+                     keys::kRedirectorQueryTimeout)));
+}
+
+void Master::CheckBuilderDeadline(time_t now) {
+  if (!builder_.running() || builder_killed_) return;
+  long long limit =
+      gen_->config.GetDurationSeconds(keys::kRedirectorIndexBuildTimeout);
+  if (now - builder_started_ < limit) return;
+  LogWarning("file index: the build took more than " + std::to_string(limit) +
+             " s (redirector.index_build_timeout); stopped it, the workers "
+             "keep the index they have");
+  builder_.Kill();
+  builder_killed_ = true;
 }
 
 void Master::StartWorkers() {
   workers_started_ = true;
   workers_ = static_cast<int>(gen_->config.GetInt(keys::kRedirectorWorkers));
-  last_start_.assign(workers_, 0);
+  last_start_.assign(workers_, std::chrono::steady_clock::time_point());
   for (int i = 0; i < workers_; ++i) Spawn(i);
 }
 
 void Master::Spawn(int slot) {
+  if (shared_) shared_->SetReady(slot, false);
   pid_t pid = fork();
   if (pid == 0) {
     builder_.CloseInChild();
@@ -110,7 +147,7 @@ void Master::Spawn(int slot) {
   }
   current_[pid] = slot;
   if (slot < static_cast<int>(last_start_.size()))
-    last_start_[slot] = time(nullptr);
+    last_start_[slot] = std::chrono::steady_clock::now();
 }
 
 void Master::Replace(std::unique_ptr<Generation> next) {
@@ -120,6 +157,11 @@ void Master::Replace(std::unique_ptr<Generation> next) {
     retiring_[pid] = slot;
     kill(pid, SIGQUIT);
   }
+  // The retiring workers stop answering now: none of them is one a new
+  // worker may leave the requests to while it waits for its first
+  // snapshot.
+  if (shared_)
+    for (int i = 0; i < kMaxWorkerSlots; ++i) shared_->SetReady(i, false);
   current_.clear();
   waiting_slots_.clear();
   StartWorkers();
@@ -159,6 +201,7 @@ void Master::Reload() {
       // Another database may be another inventory: a new index, from it.
       next->index = nullptr;
       builder_.Kill();
+      if (shared_) shared_->ResetFilesGen();
     } else {
       next->index = gen_->index;
     }
@@ -203,6 +246,7 @@ void Master::Reap() {
     if (it == current_.end()) continue;
     int slot = it->second;
     current_.erase(it);
+    if (shared_) shared_->SetReady(slot, false);
     if (stopping_) continue;
     LogWarning("worker " + std::to_string(pid) + " died (" +
                (WIFSIGNALED(status)
@@ -210,7 +254,8 @@ void Master::Reap() {
                     : "exit " + std::to_string(WEXITSTATUS(status))) +
                "); restarting it");
     if (slot < static_cast<int>(last_start_.size()) &&
-        time(nullptr) - last_start_[slot] < 1) {
+        std::chrono::steady_clock::now() - last_start_[slot] <
+            std::chrono::seconds(1)) {
       waiting_slots_.push_back(slot);
     } else {
       Spawn(slot);

@@ -10,14 +10,18 @@
 // at once, SIGQUIT stops after the requests in progress, SIGHUP re-reads
 // the configuration and GeoIP databases and replaces the workers (new ones
 // start before the old ones finish, so no request fails), SIGUSR1 reopens
-// the log. Every 5 s a builder child checks the inventory's files counter
-// and, when it moved, builds a new index; the master then replaces the
-// workers with ones that share it.
+// the log. When the workers' refresh threads saw the inventory's files
+// counter move past the index's (they say so in the shared region), a
+// builder child builds a new index (at most one start per 5 s; one that
+// outlives redirector.index_build_timeout is killed); the master then
+// replaces the workers with ones that share it. So nothing connects to
+// PostgreSQL for the index while the repository does not change.
 #ifndef WAYMARK_REDIRECTOR_MASTER_H_
 #define WAYMARK_REDIRECTOR_MASTER_H_
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <ctime>
 #include <map>
 #include <memory>
@@ -65,6 +69,10 @@ class Master {
   void Reap();
   void IndexBuilt(int wait_status);
   void StartBuilder();
+  // The workers saw a files counter the index does not have.
+  bool IndexDue() const;
+  // Kills a builder past redirector.index_build_timeout.
+  void CheckBuilderDeadline(time_t now);
 
   const CommandLine& command_line_;
   const std::string listen_;
@@ -73,12 +81,14 @@ class Master {
   std::unique_ptr<Generation> gen_;
   IndexBuilder builder_;
   time_t next_check_ = 0;
+  time_t builder_started_ = 0;
+  bool builder_killed_ = false;
   bool workers_started_ = false;
   bool first_index_done_ = false;
   int workers_ = 0;
   std::map<pid_t, int> current_;   // pid -> slot
   std::map<pid_t, int> retiring_;  // an older generation, finishing
-  std::vector<time_t> last_start_;
+  std::vector<std::chrono::steady_clock::time_point> last_start_;
   std::vector<int> waiting_slots_;
   bool stopping_ = false;
 };

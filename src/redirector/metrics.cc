@@ -66,11 +66,11 @@ std::string PrometheusText(const Metrics& m) {
           "503).",
           m.fallbacks.load());
   Counter(&out, "waymark_file_cache_hits_total",
-          "File look-ups answered from memory (the shared index or the "
-          "worker's cache).",
-          m.cache_hits.load());
+          "File look-ups the shared file index answered.", m.cache_hits.load());
   Counter(&out, "waymark_file_cache_misses_total",
-          "File look-ups that asked the database.", m.cache_misses.load());
+          "File look-ups of paths the file index does not hold (never asked "
+          "of the database).",
+          m.cache_misses.load());
   Counter(
       &out, "waymark_database_errors_total",
       "Failed database operations (refreshes, look-ups, statistics writes).",

@@ -38,9 +38,8 @@ struct Metrics {
   std::atomic<uint64_t> requests[kStatusCount][kTierCount];
   std::atomic<uint64_t>
       fallbacks;  // no mirror could serve: fallback, origin or 503
-  std::atomic<uint64_t>
-      cache_hits;  // file found in the index or the worker's cache
-  std::atomic<uint64_t> cache_misses;  // file read from the database
+  std::atomic<uint64_t> cache_hits;    // file found in the index
+  std::atomic<uint64_t> cache_misses;  // path the index does not hold
   std::atomic<uint64_t> database_errors;
   std::atomic<uint64_t> downloads_counted;
   std::atomic<uint64_t> stats_flushed;  // downloads written to the database

@@ -1,10 +1,14 @@
 // Memory the redirector's master maps before it forks and every worker
-// shares: the metrics (redirector/metrics.h) and the same-download table
-// (RecentDownloads, redirector/download_counts.h). Created once by the
-// master; never unmapped while workers run.
+// shares: the metrics (redirector/metrics.h), the same-download table
+// (RecentDownloads, redirector/download_counts.h), and what the workers'
+// refresh threads tell the master (the inventory's files counter they saw:
+// the master builds a new file index only when it moved) and each other
+// (which workers have their first snapshot). Created once by the master;
+// never unmapped while workers run.
 #ifndef WAYMARK_REDIRECTOR_SHARED_REGION_H_
 #define WAYMARK_REDIRECTOR_SHARED_REGION_H_
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 
@@ -26,12 +30,30 @@ class SharedRegion {
   Metrics* metrics() { return metrics_; }
   RecentDownloads* recent() { return &recent_; }
 
+  // The highest inventory_state.files_gen a worker's refresh read; -1 none.
+  void SawFilesGen(long long gen);
+  long long files_gen_seen() const;
+  // Forgets it (another database after a reload).
+  void ResetFilesGen();
+  // A worker in `slot` has (or, set by the master, not yet) its first
+  // inventory snapshot.
+  void SetReady(int slot, bool ready);
+  // Another slot's worker has one: it can answer while this one waits.
+  bool AnotherWorkerReady(int slot) const;
+
  private:
   SharedRegion(void* memory, size_t bytes);
+
+  struct Board {
+    std::atomic<long long> files_gen_seen;
+    std::atomic<unsigned char> ready[kMaxWorkerSlots];
+  };
+  static constexpr size_t kBoardBytes = (sizeof(Board) + 63) / 64 * 64;
 
   void* memory_;
   size_t bytes_;
   Metrics* metrics_;
+  Board* board_;
   RecentDownloads recent_;
 };
 

@@ -148,12 +148,25 @@ void Serve(int listen_fd, const Generation& gen, SharedRegion* shared,
   }
   options.worker_slot = slot;
   options.log = [](const std::string& msg) { LogWarning(msg); };
-  auto inventory = NewPostgresInventory(config.GetString(keys::kDatabaseDsn));
+  // Each refresh tells the master the files counter it read (it builds a
+  // new index only when that moved) and the other workers that this one
+  // can answer.
+  options.inventory_published = [shared, slot](const InventorySnapshot& s) {
+    if (!shared) return;
+    shared->SawFilesGen(s.gens.files);
+    shared->SetReady(slot, true);
+  };
+  // Every query of the worker (its refresh thread's, its statistics
+  // writer's) runs within redirector.query_timeout.
+  const SessionLimits limits = LimitsFromTimeout(
+      config.GetDurationSeconds(keys::kRedirectorQueryTimeout));
+  auto inventory =
+      NewPostgresInventory(config.GetString(keys::kDatabaseDsn), limits);
   std::mt19937_64 rng(std::random_device{}() ^ static_cast<unsigned>(getpid()));
   std::uniform_real_distribution<double> u(0, 1);
   // Download counts are written on a thread with a connection of its own,
   // so a large batch or an absent database never delays a request.
-  ReconnectingDatabase stats_db(config.GetString(keys::kDatabaseDsn));
+  ReconnectingDatabase stats_db(config.GetString(keys::kDatabaseDsn), limits);
   Metrics* metrics = options.metrics;
   StatsWriter::Callbacks cb;
   cb.write = [&stats_db](const std::vector<DownloadCount>& batch) {
@@ -175,6 +188,23 @@ void Serve(int listen_fd, const Generation& gen, SharedRegion* shared,
   Handler handler(
       options, gen.geoip.get(), inventory.get(), [&] { return u(rng); },
       [] { return time(nullptr); });
+
+  // The inventory is read by a thread of the worker's own; requests never
+  // wait on it (redirector/inventory_cache.h). Before taking requests the
+  // worker waits for its first snapshot for as long as another worker can
+  // answer (one replacing a dead worker while PostgreSQL stalls stays out
+  // of the way rather than send its clients to the fallback), else for at
+  // most kFirstSnapshotWait.
+  constexpr auto kFirstSnapshotWait = std::chrono::seconds(2);
+  InventoryCache& inventory_cache = handler.inventory();
+  inventory_cache.Start();
+  const auto waiting_since = std::chrono::steady_clock::now();
+  while (!g_stop_graceful && !inventory_cache.WaitForFirstSnapshot(
+                                 std::chrono::milliseconds(100))) {
+    if (!(shared && shared->AnotherWorkerReady(slot)) &&
+        std::chrono::steady_clock::now() - waiting_since >= kFirstSnapshotWait)
+      break;
+  }
 
   // Connections nginx keeps open (fastcgi_keep_conn on) carry many
   // requests each. A worker that blocked reading one idle kept connection
@@ -226,6 +256,9 @@ void Serve(int listen_fd, const Generation& gen, SharedRegion* shared,
   }
   conns.clear();  // closes the kept connections; nginx retries on a new one
   handler.Tick(true);  // what is counted is written before the worker goes
+  // A refresh thread stuck in a query on a stalled server is not waited
+  // for: the worker ends without it.
+  if (!inventory_cache.Stop(std::chrono::milliseconds(100))) _exit(0);
 }
 
 }  // namespace

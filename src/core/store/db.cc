@@ -1,5 +1,7 @@
 #include "core/store/db.h"
 
+#include <algorithm>
+
 #include "core/strings.h"
 
 namespace waymark {
@@ -12,8 +14,45 @@ Database::~Database() = default;
 
 Status Database::Connect(const std::string& dsn,
                          std::unique_ptr<Database>* out) {
+  return Connect(dsn, SessionLimits{}, out);
+}
+
+SessionLimits LimitsFromTimeout(long long seconds) {
+  SessionLimits l;
+  if (seconds <= 0) return l;
+  l.connect_timeout_s = static_cast<int>(std::max(2LL, seconds));
+  l.statement_timeout_ms = static_cast<int>(seconds * 1000);
+  l.lock_timeout_ms = l.statement_timeout_ms;
+  return l;
+}
+
+Status Database::Connect(const std::string& dsn, const SessionLimits& limits,
+                         std::unique_ptr<Database>* out) {
+  std::string full = dsn;
+  // A connect_timeout the DSN sets itself wins.
+  if (limits.connect_timeout_s > 0 &&
+      dsn.find("connect_timeout") == std::string::npos) {
+    std::string t =
+        "connect_timeout=" + std::to_string(limits.connect_timeout_s);
+    if (dsn.find("://") == std::string::npos) {
+      full += " " + t;
+    } else {
+      full += (dsn.find('?') == std::string::npos ? "?" : "&") + t;
+    }
+  }
   try {
-    auto conn = std::make_unique<pqxx::connection>(dsn);
+    auto conn = std::make_unique<pqxx::connection>(full);
+    std::string set;
+    if (limits.statement_timeout_ms > 0)
+      set += "SET statement_timeout = " +
+             std::to_string(limits.statement_timeout_ms) + "; ";
+    if (limits.lock_timeout_ms > 0)
+      set +=
+          "SET lock_timeout = " + std::to_string(limits.lock_timeout_ms) + "; ";
+    if (!set.empty()) {
+      pqxx::nontransaction tx(*conn);
+      tx.exec(set);
+    }
     out->reset(new Database(std::move(conn)));
     return Status::OK();
   } catch (const std::exception& e) {
@@ -22,10 +61,7 @@ Status Database::Connect(const std::string& dsn,
 }
 
 Status ReconnectingDatabase::Connect() {
-  // URIs are left as they are.
-  bool keep = dsn_.find("://") != std::string::npos ||
-              dsn_.find("connect_timeout") != std::string::npos;
-  return Database::Connect(keep ? dsn_ : dsn_ + " connect_timeout=3", &db_);
+  return Database::Connect(dsn_, limits_, &db_);
 }
 
 std::string ReadDsn(const Config& config) {

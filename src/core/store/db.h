@@ -22,11 +22,29 @@
 
 namespace waymark {
 
+// Bounds a long-lived program puts on its connection, so that a stalled
+// server (a table locked for minutes, a query stuck) costs it a known time
+// rather than forever. 0: no bound of that kind. The statement and lock
+// timeouts are set for the session (SET), so they hold for every query
+// made on the connection; the connect timeout is libpq's connect_timeout
+// (whole seconds, at least 2), unless the DSN sets one itself.
+struct SessionLimits {
+  int connect_timeout_s = 0;
+  int statement_timeout_ms = 0;
+  int lock_timeout_ms = 0;
+};
+
+// All three from one timeout in seconds (redirector.query_timeout).
+SessionLimits LimitsFromTimeout(long long seconds);
+
 // One connection; closed when destroyed. Not copyable.
 class Database {
  public:
   // Connects with a libpq connection string (waymark.conf `database.dsn`).
   static Status Connect(const std::string& dsn, std::unique_ptr<Database>* out);
+  // The same, within `limits`.
+  static Status Connect(const std::string& dsn, const SessionLimits& limits,
+                        std::unique_ptr<Database>* out);
 
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -42,10 +60,14 @@ class Database {
 // A connection made when first needed and dropped after a database error,
 // so that the next call reconnects: for long-lived processes (redirector
 // workers) that must outlive a PostgreSQL restart. Connecting gives up
-// after 3 s unless the DSN sets connect_timeout (libpq waits forever).
+// after 3 s unless the DSN or `limits` set a connect timeout (libpq waits
+// forever).
 class ReconnectingDatabase {
  public:
-  explicit ReconnectingDatabase(std::string dsn) : dsn_(std::move(dsn)) {}
+  explicit ReconnectingDatabase(std::string dsn, SessionLimits limits = {})
+      : dsn_(std::move(dsn)), limits_(limits) {
+    if (limits_.connect_timeout_s <= 0) limits_.connect_timeout_s = 3;
+  }
 
   // Runs fn(Database*) -> Status on the connection, connecting first if
   // there is none; a kDatabase error drops the connection.
@@ -64,6 +86,7 @@ class ReconnectingDatabase {
   Status Connect();
 
   std::string dsn_;
+  SessionLimits limits_;
   std::unique_ptr<Database> db_;
 };
 

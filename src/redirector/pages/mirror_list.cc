@@ -99,6 +99,8 @@ std::string MirrorListJson(const MirrorListData& d) {
   j["fallback"] = StringOrNull(d.fallback_url);
   j["metalink"] = d.origin_url + encoded + ".meta4";
   j["generated_at"] = Rfc3339(d.generated_at);
+  j["data_as_of"] = StringOrNull(Rfc3339(d.data.as_of));
+  j["data_possibly_stale"] = d.data.suspect;
   // Bytes that are not UTF-8 (a file name in Latin-1) become U+FFFD rather
   // than an exception.
   return JsonText(j);
@@ -109,15 +111,17 @@ std::string MirrorListHtml(const MirrorListData& d) {
   const std::string name = BaseName(d.file.path);
   const std::string self = "/" + encoded;
   std::string h = PageHead("Mirrors for " + name);
-  h += "<h1>" + EscapeXml(name) + "</h1>\n<dl>\n";
+  h += "<h1>" + EscapeXml(name) + "</h1>\n" + DataAgeHtml(d.data) + "<dl>\n";
   auto row = [&](const std::string& k, const std::string& v_html) {
     h += "<dt>" + EscapeXml(k) + "</dt><dd>" + v_html + "</dd>\n";
   };
   row("Path", "<code>" + EscapeXml("/" + d.file.path) + "</code>");
   row("Size", EscapeXml(HumanSize(d.file.size) + " (" +
                         std::to_string(d.file.size) + " bytes)"));
-  std::string unknown =
-      d.file.details_known ? "not known" : "unavailable (the database is away)";
+  std::string unknown = d.file.details_known ? "not known"
+                        : d.data.suspect
+                            ? "unavailable (the database is away)"
+                            : "being looked up; reload the page in a moment";
   row("Date",
       EscapeXml(d.file.mtime.empty() ? unknown : d.file.mtime + " UTC"));
   auto hash = [&](const char* label, const std::string& hex,

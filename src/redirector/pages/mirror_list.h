@@ -14,6 +14,7 @@
 
 #include "core/geo/location.h"
 #include "core/model/selection.h"
+#include "redirector/pages/page.h"
 
 namespace waymark {
 
@@ -22,7 +23,8 @@ struct FileView {
   long long size = 0;
   std::string sha256_hex;
   // From the database (core/file_details.h); `details_known` is false when
-  // it could not be asked (it was away), and the fields are then empty.
+  // the worker does not have them (being loaded, or the database is away:
+  // MirrorListData::data says which), and the fields are then empty.
   bool details_known = false;
   std::string mtime;  // UTC "YYYY-MM-DD HH:MM:SS"
   std::string sha1_hex, md5_hex;
@@ -46,6 +48,7 @@ struct MirrorListData {
   std::string fallback_url;  // full URL of the file at the fallback, "" none
   std::string origin_url;    // "http://host/" the request came to
   std::string generated_at;  // UTC "YYYY-MM-DD HH:MM:SS"
+  DataAge data;              // of the mirrors' states
 };
 
 // The file's last path component.

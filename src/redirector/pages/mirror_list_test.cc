@@ -120,11 +120,26 @@ TEST_F(MirrorListTest, HtmlSaysWhenTheDatabaseIsAway) {
   d_.file.details_known = false;
   d_.file.mtime.clear();
   d_.file.sha1_hex.clear();
+  d_.data.as_of = "2026-12-01 11:59:58";
   std::string out = MirrorListHtml(d_);
+  EXPECT_NE(out.find("<dt>SHA-1</dt><dd>being looked up; reload the page in "
+                     "a moment</dd>"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("Data as of 2026-12-01 11:59:58 UTC."), std::string::npos);
+  d_.data.suspect = true;
+  out = MirrorListHtml(d_);
   EXPECT_NE(
       out.find("<dt>SHA-1</dt><dd>unavailable (the database is away)</dd>"),
       std::string::npos)
       << out;
+  EXPECT_NE(out.find("Possibly out of date: this server cannot read its "
+                     "database now; what it shows is as of 2026-12-01 "
+                     "11:59:58 UTC."),
+            std::string::npos);
+  nlohmann::json j = nlohmann::json::parse(MirrorListJson(d_));
+  EXPECT_EQ(j["data_possibly_stale"], true);
+  EXPECT_EQ(j["data_as_of"], "2026-12-01T11:59:58Z");
 }
 
 TEST_F(MirrorListTest, MetalinkHasTheRfc5854Elements) {
@@ -183,7 +198,12 @@ TEST_F(MirrorListTest, MirrorStatsEscapesAndSaysWhatItKnows) {
   rep.mirrors[1].last_scan_at = "2026-12-01 03:00:00";
   rep.mirrors[1].last_scan_ok = false;
   rep.mirrors[1].last_scan_error = "rsync: @ERROR & <x>";
-  MirrorStatsData d{&mirrors_, &rep, "2026-12-01 12:00:00"};
+  MirrorStatsData d;
+  d.mirrors = &mirrors_;
+  d.data.as_of = "2026-12-01 11:59:58";
+  d.report = &rep;
+  d.report_as_of = "2026-12-01 11:59:55";
+  d.generated_at = "2026-12-01 12:00:00";
   std::string html = MirrorStatsHtml(d);
   EXPECT_EQ(html.find("<script>"), std::string::npos);
   EXPECT_NE(html.find("<td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td>DE</"
@@ -200,11 +220,32 @@ TEST_F(MirrorListTest, MirrorStatsEscapesAndSaysWhatItKnows) {
   EXPECT_EQ(j["mirrors"][0]["share_percent"], 75.0);
   EXPECT_EQ(j["mirrors"][0]["downloads_today"], 42);
   ExpectNoSecrets(MirrorStatsJson(d));
-  // The database away: what is in memory, and a note.
+  EXPECT_NE(html.find("<p class=\"age\">Data as of 2026-12-01 11:59:58 "
+                      "UTC.</p>"),
+            std::string::npos);
+  EXPECT_NE(html.find("the repository holds 200 files (as of 2026-12-01 "
+                      "11:59:55 UTC)"),
+            std::string::npos);
+  EXPECT_EQ(j["data_possibly_stale"], false);
+  EXPECT_EQ(j["report_as_of"], "2026-12-01 11:59:55");
+  // The database away: the last report, and a note.
+  d.data.suspect = true;
+  html = MirrorStatsHtml(d);
+  EXPECT_NE(html.find("The database is unavailable: states are as this "
+                      "server last saw them at 2026-12-01 11:59:58 UTC; scan "
+                      "results, repository shares and download counts as of "
+                      "2026-12-01 11:59:55 UTC."),
+            std::string::npos)
+      << html;
+  EXPECT_EQ(nlohmann::json::parse(MirrorStatsJson(d))["data_possibly_stale"],
+            true);
+  // No report yet: what is in memory.
   d.report = nullptr;
   html = MirrorStatsHtml(d);
-  EXPECT_NE(html.find("The database is unavailable"), std::string::npos);
+  EXPECT_NE(html.find("download counts are missing."), std::string::npos);
   EXPECT_NE(html.find("<td>-</td><td>-</td></tr>"), std::string::npos) << html;
+  d.data.suspect = false;
+  EXPECT_NE(MirrorStatsHtml(d).find("are being computed"), std::string::npos);
 }
 
 TEST(ChecksumResponse, LinesSha256sumReads) {

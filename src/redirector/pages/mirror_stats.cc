@@ -68,15 +68,27 @@ std::string ScanText(const MirrorReport* r) {
 std::string MirrorStatsHtml(const MirrorStatsData& d) {
   std::string h = PageHead("Mirror status");
   h += "<h1>Mirror status</h1>\n";
-  if (!d.report) {
-    h += "<p class=\"down\">The database is unavailable: scan results, "
-         "repository shares and "
-         "download counts are missing; states are as this server last saw "
-         "them.</p>\n";
+  if (d.data.suspect) {
+    h += "<p class=\"down\">The database is unavailable: states are as "
+         "this server last saw them" +
+         (d.data.as_of.empty() ? std::string()
+                               : " at " + EscapeXml(d.data.as_of) + " UTC") +
+         (d.report ? "; scan results, repository shares and download counts "
+                     "as of " +
+                         EscapeXml(d.report_as_of) + " UTC"
+                   : "; scan results, repository shares and download counts "
+                     "are missing") +
+         ".</p>\n";
   } else {
+    h += DataAgeHtml(d.data);
+  }
+  if (d.report) {
     h += "<p>" + std::to_string(d.mirrors->size()) +
          " mirrors; the repository holds " + std::to_string(d.report->files) +
-         " files.</p>\n";
+         " files (as of " + EscapeXml(d.report_as_of) + " UTC).</p>\n";
+  } else if (!d.data.suspect) {
+    h += "<p>Scan results, repository shares and download counts are being "
+         "computed; reload the page in a few seconds.</p>\n";
   }
   std::vector<MapPoint> points;
   for (const MirrorStatus& st : *d.mirrors) {
@@ -116,7 +128,10 @@ std::string MirrorStatsHtml(const MirrorStatsData& d) {
 
 std::string MirrorStatsJson(const MirrorStatsData& d) {
   json j;
-  j["database_available"] = d.report != nullptr;
+  j["database_available"] = !d.data.suspect;
+  j["data_as_of"] = StringOrNull(d.data.as_of);
+  j["data_possibly_stale"] = d.data.suspect;
+  j["report_as_of"] = d.report ? json(d.report_as_of) : json(nullptr);
   j["repository_files"] = d.report ? json(d.report->files) : json(nullptr);
   j["mirrors"] = json::array();
   for (const MirrorStatus& st : *d.mirrors) {

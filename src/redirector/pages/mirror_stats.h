@@ -10,14 +10,18 @@
 
 #include "core/model/selection.h"
 #include "core/store/mirror_report.h"
+#include "redirector/pages/page.h"
 
 namespace waymark {
 
 struct MirrorStatsData {
   const std::vector<MirrorStatus>* mirrors = nullptr;  // by name
-  // From the database when it answered; nullptr when it was away (the page
-  // then says so and shows what the worker has in memory).
+  DataAge data;                                        // of `mirrors`
+  // The worker's last report, read at `report_as_of`; nullptr when it has
+  // none (being computed, or the database is away: data.suspect). The page
+  // then says so and shows what the worker has in memory.
   const RepositoryReport* report = nullptr;
+  std::string report_as_of;  // UTC "YYYY-MM-DD HH:MM:SS"
   std::string generated_at;  // UTC "YYYY-MM-DD HH:MM:SS"
 };
 

@@ -39,6 +39,18 @@ std::string PageFoot(const std::string& generated_at) {
          EscapeXml(generated_at) + " UTC.</p></footer>\n</body>\n</html>\n";
 }
 
+std::string DataAgeHtml(const DataAge& age) {
+  if (!age.suspect)
+    return "<p class=\"age\">Data as of " + EscapeXml(age.as_of) +
+           " UTC.</p>\n";
+  return "<p class=\"down\">Possibly out of date: this server cannot read "
+         "its database now; " +
+         (age.as_of.empty()
+              ? std::string("it has no data from it yet")
+              : "what it shows is as of " + EscapeXml(age.as_of) + " UTC") +
+         ".</p>\n";
+}
+
 std::string HumanSize(long long bytes) {
   if (bytes < 1024) return std::to_string(bytes) + " bytes";
   const char* units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};

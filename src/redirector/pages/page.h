@@ -12,6 +12,15 @@ namespace waymark {
 std::string PageHead(const std::string& title);
 // Closes what PageHead opened, with a "generated at" line.
 std::string PageFoot(const std::string& generated_at);
+// How current the data behind a page is: the worker answers from what its
+// last successful refresh read (redirector/inventory_cache.h).
+struct DataAge {
+  std::string as_of;     // UTC "YYYY-MM-DD HH:MM:SS"; "" when none yet
+  bool suspect = false;  // the last refresh failed or is overdue
+};
+// A paragraph for an HTML page: "Data as of ...", or that it may be out of
+// date and why.
+std::string DataAgeHtml(const DataAge& age);
 // "4.0 KiB", "1.2 GiB", "512 bytes".
 std::string HumanSize(long long bytes);
 
