@@ -26,6 +26,12 @@
 -- rsync and FTP daemons) and waymark_admin may SELECT them; the other roles
 -- get every other column of mirrors, and the programs select by name only
 -- the columns they need (never `SELECT *` from mirrors).
+--
+-- Private too: what a mirror answered to a failed trace check
+-- (mirrors.trace_detail, mirror_health.detail; schema 6), which may be
+-- anything the mirror, or a host it redirected to, sent. The redirector
+-- and the reader never see it; waymark_trace, which writes it, and the
+-- admin do (`waymark mirror show`).
 
 DO $$
 DECLARE
@@ -44,7 +50,7 @@ $$;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO waymark_reader;
 
 -- The redirector: the inventory, read only (mirrors: see below).
-GRANT SELECT ON waymark_schema, mirror_health, files, file_aliases,
+GRANT SELECT ON waymark_schema, files, file_aliases,
                 mirror_files, mirror_file_problems, file_mirrors, mirror_scans,
                 inventory_state
       TO waymark_redirector;
@@ -78,7 +84,8 @@ GRANT INSERT, UPDATE ON downloads_monthly TO waymark_scanner;
 -- The trace checker.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO waymark_trace;
 GRANT INSERT, UPDATE, DELETE ON mirror_health TO waymark_trace;
-GRANT UPDATE (trace_time, trace_lag, trace_checked_at, trace_error, updated_at)
+GRANT UPDATE (trace_time, trace_lag, trace_checked_at, trace_error,
+              trace_detail, updated_at)
       ON mirrors TO waymark_trace;
 GRANT INSERT ON mirror_events TO waymark_trace;
 
@@ -86,21 +93,35 @@ GRANT INSERT ON mirror_events TO waymark_trace;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO waymark_admin;
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO waymark_admin;
 
--- mirrors without the secrets, for the reader, redirector and trace roles:
--- the table-wide SELECT goes (which drops every column grant too), then
--- each column but the four is granted again, so this also covers columns
--- that later migrations add. A new secret column must join the list here.
+-- Tables without their private columns, for the roles that may not read
+-- them: the table-wide SELECT goes (which drops every column grant too),
+-- then each other column is granted again, so this also covers columns
+-- that later migrations add. A new private column must join the list here.
+--   mirrors: the four secrets, and trace_detail (schema 6), from the
+--     reader, redirector and trace roles (trace gets trace_detail back);
+--   mirror_health: detail (schema 6), from the reader and the redirector
+--     (before schema 6 the redirector had the whole table).
 REVOKE SELECT ON mirrors FROM waymark_reader, waymark_redirector, waymark_trace;
+REVOKE SELECT ON mirror_health FROM waymark_reader, waymark_redirector;
 DO $$
 DECLARE
+    t record;
     cols text;
 BEGIN
-    SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position)
-      INTO cols
-      FROM information_schema.columns
-     WHERE table_schema = 'public' AND table_name = 'mirrors'
-       AND column_name NOT IN ('rsync_url', 'ftp_url', 'admin_name', 'admin_email');
-    EXECUTE format('GRANT SELECT (%s) ON mirrors '
-                   'TO waymark_reader, waymark_redirector, waymark_trace', cols);
+    FOR t IN SELECT * FROM (VALUES
+        ('mirrors', ARRAY['rsync_url', 'ftp_url', 'admin_name', 'admin_email',
+                          'trace_detail'],
+         'waymark_reader, waymark_redirector, waymark_trace'),
+        ('mirror_health', ARRAY['detail'],
+         'waymark_reader, waymark_redirector')) AS v(tab, private, roles)
+    LOOP
+        SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position)
+          INTO cols
+          FROM information_schema.columns
+         WHERE table_schema = 'public' AND table_name = t.tab
+           AND column_name <> ALL (t.private);
+        EXECUTE format('GRANT SELECT (%s) ON %I TO %s', cols, t.tab, t.roles);
+    END LOOP;
 END
 $$;
+GRANT SELECT (trace_detail) ON mirrors TO waymark_trace;

@@ -57,10 +57,15 @@ Status LoadTraceFacts(Database* db, std::map<int, TraceFacts>* trace,
              "'UTC', " +
              iso +
              "), reason, latency_ms, to_char(checked_at AT TIME ZONE 'UTC', " +
-             iso + ") FROM mirror_health ORDER BY mirror_id, scheme, family")) {
+             iso +
+             "), offered FROM mirror_health "
+             "ORDER BY mirror_id, scheme, family")) {
+      // The public reason only, never the check's detail (what the mirror
+      // sent): this is the public mirror list.
       json h = {{"scheme", row[1].as<std::string>()},
                 {"family", row[2].as<int>()},
                 {"up", row[3].as<bool>()},
+                {"offered", row[8].as<bool>()},
                 {"since", row[4].as<std::string>()},
                 {"reason",
                  row[5].is_null() ? json() : json(row[5].as<std::string>())},

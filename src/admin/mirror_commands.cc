@@ -373,16 +373,27 @@ void PrintChecks(const FreshnessView& f, const std::vector<HealthView>& health,
             std::to_string(limit) + " s), trace of " + f.trace_time + " UTC";
   }
   if (!f.checked_at.empty()) fresh += ", checked " + f.checked_at + " UTC";
-  if (!f.error.empty()) fresh += "; last check: " + f.error;
+  // The admin sees the whole story, with what the mirror sent; the public
+  // pages only the reason's phrase.
+  if (!f.error.empty())
+    fresh += "; last check: " + (f.detail.empty() ? f.error : f.detail);
   out << "freshness:     " << Printable(fresh) << "\n";
   if (health.empty()) out << "health:        - (not checked yet)\n";
   for (size_t i = 0; i < health.size(); ++i) {
     const HealthView& h = health[i];
-    std::string line = CheckLabel(h.scheme, h.family) + ": " +
-                       (h.up ? "up" : "down") + " since " + h.since + " UTC";
+    std::string line = CheckLabel(h.scheme, h.family) + ": ";
+    if (!h.offered) {
+      line +=
+          "not offered (" + h.reason + "), checked " + h.checked_at + " UTC";
+      out << (i == 0 ? "health:        " : "               ") << Printable(line)
+          << "\n";
+      continue;
+    }
+    line += (h.up ? "up" : "down") + std::string(" since ") + h.since + " UTC";
     if (h.latency_ms && h.up)
       line += ", " + std::to_string(*h.latency_ms) + " ms";
-    if (!h.reason.empty()) line += (h.up ? ", failing: " : ": ") + h.reason;
+    std::string why = h.detail.empty() ? h.reason : h.detail;
+    if (!why.empty()) line += (h.up ? ", failing: " : ": ") + why;
     out << (i == 0 ? "health:        " : "               ") << Printable(line)
         << "\n";
   }
@@ -396,14 +407,17 @@ void AddChecksJson(const FreshnessView& f,
                        {"stale", IsStale(f.lag, limit)},
                        {"trace_time", StringOrNull(f.trace_time)},
                        {"checked_at", StringOrNull(f.checked_at)},
-                       {"error", StringOrNull(f.error)}};
+                       {"error", StringOrNull(f.error)},
+                       {"detail", StringOrNull(f.detail)}};
   (*j)["health"] = nlohmann::json::array();
   for (const auto& h : health) {
     (*j)["health"].push_back({{"scheme", h.scheme},
                               {"family", h.family},
                               {"up", h.up},
+                              {"offered", h.offered},
                               {"since", h.since},
                               {"reason", StringOrNull(h.reason)},
+                              {"detail", StringOrNull(h.detail)},
                               {"latency_ms", OrNull(h.latency_ms)},
                               {"checked_at", StringOrNull(h.checked_at)}});
   }

@@ -38,6 +38,40 @@ std::string NoAddress(int family) {
   return "no IPv" + std::to_string(family) + " address";
 }
 
+// The public phrase for a failed transfer: our own words and numbers only,
+// since libcurl's error text may quote what the server sent (a header, a
+// certificate's name). The message itself is the detail.
+std::string PublicFetchReason(const FetchResult& r) {
+  switch (r.error) {
+    case FetchResult::Error::kResolve:   // "cannot resolve host", "no IPv6
+    case FetchResult::Error::kTimeout:   // address", "timeout after 5 s",
+    case FetchResult::Error::kRefused:   // "connection refused", "answer
+    case FetchResult::Error::kTooLarge:  // larger than 65536 bytes"
+      return r.message;
+    case FetchResult::Error::kTls:
+      return "TLS error";
+    default:
+      if (!r.redirect_refused.empty() || StartsWith(r.message, "redirected to"))
+        return "redirect not followed";
+      return StartsWith(r.message, "cannot connect") ? "cannot connect"
+                                                     : "transfer failed";
+  }
+}
+
+// A failed result: `reason` public, `detail` the whole text when it says
+// more.
+CheckResult Failed(const std::string& reason, const std::string& detail) {
+  CheckResult out;
+  out.kind = CheckResult::Kind::kFailed;
+  out.reason = reason;
+  if (detail != reason) out.detail = detail;
+  return out;
+}
+
+std::string NotFollowed(const FetchResult& r) {
+  return "HTTP " + std::to_string(r.status) + " redirect not followed";
+}
+
 std::string Redirect(const FetchResult& r) {
   if (!r.redirect_refused.empty())
     return "HTTP " + std::to_string(r.status) + ": " + r.redirect_refused +
@@ -106,19 +140,22 @@ std::vector<Plan> PlanChecks(const std::vector<TraceTarget>& targets,
 CheckResult EvaluateTraceAnswer(const FetchResult& r, long long now,
                                 std::optional<long long>* time) {
   CheckResult out;
-  out.kind = CheckResult::Kind::kFailed;
   if (!r.ok()) {
-    out.reason = r.message;
+    out = Failed(PublicFetchReason(r), r.message);
   } else if (r.status >= 300 && r.status < 400) {
-    out.reason = Redirect(r);
+    out = Failed(NotFollowed(r), Redirect(r));
   } else if (r.status != 200) {
-    out.reason = "HTTP " + std::to_string(r.status);
+    out = Failed("HTTP " + std::to_string(r.status), "");
   } else {
     long long t = 0;
     Status s = ParseTraceFile(r.body, &t);
-    if (s.ok()) s = CheckTraceTime(t, now);
     if (!s.ok()) {
-      out.reason = "bad trace: " + s.message();
+      // The parser's message quotes the body: the detail only.
+      out =
+          Failed(Trim(r.body).empty() ? "empty trace file" : "not a trace file",
+                 "bad trace: " + s.message());
+    } else if (!(s = CheckTraceTime(t, now)).ok()) {
+      out = Failed(s.message(), "");
     } else {
       *time = t;
       out.kind = CheckResult::Kind::kOk;
@@ -128,14 +165,23 @@ CheckResult EvaluateTraceAnswer(const FetchResult& r, long long now,
   return out;
 }
 
-std::string EvaluateProbeAnswer(const FetchResult& r, const ProbeFile& f) {
+std::string EvaluateProbeAnswer(const FetchResult& r, const ProbeFile& f,
+                                std::string* detail) {
+  detail->clear();
   std::string path = Printable(f.path);
-  if (!r.ok()) return "probe of " + path + ": " + r.message;
+  if (!r.ok()) {
+    std::string reason = "probe of " + path + ": " + PublicFetchReason(r);
+    if (r.message != PublicFetchReason(r))
+      *detail = "probe of " + path + ": " + r.message;
+    return reason;
+  }
   if (r.status == 404 || r.status == 410)
     return "lying mirror: " + path + " is missing (HTTP " +
            std::to_string(r.status) + ")";
-  if (r.status >= 300 && r.status < 400)
-    return "probe of " + path + ": " + Redirect(r);
+  if (r.status >= 300 && r.status < 400) {
+    *detail = "probe of " + path + ": " + Redirect(r);
+    return "probe of " + path + ": " + NotFollowed(r);
+  }
   if (r.status != 200)
     return "probe of " + path + ": HTTP " + std::to_string(r.status);
   if (r.content_length >= 0 && r.content_length != f.size)
@@ -259,11 +305,13 @@ Status TraceChecker::Run(const std::vector<std::string>& names,
           EvaluateTraceAnswer(results[p.trace_request], now, &c.trace_time);
       if (c.result.kind == CheckResult::Kind::kOk) {
         for (size_t j = 0; j < p.probe_requests.size(); ++j) {
-          std::string why =
-              EvaluateProbeAnswer(results[p.probe_requests[j]], t.probes[j]);
+          std::string detail;
+          std::string why = EvaluateProbeAnswer(results[p.probe_requests[j]],
+                                                t.probes[j], &detail);
           if (why.empty()) continue;
           c.result.kind = CheckResult::Kind::kFailed;
           c.result.reason = why;
+          c.result.detail = detail;
           break;
         }
       }
@@ -281,15 +329,17 @@ Status TraceChecker::Run(const std::vector<std::string>& names,
     TraceTarget& t = targets[i];
     MirrorReport& m = reports[i];
     std::vector<long long> times;
-    std::string error;
+    std::string error, detail;
     for (const auto& c : m.checks) {
       if (c.trace_time) times.push_back(*c.trace_time);
-      if (error.empty() && c.result.kind == CheckResult::Kind::kFailed)
+      if (error.empty() && c.result.kind == CheckResult::Kind::kFailed) {
         error = c.result.reason;
+        detail = c.result.detail;
+      }
     }
     if (times.empty() && error.empty())
       error = "no scheme or IP family to check";
-    m.freshness = NextFreshness(t.prev, times, error, rep.origin_time);
+    m.freshness = NextFreshness(t.prev, times, error, detail, rep.origin_time);
     if (auto ev = FreshnessEvent(t.was_stale, m.freshness.lag, m.max_lag))
       m.events.push_back(*ev);
   }

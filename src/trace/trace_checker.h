@@ -6,8 +6,9 @@
 // columns, its mirror_health rows and an event for each change of state.
 //
 // Failures of a check (timeout, refused, TLS, HTTP status, redirect, bad
-// trace, lying mirror) are results, recorded with their reason; only
-// database errors and bad arguments are a failed Status.
+// trace, lying mirror) are results, recorded with their public reason and
+// their detail (health_rules.h); only database errors and bad arguments
+// are a failed Status.
 #ifndef WAYMARK_TRACE_TRACE_CHECKER_H_
 #define WAYMARK_TRACE_TRACE_CHECKER_H_
 
@@ -46,17 +47,20 @@ struct TraceOptions {
 // The pure steps of a check, exposed for tests (trace_checker_test.cc).
 
 // One trace file answer: ok with the time read into `time`, or failed with
-// its reason ("HTTP 404", "redirect (HTTP 302) to URL but the mirror may not
-// redirect", "bad trace: empty trace file", a transport error...). The
-// latency is the transfer's.
+// its public reason, a fixed phrase ("HTTP 404", "HTTP 302 redirect not
+// followed", "not a trace file", "timeout after 30 s", "TLS error"...),
+// and, when there is more to say, its detail with what the mirror sent
+// ("bad trace: not a trace file: '<html>...'", the redirect's target,
+// libcurl's words), for the admin only. The latency is the transfer's.
 CheckResult EvaluateTraceAnswer(const FetchResult& answer, long long now,
                                 std::optional<long long>* time);
 
-// One probe's answer: "" when it agrees with the inventory, else the reason
-// ("lying mirror: PATH is missing (HTTP 404)", "lying mirror: PATH has
-// Content-Length 4, the inventory says 3", "probe of PATH: timeout...").
+// One probe's answer: "" when it agrees with the inventory, else the public
+// reason ("lying mirror: PATH is missing (HTTP 404)", "lying mirror: PATH
+// has Content-Length 4, the inventory says 3", "probe of PATH: timeout...")
+// with its `detail` as for a trace answer ("" when none).
 std::string EvaluateProbeAnswer(const FetchResult& answer,
-                                const ProbeFile& file);
+                                const ProbeFile& file, std::string* detail);
 
 // A family whose name lookup failed while the other family's did not has no
 // address of that family: not offered rather than failed. When both fail,

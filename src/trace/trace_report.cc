@@ -46,10 +46,15 @@ void PrintTraceSummary(const TraceReport& r, std::ostream& out) {
   TextTable checks({"MIRROR", "SCHEME", "IP", "STATE", "MS", "RESULT"});
   for (const auto& m : r.mirrors) {
     for (const auto& c : m.checks) {
-      std::string result =
-          c.result.kind == CheckResult::Kind::kOk ? "ok" : c.result.reason;
-      checks.AddRow({m.name, c.scheme, "v" + std::to_string(c.family),
-                     c.up ? "up" : "down",
+      // The operator's report: the detail, with what the mirror sent.
+      std::string result = c.result.kind == CheckResult::Kind::kOk ? "ok"
+                           : c.result.detail.empty() ? c.result.reason
+                                                     : c.result.detail;
+      const char* state = c.result.kind == CheckResult::Kind::kNotOffered
+                              ? "not offered"
+                          : c.up ? "up"
+                                 : "down";
+      checks.AddRow({m.name, c.scheme, "v" + std::to_string(c.family), state,
                      c.result.latency_ms &&
                              c.result.kind != CheckResult::Kind::kNotOffered
                          ? std::to_string(*c.result.latency_ms)
@@ -65,7 +70,8 @@ void PrintTraceSummary(const TraceReport& r, std::ostream& out) {
     fresh.AddRow({m.name, FreshnessWord(m),
                   f.lag ? std::to_string(*f.lag) + " s" : "-",
                   std::to_string(m.max_lag) + " s",
-                  f.trace_time ? FormatUtc(*f.trace_time) : "-", f.error});
+                  f.trace_time ? FormatUtc(*f.trace_time) : "-",
+                  f.detail.empty() ? f.error : f.detail});
   }
   fresh.Print(out);
   bool any = false;
@@ -105,6 +111,7 @@ void PrintTraceJson(const TraceReport& r, std::ostream& out) {
         {"lag", OrNull(f.lag)},
         {"max_lag", m.max_lag},
         {"error", StringOrNull(f.error)},
+        {"detail", StringOrNull(f.detail)},
         {"failed", m.failed()}};
     jm["checks"] = json::array();
     for (const auto& c : m.checks) {
@@ -114,6 +121,7 @@ void PrintTraceJson(const TraceReport& r, std::ostream& out) {
            {"url", c.url},
            {"result", KindWord(c.result.kind)},
            {"reason", StringOrNull(c.result.reason)},
+           {"detail", StringOrNull(c.result.detail)},
            {"up", c.up},
            {"latency_ms",
             c.result.latency_ms &&

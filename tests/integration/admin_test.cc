@@ -642,6 +642,17 @@ TEST_F(AdminTest, RedirectorRoleCannotChangeMirrors) {
   must_fail("SELECT * FROM mirrors");
   must_fail("SELECT m FROM mirrors m");  // a whole row holds every column
   must_fail("SELECT 1 FROM mirrors WHERE rsync_url LIKE '%s3cret%'");
+  // What a mirror answered to a failed trace check is the admin's only.
+  must_fail("SELECT trace_detail FROM mirrors");
+  must_fail("SELECT detail FROM mirror_health");
+  must_fail("SELECT * FROM mirror_health");
+  {
+    pqxx::read_transaction tx(c);
+    EXPECT_EQ(tx.exec("SELECT count(*) FROM mirror_health WHERE up OR NOT "
+                      "offered OR reason IS NULL")[0][0]
+                  .as<int>(),
+              0);
+  }
   must_fail(
       "INSERT INTO files (id, path, size, mtime) VALUES (1, 'a', 1, now())");
   must_fail("DELETE FROM mirror_files");
@@ -691,6 +702,13 @@ TEST_F(AdminTest, RedirectorRoleCannotChangeMirrors) {
       return std::string("denied");
     }
   };
+  EXPECT_EQ(as_role("waymark_reader", "SELECT trace_detail FROM mirrors"),
+            "denied");
+  EXPECT_EQ(as_role("waymark_reader", "SELECT detail FROM mirror_health"),
+            "denied");
+  EXPECT_EQ(as_role("waymark_trace", "SELECT trace_detail FROM mirrors"), "");
+  EXPECT_EQ(as_role("waymark_trace", "SELECT detail FROM mirror_health"), "");
+  EXPECT_EQ(as_role("waymark_admin", "SELECT trace_detail FROM mirrors"), "");
   for (const char* role : {"waymark_trace", "waymark_reader"}) {
     EXPECT_EQ(as_role(role, "SELECT rsync_url FROM mirrors"), "denied") << role;
     EXPECT_EQ(as_role(role, "SELECT admin_email FROM mirrors"), "denied")
@@ -706,6 +724,8 @@ TEST_F(AdminTest, RedirectorRoleCannotChangeMirrors) {
   // roles.sql runs again on every `db upgrade`: the column grants stay.
   ASSERT_EQ(Waymark({"db", "upgrade"}).exit_code, 0);
   EXPECT_EQ(as_role("waymark_redirector", "SELECT rsync_url FROM mirrors"),
+            "denied");
+  EXPECT_EQ(as_role("waymark_redirector", "SELECT detail FROM mirror_health"),
             "denied");
   EXPECT_EQ(as_role("waymark_redirector",
                     "SELECT sponsor_url, files_gen FROM mirrors"),

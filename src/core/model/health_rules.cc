@@ -28,6 +28,7 @@ HealthRow NextHealth(const HealthRow& prev, const CheckResult& result,
   next.exists = true;
   next.checked_at = now;
   next.latency_ms = result.latency_ms;
+  next.offered = result.kind != CheckResult::Kind::kNotOffered;
   auto go = [&](bool up, const std::string& message) {
     next.up = up;
     next.since = now;
@@ -40,23 +41,29 @@ HealthRow NextHealth(const HealthRow& prev, const CheckResult& result,
       next.failures = 0;
       next.successes = 0;
       next.reason = result.reason;
-      if (!prev.exists || prev.up) {
-        go(false, "down: " + result.reason);
+      next.detail.clear();
+      if (!prev.exists || prev.up || prev.offered) {
+        next.up = false;
+        next.since = now;
+        *event = EventRecord{"down", label + " not offered: " + result.reason};
       }
       break;
 
     case CheckResult::Kind::kOk:
       next.failures = 0;
       next.successes = prev.successes + 1;
-      if (!prev.exists) {
+      if (!prev.exists || !prev.offered) {
         next.reason.clear();
-        go(true, "up (first check)");
+        next.detail.clear();
+        go(true, prev.exists ? "up (offered again)" : "up (first check)");
       } else if (prev.up) {
         next.reason.clear();
+        next.detail.clear();
       } else if (next.successes >= policy.recover_after) {
         std::string was =
             prev.reason.empty() ? "" : " (was down: " + prev.reason + ")";
         next.reason.clear();
+        next.detail.clear();
         go(true, "up after " + Checks(next.successes) + " in a row" + was);
       }
       break;
@@ -65,8 +72,11 @@ HealthRow NextHealth(const HealthRow& prev, const CheckResult& result,
       next.successes = 0;
       next.failures = prev.failures + 1;
       next.reason = result.reason;
+      next.detail = result.detail;
       if (!prev.exists) {
         go(false, "down (first check): " + result.reason);
+      } else if (!prev.offered) {
+        go(false, "down (offered again): " + result.reason);
       } else if (prev.up && next.failures >= policy.fail_after) {
         go(false, "down after " + Checks(next.failures) +
                       " failed in a row: " + result.reason);
@@ -85,14 +95,16 @@ Status CheckTraceTime(long long trace_time, long long now) {
 
 Freshness NextFreshness(const Freshness& prev,
                         const std::vector<long long>& times_read,
-                        const std::string& error,
+                        const std::string& error, const std::string& detail,
                         std::optional<long long> origin_time) {
   Freshness next = prev;
   if (!times_read.empty()) {
     next.trace_time = *std::min_element(times_read.begin(), times_read.end());
     next.error.clear();
+    next.detail.clear();
   } else {
     next.error = error;
+    next.detail = detail;
   }
   if (origin_time && next.trace_time)
     next.lag = std::max(0LL, *origin_time - *next.trace_time);

@@ -9,9 +9,18 @@
 //     the redirector does not use an unchecked mirror anyway;
 //   - up: goes down after `fail_after` consecutive failed checks;
 //   - down: comes up after `recover_after` consecutive good checks;
-//   - a family the mirror's host has no address for ("no IPv6 address") is
-//     down at once, without counting failures: it is a fact, not a fault.
+//   - a family the mirror's host has no address for ("no IPv6 address"),
+//     or a scheme it has no URL for, is "not offered" at once, without
+//     counting failures: a fact, not a fault. It is not up (selection never
+//     uses it) but not down either: pages show it neutrally. When it is
+//     offered again, its first check decides, as for a new mirror.
 // Each change of state gives one event with its reason.
+//
+// Reasons are public (/mirrorstats, ?json, exports): fixed phrases such as
+// "HTTP 404", "not a trace file", "timeout after 30 s", never a byte the
+// mirror sent. The full text of a failure, with what the mirror answered,
+// is its detail, which only `waymark mirror show` (and waymark-trace's own
+// report) shows.
 //
 // Freshness, per mirror: the trace time is the oldest time read this run
 // over any scheme and family (a mirror that serves two copies is as fresh
@@ -41,14 +50,19 @@ struct CheckResult {
   Kind kind = Kind::kFailed;
   std::string reason;  // why it failed / is not offered; "" when ok
   std::optional<long long> latency_ms;
+  // The whole story, with what the mirror sent ("bad trace: not a trace
+  // file: '<html>...'"); "" when `reason` says it all. Never public.
+  std::string detail;
 };
 
 // One mirror_health row (times in Unix seconds).
 struct HealthRow {
   bool exists = false;  // false: never checked
   bool up = false;
+  bool offered = true;  // false: not offered (then never up)
   long long since = 0;
   std::string reason;  // the failure that took it down, or the latest one
+  std::string detail;  // the reason's detail (CheckResult::detail)
   int failures = 0;    // consecutive
   int successes = 0;   // consecutive
   std::optional<long long> latency_ms;
@@ -85,15 +99,17 @@ struct Freshness {
   std::optional<long long> trace_time;  // mirrors.trace_time
   std::optional<long long> lag;         // mirrors.trace_lag
   std::string error;                    // mirrors.trace_error, "" none
+  std::string detail;                   // mirrors.trace_detail, "" none
 };
 
 // The mirror's freshness after a run. `times_read`: trace times read this
-// run (already checked); `error`: why none could be read (used only when
-// `times_read` is empty); `origin_time`: the origin's trace time, unset when
-// the origin's file could not be read (the lag is then left as it was).
+// run (already checked); `error` and its `detail`: why none could be read
+// (used only when `times_read` is empty); `origin_time`: the origin's trace
+// time, unset when the origin's file could not be read (the lag is then
+// left as it was).
 Freshness NextFreshness(const Freshness& prev,
                         const std::vector<long long>& times_read,
-                        const std::string& error,
+                        const std::string& error, const std::string& detail,
                         std::optional<long long> origin_time);
 
 // An event when the mirror crossed its lag limit either way. `was_stale`

@@ -59,11 +59,18 @@ TEST(HealthRulesTest, Sequences) {
        {Ok(), NotOffered()},
        "UD",
        "ud"},
-      {"a family that appears recovers like any",
+      // Not offered is no failure to recover from: like a new mirror's,
+      // the first check of a family that appears decides.
+      {"a family that appears is decided by its first check",
        {3, 2},
        {NotOffered(), Ok(), Ok()},
-       "DDU",
-       "d-u"},
+       "DUU",
+       "du-"},
+      {"a family that appears failing is down at once",
+       {3, 2},
+       {NotOffered(), Fail(), Ok(), Ok()},
+       "DDDU",
+       "dd-u"},
   };
   for (const Sequence& c : cases) {
     HealthRow row;
@@ -135,8 +142,30 @@ TEST(HealthRulesTest, RowFieldsAndMessages) {
       ev->message,
       "HTTPS over IPv4 down (first check): TLS error: SSL certificate problem");
   row = NextHealth(fresh, NotOffered(), p, 5, "HTTP over IPv6", &ev);
-  EXPECT_EQ(ev->message, "HTTP over IPv6 down: no IPv6 address");
+  EXPECT_EQ(ev->message, "HTTP over IPv6 not offered: no IPv6 address");
   EXPECT_EQ(row.failures, 0);
+  EXPECT_FALSE(row.offered);
+  EXPECT_FALSE(row.up);
+  // Offered again (an AAAA record added): the first check decides.
+  HealthRow was = row;
+  row = NextHealth(was, Ok(), p, 65, "HTTP over IPv6", &ev);
+  EXPECT_EQ(ev->message, "HTTP over IPv6 up (offered again)");
+  EXPECT_TRUE(row.up && row.offered);
+  row = NextHealth(was, Fail("HTTP 503"), p, 65, "HTTP over IPv6", &ev);
+  EXPECT_EQ(ev->message, "HTTP over IPv6 down (offered again): HTTP 503");
+  EXPECT_FALSE(row.up);
+  EXPECT_TRUE(row.offered);
+  // A failure's detail is kept beside its public reason, and goes with it.
+  CheckResult bad = Fail("not a trace file");
+  bad.detail = "bad trace: not a trace file: '<html>'";
+  row = NextHealth(fresh, bad, p, 5, "HTTP over IPv4", &ev);
+  EXPECT_EQ(row.reason, "not a trace file");
+  EXPECT_EQ(row.detail, "bad trace: not a trace file: '<html>'");
+  EXPECT_EQ(ev->message, "HTTP over IPv4 down (first check): not a trace file");
+  row = NextHealth(row, Ok(), p, 65, "HTTP over IPv4", &ev);
+  row = NextHealth(row, Ok(), p, 125, "HTTP over IPv4", &ev);
+  EXPECT_TRUE(row.up);
+  EXPECT_EQ(row.detail, "");
 }
 
 TEST(HealthRulesTest, TraceTimeAgainstTheClock) {
@@ -198,10 +227,13 @@ TEST(HealthRulesTest, Freshness) {
        {950, 100, ""}},
   };
   for (const Case& c : cases) {
-    Freshness got = NextFreshness(c.prev, c.read, c.error, c.origin);
+    // The detail goes and comes with the error.
+    std::string detail = c.error.empty() ? "" : c.error + ": the whole story";
+    Freshness got = NextFreshness(c.prev, c.read, c.error, detail, c.origin);
     EXPECT_EQ(got.trace_time, c.want.trace_time) << c.name;
     EXPECT_EQ(got.lag, c.want.lag) << c.name;
     EXPECT_EQ(got.error, c.want.error) << c.name;
+    EXPECT_EQ(got.detail, c.want.error.empty() ? "" : detail) << c.name;
   }
 }
 

@@ -24,13 +24,17 @@ Status LoadRepositoryReport(Database* db, RepositoryReport* out) {
       m.trace_error = row[5].as<std::string>();
     }
     for (const auto& row :
-         tx.exec("SELECT mirror_id, scheme, family, coalesce(reason, '') FROM "
-                 "mirror_health "
+         tx.exec("SELECT mirror_id, scheme, family, coalesce(reason, ''), "
+                 "offered FROM mirror_health "
                  "WHERE NOT up ORDER BY mirror_id, scheme, family")) {
       auto it = rep.mirrors.find(row[0].as<int>());
       if (it == rep.mirrors.end()) continue;
       std::string why =
           row[1].as<std::string>() + "/IPv" + row[2].as<std::string>();
+      if (!row[4].as<bool>()) {
+        it->second.not_offered.push_back(why);
+        continue;
+      }
       std::string reason = row[3].as<std::string>();
       it->second.down_reasons.push_back(reason.empty() ? why
                                                        : why + ": " + reason);

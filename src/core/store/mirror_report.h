@@ -21,9 +21,11 @@ struct MirrorReport {
   std::optional<bool> last_scan_ok;
   std::string last_scan_error;
   std::string trace_checked_at;
-  std::string trace_error;
+  std::string trace_error;  // public phrase; never the mirror's own bytes
   // "https/IPv6: connection refused" for each scheme and family that is down.
   std::vector<std::string> down_reasons;
+  // "http/IPv6" for each one the mirror does not offer (no problem).
+  std::vector<std::string> not_offered;
   long long files_held = 0;
   long long downloads_today = 0;  // UTC day
 };

@@ -59,7 +59,8 @@ Status LoadTraceTargets(Database* db, const std::vector<std::string>& names,
              "''), max_lag, "
              "allow_redirects, extract(epoch FROM trace_time)::bigint, "
              "trace_lag, "
-             "coalesce(trace_error, ''), enabled FROM mirrors ORDER BY name")) {
+             "coalesce(trace_error, ''), enabled, coalesce(trace_detail, '') "
+             "FROM mirrors ORDER BY name")) {
       bool enabled = row[9].as<bool>();
       std::string name = row[1].as<std::string>();
       if (names.empty() && !enabled) continue;
@@ -73,6 +74,7 @@ Status LoadTraceTargets(Database* db, const std::vector<std::string>& names,
       if (!row[6].is_null()) t.prev.trace_time = row[6].as<long long>();
       if (!row[7].is_null()) t.prev.lag = row[7].as<long long>();
       t.prev.error = row[8].as<std::string>();
+      t.prev.detail = row[10].as<std::string>();
       by_name[name] = std::move(t);
     }
     std::vector<TraceTarget> targets;
@@ -93,8 +95,8 @@ Status LoadTraceTargets(Database* db, const std::vector<std::string>& names,
          tx.exec("SELECT mirror_id, scheme, family, up, extract(epoch FROM "
                  "since)::bigint, "
                  "coalesce(reason, ''), failures, successes, latency_ms, "
-                 "coalesce(extract(epoch FROM checked_at)::bigint, 0) FROM "
-                 "mirror_health")) {
+                 "coalesce(extract(epoch FROM checked_at)::bigint, 0), "
+                 "coalesce(detail, ''), offered FROM mirror_health")) {
       auto it = by_id.find(row[0].as<int>());
       if (it == by_id.end()) continue;
       HealthRow h;
@@ -106,6 +108,8 @@ Status LoadTraceTargets(Database* db, const std::vector<std::string>& names,
       h.successes = row[7].as<int>();
       if (!row[8].is_null()) h.latency_ms = row[8].as<long long>();
       h.checked_at = row[9].as<long long>();
+      h.detail = row[10].as<std::string>();
+      h.offered = row[11].as<bool>();
       it->second->health[{row[1].as<std::string>(), row[2].as<int>()}] = h;
     }
     for (const auto& row : tx.exec(
@@ -176,9 +180,9 @@ Status PickProbeFiles(Database* db, int count, std::mt19937_64* rng,
 Status WriteTraceResults(Database* db, const std::vector<TraceTarget>& targets,
                          const std::vector<MirrorReport>& reports,
                          long long now) {
-  ArrayLiteral m_id, m_time, m_lag, m_error;
+  ArrayLiteral m_id, m_time, m_lag, m_error, m_detail;
   ArrayLiteral h_id, h_scheme, h_family, h_up, h_since, h_reason, h_failures,
-      h_successes, h_latency, h_checked;
+      h_successes, h_latency, h_checked, h_detail, h_offered;
   ArrayLiteral e_id, e_kind, e_message;
   for (size_t i = 0; i < targets.size(); ++i) {
     const TraceTarget& t = targets[i];
@@ -187,6 +191,7 @@ Status WriteTraceResults(Database* db, const std::vector<TraceTarget>& targets,
     m_time.Add(m.freshness.trace_time.value_or(-1));
     m_lag.Add(std::min<long long>(m.freshness.lag.value_or(-1), 2147483647LL));
     m_error.Add(m.freshness.error);
+    m_detail.Add(m.freshness.detail);
     for (const auto& c : m.checks) {
       const HealthRow& h = t.health.at({c.scheme, c.family});
       h_id.Add(t.id);
@@ -200,6 +205,8 @@ Status WriteTraceResults(Database* db, const std::vector<TraceTarget>& targets,
       h_latency.Add(
           std::min<long long>(h.latency_ms.value_or(-1), 2147483647LL));
       h_checked.Add(h.checked_at);
+      h_detail.Add(h.detail);
+      h_offered.Add(h.offered ? "true" : "false");
     }
     for (const auto& ev : m.events) {
       e_id.Add(t.id);
@@ -213,11 +220,12 @@ Status WriteTraceResults(Database* db, const std::vector<TraceTarget>& targets,
         "UPDATE mirrors m SET trace_time = CASE WHEN u.tt < 0 THEN NULL ELSE "
         "to_timestamp(u.tt) END, "
         "trace_lag = NULLIF(u.lag, -1), trace_checked_at = to_timestamp($5), "
-        "trace_error = NULLIF(u.err, '') "
-        "FROM unnest($1::integer[], $2::bigint[], $3::integer[], $4::text[]) "
-        "AS u(id, tt, lag, err) "
+        "trace_error = NULLIF(u.err, ''), trace_detail = NULLIF(u.detail, '') "
+        "FROM unnest($1::integer[], $2::bigint[], $3::integer[], $4::text[], "
+        "$6::text[]) AS u(id, tt, lag, err, detail) "
         "WHERE m.id = u.id",
-        m_id.str(), m_time.str(), m_lag.str(), m_error.str(), now);
+        m_id.str(), m_time.str(), m_lag.str(), m_error.str(), now,
+        m_detail.str());
     // Rows of schemes a mirror no longer offers go.
     tx.exec_params(
         "DELETE FROM mirror_health h WHERE h.mirror_id = ANY($1::integer[]) "
@@ -228,26 +236,27 @@ Status WriteTraceResults(Database* db, const std::vector<TraceTarget>& targets,
     tx.exec_params(
         "INSERT INTO mirror_health (mirror_id, scheme, family, up, since, "
         "reason, failures, "
-        "successes, latency_ms, checked_at) "
+        "successes, latency_ms, checked_at, detail, offered) "
         "SELECT u.id, u.scheme, u.family, u.up, to_timestamp(u.since), "
         "NULLIF(u.reason, ''), "
         "u.failures, u.successes, NULLIF(u.latency, -1), "
-        "to_timestamp(u.checked) "
+        "to_timestamp(u.checked), NULLIF(u.detail, ''), u.offered "
         "FROM unnest($1::integer[], $2::text[], $3::smallint[], $4::boolean[], "
         "$5::bigint[], "
         "$6::text[], $7::integer[], $8::integer[], $9::integer[], "
-        "$10::bigint[]) "
+        "$10::bigint[], $11::text[], $12::boolean[]) "
         "AS u(id, scheme, family, up, since, reason, failures, successes, "
-        "latency, checked) "
+        "latency, checked, detail, offered) "
         "ON CONFLICT (mirror_id, scheme, family) DO UPDATE SET up = "
         "EXCLUDED.up, "
         "since = EXCLUDED.since, reason = EXCLUDED.reason, failures = "
         "EXCLUDED.failures, "
         "successes = EXCLUDED.successes, latency_ms = EXCLUDED.latency_ms, "
-        "checked_at = EXCLUDED.checked_at",
+        "checked_at = EXCLUDED.checked_at, detail = EXCLUDED.detail, "
+        "offered = EXCLUDED.offered",
         h_id.str(), h_scheme.str(), h_family.str(), h_up.str(), h_since.str(),
         h_reason.str(), h_failures.str(), h_successes.str(), h_latency.str(),
-        h_checked.str());
+        h_checked.str(), h_detail.str(), h_offered.str());
     tx.exec_params(
         "INSERT INTO mirror_events (mirror_id, at, kind, message, actor) "
         "SELECT u.id, to_timestamp($4), u.kind, u.message, 'waymark-trace' "
@@ -275,13 +284,15 @@ Status LoadCheckView(Database* db, int mirror_id, FreshnessView* freshness,
             "coalesce(to_char(trace_checked_at AT TIME ZONE 'UTC', " +
             utc +
             "), ''), "
-            "coalesce(trace_error, '') FROM mirrors WHERE id = $1",
+            "coalesce(trace_error, ''), coalesce(trace_detail, '') "
+            "FROM mirrors WHERE id = $1",
         mirror_id);
     if (!r.empty()) {
       if (!r[0][0].is_null()) f.lag = r[0][0].as<long long>();
       f.trace_time = r[0][1].as<std::string>();
       f.checked_at = r[0][2].as<std::string>();
       f.error = r[0][3].as<std::string>();
+      f.detail = r[0][4].as<std::string>();
     }
     std::vector<HealthView> rows;
     for (const auto& row : tx.exec_params(
@@ -291,7 +302,8 @@ Status LoadCheckView(Database* db, int mirror_id, FreshnessView* freshness,
                  "coalesce(reason, ''), coalesce(to_char(checked_at AT TIME "
                  "ZONE 'UTC', " +
                  utc +
-                 "), ''), latency_ms FROM mirror_health WHERE mirror_id = $1 "
+                 "), ''), latency_ms, coalesce(detail, ''), offered "
+                 "FROM mirror_health WHERE mirror_id = $1 "
                  "ORDER BY scheme, family",
              mirror_id)) {
       HealthView h;
@@ -302,6 +314,8 @@ Status LoadCheckView(Database* db, int mirror_id, FreshnessView* freshness,
       h.reason = row[4].as<std::string>();
       h.checked_at = row[5].as<std::string>();
       if (!row[6].is_null()) h.latency_ms = row[6].as<long long>();
+      h.detail = row[7].as<std::string>();
+      h.offered = row[8].as<bool>();
       rows.push_back(std::move(h));
     }
     *freshness = std::move(f);

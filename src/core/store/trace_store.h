@@ -56,16 +56,19 @@ Status WriteTraceResults(Database* db, const std::vector<TraceTarget>& targets,
 
 // What the last runs recorded for one mirror, for `waymark mirror show`.
 // Times are UTC, "YYYY-MM-DD HH:MM:SS", "" when unset.
+// `detail` is the private text beside the public `reason` / `error`
+// (health_rules.h), "" when there is none.
 struct HealthView {
   std::string scheme;
   int family = 4;
   bool up = false;
-  std::string since, reason, checked_at;
+  bool offered = true;
+  std::string since, reason, checked_at, detail;
   std::optional<long long> latency_ms;
 };
 struct FreshnessView {
   std::optional<long long> lag;
-  std::string trace_time, checked_at, error;
+  std::string trace_time, checked_at, error, detail;
 };
 Status LoadCheckView(Database* db, int mirror_id, FreshnessView* freshness,
                      std::vector<HealthView>* health);

@@ -55,6 +55,14 @@ std::string Problems(const MirrorReport* r) {
   return Join(parts, "; ");
 }
 
+// What the mirror does not offer, beside its state and apart from its
+// problems: " (not offered: http/IPv6)", or "".
+std::string NotOffered(const MirrorReport* r) {
+  if (!r || r->not_offered.empty()) return "";
+  return "<br><small class=\"neutral\">not offered: " +
+         EscapeXml(Join(r->not_offered, ", ")) + "</small>";
+}
+
 std::string ScanText(const MirrorReport* r) {
   if (!r) return "-";
   if (r->last_scan_at.empty()) return "never";
@@ -114,7 +122,8 @@ std::string MirrorStatsHtml(const MirrorStatsData& d) {
     std::string state_class = m.state == "up" ? "up" : "down";
     h += "<tr><td>" + EscapeXml(m.name) + "</td><td>" +
          EscapeXml(m.country.empty() ? "-" : m.country) + "</td><td class=\"" +
-         state_class + "\">" + EscapeXml(m.state) + "</td><td>" +
+         state_class + "\">" + EscapeXml(m.state) + NotOffered(r) +
+         "</td><td>" +
          EscapeXml(m.state_since.empty() ? "-" : m.state_since + " UTC") +
          "</td><td>" + EscapeXml(Problems(r)) + "</td><td>" +
          EscapeXml(Lag(st.trace_lag)) + "</td><td>" + EscapeXml(ScanText(r)) +
@@ -148,6 +157,7 @@ std::string MirrorStatsJson(const MirrorStatsData& d) {
               {"weight", m.weight}};
     if (r) {
       e["down_reasons"] = r->down_reasons;
+      e["not_offered"] = r->not_offered;
       e["trace_error"] = StringOrNull(r->trace_error);
       e["last_scan_at"] = StringOrNull(r->last_scan_at);
       e["last_scan_ok"] = OrNull(r->last_scan_ok);

@@ -29,7 +29,7 @@ std::string PageHead(const std::string& title) {
          "#ddd;vertical-align:top}\n"
          "td a{word-break:break-all}\n"
          ".map{width:100%;height:auto;max-height:28em}\n"
-         ".down{color:#c92a2a}.up{color:#2f9e44}\n"
+         ".down{color:#c92a2a}.up{color:#2f9e44}.neutral{color:#555}\n"
          "figcaption,footer{font-size:.85em;color:#555}\n"
          "</style>\n</head>\n<body>\n<main>\n";
 }
