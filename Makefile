@@ -13,7 +13,7 @@
 # against it. Unit tests (*_test.cc) sit beside the code they test;
 # integration tests live in tests/.
 
-VERSION    := 0.1.0
+VERSION    := 0.2.0
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 BINDIR      = $(PREFIX)/bin

@@ -13,7 +13,7 @@
 
 namespace waymark {
 
-// "waymark-scan 0.1.0"
+// "waymark-scan 0.2.0"
 std::string VersionLine(const std::string& program);
 
 // Logs "<program>: <message>" as an error (core/log.h) and returns the exit

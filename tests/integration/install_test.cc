@@ -64,7 +64,7 @@ TEST(InstallTest, MakeInstallPutsEveryFileTheReadmeNames) {
     CommandResult vr;
     ASSERT_TRUE(RunCommand(v, "", 10000, &vr).ok());
     EXPECT_EQ(vr.exit_code, 0) << bin << ": " << vr.err;
-    EXPECT_NE(vr.out.find("0.1.0"), std::string::npos) << bin << ": " << vr.out;
+    EXPECT_NE(vr.out.find("0.2.0"), std::string::npos) << bin << ": " << vr.out;
   }
 }
 
