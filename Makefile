@@ -7,6 +7,7 @@
 #   make format          clang-format every C++ file; format-check: fail on a difference
 #   make demo            the whole system on loopback (README)
 #   make install PREFIX=/usr/local DESTDIR=
+#   make deb             the Debian package (debian/), in build/deb/
 #
 # All code under src/ but the tests and main.cc files builds into
 # build/libwaymark.a; each binary is a thin main() in its own folder linked
@@ -45,7 +46,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 ALL_CXXFLAGS = -std=c++17 -Wall -Wextra $(if $(WERROR),-Werror) -Isrc -I. -I$(B)/gen \
-               -DWAYMARK_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP $(CXXFLAGS)
+               -DWAYMARK_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -MMD -MP $(CPPFLAGS) $(CXXFLAGS)
 LIBS         = $(PKG_LIBS) -lboost_program_options -pthread
 TEST_LIBS    = -lgtest -lpthread
 
@@ -73,7 +74,7 @@ BENCH_BINS := $(B)/bench/geoip_bench $(B)/bench/fcgi_null $(B)/bench/handler_ben
 
 SQL_FILES := $(sort $(wildcard sql/migrations/*.sql)) sql/roles.sql
 
-.PHONY: all test test-bins bench demo install clean deps check-deps fuzz format format-check
+.PHONY: all test test-bins bench demo install deb clean deps check-deps fuzz format format-check
 all: $(BINS)
 
 # --- generated sources -----------------------------------------------------
@@ -105,7 +106,7 @@ define link_bin
 $(B)/bin/$(1): $(B)/obj/src/$(2)/main.o $(CORE_LIB)
 	@mkdir -p $$(@D)
 	$$(call say,LINK,$$@)
-	$$(Q)$$(CXX) $$(ALL_CXXFLAGS) -o $$@ $$^ $$(LIBS)
+	$$(Q)$$(CXX) $$(ALL_CXXFLAGS) -o $$@ $$^ $$(LDFLAGS) $$(LIBS)
 endef
 $(eval $(call link_bin,waymark,admin))
 $(eval $(call link_bin,waymark-redirector,redirector))
@@ -115,28 +116,28 @@ $(eval $(call link_bin,waymark-trace,trace))
 $(B)/tests/unit_tests: $(UNIT_SRCS:%.cc=$(B)/obj/%.o) $(UNIT_HARNESS:%.cc=$(B)/obj/%.o) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ -lgtest_main $(TEST_LIBS) $(LIBS)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LDFLAGS) -lgtest_main $(TEST_LIBS) $(LIBS)
 
 $(B)/tests/integration_tests: $(INTEGRATION_SRCS:%.cc=$(B)/obj/%.o) $(HARNESS_SRCS:%.cc=$(B)/obj/%.o) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LDFLAGS) $(TEST_LIBS) $(LIBS)
 
 $(B)/tests/xfail_tests: $(XFAIL_SRCS:%.cc=$(B)/obj/%.o) $(HARNESS_SRCS:%.cc=$(B)/obj/%.o) $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(TEST_LIBS) $(LIBS)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LDFLAGS) $(TEST_LIBS) $(LIBS)
 
 # Writes the libloc test database (tests/fixtures/geoip-networks.tsv).
 $(B)/tests/make-test-locdb: $(B)/obj/tests/fixtures/make-test-locdb.o
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
 
 $(B)/bench/%: $(B)/obj/tests/bench/%.o $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
 
 # libFuzzer targets (tests/fuzz/*_fuzz.cc): clang with ASan and UBSan,
 # linked with only the pure code they fuzz.
@@ -204,6 +205,18 @@ install: $(BINS)
 	for f in sql/reports/*.sql; do [ -e "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(DATADIR)/sql/reports/; done; true
 	install -m 644 man/waymark.conf.example $(DESTDIR)$(DATADIR)/examples/waymark.conf
 	for f in nginx/*.conf cron/* systemd/*; do [ -e "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(DATADIR)/examples/; done; true
+
+# The Debian package, built as Debian builds it (dpkg-buildpackage, debian/rules
+# with its own build tree debian/build), in parallel; the .deb and its
+# companions are moved from the parent directory to build/deb/. CXX and
+# ccache's variables pass through (CXX="ccache g++" rebuilds quickly).
+DEB_VERSION = $(shell dpkg-parsechangelog -S Version 2>/dev/null)
+deb:
+	scripts/install-deps --deb
+	DEB_BUILD_OPTIONS="parallel=$$(nproc) $$DEB_BUILD_OPTIONS" dpkg-buildpackage -us -uc -b
+	mkdir -p $(B)/deb
+	mv ../waymark_$(DEB_VERSION)_* ../waymark-dbgsym_$(DEB_VERSION)_* $(B)/deb/
+	@ls $(B)/deb/*_$(DEB_VERSION)_*.deb
 
 clean:
 	rm -rf $(B)
