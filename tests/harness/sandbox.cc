@@ -11,7 +11,8 @@ namespace test {
 
 namespace {
 
-const char* const kOverlays[] = {"/etc", "/var", "/usr/local", "/home"};
+// In mount order: /usr (whole_system only) before /usr/local.
+const char* const kOverlays[] = {"/etc", "/var", "/usr", "/usr/local", "/home"};
 
 std::string NamespaceOf(const std::string& pid) {
   char target[256];
@@ -28,7 +29,8 @@ std::string ShellQuote(const std::string& s) {
   return out + "'";
 }
 
-Status Sandbox::Create(std::unique_ptr<Sandbox>* out) {
+Status Sandbox::Create(std::unique_ptr<Sandbox>* out,
+                       const SandboxOptions& options) {
   if (geteuid() != 0)
     return Status::FailedPrecondition(
         "the sandbox needs root (unshare, mount)");
@@ -59,6 +61,7 @@ Status Sandbox::Create(std::unique_ptr<Sandbox>* out) {
         "CAP_SYS_ADMIN, e.g. a VM or a privileged container");
   std::string script = "set -e\n";
   for (const char* target : kOverlays) {
+    if (std::string(target) == "/usr" && !options.whole_system) continue;
     std::string name = std::string(target + 1);
     for (char& c : name) c = c == '/' ? '_' : c;
     std::string upper = sb->dir_ / ("upper/" + name),

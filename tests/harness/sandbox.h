@@ -7,6 +7,10 @@
 // temporary directories of their own. The host sees none of it; processes
 // started inside see the host's programs, /tmp and loopback network.
 //
+// With SandboxOptions::whole_system, /usr is copy-on-write too (and /lib,
+// a link into it on Debian 12), so that dpkg and apt may install a package
+// inside: what it writes anywhere but /srv, /run and /tmp vanishes.
+//
 // Needs root with CAP_SYS_ADMIN (unshare(1), overlayfs), as CI and the
 // development machines have; Create() says so plainly otherwise.
 #ifndef WAYMARK_TESTS_HARNESS_SANDBOX_H_
@@ -23,9 +27,15 @@
 namespace waymark {
 namespace test {
 
+struct SandboxOptions {
+  // /usr copy-on-write too, for package installs.
+  bool whole_system = false;
+};
+
 class Sandbox {
  public:
-  static Status Create(std::unique_ptr<Sandbox>* out);
+  static Status Create(std::unique_ptr<Sandbox>* out,
+                       const SandboxOptions& options = {});
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
   ~Sandbox();
