@@ -723,6 +723,8 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
          {"DELETE FROM mirror_files", "UPDATE mirrors SET enabled = true",
           "SELECT rsync_url FROM mirrors", "SELECT ftp_url FROM mirrors",
           "SELECT admin_email FROM mirrors", "SELECT * FROM mirrors",
+          "SELECT trace_detail FROM mirrors",
+          "SELECT detail FROM mirror_health",
           "INSERT INTO files (path, size, mtime) VALUES ('x', 1, now())"}) {
       r = psql("waymark", sql);
       EXPECT_NE(r.exit_code, 0) << sql;
