@@ -28,7 +28,10 @@ CXX      ?= g++
 # builds from scratch); `make CXXFLAGS="-O2 -g"` for gdb.
 CXXFLAGS ?= -O2
 WERROR   ?=
-PKGS      = libpqxx libpq fcgi libmaxminddb libloc libcurl openssl libsystemd
+PKGS      = libpqxx libpq libmaxminddb libloc libcurl openssl libsystemd
+# libfcgi: only the benchmark's do-nothing baseline (tests/bench/fcgi_null.cc)
+# links it; the redirector frames FastCGI itself (src/redirector/fcgi_protocol.h).
+FCGI_LIBS := $(shell pkg-config --libs fcgi 2>/dev/null)
 
 B := build
 
@@ -64,7 +67,7 @@ BINS := $(B)/bin/waymark $(B)/bin/waymark-redirector $(B)/bin/waymark-scan $(B)/
 UNIT_SRCS        := $(filter %_test.cc,$(ALL_SRCS))
 HARNESS_SRCS     := $(wildcard tests/harness/*.cc)
 # The part of the harness the unit tests share (TempDir, Eventually...).
-UNIT_HARNESS     := tests/harness/temp_dir.cc
+UNIT_HARNESS     := tests/harness/temp_dir.cc tests/harness/fcgi_client.cc
 INTEGRATION_SRCS := $(wildcard tests/integration/*_test.cc)
 XFAIL_SRCS       := $(wildcard tests/xfail/*_test.cc)
 TEST_BINS := $(B)/tests/unit_tests $(B)/tests/integration_tests $(B)/tests/xfail_tests \
@@ -138,6 +141,7 @@ $(B)/bench/%: $(B)/obj/tests/bench/%.o $(CORE_LIB)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
+$(B)/bench/fcgi_null: LIBS += $(FCGI_LIBS)
 
 # libFuzzer targets (tests/fuzz/*_fuzz.cc): clang with ASan and UBSan,
 # linked with only the pure code they fuzz.

@@ -13,6 +13,7 @@ void Metrics::Reset() {
         &downloads_counted, &stats_flushed, &stats_dropped, &stats_rejected})
     c->store(0);
   for (auto& p : stats_pending) p.store(0);
+  for (auto& c : connections_closed) c.store(0);
   for (auto& b : duration_buckets) b.store(0);
   duration_sum_ns.store(0);
 }
@@ -96,6 +97,19 @@ std::string PrometheusText(const Metrics& m) {
       "all workers.\n"
       "# TYPE waymark_stats_pending gauge\nwaymark_stats_pending " +
       std::to_string(pending) + "\n";
+  out +=
+      "# HELP waymark_connections_closed_total FastCGI connections a worker "
+      "closed, by reason: idle (no request within redirector.client_timeout), "
+      "slow (a request not complete, an answer not read, or a close not "
+      "finished within it), cap (the longest idle, to make room at "
+      "redirector.max_connections), invalid (not FastCGI).\n"
+      "# TYPE waymark_connections_closed_total counter\n";
+  for (int i = 0; i < kConnectionCloseCount; ++i)
+    out += std::string("waymark_connections_closed_total{reason=\"") +
+           kConnectionCloseReasons[i] + "\"} " +
+           std::to_string(
+               m.connections_closed[i].load(std::memory_order_relaxed)) +
+           "\n";
   // Buckets are cumulative in the exposition: each counts the requests that
   // took at most its bound. The count is read as the bucket sum, so the
   // lines agree with each other even while workers add to them.

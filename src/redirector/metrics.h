@@ -21,6 +21,13 @@ constexpr const char* kMetricTiers[] = {
 constexpr int kStatusCount =
     sizeof kMetricStatuses / sizeof kMetricStatuses[0] + 1;
 constexpr int kTierCount = sizeof kMetricTiers / sizeof kMetricTiers[0];
+// Why a worker closed a FastCGI connection nginx had not closed, in the
+// order of Metrics::connections_closed (redirector/fcgi_loop.h).
+enum class ConnectionClose { kIdle, kSlow, kCap, kInvalid };
+constexpr const char* kConnectionCloseReasons[] = {"idle", "slow", "cap",
+                                                   "invalid"};
+constexpr int kConnectionCloseCount =
+    sizeof kConnectionCloseReasons / sizeof kConnectionCloseReasons[0];
 // Worker slots whose waiting statistics are reported (redirector.workers
 // is at most 1024).
 constexpr int kMaxWorkerSlots = 1024;
@@ -48,6 +55,8 @@ struct Metrics {
       stats_rejected;  // downloads whose rows the database rejected
   std::atomic<int64_t>
       stats_pending[kMaxWorkerSlots];  // downloads waiting, per worker slot
+  // FastCGI connections closed by a worker, by ConnectionClose.
+  std::atomic<uint64_t> connections_closed[kConnectionCloseCount];
   // Requests by duration (not cumulative: one bucket per request), and the
   // durations' sum.
   std::atomic<uint64_t> duration_buckets[kDurationBuckets];
@@ -57,9 +66,13 @@ struct Metrics {
   void Reset();
   // `tier` is one of kMetricTiers (anything else counts as "none").
   void CountRequest(int status, const char* tier);
-  // One request's time in the worker, from when its parameters have been
-  // read to when its answer has been handed to the socket.
+  // One request's time in the worker, from when it has been read to when
+  // its answer is ready to be written to the socket.
   void ObserveDuration(uint64_t ns);
+  void CountClose(ConnectionClose why) {
+    connections_closed[static_cast<int>(why)].fetch_add(
+        1, std::memory_order_relaxed);
+  }
 };
 
 // Prometheus text format 0.0.4.

@@ -33,6 +33,11 @@ Status HandlerOptionsFrom(const Config& config, HandlerOptions* out) {
         "redirector.output: '" +
         Printable(config.GetString(keys::kRedirectorOutput)) +
         "' is not one of auto, redirect");
+  // The connection loop's (redirector/fcgi_loop.h): with no time at all no
+  // request could be read.
+  if (s.ok() && config.GetDurationSeconds(keys::kRedirectorClientTimeout) < 1)
+    s = Status::InvalidArgument(
+        "redirector.client_timeout: must be at least 1s");
   return s;
 }
 

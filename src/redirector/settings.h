@@ -12,7 +12,8 @@ namespace waymark {
 
 // Fills the options that come from `config`, leaving the rest (index,
 // shared memory, writer, log) as they are. kInvalidArgument for a bad
-// fallback or output setting.
+// fallback or output setting, or a redirector.client_timeout under 1s
+// (checked here too, so that the master refuses it at start and on HUP).
 Status HandlerOptionsFrom(const Config& config, HandlerOptions* out);
 
 }  // namespace waymark

@@ -1,13 +1,11 @@
 #include "redirector/worker.h"
 
-#include <fcgiapp.h>
-#include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <ctime>
 #include <exception>
 #include <random>
@@ -18,6 +16,7 @@
 #include "core/store/db.h"
 #include "core/store/download_stats.h"
 #include "core/url.h"
+#include "redirector/fcgi_loop.h"
 #include "redirector/handler.h"
 #include "redirector/inventory_source.h"
 #include "redirector/log.h"
@@ -60,77 +59,81 @@ void SetUpSignals() {
   sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
-// One FastCGI connection and the request being read from it. The
-// destructor closes the connection.
-struct FcgiConnection {
-  explicit FcgiConnection(int listen_fd) {
-    FCGX_InitRequest(&request, listen_fd, 0);
-  }
-  FcgiConnection(const FcgiConnection&) = delete;
-  FcgiConnection& operator=(const FcgiConnection&) = delete;
-  ~FcgiConnection() { FCGX_Free(&request, 1); }
-  FCGX_Request request;
-};
-
-// Answers the request just read, then finishes it (the connection stays
-// open when nginx asked to keep it). `info` and `out` are the worker's,
-// reused from request to request so that their strings keep their memory.
-// The time taken goes to `metrics` (when there are shared metrics).
-void Answer(FCGX_Request* req, Handler* handler, RequestInfo* info,
+// Answers the request just read into `out` (its CGI response). `info` is
+// the worker's, reused from request to request so that its strings keep
+// their memory. The time taken goes to `metrics` (when there are shared
+// metrics).
+void Answer(const FcgiRequest& req, Handler* handler, RequestInfo* info,
             std::string* out, Metrics* metrics) {
   const auto start = std::chrono::steady_clock::now();
-  // One pass over the parameters ("NAME=value"), rather than a search of
-  // the whole list for each one read. The two read only here are pointed
-  // at, not copied.
-  const char* https = "";
-  const char* document_uri = "";
+  // One pass over the parameters, rather than a search of the whole list
+  // for each one read. The two read only here are pointed at, not copied.
+  std::string_view https, document_uri;
   struct Wanted {
-    std::string_view name;  // with its '='
-    std::string* field;     // or else
-    const char** raw;
+    std::string_view name;
+    std::string* field;  // or else
+    std::string_view* raw;
   };
   const Wanted wanted[] = {
-      {"REQUEST_METHOD=", &info->method, nullptr},
-      {"REQUEST_URI=", &info->uri, nullptr},
-      {"QUERY_STRING=", &info->query, nullptr},
-      {"REMOTE_ADDR=", &info->remote_addr, nullptr},
-      {"HTTPS=", nullptr, &https},
-      {"HTTP_HOST=", &info->host, nullptr},
-      {"HTTP_ACCEPT=", &info->accept, nullptr},
-      {"HTTP_RANGE=", &info->range, nullptr},
-      {"DOCUMENT_URI=", nullptr, &document_uri},
+      {"REQUEST_METHOD", &info->method, nullptr},
+      {"REQUEST_URI", &info->uri, nullptr},
+      {"QUERY_STRING", &info->query, nullptr},
+      {"REMOTE_ADDR", &info->remote_addr, nullptr},
+      {"HTTPS", nullptr, &https},
+      {"HTTP_HOST", &info->host, nullptr},
+      {"HTTP_ACCEPT", &info->accept, nullptr},
+      {"HTTP_RANGE", &info->range, nullptr},
+      {"DOCUMENT_URI", nullptr, &document_uri},
   };
   for (const Wanted& w : wanted)
     if (w.field) w.field->clear();
-  for (char** p = req->envp; p && *p; ++p) {
+  for (const FcgiParam& p : req.params) {
     for (const Wanted& w : wanted) {
-      if (**p == w.name[0] &&
-          std::strncmp(*p, w.name.data(), w.name.size()) == 0) {
-        const char* value = *p + w.name.size();
+      if (p.name.size() == w.name.size() && p.name[0] == w.name[0] &&
+          p.name == w.name) {
         if (w.field) {
-          w.field->assign(value);
+          w.field->assign(p.value.data(), p.value.size());
         } else {
-          *w.raw = value;
+          *w.raw = p.value;
         }
         break;
       }
     }
   }
-  info->https = std::strcmp(https, "on") == 0;
+  info->https = https == "on";
   info->uri.resize(std::min(info->uri.size(), info->uri.find('?')));
-  if (info->uri.empty()) info->uri = EncodePath(document_uri);
+  if (info->uri.empty()) info->uri = EncodePath(std::string(document_uri));
   Response r = handler->Handle(*info);
   r.SerializeTo(info->method == "HEAD", out);
-  FCGX_PutStr(out->data(), static_cast<int>(out->size()), req->out);
-  FCGX_Finish_r(req);
   if (metrics) {
     auto took = std::chrono::steady_clock::now() - start;
     metrics->ObserveDuration(static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(took).count()));
   }
-  // A large page (a long mirror list, the metrics) does not keep its
-  // memory for the worker's life.
-  if (out->capacity() > (256 << 10)) std::string().swap(*out);
+}
+
+// What the connection loop runs with, from redirector.client_timeout and
+// redirector.max_connections.
+FcgiLoop::Options LoopOptionsFrom(const Config& config) {
+  FcgiLoop::Options o;
+  o.connection.timeout = std::chrono::seconds(
+      config.GetDurationSeconds(keys::kRedirectorClientTimeout));
+  o.max_connections =
+      static_cast<size_t>(config.GetInt(keys::kRedirectorMaxConnections));
+  o.connection.limits.max_conns = static_cast<int>(o.max_connections);
+  return o;
+}
+
+// Lets the worker hold max_connections connections besides what else it
+// opens, as far as the hard limit allows.
+void RaiseDescriptorLimit(size_t connections) {
+  rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  rlim_t want = static_cast<rlim_t>(connections) + 64;
+  if (rl.rlim_cur >= want) return;
+  rl.rlim_cur =
+      rl.rlim_max == RLIM_INFINITY ? want : std::min(want, rl.rlim_max);
+  setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 // Accept, answer, repeat, until told to stop.
@@ -207,54 +210,28 @@ void Serve(int listen_fd, const Generation& gen, SharedRegion* shared,
   }
 
   // Connections nginx keeps open (fastcgi_keep_conn on) carry many
-  // requests each. A worker that blocked reading one idle kept connection
-  // would starve requests queued on others, so each worker polls the listen
-  // socket and all its open connections together and answers whichever is
-  // ready; requests are short (no I/O but a cached lookup), so answering
-  // them one after another is fair. At kMaxConnections a worker stops
-  // accepting and leaves new connections to the others.
-  constexpr size_t kMaxConnections = 256;
-  std::vector<std::unique_ptr<FcgiConnection>> conns;
-  std::vector<pollfd> fds;
+  // requests each; the loop (redirector/fcgi_loop.h) serves whichever is
+  // ready and never waits on one peer. Requests are short (no I/O but a
+  // cached lookup), so answering them one after another is fair.
+  const FcgiLoop::Options loop_options = LoopOptionsFrom(config);
+  RaiseDescriptorLimit(loop_options.max_connections);
   RequestInfo info;
-  std::string answer;
-  while (!g_stop_graceful) {
+  FcgiLoop loop(listen_fd, loop_options, metrics,
+                [&](const FcgiRequest& req, std::string* out) {
+                  Answer(req, &handler, &info, out, metrics);
+                });
+  while (!loop.done()) {
     if (g_reopen) {
       g_reopen = 0;
       ReopenLog(config.GetString(keys::kLogFile));
     }
-    fds.clear();
-    if (conns.size() < kMaxConnections) fds.push_back({listen_fd, POLLIN, 0});
-    for (auto& c : conns) fds.push_back({c->request.ipcFd, POLLIN, 0});
+    // Requests in progress are finished; kept connections are closed, and
+    // nginx retries on a new one (another worker's).
+    if (g_stop_graceful) loop.BeginStop();
     // Statistics are handed to the writer thread between requests.
     handler.Tick();
-    if (poll(fds.data(), fds.size(), 500) <= 0) continue;
-    size_t first_conn = conns.size() < kMaxConnections ? 1 : 0;
-    std::vector<std::unique_ptr<FcgiConnection>> next;
-    for (size_t i = 0; i < conns.size(); ++i) {
-      auto& c = conns[i];
-      if (fds[first_conn + i].revents == 0) {
-        next.push_back(std::move(c));
-        continue;
-      }
-      // Readable: the next request, or the end of the connection (then
-      // libfcgi closes it and tries the listen socket, which does not block).
-      if (FCGX_Accept_r(&c->request) >= 0) {
-        Answer(&c->request, &handler, &info, &answer, metrics);
-        if (c->request.ipcFd >= 0) next.push_back(std::move(c));
-      }
-    }
-    if (first_conn == 1 && fds[0].revents != 0) {
-      auto c = std::make_unique<FcgiConnection>(listen_fd);
-      // EAGAIN when another worker took the connection first.
-      if (FCGX_Accept_r(&c->request) >= 0) {
-        Answer(&c->request, &handler, &info, &answer, metrics);
-        if (c->request.ipcFd >= 0) next.push_back(std::move(c));
-      }
-    }
-    conns = std::move(next);
+    loop.RunOnce(std::chrono::milliseconds(500));
   }
-  conns.clear();  // closes the kept connections; nginx retries on a new one
   handler.Tick(true);  // what is counted is written before the worker goes
   // A refresh thread stuck in a query on a stalled server is not waited
   // for: the worker ends without it.
@@ -279,10 +256,6 @@ int RunGuarded(const std::function<void()>& body,
 
 void RunWorker(int listen_fd, const Generation& gen, SharedRegion* shared,
                int slot) {
-  // FCGX_Accept_r refuses to work (-9998) until the library is initialised,
-  // and FCGX_Init installs its own SIGTERM/SIGUSR1/SIGPIPE handlers: call it
-  // first so that ours replace them.
-  FCGX_Init();
   SetUpSignals();
   int code = RunGuarded([&] { Serve(listen_fd, gen, shared, slot); },
                         [](const std::string& msg) { LogError(msg); });

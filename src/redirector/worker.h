@@ -3,9 +3,11 @@
 // a Handler, until told to stop. Started by the master (redirector/
 // master.h) only.
 //
-// Signals: SIGQUIT stops after the request in progress (the download
-// counts are then written, for up to 5 s), SIGTERM/SIGINT stop at once,
-// SIGUSR1 reopens the log; SIGHUP is ignored (the master replaces the
+// Signals: SIGQUIT stops gracefully: no more connections are accepted,
+// idle ones are closed at once, requests in progress are answered, and
+// whatever is still open redirector.client_timeout later is closed (the
+// download counts are then written, for up to 5 s); SIGTERM/SIGINT stop at
+// once, SIGUSR1 reopens the log; SIGHUP is ignored (the master replaces the
 // workers). Everything a worker opens (its two database connections: the
 // inventory's and the statistics writer's) it opens itself after the fork.
 // An exception nothing handled is logged in one line and the worker exits
