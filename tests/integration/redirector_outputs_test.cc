@@ -383,8 +383,9 @@ TEST_F(RedirectorOutputsTest, PagesStayWellFormedWithHostileNamesAndPaths) {
   EXPECT_EQ(name.out, "<script>&\"x\".iso\n");
 }
 
-// Workers look a file up in the database while the master rebuilds the
-// index: that record must carry the digest as the index's does.
+// `waymark file show` and `waymark pick` read a file's record from the
+// database (workers never do): it must carry the digest as the index's
+// does.
 TEST_F(RedirectorOutputsTest, FileRecordsFromTheDatabaseCarryTheDigest) {
   std::unique_ptr<Database> db;
   ASSERT_TRUE(Database::Connect(stack_->dsn(), &db).ok());
