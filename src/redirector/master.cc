@@ -63,6 +63,10 @@ void Master::Run(std::unique_ptr<Generation> gen) {
                     std::chrono::milliseconds(1),
                     last_start_[slot] + std::chrono::seconds(1) -
                         std::chrono::steady_clock::now()));
+    // Readiness is looked for more often than once a second.
+    if (workers_started_ && !ready_reported_)
+      wait = std::min<std::chrono::nanoseconds>(wait,
+                                                std::chrono::milliseconds(20));
     timespec timeout{0, static_cast<long>(wait.count())};
     if (wait >= std::chrono::seconds(1)) timeout = {1, 0};
     int sig = sigtimedwait(&handled, nullptr, &timeout);
@@ -80,9 +84,8 @@ void Master::Run(std::unique_ptr<Generation> gen) {
     if (!workers_started_) {
       if (!first_index_done_ && now < start_by) continue;
       StartWorkers();
-      LogInfo("ready: " + std::to_string(workers_) + " workers on " + listen_);
-      sd_notify(0, "READY=1");
     }
+    if (!ready_reported_) ReportReady();
     // Restarts that had to wait (at most one per slot per second).
     for (auto it = waiting_slots_.begin(); it != waiting_slots_.end();) {
       if (std::chrono::steady_clock::now() - last_start_[*it] >=
@@ -128,9 +131,27 @@ void Master::CheckBuilderDeadline(time_t now) {
 
 void Master::StartWorkers() {
   workers_started_ = true;
+  workers_started_at_ = std::chrono::steady_clock::now();
   workers_ = static_cast<int>(gen_->config.GetInt(keys::kRedirectorWorkers));
   last_start_.assign(workers_, std::chrono::steady_clock::time_point());
   for (int i = 0; i < workers_; ++i) Spawn(i);
+}
+
+bool Master::ReportReady() {
+  // Clients that connect before a worker has its first snapshot wait in
+  // the listen queue or are sent to the fallback (worker.cc): "ready" is
+  // what a service manager, the demo and the tests start clients on.
+  const bool answering = !shared_ || shared_->AnyWorkerReady();
+  const bool waited = std::chrono::steady_clock::now() - workers_started_at_ >=
+                      std::chrono::seconds(kFirstSnapshotWaitSeconds);
+  if (!answering && !waited) return false;
+  ready_reported_ = true;
+  LogInfo("ready: " + std::to_string(workers_) + " workers on " + listen_ +
+          (answering ? ""
+                     : " (no inventory yet: the database does not answer; "
+                       "the fallback serves until it does)"));
+  sd_notify(0, "READY=1");
+  return true;
 }
 
 void Master::Spawn(int slot) {

@@ -51,15 +51,22 @@ class Master {
 
   // Builds the first index (waiting for it at most kFirstIndexWaitSeconds,
   // so that a hanging database does not keep the workers from starting),
-  // starts the workers and reports readiness, then runs until every child
-  // is gone after a stop.
+  // starts the workers and reports readiness ("ready:" in the log, READY=1
+  // to systemd) once one of them has its first inventory snapshot, or
+  // after kFirstSnapshotWaitSeconds without one, then runs until every
+  // child is gone after a stop.
   void Run(std::unique_ptr<Generation> gen);
 
  private:
   static constexpr int kCheckSeconds = 5;
   static constexpr int kFirstIndexWaitSeconds = 10;
+  // Longer than a worker's own wait for its first snapshot (worker.cc).
+  static constexpr int kFirstSnapshotWaitSeconds = 3;
 
   void StartWorkers();
+  // Says "ready" once a worker can answer from the inventory, or when
+  // waiting longer would not help; true once said.
+  bool ReportReady();
   void Spawn(int slot);
   // New workers first, then the old ones finish what they are doing.
   void Replace(std::unique_ptr<Generation> next);
@@ -84,6 +91,8 @@ class Master {
   time_t builder_started_ = 0;
   bool builder_killed_ = false;
   bool workers_started_ = false;
+  bool ready_reported_ = false;
+  std::chrono::steady_clock::time_point workers_started_at_;
   bool first_index_done_ = false;
   int workers_ = 0;
   std::map<pid_t, int> current_;   // pid -> slot

@@ -40,6 +40,8 @@ class SharedRegion {
   void SetReady(int slot, bool ready);
   // Another slot's worker has one: it can answer while this one waits.
   bool AnotherWorkerReady(int slot) const;
+  // Some worker has one.
+  bool AnyWorkerReady() const { return AnotherWorkerReady(-1); }
 
  private:
   SharedRegion(void* memory, size_t bytes);

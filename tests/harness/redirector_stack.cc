@@ -131,6 +131,23 @@ Status RedirectorStack::StartRedirector() {
   if (!s.ok()) return s;
   if (!WaitForUnixSocket(dir_ / "redirector.sock", 10000))
     return Status::IOError("the redirector did not start: " + redirector_log());
+  // Its clients start on "ready", as a service manager's do: a worker has
+  // its first inventory snapshot then (or the master waited long enough).
+  // The line is in log.file when the test sets one.
+  std::string log_path = dir_ / "redirector.log";
+  bool in_log_section = false;
+  for (const std::string& line : options_.redirector_config) {
+    if (!line.empty() && line[0] == '[') in_log_section = line == "[log]";
+    if (in_log_section && line.rfind("file = ", 0) == 0)
+      log_path = line.substr(7);
+  }
+  auto ready = [&] {
+    return ReadFile(log_path).find("ready: ") != std::string::npos;
+  };
+  if (!Eventually([&] { return !redirector_->Running() || ready(); }, 20) ||
+      !ready())
+    return Status::IOError("the redirector did not become ready: " +
+                           ReadFile(log_path));
   return Status::OK();
 }
 
