@@ -1,7 +1,10 @@
 // The do-nothing baseline of the redirector benchmark: N prefork libfcgi
 // workers on one unix socket, each answering every request with a fixed 302
 // and nothing else (no lookup, no GeoIP). Behind nginx with a plain
-// fastcgi_pass it measures what the FastCGI path itself costs.
+// fastcgi_pass it measures what the FastCGI path itself costs. The only
+// program that still links libfcgi: the redirector frames FastCGI itself
+// (src/redirector/fcgi_protocol.h), as libfcgi's blocking reads let one
+// slow peer hold a worker; a baseline that never meets one can keep it.
 // Usage: fcgi_null SOCKET WORKERS   (runs until SIGTERM)
 #include <fcgiapp.h>
 #include <signal.h>
