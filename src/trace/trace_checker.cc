@@ -299,8 +299,7 @@ Status TraceChecker::Run(const std::vector<std::string>& names,
     c.family = p.family;
     c.url = p.base + EncodePath(options_.trace_file);
     if (!p.not_offered.empty()) {
-      c.result = {CheckResult::Kind::kNotOffered, p.not_offered, std::nullopt,
-                  ""};
+      c.result = {CheckResult::Kind::kNotOffered, p.not_offered, std::nullopt};
     } else {
       c.result =
           EvaluateTraceAnswer(results[p.trace_request], now, &c.trace_time);

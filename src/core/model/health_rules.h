@@ -52,7 +52,7 @@ struct CheckResult {
   std::optional<long long> latency_ms;
   // The whole story, with what the mirror sent ("bad trace: not a trace
   // file: '<html>...'"); "" when `reason` says it all. Never public.
-  std::string detail;
+  std::string detail{};
 };
 
 // One mirror_health row (times in Unix seconds).
@@ -99,7 +99,7 @@ struct Freshness {
   std::optional<long long> trace_time;  // mirrors.trace_time
   std::optional<long long> lag;         // mirrors.trace_lag
   std::string error;                    // mirrors.trace_error, "" none
-  std::string detail;                   // mirrors.trace_detail, "" none
+  std::string detail{};                 // mirrors.trace_detail, "" none
 };
 
 // The mirror's freshness after a run. `times_read`: trace times read this
