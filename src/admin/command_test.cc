@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "version.h"  // build/gen, from the Makefile's VERSION
+
 namespace waymark {
 namespace {
 

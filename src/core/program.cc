@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "core/log.h"
+#include "version.h"  // build/gen, from the Makefile's VERSION
 
 namespace waymark {
 

@@ -7,6 +7,7 @@
 #include "core/strings.h"
 #include "core/url.h"
 #include "redirector/pages/mirror_stats.h"
+#include "version.h"  // build/gen, from the Makefile's VERSION
 
 namespace waymark {
 

@@ -14,6 +14,7 @@
 #include "core/subprocess.h"
 #include "core/url.h"
 #include "scan/listing_walk.h"
+#include "version.h"  // build/gen, from the Makefile's VERSION
 
 namespace waymark {
 

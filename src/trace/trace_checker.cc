@@ -13,6 +13,7 @@
 #include "core/strings.h"
 #include "core/url.h"
 #include "trace/trace_file.h"
+#include "version.h"  // build/gen, from the Makefile's VERSION
 
 namespace waymark {
 
