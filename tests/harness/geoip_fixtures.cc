@@ -1,5 +1,7 @@
 #include "tests/harness/geoip_fixtures.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -44,8 +46,10 @@ struct SharedFixtures {
 }  // namespace
 
 Status BuildGeoFixtures(GeoFixtures* out) {
-  char tmpl[] = "/tmp/waymark-geo-XXXXXX";
-  if (!mkdtemp(tmpl)) return Status::IOError("mkdtemp failed");
+  // The owner's pid in the name: tests/run removes what a killed test
+  // binary left, and only that.
+  std::string tmpl = "/tmp/waymark-geo-" + std::to_string(getpid()) + "-XXXXXX";
+  if (!mkdtemp(tmpl.data())) return Status::IOError("mkdtemp failed");
   GeoFixtures f;
   f.dir = tmpl;
   f.city_mmdb = f.dir + "/city.mmdb";

@@ -1,10 +1,13 @@
 // The harness itself: a private cluster that listens on no TCP port, runs
-// as the postgres user, hands out separate databases, survives a restart.
+// as the postgres user, hands out separate databases, survives a restart;
+// tests/run cleans up after killed test binaries.
 #include <gtest/gtest.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <memory>
 #include <pqxx/pqxx>
 
 #include "core/subprocess.h"
@@ -107,6 +110,45 @@ TEST(HarnessTest, ClustersAreClosedToOtherLocalUsers) {
   stop.argv = {script, "stop", dir};
   ASSERT_TRUE(RunCommand(stop, "", 120000, &r).ok());
   EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// tests/run removes the temporary directories a killed test binary left
+// (/tmp/waymark-{pg,test,geo}-<owner pid>-...) once their owner is gone,
+// and leaves those of a running one alone.
+TEST(HarnessTest, TestsRunRemovesOnlyWhatDeadOwnersLeft) {
+  // The pid of a process that has exited and been reaped.
+  std::unique_ptr<Subprocess> gone;
+  SubprocessOptions t;
+  t.argv = {"true"};
+  ASSERT_TRUE(Subprocess::Start(t, &gone).ok());
+  int code = -1;
+  ASSERT_TRUE(gone->Wait(10000, &code).ok());
+  const std::string dead = std::to_string(gone->pid());
+  const std::string live = std::to_string(getpid());
+  const std::string geo = test::SharedGeoFixtures().dir;
+  EXPECT_EQ(geo.rfind("/tmp/waymark-geo-" + live + "-", 0), 0u) << geo;
+  test::TempDir mine, build;
+  std::vector<std::string> left;
+  for (const char* kind : {"pg", "test", "geo"}) {
+    left.push_back("/tmp/waymark-" + std::string(kind) + "-" + dead +
+                   "-harness");
+    ASSERT_EQ(mkdir(left.back().c_str(), 0700), 0) << left.back();
+  }
+  // With no test binaries in `build` it runs none (and fails), but cleans up.
+  const std::string source = std::filesystem::absolute(test::SourceDir());
+  SubprocessOptions run;
+  run.argv = {source + "/tests/run", build.path()};
+  run.working_dir = source;
+  run.capture_output = true;
+  CommandResult r;
+  ASSERT_TRUE(RunCommand(run, "", 60000, &r).ok());
+  EXPECT_NE(r.out.find("missing test binary"), std::string::npos) << r.out;
+  for (const std::string& d : left) {
+    EXPECT_FALSE(std::filesystem::exists(d)) << d << " left behind";
+    std::filesystem::remove_all(d);
+  }
+  EXPECT_TRUE(std::filesystem::is_directory(geo));
+  EXPECT_TRUE(std::filesystem::is_directory(mine.path()));
 }
 
 }  // namespace
