@@ -1,5 +1,9 @@
 #include "redirector/handler.h"
 
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "core/clock.h"
@@ -37,6 +41,22 @@ DownloadCounterOptions CounterOptions(const HandlerOptions& o) {
   c.writer = o.writer;
   c.log = o.log;
   return c;
+}
+
+// True when `path` (relative, already checked by ParseRequestPath) names a
+// regular file below `root` once every symbolic link is resolved: what
+// NotInIndex may send nginx to while the index is behind.
+bool ResolvesBelow(const std::string& root, const std::string& path) {
+  if (root.empty()) return false;
+  char real_root[PATH_MAX], real_path[PATH_MAX];
+  if (!realpath(root.c_str(), real_root) ||
+      !realpath((root + "/" + path).c_str(), real_path))
+    return false;
+  std::string base =
+      std::string(real_root) == "/" ? "/" : std::string(real_root) + "/";
+  struct stat st;
+  return StartsWith(real_path, base) && stat(real_path, &st) == 0 &&
+         S_ISREG(st.st_mode);
 }
 
 }  // namespace

@@ -1,9 +1,6 @@
 #include "redirector/response.h"
 
-#include <limits.h>
 #include <openssl/evp.h>
-#include <stdlib.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
@@ -120,19 +117,6 @@ Response DocumentResponse(const std::string& content_type, std::string body) {
   r.AddHeader("Cache-Control", "private, no-store");
   r.body = std::move(body);
   return r;
-}
-
-bool ResolvesBelow(const std::string& root, const std::string& path) {
-  if (root.empty()) return false;
-  char real_root[PATH_MAX], real_path[PATH_MAX];
-  if (!realpath(root.c_str(), real_root) ||
-      !realpath((root + "/" + path).c_str(), real_path))
-    return false;
-  std::string base =
-      std::string(real_root) == "/" ? "/" : std::string(real_root) + "/";
-  struct stat st;
-  return StartsWith(real_path, base) && stat(real_path, &st) == 0 &&
-         S_ISREG(st.st_mode);
 }
 
 std::string ContentDisposition(std::string_view disposition,

@@ -54,10 +54,6 @@ Response RedirectResponse(const Selection& sel, const FileRecord& file,
 // answers depend on the client), and `body`.
 Response DocumentResponse(const std::string& content_type, std::string body);
 
-// True when `path` (relative, already checked by ParseRequestPath) names a
-// regular file below `root` once every symbolic link is resolved.
-bool ResolvesBelow(const std::string& root, const std::string& path);
-
 // A Content-Disposition value (RFC 6266) naming `filename` as people read
 // it: filename="..." with the name itself where it is printable ASCII
 // ('_' for anything else, and for '"' and '\\'), and filename*=UTF-8''...
