@@ -207,18 +207,30 @@ demo: deps
 	$(MAKE) $(BINS)
 	scripts/demo
 
+# The man pages and sql/roles.sql name the Debian package's paths
+# (/usr/share/waymark, /usr/share/doc/waymark/examples); the unit and the
+# cron file name /usr/local's programs. `make install` writes its own
+# directories into the copies it installs, so that each names what is
+# there (InstallTest checks it, DebianPackageTest the package's).
+INSTALL_PATHS = -e 's|/usr/share/doc/waymark/examples|$(DATADIR)/examples|g' \
+                -e 's|/usr/share/waymark|$(DATADIR)|g' \
+                -e 's|/usr/local/sbin|$(SBINDIR)|g' -e 's|/usr/local/bin|$(BINDIR)|g'
+install_edited = sed $(INSTALL_PATHS) $(1) > $(2).tmp && chmod 644 $(2).tmp && mv $(2).tmp $(2)
+
 install: $(BINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(DATADIR)/sql/migrations $(DESTDIR)$(DATADIR)/sql/reports $(DESTDIR)$(DATADIR)/examples
 	install -m 755 $(B)/bin/waymark $(DESTDIR)$(BINDIR)/
 	install -m 755 $(B)/bin/waymark-redirector $(B)/bin/waymark-scan $(B)/bin/waymark-trace $(DESTDIR)$(SBINDIR)/
-	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	for f in man/*.5 man/*.8; do \
+	    $(call install_edited,"$$f",$(DESTDIR)$(MANDIR)/man$${f##*.}/$${f##*/}) || exit 1; done
 	install -m 644 sql/migrations/*.sql $(DESTDIR)$(DATADIR)/sql/migrations/
-	install -m 644 sql/roles.sql $(DESTDIR)$(DATADIR)/sql/
+	$(call install_edited,sql/roles.sql,$(DESTDIR)$(DATADIR)/sql/roles.sql)
 	for f in sql/reports/*.sql; do [ -e "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(DATADIR)/sql/reports/; done; true
 	install -m 644 man/waymark.conf.example $(DESTDIR)$(DATADIR)/examples/waymark.conf
-	for f in nginx/*.conf cron/* systemd/*; do [ -e "$$f" ] && install -m 644 "$$f" $(DESTDIR)$(DATADIR)/examples/; done; true
+	for f in nginx/*.conf; do install -m 644 "$$f" $(DESTDIR)$(DATADIR)/examples/ || exit 1; done
+	for f in cron/* systemd/*; do \
+	    $(call install_edited,"$$f",$(DESTDIR)$(DATADIR)/examples/$${f##*/}) || exit 1; done
 
 # The Debian package, built as Debian builds it (dpkg-buildpackage, debian/rules
 # with its own build tree debian/build), in parallel; the .deb and its

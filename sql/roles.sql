@@ -2,7 +2,7 @@
 --
 -- `waymark db init` and `waymark db upgrade` run this after the migrations,
 -- so grants cover every table; it is safe to run again at any time:
---     psql -d waymark -f /usr/local/share/waymark/sql/roles.sql
+--     psql -d waymark -f /usr/share/waymark/sql/roles.sql
 -- Creating the roles needs CREATEROLE (or a superuser) once per cluster.
 --
 -- The roles cannot log in; give them to the accounts the programs run as,

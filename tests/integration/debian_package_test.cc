@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "tests/harness/geoip_fixtures.h"
+#include "tests/harness/installed_files.h"
 #include "tests/harness/sandbox.h"
 #include "tests/harness/temp_dir.h"
 
@@ -142,11 +143,29 @@ TEST_F(DebianPackageTest, InstallUpgradeRemovePurge) {
                         "/usr/share/waymark/sql/reports/top_files.sql",
                         "/usr/share/doc/waymark/examples/origin.conf",
                         "/usr/share/doc/waymark/examples/mirror.conf",
+                        "/usr/share/doc/waymark/examples/waymark.conf",
                         "/usr/share/doc/waymark/copyright",
                         "/etc/cron.d/waymark", "/etc/waymark/waymark.conf"}) {
     EXPECT_TRUE(Succeeds(std::string("test -f ") + f)) << f;
   }
   EXPECT_NE(Run("waymark --version").find("0.2.0"), std::string::npos);
+  // The man pages, roles.sql, the unit and the cron file name this
+  // layout's paths, which exist, and nothing of /usr/local (make install's).
+  {
+    const std::string text =
+        Run("zcat /usr/share/man/man5/waymark.conf.5.gz "
+            "/usr/share/man/man8/waymark*.8.gz; cat "
+            "/usr/share/waymark/sql/roles.sql /etc/cron.d/waymark "
+            "/lib/systemd/system/waymark-redirector.service");
+    const std::vector<std::string> own = test::PathsNamed(
+        text, {"/usr/share/waymark", "/usr/share/doc/waymark", "/usr/sbin",
+               "/usr/bin", "/lib/systemd/system", "/etc/cron.d"});
+    EXPECT_GE(own.size(), 7u) << testing::PrintToString(own);
+    for (const std::string& p : own)
+      EXPECT_TRUE(Succeeds("test -e " + ShellQuote(p))) << p << " is named";
+    EXPECT_EQ(test::PathsNamed(text, {"/usr/local"}),
+              std::vector<std::string>{});
+  }
   const std::string unit =
       Run("cat /lib/systemd/system/waymark-redirector.service");
   EXPECT_NE(unit.find("\nExecStart=/usr/sbin/waymark-redirector "),
