@@ -174,9 +174,13 @@ check-deps:
 	@scripts/install-deps --check
 
 # `make test` installs missing packages first (as root), then builds and runs
-# every test binary through tests/run, which prints the final tally.
+# every test binary through tests/run, which prints the final tally. The
+# Debian package too, when there is none of this version or a file it is
+# made of is newer: README's production walk-through, which
+# ReadmeProductionTest runs, installs it (so does DebianPackageTest).
 test: deps
 	$(MAKE) test-bins
+	$(MAKE) $(DEB_FILE)
 	tests/run $(B)
 
 # Everything `make test` runs, built without running it (CI times this).
@@ -234,15 +238,27 @@ install: $(BINS)
 
 # The Debian package, built as Debian builds it (dpkg-buildpackage, debian/rules
 # with its own build tree debian/build), in parallel; the .deb and its
-# companions are moved from the parent directory to build/deb/. CXX and
-# ccache's variables pass through (CXX="ccache g++" rebuilds quickly).
-DEB_VERSION = $(shell dpkg-parsechangelog -S Version 2>/dev/null)
+# companions are moved from the parent directory to build/deb/, and the
+# last line printed is the package's file name. CXX and ccache's variables
+# pass through (CXX="ccache g++" rebuilds quickly).
+# (debian/changelog's first line: "waymark (VERSION) ...".)
+DEB_VERSION := $(shell sed -n '1{s/^[^ ]* .//;s/[^-.+~:0-9A-Za-z].*//;p;}' debian/changelog)
+DEB_ARCH    := $(shell dpkg --print-architecture 2>/dev/null)
+DEB_FILE    := $(B)/deb/waymark_$(DEB_VERSION)_$(DEB_ARCH).deb
 deb:
 	scripts/install-deps --deb
 	DEB_BUILD_OPTIONS="parallel=$$(nproc) $$DEB_BUILD_OPTIONS" dpkg-buildpackage -us -uc -b
 	mkdir -p $(B)/deb
 	mv ../waymark_$(DEB_VERSION)_* ../waymark-dbgsym_$(DEB_VERSION)_* $(B)/deb/
-	@ls $(B)/deb/*_$(DEB_VERSION)_*.deb
+	@ls $(DEB_FILE)
+
+# For `make test`: the tracked files the package is made of (without git,
+# only a missing package is rebuilt). Its unit tests are left to tests/run,
+# which runs them right after.
+DEB_INPUTS = $(wildcard $(shell git ls-files src sql man nginx cron systemd debian \
+                 scripts/embed-files Makefile 2>/dev/null))
+$(DEB_FILE): $(DEB_INPUTS)
+	$(MAKE) deb DEB_BUILD_OPTIONS="nocheck $$DEB_BUILD_OPTIONS"
 
 clean:
 	rm -rf $(B)

@@ -28,7 +28,13 @@ void ReplaceAll(std::string* text, const std::string& from,
 std::string OriginConfForTest(const std::string& listen_lines,
                               const std::string& root,
                               const std::string& socket) {
-  std::string conf = ReadFile(SourceDir() + "/nginx/origin.conf");
+  return OriginConfForTest(ReadFile(SourceDir() + "/nginx/origin.conf"),
+                           listen_lines, root, socket);
+}
+
+std::string OriginConfForTest(std::string conf, const std::string& listen_lines,
+                              const std::string& root,
+                              const std::string& socket) {
   ReplaceAll(&conf, "listen 80;", listen_lines);
   ReplaceAll(&conf, "listen [::]:80;", "");
   ReplaceAll(&conf, "/srv/repository/mirror", root);

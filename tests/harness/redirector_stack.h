@@ -96,6 +96,10 @@ class RedirectorStack {
 std::string OriginConfForTest(const std::string& listen_lines,
                               const std::string& root,
                               const std::string& socket);
+// The same of `conf`, an origin.conf as installed (the package's example).
+std::string OriginConfForTest(std::string conf, const std::string& listen_lines,
+                              const std::string& root,
+                              const std::string& socket);
 
 }  // namespace test
 }  // namespace waymark

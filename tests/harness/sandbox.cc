@@ -109,8 +109,11 @@ Status Sandbox::WriteFile(const std::string& path,
                           const std::string& content) const {
   std::string staged = dir_ / "staged";
   test::WriteFile(staged, content);
-  CommandResult r =
-      Bash("install -D -m 644 " + ShellQuote(staged) + " " + ShellQuote(path));
+  // A file that exists keeps its owner and mode, as an editor leaves them.
+  CommandResult r = Bash("if [ -e " + ShellQuote(path) + " ]; then cat " +
+                         ShellQuote(staged) + " > " + ShellQuote(path) +
+                         "; else install -D -m 644 " + ShellQuote(staged) +
+                         " " + ShellQuote(path) + "; fi");
   unlink(staged.c_str());
   if (r.exit_code != 0)
     return Status::IOError("cannot write " + path +

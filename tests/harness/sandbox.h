@@ -1,8 +1,8 @@
 // A private view of this machine, for tests that run an operator's commands
-// verbatim (README's production walk-through: adduser, make install, files
-// in /etc, /srv and /run): a mount namespace in which /etc, /var, /usr/local
-// and /home are copy-on-write overlays of the host's, so that what the
-// commands write there (users they add, files they install) lands in a
+// verbatim (README's production walk-through: apt install, adduser, make
+// install, files in /etc, /srv and /run): a mount namespace in which /etc,
+// /var, /usr/local and /home are copy-on-write overlays of the host's, so that
+// what the commands write there (users they add, files they install) lands in a
 // temporary directory and vanishes with it, and /srv and /run are empty
 // temporary directories of their own. The host sees none of it; processes
 // started inside see the host's programs, /tmp and loopback network.
@@ -54,8 +54,8 @@ class Sandbox {
   SubprocessOptions Command(const std::vector<std::string>& argv) const;
   // Runs `bash -c script` inside to its end (output captured).
   CommandResult Bash(const std::string& script, int timeout_ms = 120000) const;
-  // Puts `content` at `path` inside (mode 0644, owned by root), as an
-  // editor would.
+  // Puts `content` at `path` inside, as an editor would: an existing file
+  // keeps its owner and mode, a new one is root's with mode 0644.
   Status WriteFile(const std::string& path, const std::string& content) const;
 
  private:

@@ -6,8 +6,9 @@
 // files in the repository and PostgreSQL roles may still be theirs), with
 // the files, accounts, permissions and cron jobs checked at each step.
 //
-// The package is the one `make deb` left in build/deb/ (the test reports
-// itself skipped when there is none: CI builds it first). The upgrade is
+// The package is the one `make deb` left in build/deb/ (`make test` builds
+// it first when it is missing or older than the tree, CI with `make deb`;
+// run on its own without one, the test reports itself skipped). The upgrade is
 // that very package with a higher version in its control file, as the
 // upgrade path (conffiles, maintainer scripts) is what is under test, and a
 // second build of the same tree would only differ in that field.
@@ -67,7 +68,9 @@ class DebianPackageTest : public ::testing::Test {
       }
     }
     if (debs_.empty())
-      GTEST_SKIP() << "no package in build/deb/: run `make deb` first";
+      GTEST_SKIP() << "NOT RUN: no package in build/deb/. `make test` builds "
+                      "it first (and CI with `make deb`); run `make deb` "
+                      "before running this test on its own.";
     std::sort(debs_.begin(), debs_.end());
     Status s = test::Sandbox::Create(&sb_, {/*whole_system=*/true});
     if (!s.ok()) GTEST_SKIP() << s.message();

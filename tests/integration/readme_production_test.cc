@@ -1,8 +1,9 @@
 // README's production walk-through, run as written. The test reads the
 // blocks out of README.md (so an edit to README is what runs next time) and
 // runs each command for real, in order, on a sandboxed copy of this machine
-// (tests/harness/sandbox.h: /etc, /var, /usr/local and /home copy-on-write,
-// /srv and /run private), as the user README says: root for the set-up,
+// (tests/harness/sandbox.h: /etc, /var, /usr and /home copy-on-write, /srv
+// and /run private), as the user README says: root for the set-up (which
+// installs the Debian package with apt),
 // `alice` (a login shell) for the admin commands, the `waymark` account for
 // the service, `waymark-scan` for the cron jobs; and checks that those two
 // accounts and their database roles can do no more than README says.
@@ -16,11 +17,16 @@
 //     servers the test runs (the sandbox's /etc/hosts names them, a test
 //     certificate for both is in its CA bundle); URLs in the commands gain
 //     the servers' ports: https://repo.example.org:PORT/.
+//   - `make deb`: not run (it compiles the whole tree again); the package it
+//     makes of this tree must be in build/deb/, as `make test` and CI leave
+//     it, or the test reports itself skipped. `apt install ./build/deb/...`
+//     runs, in the sandbox.
 //   - `apt-get install PKG`: not run (it would change the machine's
 //     packages); PKG must be an installed Debian package, as after the command.
 //   - systemctl (systemd is not PID 1 here): `daemon-reload` is
 //     `systemd-analyze verify` of the copied unit (no warning allowed);
-//     `enable --now` checks [Install] and starts the unit's ExecStart= as
+//     `enable --now` verifies the unit systemd would load (a copy in /etc,
+//     else the package's), checks [Install] and starts its ExecStart= as
 //     systemd would (User=, Group=, RuntimeDirectory=, a clean environment,
 //     a NOTIFY_SOCKET on which Type=notify must say READY=1 from the main
 //     process); `reload` runs ExecReload= with $MAINPID and waits for
@@ -294,7 +300,8 @@ class ReadmeProductionTest : public ::testing::Test {
     for (const std::string& raw : test::CommandLines(block)) {
       std::string line = Loopback(raw);
       if (line.rfind("systemctl ", 0) == 0 ||
-          line.rfind("apt-get install ", 0) == 0) {
+          line.rfind("apt-get install ", 0) == 0 ||
+          line.rfind("make deb", 0) == 0) {
         flush();
         transcript += "+ " + line + "\n";
         Emulate(line);
@@ -311,7 +318,10 @@ class ReadmeProductionTest : public ::testing::Test {
     std::vector<std::string> words;
     std::string w;
     while (in >> w && w[0] != '#') words.push_back(w);
-    if (words[0] == "apt-get") {
+    if (words.size() == 2 && words[0] == "make" && words[1] == "deb") {
+      // The package the test found before it began (see deb_).
+      EXPECT_TRUE(std::filesystem::exists(source_ + "/" + deb_)) << deb_;
+    } else if (words[0] == "apt-get") {
       for (size_t i = 2; i < words.size(); ++i) {
         SubprocessOptions o;
         o.argv = {"dpkg-query", "-W", "-f=${Status}", words[i]};
@@ -323,11 +333,7 @@ class ReadmeProductionTest : public ::testing::Test {
             << ", not an installed Debian package: " << r.err;
       }
     } else if (words.size() == 2 && words[1] == "daemon-reload") {
-      CommandResult r =
-          origin_->Bash("systemd-analyze verify " + std::string(kUnitPath));
-      EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-      EXPECT_EQ(r.out + r.err, "")
-          << "systemd-analyze verify warns about " << kUnitPath;
+      VerifyUnit();
     } else if (words.size() == 4 && words[1] == "enable" &&
                words[2] == "--now" && words[3] == "waymark-redirector") {
       StartService();
@@ -339,9 +345,33 @@ class ReadmeProductionTest : public ::testing::Test {
     }
   }
 
+  // Where systemd finds the unit: an administrator's copy in /etc first,
+  // else the package's.
+  std::string UnitPath() {
+    return origin_
+        ->Bash(
+            "for d in /etc/systemd/system /lib/systemd/system; do "
+            "f=$d/waymark-redirector.service; [ -e $f ] && echo -n $f && "
+            "exit; done")
+        .out;
+  }
+
+  // `systemd-analyze verify`, which must be silent, of the unit systemd
+  // would load.
+  void VerifyUnit() {
+    const std::string unit = UnitPath();
+    ASSERT_FALSE(unit.empty()) << "no waymark-redirector.service installed";
+    CommandResult r = origin_->Bash("systemd-analyze verify " + unit);
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_EQ(r.out + r.err, "")
+        << "systemd-analyze verify warns about " << unit;
+  }
+
   // `systemctl enable --now`: the unit as systemd would run it.
   void StartService() {
-    std::string unit = origin_->Bash("cat " + std::string(kUnitPath)).out;
+    VerifyUnit();
+    if (HasFatalFailure()) return;
+    std::string unit = origin_->Bash("cat " + UnitPath()).out;
     ASSERT_TRUE(Contains(unit, "\n[Install]\nWantedBy=multi-user.target\n"))
         << unit;
     unit_ = UnitKeys(unit);
@@ -535,10 +565,9 @@ class ReadmeProductionTest : public ::testing::Test {
     ports_["rsync://fra1.mirror.example.org"] = mirror_rsyncd_->port();
   }
 
-  static constexpr const char* kUnitPath =
-      "/etc/systemd/system/waymark-redirector.service";
-
   std::string readme_, source_;
+  // README step 2's package, ./build/deb/waymark_VERSION_ARCH.deb.
+  std::string deb_;
   std::string file_;  // the repository file README's commands ask for
   uid_t waymark_uid_ = 0;
   uid_t scan_uid_ = 0;  // waymark-scan
@@ -567,8 +596,43 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     // Else README's install-deps line would install packages onto the host.
     ASSERT_EQ(r.exit_code, 0) << "run scripts/install-deps first: " << r.err;
   }
+  // README step 2 installs the package `make deb` makes of this tree:
+  // build/deb/waymark_<debian/changelog's version>_<architecture>.deb.
+  {
+    std::smatch m;
+    const std::string section2 = Section("### 2.");
+    ASSERT_TRUE(std::regex_search(
+        section2, m, std::regex("\napt install (\\./build/deb/\\S+\\.deb)\n")))
+        << section2;
+    deb_ = m[1];
+    std::string changelog = test::ReadFile(source_ + "/debian/changelog");
+    ASSERT_TRUE(
+        std::regex_search(changelog, m, std::regex("^waymark \\(([^)]+)\\)")))
+        << changelog.substr(0, 200);
+    const std::string version = m[1];
+    SubprocessOptions o;
+    o.argv = {"dpkg", "--print-architecture"};
+    o.capture_output = true;
+    CommandResult r;
+    ASSERT_TRUE(RunCommand(o, "", 30000, &r).ok());
+    const std::string arch = r.out.substr(0, r.out.find('\n'));
+    ASSERT_EQ(deb_, "./build/deb/waymark_" + version + "_" + arch + ".deb")
+        << "README step 2 names another file than `make deb` makes";
+    // And so does every other mention (Upgrading, autopkgtest).
+    const std::regex named("build/deb/waymark_[0-9][^ `/]*\\.deb");
+    for (auto it = std::sregex_iterator(readme_.begin(), readme_.end(), named);
+         it != std::sregex_iterator(); ++it) {
+      EXPECT_EQ("./" + it->str(), deb_);
+    }
+    if (!std::filesystem::exists(source_ + "/" + deb_))
+      GTEST_SKIP() << "NOT RUN: README step 2 installs " << deb_
+                   << ", which is not there. `make test` builds it first "
+                      "(and CI with `make deb`); run `make deb` before "
+                      "running this test on its own.";
+  }
   const std::string host_passwd = test::ReadFile("/etc/passwd");
-  Status s = test::Sandbox::Create(&origin_);
+  // /usr copy-on-write too: apt installs the package into the sandbox.
+  Status s = test::Sandbox::Create(&origin_, {/*whole_system=*/true});
   // A container without CAP_SYS_ADMIN cannot make the sandbox: reported as
   // skipped (and counted so by tests/run), never as passed.
   if (s.code() == Status::Code::kFailedPrecondition)
@@ -661,11 +725,12 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     RunBlock("root", OnlyBlock(Section("### 2."), "console"));
     r = origin_->Bash(
         "set -e; id -u waymark; id -u waymark-scan; getent passwd waymark "
-        "waymark-scan | "
-        "cut -d: -f6,7; stat -c '%U %a' /etc/waymark "
-        "/etc/waymark/waymark.conf; "
-        "test -x /usr/local/bin/waymark; test -x "
-        "/usr/local/sbin/waymark-redirector");
+        "waymark-scan | cut -d: -f6,7; stat -c '%U:%G %a' /etc/waymark "
+        "/etc/waymark/waymark.conf; id -nG alice; id -nG waymark-scan; "
+        "dpkg-query -W -f='${Status}\\n' waymark; "
+        "for p in /usr/bin/waymark /usr/bin/waymark-scan "
+        "/usr/bin/waymark-trace "
+        "/usr/sbin/waymark-redirector; do $p --version >/dev/null; done");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     std::istringstream out(r.out);
     out >> waymark_uid_ >> scan_uid_;
@@ -675,8 +740,14 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     EXPECT_TRUE(Contains(
         r.out,
         "/nonexistent:/usr/sbin/nologin\n/nonexistent:/usr/sbin/nologin\n"
-        "root 755\nroot 644\n"))
+        "root:root 755\nroot:waymark 640\nalice waymark\n"
+        "waymark-scan waymark\ninstall ok installed\n"))
         << r.out;
+    // Nothing runs yet: the unit is not enabled.
+    EXPECT_NE(
+        origin_->Bash("ls /etc/systemd/system/*/waymark-redirector.service")
+            .exit_code,
+        0);
     // The redirector's account cannot change its configuration.
     for (const char* user : {"waymark", "waymark-scan"}) {
       CommandResult w =
@@ -798,6 +869,8 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
         origin_
             ->WriteFile("/etc/waymark/waymark.conf", OnlyBlock(section6, "ini"))
             .ok());
+    EXPECT_EQ(origin_->Bash("stat -c '%U:%G %a' /etc/waymark/waymark.conf").out,
+              "root:waymark 640\n");
     bool checked = false;
     for (const std::string& code : test::InlineCode(section6)) {
       if (!Contains(code, "waymark-redirector -t")) continue;
@@ -815,16 +888,19 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
     ASSERT_TRUE(redirector_ && redirector_->Running());
   }
 
-  // --- 7. The origin's nginx, in front of it
+  // --- 7. The origin's nginx, in front of it: the package's example
   // --------------------------------------------
   {
+    SCOPED_TRACE("README: 7. The origin's nginx");
+    r = origin_->Bash("cat /usr/share/doc/waymark/examples/origin.conf");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     int port = ports_["https://repo.example.org"];
     std::string listen = "listen 127.0.0.1:" + std::to_string(port) +
                          " ssl;\n    ssl_certificate " + (tmp_ / "cert.pem") +
                          ";\n    ssl_certificate_key " + (tmp_ / "key.pem") +
                          ";";
     s = test::NginxServer::Start(
-        test::OriginConfForTest(listen, repo,
+        test::OriginConfForTest(r.out, listen, repo,
                                 origin_->RunPath("waymark/redirector.sock")),
         &origin_nginx_);
     ASSERT_TRUE(s.ok()) << s.message();
@@ -992,7 +1068,7 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
                             "SELECT sum(downloads) FROM download_counts"),
             "1\n");
 
-  // --- Reports, as alice in the source tree: that download, by mirror
+  // --- Reports, as alice: that download, by mirror
   // ---------------------
   {
     SCOPED_TRACE("README: Reports");
@@ -1003,11 +1079,52 @@ TEST_F(ReadmeProductionTest, EveryCommandRunsOnASandboxedMachine) {
         cmds += code + "\n";
     }
     EXPECT_EQ(test::CommandLines(cmds).size(), 2u) << cmds;
-    std::string out =
-        RunBlock("alice", "cd " + ShellQuote(source_) + "\n" + cmds);
+    std::string out = RunBlock("alice", cmds);
     EXPECT_TRUE(
         std::regex_search(out, std::regex("\\n fra1 +\\|[^\\n]*\\| +1 +\\|")))
         << out;
+  }
+}
+
+// README's "Other systems": `make install` and what the package would have
+// done, as root on a sandboxed machine of its own, then the cron file's
+// copy that the prose names.
+TEST_F(ReadmeProductionTest, OtherSystemsInstallRunsOnASandboxedMachine) {
+  ASSERT_EQ(geteuid(), 0u) << "README's make install runs as root";
+  Status s = test::Sandbox::Create(&origin_);
+  if (s.code() == Status::Code::kFailedPrecondition)
+    GTEST_SKIP() << s.message();
+  ASSERT_TRUE(s.ok()) << s.message();
+  const std::string section = Section("## Other systems");
+  RunBlock("root", OnlyBlock(section, "console"));
+  std::string copy;
+  for (const std::string& code : test::InlineCode(WithoutNotes(section))) {
+    if (code.rfind("cp ", 0) == 0) copy += code + "\n";
+  }
+  ASSERT_EQ(test::CommandLines(copy).size(), 1u) << copy;
+  RunBlock("root", copy);
+  CommandResult r = origin_->Bash(
+      "set -e; getent passwd waymark waymark-scan | cut -d: -f6,7; "
+      "id -nG waymark-scan; stat -c '%U:%G %a' /etc/waymark "
+      "/etc/waymark/waymark.conf /etc/cron.d/waymark; "
+      "grep '^PATH=' /etc/cron.d/waymark; "
+      "grep '^ExecStart=' /etc/systemd/system/waymark-redirector.service; "
+      "for p in /usr/local/bin/waymark /usr/local/sbin/waymark-scan "
+      "/usr/local/sbin/waymark-trace /usr/local/sbin/waymark-redirector; do "
+      "$p --version >/dev/null; done");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(
+      r.out,
+      "/nonexistent:/usr/sbin/nologin\n/nonexistent:/usr/sbin/nologin\n"
+      "waymark-scan waymark\nroot:root 755\nroot:waymark 640\n"
+      "root:root 644\n"
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
+      "ExecStart=/usr/local/sbin/waymark-redirector --foreground\n");
+  // The accounts cannot change the configuration.
+  for (const char* user : {"waymark", "waymark-scan"}) {
+    CommandResult w =
+        AsAccount(user, "echo >> /etc/waymark/waymark.conf || echo denied");
+    EXPECT_EQ(w.out, "denied\n") << user << ": " << w.err;
   }
 }
 
