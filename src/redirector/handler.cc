@@ -26,6 +26,9 @@ InventoryCacheOptions CacheOptions(const HandlerOptions& o,
   c.clock = std::move(clock);
   c.published = o.inventory_published;
   c.log = o.log;
+  c.max_age = o.max_inventory_age;
+  c.fallback_serves = !o.fallbacks.empty() || !o.local_location.empty();
+  c.node_log = o.node_log;
   return c;
 }
 
@@ -134,8 +137,8 @@ Response Handler::Redirect(const RequestInfo& req, const FileRecord& file,
   needs.reasons = false;
   needs.ranked =
       1 + static_cast<size_t>(std::max(options_.max_link_headers, 0));
-  Selection sel = Select(snap_->mirrors, snap_->rows, facts_, client,
-                         options_.policy, uniform01_, needs);
+  Selection sel = Select(snap_->mirrors, snap_->rows, facts_, client, *policy_,
+                         uniform01_, needs);
   if (sel.ranked.empty())
     return Fallback(file.path, client, "no candidate mirror");
   served_.mirror_id = sel.ranked.front().status->mirror.id;
@@ -169,8 +172,8 @@ MirrorListData Handler::ListData(const RequestInfo& req, const FileRecord& file,
   FileFacts facts;
   facts.size = file.size;
   snap_->bitmaps->Holders(file.id, &facts.holders);
-  d.selection = Select(snap_->mirrors, snap_->rows, facts, client,
-                       options_.policy, uniform01_);
+  d.selection =
+      Select(snap_->mirrors, snap_->rows, facts, client, *policy_, uniform01_);
   if (d.selection.ranked.empty()) {
     if (const waymark::Fallback* f =
             ChooseFallback(options_.fallbacks, client.location))
@@ -187,15 +190,42 @@ DataAge Handler::Age(time_t now) const {
   if (snap_->loaded)
     age.as_of = FormatUtc(snap_->loaded_at, UtcFormat::kDateTime);
   age.suspect = cache_.Suspect(now);
+  age.node = options_.node;
+  age.view = snap_->loaded ? ViewKind(*snap_) : "";
+  age.age_seconds = cache_.Age(now);
+  age.stale = cache_.Stale(now);
+  age.max_age = options_.max_inventory_age;
   return age;
+}
+
+const SelectionPolicy& Handler::PolicyAt(time_t now) {
+  // Which clocks: a mirror's check time is the trace checker's
+  // (mirrors.trace_checked_at, as replicated), compared with `now`, this
+  // node's clock, not with the time of the data the node has (the
+  // standby's last replayed commit). On a standby whose replay is paused,
+  // or cut off from its primary, no new check arrives: against now, the
+  // checks it has grow old and stop being trusted; against the replayed
+  // data's own time they would look as fresh as when replay stopped,
+  // forever. A node whose view is current trusts every check however old
+  // (how often checks run is cron's business, every 5 min by default, and
+  // redirector.max_lag judges the mirrors' copies): the rule applies only
+  // once the node's own view is past the limit, which is when it cannot
+  // see newer checks.
+  if (!cache_.Stale(now) ||
+      (options_.fallbacks.empty() && options_.local_location.empty()))
+    return options_.policy;
+  stale_policy_ = options_.policy;
+  stale_policy_.checks_trusted_from = now - options_.max_inventory_age;
+  return stale_policy_;
 }
 
 Response Handler::MirrorStats(bool json, time_t now) {
   std::shared_ptr<const TimedReport> report = cache_.Report(now);
   bool suspect = cache_.Suspect(now);
+  const long long age = static_cast<long long>(cache_.Age(now));
   StatsPage& page = stats_pages_[json ? 1 : 0];
   if (!page.made || page.serial != snap_->serial || page.report != report ||
-      page.suspect != suspect) {
+      page.suspect != suspect || page.age != age) {
     MirrorStatsData d;
     d.mirrors = &snap_->mirrors;
     d.data = Age(now);
@@ -209,6 +239,7 @@ Response Handler::MirrorStats(bool json, time_t now) {
     page.serial = snap_->serial;
     page.report = std::move(report);
     page.suspect = suspect;
+    page.age = age;
   }
   return DocumentResponse(
       json ? "application/json" : "text/html; charset=utf-8", page.body);
@@ -265,11 +296,16 @@ Response Handler::Answer(const RequestInfo& req, time_t now,
                           &route);
   if (!s.ok()) return ErrorResponse(400, s.message());
   snap_ = &cache_.Current();
+  policy_ = &PolicyAt(now);
   if (route.output == Output::kMetrics) {
     if (!options_.metrics)
       return ErrorResponse(404, "no metrics in this process");
-    return DocumentResponse("text/plain; version=0.0.4; charset=utf-8",
-                            PrometheusText(*options_.metrics));
+    // The node's lines come from this worker's snapshot; the workers
+    // refresh on the same beat, so they agree within a round.
+    return DocumentResponse(
+        "text/plain; version=0.0.4; charset=utf-8",
+        PrometheusText(*options_.metrics) +
+            NodeMetricsText(options_.node, cache_.Age(now), cache_.Stale(now)));
   }
   if (route.output == Output::kMirrorStats ||
       route.output == Output::kMirrorStatsJson)

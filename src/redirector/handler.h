@@ -16,7 +16,11 @@
 // hashes): the refresh work loads them when first asked for, and while it
 // cannot (PostgreSQL stalled or away) those requests are answered without
 // them and say so. Pages say how old the worker's data is, and that it may
-// be out of date when the last refresh failed or is overdue. A path the
+// be out of date when the last refresh failed or is overdue; /mirrorstats,
+// its JSON, ?json and ?metrics name the node (redirector.node) and say how
+// old its view is (InventoryCache::Age()). A node whose view is older than
+// redirector.max_inventory_age trusts no mirror check older than that
+// (PolicyAt()). A path the
 // index does not know is a 404 while the index is complete; while the
 // index is behind the inventory (or there is none, or the database is
 // away) it may be a new file: a fallback or, for a regular file that
@@ -95,6 +99,14 @@ struct HandlerOptions {
   // InventoryCacheOptions::published: after each refresh (the worker's
   // word to the master); may be empty.
   std::function<void(const InventorySnapshot&)> inventory_published;
+  // redirector.node: the node's name (HandlerOptionsFrom() puts the host
+  // name when it is unset).
+  std::string node;
+  // redirector.max_inventory_age, in seconds; 0: no limit.
+  long long max_inventory_age = 600;
+  // The node's log state, shared by the workers (redirector/node_log.h);
+  // nullptr: the inventory cache's own.
+  NodeLog* node_log = nullptr;
 };
 
 class Handler {
@@ -131,6 +143,11 @@ class Handler {
                       const Client& client, FileLookup lookup);
   // How old the worker's data is, for the pages.
   DataAge Age(time_t now) const;
+  // The selection policy for requests at `now`: options_.policy, unless
+  // the node's view is stale and a fallback (or the origin, through
+  // local_location) can serve instead; then the same with
+  // checks_trusted_from = now - max_inventory_age.
+  const SelectionPolicy& PolicyAt(time_t now);
   Response Answer(const RequestInfo& req, time_t now, std::string* country);
 
   HandlerOptions options_;
@@ -145,8 +162,11 @@ class Handler {
     int mirror_id = -1;         // -1: not a download
     const char* tier = "none";  // for the metrics: a kMetricTiers value
   } served_;
-  // The snapshot the request in progress answers from.
+  // The snapshot the request in progress answers from, and its policy
+  // (PolicyAt()).
   const InventorySnapshot* snap_ = nullptr;
+  const SelectionPolicy* policy_ = nullptr;
+  SelectionPolicy stale_policy_;
   // Scratch for Redirect(), kept to spare allocations per request.
   FileRecord file_;
   FileFacts facts_;
@@ -158,6 +178,7 @@ class Handler {
     uint64_t serial = 0;                        // InventorySnapshot::serial
     std::shared_ptr<const TimedReport> report;  // held: the key stays unique
     bool suspect = false;
+    long long age = 0;  // whole seconds (it grows while suspect)
     std::string body;
   } stats_pages_[2];  // HTML, JSON
 };

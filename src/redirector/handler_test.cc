@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/model/file_bitmaps.h"
+#include "core/store/migrations.h"
 #include "tests/harness/mirror_status.h"
 
 namespace waymark {
@@ -21,10 +22,19 @@ namespace {
 // from (HandlerTest::Index()).
 class FakeInventory : public InventorySource {
  public:
+  Status LoadState(ReplicaState* out, int* version) override {
+    if (down) return Status::Database("connection lost");
+    *out = replica;
+    *version = schema_version;
+    return Status::OK();
+  }
   Status LoadMirrors(std::vector<MirrorStatus>* out,
                      InventoryGens* gens) override {
     ++mirror_loads;
     if (down) return Status::Database("connection lost");
+    if (mirrors_fail)
+      return Status::Database(
+          "cannot read mirror health: column \"trace_lag\" does not exist");
     *out = mirrors;
     gens->files = files_gen;
     gens->mirrors.clear();
@@ -69,6 +79,10 @@ class FakeInventory : public InventorySource {
   std::map<std::string, FileRecord> files;  // path or alias -> record
   std::map<int, std::vector<int>> holders;  // mirror id -> file ids
   long long files_gen = 1, mirror_gen = 1;
+  // LoadMirrors() fails as when a newer schema changed what it reads.
+  bool mirrors_fail = false;
+  ReplicaState replica;  // a primary
+  int schema_version = 1;
   bool down = false;
   int mirror_loads = 0, bitmap_loads = 0, detail_loads = 0, report_loads = 0;
 };
@@ -448,6 +462,194 @@ TEST_F(HandlerTest, MirrorStatsAreComputedOncePerRoundWhileAskedFor) {
   EXPECT_EQ(nlohmann::json::parse(
                 Get("/mirrorstats?json").body)["data_possibly_stale"],
             true);
+}
+
+// A node whose view is past redirector.max_inventory_age (a standby whose
+// replay is paused, a database that does not answer) no longer trusts
+// mirror checks older than that: the fallback serves; it says so in the
+// log (once a minute), on its pages and in its metrics, and recovers when
+// its view is current again. A primary is unaffected by old checks.
+TEST_F(HandlerTest, AStaleViewStopsTrustingOldChecksAndSaysSo) {
+  auto metrics = std::make_unique<Metrics>();
+  metrics->Reset();
+  std::vector<std::string> logged;
+  HandlerOptions o;
+  ASSERT_TRUE(
+      ParseFallbacks({"https://origin.example.org/master/"}, &o.fallbacks)
+          .ok());
+  o.metrics = metrics.get();
+  o.node = "edge1";
+  o.max_inventory_age = 60;
+  o.log = [&](const std::string& m) { logged.push_back(m); };
+  inv_.mirrors[0].checked_at = 1;  // long ago
+  handler_ = MakeHandler(o);
+  auto json = [&](const std::string& uri) {
+    return nlohmann::json::parse(Get(uri).body);
+  };
+  auto metric = [&](const std::string& name) {
+    std::string text = "\n" + Get("/mirrorstats?metrics").body;
+    size_t at = text.find("\n" + name + " ");
+    if (at == std::string::npos) return std::string("none");
+    at += name.size() + 2;
+    return text.substr(at, text.find('\n', at) - at);
+  };
+  const std::string fra1 = "http://fra1.example.org/releases/a.deb";
+  EXPECT_EQ(Get("/releases/a.deb").Header("Location"), fra1)
+      << "a primary trusts old checks";
+  EXPECT_EQ(metric("waymark_inventory_age_seconds"), "0.0");
+  EXPECT_EQ(metric("waymark_inventory_stale"), "0");
+  EXPECT_NE(Get("/mirrorstats?metrics")
+                .body.find("waymark_node_info{node=\"edge1\"} 1\n"),
+            std::string::npos);
+
+  // A standby that streams and has it all: current.
+  inv_.replica.standby = inv_.replica.streaming = true;
+  now_ += 5;
+  Refresh();
+  EXPECT_EQ(Get("/releases/a.deb").Header("Location"), fra1);
+  EXPECT_EQ(json("/mirrorstats?json")["view"], "hot standby, streaming");
+
+  // Replay paused 90 s ago: stale.
+  inv_.replica.replay_paused = true;
+  inv_.replica.age_seconds = 90;
+  now_ += 5;
+  Refresh();
+  Response r = Get("/releases/a.deb");
+  EXPECT_EQ(r.Header("Location"),
+            "https://origin.example.org/master/releases/a.deb");
+  EXPECT_EQ(r.Header("X-Waymark-Mirror"),
+            "fallback; reason=no candidate mirror");
+  auto list = json("/releases/a.deb?json");
+  ASSERT_EQ(list["excluded"].size(), 1u) << list.dump();
+  EXPECT_EQ(list["excluded"][0]["reason"],
+            "health not trusted: its last check is older than "
+            "redirector.max_inventory_age, as is this node's inventory");
+  EXPECT_EQ(list["node"], "edge1");
+  EXPECT_EQ(list["inventory_age_seconds"], 90.0);
+  EXPECT_EQ(list["inventory_stale"], true);
+  auto stats = json("/mirrorstats?json");
+  EXPECT_EQ(stats["node"], "edge1");
+  EXPECT_EQ(stats["view"], "hot standby, replay paused");
+  EXPECT_EQ(stats["inventory_age_seconds"], 90.0);
+  EXPECT_EQ(stats["inventory_stale"], true);
+  EXPECT_EQ(stats["max_inventory_age_seconds"], 60);
+  EXPECT_NE(
+      Get("/mirrorstats")
+          .body.find("<p class=\"down node stale\">Node <strong>edge1</strong> "
+                     "(hot standby, replay paused): inventory 90 s old, "
+                     "past redirector.max_inventory_age (60 s): STALE."),
+      std::string::npos);
+  EXPECT_EQ(metric("waymark_inventory_age_seconds"), "90.0");
+  EXPECT_EQ(metric("waymark_inventory_stale"), "1");
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0],
+            "STALE INVENTORY: it is 90 s old, past "
+            "redirector.max_inventory_age (60 s): hot standby, replay "
+            "paused; mirrors whose last check is older than that are not "
+            "chosen, fallbacks serve instead");
+  // A check as recent as the limit allows is trusted.
+  inv_.mirrors[0].checked_at = now_ + 5 - 60;
+  inv_.mirror_gen++;
+  now_ += 5;
+  Refresh();
+  EXPECT_EQ(Get("/releases/a.deb").Header("Location"), fra1);
+  EXPECT_EQ(logged.size(), 1u) << "once a minute";
+  inv_.mirrors[0].checked_at = 1;
+  for (int i = 0; i < 12; ++i) {
+    now_ += 5;
+    Refresh();
+  }
+  EXPECT_EQ(Get("/releases/a.deb").Header("X-Waymark-Mirror"),
+            "fallback; reason=no candidate mirror");
+  ASSERT_EQ(logged.size(), 2u) << "again a minute later";
+
+  // Resumed: current again, and said so once.
+  inv_.replica.replay_paused = false;
+  inv_.replica.age_seconds = 0;
+  now_ += 5;
+  Refresh();
+  EXPECT_EQ(Get("/releases/a.deb").Header("Location"), fra1);
+  ASSERT_EQ(logged.size(), 3u);
+  EXPECT_EQ(logged[2],
+            "inventory current again: 0 s old (hot standby, streaming); "
+            "mirrors are chosen by their health as before");
+  EXPECT_EQ(json("/mirrorstats?json")["inventory_stale"], false);
+
+  // The database does not answer: the view ages from the last refresh.
+  inv_.down = true;
+  now_ += 5;
+  Refresh();
+  EXPECT_EQ(Get("/releases/a.deb").Header("Location"), fra1);
+  EXPECT_EQ(metric("waymark_inventory_age_seconds"), "5.0");
+  now_ += 56;
+  EXPECT_EQ(metric("waymark_inventory_age_seconds"), "61.0");
+  EXPECT_EQ(Get("/releases/a.deb").Header("X-Waymark-Mirror"),
+            "fallback; reason=no candidate mirror");
+  Refresh();
+  ASSERT_EQ(logged.size(), 5u) << "the failure, then the staleness";
+  EXPECT_EQ(logged[4],
+            "STALE INVENTORY: it is 61 s old, past "
+            "redirector.max_inventory_age (60 s): the database does not "
+            "answer; mirrors whose last check is older than that are not "
+            "chosen, fallbacks serve instead");
+}
+
+// Without a fallback (nor the origin through local_location) to send them
+// to, a stale node's clients still get the mirrors by their last known
+// health, rather than a 503.
+TEST_F(HandlerTest, AStaleViewWithoutFallbackKeepsTheMirrors) {
+  std::vector<std::string> logged;
+  HandlerOptions o;
+  o.max_inventory_age = 60;
+  o.log = [&](const std::string& m) { logged.push_back(m); };
+  inv_.replica.standby = true;
+  inv_.replica.age_seconds = 600;
+  handler_ = MakeHandler(o);
+  EXPECT_EQ(Get("/releases/a.deb").Header("Location"),
+            "http://fra1.example.org/releases/a.deb");
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_NE(logged[0].find("no fallback is set (redirector.fallback, "
+                           "redirector.local_location), so mirrors are still "
+                           "chosen by their last known health"),
+            std::string::npos)
+      << logged[0];
+}
+
+// A schema newer than this binary knows: said once, and the node serves
+// from what it understands; when its queries fail, the failure says why.
+TEST_F(HandlerTest, ANewerSchemaIsSaidOnceAndNamedWhenQueriesFail) {
+  std::vector<std::string> logged;
+  HandlerOptions o;
+  o.log = [&](const std::string& m) { logged.push_back(m); };
+  inv_.schema_version = 9999;
+  handler_ = MakeHandler(o);
+  for (int i = 0; i < 3; ++i) {
+    now_ += 5;
+    Refresh();
+  }
+  EXPECT_EQ(Get("/releases/a.deb").status, 302);
+  const std::string known = std::to_string(LatestSchemaVersion());
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0],
+            "the database's schema is version 9999, newer than this "
+            "waymark-redirector knows (" +
+                known +
+                "): it serves from what it understands while its queries "
+                "work; upgrade waymark on this node");
+  inv_.mirrors_fail = true;
+  for (int i = 0; i < 3; ++i) {
+    now_ += 5;
+    Refresh();
+  }
+  EXPECT_EQ(Get("/releases/a.deb").status, 302) << "from what it has";
+  ASSERT_EQ(logged.size(), 2u) << "once per outage";
+  EXPECT_EQ(logged[1],
+            "inventory refresh failed (the database's schema is version "
+            "9999, newer than this waymark-redirector knows (" +
+                known +
+                "), and its queries fail (cannot read mirror health: column "
+                "\"trace_lag\" does not exist); upgrade waymark on this "
+                "node); answering from what this worker has");
 }
 
 // Takes batches as the StatsWriter does, and "writes" them at once into

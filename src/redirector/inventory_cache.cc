@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/store/migrations.h"
+
 namespace waymark {
 
 namespace {
@@ -26,11 +28,34 @@ int64_t SteadyMs() {
              .count());
 }
 
+// "742 s", "12 min", "3 h": an age for the log.
+std::string Seconds(double s) {
+  long long n = static_cast<long long>(s);
+  if (n < 120) return std::to_string(n) + " s";
+  if (n < 7200) return std::to_string(n / 60) + " min";
+  return std::to_string(n / 3600) + " h";
+}
+
 }  // namespace
+
+double InventoryAge(const InventorySnapshot& snap, bool suspect, time_t now) {
+  if (!snap.loaded || !snap.replica.age_known()) return -1;
+  if (!suspect) return snap.replica.age_seconds;
+  return std::max(0.0, static_cast<double>(now) - snap.view_as_of);
+}
+
+std::string ViewKind(const InventorySnapshot& snap) {
+  const ReplicaState& r = snap.replica;
+  if (!r.standby) return "primary";
+  if (r.replay_paused) return "hot standby, replay paused";
+  return r.streaming ? "hot standby, streaming" : "hot standby, not streaming";
+}
 
 InventoryCache::InventoryCache(InventoryCacheOptions options,
                                InventorySource* source)
-    : options_(std::move(options)), source_(source) {
+    : options_(std::move(options)),
+      source_(source),
+      node_log_(options_.node_log ? options_.node_log : &own_node_log_) {
   auto empty = std::make_shared<InventorySnapshot>();
   empty->bitmaps = std::make_shared<FileBitmaps>();
   published_ = empty;
@@ -129,6 +154,7 @@ void InventoryCache::RunDue(time_t now) {
     next_round_at_ += interval;  // on the beat, unless a round overran it
     if (next_round_at_ <= steady_now) next_round_at_ = steady_now + interval;
     Round(now);
+    CheckAge(now);
   }
   bool report = false;
   {
@@ -181,7 +207,28 @@ void InventoryCache::Round(time_t now) {
   }
   auto fresh = std::make_shared<InventorySnapshot>();
   auto failed = [&](const Status& s) { NoteFailure(s, last->loaded); };
-  Status s = source_->LoadMirrors(&fresh->mirrors, &fresh->gens);
+  // Where the server stands first: the data read after it is at least as
+  // new, so the age below never understates.
+  Status s = source_->LoadState(&fresh->replica, &fresh->schema_version);
+  if (!s.ok()) return failed(s);
+  const int known = LatestSchemaVersion();
+  const bool newer = fresh->schema_version > known;
+  if (newer && node_log_->SchemaWarningDue(fresh->schema_version))
+    options_.log("the database's schema is version " +
+                 std::to_string(fresh->schema_version) +
+                 ", newer than this waymark-redirector knows (" +
+                 std::to_string(known) +
+                 "): it serves from what it understands while its queries "
+                 "work; upgrade waymark on this node");
+  s = source_->LoadMirrors(&fresh->mirrors, &fresh->gens);
+  if (!s.ok() && newer)
+    // Most likely a change of the newer schema, not an outage: said so,
+    // once per outage as any failure (NoteFailure()).
+    s = Status::Database("the database's schema is version " +
+                         std::to_string(fresh->schema_version) +
+                         ", newer than this waymark-redirector knows (" +
+                         std::to_string(known) + "), and its queries fail (" +
+                         s.message() + "); upgrade waymark on this node");
   if (!s.ok()) return failed(s);
   // Bitmaps of mirrors that were rescanned; forget removed mirrors. All or
   // nothing: after a failure the next round tries again.
@@ -218,6 +265,9 @@ void InventoryCache::Round(time_t now) {
   fresh->loaded = true;
   fresh->serial = ++serial_;
   fresh->loaded_at = now;
+  fresh->view_as_of =
+      static_cast<double>(now) -
+      (fresh->replica.age_known() ? fresh->replica.age_seconds : 0);
   {
     std::lock_guard<std::mutex> lock(mu_);
     // Details are cached until a file changes.
@@ -228,6 +278,41 @@ void InventoryCache::Round(time_t now) {
   if (failed_.exchange(false)) options_.log("inventory refresh works again");
   loaded_.notify_all();
   if (options_.published) options_.published(*fresh);
+}
+
+void InventoryCache::CheckAge(time_t now) {
+  if (options_.max_age <= 0) return;
+  std::shared_ptr<const InventorySnapshot> snap;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    snap = published_;
+  }
+  // Before a first snapshot there is nothing stale to serve from (and the
+  // failure is logged as such).
+  if (!snap->loaded) return;
+  const bool suspect = failed_.load(std::memory_order_relaxed) ||
+                       now - snap->loaded_at > 2 * options_.refresh_seconds + 1;
+  const double age = InventoryAge(*snap, suspect, now);
+  const bool stale = age < 0 || age > static_cast<double>(options_.max_age);
+  const std::string what =
+      suspect ? "the database does not answer" : ViewKind(*snap);
+  if (stale && node_log_->StaleDue(now)) {
+    options_.log(
+        "STALE INVENTORY: " +
+        (age < 0 ? std::string("its age is unknown")
+                 : "it is " + Seconds(age) + " old") +
+        ", past redirector.max_inventory_age (" + Seconds(options_.max_age) +
+        "): " + what + "; " +
+        (options_.fallback_serves
+             ? "mirrors whose last check is older than that are not "
+               "chosen, fallbacks serve instead"
+             : "no fallback is set (redirector.fallback, "
+               "redirector.local_location), so mirrors are still chosen "
+               "by their last known health"));
+  } else if (!stale && node_log_->Recovered()) {
+    options_.log("inventory current again: " + Seconds(age) + " old (" + what +
+                 "); mirrors are chosen by their health as before");
+  }
 }
 
 void InventoryCache::ComputeReport(time_t now) {
@@ -259,6 +344,16 @@ const InventorySnapshot& InventoryCache::Current() {
 bool InventoryCache::Suspect(time_t now) const {
   return failed_.load(std::memory_order_relaxed) || !held_->loaded ||
          now - held_->loaded_at > 2 * options_.refresh_seconds + 1;
+}
+
+double InventoryCache::Age(time_t now) const {
+  return InventoryAge(*held_, Suspect(now), now);
+}
+
+bool InventoryCache::Stale(time_t now) const {
+  if (options_.max_age <= 0) return false;
+  double age = Age(now);
+  return age < 0 || age > static_cast<double>(options_.max_age);
 }
 
 FileLookup InventoryCache::Lookup(const std::string& path, time_t now,

@@ -27,6 +27,15 @@
 //   origin or a fallback). So a new release is served as soon as a worker
 //   sees the counter move, and redirected to mirrors once the new index is
 //   in, within the refresh interval plus the index build.
+// - Each round starts by reading where the server stands (LoadState():
+//   primary or hot standby and how far behind, and the schema version),
+//   which gives the snapshot its age (Age()). Past options.max_age the
+//   node's view is stale (Stale()): the refresh work says so in the log
+//   (once a minute for the whole node, and once when it is current again),
+//   and the Handler stops trusting old mirror checks. A schema newer than
+//   this binary knows is said once for the node; while the queries still
+//   work the worker keeps serving from what it understands, and when they
+//   fail the failure says that the schema is newer.
 // - Details (mtime, SHA-1, MD5, piece hashes) of the few files whose mirror
 //   list, JSON, Metalink or ?sha1/?md5 is asked for are loaded by the
 //   refresh work when a request asks for them, and cached until the files
@@ -69,8 +78,10 @@
 #include "core/model/selection.h"
 #include "core/store/file_details.h"
 #include "core/store/mirror_report.h"
+#include "core/store/replica_state.h"
 #include "redirector/inventory_source.h"
 #include "redirector/metrics.h"
+#include "redirector/node_log.h"
 
 namespace waymark {
 
@@ -84,7 +95,29 @@ struct InventorySnapshot {
   // Shared with the next snapshots until a mirror's bitmaps change.
   std::shared_ptr<const FileBitmaps> bitmaps;  // never nullptr
   InventoryGens gens;
+  // Where the server stood, read first in the round (so the rest of the
+  // round's data is at least as new), and the schema version it records.
+  ReplicaState replica;
+  int schema_version = 0;
+  // The moment of the primary's history this snapshot shows, on this
+  // node's clock (Unix seconds): the round's start minus the standby's lag
+  // (the round's start on a primary). Meaningless when !replica.age_known()
+  // (a standby that neither streams nor has replayed anything since it
+  // started).
+  double view_as_of = 0;
 };
+
+// How old `snap` is at `now`, in seconds; negative when unknown (no
+// snapshot, or a standby that cannot tell). While refreshes work
+// (`suspect` false) it is the lag the last round read: 0 on a primary and
+// on a standby that has replayed all its primary sent. While they fail or
+// are overdue, what the node serves from is as old as its last successful
+// round plus that lag, and ages with the clock: now - view_as_of.
+double InventoryAge(const InventorySnapshot& snap, bool suspect, time_t now);
+
+// What kind of view `snap` is, for people: "primary", "hot standby,
+// streaming", "hot standby, replay paused", "hot standby, not streaming".
+std::string ViewKind(const InventorySnapshot& snap);
 
 // The /mirrorstats report and when it was read.
 struct TimedReport {
@@ -104,6 +137,14 @@ struct InventoryCacheOptions {
   // ready); may be empty.
   std::function<void(const InventorySnapshot&)> published;
   std::function<void(const std::string&)> log = [](const std::string&) {};
+  // redirector.max_inventory_age, in seconds; 0: no limit.
+  long long max_age = 600;
+  // What the node does while stale, for the log line: true when a fallback
+  // or the origin serves the clients whose mirrors are not trusted.
+  bool fallback_serves = true;
+  // The node's log state, shared by its workers (redirector/node_log.h);
+  // nullptr: this cache's own.
+  NodeLog* node_log = nullptr;
 };
 
 // How a path fared in the index.
@@ -153,6 +194,10 @@ class InventoryCache {
   // interval (a query stuck on a stalled server): what the worker has may
   // be out of date.
   bool Suspect(time_t now) const;
+  // InventoryAge() of the snapshot Current() returned last.
+  double Age(time_t now) const;
+  // Its age is past options.max_age, or unknown (with a limit set).
+  bool Stale(time_t now) const;
   // `path` in the index, judged against the snapshot Current() returned
   // last. Fills `out` when found.
   FileLookup Lookup(const std::string& path, time_t now, FileRecord* out);
@@ -178,10 +223,14 @@ class InventoryCache {
   void NoteFailure(const Status& s, bool have_data);
   void LoadWantedDetails();
   void Round(time_t now);
+  // After each round: logs when the node's view is stale, or current again.
+  void CheckAge(time_t now);
   void ComputeReport(time_t now);
 
   const InventoryCacheOptions options_;
   InventorySource* const source_;
+  NodeLog own_node_log_;
+  NodeLog* const node_log_;  // options_.node_log, or own_node_log_
 
   mutable std::mutex mu_;
   std::condition_variable wake_;    // the thread waits on it

@@ -1,5 +1,7 @@
 #include "redirector/inventory_source.h"
 
+#include "core/store/migrations.h"
+
 namespace waymark {
 
 namespace {
@@ -9,6 +11,12 @@ class PostgresInventory : public InventorySource {
   PostgresInventory(std::string dsn, const SessionLimits& limits)
       : db_(std::move(dsn), limits) {}
 
+  Status LoadState(ReplicaState* replica, int* schema_version) override {
+    return db_.Run([&](Database* db) {
+      Status s = LoadReplicaState(db, replica);
+      return s.ok() ? LoadSchemaVersion(db, schema_version) : s;
+    });
+  }
   Status LoadMirrors(std::vector<MirrorStatus>* out,
                      InventoryGens* gens) override {
     return db_.Run([&](Database* db) {

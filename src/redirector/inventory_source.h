@@ -14,12 +14,17 @@
 #include "core/store/file_details.h"
 #include "core/store/inventory.h"
 #include "core/store/mirror_report.h"
+#include "core/store/replica_state.h"
 
 namespace waymark {
 
 class InventorySource {
  public:
   virtual ~InventorySource() = default;
+  // Where the server stands, read first in each refresh round: primary or
+  // hot standby and how far behind (core/store/replica_state.h), and the
+  // schema version recorded in waymark_schema (core/store/migrations.h).
+  virtual Status LoadState(ReplicaState* replica, int* schema_version) = 0;
   // The mirrors and the change counters, read together.
   virtual Status LoadMirrors(std::vector<MirrorStatus>* out,
                              InventoryGens* gens) = 0;

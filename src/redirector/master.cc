@@ -147,6 +147,7 @@ bool Master::ReportReady() {
   if (!answering && !waited) return false;
   ready_reported_ = true;
   LogInfo("ready: " + std::to_string(workers_) + " workers on " + listen_ +
+          ", node " + NodeName(gen_->config) +
           (answering ? ""
                      : " (no inventory yet: the database does not answer; "
                        "the fallback serves until it does)"));

@@ -141,4 +141,43 @@ std::string PrometheusText(const Metrics& m) {
   return out;
 }
 
+std::string NodeMetricsText(const std::string& node, double age_seconds,
+                            bool stale) {
+  // A label value escapes backslash, double quote and newline.
+  std::string label;
+  for (char c : node) {
+    if (c == '\\' || c == '"') label += '\\';
+    if (c == '\n') {
+      label += "\\n";
+      continue;
+    }
+    label += c;
+  }
+  std::string age = "+Inf";
+  if (age_seconds >= 0) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.1f", age_seconds);
+    age = buf;
+  }
+  return "# HELP waymark_node_info This redirector node (redirector.node).\n"
+         "# TYPE waymark_node_info gauge\n"
+         "waymark_node_info{node=\"" +
+         label +
+         "\"} 1\n"
+         "# HELP waymark_inventory_age_seconds How old this node's view of the "
+         "inventory is: 0 on a primary, a hot standby's replay lag, and the "
+         "time since the last refresh while the database does not answer "
+         "(+Inf: unknown).\n"
+         "# TYPE waymark_inventory_age_seconds gauge\n"
+         "waymark_inventory_age_seconds " +
+         age +
+         "\n"
+         "# HELP waymark_inventory_stale 1 while the inventory is older than "
+         "redirector.max_inventory_age (mirror checks older than that are not "
+         "trusted).\n"
+         "# TYPE waymark_inventory_stale gauge\n"
+         "waymark_inventory_stale " +
+         (stale ? "1" : "0") + "\n";
+}
+
 }  // namespace waymark

@@ -78,6 +78,14 @@ struct Metrics {
 // Prometheus text format 0.0.4.
 std::string PrometheusText(const Metrics& m);
 
+// The node's own lines, from the snapshot of the worker that answers
+// (redirector/inventory_cache.h), in the same format: waymark_node_info
+// with the node's name (redirector.node) as a label,
+// waymark_inventory_age_seconds (+Inf when unknown), and
+// waymark_inventory_stale (1 past redirector.max_inventory_age).
+std::string NodeMetricsText(const std::string& node, double age_seconds,
+                            bool stale);
+
 }  // namespace waymark
 
 #endif  // WAYMARK_REDIRECTOR_METRICS_H_

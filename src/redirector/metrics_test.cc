@@ -60,5 +60,23 @@ TEST(MetricsTest, RequestDurationsFormAPrometheusHistogram) {
             "waymark_request_duration_seconds_sum 0.000000000");
 }
 
+TEST(MetricsTest, NodeLinesNameTheNodeAndTheAgeOfItsView) {
+  std::string text = "\n" + NodeMetricsText("fra-\"edge\"\\1", 12.34, true);
+  EXPECT_EQ(Line(text, "waymark_node_info{"),
+            "waymark_node_info{node=\"fra-\\\"edge\\\"\\\\1\"} 1");
+  EXPECT_EQ(Line(text, "waymark_inventory_age_seconds "),
+            "waymark_inventory_age_seconds 12.3");
+  EXPECT_EQ(Line(text, "waymark_inventory_stale "),
+            "waymark_inventory_stale 1");
+  EXPECT_NE(text.find("# TYPE waymark_inventory_age_seconds gauge\n"),
+            std::string::npos);
+  text = "\n" + NodeMetricsText("n", -1, false);
+  EXPECT_EQ(Line(text, "waymark_inventory_age_seconds "),
+            "waymark_inventory_age_seconds +Inf")
+      << "unknown";
+  EXPECT_EQ(Line(text, "waymark_inventory_stale "),
+            "waymark_inventory_stale 0");
+}
+
 }  // namespace
 }  // namespace waymark

@@ -1,13 +1,26 @@
 #include "redirector/settings.h"
 
+#include <unistd.h>
+
 #include "core/model/fallback.h"
 #include "core/strings.h"
 #include "redirector/routing.h"
 
 namespace waymark {
 
+std::string NodeName(const Config& config) {
+  std::string node = config.GetString(keys::kRedirectorNode);
+  if (!node.empty()) return node;
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0 && host[0] != '\0') return host;
+  return "localhost";
+}
+
 Status HandlerOptionsFrom(const Config& config, HandlerOptions* out) {
   HandlerOptions& o = *out;
+  o.node = NodeName(config);
+  o.max_inventory_age =
+      config.GetDurationSeconds(keys::kRedirectorMaxInventoryAge);
   o.policy.max_lag = config.GetDurationSeconds(keys::kRedirectorMaxLag);
   o.policy.https_fallback_to_http =
       config.GetBool(keys::kRedirectorHttpsFallbackToHttp);

@@ -4,6 +4,8 @@
 #ifndef WAYMARK_REDIRECTOR_SETTINGS_H_
 #define WAYMARK_REDIRECTOR_SETTINGS_H_
 
+#include <string>
+
 #include "core/config.h"
 #include "core/status.h"
 #include "redirector/handler.h"
@@ -15,6 +17,10 @@ namespace waymark {
 // fallback or output setting, or a redirector.client_timeout under 1s
 // (checked here too, so that the master refuses it at start and on HUP).
 Status HandlerOptionsFrom(const Config& config, HandlerOptions* out);
+
+// redirector.node, or the host name when it is unset ("localhost" when the
+// system has none).
+std::string NodeName(const Config& config);
 
 }  // namespace waymark
 

@@ -3,7 +3,9 @@
 // (RecentDownloads, redirector/download_counts.h), and what the workers'
 // refresh threads tell the master (the inventory's files counter they saw:
 // the master builds a new file index only when it moved) and each other
-// (which workers have their first snapshot). Created once by the master;
+// (which workers have their first snapshot), and the node's log state
+// (redirector/node_log.h: a line about the node said once, not once per
+// worker). Created once by the master;
 // never unmapped while workers run.
 #ifndef WAYMARK_REDIRECTOR_SHARED_REGION_H_
 #define WAYMARK_REDIRECTOR_SHARED_REGION_H_
@@ -14,6 +16,7 @@
 
 #include "redirector/download_counts.h"
 #include "redirector/metrics.h"
+#include "redirector/node_log.h"
 
 namespace waymark {
 
@@ -28,6 +31,7 @@ class SharedRegion {
   ~SharedRegion();
 
   Metrics* metrics() { return metrics_; }
+  NodeLog* node_log() { return &board_->node_log; }
   RecentDownloads* recent() { return &recent_; }
 
   // The highest inventory_state.files_gen a worker's refresh read; -1 none.
@@ -49,6 +53,7 @@ class SharedRegion {
   struct Board {
     std::atomic<long long> files_gen_seen;
     std::atomic<unsigned char> ready[kMaxWorkerSlots];
+    NodeLog node_log;
   };
   static constexpr size_t kBoardBytes = (sizeof(Board) + 63) / 64 * 64;
 

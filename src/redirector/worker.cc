@@ -148,6 +148,7 @@ void Serve(int listen_fd, const Generation& gen, SharedRegion* shared,
   if (shared) {
     options.metrics = shared->metrics();
     options.recent = shared->recent();
+    options.node_log = shared->node_log();
   }
   options.worker_slot = slot;
   options.log = [](const std::string& msg) { LogWarning(msg); };

@@ -29,6 +29,11 @@ namespace {
 
 class MemoryInventory : public InventorySource {
  public:
+  Status LoadState(ReplicaState* out, int* version) override {
+    *out = ReplicaState();  // a primary
+    *version = 1;
+    return Status::OK();
+  }
   Status LoadMirrors(std::vector<MirrorStatus>* out,
                      InventoryGens* gens) override {
     *out = mirrors;

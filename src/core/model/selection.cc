@@ -247,6 +247,17 @@ Selection Select(const std::vector<MirrorStatus>& mirrors,
                 std::to_string(limit) + " s)");
       continue;
     }
+    // Rare (a node whose view is stale): the check time is read from the
+    // status, not the row, which has no room for it.
+    if (policy.checks_trusted_from != 0) {
+      const std::optional<long long>& at = mirrors[i].checked_at;
+      if (!at || *at < policy.checks_trusted_from) {
+        exclude(
+            "health not trusted: its last check is older than "
+            "redirector.max_inventory_age, as is this node's inventory");
+        continue;
+      }
+    }
     const Mirror& m =
         mirrors[i].mirror;  // read only where the row cannot answer
     if (r.flags & SelectionRow::kRestricted &&

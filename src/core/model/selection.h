@@ -42,6 +42,9 @@ struct MirrorStatus {
   Health https_v4 = Health::kUnknown, https_v6 = Health::kUnknown;
   std::optional<long long> trace_lag;  // seconds behind the origin
   std::optional<long long> max_lag;    // per-mirror limit, else the policy's
+  // When waymark-trace last checked it (mirrors.trace_checked_at, Unix
+  // seconds, the checker's clock); unset: never.
+  std::optional<long long> checked_at;
 
   Health Get(bool https, int family) const;
 };
@@ -152,6 +155,13 @@ struct SelectionPolicy {
   // the load by weight (km), or within this share of its distance.
   double near_km = 500;
   double near_ratio = 0.25;
+  // Unix seconds; 0: every check is trusted. Else a mirror whose last
+  // trace check (MirrorStatus::checked_at) is older than this, or that was
+  // never checked, is not a candidate, as if no trace had ever checked it.
+  // The redirector sets it, to now - redirector.max_inventory_age, only on
+  // a node whose own view of the inventory is older than that
+  // (redirector/handler.h).
+  long long checks_trusted_from = 0;
 };
 
 enum class Tier : uint8_t {

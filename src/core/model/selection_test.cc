@@ -184,6 +184,9 @@ TEST(SelectionTest, CandidateRulesWithReasons) {
   SelectionPolicy strict;
   SelectionPolicy lenient;
   lenient.https_fallback_to_http = true;
+  // A node whose view is stale trusts checks from 1000 on.
+  SelectionPolicy distrustful;
+  distrustful.checks_trusted_from = 1000;
   auto fra = [](std::vector<MirrorStatus>* m) -> MirrorStatus& {
     return (*m)[0];
   };
@@ -274,6 +277,17 @@ TEST(SelectionTest, CandidateRulesWithReasons) {
       {"continent only, same continent",
        [&](auto* m, auto*) { fra(m).mirror.continent_only = true; },
        At("PL", "EU", 1, 52.23, 21.01), strict, ""},
+      {"check older than a stale node trusts",
+       [&](auto* m, auto*) { fra(m).checked_at = 999; }, de, distrustful,
+       "health not trusted: its last check is older than "
+       "redirector.max_inventory_age, as is this node's inventory"},
+      {"never checked, on a stale node", [&](auto*, auto*) {}, de, distrustful,
+       "health not trusted: its last check is older than "
+       "redirector.max_inventory_age, as is this node's inventory"},
+      {"check as recent as a stale node trusts",
+       [&](auto* m, auto*) { fra(m).checked_at = 1000; }, de, distrustful, ""},
+      {"an old check on a node that trusts every check",
+       [&](auto* m, auto*) { fra(m).checked_at = 1; }, de, strict, ""},
   };
   for (const auto& c : cases) {
     auto mirrors = World();

@@ -22,11 +22,13 @@ Status LoadMirrorStatuses(Database* db, std::vector<MirrorStatus>* out) {
   try {
     pqxx::read_transaction tx(db->conn());
     for (const auto& row :
-         tx.exec("SELECT id, trace_lag, max_lag FROM mirrors")) {
+         tx.exec("SELECT id, trace_lag, max_lag, "
+                 "extract(epoch FROM trace_checked_at)::bigint FROM mirrors")) {
       auto it = by_id.find(row[0].as<int>());
       if (it == by_id.end()) continue;  // added since List()
       if (!row[1].is_null()) it->second.trace_lag = row[1].as<long long>();
       if (!row[2].is_null()) it->second.max_lag = row[2].as<long long>();
+      if (!row[3].is_null()) it->second.checked_at = row[3].as<long long>();
     }
     for (const auto& row :
          tx.exec("SELECT mirror_id, scheme, family, up FROM mirror_health")) {

@@ -146,6 +146,16 @@ Status GetSchemaStatus(Database* db, SchemaStatus* out) {
   return Status::OK();
 }
 
+Status LoadSchemaVersion(Database* db, int* version) {
+  try {
+    pqxx::nontransaction tx(db->conn());
+    *version = CurrentVersion(tx);
+  } catch (const std::exception& e) {
+    return DatabaseError(e, "cannot read the schema version");
+  }
+  return Status::OK();
+}
+
 Status InitSchema(Database* db, bool* already,
                   std::vector<Migration>* applied) {
   SchemaStatus st;

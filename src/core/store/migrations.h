@@ -43,6 +43,11 @@ struct SchemaStatus {
 
 Status GetSchemaStatus(Database* db, SchemaStatus* out);
 
+// The highest version recorded in waymark_schema, in one small query any
+// role may make (the redirector's, each refresh round, to notice a schema
+// newer than it knows).
+Status LoadSchemaVersion(Database* db, int* version);
+
 // Creates the schema in an empty database. On a database that already has
 // one, changes nothing and sets *already = true.
 Status InitSchema(Database* db, bool* already, std::vector<Migration>* applied);

@@ -101,6 +101,10 @@ std::string MirrorListJson(const MirrorListData& d) {
   j["generated_at"] = Rfc3339(d.generated_at);
   j["data_as_of"] = StringOrNull(Rfc3339(d.data.as_of));
   j["data_possibly_stale"] = d.data.suspect;
+  j["node"] = d.data.node;
+  j["inventory_age_seconds"] =
+      d.data.age_seconds < 0 ? json(nullptr) : json(d.data.age_seconds);
+  j["inventory_stale"] = d.data.stale;
   // Bytes that are not UTF-8 (a file name in Latin-1) become U+FFFD rather
   // than an exception.
   return JsonText(j);

@@ -90,6 +90,7 @@ std::string MirrorStatsHtml(const MirrorStatsData& d) {
   } else {
     h += DataAgeHtml(d.data);
   }
+  h += NodeHtml(d.data);
   if (d.report) {
     h += "<p>" + std::to_string(d.mirrors->size()) +
          " mirrors; the repository holds " + std::to_string(d.report->files) +
@@ -140,6 +141,12 @@ std::string MirrorStatsJson(const MirrorStatsData& d) {
   j["database_available"] = !d.data.suspect;
   j["data_as_of"] = StringOrNull(d.data.as_of);
   j["data_possibly_stale"] = d.data.suspect;
+  j["node"] = d.data.node;
+  j["view"] = StringOrNull(d.data.view);
+  j["inventory_age_seconds"] =
+      d.data.age_seconds < 0 ? json(nullptr) : json(d.data.age_seconds);
+  j["inventory_stale"] = d.data.stale;
+  j["max_inventory_age_seconds"] = d.data.max_age;
   j["report_as_of"] = d.report ? json(d.report_as_of) : json(nullptr);
   j["repository_files"] = d.report ? json(d.report->files) : json(nullptr);
   j["mirrors"] = json::array();

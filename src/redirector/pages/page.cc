@@ -51,6 +51,23 @@ std::string DataAgeHtml(const DataAge& age) {
          ".</p>\n";
 }
 
+std::string NodeHtml(const DataAge& age) {
+  std::string age_text =
+      age.age_seconds < 0
+          ? std::string("of unknown age")
+          : std::to_string(static_cast<long long>(age.age_seconds)) + " s old";
+  std::string h = std::string("<p class=\"") +
+                  (age.stale ? "down node stale" : "node") +
+                  "\">Node <strong>" + EscapeXml(age.node) + "</strong>" +
+                  (age.view.empty() ? "" : " (" + EscapeXml(age.view) + ")") +
+                  ": inventory " + age_text;
+  if (age.stale)
+    h += ", past redirector.max_inventory_age (" + std::to_string(age.max_age) +
+         " s): STALE. Mirrors whose last check is older than that are not "
+         "chosen; fallbacks serve instead";
+  return h + ".</p>\n";
+}
+
 std::string HumanSize(long long bytes) {
   if (bytes < 1024) return std::to_string(bytes) + " bytes";
   const char* units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
