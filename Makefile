@@ -187,7 +187,7 @@ test: deps
 test-bins: $(BINS) $(TEST_BINS)
 
 # The benchmarks print their figures as ratios measured in the same run.
-bench: $(BINS) $(BENCH_BINS)
+bench: $(BINS) $(BENCH_BINS) $(B)/tests/integration_tests
 	scripts/install-deps --bench
 	tests/bench/run $(B)
 

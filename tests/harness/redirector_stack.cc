@@ -48,7 +48,9 @@ Status RedirectorStack::Create(const StackOptions& options,
                                std::unique_ptr<RedirectorStack>* out) {
   std::unique_ptr<RedirectorStack> st(new RedirectorStack());
   st->options_ = options;
-  st->dsn_ = SharedCluster()->CreateDatabase();
+  st->dsn_ =
+      options.dsn.empty() ? SharedCluster()->CreateDatabase() : options.dsn;
+  st->write_dsn_ = options.primary_dsn.empty() ? st->dsn_ : options.primary_dsn;
   WriteFile(st->repository() + "/.keep", "");
   st->RewriteConfig(options.redirector_config);
   CommandResult r = st->Waymark({"db", "init"});
@@ -107,8 +109,10 @@ void RedirectorStack::RewriteConfig(
     const std::vector<std::string>& redirector_config) {
   const GeoFixtures& geo = SharedGeoFixtures();
   std::ostringstream c;
-  c << "[database]\ndsn = " << dsn_ << "\n"
-    << "[repository]\npath = " << repository() << "\n"
+  c << "[database]\ndsn = " << dsn_ << "\n";
+  if (!options_.primary_dsn.empty())
+    c << "primary_dsn = " << options_.primary_dsn << "\n";
+  c << "[repository]\npath = " << repository() << "\n"
     << "[geoip]\nmmdb = " << geo.city_mmdb << "\nmmdb = " << geo.asn_mmdb
     << "\n"
     << "[redirector]\nlisten = unix:" << (dir_ / "redirector.sock") << "\n"
@@ -206,7 +210,7 @@ CommandResult RedirectorStack::Waymark(const std::vector<std::string>& args) {
 }
 
 Status RedirectorStack::Sql(const std::string& sql) {
-  return SharedCluster()->ExecSql(dsn_, sql);
+  return SharedCluster()->ExecSql(write_dsn_, sql);
 }
 
 pid_t RedirectorStack::master_pid() const {

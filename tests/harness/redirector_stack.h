@@ -6,6 +6,9 @@
 // clients anywhere in tests/fixtures/geoip-networks.tsv. The redirector
 // connects as wm_test_redirector, a login role in waymark_redirector only,
 // as in production (README, step 3); dsn() and Sql() are the superuser's.
+// A node of a setup with several nodes reads a database of a
+// ReplicaCluster instead (StackOptions::dsn, primary_dsn): its standby's,
+// while the schema, the role and Sql() go to the primary.
 #ifndef WAYMARK_TESTS_HARNESS_REDIRECTOR_STACK_H_
 #define WAYMARK_TESTS_HARNESS_REDIRECTOR_STACK_H_
 
@@ -31,6 +34,12 @@ struct StackOptions {
   std::vector<std::string> wrapper{};
   // The user nginx's workers run as ("www-data" as on Debian).
   std::string nginx_user = "root";
+  // The database the redirector reads (database.dsn), as the superuser;
+  // "": a new one in the shared cluster. `primary_dsn` (database.primary_dsn,
+  // "": none) is where Create() runs `waymark db init` (nothing when the
+  // schema is there) and makes the redirector's role, and where Sql() goes.
+  std::string dsn{};
+  std::string primary_dsn{};
 };
 
 class RedirectorStack {
@@ -66,6 +75,7 @@ class RedirectorStack {
 
   // `waymark -c CONFIG ARGS`.
   CommandResult Waymark(const std::vector<std::string>& args);
+  // On the primary_dsn when set, else on dsn().
   Status Sql(const std::string& sql);
 
   // The redirector's master; its workers right now (its children but the
@@ -85,6 +95,7 @@ class RedirectorStack {
   StackOptions options_;
   TempDir dir_;
   std::string dsn_;
+  std::string write_dsn_;  // primary_dsn, else dsn_
   std::string redirector_dsn_;
   int http_port_ = 0, https_port_ = 0;
   std::unique_ptr<Subprocess> redirector_;
