@@ -59,6 +59,8 @@ GRANT SELECT ON waymark_schema, files, file_aliases,
 GRANT SELECT ON download_paths, downloads_daily, downloads_monthly, download_counts
       TO waymark_redirector;
 GRANT SELECT, INSERT ON downloads_pending TO waymark_redirector;
+-- ...each batch once: its id is recorded with it (schema 7).
+GRANT SELECT, INSERT ON download_batches TO waymark_redirector;
 -- (Before schema 5 it wrote downloads_daily itself.)
 REVOKE INSERT, UPDATE ON download_paths, downloads_daily FROM waymark_redirector;
 
@@ -80,6 +82,8 @@ GRANT DELETE ON downloads_pending TO waymark_scanner;
 GRANT INSERT ON download_paths TO waymark_scanner;
 GRANT INSERT, UPDATE, DELETE ON downloads_daily TO waymark_scanner;
 GRANT INSERT, UPDATE ON downloads_monthly TO waymark_scanner;
+-- ...and the rollup forgets old batch ids (schema 7).
+GRANT DELETE ON download_batches TO waymark_scanner;
 
 -- The trace checker.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO waymark_trace;

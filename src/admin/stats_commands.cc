@@ -81,13 +81,22 @@ Status RunRollup(AdminContext* ctx) {
   long long moved = 0, months = 0;
   s = RollUpDownloads(db.get(), static_cast<int>(days), &moved, &months);
   if (!s.ok()) return s;
+  // The ids of the redirectors' batches are kept for a week: long enough
+  // for any retry or spool file to arrive (download_stats.h).
+  constexpr int kBatchIdDays = 7;
+  long long forgotten = 0;
+  s = PruneDownloadBatches(db.get(), kBatchIdDays, &forgotten);
+  if (!s.ok()) return s;
   if (ctx->json()) {
     *ctx->out << JsonText({{"older_than_days", days},
                            {"daily_rows", moved},
-                           {"monthly_rows", months}});
+                           {"monthly_rows", months},
+                           {"batch_ids_forgotten", forgotten}});
   } else {
     *ctx->out << "rolled up " << moved << " daily rows older than " << days
-              << " days into " << months << " monthly rows\n";
+              << " days into " << months << " monthly rows\n"
+              << "forgot " << forgotten << " download batch ids older than "
+              << kBatchIdDays << " days\n";
   }
   return Status::OK();
 }

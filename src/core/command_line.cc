@@ -5,6 +5,7 @@
 #include <boost/program_options/value_semantic.hpp>
 #include <sstream>
 
+#include "core/log.h"
 #include "core/strings.h"
 
 namespace po = boost::program_options;
@@ -91,8 +92,11 @@ Status ParseCommandLine(const std::vector<std::string>& args,
 }
 
 Status LoadConfigFor(const CommandLine& cl, Config* config) {
-  return LoadConfig(ResolveConfigSource(cl.config_path), cl.config_values,
-                    config);
+  Status s =
+      LoadConfig(ResolveConfigSource(cl.config_path), cl.config_values, config);
+  if (s.ok())
+    for (const std::string& w : config->warnings()) LogWarning(w);
+  return s;
 }
 
 std::string HelpText(const std::string& usage,

@@ -266,6 +266,9 @@ class ConfigLoader {
     c->values_[IndexOf(FindOption(key))] = std::move(values);
   }
   static void SetFile(Config* c, const std::string& file) { c->file_ = file; }
+  static void AddWarning(Config* c, std::string w) {
+    c->warnings_.push_back(std::move(w));
+  }
 };
 
 // ---------------------------------------------------------------------------
@@ -370,9 +373,37 @@ std::string UnknownKeyMessage(const std::string& where, const std::string& key,
 
 }  // namespace
 
+namespace {
+
+// Keys older versions read and this one does not: a file that still sets
+// one loads, with a warning that says what took its place.
+struct RetiredKey {
+  const char* key;
+  const char* instead;
+};
+constexpr RetiredKey kRetiredKeys[] = {
+    {"redirector.stats_max_pending",
+     "pending download counts are bounded in bytes now: "
+     "redirector.stats_max_pending_bytes"},
+};
+
+const RetiredKey* FindRetired(const std::string& key) {
+  for (const RetiredKey& r : kRetiredKeys)
+    if (key == r.key) return &r;
+  return nullptr;
+}
+
+}  // namespace
+
 Status ParseConfigText(
     const std::string& text, const std::string& name,
     std::map<std::string, std::vector<std::string>>* values) {
+  return ParseConfigText(text, name, values, nullptr);
+}
+
+Status ParseConfigText(const std::string& text, const std::string& name,
+                       std::map<std::string, std::vector<std::string>>* values,
+                       std::vector<std::string>* warnings) {
   LineIndex index;
   Status s = IndexLines(text, name, &index);
   if (!s.ok()) return s;
@@ -386,6 +417,8 @@ Status ParseConfigText(
   po::options_description desc;
   for (const auto& spec : OptionTable())
     desc.add_options()(spec.key, po::value<std::vector<std::string>>());
+  for (const RetiredKey& r : kRetiredKeys)
+    desc.add_options()(r.key, po::value<std::vector<std::string>>());
   po::parsed_options parsed(&desc);
   try {
     std::istringstream in(index.normalised);
@@ -402,6 +435,12 @@ Status ParseConfigText(
     const std::string& key = opt.string_key;
     const OptionSpec* spec = FindOption(key);
     size_t occurrence = seen[key]++;
+    if (const RetiredKey* r = FindRetired(key)) {
+      if (warnings)
+        warnings->push_back(where(key, occurrence) + ": " + key +
+                            " is retired and ignored; " + r->instead);
+      continue;
+    }
     if (!spec)
       return Status::InvalidArgument(
           UnknownKeyMessage(where(key, occurrence), key, ""));
@@ -451,9 +490,12 @@ Status LoadConfig(
     buf << in.rdbuf();
     if (in.bad())
       return Status::InvalidArgument(source.path + ": cannot read the file");
-    Status s = ParseConfigText(buf.str(), source.path, &file_values);
+    std::vector<std::string> warnings;
+    Status s = ParseConfigText(buf.str(), source.path, &file_values, &warnings);
     if (!s.ok()) return s;
     ConfigLoader::SetFile(&config, source.path);
+    for (std::string& w : warnings)
+      ConfigLoader::AddWarning(&config, std::move(w));
   }
   for (auto& [key, values] : file_values)
     ConfigLoader::Set(&config, key, values);

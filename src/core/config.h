@@ -178,6 +178,9 @@ class Config {
 
   // The file the values came from, "" when none was read.
   const std::string& file() const { return file_; }
+  // What the file set that this version ignores (retired keys), one line
+  // each with the file and line: LoadConfigFor() logs them.
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   // A Config holding only the defaults.
   static Config Defaults();
@@ -189,6 +192,7 @@ class Config {
   // Indexed by OptionId.
   std::vector<std::vector<std::string>> values_;
   std::string file_;
+  std::vector<std::string> warnings_;
 };
 
 // Adds one `--section.key` option per table entry to `desc` (used for both
@@ -217,6 +221,11 @@ Status LoadConfig(
 // by LoadConfig and by tests.
 Status ParseConfigText(const std::string& text, const std::string& name,
                        std::map<std::string, std::vector<std::string>>* values);
+// The same; a retired key (one an older version read) is skipped with a
+// line in `warnings` rather than refused.
+Status ParseConfigText(const std::string& text, const std::string& name,
+                       std::map<std::string, std::vector<std::string>>* values,
+                       std::vector<std::string>* warnings);
 
 }  // namespace waymark
 

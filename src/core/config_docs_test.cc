@@ -600,6 +600,30 @@ TEST(ConfigLoadTest, FileValuesReplaceDefaults) {
             "unix:/run/waymark/redirector.sock");
 }
 
+// A key an older version read loads with a warning naming what replaced
+// it, and changes nothing.
+TEST(ConfigLoadTest, ARetiredKeyLoadsWithAWarning) {
+  TempDir dir;
+  std::string file = dir.Write(
+      "waymark.conf", "[redirector]\nworkers = 2\nstats_max_pending = 5\n");
+  Config config;
+  Status s = LoadConfig({file, true}, {}, &config);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(config.GetInt(keys::kRedirectorWorkers), 2);
+  EXPECT_EQ(config.GetSizeBytes(keys::kRedirectorStatsMaxPendingBytes),
+            32 << 20);
+  EXPECT_EQ(
+      config.warnings(),
+      (std::vector<std::string>{
+          file + ":3: redirector.stats_max_pending is retired and ignored; "
+                 "pending download counts are bounded in bytes now: "
+                 "redirector.stats_max_pending_bytes"}));
+  // Only in the file: on the command line it is unknown, as any other.
+  s = LoadConfig({file, true}, {{"redirector.stats_max_pending", {"5"}}},
+                 &config);
+  EXPECT_FALSE(s.ok());
+}
+
 TEST(ConfigLoadTest, ReadsTypedValues) {
   Config config;
   Status s = LoadConfig({"/nonexistent/waymark.conf", false},

@@ -8,7 +8,7 @@ namespace waymark {
 
 DownloadCounter::DownloadCounter(DownloadCounterOptions options, time_t now)
     : options_(std::move(options)),
-      counts_(options_.max_pending),
+      counts_(options_.max_pending_bytes),
       last_flush_(now) {}
 
 void DownloadCounter::Count(const std::string& client, bool range,
@@ -37,32 +37,47 @@ void DownloadCounter::SetPendingGauge() {
     long long n = counts_.downloads() +
                   (options_.writer ? options_.writer->pending() : 0);
     options_.metrics->stats_pending[options_.worker_slot].store(n);
+    size_t bytes =
+        counts_.bytes() + (options_.writer ? options_.writer->held_bytes() : 0);
+    options_.metrics->stats_pending_bytes[options_.worker_slot].store(
+        static_cast<long long>(bytes));
   }
 }
 
 // A due batch is handed over when the writer is idle; while it is busy
-// (writing, or waiting to retry while the database is away) the counts
-// keep adding up here, within max_pending.
-void DownloadCounter::HandOver(bool final, time_t now) {
+// (writing, or waiting to retry while the primary is away) the counts
+// keep adding up here, within what the writer leaves of the bound.
+void DownloadCounter::HandOver(bool final, int final_wait_ms, time_t now) {
+  CountsSink* writer = options_.writer;
   if (final) {
-    long long lost = options_.writer->Finish(&counts_, 5000);
+    long long lost = writer->Finish(&counts_, final_wait_ms);
     if (lost > 0) {
-      options_.log(
-          "stopping with " + std::to_string(lost) +
-          " download counts unwritten (the database did not take them in 5 s)");
+      options_.log("stopping with " + std::to_string(lost) +
+                   " download counts neither written nor spooled");
     }
     return;
   }
-  if (counts_.entries() == 0 || !options_.writer->idle()) return;
+  const size_t max = options_.max_pending_bytes;
+  size_t held = writer->held_bytes();
+  counts_.set_max_bytes(held < max ? max - held : 0);
+  if (!writer->idle()) {
+    // Half the bound, so that the other half is room for the requests that
+    // come while the batch is written to disk.
+    if (writer->failing() && counts_.bytes() + held >= max / 2)
+      writer->RequestSpool();
+    return;
+  }
+  if (counts_.entries() == 0) return;
   bool due = counts_.entries() >= options_.flush_entries ||
+             counts_.bytes() + held >= max / 2 ||
              now - last_flush_ >= options_.flush_interval;
   if (!due) return;
   // Only this thread hands over, and the writer is idle: this succeeds.
   if (options_.writer->TryHandOver(&counts_)) last_flush_ = now;
 }
 
-void DownloadCounter::Tick(time_t now, bool final) {
-  if (options_.writer) HandOver(final, now);
+void DownloadCounter::Tick(time_t now, bool final, int final_wait_ms) {
+  if (options_.writer) HandOver(final, final_wait_ms, now);
   long long dropped = counts_.TakeDropped();
   if (dropped > 0 && options_.metrics)
     options_.metrics->stats_dropped += dropped;
@@ -72,9 +87,9 @@ void DownloadCounter::Tick(time_t now, bool final) {
   if (unlogged_drops_ > 0 &&
       (final || now - last_drop_log_ >= options_.flush_interval)) {
     options_.log("dropped " + std::to_string(unlogged_drops_) +
-                 " download counts: more than redirector.stats_max_pending "
-                 "waited while the "
-                 "database was away (" +
+                 " download counts: more than "
+                 "redirector.stats_max_pending_bytes waited while the "
+                 "primary was away (" +
                  std::to_string(counts_.dropped_total()) + " in all)");
     unlogged_drops_ = 0;
     last_drop_log_ = now;

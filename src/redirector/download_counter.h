@@ -7,11 +7,14 @@
 // range request of a download the same client started within
 // `same_download_window` (any worker: the table is shared). Tick(), called
 // by the worker between requests, hands the counts in one batch every
-// `flush_interval` (or sooner when `flush_entries` wait) to the writer (a
-// StatsWriter thread, redirector/stats_writer.h), which writes and retries
-// them off the request path; while it is busy they keep adding up here, up
-// to `max_pending`, beyond which new keys are dropped (counted, logged once
-// per interval).
+// `flush_interval` (or sooner when `flush_entries` wait, or half the bound
+// is used) to the writer (a StatsWriter thread, redirector/stats_writer.h),
+// which writes and retries them off the request path; while it is busy
+// they keep adding up here. What the worker holds, here and in the
+// writer's hands, stays within `max_pending_bytes`: at half of it, while
+// the primary refuses, the writer is asked to put its batch in the spool
+// on disk (the other half is room for what comes meanwhile); beyond it new
+// keys are dropped (counted, logged once per interval).
 #ifndef WAYMARK_REDIRECTOR_DOWNLOAD_COUNTER_H_
 #define WAYMARK_REDIRECTOR_DOWNLOAD_COUNTER_H_
 
@@ -28,8 +31,8 @@ namespace waymark {
 struct DownloadCounterOptions {
   long long same_download_window = 600;
   int flush_interval = 5;
-  size_t flush_entries = 20000;  // waymark.conf's default
-  size_t max_pending = 100000;
+  size_t flush_entries = 20000;         // waymark.conf's default
+  size_t max_pending_bytes = 32 << 20;  // waymark.conf's default
   // Shared by the workers; nullptr: no range de-duplication.
   RecentDownloads* recent = nullptr;
   // downloads_counted, stats_dropped, this worker's stats_pending gauge;
@@ -37,7 +40,7 @@ struct DownloadCounterOptions {
   Metrics* metrics = nullptr;
   int worker_slot = 0;  // which stats_pending gauge is this worker's
   // Takes the counts and writes them; nullptr: they are kept, within
-  // max_pending, and never written (tests that do not look at them).
+  // max_pending_bytes, and never written (tests that do not look at them).
   CountsSink* writer = nullptr;
   std::function<void(const std::string&)> log = [](const std::string&) {};
 };
@@ -56,16 +59,17 @@ class DownloadCounter {
              int mirror_id, const std::string& country, time_t now);
 
   // Between requests: hands the counts to the writer when due. `final`
-  // hands over whatever waits and waits for it to be written (a stopping
-  // worker), once.
-  void Tick(time_t now, bool final);
+  // hands over whatever waits and gives it `final_wait_ms` to be written
+  // before it goes to the spool (a stopping worker: 0 for a fast stop),
+  // once.
+  void Tick(time_t now, bool final, int final_wait_ms = 5000);
 
   // Keys waiting to be handed over.
   size_t entries() const { return counts_.entries(); }
 
  private:
   void SetPendingGauge();
-  void HandOver(bool final, time_t now);
+  void HandOver(bool final, int final_wait_ms, time_t now);
 
   DownloadCounterOptions options_;
   DownloadCounts counts_;

@@ -21,6 +21,33 @@ bool DownloadCounts::KeyEqual::operator()(const DownloadKey& a,
          a.path == b.path && a.day == b.day;
 }
 
+namespace {
+
+constexpr size_t kMallocHeader = sizeof(void*);
+constexpr size_t kMallocAlign = 16;
+
+size_t MallocBlock(size_t n) {
+  return (n + kMallocHeader + kMallocAlign - 1) / kMallocAlign * kMallocAlign;
+}
+
+// What a string holds on the heap: nothing while it fits its own buffer
+// (libstdc++: 15 characters).
+size_t HeapBytes(const std::string& s) {
+  static const size_t kInline = std::string().capacity();
+  return s.capacity() > kInline ? MallocBlock(s.capacity() + 1) : 0;
+}
+
+// A node of the map: the value, the next pointer and the cached hash.
+constexpr size_t kNodeBytes =
+    sizeof(DownloadCounts::Map::value_type) + 2 * sizeof(void*);
+
+}  // namespace
+
+size_t DownloadCounts::EntryBytes(const DownloadKey& key) {
+  return MallocBlock(kNodeBytes) + sizeof(void*) + sizeof(DownloadCount) +
+         HeapBytes(key.day) + HeapBytes(key.path) + HeapBytes(key.country);
+}
+
 bool DownloadCounts::Add(DownloadKey key) {
   auto it = counts_.find(key);
   if (it != counts_.end()) {
@@ -28,28 +55,35 @@ bool DownloadCounts::Add(DownloadKey key) {
     ++total_;
     return true;
   }
-  if (counts_.size() >= max_entries_) {
+  size_t cost = EntryBytes(key);
+  if (bytes_ + cost > max_bytes_) {
     ++dropped_;
     ++dropped_total_;
     return false;
   }
   counts_.emplace(std::move(key), 1);
+  bytes_ += cost;
   ++total_;
   return true;
 }
 
-long long DownloadCounts::SwapOut(Map* spare) {
+long long DownloadCounts::SwapOut(Map* spare, size_t* bytes) {
   spare->clear();
   counts_.swap(*spare);
   long long n = total_;
+  if (bytes) *bytes = bytes_;
   total_ = 0;
+  bytes_ = 0;
   return n;
 }
 
-std::vector<DownloadCount> DownloadCounts::ToBatch(const Map& counts) {
+std::vector<DownloadCount> DownloadCounts::TakeRows(Map* counts) {
   std::vector<DownloadCount> out;
-  out.reserve(counts.size());
-  for (const auto& [key, n] : counts) out.push_back({key, n});
+  out.reserve(counts->size());
+  while (!counts->empty()) {
+    auto node = counts->extract(counts->begin());
+    out.push_back({std::move(node.key()), node.mapped()});
+  }
   return out;
 }
 

@@ -2,9 +2,10 @@
 // Pure code, tested in download_counts_test.cc.
 //
 // DownloadCounts adds up downloads per (day, file, mirror, country) between
-// flushes, bounded: while the database is away counts pile up to the
-// bound, and a count that would need a new entry beyond it is dropped (and
-// counted), never the request.
+// flushes, bounded in bytes (EntryBytes() says how an entry is charged):
+// while the database is away counts pile up to the bound, and a count that
+// would need a new entry beyond it is dropped (and counted), never the
+// request.
 //
 // RecentDownloads remembers which client started which file, so that the
 // many range requests of one download manager count once within
@@ -40,19 +41,36 @@ class DownloadCounts {
   // Hashed: one look-up per redirected GET.
   using Map = std::unordered_map<DownloadKey, long long, KeyHash, KeyEqual>;
 
-  explicit DownloadCounts(size_t max_entries) : max_entries_(max_entries) {}
+  explicit DownloadCounts(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // The memory one entry is charged, an estimate from above of what it
+  // costs from the request that makes it until the writer is done with it:
+  // its hash node (the key, the count, the next pointer and the cached
+  // hash, plus malloc's header, rounded to malloc's 16 bytes), its bucket
+  // pointer, the row it becomes in the writer's batch (which exists beside
+  // the node while the writer converts one into the other), and the heap
+  // blocks of those of its strings too long for the string's own buffer
+  // (by capacity, not length, plus malloc's header, rounded up).
+  static size_t EntryBytes(const DownloadKey& key);
 
   // Adds one download; false (and one more dropped) when the key is new and
-  // the bound is reached. A key passed as an rvalue is moved in when new.
+  // its entry would take the counts beyond max_bytes. A key passed as an
+  // rvalue is moved in when new.
   bool Add(DownloadKey key);
   // Everything waiting, swapped with `*spare` (an empty map, whose buckets
   // are then reused): constant time, whatever the number of counts, so a
   // worker hands a batch over without pausing its requests. Returns the
-  // number of downloads swapped out.
-  long long SwapOut(Map* spare);
-  // The counts of a swapped-out map as a batch.
-  static std::vector<DownloadCount> ToBatch(const Map& counts);
+  // number of downloads swapped out; `*bytes` (when given) gets what they
+  // were charged.
+  long long SwapOut(Map* spare, size_t* bytes = nullptr);
+  // Moves the counts of a swapped-out map into rows, emptying it: the keys'
+  // strings are moved, not copied, and each node is freed as it goes.
+  static std::vector<DownloadCount> TakeRows(Map* counts);
 
+  // The bound, changed as the writer's share of the same budget changes.
+  void set_max_bytes(size_t max_bytes) { max_bytes_ = max_bytes; }
+  size_t max_bytes() const { return max_bytes_; }
+  size_t bytes() const { return bytes_; }
   size_t entries() const { return counts_.size(); }
   long long downloads() const { return total_; }
   // Downloads dropped since the last call.
@@ -60,8 +78,9 @@ class DownloadCounts {
   long long dropped_total() const { return dropped_total_; }
 
  private:
-  size_t max_entries_;
+  size_t max_bytes_;
   Map counts_;
+  size_t bytes_ = 0;     // EntryBytes() of counts_' keys
   long long total_ = 0;  // downloads in counts_
   long long dropped_ = 0, dropped_total_ = 0;
 };

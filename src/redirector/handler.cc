@@ -37,7 +37,7 @@ DownloadCounterOptions CounterOptions(const HandlerOptions& o) {
   c.same_download_window = o.same_download_window;
   c.flush_interval = o.stats_flush_interval;
   c.flush_entries = o.stats_flush_entries;
-  c.max_pending = o.stats_max_pending;
+  c.max_pending_bytes = o.stats_max_pending_bytes;
   c.recent = o.recent;
   c.metrics = o.metrics;
   c.worker_slot = o.worker_slot;

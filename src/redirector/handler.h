@@ -84,14 +84,14 @@ struct HandlerOptions {
   // Download statistics.
   long long same_download_window = 600;
   int stats_flush_interval = 5;
-  size_t stats_flush_entries = 20000;  // waymark.conf's default
-  size_t stats_max_pending = 100000;
+  size_t stats_flush_entries = 20000;         // waymark.conf's default
+  size_t stats_max_pending_bytes = 32 << 20;  // waymark.conf's default
   // Shared by the workers (the master maps them before forking); nullptr:
   // no range de-duplication / no metrics.
   RecentDownloads* recent = nullptr;
   Metrics* metrics = nullptr;
   // Takes the counts and writes them (a StatsWriter, on its own thread);
-  // nullptr: they are kept, within stats_max_pending, and never written
+  // nullptr: they are kept, within stats_max_pending_bytes, and never written
   // (tests that do not look at them).
   CountsSink* writer = nullptr;
   int worker_slot = 0;  // which stats_pending gauge is this worker's
@@ -116,9 +116,11 @@ class Handler {
 
   Response Handle(const RequestInfo& request);
   // Between requests: hands the download counts to the writer when due.
-  // `final` hands over whatever waits and waits for it to be written (a
-  // stopping worker), once.
-  void Tick(bool final = false) { counter_.Tick(clock_(), final); }
+  // `final` hands over whatever waits and gives it `final_wait_ms` to be
+  // written before it goes to the spool (a stopping worker), once.
+  void Tick(bool final = false, int final_wait_ms = 5000) {
+    counter_.Tick(clock_(), final, final_wait_ms);
+  }
   size_t pending_downloads() const { return counter_.entries(); }
   // The worker starts its refresh thread here (InventoryCache::Start());
   // tests run the refresh work with RunDue().

@@ -8,11 +8,12 @@ namespace waymark {
 void Metrics::Reset() {
   for (auto& row : requests)
     for (auto& c : row) c.store(0);
-  for (auto* c :
-       {&fallbacks, &cache_hits, &cache_misses, &database_errors,
-        &downloads_counted, &stats_flushed, &stats_dropped, &stats_rejected})
+  for (auto* c : {&fallbacks, &cache_hits, &cache_misses, &database_errors,
+                  &downloads_counted, &stats_flushed, &stats_dropped,
+                  &stats_rejected, &stats_spooled})
     c->store(0);
   for (auto& p : stats_pending) p.store(0);
+  for (auto& p : stats_pending_bytes) p.store(0);
   for (auto& c : connections_closed) c.store(0);
   for (auto& b : duration_buckets) b.store(0);
   duration_sum_ns.store(0);
@@ -81,9 +82,14 @@ std::string PrometheusText(const Metrics& m) {
   Counter(&out, "waymark_stats_flushed_total",
           "Counted downloads written to the database.", m.stats_flushed.load());
   Counter(&out, "waymark_stats_dropped_total",
-          "Counted downloads dropped because too many waited while the "
-          "database was away.",
+          "Counted downloads dropped because more than "
+          "redirector.stats_max_pending_bytes waited while the primary was "
+          "away (and the spool was full or unwritable).",
           m.stats_dropped.load());
+  Counter(&out, "waymark_stats_spooled_total",
+          "Counted downloads put in the spool on disk while the primary was "
+          "away (delivered later: waymark_stats_flushed_total).",
+          m.stats_spooled.load());
   Counter(&out, "waymark_stats_rejected_total",
           "Counted downloads dropped because the database rejected their rows "
           "(a name it "
@@ -97,6 +103,15 @@ std::string PrometheusText(const Metrics& m) {
       "all workers.\n"
       "# TYPE waymark_stats_pending gauge\nwaymark_stats_pending " +
       std::to_string(pending) + "\n";
+  int64_t pending_bytes = 0;
+  for (const auto& p : m.stats_pending_bytes)
+    pending_bytes += p.load(std::memory_order_relaxed);
+  out +=
+      "# HELP waymark_stats_pending_bytes Memory the counts waiting to be "
+      "written are charged (redirector.stats_max_pending_bytes per worker), "
+      "all workers.\n"
+      "# TYPE waymark_stats_pending_bytes gauge\nwaymark_stats_pending_bytes " +
+      std::to_string(pending_bytes) + "\n";
   out +=
       "# HELP waymark_connections_closed_total FastCGI connections a worker "
       "closed, by reason: idle (no request within redirector.client_timeout), "

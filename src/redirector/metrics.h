@@ -55,6 +55,9 @@ struct Metrics {
       stats_rejected;  // downloads whose rows the database rejected
   std::atomic<int64_t>
       stats_pending[kMaxWorkerSlots];  // downloads waiting, per worker slot
+  // What they are charged in memory (DownloadCounts::EntryBytes), per slot.
+  std::atomic<int64_t> stats_pending_bytes[kMaxWorkerSlots];
+  std::atomic<uint64_t> stats_spooled;  // downloads put in the spool
   // FastCGI connections closed by a worker, by ConnectionClose.
   std::atomic<uint64_t> connections_closed[kConnectionCloseCount];
   // Requests by duration (not cumulative: one bucket per request), and the

@@ -36,6 +36,7 @@ Status TestConfig(const Config& config, std::string* report) {
   HandlerOptions options;
   s = HandlerOptionsFrom(config, &options);
   if (!s.ok()) return s;
+  *report += "spool: " + DescribeSpool(config) + "\n";
   std::unique_ptr<Database> db;
   s = Database::Connect(config.GetString(keys::kDatabaseDsn), &db);
   if (!s.ok()) return s;
@@ -56,6 +57,9 @@ int RunServer(const ServerOptions& options, const Config& initial) {
   HandlerOptions checked;
   s = HandlerOptionsFrom(gen->config, &checked);
   if (!s.ok()) return ReportError("waymark-redirector", s);
+  // Not fatal: redirects matter more than counts kept through an outage.
+  std::string spool = DescribeSpool(gen->config);
+  if (spool.rfind("redirector.spool_dir: ", 0) == 0) LogWarning(spool);
   UniqueFd listen_fd;
   std::string listen = gen->config.GetString(keys::kRedirectorListen);
   ListenAccess access;

@@ -4,6 +4,7 @@
 
 #include "core/model/fallback.h"
 #include "core/strings.h"
+#include "redirector/counts_spool.h"
 #include "redirector/routing.h"
 
 namespace waymark {
@@ -36,8 +37,8 @@ Status HandlerOptionsFrom(const Config& config, HandlerOptions* out) {
       config.GetDurationSeconds(keys::kRedirectorStatsFlushInterval));
   o.stats_flush_entries =
       static_cast<size_t>(config.GetInt(keys::kRedirectorStatsFlushEntries));
-  o.stats_max_pending =
-      static_cast<size_t>(config.GetInt(keys::kRedirectorStatsMaxPending));
+  o.stats_max_pending_bytes = static_cast<size_t>(
+      config.GetSizeBytes(keys::kRedirectorStatsMaxPendingBytes));
   Status s =
       ParseFallbacks(config.GetList(keys::kRedirectorFallback), &o.fallbacks);
   if (s.ok() && !ParseOutputMode(config.GetString(keys::kRedirectorOutput),
@@ -52,6 +53,18 @@ Status HandlerOptionsFrom(const Config& config, HandlerOptions* out) {
     s = Status::InvalidArgument(
         "redirector.client_timeout: must be at least 1s");
   return s;
+}
+
+std::string DescribeSpool(const Config& config) {
+  const std::string dir = config.GetString(keys::kRedirectorSpoolDir);
+  if (dir.empty())
+    return "none (redirector.spool_dir is empty): download counts wait in "
+           "memory only while the primary is away";
+  Status s = CountsSpool::Check(dir);
+  if (!s.ok())
+    return s.message() +
+           "; download counts wait in memory only while the primary is away";
+  return dir + " ok";
 }
 
 }  // namespace waymark

@@ -22,6 +22,12 @@ Status HandlerOptionsFrom(const Config& config, HandlerOptions* out);
 // system has none).
 std::string NodeName(const Config& config);
 
+// redirector.spool_dir checked (and made when missing and its parent
+// exists): "DIR ok", or one line that starts "redirector.spool_dir: " and
+// says what is wrong (the redirector runs without a spool then), or that
+// there is none. For the master at start and `-t`.
+std::string DescribeSpool(const Config& config);
+
 }  // namespace waymark
 
 #endif  // WAYMARK_REDIRECTOR_SETTINGS_H_

@@ -16,6 +16,7 @@
 #include "core/store/db.h"
 #include "core/store/download_stats.h"
 #include "core/url.h"
+#include "redirector/counts_spool.h"
 #include "redirector/fcgi_loop.h"
 #include "redirector/handler.h"
 #include "redirector/inventory_source.h"
@@ -29,12 +30,17 @@ namespace {
 
 // Set by the worker's signal handlers, read by its loop.
 volatile sig_atomic_t g_stop_graceful = 0;
+volatile sig_atomic_t g_stop_fast = 0;
 volatile sig_atomic_t g_reopen = 0;
 
 void OnSignal(int sig) {
   switch (sig) {
     case SIGQUIT:
       g_stop_graceful = 1;
+      break;
+    case SIGTERM:
+    case SIGINT:
+      g_stop_fast = 1;
       break;
     case SIGUSR1:
       g_reopen = 1;
@@ -43,15 +49,15 @@ void OnSignal(int sig) {
 }
 
 // The master blocks its signals to take them with sigtimedwait(); a worker
-// handles two, takes the default for the others, and unblocks them all.
+// handles four, takes the default for the others, and unblocks them all.
+// (TERM and INT are caught only to put the download counts in the spool
+// on the way out.)
 void SetUpSignals() {
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
-  for (int s : {SIGQUIT, SIGUSR1}) sigaction(s, &sa, nullptr);
+  for (int s : {SIGQUIT, SIGUSR1, SIGTERM, SIGINT}) sigaction(s, &sa, nullptr);
   signal(SIGHUP, SIG_IGN);
-  signal(SIGTERM, SIG_DFL);
-  signal(SIGINT, SIG_DFL);
   signal(SIGCHLD, SIG_DFL);
   signal(SIGPIPE, SIG_IGN);
   sigset_t none;
@@ -168,14 +174,27 @@ void Serve(int listen_fd, const Generation& gen, SharedRegion* shared,
       NewPostgresInventory(config.GetString(keys::kDatabaseDsn), limits);
   std::mt19937_64 rng(std::random_device{}() ^ static_cast<unsigned>(getpid()));
   std::uniform_real_distribution<double> u(0, 1);
-  // Download counts are written on a thread with a connection of its own,
-  // so a large batch or an absent database never delays a request.
-  ReconnectingDatabase stats_db(config.GetString(keys::kDatabaseDsn), limits);
+  // Download counts are written to the primary (database.primary_dsn, on
+  // a node whose dsn is a standby) on a thread with a connection of its
+  // own, so a large batch or an absent primary never delays a request;
+  // while the primary is away they wait in memory, then in the spool. A
+  // multi-host primary_dsn finds a promoted standby when the connection
+  // is made again after a failure.
+  ReconnectingDatabase stats_db(WriteDsn(config), limits);
+  std::unique_ptr<CountsSpool> spool;
+  const std::string spool_dir = config.GetString(keys::kRedirectorSpoolDir);
+  // The master said at start what is wrong with it, if anything.
+  if (!spool_dir.empty() && CountsSpool::Check(spool_dir).ok())
+    spool = std::make_unique<CountsSpool>(
+        spool_dir, config.GetSizeBytes(keys::kRedirectorSpoolMaxBytes));
+  // redirector.node, recorded with each batch for the operator.
+  const std::string node = options.node;
   Metrics* metrics = options.metrics;
   StatsWriter::Callbacks cb;
-  cb.write = [&stats_db](const std::vector<DownloadCount>& batch) {
-    return stats_db.Run(
-        [&](Database* db) { return WriteDownloadCounts(db, batch); });
+  cb.write = [&stats_db, &node](const CountsBatch& batch, bool* already) {
+    return stats_db.Run([&](Database* db) {
+      return WriteDownloadBatch(db, batch.id, node, batch.rows, already);
+    });
   };
   cb.log = [](const std::string& msg) { LogInfo(msg); };
   cb.flushed = [metrics](long long n) {
@@ -187,7 +206,10 @@ void Serve(int listen_fd, const Generation& gen, SharedRegion* shared,
   cb.rejected = [metrics](long long n) {
     if (metrics) metrics->stats_rejected += n;
   };
-  StatsWriter writer(std::move(cb), options.stats_flush_interval);
+  cb.spooled = [metrics](long long n) {
+    if (metrics) metrics->stats_spooled += n;
+  };
+  StatsWriter writer(std::move(cb), options.stats_flush_interval, spool.get());
   options.writer = &writer;
   Handler handler(
       options, gen.geoip.get(), inventory.get(), [&] { return u(rng); },
@@ -203,8 +225,9 @@ void Serve(int listen_fd, const Generation& gen, SharedRegion* shared,
   InventoryCache& inventory_cache = handler.inventory();
   inventory_cache.Start();
   const auto waiting_since = std::chrono::steady_clock::now();
-  while (!g_stop_graceful && !inventory_cache.WaitForFirstSnapshot(
-                                 std::chrono::milliseconds(100))) {
+  while (
+      !g_stop_graceful && !g_stop_fast &&
+      !inventory_cache.WaitForFirstSnapshot(std::chrono::milliseconds(100))) {
     if (!(shared && shared->AnotherWorkerReady(slot)) &&
         std::chrono::steady_clock::now() - waiting_since >= kFirstSnapshotWait)
       break;
@@ -221,7 +244,7 @@ void Serve(int listen_fd, const Generation& gen, SharedRegion* shared,
                 [&](const FcgiRequest& req, std::string* out) {
                   Answer(req, &handler, &info, out, metrics);
                 });
-  while (!loop.done()) {
+  while (!loop.done() && !g_stop_fast) {
     if (g_reopen) {
       g_reopen = 0;
       ReopenLog(config.GetString(keys::kLogFile));
@@ -233,10 +256,13 @@ void Serve(int listen_fd, const Generation& gen, SharedRegion* shared,
     handler.Tick();
     loop.RunOnce(std::chrono::milliseconds(500));
   }
-  handler.Tick(true);  // what is counted is written before the worker goes
-  // A refresh thread stuck in a query on a stalled server is not waited
-  // for: the worker ends without it.
+  // What is counted is written before the worker goes, or else spooled: a
+  // fast stop spools it at once.
+  handler.Tick(true, g_stop_fast ? 0 : 5000);
+  // A refresh thread stuck in a query on a stalled server, or the writer's
+  // in a write, is not waited for: the worker ends without it.
   if (!inventory_cache.Stop(std::chrono::milliseconds(100))) _exit(0);
+  if (!writer.Stop(std::chrono::milliseconds(100))) _exit(0);
 }
 
 }  // namespace

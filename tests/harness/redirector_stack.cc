@@ -62,11 +62,17 @@ Status RedirectorStack::Create(const StackOptions& options,
       "THEN CREATE ROLE wm_test_redirector LOGIN IN ROLE waymark_redirector; "
       "END IF; END $$");
   if (!s.ok()) return s;
-  size_t user = st->dsn_.find("user=postgres");
-  if (user == std::string::npos)
-    return Status::IOError("no user=postgres in " + st->dsn_);
-  st->redirector_dsn_ = st->dsn_;
-  st->redirector_dsn_.replace(user, 13, "user=wm_test_redirector");
+  std::string primary = options.primary_dsn;
+  for (auto [from, to] :
+       {std::pair<std::string*, std::string*>{&st->dsn_, &st->redirector_dsn_},
+        {&primary, &st->redirector_primary_dsn_}}) {
+    if (from->empty()) continue;
+    size_t user = from->find("user=postgres");
+    if (user == std::string::npos)
+      return Status::IOError("no user=postgres in " + *from);
+    *to = *from;
+    to->replace(user, 13, "user=wm_test_redirector");
+  }
   *out = std::move(st);
   return Status::OK();
 }
@@ -118,6 +124,11 @@ void RedirectorStack::RewriteConfig(
     << "[redirector]\nlisten = unix:" << (dir_ / "redirector.sock") << "\n"
     << "workers = " << options_.workers << "\n"
     << "pidfile = " << (dir_ / "redirector.pid") << "\n";
+  // The stack's own spool, unless the test sets one.
+  bool spool_set = false;
+  for (const auto& line : redirector_config)
+    spool_set = spool_set || line.rfind("spool_dir", 0) == 0;
+  if (!spool_set) c << "spool_dir = " << spool_dir() << "\n";
   for (const auto& line : redirector_config) c << line << "\n";
   WriteFile(config_path(), c.str());
 }
@@ -136,6 +147,8 @@ Status RedirectorStack::StartRedirector() {
   o.argv.push_back(BinaryPath("waymark-redirector"));
   // The command line beats the config file, also on reloads.
   o.argv.push_back("--database.dsn=" + redirector_dsn_);
+  if (!redirector_primary_dsn_.empty())
+    o.argv.push_back("--database.primary_dsn=" + redirector_primary_dsn_);
   o.env = {"WAYMARK_CONFIG="};
   Status s = Subprocess::Start(o, &redirector_);
   if (!s.ok()) return s;
@@ -211,6 +224,17 @@ CommandResult RedirectorStack::Waymark(const std::vector<std::string>& args) {
 
 Status RedirectorStack::Sql(const std::string& sql) {
   return SharedCluster()->ExecSql(write_dsn_, sql);
+}
+
+Status RedirectorStack::RestartRedirector() {
+  if (redirector_ && redirector_->Running())
+    return Status::FailedPrecondition("the redirector still runs");
+  // "ready" is looked for anew: the log so far is set aside.
+  std::string log = dir_ / "redirector.log";
+  WriteFile(log + ".1", ReadFile(log));
+  WriteFile(log, "");
+  redirector_.reset();
+  return StartRedirector();
 }
 
 pid_t RedirectorStack::master_pid() const {

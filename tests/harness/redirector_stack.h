@@ -38,6 +38,7 @@ struct StackOptions {
   // "": a new one in the shared cluster. `primary_dsn` (database.primary_dsn,
   // "": none) is where Create() runs `waymark db init` (nothing when the
   // schema is there) and makes the redirector's role, and where Sql() goes.
+  // The redirector itself connects to both as wm_test_redirector.
   std::string dsn{};
   std::string primary_dsn{};
 };
@@ -55,6 +56,8 @@ class RedirectorStack {
   ~RedirectorStack();
 
   const std::string& dsn() const { return dsn_; }
+  // Where writes go: options' primary_dsn, else dsn().
+  const std::string& write_dsn() const { return write_dsn_; }
   // The redirector's: dsn() as wm_test_redirector.
   const std::string& redirector_dsn() const { return redirector_dsn_; }
   std::string config_path() const { return dir_ / "waymark.conf"; }
@@ -64,6 +67,8 @@ class RedirectorStack {
   }
   std::string ca_file() const { return dir_ / "tls/cert.pem"; }
   std::string socket_path() const { return dir_ / "redirector.sock"; }
+  // redirector.spool_dir, unless the test's lines set another.
+  std::string spool_dir() const { return dir_ / "spool"; }
 
   // http://127.0.0.1:PORT + path (path starts with '/').
   std::string Url(const std::string& path) const;
@@ -85,6 +90,9 @@ class RedirectorStack {
   Status SignalRedirector(int sig);
   // Waits for the master to exit; its exit code.
   Status WaitRedirector(int timeout_ms, int* exit_code);
+  // Starts the redirector again after it stopped (nginx kept running);
+  // returns once it logged "ready" again.
+  Status RestartRedirector();
   // Rewrites the [redirector] extra lines of waymark.conf.
   void RewriteConfig(const std::vector<std::string>& redirector_config);
 
@@ -97,6 +105,8 @@ class RedirectorStack {
   std::string dsn_;
   std::string write_dsn_;  // primary_dsn, else dsn_
   std::string redirector_dsn_;
+  // primary_dsn as wm_test_redirector; "" when there is none.
+  std::string redirector_primary_dsn_;
   int http_port_ = 0, https_port_ = 0;
   std::unique_ptr<Subprocess> redirector_;
   std::unique_ptr<NginxServer> nginx_;

@@ -14,6 +14,7 @@
 #include "core/store/download_stats.h"
 #include "tests/harness/commands.h"
 #include "tests/harness/geoip_fixtures.h"
+#include "tests/harness/postgres_cluster.h"
 #include "tests/harness/redirector_stack.h"
 
 namespace waymark {
@@ -180,6 +181,67 @@ TEST_F(StatsTest, TheRedirectorRoleMayWriteCountsAndReadItsReports) {
           ->Sql(
               "SET ROLE waymark_redirector; UPDATE mirrors SET enabled = true")
           .ok());
+}
+
+// A batch is written once, whatever its writer retries: its id is
+// recorded with its counts, as the redirector's role may; the nightly
+// rollup forgets ids older than a week.
+TEST_F(StatsTest, ABatchWrittenTwiceCountsOnce) {
+  std::unique_ptr<Database> db;
+  ASSERT_TRUE(Database::Connect(stack_->dsn(), &db).ok());
+  pqxx::nontransaction(db->conn()).exec("SET ROLE waymark_redirector");
+  std::string today = pqxx::nontransaction(db->conn())
+                          .exec1("SELECT (now() AT TIME ZONE 'UTC')::date")[0]
+                          .as<std::string>();
+  const std::vector<DownloadCount> rows = {{{today, "rel/a.iso", 0, "DE"}, 4},
+                                           {{today, "rel/n.iso", 0, "--"}, 1}};
+  const std::string id(32, 'a');
+  bool already = true;
+  Status s = WriteDownloadBatch(db.get(), id, "node-1", rows, &already);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_FALSE(already);
+  long long once = StatsJson({})["total"];
+  EXPECT_EQ(once, 48 + 5);
+  // The same batch again (its commit's acknowledgement was lost): nothing.
+  s = WriteDownloadBatch(db.get(), id, "node-1", rows, &already);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_TRUE(already);
+  EXPECT_EQ(StatsJson({})["total"], once);
+  // A part of it, and another batch: counted.
+  s = WriteDownloadBatch(db.get(), id + ".1", "node-1", {rows[1]}, &already);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_FALSE(already);
+  s = WriteDownloadBatch(db.get(), std::string(32, 'b'), "node-\xff", rows,
+                         &already);
+  ASSERT_TRUE(s.ok()) << s.message() << ": the node is made printable";
+  EXPECT_EQ(StatsJson({})["total"], once + 1 + 5);
+  // A batch the database rejects leaves no id behind: written again once
+  // fixed, it counts.
+  s = WriteDownloadBatch(db.get(), std::string(32, 'c'), "node-1",
+                         {{{today, "rel/a.iso", 0, "bad country"}, 1}},
+                         &already);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.message();
+  s = WriteDownloadBatch(db.get(), std::string(32, 'c'), "node-1",
+                         {{{today, "rel/a.iso", 0, "DE"}, 1}}, &already);
+  EXPECT_TRUE(s.ok() && !already) << s.message();
+  EXPECT_EQ(StatsJson({})["total"], once + 1 + 5 + 1);
+  // The redirector cannot forget ids; the rollup (cron's role) does, after
+  // a week.
+  EXPECT_FALSE(
+      stack_->Sql("SET ROLE waymark_redirector; DELETE FROM download_batches")
+          .ok());
+  Sql("UPDATE download_batches SET written_at = now() - interval '8 days' "
+      "WHERE id = '" +
+      id + "'");
+  CommandResult r = stack_->Waymark({"stats", "rollup"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\nforgot 1 download batch ids older than 7 days\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(test::QueryRows(stack_->dsn(),
+                            "SELECT string_agg(substr(id, 1, 1) || ' ' || "
+                            "node, ',' ORDER BY id) FROM download_batches"),
+            "a node-1,b node-\\xFF,c node-1\n");
 }
 
 // `waymark stats merge`, as cron runs it (the waymark account's roles):

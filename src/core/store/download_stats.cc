@@ -18,6 +18,80 @@ bool IsDate(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+// Appends the counts in `tx` (COPY: no index, no look-up). Appends take no
+// row locks, so workers writing at the same time never wait for each
+// other, in whatever order their rows come.
+void AppendCounts(pqxx::work& tx, const std::vector<DownloadCount>& counts) {
+  pqxx::stream_to copy(tx, "downloads_pending",
+                       std::vector<std::string>{"day", "path", "mirror_id",
+                                                "country", "downloads"});
+  for (const DownloadCount& c : counts)
+    copy << std::make_tuple(c.key.day, c.key.path, c.key.mirror_id,
+                            c.key.country, c.downloads);
+  copy.complete();
+}
+
+// Data exceptions (22: a name that is not valid UTF-8, a value out of
+// range) and integrity violations (23) are about the rows, not the
+// database: writing them again can never succeed.
+Status CountsError(const std::exception& e, size_t rows) {
+  Status s = DatabaseError(
+      e, "cannot write " + std::to_string(rows) + " download counts");
+  std::string state = SqlState(e);
+  if (state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0)
+    return Status::InvalidArgument(s.message());
+  return s;
+}
+
+}  // namespace
+
+Status WriteDownloadBatch(Database* db, const std::string& id,
+                          const std::string& node,
+                          const std::vector<DownloadCount>& counts,
+                          bool* already) {
+  *already = false;
+  if (counts.empty()) return Status::OK();
+  try {
+    pqxx::work tx(db->conn());
+    // Never hold a worker for long, whatever the server is doing.
+    tx.exec("SET LOCAL statement_timeout = '10s'");
+    // A batch written at the same time by another worker (a spool file
+    // two workers took at once) waits here for that one's commit, then
+    // finds its id.
+    pqxx::result r = tx.exec_params(
+        "INSERT INTO download_batches (id, node) VALUES ($1, $2) "
+        "ON CONFLICT (id) DO NOTHING",
+        id, Printable(node).substr(0, 200));
+    if (r.affected_rows() == 0) {
+      *already = true;
+      return Status::OK();  // the transaction is rolled back: nothing new
+    }
+    AppendCounts(tx, counts);
+    tx.commit();
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return CountsError(e, counts.size());
+  }
+}
+
+Status PruneDownloadBatches(Database* db, int older_than_days,
+                            long long* pruned) {
+  try {
+    pqxx::work tx(db->conn());
+    pqxx::result r = tx.exec_params(
+        "DELETE FROM download_batches "
+        "WHERE written_at < now() - make_interval(days => $1)",
+        older_than_days);
+    tx.commit();
+    *pruned = static_cast<long long>(r.affected_rows());
+    return Status::OK();
+  } catch (const std::exception& e) {
+    return DatabaseError(e, "cannot forget old download batch ids");
+  }
+}
+
 Status WriteDownloadCounts(Database* db,
                            const std::vector<DownloadCount>& counts) {
   if (counts.empty()) return Status::OK();
@@ -25,28 +99,11 @@ Status WriteDownloadCounts(Database* db,
     pqxx::work tx(db->conn());
     // Never hold a worker for long, whatever the server is doing.
     tx.exec("SET LOCAL statement_timeout = '10s'");
-    // Appends take no row locks, so workers writing at the same time never
-    // wait for each other, in whatever order their rows come.
-    pqxx::stream_to copy(tx, "downloads_pending",
-                         std::vector<std::string>{"day", "path", "mirror_id",
-                                                  "country", "downloads"});
-    for (const DownloadCount& c : counts)
-      copy << std::make_tuple(c.key.day, c.key.path, c.key.mirror_id,
-                              c.key.country, c.downloads);
-    copy.complete();
+    AppendCounts(tx, counts);
     tx.commit();
     return Status::OK();
   } catch (const std::exception& e) {
-    // Data exceptions (22: a name that is not valid UTF-8, a value out of
-    // range) and integrity violations (23) are about the rows, not the
-    // database: writing them again can never succeed.
-    Status s =
-        DatabaseError(e, "cannot write " + std::to_string(counts.size()) +
-                             " download counts");
-    std::string state = SqlState(e);
-    if (state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0)
-      return Status::InvalidArgument(s.message());
-    return s;
+    return CountsError(e, counts.size());
   }
 }
 

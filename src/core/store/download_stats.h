@@ -41,6 +41,24 @@ struct DownloadCount {
 Status WriteDownloadCounts(Database* db,
                            const std::vector<DownloadCount>& counts);
 
+// A batch of counts written once: its id (unique; the redirector makes
+// 128 random bits) is recorded in download_batches (migration 0007) with
+// the node that wrote it, in the same transaction as the counts. When the
+// id is there already, nothing is written and `*already` is set: a batch
+// sent again after its commit's acknowledgement was lost counts once.
+// Errors as WriteDownloadCounts(). The node is stored as given (made
+// printable, at most 200 bytes): it is for the operator.
+Status WriteDownloadBatch(Database* db, const std::string& id,
+                          const std::string& node,
+                          const std::vector<DownloadCount>& counts,
+                          bool* already);
+
+// Forgets batch ids recorded more than `older_than_days` days ago: a batch
+// sent again later than that would count twice. `waymark stats rollup`
+// (nightly) runs it.
+Status PruneDownloadBatches(Database* db, int older_than_days,
+                            long long* pruned);
+
 // Folds every pending count into downloads_daily in one transaction (sql
 // function merge_download_counts of migration 0005): how many pending rows
 // it took and how many daily rows it added to or created; `busy` when
