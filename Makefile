@@ -73,7 +73,7 @@ XFAIL_SRCS       := $(wildcard tests/xfail/*_test.cc)
 TEST_BINS := $(B)/tests/unit_tests $(B)/tests/integration_tests $(B)/tests/xfail_tests \
              $(B)/tests/make-test-locdb
 BENCH_BINS := $(B)/bench/geoip_bench $(B)/bench/fcgi_null $(B)/bench/handler_bench \
-              $(B)/bench/listing_parse_bench
+              $(B)/bench/listing_parse_bench $(B)/bench/counts_bench
 
 SQL_FILES := $(sort $(wildcard sql/migrations/*.sql)) sql/roles.sql
 
@@ -152,6 +152,14 @@ $(B)/bench/%: $(B)/obj/tests/bench/%.o $(CORE_LIB)
 	$(call say,LINK,$@)
 	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
 $(B)/bench/fcgi_null: LIBS += $(FCGI_LIBS)
+# The download-count bench runs on the test harness (replicas, nginx, the
+# redirector as built, the GeoIP fixtures).
+$(B)/bench/counts_bench: $(B)/obj/tests/bench/counts_bench.o \
+    $(filter-out $(B)/obj/tests/harness/main.o,$(HARNESS_SRCS:%.cc=$(B)/obj/%.o)) \
+    $(CORE_LIB) | $(B)/tests/make-test-locdb
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CXX) $(ALL_CXXFLAGS) -o $@ $^ $(LDFLAGS) $(TEST_LIBS) $(LIBS)
 
 # libFuzzer targets (tests/fuzz/*_fuzz.cc): clang with ASan and UBSan,
 # linked with only the pure code they fuzz.
