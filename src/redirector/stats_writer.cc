@@ -57,17 +57,19 @@ bool StatsWriter::Stop(std::chrono::milliseconds timeout) {
   return true;
 }
 
-bool StatsWriter::TryHandOver(DownloadCounts* counts) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (busy_ || stop_ || abandoned_) return false;
-    incoming_downloads_ = counts->SwapOut(&incoming_, &incoming_bytes_);
-    has_incoming_ = true;
-    pending_ = incoming_downloads_;
-    held_bytes_ = incoming_bytes_;
-    busy_ = true;
-  }
+void StatsWriter::TakeLocked(DownloadCounts* counts) {
+  incoming_downloads_ = counts->SwapOut(&incoming_, &incoming_bytes_);
+  has_incoming_ = true;
+  pending_ = incoming_downloads_;
+  held_bytes_ = incoming_bytes_;
+  busy_ = true;
   cv_.notify_all();
+}
+
+bool StatsWriter::TryHandOver(DownloadCounts* counts) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (busy_ || stop_ || abandoned_) return false;
+  TakeLocked(counts);
   return true;
 }
 
@@ -95,12 +97,7 @@ long long StatsWriter::Finish(DownloadCounts* counts, int timeout_ms) {
   auto settled = [&] { return !busy_ || failing_; };
   cv_.wait_until(lock, deadline, settled);
   if (!busy_ && !failing_ && counts->entries() > 0) {
-    incoming_downloads_ = counts->SwapOut(&incoming_, &incoming_bytes_);
-    has_incoming_ = true;
-    pending_ = incoming_downloads_;
-    held_bytes_ = incoming_bytes_;
-    busy_ = true;
-    cv_.notify_all();
+    TakeLocked(counts);
     cv_.wait_until(lock, deadline, settled);
   }
   if (!busy_ && counts->entries() == 0) return 0;

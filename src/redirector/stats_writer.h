@@ -136,6 +136,8 @@ class StatsWriter : public CountsSink {
   using Lock = std::unique_lock<std::mutex>;
 
   void Run();
+  // Takes the worker's counts as the next batch; mu_ held, writer idle.
+  void TakeLocked(DownloadCounts* counts);
   // Each with mu_ held, released around the I/O.
   void WriteFront(Lock& lock);
   void SpoolQueue(Lock& lock);
