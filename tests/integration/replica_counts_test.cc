@@ -18,6 +18,7 @@
 #include "tests/harness/postgres_cluster.h"
 #include "tests/harness/redirector_stack.h"
 #include "tests/harness/replica_cluster.h"
+#include "tests/harness/replica_suite.h"
 
 namespace waymark {
 namespace {
@@ -77,17 +78,8 @@ long long Number(const std::string& dsn, const std::string& sql) {
 // One primary with its standby for the suite's tests that keep them as
 // they are (each with a database of its own); the promotion test starts
 // its own.
-class ReplicaCountsTest : public ::testing::Test {
+class ReplicaCountsTest : public test::ReplicaSuite {
  protected:
-  static void SetUpTestSuite() {
-    Status s = ReplicaCluster::Start(&cluster_);
-    if (!s.ok()) {
-      cluster_.reset();
-      start_error_ = s.message();
-    }
-  }
-  static void TearDownTestSuite() { cluster_.reset(); }
-
   void SetUp() override {
     ASSERT_TRUE(cluster_) << "cannot start the replicas: " << start_error_;
     db_ = cluster_->CreateDatabase();
@@ -109,8 +101,6 @@ class ReplicaCountsTest : public ::testing::Test {
                   "SELECT coalesce(sum(downloads), 0) FROM download_counts");
   }
 
-  static inline std::unique_ptr<ReplicaCluster> cluster_;
-  static inline std::string start_error_;
   std::string db_;
   std::unique_ptr<RedirectorStack> node_;
 };

@@ -29,6 +29,7 @@
 #include "tests/harness/postgres_cluster.h"
 #include "tests/harness/redirector_stack.h"
 #include "tests/harness/replica_cluster.h"
+#include "tests/harness/replica_suite.h"
 #include "tests/harness/rsync_daemon.h"
 #include "tests/harness/temp_dir.h"
 #include "tests/harness/test_mirrors.h"
@@ -77,17 +78,8 @@ size_t Count(const std::string& text, const std::string& what) {
   return n;
 }
 
-class ReplicaNodeTest : public ::testing::Test {
+class ReplicaNodeTest : public test::ReplicaSuite {
  protected:
-  static void SetUpTestSuite() {
-    Status s = ReplicaCluster::Start(&cluster_);
-    if (!s.ok()) {
-      cluster_.reset();
-      start_error_ = s.message();
-    }
-  }
-  static void TearDownTestSuite() { cluster_.reset(); }
-
   void SetUp() override { Start({}); }
 
   // The database, the two nodes (with `standby_config` added to the
@@ -213,8 +205,6 @@ class ReplicaNodeTest : public ::testing::Test {
     return last;
   }
 
-  static inline std::unique_ptr<ReplicaCluster> cluster_;
-  static inline std::string start_error_;
   std::string db_;
   test::TempDir copies_;
   std::unique_ptr<test::RsyncDaemon> rsyncd_;

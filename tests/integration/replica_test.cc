@@ -24,6 +24,7 @@
 #include "tests/harness/postgres_cluster.h"
 #include "tests/harness/readme.h"
 #include "tests/harness/replica_cluster.h"
+#include "tests/harness/replica_suite.h"
 #include "tests/harness/rsync_daemon.h"
 #include "tests/harness/temp_dir.h"
 
@@ -191,17 +192,8 @@ TEST(ReplicaFailoverTest, WritersFindThePromotedStandbyWithReadmesConfig) {
 // writes the primary (as README's "Several nodes" sets one up), the same
 // node without primary_dsn (a mistake the writers must catch), and the
 // primary's own node.
-class ReplicaTest : public ::testing::Test {
+class ReplicaTest : public test::ReplicaSuite {
  protected:
-  static void SetUpTestSuite() {
-    Status s = ReplicaCluster::Start(&cluster_);
-    if (!s.ok()) {
-      cluster_.reset();
-      start_error_ = s.message();
-    }
-  }
-  static void TearDownTestSuite() { cluster_.reset(); }
-
   void SetUp() override {
     ASSERT_TRUE(cluster_) << "cannot start the replicas: " << start_error_;
     db_ = cluster_->CreateDatabase();
@@ -288,8 +280,6 @@ class ReplicaTest : public ::testing::Test {
     return b;
   }
 
-  static inline std::unique_ptr<ReplicaCluster> cluster_;
-  static inline std::string start_error_;
   test::TempDir dir_;
   std::string db_, primary_dsn_, standby_dsn_, repo_;
   std::string node_, standby_only_, primary_;
