@@ -191,8 +191,10 @@ test: deps
 	$(MAKE) $(DEB_FILE)
 	tests/run $(B)
 
-# Everything `make test` runs, built without running it (CI times this).
-test-bins: $(BINS) $(TEST_BINS)
+# Everything `make test` runs, built without running it (CI times this),
+# and the benchmarks' programs: built, not run, so that a change that
+# breaks `make bench` fails the tests, not the next benchmark run.
+test-bins: $(BINS) $(TEST_BINS) $(BENCH_BINS)
 
 # The benchmarks print their figures as ratios measured in the same run.
 bench: $(BINS) $(BENCH_BINS) $(B)/tests/integration_tests

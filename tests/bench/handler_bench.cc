@@ -136,7 +136,7 @@ int Run(int argc, char** argv) {
   // thread's CPU time, as it is not the worker loop's); the batches it
   // would write are made and dropped.
   StatsWriter::Callbacks cb;
-  cb.write = [](const std::vector<DownloadCount>&) { return Status::OK(); };
+  cb.write = [](const CountsBatch&, bool*) { return Status::OK(); };
   StatsWriter writer(std::move(cb), 5);
   options.writer = &writer;
   Handler handler(
