@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -279,7 +280,10 @@ class RepositoryDir {
               0);
     EXPECT_EQ(symlink("in.deb", (root_ + "/releases/alias.deb").c_str()), 0);
   }
-  ~RepositoryDir() { system(("rm -rf '" + top_ + "'").c_str()); }
+  ~RepositoryDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(top_, ec);
+  }
   const std::string& root() const { return root_; }
 
  private:

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <string>
@@ -31,7 +32,10 @@ class HashRepositoryFileTest : public ::testing::Test {
     Write(root_ + "/pub/a.iso", "release\n");
     Write(outside_ + "/a.iso", "secret\n");
   }
-  void TearDown() override { system(("rm -rf '" + top_ + "'").c_str()); }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(top_, ec);
+  }
 
   static void Write(const std::string& path, const std::string& data) {
     std::ofstream(path) << data;

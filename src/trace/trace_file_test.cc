@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -122,7 +123,8 @@ TEST(TraceFileTest, StampWritesAtomicallyAndReadsBack) {
   s = ReadTraceFile(dir + "/nothing", &t);
   EXPECT_EQ(s.message(), "cannot read trace file " + dir +
                              "/nothing: No such file or directory");
-  std::system(("rm -rf " + dir).c_str());
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 }  // namespace
